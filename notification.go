@@ -1,0 +1,56 @@
+package proactive
+
+import "time"
+
+// Notification channel names.
+const (
+	ChannelSlack   = "slack"
+	ChannelEmail   = "email"
+	ChannelWebhook = "webhook"
+)
+
+// NotificationStatus is the delivery state of one queued notification.
+type NotificationStatus string
+
+// The states of a notification.
+const (
+	NotificationPending   NotificationStatus = "pending"   // waiting for (another) attempt
+	NotificationSending   NotificationStatus = "sending"   // claimed by a worker under a lease
+	NotificationDelivered NotificationStatus = "delivered" // sent successfully
+	NotificationFailed    NotificationStatus = "failed"    // gave up after the last attempt; visible, never dropped
+)
+
+// Notification is one alert to be delivered on one channel (an outbox row).
+type Notification struct {
+	ID      string `json:"id"`
+	AlertID string `json:"alert_id"`
+	Channel string `json:"channel"`
+	// IdempotencyKey is unique per alert, channel and priority: an
+	// escalation notifies again, a retry never makes a second key.
+	IdempotencyKey string             `json:"idempotency_key"`
+	Priority       Severity           `json:"priority"`
+	Status         NotificationStatus `json:"status"`
+	Attempts       int                `json:"attempts"`
+	LastError      string             `json:"last_error,omitempty"`
+	NextAttemptAt  time.Time          `json:"next_attempt_at"`
+	CreatedAt      time.Time          `json:"created_at"`
+	DeliveredAt    *time.Time         `json:"delivered_at,omitempty"`
+	// ScanID groups the notifications enqueued by one scan (one email per scan).
+	ScanID string `json:"scan_id,omitempty"`
+}
+
+// ClaimParams asks a store for due notifications.
+type ClaimParams struct {
+	Now   time.Time
+	Limit int
+	// Lease is how long a claimed notification stays with this worker; after
+	// it, another worker may claim it again (the first one crashed).
+	Lease   time.Duration
+	Channel string // "" for all channels
+}
+
+// NotificationFilter selects notifications for listing, newest first.
+type NotificationFilter struct {
+	Status NotificationStatus // "" for all
+	Limit  int
+}

@@ -1,0 +1,133 @@
+package proactive
+
+import (
+	"context"
+	"time"
+)
+
+// SourceReader reads the four source tables for the checks. Each method
+// returns the reduced records, the rows it skipped as making no sense
+// (CONTRACT §2) by reason, and an error when the check cannot run (a
+// missing table or column: code ENOTFOUND; an unreachable database:
+// EUNAVAILABLE).
+type SourceReader interface {
+	HealthTrends(ctx context.Context, q HealthQuery) ([]HealthTrend, Skipped, error)
+	StalledDeals(ctx context.Context, q DealQuery) ([]Deal, Skipped, error)
+	SyncFailures(ctx context.Context, q SyncQuery) ([]SyncFailureGroup, Skipped, error)
+	WaitingLeads(ctx context.Context, q LeadQuery) ([]Lead, Skipped, error)
+}
+
+// AlertStore stores and lists alerts in proactive_insights.
+type AlertStore interface {
+	// SaveAlert stores an alert under the dedup rule atomically: any number
+	// of concurrent callers, in any number of processes, store each key once.
+	SaveAlert(ctx context.Context, p SaveAlertParams) (SaveResult, error)
+	// ListAlerts lists active alerts, most urgent first.
+	ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, error)
+	// GetAlert returns one alert by id: EINVALID for a malformed id,
+	// ENOTFOUND for an unknown one.
+	GetAlert(ctx context.Context, id string) (Alert, error)
+	// DismissAlert sets is_dismissed: EINVALID for a malformed id,
+	// ENOTFOUND for an unknown one.
+	DismissAlert(ctx context.Context, id string) error
+}
+
+// NotificationStore is the notification outbox.
+type NotificationStore interface {
+	// ClaimNotifications leases up to Limit due notifications (pending with
+	// next_attempt_at <= Now, or sending with an expired lease), counting an
+	// attempt on each. Concurrent workers never receive the same one.
+	ClaimNotifications(ctx context.Context, p ClaimParams) ([]Notification, error)
+	// CompleteNotification marks a claimed notification delivered.
+	CompleteNotification(ctx context.Context, id string, now time.Time) error
+	// FailNotification records a failed attempt: pending again at retryAt,
+	// or failed for good when retryAt is nil.
+	FailNotification(ctx context.Context, id string, errMsg string, retryAt *time.Time) error
+	// ListNotifications lists notifications, newest first.
+	ListNotifications(ctx context.Context, f NotificationFilter) ([]Notification, error)
+}
+
+// ScanRun is the record of one finished scan, kept for the dashboard and
+// for the schedule.
+type ScanRun struct {
+	StartedAt  time.Time `json:"started_at"`
+	DurationMS int64     `json:"duration_ms"`
+	Success    bool      `json:"success"`
+	// Trigger says who started it: cli, http, schedule, dashboard.
+	Trigger     string `json:"trigger"`
+	Anomalies   int    `json:"anomalies_detected"`
+	AlertsSaved int    `json:"alerts_saved"`
+	Errors      int    `json:"errors"`
+	Message     string `json:"message,omitempty"`
+}
+
+// RunStore records scans and claims schedule ticks.
+type RunStore interface {
+	// RecordScan stores the record of a finished scan.
+	RecordScan(ctx context.Context, r ScanRun) error
+	// LastScan returns the most recent scan record, ENOTFOUND when none.
+	LastScan(ctx context.Context) (ScanRun, error)
+	// ClaimTick claims one tick of a named schedule: true for exactly one
+	// caller per (name, tick) over all processes sharing the database.
+	ClaimTick(ctx context.Context, name string, tick time.Time) (bool, error)
+}
+
+// Row is one source-table row to insert: column name to value (nil, string,
+// int64, float64, bool or time.Time). A nil or missing "id" lets the
+// database generate one.
+type Row map[string]any
+
+// Importer writes source rows.
+type Importer interface {
+	// InsertRows inserts rows into a source table in one transaction: all
+	// or nothing. cols lists the columns present in the rows.
+	InsertRows(ctx context.Context, table string, cols []string, rows []Row) error
+}
+
+// Store is everything ptd-proactive keeps in or reads from a database. The
+// sqlite and postgres packages implement it; package storetest is the suite
+// both must pass.
+type Store interface {
+	SourceReader
+	AlertStore
+	NotificationStore
+	RunStore
+	Importer
+	// Migrate creates whatever tables, columns and indexes are missing and
+	// reports what it did. It never drops or rewrites user data.
+	Migrate(ctx context.Context) (MigrateReport, error)
+	// Doctor inspects tables, columns and data recency without changing anything.
+	Doctor(ctx context.Context, now time.Time) (DoctorReport, error)
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Kind is "sqlite" or "postgres".
+	Kind() string
+	// Close releases the connections.
+	Close() error
+}
+
+// MigrateReport says what Migrate did and what it could not do.
+type MigrateReport struct {
+	Created  []string `json:"created"`  // tables, columns and indexes created
+	Warnings []string `json:"warnings"` // e.g. no right to create an index; duplicate dedup keys found
+}
+
+// DoctorReport is the result of Doctor.
+type DoctorReport struct {
+	Database string        `json:"database"` // kind and a redacted location
+	Tables   []TableReport `json:"tables"`
+}
+
+// TableReport is what Doctor found about one table.
+type TableReport struct {
+	Table          string   `json:"table"`
+	Exists         bool     `json:"exists"`
+	MissingColumns []string `json:"missing_columns"`
+	Rows           int64    `json:"rows"`
+	// WindowRows is the number of rows in the check's window (health: 14
+	// days; sync: unresolved in the last 24 h; deals: in stall stages;
+	// leads: new and never contacted).
+	WindowRows int64 `json:"window_rows"`
+	// Newest is the newest timestamp of the table's time column; nil when empty.
+	Newest *time.Time `json:"newest"`
+}
