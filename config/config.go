@@ -1,0 +1,154 @@
+// Package config loads ptd-proactive's settings: the YAML file of CONTRACT
+// §5 and §8, overridden by environment variables, validated with messages
+// that name the offending key and say how to fix it.
+//
+// Load starts from Default, decodes the YAML file onto it (unknown keys are
+// refused with their line), applies the environment (the variable wins) and
+// validates the result. Every error is a *proactive.Error with code EINVALID.
+package config
+
+import (
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// Config is every setting of ptd-proactive.
+type Config struct {
+	// Thresholds are the seed's THRESHOLDS (YAML key thresholds).
+	Thresholds proactive.Thresholds `yaml:"thresholds" json:"thresholds"`
+	// StallStages are the deal stages the stall check watches, compared
+	// case-insensitively (YAML key stall_stages).
+	StallStages []string `yaml:"stall_stages" json:"stall_stages"`
+	// Postgres tunes the PostgreSQL store (YAML key postgres).
+	Postgres Postgres `yaml:"postgres" json:"postgres"`
+	// Serve configures `ptd-proactive serve` (YAML key serve).
+	Serve Serve `yaml:"serve" json:"serve"`
+	// Schedule is the cron expression of the built-in schedule (5 fields,
+	// or 6 with leading seconds, or a descriptor such as @hourly), or "off"
+	// (YAML key schedule, environment PTD_SCHEDULE). Default every 15 minutes.
+	Schedule string `yaml:"schedule" json:"schedule"`
+	// Notify configures the notification channels (YAML key notify).
+	Notify Notify `yaml:"notify" json:"notify"`
+}
+
+// Postgres tunes the PostgreSQL store.
+type Postgres struct {
+	// MaxConns is the pool size (PTD_PG_MAX_CONNS); default 8.
+	MaxConns int32 `yaml:"max_conns" json:"max_conns"`
+	// StatementTimeout bounds every statement (PTD_PG_STATEMENT_TIMEOUT,
+	// written like "30s"); default 30s, 0 for no limit.
+	StatementTimeout time.Duration `yaml:"statement_timeout" json:"statement_timeout"`
+}
+
+// Serve configures the HTTP service.
+type Serve struct {
+	// Addr is the listen address (PTD_ADDR). Default 127.0.0.1:8080
+	// (loopback); Load makes it :8080 when API tokens are configured and
+	// neither serve.addr nor PTD_ADDR is set (CONTRACT §8).
+	Addr string `yaml:"addr" json:"addr"`
+	// APITokens are the accepted bearer tokens (PTD_API_TOKEN or
+	// PTD_API_TOKEN_FILE, comma-separated for rotation); secrets.
+	APITokens []string `yaml:"api_tokens" json:"api_tokens"`
+}
+
+// Notify configures the three notification channels.
+type Notify struct {
+	// Slack is the Slack incoming-webhook channel (YAML key notify.slack).
+	Slack Slack `yaml:"slack" json:"slack"`
+	// Email is the SMTP channel (YAML key notify.email).
+	Email Email `yaml:"email" json:"email"`
+	// Webhook is the generic JSON webhook channel (YAML key notify.webhook).
+	Webhook Webhook `yaml:"webhook" json:"webhook"`
+}
+
+// Route selects which alerts a channel receives.
+type Route struct {
+	// Priorities the channel receives; Load replaces an empty list with the
+	// channel's default (slack: critical, high; email: critical; webhook: all).
+	Priorities []proactive.Severity `yaml:"priorities" json:"priorities"`
+	// Types the channel receives; empty means all.
+	Types []proactive.AnomalyType `yaml:"types" json:"types"`
+}
+
+// Slack is the Slack incoming-webhook channel; off when WebhookURL is empty.
+type Slack struct {
+	// WebhookURL is the incoming-webhook URL (PTD_SLACK_WEBHOOK_URL or
+	// PTD_SLACK_WEBHOOK_URL_FILE); a secret.
+	WebhookURL string `yaml:"webhook_url" json:"webhook_url"`
+	Route      `yaml:",inline"`
+}
+
+// Email is the SMTP channel; off when SMTPURL is empty.
+type Email struct {
+	// SMTPURL is smtp://user:pass@host:port or smtps://… (PTD_SMTP_URL or
+	// PTD_SMTP_URL_FILE); a secret.
+	SMTPURL string `yaml:"smtp_url" json:"smtp_url"`
+	// From is the sender address (PTD_EMAIL_FROM).
+	From string `yaml:"from" json:"from"`
+	// To are the recipient addresses (PTD_EMAIL_TO, comma-separated).
+	To    []string `yaml:"to" json:"to"`
+	Route `yaml:",inline"`
+}
+
+// Webhook is the generic JSON webhook channel; off when URL is empty.
+type Webhook struct {
+	// URL receives the alerts as JSON (PTD_WEBHOOK_URL).
+	URL string `yaml:"url" json:"url"`
+	// Secret keys the X-PTD-Signature HMAC-SHA256 of the body
+	// (PTD_WEBHOOK_SECRET or PTD_WEBHOOK_SECRET_FILE); a secret.
+	Secret string `yaml:"secret" json:"secret"`
+	Route  `yaml:",inline"`
+}
+
+// DefaultAddr is the listen address without API tokens: loopback only.
+const DefaultAddr = "127.0.0.1:8080"
+
+// TokenAddr is the default listen address once API tokens are configured.
+const TokenAddr = ":8080"
+
+// DefaultSchedule is the built-in schedule: every 15 minutes.
+const DefaultSchedule = "*/15 * * * *"
+
+// ScheduleOff is the Schedule value that disables the built-in schedule.
+const ScheduleOff = "off"
+
+// Default returns the settings used when nothing is configured: the seed's
+// thresholds and stall stages, a PostgreSQL pool of 8 with a 30 s statement
+// timeout, loopback listening, a 15-minute schedule and every notification
+// channel off with its default priorities.
+func Default() Config {
+	return Config{
+		Thresholds:  proactive.DefaultThresholds(),
+		StallStages: proactive.DefaultStallStages(),
+		Postgres:    Postgres{MaxConns: 8, StatementTimeout: 30 * time.Second},
+		Serve:       Serve{Addr: DefaultAddr},
+		Schedule:    DefaultSchedule,
+		Notify: Notify{
+			Slack:   Slack{Route: Route{Priorities: DefaultPriorities(proactive.ChannelSlack)}},
+			Email:   Email{Route: Route{Priorities: DefaultPriorities(proactive.ChannelEmail)}},
+			Webhook: Webhook{Route: Route{Priorities: DefaultPriorities(proactive.ChannelWebhook)}},
+		},
+	}
+}
+
+// DefaultPriorities returns the priorities a notification channel
+// (proactive.ChannelSlack, ChannelEmail, ChannelWebhook) receives when its
+// route names none: slack critical and high, email critical, webhook all.
+func DefaultPriorities(channel string) []proactive.Severity {
+	switch channel {
+	case proactive.ChannelSlack:
+		return []proactive.Severity{proactive.SeverityCritical, proactive.SeverityHigh}
+	case proactive.ChannelEmail:
+		return []proactive.Severity{proactive.SeverityCritical}
+	}
+	return proactive.Severities()
+}
+
+// ScheduleEnabled reports whether the built-in schedule runs (Schedule is not "off").
+func (c Config) ScheduleEnabled() bool { return c.Schedule != ScheduleOff }
+
+// DedupWindow is thresholds.dedup_window_hours as a duration.
+func (c Config) DedupWindow() time.Duration {
+	return time.Duration(c.Thresholds.DedupWindowHours * float64(time.Hour))
+}

@@ -1,0 +1,369 @@
+package config
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// envMap returns an env function reading from m.
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// requireInvalid checks that err is a *proactive.Error with code EINVALID
+// and the exact message want.
+func requireInvalid(t *testing.T, err error, want string) {
+	t.Helper()
+	require.Error(t, err)
+	require.Equal(t, proactive.EINVALID, proactive.ErrorCode(err), "code of %v", err)
+	require.Equal(t, want, err.Error())
+}
+
+func TestDefault(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	require.Equal(t, proactive.DefaultThresholds(), c.Thresholds)
+	require.Equal(t, []string{"Assessment", "Proposal", "Negotiation", "Trial"}, c.StallStages)
+	require.Equal(t, Postgres{MaxConns: 8, StatementTimeout: 30 * time.Second}, c.Postgres)
+	require.Equal(t, "127.0.0.1:8080", c.Serve.Addr)
+	require.Empty(t, c.Serve.APITokens)
+	require.Equal(t, "*/15 * * * *", c.Schedule)
+	require.True(t, c.ScheduleEnabled())
+	require.Equal(t, 24*time.Hour, c.DedupWindow())
+	require.Equal(t, []proactive.Severity{"critical", "high"}, c.Notify.Slack.Priorities)
+	require.Equal(t, []proactive.Severity{"critical"}, c.Notify.Email.Priorities)
+	require.Equal(t, []proactive.Severity{"critical", "high", "medium", "low"}, c.Notify.Webhook.Priorities)
+	require.Empty(t, c.Notify.Slack.WebhookURL)
+	require.Empty(t, c.Notify.Email.SMTPURL)
+	require.Empty(t, c.Notify.Webhook.URL)
+	require.NoError(t, c.Validate())
+
+	// Default returns a fresh value each time.
+	c.StallStages[0] = "changed"
+	c.Notify.Slack.Priorities[0] = "low"
+	require.Equal(t, "Assessment", Default().StallStages[0])
+	require.Equal(t, proactive.SeverityCritical, Default().Notify.Slack.Priorities[0])
+}
+
+func TestLoadDefaultsOnly(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"", "testdata/comments_only.yml"} {
+		c, err := Load(path, nil)
+		require.NoError(t, err, path)
+		require.Equal(t, Default(), c, path)
+	}
+}
+
+func TestLoadFull(t *testing.T) {
+	t.Parallel()
+	c, err := Load("testdata/full.yml", envMap(nil))
+	require.NoError(t, err)
+	want := Config{
+		Thresholds: proactive.Thresholds{
+			HealthDropCritical: 30, HealthDropHigh: 20, HealthDropMedium: 12.5, HealthTrendDays: 5,
+			DealStallDaysCritical: 45, DealStallDaysHigh: 30, DealStallDaysMedium: 20,
+			SyncFailCritical: 10, SyncFailHigh: 6, SyncFailMedium: 3,
+			ResponseDelayCritical: 48, ResponseDelayHigh: 24, ResponseDelayMedium: 8,
+			DedupWindowHours: 12,
+		},
+		StallStages: []string{"Discovery", "Proposal"},
+		Postgres:    Postgres{MaxConns: 4, StatementTimeout: 45 * time.Second},
+		Serve:       Serve{Addr: "0.0.0.0:9090", APITokens: []string{"token-one", "token-two"}},
+		Schedule:    "0 * * * 1-5",
+		Notify: Notify{
+			Slack: Slack{
+				WebhookURL: "https://hooks.slack.com/services/T000/B000/XXXX",
+				Route:      Route{Priorities: []proactive.Severity{"critical"}, Types: []proactive.AnomalyType{"health_drop", "deal_stall"}},
+			},
+			Email: Email{
+				SMTPURL: "smtps://mailer:s3cret@smtp.example.com:465",
+				From:    "PTD Alerts <alerts@example.com>",
+				To:      []string{"ops@example.com", "cs@example.com"},
+				Route:   Route{Priorities: []proactive.Severity{"critical", "high"}},
+			},
+			Webhook: Webhook{
+				URL:    "https://example.com/hooks/ptd",
+				Secret: "hook-secret",
+				Route:  Route{Priorities: proactive.Severities(), Types: []proactive.AnomalyType{"sync_fail"}},
+			},
+		},
+	}
+	require.Equal(t, want, c)
+	require.Equal(t, 12*time.Hour, c.DedupWindow())
+}
+
+func TestLoadPartialKeepsDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load("testdata/partial.yml", nil)
+	require.NoError(t, err)
+	want := Default()
+	want.Thresholds.HealthDropCritical = 40
+	want.Notify.Slack.WebhookURL = "https://hooks.slack.com/services/T000/B000/XXXX"
+	require.Equal(t, want, c)
+}
+
+func TestLoadInvalid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		want string
+	}{
+		// YAML shape: unknown keys and wrong kinds, with their line.
+		{"bad_unknown_key.yml", "config testdata/bad_unknown_key.yml: line 3: unknown key thresholds.health_drop_critcal: did you mean thresholds.health_drop_critical?"},
+		{"bad_unknown_top_key.yml", "config testdata/bad_unknown_top_key.yml: line 2: unknown key dedup_window_hours: did you mean thresholds.dedup_window_hours?"},
+		{"bad_unknown_far_key.yml", "config testdata/bad_unknown_far_key.yml: line 3: unknown key notify.slack.channel: the keys under notify.slack are priorities, types, webhook_url"},
+		{"bad_duplicate_key.yml", "config testdata/bad_duplicate_key.yml: line 2: schedule is set twice (first on line 1): keep one"},
+		{"bad_text_number.yml", `config testdata/bad_text_number.yml: line 2: thresholds.health_drop_high ("fifteen") must be a number`},
+		{"bad_fraction_int.yml", `config testdata/bad_fraction_int.yml: line 2: thresholds.sync_fail_high ("2.5") must be a whole number`},
+		{"bad_duration.yml", `config testdata/bad_duration.yml: line 2: postgres.statement_timeout ("30") must be a duration with a unit, e.g. 30s or 2m`},
+		{"bad_list.yml", `config testdata/bad_list.yml: line 1: stall_stages must be a list, e.g. [a, b] or one "- item" per line`},
+		{"bad_mapping.yml", "config testdata/bad_mapping.yml: line 1: thresholds must be a mapping of keys (thresholds: then indented keys below it)"},
+		{"bad_not_mapping.yml", "config testdata/bad_not_mapping.yml: line 1: the file must be a YAML mapping of settings (thresholds:, schedule:, notify:, …)"},
+		{"bad_recursive_alias.yml", "config testdata/bad_recursive_alias.yml: line 2: thresholds is nested too deeply (a recursive alias?)"},
+		{"bad_syntax.yml", "config testdata/bad_syntax.yml: line 2: did not find expected key: fix the YAML syntax"},
+
+		// Thresholds.
+		{"bad_critical_below_high.yml", "thresholds.health_drop_critical (10) must be at least thresholds.health_drop_high (15): critical is the larger drop"},
+		{"bad_high_below_medium.yml", "thresholds.deal_stall_days_high (7) must be at least thresholds.deal_stall_days_medium (14): high is the longer stall"},
+		{"bad_sync_order.yml", "thresholds.sync_fail_critical (2) must be at least thresholds.sync_fail_high (3): critical is the larger failure count; " +
+			"thresholds.sync_fail_high (3) must be at least thresholds.sync_fail_medium (4): high is the larger failure count"},
+		{"bad_response_order.yml", "thresholds.response_delay_critical (12) must be at least thresholds.response_delay_high (24): critical is the longer wait"},
+		{"bad_negative.yml", "thresholds.sync_fail_medium (-2) must not be negative"},
+		{"bad_zero.yml", "thresholds.response_delay_medium (0) must be greater than 0"},
+		{"bad_trend_days.yml", "thresholds.health_trend_days (15) must be between 1 and 14: the health check reads the last 14 days"},
+		{"bad_trend_days_zero.yml", "thresholds.health_trend_days (0) must be between 1 and 14: the health check reads the last 14 days"},
+		{"bad_dedup_window.yml", "thresholds.dedup_window_hours (0) must be greater than 0"},
+		{"bad_several.yml", "thresholds.health_drop_critical (10) must be at least thresholds.health_drop_high (15): critical is the larger drop; " +
+			"thresholds.dedup_window_hours (-1) must not be negative; " +
+			`schedule ("hourly") is not a cron expression (expected 5 to 6 fields, found 1: [hourly]): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
+
+		// Other settings.
+		{"bad_empty_stages.yml", "stall_stages is empty: list the deal stages to watch, e.g. [Assessment, Proposal, Negotiation, Trial]"},
+		{"bad_blank_stage.yml", "stall_stages[1] is blank: name a deal stage or remove the entry"},
+		{"bad_max_conns.yml", "postgres.max_conns (0) must be at least 1"},
+		{"bad_serve_addr.yml", `serve.addr ("8080") must be host:port, e.g. 127.0.0.1:8080 or :8080`},
+		{"bad_schedule.yml", `schedule ("*/15 * * *") is not a cron expression (expected 5 to 6 fields, found 4: [*/15 * * *]): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
+		{"bad_priority.yml", `notify.slack.priorities[1]: unknown priority "urgent": use critical, high, medium or low`},
+		{"bad_type.yml", `notify.webhook.types[0]: unknown alert type "health_drops": use health_drop, deal_stall, sync_fail or response_delay`},
+		{"bad_slack_url.yml", "notify.slack.webhook_url must be an http(s) URL such as https://hooks.slack.com/services/…"},
+		{"bad_smtp_url.yml", "notify.email.smtp_url must look like smtp://user:pass@host:port or smtps://user:pass@host:port"},
+		{"bad_smtp_no_port.yml", "notify.email.smtp_url must look like smtp://user:pass@host:port or smtps://user:pass@host:port"},
+		{"bad_email_no_from.yml", "notify.email.from is required when notify.email.smtp_url is set: give the sender address (or PTD_EMAIL_FROM)"},
+		{"bad_email_no_to.yml", "notify.email.to is required when notify.email.smtp_url is set: give at least one recipient (or PTD_EMAIL_TO, comma-separated)"},
+		{"bad_address.yml", `notify.email.to[1] ("bob@") is not an email address: write it like alerts@example.com`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(filepath.Join("testdata", tt.file), nil)
+			requireInvalid(t, err, tt.want)
+		})
+	}
+}
+
+func TestLoadFixturesCovered(t *testing.T) {
+	t.Parallel()
+	// Every bad_*.yml fixture must fail to load (and be listed above).
+	files, err := filepath.Glob("testdata/bad_*.yml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		_, err := Load(f, nil)
+		require.Error(t, err, f)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
+	_, err := Load("testdata/nope.yml", nil)
+	requireInvalid(t, err, "config file testdata/nope.yml cannot be read (no such file or directory): check --config or PTD_CONFIG")
+}
+
+func TestEnvOverridesYAML(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"PTD_SCHEDULE":             "off",
+		"PTD_ADDR":                 ":9999",
+		"PTD_API_TOKEN":            " new-1 , ,new-2,",
+		"PTD_SLACK_WEBHOOK_URL":    "https://hooks.slack.com/services/ENV",
+		"PTD_SMTP_URL":             "smtp://env:pw@mail.internal:2525",
+		"PTD_EMAIL_FROM":           "env@example.com",
+		"PTD_EMAIL_TO":             "a@example.com, b@example.com",
+		"PTD_WEBHOOK_URL":          "http://127.0.0.1:9000/hook",
+		"PTD_WEBHOOK_SECRET":       "env-secret",
+		"PTD_PG_MAX_CONNS":         "16",
+		"PTD_PG_STATEMENT_TIMEOUT": "2m",
+	}
+	c, err := Load("testdata/full.yml", envMap(env))
+	require.NoError(t, err)
+	require.Equal(t, "off", c.Schedule)
+	require.False(t, c.ScheduleEnabled())
+	require.Equal(t, ":9999", c.Serve.Addr)
+	require.Equal(t, []string{"new-1", "new-2"}, c.Serve.APITokens)
+	require.Equal(t, "https://hooks.slack.com/services/ENV", c.Notify.Slack.WebhookURL)
+	require.Equal(t, "smtp://env:pw@mail.internal:2525", c.Notify.Email.SMTPURL)
+	require.Equal(t, "env@example.com", c.Notify.Email.From)
+	require.Equal(t, []string{"a@example.com", "b@example.com"}, c.Notify.Email.To)
+	require.Equal(t, "http://127.0.0.1:9000/hook", c.Notify.Webhook.URL)
+	require.Equal(t, "env-secret", c.Notify.Webhook.Secret)
+	require.Equal(t, Postgres{MaxConns: 16, StatementTimeout: 2 * time.Minute}, c.Postgres)
+	// What the environment does not set stays as the file says.
+	require.Equal(t, 30.0, c.Thresholds.HealthDropCritical)
+	require.Equal(t, []proactive.Severity{"critical"}, c.Notify.Slack.Priorities)
+}
+
+func TestEnvWithoutFile(t *testing.T) {
+	t.Parallel()
+	c, err := Load("", envMap(map[string]string{
+		"PTD_SMTP_URL":   "smtps://mail.example.com:465",
+		"PTD_EMAIL_FROM": "alerts@example.com",
+		"PTD_EMAIL_TO":   "ops@example.com",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "smtps://mail.example.com:465", c.Notify.Email.SMTPURL)
+	require.Equal(t, []string{"ops@example.com"}, c.Notify.Email.To)
+}
+
+func TestEnvInvalid(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.WriteFile(empty, []byte(" \n"), 0o600))
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"max conns", map[string]string{"PTD_PG_MAX_CONNS": "lots"}, `PTD_PG_MAX_CONNS ("lots") must be a whole number, e.g. 8`},
+		{"statement timeout", map[string]string{"PTD_PG_STATEMENT_TIMEOUT": "30"}, `PTD_PG_STATEMENT_TIMEOUT ("30") must be a duration with a unit, e.g. 30s or 2m`},
+		{"both forms", map[string]string{"PTD_SMTP_URL": "smtp://h:25", "PTD_SMTP_URL_FILE": "/x"}, "PTD_SMTP_URL and PTD_SMTP_URL_FILE are both set: set only one of them"},
+		{"missing file", map[string]string{"PTD_WEBHOOK_SECRET_FILE": filepath.Join(dir, "nope")}, "PTD_WEBHOOK_SECRET_FILE: the file " + filepath.Join(dir, "nope") + " cannot be read (no such file or directory)"},
+		{"empty file", map[string]string{"PTD_API_TOKEN_FILE": empty}, "PTD_API_TOKEN_FILE: the file " + empty + " is empty: put the secret in it or unset the variable"},
+		{"bad schedule", map[string]string{"PTD_SCHEDULE": "every hour"}, `schedule ("every hour") is not a cron expression (expected 5 to 6 fields, found 2: [every hour]): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
+		{"bad from", map[string]string{"PTD_SMTP_URL": "smtp://h:25", "PTD_EMAIL_FROM": "nobody", "PTD_EMAIL_TO": "ops@example.com"}, `notify.email.from ("nobody") is not an email address: write it like alerts@example.com`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load("", envMap(tt.env))
+			requireInvalid(t, err, tt.want)
+		})
+	}
+}
+
+func TestSecretFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	env := map[string]string{
+		"PTD_SLACK_WEBHOOK_URL_FILE": write("slack", "https://hooks.slack.com/services/FILE\n"),
+		"PTD_SMTP_URL_FILE":          write("smtp", "  smtp://u:p@mail.example.com:587  \n"),
+		"PTD_WEBHOOK_SECRET_FILE":    write("hook", "file-secret\r\n"),
+		"PTD_API_TOKEN_FILE":         write("tokens", "tok-a\ntok-b, tok-c\n\n"),
+		"PTD_EMAIL_FROM":             "alerts@example.com",
+		"PTD_EMAIL_TO":               "ops@example.com",
+	}
+	// The file form wins over the YAML file too.
+	c, err := Load("testdata/full.yml", envMap(env))
+	require.NoError(t, err)
+	require.Equal(t, "https://hooks.slack.com/services/FILE", c.Notify.Slack.WebhookURL)
+	require.Equal(t, "smtp://u:p@mail.example.com:587", c.Notify.Email.SMTPURL)
+	require.Equal(t, "file-secret", c.Notify.Webhook.Secret)
+	require.Equal(t, []string{"tok-a", "tok-b", "tok-c"}, c.Serve.APITokens)
+}
+
+func TestListenAddr(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		file string
+		env  map[string]string
+		want string
+	}{
+		{"no token: loopback", "", nil, "127.0.0.1:8080"},
+		{"token in YAML: all interfaces", "testdata/tokens.yml", nil, ":8080"},
+		{"token in env: all interfaces", "", map[string]string{"PTD_API_TOKEN": "abc"}, ":8080"},
+		{"token and serve.addr: as written", "testdata/tokens_addr.yml", nil, "127.0.0.1:8080"},
+		{"token and PTD_ADDR: as written", "testdata/tokens.yml", map[string]string{"PTD_ADDR": "10.0.0.1:80"}, "10.0.0.1:80"},
+		{"PTD_ADDR without token", "", map[string]string{"PTD_ADDR": "0.0.0.0:8081"}, "0.0.0.0:8081"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(tt.file, envMap(tt.env))
+			require.NoError(t, err)
+			require.Equal(t, tt.want, c.Serve.Addr)
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(c *Config)
+		want   string
+	}{
+		{"NaN threshold", func(c *Config) { c.Thresholds.HealthDropHigh = math.NaN() }, "thresholds.health_drop_high (NaN) must be a finite number"},
+		{"fractional order", func(c *Config) { c.Thresholds.ResponseDelayHigh = 5.5 }, "thresholds.response_delay_high (5.5) must be at least thresholds.response_delay_medium (6): high is the longer wait"},
+		{"negative timeout", func(c *Config) { c.Postgres.StatementTimeout = -time.Second }, "postgres.statement_timeout (-1s) must not be negative: use 0s for no limit"},
+		{"bad port", func(c *Config) { c.Serve.Addr = "localhost:http" }, `serve.addr ("localhost:http") must be host:port, e.g. 127.0.0.1:8080 or :8080`},
+		{"webhook url", func(c *Config) { c.Notify.Webhook.URL = "ftp://example.com/x" }, "notify.webhook.url must be an http(s) URL such as https://example.com/hooks/ptd"},
+		{"schedule zone only", func(c *Config) { c.Schedule = "TZ=UTC" }, `schedule ("TZ=UTC") is not a cron expression (no schedule after the time zone): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
+		{"email priority", func(c *Config) { c.Notify.Email.Priorities = []proactive.Severity{"CRITICAL"} }, `notify.email.priorities[0]: unknown priority "CRITICAL": use critical, high, medium or low`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := Default()
+			tt.change(&c)
+			requireInvalid(t, c.Validate(), tt.want)
+		})
+	}
+
+	ok := Default()
+	ok.Thresholds.HealthDropHigh = ok.Thresholds.HealthDropCritical // equal is allowed
+	ok.Postgres.StatementTimeout = 0
+	ok.Serve.Addr = ":0"
+	for _, spec := range []string{"off", "0 9 * * 1-5", "*/5 * * * * *", "@hourly", "@every 10m", "CRON_TZ=Europe/Paris 0 8 * * *"} {
+		ok.Schedule = spec
+		require.NoError(t, ok.Validate(), spec)
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	t.Parallel()
+	c, err := Load("testdata/full.yml", nil)
+	require.NoError(t, err)
+	r := c.Redacted()
+	require.Equal(t, []string{"***", "***"}, r.Serve.APITokens)
+	require.Equal(t, "***", r.Notify.Slack.WebhookURL)
+	require.Equal(t, "smtps://***@smtp.example.com:465", r.Notify.Email.SMTPURL)
+	require.Equal(t, "***", r.Notify.Webhook.Secret)
+	require.Equal(t, c.Notify.Webhook.URL, r.Notify.Webhook.URL)
+	require.Equal(t, c.Thresholds, r.Thresholds)
+
+	// The original is untouched.
+	require.Equal(t, []string{"token-one", "token-two"}, c.Serve.APITokens)
+	require.Equal(t, "hook-secret", c.Notify.Webhook.Secret)
+
+	// Empty secrets stay empty: the channel still reads as off.
+	d := Default().Redacted()
+	require.Empty(t, d.Notify.Slack.WebhookURL)
+	require.Empty(t, d.Notify.Email.SMTPURL)
+	require.Empty(t, d.Serve.APITokens)
+
+	require.Equal(t, "smtp://relay.internal:25", redactSMTP("smtp://relay.internal:25"))
+	require.Equal(t, "***", redactSMTP("not a url: %zz"))
+}

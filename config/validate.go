@@ -1,0 +1,219 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// MaxHealthTrendDays bounds thresholds.health_trend_days: the health check
+// reads the last proactive.HealthWindowDays days.
+const MaxHealthTrendDays = proactive.HealthWindowDays
+
+// Validate checks every setting and returns a *proactive.Error with code
+// EINVALID listing the problems ("; "-separated, in key order), each naming
+// its key, the value and what to write instead; nil when all is well.
+func (c Config) Validate() error {
+	var p problems
+	p.thresholds(c.Thresholds)
+	p.stallStages(c.StallStages)
+	if c.Postgres.MaxConns < 1 {
+		p.add("postgres.max_conns (%d) must be at least 1", c.Postgres.MaxConns)
+	}
+	if c.Postgres.StatementTimeout < 0 {
+		p.add("postgres.statement_timeout (%s) must not be negative: use 0s for no limit", c.Postgres.StatementTimeout)
+	}
+	p.listenAddr(c.Serve.Addr)
+	p.schedule(c.Schedule)
+	p.notify(c.Notify)
+	if len(p) == 0 {
+		return nil
+	}
+	return &proactive.Error{Code: proactive.EINVALID, Message: strings.Join(p, "; ")}
+}
+
+// problems collects validation messages.
+type problems []string
+
+// add records one problem.
+func (p *problems) add(format string, args ...any) {
+	*p = append(*p, fmt.Sprintf(format, args...))
+}
+
+// family is one check's three severity thresholds.
+type family struct {
+	prefix                 string // thresholds.<prefix>_critical …
+	critical, high, medium float64
+	larger                 string // what critical is more of, e.g. "larger drop"
+}
+
+// thresholds checks signs, the critical ≥ high ≥ medium order of each
+// family, the trend window and the dedup window.
+func (p *problems) thresholds(t proactive.Thresholds) {
+	families := []family{
+		{prefix: "health_drop", critical: t.HealthDropCritical, high: t.HealthDropHigh, medium: t.HealthDropMedium, larger: "larger drop"},
+		{prefix: "deal_stall_days", critical: float64(t.DealStallDaysCritical), high: float64(t.DealStallDaysHigh), medium: float64(t.DealStallDaysMedium), larger: "longer stall"},
+		{prefix: "sync_fail", critical: float64(t.SyncFailCritical), high: float64(t.SyncFailHigh), medium: float64(t.SyncFailMedium), larger: "larger failure count"},
+		{prefix: "response_delay", critical: t.ResponseDelayCritical, high: t.ResponseDelayHigh, medium: t.ResponseDelayMedium, larger: "longer wait"},
+	}
+	for _, f := range families {
+		key := func(level string) string { return "thresholds." + f.prefix + "_" + level }
+		okC := p.positive(key("critical"), f.critical)
+		okH := p.positive(key("high"), f.high)
+		okM := p.positive(key("medium"), f.medium)
+		if okC && okH && f.critical < f.high {
+			p.add("%s (%s) must be at least %s (%s): critical is the %s", key("critical"), num(f.critical), key("high"), num(f.high), f.larger)
+		}
+		if okH && okM && f.high < f.medium {
+			p.add("%s (%s) must be at least %s (%s): high is the %s", key("high"), num(f.high), key("medium"), num(f.medium), f.larger)
+		}
+	}
+	if d := t.HealthTrendDays; d < 1 || d > MaxHealthTrendDays {
+		p.add("thresholds.health_trend_days (%d) must be between 1 and %d: the health check reads the last %d days", d, MaxHealthTrendDays, proactive.HealthWindowDays)
+	}
+	p.positive("thresholds.dedup_window_hours", t.DedupWindowHours)
+}
+
+// positive records a problem unless v is a finite number above zero.
+func (p *problems) positive(key string, v float64) bool {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		p.add("%s (%s) must be a finite number", key, num(v))
+	case v < 0:
+		p.add("%s (%s) must not be negative", key, num(v))
+	case v == 0:
+		p.add("%s (0) must be greater than 0", key)
+	default:
+		return true
+	}
+	return false
+}
+
+// num prints a threshold the way a user would write it: 10, 12.5.
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// stallStages needs at least one stage and no blank ones.
+func (p *problems) stallStages(stages []string) {
+	if len(stages) == 0 {
+		p.add("stall_stages is empty: list the deal stages to watch, e.g. [Assessment, Proposal, Negotiation, Trial]")
+		return
+	}
+	for i, s := range stages {
+		if strings.TrimSpace(s) == "" {
+			p.add("stall_stages[%d] is blank: name a deal stage or remove the entry", i)
+		}
+	}
+}
+
+// listenAddr needs host:port with a numeric port (the host may be empty).
+func (p *problems) listenAddr(addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n < 0 || n > 65535 {
+		p.add("serve.addr (%q) must be host:port, e.g. 127.0.0.1:8080 or :8080", addr)
+	}
+}
+
+// schedule needs "off" or a cron expression the built-in scheduler runs:
+// the standard 5 fields (minute hour day month weekday), optionally a
+// leading seconds field, a descriptor such as @hourly or @every 10m, and an
+// optional CRON_TZ=<zone> prefix.
+func (p *problems) schedule(s string) {
+	if s == ScheduleOff {
+		return
+	}
+	if err := parseSchedule(s); err != nil {
+		p.add("schedule (%q) is not a cron expression (%v): use 5 fields such as %q (minute hour day month weekday), or off to disable the schedule", s, err, DefaultSchedule)
+	}
+}
+
+// parseSchedule parses a cron expression, turning the parser's panics on
+// some malformed input (a bare "TZ=UTC") into errors.
+func parseSchedule(s string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("no schedule after the time zone")
+		}
+	}()
+	parser := cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	_, err = parser.Parse(s)
+	return err
+}
+
+// notify checks the three channels. Secret values never appear in messages.
+func (p *problems) notify(n Notify) {
+	if n.Slack.WebhookURL != "" && !httpURL(n.Slack.WebhookURL) {
+		p.add("notify.slack.webhook_url must be an http(s) URL such as https://hooks.slack.com/services/…")
+	}
+	p.route("notify.slack", n.Slack.Route)
+
+	e := n.Email
+	if e.SMTPURL != "" {
+		if !smtpURL(e.SMTPURL) {
+			p.add("notify.email.smtp_url must look like smtp://user:pass@host:port or smtps://user:pass@host:port")
+		}
+		if e.From == "" {
+			p.add("notify.email.from is required when notify.email.smtp_url is set: give the sender address (or PTD_EMAIL_FROM)")
+		}
+		if len(e.To) == 0 {
+			p.add("notify.email.to is required when notify.email.smtp_url is set: give at least one recipient (or PTD_EMAIL_TO, comma-separated)")
+		}
+	}
+	if e.From != "" {
+		p.address("notify.email.from", e.From)
+	}
+	for i, to := range e.To {
+		p.address(fmt.Sprintf("notify.email.to[%d]", i), to)
+	}
+	p.route("notify.email", e.Route)
+
+	if n.Webhook.URL != "" && !httpURL(n.Webhook.URL) {
+		p.add("notify.webhook.url must be an http(s) URL such as https://example.com/hooks/ptd")
+	}
+	p.route("notify.webhook", n.Webhook.Route)
+}
+
+// address needs one email address (a display name is allowed).
+func (p *problems) address(key, addr string) {
+	if _, err := mail.ParseAddress(addr); err != nil {
+		p.add("%s (%q) is not an email address: write it like alerts@example.com", key, addr)
+	}
+}
+
+// route checks the priority and type names of a channel's route.
+func (p *problems) route(key string, r Route) {
+	for i, s := range r.Priorities {
+		if _, err := proactive.ParseSeverity(string(s)); err != nil {
+			p.add("%s.priorities[%d]: %s", key, i, proactive.ErrorMessage(err))
+		}
+	}
+	for i, t := range r.Types {
+		if _, err := proactive.ParseAnomalyType(string(t)); err != nil {
+			p.add("%s.types[%d]: %s", key, i, proactive.ErrorMessage(err))
+		}
+	}
+}
+
+// httpURL reports whether s is an absolute http or https URL with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// smtpURL reports whether s is smtp:// or smtps:// with host and numeric port.
+func smtpURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+		return false
+	}
+	port, err := strconv.Atoi(u.Port())
+	return err == nil && port > 0 && port <= 65535
+}

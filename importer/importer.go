@@ -1,0 +1,247 @@
+// Package importer reads CSV and NDJSON files into the four source tables
+// (CONTRACT §9): it types every known column, reports a bad row with its
+// physical line, column and value, and writes the whole file in one
+// proactive.Importer.InsertRows call, so that a file goes in entirely or
+// not at all.
+//
+// Parse reads a file into a Batch; Import parses and then inserts.
+package importer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// The file formats.
+const (
+	FormatCSV    = "csv"
+	FormatNDJSON = "ndjson"
+)
+
+// Stdin is the file name that stands for standard input; it needs Options.Format.
+const Stdin = "-"
+
+// Options tune a parse or an import.
+type Options struct {
+	// Format is "csv" or "ndjson" ("jsonl" is taken as ndjson); "" tells
+	// it from the file name's extension (.csv, .ndjson, .jsonl).
+	Format string
+	// SkipInvalid imports the good rows of a file that has bad ones and
+	// lists the bad ones in Result.Skipped; without it a bad row fails the
+	// whole file.
+	SkipInvalid bool
+	// Progress receives a progress bar while the file is read; nil for
+	// none. The caller passes a terminal only.
+	Progress io.Writer
+}
+
+// Skip is one row that could not be parsed.
+type Skip struct {
+	// Line is the physical line in the file (a CSV header is line 1): the
+	// line of the offending value, or where the malformed record is.
+	Line int `json:"line"`
+	// Column is the column of the offending value; "" when the whole line
+	// is malformed.
+	Column string `json:"column,omitempty"`
+	// Value is the offending value (shortened when long).
+	Value string `json:"value,omitempty"`
+	// Reason says what is wrong with it.
+	Reason string `json:"reason"`
+}
+
+// String reads like `line 4, column amount, value "12k": not a number`.
+func (s Skip) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "line %d", s.Line)
+	if s.Column != "" {
+		fmt.Fprintf(&b, ", column %s", s.Column)
+		fmt.Fprintf(&b, ", value %q", s.Value)
+	} else if s.Value != "" {
+		fmt.Fprintf(&b, " (%q)", s.Value)
+	}
+	return b.String() + ": " + s.Reason
+}
+
+// Batch is a parsed file, ready for one InsertRows call.
+type Batch struct {
+	// Table is the source table the rows go to.
+	Table string
+	// Columns are the table's known columns present in the file, in
+	// proactive.SourceColumns order; every row has exactly these keys.
+	Columns []string
+	// Rows are the good rows, in file order.
+	Rows []proactive.Row
+	// Skipped are the bad rows, in file order (only with SkipInvalid).
+	Skipped []Skip
+}
+
+// Result says what Import did.
+type Result struct {
+	// Table is the source table written.
+	Table string `json:"table"`
+	// Columns are the columns written (see Batch.Columns).
+	Columns []string `json:"columns"`
+	// Imported is the number of rows inserted.
+	Imported int `json:"imported"`
+	// Skipped are the bad rows left out (only with SkipInvalid).
+	Skipped []Skip `json:"skipped"`
+}
+
+// Import parses the file and inserts its rows into table with one
+// dst.InsertRows call, so that the file goes in entirely or not at all. A
+// file without rows inserts nothing and succeeds. See Parse for the file
+// rules and errors; an InsertRows error comes back wrapped, with its code.
+func Import(ctx context.Context, dst proactive.Importer, table, name string, r io.Reader, opts Options) (Result, error) {
+	res := Result{Table: table, Columns: []string{}, Skipped: []Skip{}} // [] rather than null in JSON
+	b, err := Parse(table, name, r, opts)
+	if err != nil {
+		return res, err
+	}
+	res.Columns = append(res.Columns, b.Columns...)
+	res.Skipped = append(res.Skipped, b.Skipped...)
+	if len(b.Rows) == 0 {
+		return res, nil
+	}
+	if err := dst.InsertRows(ctx, table, b.Columns, b.Rows); err != nil {
+		return res, fmt.Errorf("import %s into %s: nothing was imported: %w", displayName(name), table, err)
+	}
+	res.Imported = len(b.Rows)
+	return res, nil
+}
+
+// Parse reads a CSV or NDJSON file (name is its path, Stdin for standard
+// input) into a Batch for table, one of the four source tables.
+//
+// CSV: the first row names the columns, in any order, matched to the
+// table's columns case-insensitively; other columns are ignored; a header
+// with none of them is an error. NDJSON: one JSON object per line, keys
+// matched exactly, other keys ignored, blank lines skipped. A UTF-8 BOM at
+// the start and CRLF line ends are accepted.
+//
+// Values: an empty CSV cell, a JSON null, an empty id and an empty string
+// in a number or timestamp column are nil;
+// health_score and amount become float64, retry_count int64, timestamps
+// time.Time in UTC (RFC 3339, "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD", zone
+// UTC when none is given; see ParseTime), everything else string (a JSON
+// number in a text column keeps its digits: id 42 becomes "42").
+//
+// A row that cannot be parsed fails the parse with a *proactive.Error
+// (EINVALID) naming the line, the column and the value, unless
+// opts.SkipInvalid, which lists it in Batch.Skipped instead. A bad table
+// name, format or header is EINVALID too; a read error is returned wrapped.
+func Parse(table, name string, r io.Reader, opts Options) (*Batch, error) {
+	cols := proactive.SourceColumns(table)
+	if cols == nil {
+		return nil, proactive.Errorf(proactive.EINVALID, "unknown table %q: import into %s", table, orList(proactive.SourceTables()))
+	}
+	format, err := resolveFormat(name, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{
+		table:       table,
+		name:        displayName(name),
+		known:       cols,
+		skipInvalid: opts.SkipInvalid,
+		batch:       &Batch{Table: table},
+	}
+	in, done := withProgress(r, opts.Progress, "importing "+table)
+	defer done()
+	in = skipBOM(in)
+	if format == FormatCSV {
+		err = p.readCSV(in)
+	} else {
+		err = p.readNDJSON(in)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p.batch, nil
+}
+
+// resolveFormat returns the format Options.Format names or the file's
+// extension tells.
+func resolveFormat(name, format string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case FormatCSV:
+		return FormatCSV, nil
+	case FormatNDJSON, "jsonl":
+		return FormatNDJSON, nil
+	case "":
+	default:
+		return "", proactive.Errorf(proactive.EINVALID, "unknown format %q: use csv or ndjson", format)
+	}
+	if name == Stdin {
+		return "", proactive.Errorf(proactive.EINVALID, "standard input has no file name to tell its format from: pass --format csv or --format ndjson")
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return FormatCSV, nil
+	case ".ndjson", ".jsonl":
+		return FormatNDJSON, nil
+	}
+	return "", proactive.Errorf(proactive.EINVALID, "cannot tell the format of %s from its extension: name it .csv, .ndjson or .jsonl, or pass --format csv or --format ndjson", name)
+}
+
+// parser accumulates one file's rows.
+type parser struct {
+	table       string
+	name        string   // for messages
+	known       []string // the table's columns
+	skipInvalid bool
+	batch       *Batch
+}
+
+// bad records a row that cannot be parsed: an error that stops the parse,
+// or, with SkipInvalid, an entry in Skipped.
+func (p *parser) bad(s Skip) error {
+	s.Value = shorten(s.Value)
+	if !p.skipInvalid {
+		return proactive.Errorf(proactive.EINVALID, "%s: %s: nothing was imported: fix the line, or pass --skip-invalid to import the other rows", p.name, s)
+	}
+	p.batch.Skipped = append(p.batch.Skipped, s)
+	return nil
+}
+
+// fileError is an error about the file as a whole (its header, say); it
+// stops the parse even with SkipInvalid.
+func (p *parser) fileError(line int, format string, args ...any) error {
+	return proactive.Errorf(proactive.EINVALID, "%s: line %d: %s", p.name, line, fmt.Sprintf(format, args...))
+}
+
+// displayName names the file in messages.
+func displayName(name string) string {
+	if name == Stdin {
+		return "standard input"
+	}
+	return name
+}
+
+// maxValue bounds how much of an offending value is kept and printed.
+const maxValue = 80
+
+// shorten cuts a long value at a rune boundary and marks the cut.
+func shorten(s string) string {
+	if len(s) <= maxValue {
+		return s
+	}
+	cut := maxValue
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// orList joins names as "a, b, c or d".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}

@@ -1,0 +1,153 @@
+package importer
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// kind is how a column's text becomes a value.
+type kind int
+
+// The column kinds.
+const (
+	kindText kind = iota
+	kindFloat
+	kindInt
+	kindTime
+)
+
+// columnKind returns the kind of a source-table column (CONTRACT §2).
+func columnKind(col string) kind {
+	switch col {
+	case "health_score", "amount":
+		return kindFloat
+	case "retry_count":
+		return kindInt
+	case "calculated_at", "created_at", "updated_at", "last_activity_date", "resolved_at", "last_contact_date":
+		return kindTime
+	}
+	return kindText
+}
+
+// Reasons a value is refused.
+const (
+	reasonNumber    = "not a number"
+	reasonWhole     = "not a whole number"
+	timestampForms  = "write RFC 3339 (2025-01-15T10:30:00Z), YYYY-MM-DD HH:MM:SS or YYYY-MM-DD"
+	reasonTimestamp = "not a timestamp: " + timestampForms
+	reasonUTF8      = "not UTF-8 text: save the file as UTF-8"
+	reasonNUL       = "contains a NUL character"
+)
+
+// textValue types one column's text (a CSV cell or a JSON string). An
+// empty text, or a blank id, is nil. reason is "" when v is good.
+func textValue(col, s string) (v any, reason string) {
+	if s == "" {
+		return nil, ""
+	}
+	switch columnKind(col) {
+	case kindFloat:
+		return floatValue(strings.TrimSpace(s))
+	case kindInt:
+		return intValue(strings.TrimSpace(s))
+	case kindTime:
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil, ""
+		}
+		t, ok := ParseTime(s)
+		if !ok {
+			return nil, reasonTimestamp
+		}
+		return t, ""
+	}
+	if col == "id" && strings.TrimSpace(s) == "" {
+		return nil, ""
+	}
+	if !utf8.ValidString(s) {
+		return nil, reasonUTF8
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, reasonNUL
+	}
+	return s, ""
+}
+
+// floatValue parses a finite decimal number; blank is nil.
+func floatValue(s string) (any, string) {
+	if s == "" {
+		return nil, ""
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, reasonNumber
+	}
+	return f, ""
+}
+
+// intValue parses a whole number ("3", or "3.0" as a spreadsheet writes
+// it); blank is nil.
+func intValue(s string) (any, string) {
+	if s == "" {
+		return nil, ""
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, ""
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return nil, reasonWhole
+	}
+	return int64(f), ""
+}
+
+// ParseTime reads a timestamp as the importer accepts it, and returns it
+// in UTC:
+//
+//	2025-01-15T10:30:00Z, 2025-01-15T10:30:00.123+02:00   RFC 3339
+//	2025-01-15 10:30:00, 2025-01-15T10:30:00              no zone: UTC
+//	2025-01-15 10:30:00.123456+00, … +00:00, … +0000      as PostgreSQL and Supabase print them
+//	2025-01-15                                            midnight UTC
+//
+// Fractional seconds are optional everywhere; "T" and "Z" may be lower case.
+func ParseTime(s string) (time.Time, bool) {
+	if len(s) == len(time.DateOnly) {
+		t, err := time.Parse(time.DateOnly, s)
+		return t, err == nil
+	}
+	if len(s) < len(time.DateTime) {
+		return time.Time{}, false
+	}
+	if s[10] == 't' || s[len(s)-1] == 'z' {
+		s = strings.ToUpper(s)
+	}
+	sep := s[10]
+	if sep != 'T' && sep != ' ' {
+		return time.Time{}, false
+	}
+	// After the seconds: an optional fraction, then the zone.
+	zone := s[len(time.DateTime):]
+	if len(zone) > 0 && (zone[0] == '.' || zone[0] == ',') {
+		zone = strings.TrimLeft(zone[1:], "0123456789")
+	}
+	layout := time.DateOnly + string(sep) + time.TimeOnly
+	switch {
+	case zone == "":
+	case zone == "Z" || len(zone) == 6 && zone[3] == ':': // Z, +hh:mm
+		layout += "Z07:00"
+	case len(zone) == 3: // +hh
+		layout += "Z07"
+	case len(zone) == 5: // +hhmm
+		layout += "Z0700"
+	default:
+		return time.Time{}, false
+	}
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}

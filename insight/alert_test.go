@@ -1,0 +1,98 @@
+package insight
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+func fixedZone(hours int) *time.Location { return time.FixedZone("T", hours*3600) }
+
+func TestActionItems(t *testing.T) {
+	t.Parallel()
+	var as []proactive.Anomaly
+	for i := range 12 {
+		sev := med
+		if i < 2 {
+			sev = crit
+		}
+		as = append(as, anom(proactive.DealStall, sev, fmt.Sprintf("deal %02d", i), 100-i, 30))
+	}
+	items := ActionItems(groupOf(as...))
+	require.Len(t, items, 10)
+	require.Equal(t, proactive.ActionItem{Action: "Act on deal 00.", Priority: crit, UrgencyScore: 100}, items[0])
+	require.Equal(t, proactive.ActionItem{Action: "Act on deal 02.", Priority: med, UrgencyScore: 98}, items[2])
+	require.Equal(t, proactive.ActionItem{Action: "Act on deal 09.", Priority: med, UrgencyScore: 91}, items[9])
+	require.Len(t, ActionItems(groupOf(as[0])), 1)
+}
+
+func TestBuildAlert(t *testing.T) {
+	t.Parallel()
+	var as []proactive.Anomaly
+	for i := range 60 {
+		a := withDetail(anom(proactive.SyncFail, high, fmt.Sprintf("Src%02d - auth", i), 90-i/10, 3), "source", fmt.Sprintf("src%02d", i%3))
+		a.EntityKey = fmt.Sprintf("src%02d_auth", i)
+		as = append(as, a)
+	}
+	as[0].Severity = crit
+	an := Analyze(as)
+	g := groupOf(as...)
+	now := testNow.In(fixedZone(-3))
+	al := BuildAlert(g, an, now)
+
+	require.Empty(t, al.ID)
+	require.Equal(t, "alert", al.InsightType)
+	require.Equal(t, "ptd-proactive", al.SourceAgent)
+	require.Equal(t, crit, al.Priority)
+	require.Equal(t, Title(g), al.Title)
+	require.Equal(t, Summary(g), al.Summary)
+	require.Equal(t, Content(g, an), al.Content)
+	require.Equal(t, ActionItems(g), al.ActionItems)
+	require.Equal(t, now, al.CreatedAt)
+	require.NotNil(t, al.ExpiresAt)
+	require.Equal(t, now.Add(48*time.Hour), *al.ExpiresAt)
+	require.Equal(t, "sync_fail_src00_auth_2025-12-10", al.DedupKey)
+	require.False(t, al.IsDismissed)
+
+	ae := al.AffectedEntities
+	require.Equal(t, proactive.SyncFail, ae.Type)
+	require.Equal(t, 60, ae.Count)
+	require.Equal(t, g.Urgency, ae.UrgencyScore)
+	require.Len(t, ae.Entities, 10)
+	require.Equal(t, "Src00 - auth", ae.Entities[0])
+	require.Equal(t, "Src09 - auth", ae.Entities[9])
+
+	sd := al.SourceData
+	require.Equal(t, 59, sd["related_count"])
+	related := sd["related"].([]map[string]any)
+	require.Len(t, related, 50)
+	require.Equal(t, map[string]any{"entity": "Src01 - auth", "severity": "high", "urgency": 90}, related[0])
+	require.Equal(t, []string{"Sync failures detected across 3 source(s): src00, src01, src02"}, sd["insights"])
+	require.Equal(t, []string{"Critical sync failures may cause data inconsistencies. Immediate attention required."}, sd["predictions"])
+	primary := sd["primary_anomaly"].(map[string]any)
+	require.Equal(t, "Src00 - auth", primary["entity"])
+	require.Equal(t, "critical", primary["severity"])
+	require.Equal(t, "2025-12-10T12:00:00Z", primary["detected_at"])
+
+	// The row is plain JSON.
+	b, err := json.Marshal(al)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"affected_entities":{"type":"sync_fail","count":60,`)
+}
+
+func TestBuildAlertSingleWithoutAnalysis(t *testing.T) {
+	t.Parallel()
+	g := groupOf(anom(proactive.HealthDrop, med, "a@x.com", 55, 10))
+	al := BuildAlert(g, Analysis{}, testNow)
+	require.Equal(t, []string{}, al.SourceData["insights"])
+	require.Equal(t, []string{}, al.SourceData["predictions"])
+	require.Equal(t, []map[string]any{}, al.SourceData["related"])
+	require.Equal(t, 0, al.SourceData["related_count"])
+	require.Equal(t, []string{"a@x.com"}, al.AffectedEntities.Entities)
+	require.Equal(t, 57, al.AffectedEntities.UrgencyScore)
+}
