@@ -67,6 +67,9 @@ type SaveAlertParams struct {
 	// outcome is Inserted or Escalated the store enqueues one notification
 	// per channel in the same transaction (the outbox).
 	Channels []string
+	// ScanID identifies the scan; stored on each outbox row so that a
+	// channel can batch one scan's alerts (one email per scan).
+	ScanID string
 }
 
 // SaveResult is the outcome of SaveAlert and the id of the stored row.

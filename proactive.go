@@ -3,7 +3,7 @@
 // checks read, and the interfaces (Store and its parts) that adapters implement.
 //
 // It imports only the standard library. The pure rule engine lives in
-// package rules, text and grouping in package score, the scan orchestration
+// package rules, grouping, insights and alert text in package insight, the scan orchestration
 // in package scan, and each adapter (sqlite, postgres, http, notify) in its
 // own package that depends on this one and never on each other.
 package proactive
