@@ -3,6 +3,7 @@ package proactive
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes carried by *Error. Adapters translate driver errors into
@@ -25,7 +26,7 @@ type Error struct {
 
 // Error implements error.
 func (e *Error) Error() string {
-	if e.Err != nil {
+	if e.Err != nil && !strings.Contains(e.Message, e.Err.Error()) {
 		return e.Message + ": " + e.Err.Error()
 	}
 	return e.Message
@@ -35,7 +36,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code and formatted message. A %w
-// verb in format is kept as the cause.
+// verb in format is kept as the cause (and its text, already in the
+// message, is not repeated by Error).
 func Errorf(code, format string, args ...any) *Error {
 	err := fmt.Errorf(format, args...)
 	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}

@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// InsertRows inserts rows into one of the four source tables in one
+// transaction: all or nothing. cols lists the columns present in the rows;
+// they must be among the table's contract columns. A row without an id (nil
+// or empty) leaves the id to the column's default. time.Time values are
+// written in the canonical UTC text form.
+func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows []proactive.Row) error {
+	op := "insert into " + table
+	if err := checkColumns(table, cols); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		// One prepared statement per column set: rows with and without an id.
+		stmts := map[string]*sql.Stmt{}
+		defer func() {
+			for _, s := range stmts {
+				s.Close()
+			}
+		}()
+		for i, row := range rows {
+			use := cols
+			if id, ok := row["id"]; !ok || id == nil || id == "" {
+				use = slices.DeleteFunc(slices.Clone(cols), func(c string) bool { return c == "id" })
+			}
+			key := strings.Join(use, ",")
+			stmt, ok := stmts[key]
+			if !ok {
+				var err error
+				if stmt, err = tx.PrepareContext(ctx, insertSQL(table, use)); err != nil {
+					return err
+				}
+				stmts[key] = stmt
+			}
+			args := make([]any, len(use))
+			for j, c := range use {
+				v, err := sqlValue(row[c])
+				if err != nil {
+					return proactive.Errorf(proactive.EINVALID, "%s: row %d, column %s: %v", op, i+1, c, err)
+				}
+				args[j] = v
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("row %d: %w", i+1, err)
+			}
+		}
+		return nil
+	})
+	return tableError(op, table, err)
+}
+
+// checkColumns refuses a table other than the four source tables, and
+// columns that are not its contract columns (or repeated).
+func checkColumns(table string, cols []string) error {
+	allowed := proactive.SourceColumns(table)
+	if allowed == nil {
+		return proactive.Errorf(proactive.EINVALID, "insert into %q: not a source table: use one of %s",
+			table, strings.Join(proactive.SourceTables(), ", "))
+	}
+	for i, c := range cols {
+		if !slices.Contains(allowed, c) {
+			return proactive.Errorf(proactive.EINVALID, "insert into %s: unknown column %q: the columns are %s",
+				table, c, strings.Join(allowed, ", "))
+		}
+		if slices.Contains(cols[:i], c) {
+			return proactive.Errorf(proactive.EINVALID, "insert into %s: column %q given twice", table, c)
+		}
+	}
+	return nil
+}
+
+// insertSQL is the INSERT statement of a column set (names already checked).
+func insertSQL(table string, cols []string) string {
+	if len(cols) == 0 {
+		return "INSERT INTO " + table + " DEFAULT VALUES"
+	}
+	return "INSERT INTO " + table + ` ("` + strings.Join(cols, `", "`) + `") VALUES (` +
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+}
+
+// sqlValue converts a proactive.Row value to what the store writes.
+func sqlValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, int64, float64, bool:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case float32:
+		return float64(x), nil
+	case time.Time:
+		return formatTime(x), nil
+	case *time.Time:
+		if x == nil {
+			return nil, nil
+		}
+		return formatTime(*x), nil
+	}
+	return nil, fmt.Errorf("unsupported value %v of type %T", v, v)
+}

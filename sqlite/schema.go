@@ -1,0 +1,66 @@
+package sqlite
+
+import proactive "github.com/ptd-agents/ptd-proactive"
+
+// column is one expected column and the declaration Migrate uses to add it
+// to an existing table that lacks it.
+type column struct {
+	name string
+	decl string
+}
+
+// insightColumns are the columns of proactive_insights (CONTRACT §2). An
+// existing table that lacks some gets them from Migrate.
+func insightColumns() []column {
+	return []column{
+		{"id", "TEXT"},
+		{"insight_type", "TEXT"},
+		{"priority", "TEXT"},
+		{"title", "TEXT"},
+		{"content", "TEXT"},
+		{"summary", "TEXT"},
+		{"action_items", "TEXT"},
+		{"affected_entities", "TEXT"},
+		{"source_agent", "TEXT"},
+		{"source_data", "TEXT"},
+		{"dedup_key", "TEXT"},
+		{"expires_at", "TEXT"},
+		{"is_dismissed", "INTEGER NOT NULL DEFAULT 0"},
+		{"created_at", "TEXT"},
+	}
+}
+
+// sourceIndex is an index a check needs on a source table. Migrate creates
+// it only when the table is a table (not a view) with all the columns.
+type sourceIndex struct {
+	name    string
+	table   string
+	columns []string
+	def     string // what follows "ON <table>"
+}
+
+// sourceIndexes are the indexes the four checks read through.
+func sourceIndexes() []sourceIndex {
+	return []sourceIndex{
+		{"ptd_health_calculated_at_idx", proactive.TableHealthScores, []string{"calculated_at"}, "(calculated_at)"},
+		{"ptd_health_email_calculated_at_idx", proactive.TableHealthScores, []string{"email", "calculated_at"}, "(email, calculated_at)"},
+		{"ptd_deals_stage_idx", proactive.TableDeals, []string{"stage"}, "(lower(stage))"},
+		{"ptd_sync_errors_unresolved_idx", proactive.TableSyncErrors, []string{"resolved_at", "created_at"}, "(resolved_at, created_at)"},
+		{"ptd_leads_status_idx", proactive.TableLeads, []string{"status"}, "(lower(status))"},
+	}
+}
+
+// checkName names the check that reads a source table, for messages.
+func checkName(table string) string {
+	switch table {
+	case proactive.TableHealthScores:
+		return "health check"
+	case proactive.TableDeals:
+		return "deal stall check"
+	case proactive.TableSyncErrors:
+		return "sync failure check"
+	case proactive.TableLeads:
+		return "lead response check"
+	}
+	return "check"
+}

@@ -1,0 +1,262 @@
+// Package sqlite is the embedded store of ptd-proactive: proactive.Store on a
+// single SQLite file (modernc.org/sqlite, no cgo).
+//
+// The file runs in WAL mode, so readers never wait for the writer. Writes
+// go through one connection whose transactions start with BEGIN IMMEDIATE:
+// inside a process they queue on that connection, across processes SQLite's
+// write lock (with a busy timeout) serialises them. That is what makes the
+// dedup of SaveAlert, the outbox claim and the schedule tick safe with any
+// number of scans and workers at once.
+//
+// Timestamps the store writes are UTC text in one fixed-width form
+// (2006-01-02T15:04:05.000000Z), so text order is time order in the
+// product's tables. The user's source tables may hold any text julianday()
+// reads; the checks compare them through julianday() and count what it
+// cannot read as an unreadable timestamp.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// busyTimeoutMS is how long a connection waits for another process's write
+// lock before giving up with SQLITE_BUSY.
+const busyTimeoutMS = 10000
+
+// maxReaders caps the read pool; WAL readers run in parallel.
+const maxReaders = 4
+
+// timeFormat is the canonical form of every timestamp the store writes:
+// UTC, fixed width, so that text order is time order.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+// DB is the SQLite store. It implements proactive.Store. Create it with
+// Open; it is safe for concurrent use.
+type DB struct {
+	path  string
+	write *sql.DB // one connection, BEGIN IMMEDIATE transactions
+	read  *sql.DB // WAL readers; the same pool as write for ":memory:"
+}
+
+var _ proactive.Store = (*DB)(nil)
+
+// Open opens (creating it when missing) the SQLite database file at path
+// and checks that it is usable. The caller strips any "sqlite:" prefix; a
+// "file:" URI is accepted as well. Open does not create tables: call
+// Migrate.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if strings.TrimSpace(path) == "" {
+		return nil, proactive.Errorf(proactive.EINVALID, "open sqlite database: the path is empty: give a file path such as ptd-proactive.db")
+	}
+	d := &DB{path: path}
+	var err error
+	// Driver "sqlite" is modernc.org/sqlite, registered by its import in errors.go.
+	if d.write, err = sql.Open("sqlite", dsn(path, "immediate")); err != nil {
+		return nil, openError(path, err)
+	}
+	d.write.SetMaxOpenConns(1)
+	// The first connection creates the file and switches it to WAL; do it
+	// now so that a bad path is reported by Open, not by the first query.
+	if err := d.write.PingContext(ctx); err != nil {
+		d.write.Close()
+		return nil, openError(path, err)
+	}
+	if path == ":memory:" {
+		// Every connection to ":memory:" is its own database: share one.
+		d.read = d.write
+		return d, nil
+	}
+	if d.read, err = sql.Open("sqlite", dsn(path, "deferred")); err != nil {
+		d.write.Close()
+		return nil, openError(path, err)
+	}
+	d.read.SetMaxOpenConns(maxReaders)
+	if err := d.read.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, openError(path, err)
+	}
+	return d, nil
+}
+
+// dsn builds the driver's connection string for path: a file: URI (so that
+// any character in the path is safe) with the connection settings every
+// connection needs. txlock is how its transactions begin.
+func dsn(path, txlock string) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if path != ":memory:" {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	q.Set("_txlock", txlock)
+	if strings.HasPrefix(path, "file:") {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		return path + sep + q.Encode()
+	}
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?" + q.Encode()
+}
+
+// openError explains why the database at path could not be opened.
+func openError(path string, err error) error {
+	switch sqliteCode(err) {
+	case codeCantOpen:
+		return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("open sqlite database %s: cannot open or create the file: check that its directory exists and is writable", path)}
+	case codeNotADB:
+		return &proactive.Error{Code: proactive.EINVALID, Err: err,
+			Message: fmt.Sprintf("open sqlite database %s: the file is not a SQLite database: point --db at a database file or a new path", path)}
+	}
+	return translate(fmt.Sprintf("open sqlite database %s", path), err)
+}
+
+// Kind returns "sqlite".
+func (d *DB) Kind() string { return "sqlite" }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := d.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return translate("ping sqlite database", err)
+	}
+	return nil
+}
+
+// Close closes both connection pools.
+func (d *DB) Close() error {
+	var errs []error
+	if d.read != nil && d.read != d.write {
+		errs = append(errs, d.read.Close())
+	}
+	if d.write != nil {
+		errs = append(errs, d.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// ExecForTest runs one or more SQL statements on the write connection. It is
+// for tests only (package storetest drops tables with it); the product
+// never calls it.
+func (d *DB) ExecForTest(ctx context.Context, query string) error {
+	if _, err := d.write.ExecContext(ctx, query); err != nil {
+		return translate("exec for test", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction (BEGIN IMMEDIATE: it holds the
+// database's write lock from the start) and commits when fn returns nil.
+func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// formatTime renders t in the canonical form the store writes.
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+// nullTimeText renders an optional time for a nullable column.
+func nullTimeText(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+// parseTime parses a timestamp read from the database; text without a zone
+// is UTC. The canonical form and strftime's output are RFC 3339; the other
+// layouts are what julianday() reads besides.
+func parseTime(s string) (time.Time, error) {
+	layouts := [...]string{
+		time.RFC3339Nano,
+		"2006-01-02 15:04:05.999999999Z07:00",
+		"2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04:05.999999999",
+		"2006-01-02T15:04Z07:00",
+		"2006-01-02 15:04Z07:00",
+		"2006-01-02T15:04",
+		"2006-01-02 15:04",
+		"2006-01-02",
+	}
+	s = strings.TrimSpace(s)
+	for _, layout := range layouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unreadable timestamp %q", s)
+}
+
+// nullTime scans a nullable timestamp column: text in any of readLayouts,
+// or a time.Time when the driver converted a DATETIME column itself.
+type nullTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (n *nullTime) Scan(v any) error {
+	n.Time, n.Valid = time.Time{}, false
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		n.Time, n.Valid = x.UTC(), true
+		return nil
+	case string:
+		t, err := parseTime(x)
+		if err != nil {
+			return err
+		}
+		n.Time, n.Valid = t, true
+		return nil
+	case []byte:
+		return n.Scan(string(x))
+	}
+	return fmt.Errorf("unreadable timestamp of type %T", v)
+}
+
+// ptr returns a pointer to the time, nil when NULL.
+func (n nullTime) ptr() *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := n.Time
+	return &t
+}
+
+// isoUTC is the SQL expression that renders any timestamp julianday() reads
+// as RFC 3339 UTC text (millisecond precision), NULL when unreadable.
+func isoUTC(expr string) string {
+	return "strftime('%Y-%m-%dT%H:%M:%fZ', " + expr + ")"
+}
+
+// orNow returns t, or the current time when t is zero (a caller that
+// leaves a filter's Now unset means "now").
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}

@@ -1,0 +1,178 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/stretchr/testify/require"
+)
+
+// mustClaim claims due notifications at a moment.
+func mustClaim(t *testing.T, s proactive.Store, at time.Time, limit int, channel string) []proactive.Notification {
+	t.Helper()
+	ns, err := s.ClaimNotifications(t.Context(), proactive.ClaimParams{Now: at, Limit: limit, Lease: time.Minute, Channel: channel})
+	require.NoError(t, err, "claim at %s", ts(at))
+	return ns
+}
+
+// mustList lists notifications.
+func mustList(t *testing.T, s proactive.Store, f proactive.NotificationFilter) []proactive.Notification {
+	t.Helper()
+	ns, err := s.ListNotifications(t.Context(), f)
+	require.NoError(t, err)
+	return ns
+}
+
+// byID finds a notification by id.
+func byID(t *testing.T, ns []proactive.Notification, id string) proactive.Notification {
+	t.Helper()
+	for _, n := range ns {
+		if n.ID == id {
+			return n
+		}
+	}
+	require.Failf(t, "notification not listed", "id %s", id)
+	return proactive.Notification{}
+}
+
+func testNotifications(t *testing.T, open opener) {
+	now := Now()
+	// setup stores one alert queued for slack and webhook.
+	setup := func(t *testing.T) proactive.Store {
+		s := open(t)
+		mustSave(t, s, newAlert("k", proactive.SeverityCritical, proactive.HealthDrop, now), now,
+			proactive.ChannelSlack, proactive.ChannelWebhook)
+		return s
+	}
+	cases := []struct {
+		name string
+		run  func(t *testing.T, s proactive.Store)
+	}{
+		{"claim leases due notifications and counts an attempt", func(t *testing.T, s proactive.Store) {
+			ns := mustClaim(t, s, now, 10, "")
+			require.Len(t, ns, 2)
+			for _, n := range ns {
+				require.Equal(t, proactive.NotificationSending, n.Status)
+				require.Equal(t, 1, n.Attempts)
+			}
+			require.Empty(t, mustClaim(t, s, now.Add(30*time.Second), 10, ""), "leased")
+			again := mustClaim(t, s, now.Add(2*time.Minute), 10, "")
+			require.Len(t, again, 2, "the lease ran out: the worker is presumed dead")
+			for _, n := range again {
+				require.Equal(t, 2, n.Attempts)
+			}
+		}},
+		{"channel filter and limit", func(t *testing.T, s proactive.Store) {
+			ns := mustClaim(t, s, now, 10, proactive.ChannelSlack)
+			require.Len(t, ns, 1)
+			require.Equal(t, proactive.ChannelSlack, ns[0].Channel)
+			require.Empty(t, mustClaim(t, s, now, 10, proactive.ChannelEmail), "no email notification queued")
+			require.Len(t, mustClaim(t, s, now, 1, ""), 1, "limit")
+			require.Empty(t, mustClaim(t, s, now, 1, ""))
+		}},
+		{"fail with a retry time: pending again, due then", func(t *testing.T, s proactive.Store) {
+			ns := mustClaim(t, s, now, 1, proactive.ChannelSlack)
+			require.Len(t, ns, 1)
+			retry := now.Add(10 * time.Minute)
+			require.NoError(t, s.FailNotification(t.Context(), ns[0].ID, "slack answered 503", &retry))
+			n := byID(t, mustList(t, s, proactive.NotificationFilter{}), ns[0].ID)
+			require.Equal(t, proactive.NotificationPending, n.Status)
+			require.Equal(t, "slack answered 503", n.LastError)
+			require.Equal(t, ts(retry), ts(n.NextAttemptAt))
+			require.Empty(t, mustClaim(t, s, now.Add(5*time.Minute), 10, proactive.ChannelSlack), "not due yet")
+			due := mustClaim(t, s, retry, 10, proactive.ChannelSlack)
+			require.Len(t, due, 1, "due at its retry time")
+			require.Equal(t, 2, due[0].Attempts)
+		}},
+		{"complete: delivered, never claimed again", func(t *testing.T, s proactive.Store) {
+			ns := mustClaim(t, s, now, 1, proactive.ChannelWebhook)
+			require.Len(t, ns, 1)
+			done := now.Add(time.Second)
+			require.NoError(t, s.CompleteNotification(t.Context(), ns[0].ID, done))
+			n := byID(t, mustList(t, s, proactive.NotificationFilter{}), ns[0].ID)
+			require.Equal(t, proactive.NotificationDelivered, n.Status)
+			require.Equal(t, ts(done), tsp(n.DeliveredAt))
+			require.Empty(t, mustClaim(t, s, now.Add(time.Hour), 10, proactive.ChannelWebhook))
+		}},
+		{"fail for good: failed, kept, never claimed again", func(t *testing.T, s proactive.Store) {
+			ns := mustClaim(t, s, now, 1, proactive.ChannelWebhook)
+			require.Len(t, ns, 1)
+			require.NoError(t, s.FailNotification(t.Context(), ns[0].ID, "gave up after 5 attempts", nil))
+			failed := mustList(t, s, proactive.NotificationFilter{Status: proactive.NotificationFailed})
+			require.Len(t, failed, 1)
+			require.Equal(t, ns[0].ID, failed[0].ID)
+			require.Equal(t, "gave up after 5 attempts", failed[0].LastError)
+			require.Empty(t, mustClaim(t, s, now.Add(time.Hour), 10, proactive.ChannelWebhook))
+		}},
+		{"list: newest first, by status, limit", func(t *testing.T, s proactive.Store) {
+			later := now.Add(time.Hour)
+			mustSave(t, s, newAlert("k2", proactive.SeverityCritical, proactive.DealStall, later), later, proactive.ChannelEmail)
+			all := mustList(t, s, proactive.NotificationFilter{})
+			require.Len(t, all, 3)
+			require.Equal(t, proactive.ChannelEmail, all[0].Channel, "newest first")
+			require.Equal(t, ts(later), ts(all[0].CreatedAt))
+			one := mustList(t, s, proactive.NotificationFilter{Limit: 1})
+			require.Len(t, one, 1)
+			require.Equal(t, all[0].ID, one[0].ID)
+			require.Len(t, mustList(t, s, proactive.NotificationFilter{Status: proactive.NotificationPending}), 3)
+			require.Empty(t, mustList(t, s, proactive.NotificationFilter{Status: proactive.NotificationDelivered}))
+		}},
+		{"unknown ids", func(t *testing.T, s proactive.Store) {
+			requireCode(t, proactive.ENOTFOUND, s.CompleteNotification(t.Context(), unknownID, now))
+			retry := now.Add(time.Minute)
+			requireCode(t, proactive.ENOTFOUND, s.FailNotification(t.Context(), unknownID, "x", &retry))
+			requireCode(t, proactive.ENOTFOUND, s.FailNotification(t.Context(), unknownID, "x", nil))
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, setup(t))
+		})
+	}
+
+	t.Run("concurrent claimers never receive the same notification", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		const alerts, workers = 10, 8
+		for i := range alerts {
+			mustSave(t, s, newAlert(fmt.Sprintf("k%d", i), proactive.SeverityHigh, proactive.SyncFail, now), now,
+				proactive.ChannelSlack, proactive.ChannelWebhook)
+		}
+		var (
+			mu   sync.Mutex
+			seen = map[string]int{}
+			wg   sync.WaitGroup
+			errs = make([]error, workers)
+		)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					ns, err := s.ClaimNotifications(t.Context(), proactive.ClaimParams{Now: now, Limit: 3, Lease: time.Hour})
+					if err != nil || len(ns) == 0 {
+						errs[w] = err
+						return
+					}
+					mu.Lock()
+					for _, n := range ns {
+						seen[n.ID]++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		require.Len(t, seen, 2*alerts, "every notification claimed")
+		for id, n := range seen {
+			require.Equal(t, 1, n, "notification %s claimed %d times", id, n)
+		}
+	})
+}
