@@ -134,13 +134,13 @@ func healthScores(r *rand.Rand, v vocab, now time.Time, clients int) Table {
 		email := fmt.Sprintf("%s.%s%d@example.com", strings.ToLower(first), strings.ToLower(last), i+1)
 		kind := steady
 		switch {
-		case i%37 == 5:
+		case i%53 == 5:
 			kind = fallCritical
-		case i%29 == 7:
+		case i%41 == 7:
 			kind = fallHigh
-		case i%23 == 11:
+		case i%37 == 11:
 			kind = fallMedium
-		case i%31 == 13:
+		case i%43 == 13:
 			kind = slowSlide
 		case i%17 == 3:
 			kind = recovering

@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+type alertsFlags struct {
+	priority string
+	typ      string
+	limit    int
+	json     bool
+	now      string
+}
+
+func (a *app) alertsCommand() *cobra.Command {
+	var f alertsFlags
+	cmd := &cobra.Command{
+		Use:   "alerts",
+		Short: "List active alerts (not dismissed, not expired), most urgent first",
+		Long: `List active alerts, ordered critical > high > medium > low, then newest first.
+--json prints an array of proactive_insights rows (column names as keys).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runAlerts(cmd.Context(), f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.priority, "priority", "", "only this priority: critical, high, medium or low (env PTD_PRIORITY)")
+	fl.StringVar(&f.typ, "type", "", "only this type: health_drop, deal_stall, sync_fail or response_delay (env PTD_TYPE)")
+	fl.IntVar(&f.limit, "limit", 0, "at most this many alerts; 0 for all (env PTD_LIMIT)")
+	fl.BoolVar(&f.json, "json", false, "print JSON (env PTD_JSON)")
+	fl.StringVar(&f.now, "now", "", "judge expiry at this RFC 3339 time instead of the current time (env PTD_NOW)")
+	return cmd
+}
+
+func (a *app) runAlerts(ctx context.Context, f alertsFlags) error {
+	filter := proactive.AlertFilter{Limit: f.limit}
+	if f.limit < 0 {
+		return usageError{fmt.Errorf("--limit %d: use 0 (all) or a positive number", f.limit)}
+	}
+	if f.priority != "" {
+		p, err := proactive.ParseSeverity(strings.ToLower(f.priority))
+		if err != nil {
+			return usageError{fmt.Errorf("--priority: %s", proactive.ErrorMessage(err))}
+		}
+		filter.Priority = p
+	}
+	if f.typ != "" {
+		t, err := proactive.ParseAnomalyType(strings.ToLower(f.typ))
+		if err != nil {
+			return usageError{fmt.Errorf("--type: %s", proactive.ErrorMessage(err))}
+		}
+		filter.Type = t
+	}
+	now, err := parseNow(f.now)
+	if err != nil {
+		return err
+	}
+	filter.Now = now
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openMigrated(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	alerts, err := st.ListAlerts(ctx, filter)
+	if err != nil {
+		return fmt.Errorf("list alerts: %w", err)
+	}
+	if f.json {
+		if alerts == nil {
+			alerts = []proactive.Alert{}
+		}
+		return writeJSON(a.io.Stdout, alerts)
+	}
+	if len(alerts) == 0 {
+		fmt.Fprintln(a.io.Stdout, "No active alerts.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPRIORITY\tURGENCY\tTYPE\tAFFECTED\tAGE\tTITLE")
+	for _, al := range alerts {
+		fmt.Fprintf(tw, "%s\t%s\t%d/100\t%s\t%d\t%s\t%s\n", al.ID, al.Priority, al.AffectedEntities.UrgencyScore,
+			al.AffectedEntities.Type, al.AffectedEntities.Count, humanAge(now.Sub(al.CreatedAt)), al.Title)
+	}
+	return tw.Flush()
+}
+
+func (a *app) dismissCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "dismiss ID",
+		Short: "Dismiss one alert",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("dismiss takes exactly one alert id (see 'ptd-proactive alerts'), got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			st, err := a.openMigrated(ctx, cfg, false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.DismissAlert(ctx, args[0]); err != nil {
+				return fmt.Errorf("dismiss alert %s: %w", args[0], err)
+			}
+			if asJSON {
+				return writeJSON(a.io.Stdout, map[string]any{"id": args[0], "dismissed": true})
+			}
+			fmt.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", args[0])
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")
+	return cmd
+}
+
+func (a *app) migrateCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Create whatever tables and indexes are missing; never drops or rewrites data",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rep, err := st.Migrate(ctx)
+			if err != nil {
+				return fmt.Errorf("migrate: %w", err)
+			}
+			if rep.Created == nil {
+				rep.Created = []string{}
+			}
+			if rep.Warnings == nil {
+				rep.Warnings = []string{}
+			}
+			if asJSON {
+				return writeJSON(a.io.Stdout, rep)
+			}
+			if len(rep.Created) == 0 {
+				fmt.Fprintln(a.io.Stdout, "Nothing to do: every table and index exists.")
+			}
+			for _, c := range rep.Created {
+				fmt.Fprintln(a.io.Stdout, "created", c)
+			}
+			for _, w := range rep.Warnings {
+				fmt.Fprintln(a.io.Stdout, "warning:", w)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")
+	return cmd
+}

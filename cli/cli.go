@@ -1,0 +1,311 @@
+// Package cli is the ptd-proactive command line: one file per command, the
+// wiring of stores, scanner, notifier and HTTP service in one place, and the
+// exit status of CONTRACT §1 (0 ran, 1 could not run, 2 usage error).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/postgres"
+	"github.com/ptd-agents/ptd-proactive/sqlite"
+)
+
+// Exit statuses.
+const (
+	ExitOK      = 0 // the command ran
+	ExitFailure = 1 // it could not run: no database, bad config, bad input
+	ExitUsage   = 2 // the command line itself is wrong
+)
+
+// DefaultDatabase is the embedded store used when no --db is given.
+const DefaultDatabase = "ptd-proactive.db"
+
+// IO is the process environment a command runs in; tests pass their own.
+type IO struct {
+	Args   []string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads an environment variable; nil means none are set.
+	Getenv func(string) string
+	// Stdin/Stderr terminal checks for progress bars; nil means not a terminal.
+	IsTerminal func(w io.Writer) bool
+}
+
+// app is the state shared by the commands of one invocation.
+type app struct {
+	io         IO
+	dbURL      string
+	configPath string
+	logFormat  string
+	logLevel   string
+	log        *slog.Logger
+}
+
+// usageError marks a wrong command line (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitError carries an explicit exit status with an already printed message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// Main runs the command line and returns the process exit status.
+func Main(ctx context.Context, pio IO) int {
+	if pio.Getenv == nil {
+		pio.Getenv = func(string) string { return "" }
+	}
+	if pio.Stdin == nil {
+		pio.Stdin = strings.NewReader("")
+	}
+	a := &app{io: pio}
+	root := a.rootCommand()
+	root.SetArgs(pio.Args)
+	root.SetIn(pio.Stdin)
+	root.SetOut(pio.Stdout)
+	root.SetErr(pio.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(pio.Stderr, "ptd-proactive:", ee.err)
+		}
+		return ee.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		fmt.Fprintln(pio.Stderr, "ptd-proactive:", err)
+		fmt.Fprintln(pio.Stderr, "Run 'ptd-proactive --help' for usage.")
+		return ExitUsage
+	}
+	fmt.Fprintln(pio.Stderr, "ptd-proactive:", errorText(err))
+	return ExitFailure
+}
+
+// errorText renders an error for the terminal: the domain message first.
+func errorText(err error) string {
+	var pe *proactive.Error
+	if errors.As(err, &pe) {
+		// The wrapped context (what was being done) is useful; keep the
+		// whole chain but make sure the user-facing message is in it.
+		s := err.Error()
+		if !strings.Contains(s, pe.Message) {
+			return pe.Message + " (" + s + ")"
+		}
+		return s
+	}
+	return err.Error()
+}
+
+// isCobraUsage recognises cobra's own command-line errors.
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "received "} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ptd-proactive",
+		Short: "Watch client health, deals, integrations and leads; raise alerts before it is too late",
+		Long: `ptd-proactive scans a services business's data — daily client health scores,
+the HubSpot deal pipeline, integration sync errors and inbound leads — and stores
+deduplicated, prioritised alerts in proactive_insights.
+
+Every flag can also be set with an environment variable: PTD_ and the flag's name in
+upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATABASE_URL.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.applyEnv(cmd); err != nil {
+				return err
+			}
+			return a.setupLogger()
+		},
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dbURL, "db", DefaultDatabase, "database: postgres://… or postgresql://… for PostgreSQL, sqlite:PATH or a file path for the embedded store (env PTD_DATABASE_URL)")
+	pf.StringVar(&a.configPath, "config", "", "YAML file with thresholds and settings (env PTD_CONFIG)")
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json (env PTD_LOG_FORMAT)")
+	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error (env PTD_LOG_LEVEL)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	root.AddCommand(
+		a.scanCommand(),
+		a.serveCommand(),
+		a.alertsCommand(),
+		a.dismissCommand(),
+		a.migrateCommand(),
+		a.demoCommand(),
+		a.doctorCommand(),
+		a.importCommand(),
+		a.notificationsCommand(),
+		a.benchCommand(),
+	)
+	return root
+}
+
+// envName is the environment variable of a flag.
+func envName(flag string) string {
+	switch flag {
+	case "db":
+		return "PTD_DATABASE_URL"
+	}
+	return "PTD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// applyEnv sets every flag not given on the command line from its
+// environment variable, when that is set.
+func (a *app) applyEnv(cmd *cobra.Command) error {
+	var firstErr error
+	visit := func(f *pflag.Flag) {
+		if f.Changed || firstErr != nil {
+			return
+		}
+		v := a.io.Getenv(envName(f.Name))
+		if v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			firstErr = usageError{fmt.Errorf("environment variable %s=%q is not a valid value for --%s: %w", envName(f.Name), v, f.Name, err)}
+			return
+		}
+		f.Changed = true
+	}
+	cmd.Flags().VisitAll(visit)
+	cmd.InheritedFlags().VisitAll(visit)
+	return firstErr
+}
+
+func (a *app) setupLogger() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", a.logLevel)}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch a.logFormat {
+	case "text":
+		a.log = slog.New(slog.NewTextHandler(a.io.Stderr, opts))
+	case "json":
+		a.log = slog.New(slog.NewJSONHandler(a.io.Stderr, opts))
+	default:
+		return usageError{fmt.Errorf("--log-format %q: use text or json", a.logFormat)}
+	}
+	return nil
+}
+
+// loadConfig reads and validates the configuration.
+func (a *app) loadConfig() (config.Config, error) {
+	cfg, err := config.Load(a.configPath, a.io.Getenv)
+	if err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// isPostgresURL reports whether a database URL selects PostgreSQL.
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// sqlitePath returns the file path of an embedded-store database URL.
+func sqlitePath(u string) string {
+	u = strings.TrimPrefix(u, "sqlite://")
+	return strings.TrimPrefix(u, "sqlite:")
+}
+
+// openStore opens the store the database URL selects.
+func (a *app) openStore(ctx context.Context, cfg config.Config) (proactive.Store, error) {
+	if a.dbURL == "" {
+		return nil, usageError{errors.New("--db is empty: give a postgres:// URL or a SQLite file path (or unset PTD_DATABASE_URL for the default ptd-proactive.db)")}
+	}
+	if isPostgresURL(a.dbURL) {
+		return postgres.Open(ctx, a.dbURL, postgres.Options{
+			MaxConns:         cfg.Postgres.MaxConns,
+			StatementTimeout: cfg.Postgres.StatementTimeout,
+		})
+	}
+	return sqlite.Open(ctx, sqlitePath(a.dbURL))
+}
+
+// openMigrated opens the store and, unless skip, creates what is missing.
+func (a *app) openMigrated(ctx context.Context, cfg config.Config, skip bool) (proactive.Store, error) {
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if skip {
+		return st, nil
+	}
+	rep, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	for _, c := range rep.Created {
+		a.log.InfoContext(ctx, "migrate: created "+c)
+	}
+	for _, w := range rep.Warnings {
+		a.log.WarnContext(ctx, "migrate: "+w)
+	}
+	return st, nil
+}
+
+// parseNow parses a --now value; empty means the current time.
+func parseNow(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, usageError{fmt.Errorf("--now %q is not an RFC 3339 time: write it like 2025-12-10T09:30:00Z", s)}
+	}
+	return t.UTC(), nil
+}
+
+// isTerminal reports whether w is a terminal (for progress bars).
+func (a *app) isTerminal(w io.Writer) bool {
+	if a.io.IsTerminal != nil {
+		return a.io.IsTerminal(w)
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/config"
+)
+
+// Finding is one line of the doctor's diagnosis.
+type Finding struct {
+	Level   string `json:"level"` // ok, warning, problem
+	Table   string `json:"table,omitempty"`
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// diagnosis is the doctor's answer (--json prints it).
+type diagnosis struct {
+	Database string                  `json:"database"`
+	Tables   []proactive.TableReport `json:"tables"`
+	Findings []Finding               `json:"findings"`
+	Problems int                     `json:"problems"`
+}
+
+func (a *app) doctorCommand() *cobra.Command {
+	var asJSON bool
+	var nowFlag string
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the connection, tables, columns and data recency; say what is wrong",
+		Long: `Check what a scan needs, the seed's "No anomalies detected" troubleshooting list
+automated: the database answers, the four source tables and proactive_insights exist
+with the columns the checks read, each check's window holds rows, and the newest row
+of each table is recent. Exit status 1 when a problem stops a check from running.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			now, err := parseNow(nowFlag)
+			if err != nil {
+				return err
+			}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			d, err := a.diagnose(ctx, st, cfg, now)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := writeJSON(a.io.Stdout, d); err != nil {
+					return err
+				}
+			} else {
+				printDiagnosis(a, d)
+			}
+			if d.Problems > 0 {
+				return exitError{code: ExitFailure}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")
+	cmd.Flags().StringVar(&nowFlag, "now", "", "judge recency at this RFC 3339 time (env PTD_NOW)")
+	return cmd
+}
+
+// freshness is how old the newest row of a table may be before the doctor
+// warns that data stopped arriving.
+func freshness(table string) time.Duration {
+	switch table {
+	case proactive.TableHealthScores:
+		return 2 * 24 * time.Hour // calculated daily
+	case proactive.TableDeals, proactive.TableLeads:
+		return 7 * 24 * time.Hour
+	}
+	return 0 // sync_errors: no errors is good news; proactive_insights: ours
+}
+
+func windowName(table string) string {
+	switch table {
+	case proactive.TableHealthScores:
+		return "readings in the last 14 days"
+	case proactive.TableDeals:
+		return "deals in the watched stages"
+	case proactive.TableSyncErrors:
+		return "unresolved errors in the last 24 h"
+	case proactive.TableLeads:
+		return "new leads never contacted"
+	}
+	return "active alerts"
+}
+
+func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Config, now time.Time) (diagnosis, error) {
+	d := diagnosis{Findings: []Finding{}}
+	add := func(f Finding) {
+		if f.Level == "problem" {
+			d.Problems++
+		}
+		d.Findings = append(d.Findings, f)
+	}
+	if err := st.Ping(ctx); err != nil {
+		return d, fmt.Errorf("connect: %w", err)
+	}
+	rep, err := st.Doctor(ctx, now)
+	if err != nil {
+		return d, fmt.Errorf("inspect the database: %w", err)
+	}
+	d.Database, d.Tables = rep.Database, rep.Tables
+	add(Finding{Level: "ok", Message: "connected to " + rep.Database})
+	for _, t := range rep.Tables {
+		isSource := t.Table != proactive.TableInsights
+		switch {
+		case !t.Exists && isSource:
+			add(Finding{Level: "problem", Table: t.Table, Message: "table is missing: its check cannot run",
+				Fix: "run 'ptd-proactive migrate' to create it, then load data ('ptd-proactive import " + t.Table + " FILE') or point --db at the database that has it"})
+			continue
+		case !t.Exists:
+			add(Finding{Level: "warning", Table: t.Table, Message: "table is missing: alerts cannot be stored yet", Fix: "run 'ptd-proactive migrate' (scan does it too)"})
+			continue
+		case len(t.MissingColumns) > 0:
+			lvl, fix := "problem", "add the columns or map them in a view named "+t.Table
+			if !isSource {
+				lvl, fix = "warning", "run 'ptd-proactive migrate': it adds the missing columns"
+			}
+			add(Finding{Level: lvl, Table: t.Table, Message: "missing columns: " + strings.Join(t.MissingColumns, ", "), Fix: fix})
+			continue
+		}
+		msg := fmt.Sprintf("%d rows, %d %s", t.Rows, t.WindowRows, windowName(t.Table))
+		if t.Newest != nil {
+			msg += fmt.Sprintf("; newest %s old", humanAge(now.Sub(*t.Newest)))
+		}
+		level, fix := "ok", ""
+		if limit := freshness(t.Table); limit > 0 {
+			switch {
+			case t.Rows == 0:
+				level, fix = "warning", "the table is empty: load data or check the sync that fills it"
+			case t.Newest != nil && now.Sub(*t.Newest) > limit:
+				level, fix = "warning", fmt.Sprintf("no new rows for more than %s: check that the job filling %s is running", humanAge(limit), t.Table)
+			case t.WindowRows == 0:
+				level, fix = "warning", "nothing in the check's window, so it cannot find anomalies: check that data is recent"
+			}
+		}
+		add(Finding{Level: level, Table: t.Table, Message: msg, Fix: fix})
+	}
+	th := cfg.Thresholds
+	add(Finding{Level: "ok", Message: fmt.Sprintf("thresholds: health drop %g/%g/%g points, deal stall %d/%d/%d days, sync failures %d/%d/%d in 24 h, lead wait %g/%g/%g h, dedup window %g h (critical/high/medium)",
+		th.HealthDropCritical, th.HealthDropHigh, th.HealthDropMedium, th.DealStallDaysCritical, th.DealStallDaysHigh, th.DealStallDaysMedium,
+		th.SyncFailCritical, th.SyncFailHigh, th.SyncFailMedium, th.ResponseDelayCritical, th.ResponseDelayHigh, th.ResponseDelayMedium, th.DedupWindowHours)})
+	if alerts, err := st.ListAlerts(ctx, proactive.AlertFilter{Now: now}); err == nil {
+		add(Finding{Level: "ok", Message: fmt.Sprintf("%d active alerts; a group already alerted within %g h is skipped as a duplicate unless its severity rose", len(alerts), th.DedupWindowHours)})
+	}
+	return d, nil
+}
+
+func printDiagnosis(a *app, d diagnosis) {
+	marks := map[string]string{"ok": "✓", "warning": "!", "problem": "✗"}
+	for _, f := range d.Findings {
+		prefix := ""
+		if f.Table != "" {
+			prefix = f.Table + ": "
+		}
+		fmt.Fprintf(a.io.Stdout, "%s %s%s\n", marks[f.Level], prefix, f.Message)
+		if f.Fix != "" {
+			fmt.Fprintf(a.io.Stdout, "    fix: %s\n", f.Fix)
+		}
+	}
+	if d.Problems > 0 {
+		fmt.Fprintf(a.io.Stdout, "\n%d problem(s) found.\n", d.Problems)
+	} else {
+		fmt.Fprintln(a.io.Stdout, "\nNo problems found.")
+	}
+}
+
+// humanAge renders a duration coarsely: 40m, 5h, 3d.
+func humanAge(d time.Duration) string {
+	if d < 0 {
+		return "in the future by " + humanAge(-d)
+	}
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/importer"
+)
+
+func (a *app) importCommand() *cobra.Command {
+	var (
+		opts   importer.Options
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import TABLE FILE",
+		Short: "Import a CSV or NDJSON export into a source table, all or nothing",
+		Long: `Import a CSV (header row of column names, in any order; other columns ignored)
+or NDJSON file (one object per line) into client_health_scores, deals, sync_errors or
+leads. Timestamps: RFC 3339, "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" (UTC). The whole
+file is one transaction: a bad row means nothing is written and the error names its
+line, column and value — unless --skip-invalid, which imports the rest and lists the
+skipped lines. FILE "-" reads standard input (give --format).`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usageError{fmt.Errorf("import takes TABLE and FILE (TABLE one of %s), got %d arguments", strings.Join(proactive.SourceTables(), ", "), len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			table, name := args[0], args[1]
+			if proactive.SourceColumns(table) == nil {
+				return usageError{fmt.Errorf("unknown table %q: import into %s", table, strings.Join(proactive.SourceTables(), ", "))}
+			}
+			var r io.Reader = a.io.Stdin
+			if name != importer.Stdin {
+				f, err := os.Open(name)
+				if err != nil {
+					if errors.Is(err, fs.ErrNotExist) {
+						return fmt.Errorf("import: file %s does not exist: check the path", name)
+					}
+					return fmt.Errorf("import: open %s: %w", name, err)
+				}
+				defer f.Close()
+				r = f
+			}
+			if a.isTerminal(a.io.Stderr) && !asJSON {
+				opts.Progress = a.io.Stderr
+			}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			st, err := a.openMigrated(ctx, cfg, false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := importer.Import(ctx, st, table, name, r, opts)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if res.Skipped == nil {
+					res.Skipped = []importer.Skip{}
+				}
+				return writeJSON(a.io.Stdout, res)
+			}
+			fmt.Fprintf(a.io.Stdout, "Imported %d rows into %s.\n", res.Imported, table)
+			if len(res.Skipped) > 0 {
+				fmt.Fprintf(a.io.Stdout, "Skipped %d invalid lines:\n", len(res.Skipped))
+				for _, s := range res.Skipped {
+					fmt.Fprintf(a.io.Stdout, "  %s\n", s)
+				}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Format, "format", "", "csv or ndjson; default from the file's extension (env PTD_FORMAT)")
+	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "import the good rows and list the bad lines instead of failing (env PTD_SKIP_INVALID)")
+	fl.BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")
+	return cmd
+}

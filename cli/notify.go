@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/notify"
+	"github.com/ptd-agents/ptd-proactive/notify/notifiers"
+)
+
+// notifier is the notification side of a command: the routing a scan uses
+// to queue notifications with its alerts, and the worker that delivers them.
+type notifier struct {
+	a              *app
+	router         *notify.Router
+	worker         *notify.Worker // nil when no channel is configured
+	defaultTimeout time.Duration
+	onDelivery     func(channel, outcome string)
+}
+
+// newNotifier builds the router and the worker of the configured channels.
+// With no channel configured, route queues nothing and drain does nothing.
+func (a *app) newNotifier(cfg config.Config, st proactive.Store) (*notifier, error) {
+	n := &notifier{a: a, router: notify.NewRouter(cfg.Notify), defaultTimeout: 30 * time.Second}
+	ns, err := notifiers.FromConfig(cfg.Notify, notifiers.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if len(ns) == 0 {
+		return n, nil
+	}
+	n.worker, err = notify.NewWorker(notify.Options{
+		Store:     st,
+		Notifiers: ns,
+		Logger:    a.log,
+		OnDelivery: func(channel, outcome string) {
+			if n.onDelivery != nil {
+				n.onDelivery(channel, outcome)
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	return n, nil
+}
+
+// route returns the channels that want an alert; nil when none is configured.
+func (n *notifier) route(al proactive.Alert) []string {
+	if n.worker == nil {
+		return nil
+	}
+	return n.router.Channels(al)
+}
+
+// drain delivers what is due, retrying within timeout; what is left stays
+// queued for the next scan or serve (CONTRACT §8). It logs, never fails the
+// command: the alerts are stored either way.
+func (n *notifier) drain(ctx context.Context, timeout time.Duration) {
+	if n.worker == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := n.worker.Drain(ctx)
+	if err != nil {
+		n.a.log.ErrorContext(ctx, "notifications: could not read the outbox; they stay queued", "error", err)
+		return
+	}
+	attrs := []any{"delivered", res.Delivered, "failed", res.Failed, "queued", res.Queued}
+	for ch, e := range res.LastErrors {
+		attrs = append(attrs, "last_error_"+ch, e)
+	}
+	if res.Failed > 0 || res.Queued > 0 {
+		n.a.log.WarnContext(ctx, "notifications: some were not delivered (see 'ptd-proactive notifications')", attrs...)
+		return
+	}
+	if res.Delivered > 0 {
+		n.a.log.InfoContext(ctx, "notifications delivered", attrs...)
+	}
+}

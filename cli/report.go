@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// reportOptions shape the readable scan report.
+type reportOptions struct {
+	// TopEntities is how many members of each group to show.
+	TopEntities int
+	// HideDuration prints no timing (for golden files).
+	HideDuration bool
+}
+
+// renderScan writes a report a person reads at a glance: per group its
+// severity, urgency, title and top entities with their recommended
+// action, then the insights and predictions, skipped rows and errors.
+func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	timing := ""
+	if !o.HideDuration {
+		timing = fmt.Sprintf(" in %d ms", res.DurationMS)
+	}
+	mode := ""
+	if res.DryRun {
+		mode = " (dry run: nothing stored)"
+	}
+	p("Scan at %s%s%s\n", res.Now, timing, mode)
+	p("  %d anomalies: %d health drops, %d stalled deals, %d sync failure patterns, %d delayed leads\n",
+		res.AnomaliesDetected, res.Breakdown.HealthDrops, res.Breakdown.DealStalls, res.Breakdown.SyncFailures, res.Breakdown.ResponseDelays)
+	if !res.DryRun {
+		p("  %d alert groups: %d alerts saved (%d escalated), %d duplicates skipped\n",
+			res.AlertGroupsCount, res.AlertsSaved, res.AlertsEscalated, res.DuplicatesSkipped)
+	} else {
+		p("  %d alert groups\n", res.AlertGroupsCount)
+	}
+	if len(res.Groups) == 0 {
+		p("\nNo anomalies detected. If you expected some, run 'ptd-proactive doctor'.\n")
+	}
+	for i, g := range res.Groups {
+		title := ""
+		saved := ""
+		if i < len(res.AlertGroups) {
+			title = res.AlertGroups[i].Title
+			if res.AlertGroups[i].Saved != "" {
+				saved = "  [" + string(res.AlertGroups[i].Saved) + "]"
+			}
+		}
+		p("\n%-8s  urgency %3d/100  %s%s\n", strings.ToUpper(string(g.Severity)), g.Urgency, title, saved)
+		members := g.Members()
+		n := min(o.TopEntities, len(members))
+		for _, m := range members[:n] {
+			p("  - %s  (%s, %d/100)\n", m.Entity, m.Severity, m.UrgencyScore)
+			p("    %s\n", m.RecommendedAction)
+		}
+		if len(members) > n {
+			p("  … and %d more\n", len(members)-n)
+		}
+	}
+	if len(res.Insights) > 0 {
+		p("\nInsights\n")
+		for _, s := range res.Insights {
+			p("  • %s\n", s)
+		}
+	}
+	if len(res.Predictions) > 0 {
+		p("\nPredictions\n")
+		for _, s := range res.Predictions {
+			p("  • %s\n", s)
+		}
+	}
+	if len(res.SkippedRows) > 0 {
+		total := 0
+		parts := make([]string, 0, len(res.SkippedRows))
+		for _, s := range res.SkippedRows {
+			total += s.Count
+			parts = append(parts, fmt.Sprintf("%s: %d %s", s.Monitor, s.Count, s.Reason))
+		}
+		p("\nSkipped %d rows that make no sense (%s)\n", total, strings.Join(parts, "; "))
+	}
+	if len(res.Errors) > 0 {
+		p("\nChecks that could not run:\n")
+		for _, e := range res.Errors {
+			p("  ! %s: %s\n", e.Monitor, e.Error)
+		}
+	}
+}

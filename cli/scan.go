@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/scan"
+)
+
+type scanFlags struct {
+	now           string
+	json          bool
+	dryRun        bool
+	noMigrate     bool
+	notifyTimeout time.Duration
+}
+
+func (a *app) scanCommand() *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Run one monitoring scan: four checks, grouping, insights, dedup, storage, notifications",
+		Long: `Run one monitoring scan and print its result: the seed's response object with
+--json, a readable summary without. Exit status 0 when the scan ran (even with a
+check that could not run, listed under errors), 1 when it could not run.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runScan(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.now, "now", "", "evaluate the scan at this RFC 3339 time instead of the current time (env PTD_NOW)")
+	fl.BoolVar(&f.json, "json", false, "print the response object as JSON (env PTD_JSON)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "compute and print, store nothing (env PTD_DRY_RUN)")
+	fl.BoolVar(&f.noMigrate, "no-migrate", false, "do not create missing tables first (env PTD_NO_MIGRATE)")
+	fl.DurationVar(&f.notifyTimeout, "notify-timeout", 30*time.Second, "how long to keep retrying notifications before exiting; what is left stays queued (env PTD_NOTIFY_TIMEOUT)")
+	return cmd
+}
+
+// noArgs refuses positional arguments as a usage error.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q: this command takes flags only", args[0])}
+	}
+	return nil
+}
+
+func (a *app) newScanner(cfg config.Config, st proactive.Store, route func(proactive.Alert) []string) (*scan.Scanner, error) {
+	return scan.New(scan.Options{
+		Store:       st,
+		Thresholds:  cfg.Thresholds,
+		StallStages: cfg.StallStages,
+		Route:       route,
+		Logger:      a.log,
+	})
+}
+
+func (a *app) runScan(ctx context.Context, f scanFlags) error {
+	now, err := parseNow(f.now)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openMigrated(ctx, cfg, f.noMigrate || f.dryRun)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	notifier, err := a.newNotifier(cfg, st)
+	if err != nil {
+		return err
+	}
+	sc, err := a.newScanner(cfg, st, notifier.route)
+	if err != nil {
+		return err
+	}
+	res, scanErr := sc.Run(ctx, scan.Params{Now: now, Trigger: "cli", DryRun: f.dryRun})
+	if scanErr == nil && !f.dryRun {
+		notifier.drain(ctx, f.notifyTimeout)
+	}
+	if f.json {
+		if err := writeJSON(a.io.Stdout, res); err != nil {
+			return err
+		}
+	} else if scanErr == nil {
+		renderScan(a.io.Stdout, res, reportOptions{TopEntities: 3})
+	}
+	if scanErr != nil {
+		return exitError{code: ExitFailure, err: fmt.Errorf("the scan could not run: %s", errorText(scanErr))}
+	}
+	return nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/httpapi"
+	"github.com/ptd-agents/ptd-proactive/metrics"
+	"github.com/ptd-agents/ptd-proactive/scan"
+	"github.com/ptd-agents/ptd-proactive/schedule"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	var (
+		addr      string
+		noMigrate bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API, the dashboard, metrics and the built-in schedule",
+		Long: `Serve the HTTP API (CONTRACT §7), the dashboard at /, /healthz, /readyz and
+/metrics, scan on the built-in schedule (default every 15 minutes; with several
+replicas on one PostgreSQL database exactly one scans per tick) and deliver
+notifications in the background. SIGTERM or Ctrl-C shuts down gracefully: a running
+scan finishes (bounded), queued notifications stay queued.
+
+Without an API token (PTD_API_TOKEN) the service listens on loopback only.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runServe(cmd.Context(), addr, noMigrate)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "", "listen address; overrides serve.addr and PTD_ADDR")
+	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not create missing tables first (env PTD_NO_MIGRATE)")
+	return cmd
+}
+
+// listenAddr applies CONTRACT §7: without a token the service listens on
+// loopback only, whatever address was asked for, and says so.
+func (a *app) listenAddr(ctx context.Context, cfg config.Config, flagAddr string) (string, error) {
+	addr := cfg.Serve.Addr
+	if flagAddr != "" {
+		addr = flagAddr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", usageError{fmt.Errorf("listen address %q: write it as host:port, e.g. 127.0.0.1:8080", addr)}
+	}
+	if len(cfg.Serve.APITokens) > 0 {
+		return addr, nil
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		a.log.WarnContext(ctx, "serve: no API token configured (PTD_API_TOKEN): listening on loopback only", "addr", addr)
+		return addr, nil
+	}
+	loop := net.JoinHostPort("127.0.0.1", port)
+	a.log.WarnContext(ctx, "serve: no API token configured (PTD_API_TOKEN): listening on loopback only, not on "+addr+"; set a token to listen on other interfaces", "addr", loop)
+	return loop, nil
+}
+
+func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	addr, err := a.listenAddr(ctx, cfg, flagAddr)
+	if err != nil {
+		return err
+	}
+	st, err := a.openMigrated(ctx, cfg, noMigrate)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	m := metrics.New()
+	m.SetNotificationQueue(metrics.StoreQueue(st, 1000))
+	notifier, err := a.newNotifier(cfg, st)
+	if err != nil {
+		return err
+	}
+	notifier.onDelivery = m.ObserveDelivery
+	sc, err := a.newScanner(cfg, st, notifier.route)
+	if err != nil {
+		return err
+	}
+	scanFunc := func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
+		res, err := sc.Run(ctx, scan.Params{Now: time.Now(), Trigger: trigger})
+		if err == nil && notifier.worker != nil && res.AlertsSaved > 0 {
+			notifier.worker.Wake()
+		}
+		return res, err
+	}
+	srv, err := httpapi.New(httpapi.Options{
+		Store:   st,
+		Scan:    scanFunc,
+		Tokens:  cfg.Serve.APITokens,
+		Metrics: m,
+		Logger:  a.log,
+	})
+	if err != nil {
+		return err
+	}
+
+	// Background work runs on its own context, stopped after the HTTP
+	// server has drained (so a scan it was finishing can still queue
+	// notifications that the worker then leaves queued, never half-sent).
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	if notifier.worker != nil {
+		notifier.worker.Start(bg)
+		defer notifier.worker.Stop()
+		a.log.InfoContext(ctx, "notifications: delivering", "channels", notifier.worker.Channels())
+	}
+	if cfg.Schedule != config.ScheduleOff {
+		sched, err := schedule.New(schedule.Options{
+			Spec:  cfg.Schedule,
+			Store: st,
+			Run: func(ctx context.Context) error {
+				_, err := srv.TryScan(ctx, "schedule")
+				return err
+			},
+			Busy:    srv.ScanRunning,
+			Logger:  a.log,
+			Metrics: m,
+		})
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		sched.Start(bg)
+		defer sched.Stop()
+		a.log.InfoContext(ctx, "schedule: scanning on "+cfg.Schedule, "next", sched.Next(time.Now()).UTC().Format(time.RFC3339))
+	} else {
+		a.log.InfoContext(ctx, "schedule: off (PTD_SCHEDULE=off); scans run only when triggered")
+	}
+	fmt.Fprintf(a.io.Stderr, "ptd-proactive: dashboard on http://%s/\n", addr)
+	return srv.ListenAndServe(ctx, addr)
+}

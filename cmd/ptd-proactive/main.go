@@ -1,0 +1,20 @@
+// Command ptd-proactive watches a services business's data — client health
+// scores, the deal pipeline, integration sync errors and inbound leads — and
+// raises deduplicated alerts before it is too late. See README.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ptd-agents/ptd-proactive/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, cli.IO{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// Limits of the limit query parameter of GET /api/v1/alerts.
+const (
+	DefaultAlertLimit = 100
+	MaxAlertLimit     = 1000
+	// maxIDLength bounds an alert id in a path.
+	maxIDLength = 128
+)
+
+// dismissResult answers a dismiss.
+type dismissResult struct {
+	ID        string `json:"id"`
+	Dismissed bool   `json:"dismissed"`
+}
+
+// parseAlertFilter reads priority, type and limit from q; an absent limit
+// is def. A bad value is an EINVALID error naming the parameter and the
+// allowed values.
+func parseAlertFilter(q url.Values, def int) (proactive.AlertFilter, error) {
+	var f proactive.AlertFilter
+	one := func(name string) (string, error) {
+		vs := q[name]
+		switch len(vs) {
+		case 0:
+			return "", nil
+		case 1:
+			return vs[0], nil
+		}
+		return "", proactive.Errorf(proactive.EINVALID, "query parameter %s: give it once, not %d times", name, len(vs))
+	}
+	p, err := one("priority")
+	if err != nil {
+		return f, err
+	}
+	if p != "" {
+		if f.Priority, err = proactive.ParseSeverity(p); err != nil {
+			return f, proactive.Errorf(proactive.EINVALID, "query parameter priority: %q is not a priority: use critical, high, medium or low", p)
+		}
+	}
+	t, err := one("type")
+	if err != nil {
+		return f, err
+	}
+	if t != "" {
+		if f.Type, err = proactive.ParseAnomalyType(t); err != nil {
+			return f, proactive.Errorf(proactive.EINVALID, "query parameter type: %q is not an alert type: use health_drop, deal_stall, sync_fail or response_delay", t)
+		}
+	}
+	l, err := one("limit")
+	if err != nil {
+		return f, err
+	}
+	f.Limit = def
+	if l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > MaxAlertLimit {
+			return f, proactive.Errorf(proactive.EINVALID, "query parameter limit: %q is not allowed: use a whole number from 1 to %d", l, MaxAlertLimit)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// validID checks the shape of an alert id taken from a path: ids are
+// uuids, integers or short text, so letters, digits, '-' and '_' only.
+// The store judges whether the id fits its column (EINVALID) and exists
+// (ENOTFOUND).
+func validID(id string) error {
+	if id == "" || len(id) > maxIDLength {
+		return proactive.Errorf(proactive.EINVALID, "alert id: must be 1 to %d characters", maxIDLength)
+	}
+	for _, c := range id {
+		ok := c == '-' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !ok {
+			return proactive.Errorf(proactive.EINVALID, "alert id %q is malformed: use the id of an alert (a uuid or a number)", id)
+		}
+	}
+	return nil
+}
+
+// handleListAlerts is GET /api/v1/alerts: the active alerts as a JSON
+// array, most urgent first, filtered by priority and type, at most limit
+// (default 100, 1 to 1000).
+func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) {
+	f, err := parseAlertFilter(r.URL.Query(), DefaultAlertLimit)
+	if err != nil {
+		Error(w, r, err)
+		return
+	}
+	f.Now = s.now()
+	alerts, err := s.opts.Store.ListAlerts(r.Context(), f)
+	if err != nil {
+		Error(w, r, fmt.Errorf("list alerts: %w", err))
+		return
+	}
+	if alerts == nil {
+		alerts = []proactive.Alert{}
+	}
+	writeJSON(w, http.StatusOK, alerts)
+}
+
+// handleGetAlert is GET /api/v1/alerts/{id}.
+func (s *Server) handleGetAlert(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := validID(id); err != nil {
+		Error(w, r, err)
+		return
+	}
+	a, err := s.opts.Store.GetAlert(r.Context(), id)
+	if err != nil {
+		Error(w, r, fmt.Errorf("get alert %s: %w", id, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+// handleDismiss is POST /api/v1/alerts/{id}/dismiss. Dismissing an alert
+// twice is not an error.
+func (s *Server) handleDismiss(w http.ResponseWriter, r *http.Request) {
+	if _, err := readBody(r); err != nil {
+		Error(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := validID(id); err != nil {
+		Error(w, r, err)
+		return
+	}
+	if err := s.opts.Store.DismissAlert(r.Context(), id); err != nil {
+		Error(w, r, fmt.Errorf("dismiss alert %s: %w", id, err))
+		return
+	}
+	s.log.InfoContext(r.Context(), "alert dismissed", "alert_id", id)
+	s.alertsChanged("dismiss")
+	writeJSON(w, http.StatusOK, dismissResult{ID: id, Dismissed: true})
+}

@@ -1,0 +1,283 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// chromiumPath is where the browser tests expect Chromium.
+const chromiumPath = "/usr/bin/chromium"
+
+// mustBrowser starts headless Chromium for one test, or skips the test
+// when Chromium is missing and PTD_REQUIRE_BROWSER is not set.
+func mustBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("PTD_REQUIRE_BROWSER") != "" {
+			t.Fatalf("PTD_REQUIRE_BROWSER is set but %s is missing: apt-get install -y chromium", chromiumPath)
+		}
+		t.Skipf("browser test skipped: %s is missing (apt-get install -y chromium; set PTD_REQUIRE_BROWSER=1 to make this a failure)", chromiumPath)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+	})
+	// Start the browser now, with no deadline on this first run (a deadline
+	// would stop the browser itself).
+	require.NoError(t, chromedp.Do(ctx))
+	return ctx
+}
+
+// in runs steps with a timeout.
+func in(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(c, steps...))
+}
+
+// eval evaluates a JavaScript expression.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](expr))
+	require.NoError(t, err, expr)
+	return v
+}
+
+// waitFor polls a JavaScript predicate until it is true.
+func waitFor(t *testing.T, ctx context.Context, what, predicate string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(c, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err, "waiting for %s", what)
+}
+
+// jsTitles is the list of alert titles on the page, in order.
+const jsTitles = `Array.from(document.querySelectorAll("#live li.alert .title")).map(e => e.textContent)`
+
+// jsHasTitle returns a predicate: an alert with this title is shown.
+func jsHasTitle(title string) string {
+	return fmt.Sprintf(`%s.includes(%q)`, jsTitles, title)
+}
+
+// setFilter chooses a filter value the way a user does: the select
+// changes and fires a change event.
+func setFilter(t *testing.T, ctx context.Context, id, value string) {
+	t.Helper()
+	eval[chromedp.Void](t, ctx, fmt.Sprintf(`(() => { const s = document.getElementById(%q); s.value = %q; s.dispatchEvent(new Event("change", {bubbles: true})); })()`, id, value))
+}
+
+// screenshot saves a full-page screenshot in dir (the test's temporary
+// directory).
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(c, chromedp.FullScreenshot(100)) // quality 100: PNG
+	require.NoError(t, err)
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(path, png, 0o644))
+	t.Logf("screenshot: %s (%d bytes)", path, len(png))
+	// PTD_SCREENSHOT_DIR keeps a copy after the test (a CI artifact, say).
+	if keep := os.Getenv("PTD_SCREENSHOT_DIR"); keep != "" {
+		require.NoError(t, os.MkdirAll(keep, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(keep, name), png, 0o644))
+	}
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	ctx := mustBrowser(t)
+
+	// The scan stores one new critical alert per run, as a real scan would.
+	var e *testEnv
+	var scans atomic.Int32
+	e = newEnv(t, envOptions{
+		tokens:       []string{oldToken, newToken},
+		pollInterval: 300 * time.Millisecond,
+		scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
+			n := scans.Add(1)
+			now := time.Now().UTC()
+			title := fmt.Sprintf("Fresh alert %d", n)
+			a := proactive.Alert{
+				Priority: proactive.SeverityCritical, Title: title, Summary: "new from the scan", Content: "PRIMARY ALERT\n" + title,
+				AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail, Count: 6, Entities: []string{"HubSpot - rate_limit"}, UrgencyScore: 99},
+				DedupKey:         fmt.Sprintf("sync_fail_fresh_%d", n), CreatedAt: now,
+			}
+			if _, err := e.store.SaveAlert(ctx, proactive.SaveAlertParams{Alert: a, DedupWindow: 24 * time.Hour, Now: now}); err != nil {
+				return proactive.ScanResult{}, err
+			}
+			res := okResult()
+			res.AlertsSaved = 1
+			if err := e.store.RecordScan(ctx, proactive.ScanRun{StartedAt: now, DurationMS: 7, Success: true, Trigger: trigger, Anomalies: 6, AlertsSaved: 1}); err != nil {
+				return proactive.ScanResult{}, err
+			}
+			return res, nil
+		},
+	})
+	seeded := seedSet(t, e)
+	dir := t.TempDir()
+
+	// Sign in through the form: the dashboard needs the token.
+	in(t, ctx,
+		chromedp.Navigate(e.ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+	)
+	require.True(t, strings.HasSuffix(eval[string](t, ctx, `location.pathname`), "/login"))
+	require.True(t, eval[bool](t, ctx, `document.getElementById("token").labels.length === 1`), "the token field has a label")
+	in(t, ctx,
+		chromedp.SendKeys(chromedp.CSS(`#token`), "wrong-token"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#login-error`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), newToken),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alerts`)),
+	)
+	waitFor(t, ctx, "live updates", `document.getElementById("live-status").dataset.state === "on"`)
+	require.False(t, eval[bool](t, ctx, `document.cookie.includes("ptd_session")`), "the session cookie is HttpOnly")
+
+	t.Run("seeded alerts, most urgent first, in their colours", func(t *testing.T) {
+		require.Equal(t, titles(seeded), eval[[]string](t, ctx, jsTitles))
+		type badge struct {
+			Title, Urgency, UrgencyBg, PriorityBg, PriorityFg string
+		}
+		got := eval[[]badge](t, ctx, `Array.from(document.querySelectorAll("#live li.alert")).map(li => ({
+			Title: li.querySelector(".title").textContent,
+			Urgency: li.querySelector(".badge.urgency").textContent,
+			UrgencyBg: getComputedStyle(li.querySelector(".badge.urgency")).backgroundColor,
+			PriorityBg: getComputedStyle(li.querySelector(".badge.priority")).backgroundColor,
+			PriorityFg: getComputedStyle(li.querySelector(".badge.priority")).color,
+		}))`)
+		red, orange, yellow := "rgb(185, 28, 28)", "rgb(194, 65, 12)", "rgb(250, 204, 21)"
+		require.Equal(t, []badge{
+			{"Yankee critical health", "Urgency 97/100", red, red, "rgb(255, 255, 255)"},
+			{"Beta high deal", "Urgency 78/100", orange, orange, "rgb(255, 255, 255)"},
+			{"Zulu medium deal", "Urgency 64/100", yellow, yellow, "rgb(31, 35, 40)"},
+			{"Alpha medium sync", "Urgency 58/100", yellow, yellow, "rgb(31, 35, 40)"},
+			{"Aaron low lead", "Urgency 35/100", yellow, "rgb(71, 85, 105)", "rgb(255, 255, 255)"},
+		}, got)
+		first := eval[string](t, ctx, `document.querySelector("#live li.alert .meta").textContent`)
+		require.Contains(t, first, "5 affected")
+		require.Contains(t, first, "2 h ago")
+		require.Contains(t, eval[string](t, ctx, `document.getElementById("last-scan").textContent`), "No scan has run yet")
+	})
+
+	t.Run("an alert expands to its content and action items", func(t *testing.T) {
+		require.False(t, eval[bool](t, ctx, `document.querySelector("#live li.alert details").open`))
+		require.False(t, eval[bool](t, ctx, `document.querySelector("#live li.alert pre.content").checkVisibility()`))
+		in(t, ctx, chromedp.Click(chromedp.CSS(`#live li.alert details summary`)))
+		require.True(t, eval[bool](t, ctx, `document.querySelector("#live li.alert details").open`))
+		require.True(t, eval[bool](t, ctx, `document.querySelector("#live li.alert pre.content").checkVisibility()`))
+		require.Contains(t, eval[string](t, ctx, `document.querySelector("#live li.alert details").textContent`), "Act on Yankee critical health")
+		screenshot(t, ctx, dir, "dashboard.png")
+	})
+
+	t.Run("accessible: labels, names, keyboard", func(t *testing.T) {
+		require.True(t, eval[bool](t, ctx, `Array.from(document.querySelectorAll("select, input")).every(el => el.labels && el.labels.length > 0)`))
+		require.True(t, eval[bool](t, ctx, `Array.from(document.querySelectorAll("button")).every(b => (b.getAttribute("aria-label") || b.textContent).trim().length > 0)`))
+		require.Equal(t, "en", eval[string](t, ctx, `document.documentElement.lang`))
+		// Tab from the top reaches the skip link first, then the scan button.
+		in(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#alerts`)), chromedp.KeyEvent("\t"))
+		require.Equal(t, "Skip to the alerts", eval[string](t, ctx, `document.activeElement.textContent`))
+		in(t, ctx, chromedp.KeyEvent("\t"))
+		require.Equal(t, "run-scan", eval[string](t, ctx, `document.activeElement.id`))
+	})
+
+	t.Run("filters by priority and type", func(t *testing.T) {
+		setFilter(t, ctx, "f-priority", "medium")
+		waitFor(t, ctx, "medium alerts only", fmt.Sprintf(`JSON.stringify(%s) === %q`, jsTitles, `["Zulu medium deal","Alpha medium sync"]`))
+		require.Equal(t, "?priority=medium", eval[string](t, ctx, `location.search`))
+		setFilter(t, ctx, "f-type", "deal_stall")
+		waitFor(t, ctx, "medium deal stalls only", fmt.Sprintf(`JSON.stringify(%s) === %q`, jsTitles, `["Zulu medium deal"]`))
+		setFilter(t, ctx, "f-priority", "")
+		waitFor(t, ctx, "deal stalls only", fmt.Sprintf(`JSON.stringify(%s) === %q`, jsTitles, `["Beta high deal","Zulu medium deal"]`))
+		setFilter(t, ctx, "f-type", "")
+		waitFor(t, ctx, "all alerts", fmt.Sprintf(`%s.length === 5`, jsTitles))
+		require.Equal(t, "", eval[string](t, ctx, `location.search`))
+	})
+
+	t.Run("dismiss, still gone after a reload", func(t *testing.T) {
+		beta := seeded[1]
+		in(t, ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-dismiss=%q]`, beta.ID))))
+		waitFor(t, ctx, "the dismissed alert to go", "!"+jsHasTitle(beta.Title))
+		require.Contains(t, eval[string](t, ctx, `document.getElementById("notice").textContent`), "Dismissed: Beta high deal")
+		in(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#alerts`)))
+		require.NotContains(t, eval[[]string](t, ctx, jsTitles), beta.Title)
+		require.Len(t, eval[[]string](t, ctx, jsTitles), 4)
+		stored, err := e.store.GetAlert(context.Background(), beta.ID)
+		require.NoError(t, err)
+		require.True(t, stored.IsDismissed)
+
+		// With the keyboard: focus a Dismiss button and press Enter.
+		low := seeded[4]
+		in(t, ctx, chromedp.Focus(chromedp.CSS(fmt.Sprintf(`button[data-dismiss=%q]`, low.ID))), chromedp.KeyEvent("\r"))
+		waitFor(t, ctx, "the alert dismissed with the keyboard to go", "!"+jsHasTitle(low.Title))
+	})
+
+	waitFor(t, ctx, "live updates after the reload", `document.getElementById("live-status").dataset.state === "on"`)
+	eval[chromedp.Void](t, ctx, `window.notReloaded = true`)
+
+	t.Run("run a scan from the dashboard", func(t *testing.T) {
+		in(t, ctx, chromedp.Click(chromedp.CSS(`#run-scan`)))
+		waitFor(t, ctx, "the new alert", jsHasTitle("Fresh alert 1"))
+		require.Equal(t, "Fresh alert 1", eval[[]string](t, ctx, jsTitles)[0], "critical and newest: first")
+		waitFor(t, ctx, "the scan's answer", `document.getElementById("notice").textContent.includes("Scan finished")`)
+		waitFor(t, ctx, "the last scan line", `document.getElementById("last-scan").textContent.includes("started by dashboard")`)
+		require.True(t, eval[bool](t, ctx, `window.notReloaded === true`), "no reload")
+	})
+
+	t.Run("a scan triggered elsewhere arrives live", func(t *testing.T) {
+		resp := e.do(request{method: http.MethodPost, path: "/functions/v1/ptd-proactive", body: strings.NewReader("{}"), token: oldToken})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		waitFor(t, ctx, "the alert of the API scan", jsHasTitle("Fresh alert 2"))
+		waitFor(t, ctx, "the last scan line", `document.getElementById("last-scan").textContent.includes("started by http")`)
+		require.True(t, eval[bool](t, ctx, `window.notReloaded === true`), "no reload")
+	})
+
+	t.Run("an alert stored by another replica arrives live", func(t *testing.T) {
+		MustSaveAlert(t, e.store, time.Now(), seedAlert{proactive.SeverityHigh, proactive.ResponseDelay, 88, "From another replica", 0, 2})
+		waitFor(t, ctx, "the other replica's alert", jsHasTitle("From another replica"))
+		require.True(t, eval[bool](t, ctx, `window.notReloaded === true`), "no reload")
+		screenshot(t, ctx, dir, "dashboard-live.png")
+	})
+
+	t.Run("readable on a phone", func(t *testing.T) {
+		in(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#alerts`)))
+		require.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), 390, "no sideways scrolling")
+		require.GreaterOrEqual(t, eval[float64](t, ctx, `parseFloat(getComputedStyle(document.body).fontSize)`), 16.0)
+		require.GreaterOrEqual(t, eval[float64](t, ctx, `document.getElementById("run-scan").getBoundingClientRect().height`), 44.0, "touch-sized buttons")
+		screenshot(t, ctx, dir, "dashboard-phone.png")
+	})
+}

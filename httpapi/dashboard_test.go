@@ -1,0 +1,135 @@
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// cardTitles extracts the alert titles of a rendered page, in order.
+func cardTitles(html string) []string {
+	re := regexp.MustCompile(`<h3 id="title-[^"]+" class="title">([^<]*)</h3>`)
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(html, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestDashboardPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{tokens: []string{newToken}})
+	want := seedSet(t, e)
+	MustSaveAlert(t, e.store, e.now(), seedAlert{proactive.SeverityHigh, proactive.SyncFail, 80, `<script>alert("x")</script>`, 30 * time.Minute, 1})
+	require.NoError(t, e.store.RecordScan(context.Background(), proactive.ScanRun{
+		StartedAt: e.now().Add(-2 * time.Minute), DurationMS: 321, Success: true, Trigger: "schedule", Anomalies: 9, AlertsSaved: 4,
+	}))
+
+	resp := e.do(request{method: http.MethodGet, path: "/", token: newToken})
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "script-src 'self'")
+	html := readAll(t, resp)
+
+	got := cardTitles(html)
+	require.Equal(t, []string{want[0].Title, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;`, want[1].Title, want[2].Title, want[3].Title, want[4].Title}, got,
+		"most urgent first, newest first within a priority; titles escaped")
+	for _, s := range []string{
+		`class="badge urgency urgency-red"`, `Urgency 97/100`,
+		`class="badge urgency urgency-orange"`, `Urgency 78/100`,
+		`class="badge urgency urgency-yellow"`, `Urgency 35/100`,
+		`class="badge priority priority-critical"`, `5 affected`, `2 h ago`,
+		`<details>`, `Action items`, `Act on Yankee critical health`,
+		`started by schedule`, `succeeded`, `9 anomalies`, `4 alerts saved`, `321 ms`,
+		`<label for="f-priority">Priority</label>`, `<label for="f-type">Type</label>`,
+		`id="run-scan"`, `aria-label="Dismiss alert: Yankee critical health"`,
+		`action="/logout"`, `<meta name="viewport"`, `lang="en"`,
+	} {
+		require.Contains(t, html, s)
+	}
+	require.NotContains(t, html, `<script>alert`)
+
+	t.Run("filters", func(t *testing.T) {
+		resp := e.do(request{method: http.MethodGet, path: "/?priority=medium", token: newToken})
+		page := readAll(t, resp)
+		require.Equal(t, []string{want[2].Title, want[3].Title}, cardTitles(page))
+		require.Contains(t, page, `<option value="medium" selected>Medium</option>`)
+
+		resp = e.do(request{method: http.MethodGet, path: "/ui/alerts?type=deal_stall", token: newToken})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		frag := readAll(t, resp)
+		require.Equal(t, []string{want[1].Title, want[2].Title}, cardTitles(frag))
+		require.NotContains(t, frag, "<html", "a fragment, not a page")
+
+		resp = e.do(request{method: http.MethodGet, path: "/ui/alerts?priority=low&type=health_drop", token: newToken})
+		require.Contains(t, readAll(t, resp), "No active alerts match these filters.")
+
+		msg := requireError(t, e.do(request{method: http.MethodGet, path: "/ui/alerts?priority=bad", token: newToken}), http.StatusBadRequest)
+		require.Contains(t, msg, "priority")
+		resp = e.do(request{method: http.MethodGet, path: "/?type=bad", token: newToken})
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		require.Contains(t, readAll(t, resp), "health_drop, deal_stall, sync_fail or response_delay")
+	})
+
+	t.Run("wrong methods", func(t *testing.T) {
+		for _, p := range []string{"/", "/ui/alerts"} {
+			requireError(t, e.do(request{method: http.MethodPost, path: p, token: newToken}), http.StatusMethodNotAllowed)
+		}
+		requireError(t, e.do(request{method: http.MethodGet, path: "/logout"}), http.StatusMethodNotAllowed)
+	})
+}
+
+func TestDashboardEmptyAndNoScan(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	html := readAll(t, e.do(request{method: http.MethodGet, path: "/"}))
+	require.Contains(t, html, "No scan has run yet.")
+	require.Contains(t, html, "No active alerts: all clear.")
+	require.NotContains(t, html, `action="/logout"`, "no sign-out without tokens")
+}
+
+func TestDashboardAssetsAreEmbeddedAndLocal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	for path, ctype := range map[string]string{"/ui/static/app.css": "text/css", "/ui/static/app.js": "text/javascript"} {
+		resp := e.do(request{method: http.MethodGet, path: path})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), ctype), resp.Header.Get("Content-Type"))
+	}
+	requireError(t, e.do(request{method: http.MethodGet, path: "/ui/static/missing.js"}), http.StatusNotFound)
+
+	// No CDN: nothing in the templates or assets points off the server.
+	err := fs.WalkDir(uiFiles, "ui", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(uiFiles, path)
+		require.NoError(t, err)
+		require.NotRegexp(t, `(?i)(src|href)\s*=\s*["']?(https?:)?//`, string(b), path)
+		require.NotContains(t, string(b), "@import", path)
+		return nil
+	})
+	require.NoError(t, err)
+}
+
+func TestUrgencyColoursAndAges(t *testing.T) {
+	t.Parallel()
+	for score, want := range map[int]string{100: "urgency-red", 90: "urgency-red", 89: "urgency-orange", 70: "urgency-orange", 69: "urgency-yellow", 0: "urgency-yellow"} {
+		require.Equal(t, want, urgencyClass(score), score)
+	}
+	now := time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
+	for d, want := range map[time.Duration]string{
+		10 * time.Second: "just now", 5 * time.Minute: "5 min ago", 3 * time.Hour: "3 h ago",
+		47 * time.Hour: "47 h ago", 72 * time.Hour: "3 days ago",
+	} {
+		require.Equal(t, want, age(now, now.Add(-d)))
+	}
+}

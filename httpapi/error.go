@@ -1,0 +1,78 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// errorBody is every JSON error answer: {"error": "..."}.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// internalMessage is what a caller sees of an internal error; the detail
+// goes to the server log only.
+const internalMessage = "internal error: see the server log"
+
+// StatusCode returns the HTTP status of err's proactive error code:
+// EINVALID 400, ENOTFOUND 404, ECONFLICT 409, EUNAVAILABLE 503, anything
+// else 500. A request body over the limit is 413.
+func StatusCode(err error) int {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return http.StatusRequestEntityTooLarge
+	}
+	switch proactive.ErrorCode(err) {
+	case proactive.EINVALID:
+		return http.StatusBadRequest
+	case proactive.ENOTFOUND:
+		return http.StatusNotFound
+	case proactive.ECONFLICT:
+		return http.StatusConflict
+	case proactive.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// Error answers err as {"error": "..."} with the status of StatusCode. The
+// message is the error's user-facing message, except for internal errors,
+// whose detail is recorded for the request log and replaced by a generic
+// message.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	status := StatusCode(err)
+	msg := proactive.ErrorMessage(err)
+	switch {
+	case status == http.StatusRequestEntityTooLarge:
+		var tooLarge *http.MaxBytesError
+		errors.As(err, &tooLarge)
+		msg = "request body too large: the limit is " + formatBytes(tooLarge.Limit)
+	case status == http.StatusInternalServerError:
+		msg = internalMessage
+	}
+	noteError(r, err)
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+// errorf answers a JSON error with an explicit status and message.
+func errorf(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	noteError(r, errors.New(msg))
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+// writeJSON writes v as JSON with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":"` + internalMessage + `"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}

@@ -1,0 +1,310 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// operation documents one endpoint in the OpenAPI document.
+type operation struct {
+	id, tag, summary, description string
+	params                        []parameter
+	body                          *requestBody
+	responses                     []response
+}
+
+// parameter is a path or query parameter.
+type parameter struct {
+	name, in, description string
+	schema                map[string]any
+}
+
+// requestBody documents a request body.
+type requestBody struct {
+	mediaType   string
+	schema      map[string]any
+	required    bool
+	description string
+}
+
+// response documents one status of an endpoint; a schema with the key
+// "x-media" is served under that media type instead of JSON.
+type response struct {
+	status      int
+	description string
+	schema      map[string]any
+}
+
+// ref points at a component schema.
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+
+// arrayOf is an array schema.
+func arrayOf(items map[string]any) map[string]any {
+	return map[string]any{"type": "array", "items": items}
+}
+
+// enumOf is a string enumeration.
+func enumOf(values ...string) map[string]any { return map[string]any{"type": "string", "enum": values} }
+
+// textOf marks a non-JSON answer.
+func textOf(mediaType string) map[string]any {
+	return map[string]any{"type": "string", "x-media": mediaType}
+}
+
+// obj is an object schema with the given properties (nil: any object).
+func obj(props map[string]any, required ...string) map[string]any {
+	o := map[string]any{"type": "object"}
+	if props != nil {
+		o["properties"] = props
+	}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+// str, integer, number, boolean and dateTime are scalar schemas.
+func str(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
+func integer(desc string) map[string]any {
+	return map[string]any{"type": "integer", "description": desc}
+}
+func boolean(desc string) map[string]any {
+	return map[string]any{"type": "boolean", "description": desc}
+}
+func dateTime(desc string) map[string]any {
+	return map[string]any{"type": "string", "format": "date-time", "description": desc}
+}
+func nullable(s map[string]any) map[string]any {
+	s["nullable"] = true
+	return s
+}
+
+// idParam is the {id} path parameter of an alert.
+func idParam() parameter {
+	return parameter{name: "id", in: "path", description: "The alert's id (a uuid, or an integer in an existing table).",
+		schema: map[string]any{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,128}$"}}
+}
+
+// scanResponses are the answers of both scan endpoints.
+func scanResponses() []response {
+	return []response{
+		{http.StatusOK, "The scan ran (checks that could not run are listed in errors).", ref("ScanResult")},
+		{http.StatusInternalServerError, "The scan could not run.", ref("ScanFailure")},
+		{http.StatusServiceUnavailable, "The server is shutting down.", ref("ScanFailure")},
+	}
+}
+
+// alertIDResponses adds the answers about an {id} to ok.
+func alertIDResponses(ok response) []response {
+	return []response{
+		ok,
+		{http.StatusBadRequest, "Malformed id.", ref("Error")},
+		{http.StatusNotFound, "No alert has this id.", ref("Error")},
+	}
+}
+
+// schemas are the document's component schemas.
+func schemas() map[string]any {
+	severity := enumOf("critical", "high", "medium", "low")
+	anomalyType := enumOf("health_drop", "deal_stall", "sync_fail", "response_delay")
+	return map[string]any{
+		"Error": obj(map[string]any{"error": str("What is wrong and what to do.")}, "error"),
+		"Health": obj(map[string]any{
+			"status":   str("ok or ready."),
+			"database": str("The store's kind: sqlite or postgres (readyz)."),
+		}, "status"),
+		"ScanRequest": obj(map[string]any{
+			"trigger": map[string]any{"type": "string", "pattern": triggerPattern.String(), "description": "Who asked; recorded with the scan run. Default http."},
+		}),
+		"ScanFailure": obj(map[string]any{
+			"success": boolean("Always false."),
+			"error":   str("Why the scan could not run."),
+		}, "success", "error"),
+		"ScanResult": obj(map[string]any{
+			"success":              boolean("True when the scan ran."),
+			"duration_ms":          integer("Duration of the scan."),
+			"anomalies_detected":   integer("Anomalies found by the four checks."),
+			"alert_groups_created": integer("Alert groups (one per anomaly type present)."),
+			"alerts_saved":         integer("Alerts stored: new or escalated."),
+			"breakdown": obj(map[string]any{
+				"health_drops":    integer(""),
+				"deal_stalls":     integer(""),
+				"sync_failures":   integer(""),
+				"response_delays": integer(""),
+			}, "health_drops", "deal_stalls", "sync_failures", "response_delays"),
+			"insights":    arrayOf(str("")),
+			"predictions": arrayOf(str("")),
+			"alert_groups": arrayOf(obj(map[string]any{
+				"type":           anomalyType,
+				"severity":       severity,
+				"urgency":        integer("Combined urgency, 0–100."),
+				"affected_count": integer(""),
+				"title":          str("The group's alert title."),
+				"saved":          enumOf("inserted", "escalated", "duplicate"),
+				"alert_id":       str("The stored alert's id."),
+			}, "type", "severity", "urgency", "affected_count")),
+			"errors": arrayOf(obj(map[string]any{
+				"monitor": str("The check, e.g. checkSyncFailures."),
+				"error":   str(""),
+			}, "monitor", "error")),
+			"duplicates_skipped": integer("Groups not saved because of dedup."),
+			"alerts_escalated":   integer("Saved alerts that escalated a stored one."),
+			"skipped_rows": arrayOf(obj(map[string]any{
+				"monitor": str(""), "reason": str(""), "count": integer(""),
+			})),
+			"dry_run": boolean(""),
+			"now":     dateTime("The moment the scan evaluated at."),
+		}, "success", "duration_ms", "anomalies_detected", "alert_groups_created", "alerts_saved",
+			"breakdown", "insights", "predictions", "alert_groups", "errors"),
+		"ScanRun": obj(map[string]any{
+			"started_at":         dateTime(""),
+			"duration_ms":        integer(""),
+			"success":            boolean(""),
+			"trigger":            str("cli, http, schedule, dashboard, …"),
+			"anomalies_detected": integer(""),
+			"alerts_saved":       integer(""),
+			"errors":             integer("Checks that could not run."),
+			"message":            str(""),
+		}, "started_at", "duration_ms", "success", "trigger"),
+		"Alert": obj(map[string]any{
+			"id":           str(""),
+			"insight_type": str("alert"),
+			"priority":     severity,
+			"title":        str(""),
+			"content":      str(""),
+			"summary":      str(""),
+			"action_items": arrayOf(obj(map[string]any{
+				"action": str(""), "priority": severity, "urgency_score": integer(""),
+			})),
+			"affected_entities": obj(map[string]any{
+				"type":          anomalyType,
+				"count":         integer(""),
+				"entities":      arrayOf(str("")),
+				"urgency_score": integer("The group's combined urgency, 0–100."),
+			}),
+			"source_agent": str("ptd-proactive"),
+			"source_data":  nullable(obj(nil)),
+			"dedup_key":    str(""),
+			"expires_at":   nullable(dateTime("")),
+			"is_dismissed": boolean(""),
+			"created_at":   dateTime(""),
+		}, "id", "priority", "title", "affected_entities", "created_at"),
+		"DismissResult": obj(map[string]any{
+			"id":        str(""),
+			"dismissed": boolean(""),
+		}, "id", "dismissed"),
+	}
+}
+
+// openAPIPath turns a ServeMux path into an OpenAPI path ("/{$}" → "/").
+func openAPIPath(p string) string { return strings.ReplaceAll(p, "{$}", "") }
+
+// openAPI builds the document from routes(): every route with a doc.
+func (s *Server) openAPI() map[string]any {
+	paths := map[string]any{}
+	for _, rt := range s.routes() {
+		if rt.doc == nil {
+			continue
+		}
+		p := openAPIPath(rt.path)
+		item, _ := paths[p].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[p] = item
+		}
+		item[strings.ToLower(rt.method)] = rt.doc.render(rt.method, p)
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{
+			"title":   "ptd-proactive",
+			"version": "1",
+			"description": "Proactive monitoring of client health, deals, sync errors and leads. " +
+				"With API tokens configured (PTD_API_TOKEN, comma-separated for rotation) every /api/ and /functions/ call needs " +
+				"`Authorization: Bearer <token>`; the dashboard's session cookie is accepted too. " +
+				"/healthz, /readyz and /metrics need no token. " +
+				"CORS: every /api/ and /functions/ answer carries Access-Control-Allow-Origin: *; OPTIONS is answered 200 without a token. " +
+				"Request bodies are limited to " + formatBytes(s.opts.MaxBodyBytes) + " (413). A wrong method is answered 405 with an Allow header. " +
+				"Errors are JSON: {\"error\": \"...\"}.",
+		},
+		"tags": []any{
+			map[string]any{"name": "scan"}, map[string]any{"name": "alerts"},
+			map[string]any{"name": "operations"}, map[string]any{"name": "meta"},
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": schemas(),
+			"securitySchemes": map[string]any{
+				"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "description": "One of the configured API tokens."},
+			},
+		},
+	}
+}
+
+// render returns the OpenAPI operation object.
+func (o *operation) render(method, path string) map[string]any {
+	op := map[string]any{
+		"operationId": o.id,
+		"summary":     o.summary,
+		"tags":        []string{o.tag},
+	}
+	if o.description != "" {
+		op["description"] = o.description
+	}
+	if len(o.params) > 0 {
+		ps := make([]any, 0, len(o.params))
+		for _, p := range o.params {
+			ps = append(ps, map[string]any{
+				"name": p.name, "in": p.in, "description": p.description,
+				"required": p.in == "path", "schema": p.schema,
+			})
+		}
+		op["parameters"] = ps
+	}
+	if o.body != nil {
+		b := map[string]any{
+			"required": o.body.required,
+			"content":  map[string]any{o.body.mediaType: map[string]any{"schema": o.body.schema}},
+		}
+		if o.body.description != "" {
+			b["description"] = o.body.description
+		}
+		op["requestBody"] = b
+	}
+	responses := map[string]any{}
+	for _, r := range o.responses {
+		responses[strconv.Itoa(r.status)] = renderResponse(r)
+	}
+	if accessFor(path) == accessAPI {
+		op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
+		responses["401"] = renderResponse(response{http.StatusUnauthorized, "Missing or wrong bearer token (only when tokens are configured).", ref("Error")})
+	} else {
+		op["security"] = []any{}
+	}
+	if method == http.MethodPost {
+		responses["413"] = renderResponse(response{http.StatusRequestEntityTooLarge, "The request body is over the limit.", ref("Error")})
+	}
+	responses["405"] = renderResponse(response{http.StatusMethodNotAllowed, "Wrong method for this path.", ref("Error")})
+	op["responses"] = responses
+	return op
+}
+
+// renderResponse returns an OpenAPI response object.
+func renderResponse(r response) map[string]any {
+	media := "application/json"
+	schema := r.schema
+	if m, ok := schema["x-media"].(string); ok {
+		media = m
+		schema = map[string]any{"type": "string"}
+	}
+	return map[string]any{
+		"description": r.description,
+		"content":     map[string]any{media: map[string]any{"schema": schema}},
+	}
+}
+
+// handleOpenAPI is GET /api/v1/openapi.json.
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.openAPI())
+}

@@ -1,0 +1,107 @@
+// Package testdb gives PostgreSQL tests a database of their own.
+//
+// Tests read the admin URL from PTD_TEST_DATABASE_URL (for example
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable). Without it
+// they are skipped, unless PTD_REQUIRE_POSTGRES=1, which makes them fail
+// instead (CI sets it so that a missing server cannot pass for green).
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Environment variables the package reads.
+const (
+	// EnvURL names the admin URL of the test server.
+	EnvURL = "PTD_TEST_DATABASE_URL"
+	// EnvRequire, set to 1, turns a missing EnvURL into a failure.
+	EnvRequire = "PTD_REQUIRE_POSTGRES"
+)
+
+// Prefix starts the name of every database MustDatabase creates.
+const Prefix = "ptd_test_"
+
+// AdminURL returns the admin URL of the test server, skipping the test when
+// PTD_TEST_DATABASE_URL is not set (failing it when PTD_REQUIRE_POSTGRES=1).
+func AdminURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(EnvURL)
+	if u == "" {
+		if os.Getenv(EnvRequire) == "1" {
+			t.Fatalf("%s is not set but %s=1: point it at a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", EnvURL, EnvRequire)
+		}
+		t.Skipf("%s is not set: skipping a PostgreSQL test", EnvURL)
+	}
+	return u
+}
+
+// MustDatabase creates a fresh database named ptd_test_<random> on the test
+// server and returns its URL; the database is dropped (WITH (FORCE), so
+// connections a test left open do not keep it) when the test ends.
+func MustDatabase(t testing.TB) string {
+	t.Helper()
+	admin := AdminURL(t)
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatalf("testdb: random name: %v", err)
+	}
+	name := Prefix + hex.EncodeToString(b[:])
+	dbURL, err := WithDatabase(admin, name)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := adminExec(ctx, admin, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("testdb: create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := adminExec(ctx, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("testdb: drop database %s: %v", name, err)
+		}
+	})
+	return dbURL
+}
+
+// WithDatabase returns the URL u with its database name replaced by name.
+func WithDatabase(u, name string) (string, error) {
+	parsed, err := url.Parse(u)
+	if err != nil || (parsed.Scheme != "postgres" && parsed.Scheme != "postgresql") {
+		return "", fmt.Errorf("%s must be a postgres:// URL", EnvURL)
+	}
+	parsed.Path = "/" + name
+	parsed.RawPath = ""
+	return parsed.String(), nil
+}
+
+// adminExec runs one statement on a connection of its own to the admin URL.
+func adminExec(ctx context.Context, admin, sql string) error {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", redact(admin), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+// redact hides the password of a URL.
+func redact(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "the admin URL (" + EnvURL + ")"
+	}
+	return parsed.Redacted()
+}

@@ -1,0 +1,219 @@
+package metrics_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/metrics"
+	"github.com/ptd-agents/ptd-proactive/sqlite"
+)
+
+// value returns the value of the series of family name whose labels
+// include all of labels, and whether it exists.
+func value(t *testing.T, m *metrics.Metrics, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, mt := range f.GetMetric() {
+			if !hasLabels(mt, labels) {
+				continue
+			}
+			switch {
+			case mt.Counter != nil:
+				return mt.GetCounter().GetValue(), true
+			case mt.Gauge != nil:
+				return mt.GetGauge().GetValue(), true
+			case mt.Histogram != nil:
+				return float64(mt.GetHistogram().GetSampleCount()), true
+			}
+		}
+	}
+	return 0, false
+}
+
+func hasLabels(m *dto.Metric, want map[string]string) bool {
+	got := map[string]string{}
+	for _, l := range m.GetLabel() {
+		got[l.GetName()] = l.GetValue()
+	}
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// mustValue is value that requires the series to exist.
+func mustValue(t *testing.T, m *metrics.Metrics, name string, labels map[string]string) float64 {
+	t.Helper()
+	v, ok := value(t, m, name, labels)
+	require.True(t, ok, "%s%v missing", name, labels)
+	return v
+}
+
+func anomaly(typ proactive.AnomalyType, sev proactive.Severity) proactive.Anomaly {
+	return proactive.Anomaly{Type: typ, Severity: sev}
+}
+
+func TestObserveScan(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	// Series known in advance exist at zero before the first scan.
+	require.Zero(t, mustValue(t, m, "ptd_proactive_anomalies_total", map[string]string{"type": "deal_stall", "severity": "low"}))
+	require.Zero(t, mustValue(t, m, "ptd_proactive_check_errors_total", map[string]string{"monitor": "checkLeadResponseTimes"}))
+	require.Zero(t, mustValue(t, m, "ptd_proactive_alerts_total", map[string]string{"outcome": "duplicate"}))
+	require.Zero(t, mustValue(t, m, "ptd_proactive_last_success_timestamp_seconds", nil))
+
+	res := proactive.ScanResult{
+		Success: true,
+		Groups: []proactive.AlertGroup{
+			{Type: proactive.HealthDrop, Primary: anomaly(proactive.HealthDrop, proactive.SeverityCritical),
+				Related: []proactive.Anomaly{anomaly(proactive.HealthDrop, proactive.SeverityHigh), anomaly(proactive.HealthDrop, proactive.SeverityHigh)}},
+			{Type: proactive.SyncFail, Primary: anomaly(proactive.SyncFail, proactive.SeverityMedium)},
+		},
+		AlertGroups: []proactive.GroupSummary{
+			{Type: proactive.HealthDrop, Saved: proactive.Inserted},
+			{Type: proactive.SyncFail, Saved: proactive.Duplicate},
+			{Type: proactive.DealStall, Saved: proactive.Escalated},
+			{Type: proactive.ResponseDelay}, // a dry run stores nothing
+		},
+		Errors:      []proactive.MonitorError{{Monitor: "checkDealPipelineStalls", Error: "table deals is missing"}},
+		SkippedRows: []proactive.SkippedRows{{Monitor: "checkHealthScoreDrops", Reason: proactive.SkipNullEmail, Count: 3}},
+	}
+	m.ScanStarted()
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_scan_running", nil))
+	before := time.Now()
+	m.ObserveScan(res, 1500*time.Millisecond, nil)
+	require.Zero(t, mustValue(t, m, "ptd_proactive_scan_running", nil))
+
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_scan_duration_seconds", map[string]string{"outcome": "success"}))
+	require.Zero(t, mustValue(t, m, "ptd_proactive_scan_duration_seconds", map[string]string{"outcome": "failure"}))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_anomalies_total", map[string]string{"type": "health_drop", "severity": "critical"}))
+	require.Equal(t, 2.0, mustValue(t, m, "ptd_proactive_anomalies_total", map[string]string{"type": "health_drop", "severity": "high"}))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_anomalies_total", map[string]string{"type": "sync_fail", "severity": "medium"}))
+	require.Zero(t, mustValue(t, m, "ptd_proactive_anomalies_total", map[string]string{"type": "deal_stall", "severity": "critical"}))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_alerts_total", map[string]string{"outcome": "inserted"}))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_alerts_total", map[string]string{"outcome": "escalated"}))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_alerts_total", map[string]string{"outcome": "duplicate"}))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_check_errors_total", map[string]string{"monitor": "checkDealPipelineStalls"}))
+	require.Equal(t, 3.0, mustValue(t, m, "ptd_proactive_skipped_rows_total", map[string]string{"monitor": "checkHealthScoreDrops", "reason": proactive.SkipNullEmail}))
+	last := mustValue(t, m, "ptd_proactive_last_success_timestamp_seconds", nil)
+	require.InDelta(t, float64(before.Unix()), last, 5)
+
+	// A failed scan counts as a failure and leaves the last success alone.
+	m.ObserveScan(proactive.ScanResult{Success: false, Error: "down"}, time.Second, errors.New("down"))
+	m.ObserveScan(proactive.ScanResult{Success: false}, time.Second, nil)
+	require.Equal(t, 2.0, mustValue(t, m, "ptd_proactive_scan_duration_seconds", map[string]string{"outcome": "failure"}))
+	require.Equal(t, last, mustValue(t, m, "ptd_proactive_last_success_timestamp_seconds", nil))
+}
+
+func TestTicksAndDeliveries(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	m.ObserveTick(metrics.TickRan)
+	m.ObserveTick(metrics.TickTaken)
+	m.ObserveTick(metrics.TickTaken)
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_schedule_ticks_total", map[string]string{"outcome": "ran"}))
+	require.Equal(t, 2.0, mustValue(t, m, "ptd_proactive_schedule_ticks_total", map[string]string{"outcome": "taken"}))
+	require.Zero(t, mustValue(t, m, "ptd_proactive_schedule_ticks_total", map[string]string{"outcome": "error"}))
+
+	_, ok := value(t, m, "ptd_proactive_notification_deliveries_total", nil)
+	require.False(t, ok, "no deliveries, no series")
+	m.ObserveDelivery(proactive.ChannelSlack, "delivered")
+	m.ObserveDelivery(proactive.ChannelSlack, "delivered")
+	m.ObserveDelivery(proactive.ChannelEmail, "retry")
+	require.Equal(t, 2.0, mustValue(t, m, "ptd_proactive_notification_deliveries_total", map[string]string{"channel": "slack", "outcome": "delivered"}))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_notification_deliveries_total", map[string]string{"channel": "email", "outcome": "retry"}))
+}
+
+func TestNilMetricsIgnoresEverything(t *testing.T) {
+	t.Parallel()
+	var m *metrics.Metrics
+	require.NotPanics(t, func() {
+		m.ScanStarted()
+		m.ObserveScan(proactive.ScanResult{Success: true}, time.Second, nil)
+		m.ObserveTick(metrics.TickRan)
+		m.ObserveDelivery("slack", "delivered")
+		m.SetNotificationQueue(nil)
+	})
+}
+
+func TestRegistriesAreIndependent(t *testing.T) {
+	t.Parallel()
+	a, b := metrics.New(), metrics.New() // no global registration: no "duplicate metrics collector" panic
+	a.ObserveTick(metrics.TickRan)
+	require.Equal(t, 1.0, mustValue(t, a, "ptd_proactive_schedule_ticks_total", map[string]string{"outcome": "ran"}))
+	require.Zero(t, mustValue(t, b, "ptd_proactive_schedule_ticks_total", map[string]string{"outcome": "ran"}))
+}
+
+func TestNotificationQueueFromTheStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "q.db"))
+	require.NoError(t, err)
+	defer store.Close()
+	_, err = store.Migrate(ctx)
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	_, err = store.SaveAlert(ctx, proactive.SaveAlertParams{
+		Alert: proactive.Alert{Priority: proactive.SeverityCritical, Title: "t", DedupKey: "k", CreatedAt: now,
+			AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail}},
+		DedupWindow: time.Hour, Now: now, Channels: []string{proactive.ChannelSlack, proactive.ChannelWebhook},
+	})
+	require.NoError(t, err)
+
+	m := metrics.New()
+	_, ok := value(t, m, "ptd_proactive_notifications", nil)
+	require.False(t, ok, "off until a queue function is set")
+	m.SetNotificationQueue(metrics.StoreQueue(store, 0))
+	require.Equal(t, 2.0, mustValue(t, m, "ptd_proactive_notifications", map[string]string{"status": "pending"}))
+	require.Zero(t, mustValue(t, m, "ptd_proactive_notifications", map[string]string{"status": "failed"}))
+
+	claimed, err := store.ClaimNotifications(ctx, proactive.ClaimParams{Now: now.Add(time.Second), Limit: 1, Lease: time.Minute})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	require.NoError(t, store.FailNotification(ctx, claimed[0].ID, "gave up", nil))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_notifications", map[string]string{"status": "pending"}))
+	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_notifications", map[string]string{"status": "failed"}))
+
+	// A failing queue function fails this metric only, not the scrape.
+	m.SetNotificationQueue(func(context.Context) (map[proactive.NotificationStatus]int, error) {
+		return nil, errors.New("database down")
+	})
+	ts := httptest.NewServer(m.Handler())
+	defer ts.Close()
+	resp, err := http.Get(ts.URL)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	text := string(body)
+	require.Contains(t, text, "ptd_proactive_scan_duration_seconds_bucket")
+	require.NotContains(t, text, "ptd_proactive_notifications{")
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name := line[:strings.IndexAny(line, "{ ")]
+		ok := strings.HasPrefix(name, "ptd_proactive_") || strings.HasPrefix(name, "go_") ||
+			strings.HasPrefix(name, "process_") || strings.HasPrefix(name, "promhttp_")
+		require.True(t, ok, "unexpected metric %s", name)
+	}
+}

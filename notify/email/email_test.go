@@ -1,0 +1,318 @@
+package email_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/notify"
+	"github.com/ptd-agents/ptd-proactive/notify/email"
+	"github.com/ptd-agents/ptd-proactive/notify/notifytest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const password = "p@ss:w0rd/with%chars"
+
+func requireGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./notify/email -update to create it")
+	require.Equal(t, string(want), string(got))
+}
+
+func fixedNow() time.Time { return time.Date(2025, 12, 10, 9, 31, 0, 0, time.UTC) }
+
+// sampleAlerts are two critical alerts and a high one, one of them with
+// markup in its text.
+func sampleAlerts() []proactive.Alert {
+	a := notifytest.Alert("a1", proactive.SeverityCritical, proactive.HealthDrop)
+	b := notifytest.Alert("b2", proactive.SeverityHigh, proactive.DealStall)
+	b.Title = "Deal Stalled: Enterprise Package - ACME Corp"
+	b.Summary = "Stalled 24 days in Proposal."
+	b.ActionItems = []proactive.ActionItem{{Action: "Book a call with ACME's buyer", Priority: "high", UrgencyScore: 80}}
+	c := notifytest.Alert("c3", proactive.SeverityCritical, proactive.SyncFail)
+	c.Title = "HubSpot - rate_limit: 5 Sync Failures"
+	c.Summary = `5 failures; last: <script>alert("x")</script> & more`
+	c.AffectedEntities.UrgencyScore = 99
+	c.ActionItems = nil
+	return []proactive.Alert{a, b, c}
+}
+
+// parsed is a received message taken apart.
+type parsed struct {
+	Header     mail.Header
+	Text, HTML string
+}
+
+func parse(t *testing.T, data []byte) parsed {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(data))
+	require.NoError(t, err)
+	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	require.NoError(t, err)
+	require.Equal(t, "multipart/alternative", mt)
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	p := parsed{Header: m.Header}
+	for {
+		part, err := mr.NextPart() // decodes quoted-printable
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		b, err := io.ReadAll(part)
+		require.NoError(t, err)
+		switch ct := part.Header.Get("Content-Type"); ct {
+		case "text/plain; charset=utf-8":
+			p.Text = string(b)
+		case "text/html; charset=utf-8":
+			p.HTML = string(b)
+		default:
+			t.Fatalf("unexpected part %q", ct)
+		}
+	}
+	require.NotEmpty(t, p.Text)
+	require.NotEmpty(t, p.HTML)
+	return p
+}
+
+func newNotifier(t *testing.T, srv *notifytest.SMTPServer, url string, timeout time.Duration) *email.Notifier {
+	t.Helper()
+	n, err := email.New(email.Options{
+		URL:       url,
+		From:      "PTD Alerts <alerts@ptd.example>",
+		To:        []string{"ops@ptd.example", " Team Lead <lead@ptd.example>"},
+		TLSConfig: srv.ClientTLS, Timeout: timeout, Now: fixedNow,
+	})
+	require.NoError(t, err)
+	return n
+}
+
+func TestNotifySendsOneMessageOverSTARTTLSWithAuth(t *testing.T) {
+	t.Parallel()
+	srv := notifytest.NewSMTPServer(t, "ptd", password)
+	n := newNotifier(t, srv, srv.URL(), 0)
+	require.Equal(t, proactive.ChannelEmail, n.Name())
+	require.True(t, n.BatchesByScan())
+
+	ctx := notify.WithDelivery(context.Background(), notify.Delivery{
+		IdempotencyKeys: []string{"a1:email:critical", "b2:email:high", "c3:email:critical"},
+	})
+	retry, err := n.Notify(ctx, sampleAlerts())
+	require.NoError(t, err)
+	require.False(t, retry)
+
+	mails := srv.Mails()
+	require.Len(t, mails, 1)
+	m := mails[0]
+	require.True(t, m.TLS, "the message must travel over STARTTLS")
+	require.Equal(t, "ptd", m.User)
+	require.Equal(t, "alerts@ptd.example", m.From)
+	require.Equal(t, []string{"ops@ptd.example", "lead@ptd.example"}, m.To)
+
+	p := parse(t, m.Data)
+	require.Equal(t, "3 Critical Alerts Need Attention", p.Header.Get("Subject"))
+	require.Equal(t, `"PTD Alerts" <alerts@ptd.example>`, p.Header.Get("From"))
+	require.Equal(t, `<ops@ptd.example>, "Team Lead" <lead@ptd.example>`, p.Header.Get("To"))
+	require.Equal(t, "Wed, 10 Dec 2025 09:31:00 +0000", p.Header.Get("Date"))
+	require.Regexp(t, `^<[0-9a-f]{64}@ptd-proactive>$`, p.Header.Get("Message-ID"))
+	for _, a := range sampleAlerts() {
+		require.Contains(t, p.Text, a.Title)
+		require.Contains(t, p.Text, a.Summary)
+		require.Contains(t, p.HTML, strings.ReplaceAll(a.Title, "'", "&#39;"))
+	}
+	require.Contains(t, p.Text, "Urgency: 99/100")
+	require.Contains(t, p.Text, "First action: Call Jane Doe (jane.a1@example.com) today about the drop")
+	require.NotContains(t, p.HTML, "<script>")
+	require.Contains(t, p.HTML, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more")
+	requireGolden(t, "message.txt.golden", []byte(p.Text))
+	requireGolden(t, "message.html.golden", []byte(p.HTML))
+
+	// The same delivery again has the same Message-ID (a mail system can drop it).
+	_, err = n.Notify(ctx, sampleAlerts())
+	require.NoError(t, err)
+	require.Equal(t, p.Header.Get("Message-ID"), parse(t, srv.Mails()[1].Data).Header.Get("Message-ID"))
+}
+
+func TestCompose(t *testing.T) {
+	t.Parallel()
+	from, _ := mail.ParseAddress("alerts@ptd.example")
+	to, _ := mail.ParseAddress("Ops <ops@ptd.example>")
+	msg, err := email.Compose(email.Envelope{From: from, To: []*mail.Address{to}, Date: fixedNow(),
+		Keys: []string{"a1:email:critical"}}, sampleAlerts()[:1])
+	require.NoError(t, err)
+	requireGolden(t, "message.eml.golden", msg)
+	require.NotContains(t, string(bytes.ReplaceAll(msg, []byte("\r\n"), nil)), "\n", "every line must end in CRLF")
+}
+
+func TestSubject(t *testing.T) {
+	t.Parallel()
+	alert := func(p proactive.Severity) proactive.Alert { return proactive.Alert{Priority: p} }
+	for _, tc := range []struct {
+		alerts []proactive.Alert
+		want   string
+	}{
+		{[]proactive.Alert{alert("critical")}, "1 Critical Alerts Need Attention"},
+		{[]proactive.Alert{alert("critical"), alert("critical"), alert("critical")}, "3 Critical Alerts Need Attention"},
+		{[]proactive.Alert{alert("high"), alert("critical")}, "2 Critical Alerts Need Attention"},
+		{[]proactive.Alert{alert("high")}, "1 High Alerts Need Attention"},
+		{[]proactive.Alert{alert("medium"), alert("low")}, "2 Medium Alerts Need Attention"},
+	} {
+		require.Equal(t, tc.want, email.Subject(tc.alerts))
+	}
+}
+
+func TestFailuresAndRetry(t *testing.T) {
+	t.Parallel()
+	alerts := sampleAlerts()[:1]
+
+	t.Run("wrong password: no retry, no password in the error", func(t *testing.T) {
+		t.Parallel()
+		srv := notifytest.NewSMTPServer(t, "ptd", "the-right-one")
+		wrong := strings.Replace(srv.URL(), "the-right-one", url(password), 1)
+		retry, err := newNotifier(t, srv, wrong, 0).Notify(context.Background(), alerts)
+		require.Error(t, err)
+		require.False(t, retry)
+		require.Contains(t, err.Error(), "535")
+		notifytest.RequireNoSecret(t, []string{password, url(password), wrong}, err.Error())
+		require.Empty(t, srv.Mails())
+	})
+	t.Run("451 is retried", func(t *testing.T) {
+		t.Parallel()
+		srv := notifytest.NewSMTPServer(t, "ptd", password)
+		srv.Reject(func(int) error { return notifytest.ErrTemporary() })
+		retry, err := newNotifier(t, srv, srv.URL(), 0).Notify(context.Background(), alerts)
+		require.Error(t, err)
+		require.True(t, retry)
+		require.Contains(t, err.Error(), "451")
+		notifytest.RequireNoSecret(t, []string{password, url(password)}, err.Error())
+	})
+	t.Run("554 is not", func(t *testing.T) {
+		t.Parallel()
+		srv := notifytest.NewSMTPServer(t, "ptd", password)
+		srv.Reject(func(int) error { return notifytest.ErrPermanent() })
+		retry, err := newNotifier(t, srv, srv.URL(), 0).Notify(context.Background(), alerts)
+		require.Error(t, err)
+		require.False(t, retry)
+		require.Contains(t, err.Error(), "554")
+	})
+	t.Run("no STARTTLS: refused before the password is sent", func(t *testing.T) {
+		t.Parallel()
+		srv := notifytest.NewPlainSMTPServer(t, "ptd", password)
+		retry, err := newNotifier(t, srv, srv.URL(), 0).Notify(context.Background(), alerts)
+		require.Error(t, err)
+		require.False(t, retry)
+		require.Contains(t, err.Error(), "STARTTLS")
+		require.Empty(t, srv.Mails())
+	})
+	t.Run("tls=none without credentials", func(t *testing.T) {
+		t.Parallel()
+		srv := notifytest.NewPlainSMTPServer(t, "", "")
+		retry, err := newNotifier(t, srv, srv.URL()+"?tls=none", 0).Notify(context.Background(), alerts)
+		require.NoError(t, err)
+		require.False(t, retry)
+		require.Len(t, srv.Mails(), 1)
+		require.False(t, srv.Mails()[0].TLS)
+	})
+	t.Run("a server that never answers times out, retried", func(t *testing.T) {
+		t.Parallel()
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		t.Cleanup(func() { l.Close() })
+		done := make(chan struct{})
+		t.Cleanup(func() { <-done })
+		go func() { // accept and say nothing
+			defer close(done)
+			var conns []net.Conn
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				conns = append(conns, c)
+			}
+		}()
+		srv := notifytest.NewSMTPServer(t, "ptd", password) // only for its client TLS config
+		u := "smtp://ptd:" + url(password) + "@" + l.Addr().String()
+		start := time.Now()
+		retry, err := newNotifier(t, srv, u, 300*time.Millisecond).Notify(context.Background(), alerts)
+		require.Error(t, err)
+		require.True(t, retry)
+		require.Less(t, time.Since(start), 3*time.Second)
+		notifytest.RequireNoSecret(t, []string{password, url(password), u}, err.Error())
+	})
+	t.Run("connection refused is retried", func(t *testing.T) {
+		t.Parallel()
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := l.Addr().String()
+		l.Close()
+		srv := notifytest.NewSMTPServer(t, "ptd", password)
+		u := "smtps://ptd:" + url(password) + "@" + addr
+		retry, err := newNotifier(t, srv, u, time.Second).Notify(context.Background(), alerts)
+		require.Error(t, err)
+		require.True(t, retry)
+		notifytest.RequireNoSecret(t, []string{password, url(password), u}, err.Error())
+	})
+}
+
+func TestParseURL(t *testing.T) {
+	t.Parallel()
+	s, err := email.ParseURL("smtp://user%40x:" + url(password) + "@mail.example.com")
+	require.NoError(t, err)
+	require.Equal(t, email.Server{Host: "mail.example.com", Addr: "mail.example.com:587", TLS: email.TLSStartTLS,
+		Username: "user@x", Password: password}, s)
+	s, err = email.ParseURL("smtps://u:p@[::1]")
+	require.NoError(t, err)
+	require.Equal(t, "[::1]:465", s.Addr)
+	require.Equal(t, email.TLSImplicit, s.TLS)
+	s, err = email.ParseURL("smtp://relay:25?tls=none")
+	require.NoError(t, err)
+	require.Equal(t, email.TLSNone, s.TLS)
+
+	for _, bad := range []string{
+		"http://u:s3cr3t@host", "smtp://u:s3cr3t@", "smtp://u:s3cr3t@host?tls=none",
+		"smtps://u:s3cr3t@host?tls=none", "smtp://u:s3cr3t@host?foo=bar", "smtp://u:s3cr3t@ho st",
+	} {
+		_, err := email.ParseURL(bad)
+		require.Error(t, err, bad)
+		require.NotContains(t, err.Error(), "s3cr3t")
+	}
+}
+
+func TestNewChecksAddresses(t *testing.T) {
+	t.Parallel()
+	_, err := email.New(email.Options{URL: "smtp://h:25", From: "not an address", To: []string{"a@b.c"}})
+	require.ErrorContains(t, err, "PTD_EMAIL_FROM")
+	_, err = email.New(email.Options{URL: "smtp://h:25", From: "a@b.c"})
+	require.ErrorContains(t, err, "PTD_EMAIL_TO")
+	_, err = email.New(email.Options{URL: "smtp://h:25", From: "a@b.c", To: []string{"x"}})
+	require.ErrorContains(t, err, "PTD_EMAIL_TO")
+}
+
+// url percent-encodes a user-info value.
+func url(s string) string {
+	return strings.NewReplacer("%", "%25", "@", "%40", ":", "%3A", "/", "%2F").Replace(s)
+}

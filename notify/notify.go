@@ -1,0 +1,122 @@
+// Package notify delivers alerts to people and systems: the Notifier
+// interface every channel implements (one subpackage per channel:
+// notify/slack, notify/email, notify/webhook), the Router that decides which
+// channels want an alert, and the Worker that drains the notification outbox
+// (ptd_notifications) with leases, retries and exponential backoff.
+//
+// The flow, alertmanager-style:
+//
+//  1. A scan asks Router.Channels which channels want each alert and passes
+//     them to Store.SaveAlert (SaveAlertParams.Channels). The store enqueues
+//     one outbox row per channel in the alert's own transaction, only when the
+//     alert is new or escalated, keyed <alert id>:<channel>:<priority>.
+//  2. A Worker claims due rows under a lease, loads their alerts, hands them to
+//     the channel's Notifier and records the outcome: delivered, pending again
+//     at now + backoff, or failed for good (visible with its last error).
+//
+// Delivery is at least once, deduplicated by the outbox: a notification is
+// sent again only when a worker dies after the receiver accepted it and
+// before the worker recorded it (the lease then expires and another worker
+// re-sends it). Receivers that must see each alert exactly once deduplicate
+// on the idempotency key (the webhook's X-PTD-Idempotency-Key header, the
+// email's Message-ID); Slack has no such key, so that narrow window remains.
+package notify
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// Notifier delivers alerts on one channel.
+//
+// Notify reports whether a failed delivery is worth retrying: true for
+// transient faults (HTTP 5xx, 408 and 429, timeouts, refused or reset
+// connections, SMTP 4xx replies), false for faults that another attempt
+// cannot fix (other HTTP 4xx, SMTP 5xx replies, an unusable configuration).
+// The error never contains a secret (a webhook URL, an SMTP password): it
+// is stored as the notification's last error and logged.
+//
+// Notify is called with the alerts of one delivery: one alert, or, for a
+// notifier that implements ScanBatcher, all the alerts of one scan claimed
+// together. It must be safe for concurrent use. The context carries the
+// Delivery (see DeliveryFrom) and bounds the call.
+type Notifier interface {
+	// Name is the channel name: slack, email or webhook.
+	Name() string
+	// Notify delivers the alerts; see the interface comment for retry.
+	Notify(ctx context.Context, alerts []proactive.Alert) (retry bool, err error)
+}
+
+// ScanBatcher is implemented by notifiers that deliver all the alerts of one
+// scan in a single message (email: one message per scan). The Worker groups
+// the notifications it claims for such a channel by scan id.
+type ScanBatcher interface {
+	Notifier
+	// BatchesByScan reports whether the notifier wants one call per scan.
+	BatchesByScan() bool
+}
+
+// Events say why an alert is notified (the webhook's X-PTD-Event header).
+const (
+	EventCreated   = "alert.created"   // the alert is new
+	EventEscalated = "alert.escalated" // a stored alert's priority rose
+)
+
+// Delivery describes the notifications a Notify call delivers, one entry per
+// alert and in the same order. The Worker puts it into the context; notifiers
+// read it with DeliveryFrom and pass on what their peer understands.
+type Delivery struct {
+	// Channel is the channel name.
+	Channel string
+	// NotificationIDs are the outbox row ids.
+	NotificationIDs []string
+	// IdempotencyKeys are the outbox keys, <alert id>:<channel>:<priority>:
+	// the same on every attempt, so a receiver can drop a repeat.
+	IdempotencyKeys []string
+	// Events are EventCreated or EventEscalated.
+	Events []string
+	// Attempt is the attempt number of the delivery (1 for the first); for a
+	// batch, the highest of its notifications.
+	Attempt int
+	// ScanID is the scan that enqueued the notifications ("" when unknown).
+	ScanID string
+}
+
+type deliveryKey struct{}
+
+// WithDelivery returns a context that carries d.
+func WithDelivery(ctx context.Context, d Delivery) context.Context {
+	return context.WithValue(ctx, deliveryKey{}, d)
+}
+
+// DeliveryFrom returns the Delivery carried by ctx, if any.
+func DeliveryFrom(ctx context.Context) (Delivery, bool) {
+	d, ok := ctx.Value(deliveryKey{}).(Delivery)
+	return d, ok
+}
+
+// RetryAfterError is a retryable error that names the earliest moment worth
+// retrying (an HTTP Retry-After header). The Worker waits at least that
+// long, and at most its maximum backoff.
+type RetryAfterError struct {
+	Err   error
+	After time.Duration
+}
+
+// Error implements error.
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// retryAfter returns the delay named by a RetryAfterError in err's chain.
+func retryAfter(err error) (time.Duration, bool) {
+	var ra *RetryAfterError
+	if errors.As(err, &ra) && ra.After > 0 {
+		return ra.After, true
+	}
+	return 0, false
+}

@@ -1,0 +1,83 @@
+package notify
+
+import (
+	"slices"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/config"
+)
+
+// DefaultPriorities returns the priorities a channel receives when its
+// configuration names none (the seed's): email critical; Slack critical and
+// high; the webhook every priority.
+func DefaultPriorities(channel string) []proactive.Severity {
+	switch channel {
+	case proactive.ChannelEmail:
+		return []proactive.Severity{proactive.SeverityCritical}
+	case proactive.ChannelSlack:
+		return []proactive.Severity{proactive.SeverityCritical, proactive.SeverityHigh}
+	}
+	return proactive.Severities()
+}
+
+// route is one enabled channel and what it receives.
+type route struct {
+	channel    string
+	priorities []proactive.Severity
+	types      []proactive.AnomalyType // empty: all
+}
+
+// Router decides which channels want an alert. A channel is enabled when its
+// destination is configured (Slack webhook URL, SMTP URL, webhook URL); it
+// receives the alerts whose priority is among its priorities (the channel's
+// default when none are configured) and, when types are configured, whose
+// type (affected_entities.type) is among them. A Router is immutable and
+// safe for concurrent use.
+type Router struct {
+	routes []route // in the order slack, email, webhook
+}
+
+// NewRouter builds the Router of a notify configuration.
+func NewRouter(cfg config.Notify) *Router {
+	r := &Router{}
+	add := func(channel string, on bool, rt config.Route) {
+		if !on {
+			return
+		}
+		prios := slices.Clone(rt.Priorities)
+		if len(prios) == 0 {
+			prios = DefaultPriorities(channel)
+		}
+		r.routes = append(r.routes, route{channel: channel, priorities: prios, types: slices.Clone(rt.Types)})
+	}
+	add(proactive.ChannelSlack, cfg.Slack.WebhookURL != "", cfg.Slack.Route)
+	add(proactive.ChannelEmail, cfg.Email.SMTPURL != "", cfg.Email.Route)
+	add(proactive.ChannelWebhook, cfg.Webhook.URL != "", cfg.Webhook.Route)
+	return r
+}
+
+// Enabled lists the enabled channels (slack, email, webhook order).
+func (r *Router) Enabled() []string {
+	out := make([]string, 0, len(r.routes))
+	for _, rt := range r.routes {
+		out = append(out, rt.channel)
+	}
+	return out
+}
+
+// Channels lists the enabled channels that want the alert; nil when none.
+// Pass it as SaveAlertParams.Channels: the store enqueues a notification per
+// channel only when the alert is new or escalated.
+func (r *Router) Channels(a proactive.Alert) []string {
+	var out []string
+	for _, rt := range r.routes {
+		if !slices.Contains(rt.priorities, a.Priority) {
+			continue
+		}
+		if len(rt.types) > 0 && !slices.Contains(rt.types, a.AffectedEntities.Type) {
+			continue
+		}
+		out = append(out, rt.channel)
+	}
+	return out
+}

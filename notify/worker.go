@@ -1,0 +1,521 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// Store is what the Worker needs of a store: the outbox and the alerts.
+// proactive.Store (both the sqlite and the postgres store) satisfies it.
+type Store interface {
+	proactive.NotificationStore
+	// GetAlert loads the alert a notification is about; ENOTFOUND when it
+	// no longer exists.
+	GetAlert(ctx context.Context, id string) (proactive.Alert, error)
+}
+
+// Delivery outcomes, as passed to Options.OnDelivery (one call per
+// notification).
+const (
+	OutcomeDelivered = "delivered" // sent; the notification is done
+	OutcomeRetry     = "retry"     // failed or interrupted; pending again
+	OutcomeFailed    = "failed"    // failed for good; kept with its last error
+)
+
+// Worker defaults.
+const (
+	DefaultLease        = 2 * time.Minute
+	DefaultPollInterval = 5 * time.Second
+	DefaultBatchSize    = 10
+	DefaultMaxAttempts  = 8
+)
+
+// Options configures a Worker. Store and Notifiers are required; the rest
+// have defaults.
+type Options struct {
+	// Store holds the outbox and the alerts.
+	Store Store
+	// Notifiers by channel name. Only these channels are claimed: the
+	// notifications of a channel that is not configured stay pending,
+	// untouched, until it is.
+	Notifiers map[string]Notifier
+	// Logger receives one line per delivery attempt (never a secret:
+	// notifiers redact their errors). Default: discard.
+	Logger *slog.Logger
+	// Now is the clock for claims, leases and retry times. Default time.Now.
+	Now func() time.Time
+	// Lease is how long claimed notifications stay with this worker; after
+	// it another worker may claim them again (this one is presumed dead).
+	// It must exceed the time a batch takes: each send is cut off shortly
+	// before the lease ends. Default 2 min.
+	Lease time.Duration
+	// PollInterval is how often a started worker looks for due
+	// notifications (Wake makes it look at once). Default 5 s.
+	PollInterval time.Duration
+	// BatchSize is how many notifications one claim takes. Default 10.
+	BatchSize int
+	// MaxAttempts is the number of attempts after which a notification that
+	// keeps failing is failed for good. Default 8.
+	MaxAttempts int
+	// Backoff is the delay before the next attempt after the given failed
+	// attempt (1 for the first). Default DefaultBackoff.
+	Backoff func(attempt int) time.Duration
+	// OnDelivery, when set, is called once per notification and attempt
+	// with the channel and an Outcome* value (for metrics).
+	OnDelivery func(channel, outcome string)
+}
+
+// Worker delivers the notification outbox: it claims due notifications
+// under a lease, hands their alerts to the channel's Notifier, and records
+// the outcome. Run it in the background with Start and Stop (serve), or
+// deliver what is due now with Drain (scan from the command line). Any
+// number of workers, in any number of processes, may share a store: a claim
+// gives each notification to one worker at a time.
+//
+// A notifier error that is worth retrying puts the notification back to
+// pending at now + Backoff(attempt) (at least the peer's Retry-After);
+// after MaxAttempts attempts, or for an error not worth retrying, it is
+// failed for good and kept with its last error (ListNotifications shows
+// it). When the worker's context ends mid-batch, the notifications it had
+// not finished are put back to pending at once. When the process dies
+// instead, they are claimed again once their lease expires; one that the
+// receiver had accepted just before the death is then sent a second time
+// with the same idempotency key.
+type Worker struct {
+	opts      Options
+	channels  []string // sorted notifier names
+	wake      chan struct{}
+	mu        sync.Mutex
+	cancel    context.CancelFunc // of the running loop; nil when stopped
+	done      chan struct{}      // closed when the running loop returns
+	leaseSafe time.Duration      // sends end this long before the lease does
+}
+
+// NewWorker validates the options, fills in the defaults and returns a
+// stopped worker.
+func NewWorker(o Options) (*Worker, error) {
+	if o.Store == nil {
+		return nil, errors.New("notify worker: no store")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	w := &Worker{opts: o, wake: make(chan struct{}, 1), leaseSafe: min(o.Lease/10, 5*time.Second)}
+	for name, n := range o.Notifiers {
+		if n == nil {
+			return nil, fmt.Errorf("notify worker: notifier %q is nil", name)
+		}
+		w.channels = append(w.channels, name)
+	}
+	slices.Sort(w.channels)
+	return w, nil
+}
+
+// Channels lists the channels the worker delivers, sorted.
+func (w *Worker) Channels() []string { return slices.Clone(w.channels) }
+
+// Start runs the worker in the background until ctx ends or Stop is
+// called: it delivers what is due at once, then every PollInterval and
+// whenever Wake is called. Calling Start on a running worker does nothing.
+func (w *Worker) Start(ctx context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done != nil {
+		select {
+		case <-w.done: // the previous loop ended with its context; start anew
+		default:
+			return
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	w.cancel, w.done = cancel, done
+	go func() {
+		defer close(done)
+		w.loop(ctx)
+	}()
+}
+
+// Stop stops a started worker and waits for it: a send in progress is cut
+// off and its notifications are put back to pending. Stop on a stopped
+// worker does nothing; a stopped worker may be started again.
+func (w *Worker) Stop() {
+	w.mu.Lock()
+	cancel, done := w.cancel, w.done
+	w.cancel, w.done = nil, nil
+	w.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+// Wake makes a started worker look for due notifications now (after a scan
+// stored alerts) instead of at its next poll. It never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loop is the body of a started worker.
+func (w *Worker) loop(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-w.wake:
+		}
+		if err := w.deliverDue(ctx, nil); err != nil && ctx.Err() == nil {
+			w.opts.Logger.Warn("notification delivery: cannot read the outbox; will try again",
+				"error", err.Error(), "retry_in", w.opts.PollInterval.String())
+		}
+		timer.Reset(w.opts.PollInterval)
+	}
+}
+
+// DrainResult says what Drain did.
+type DrainResult struct {
+	// Delivered is the number of notifications delivered.
+	Delivered int `json:"delivered"`
+	// Failed is the number of notifications failed for good.
+	Failed int `json:"failed"`
+	// Queued is the number of notifications that failed and are pending
+	// again, their next attempt beyond the deadline: the next scan or serve
+	// delivers them.
+	Queued int `json:"queued"`
+	// LastErrors holds the last error per channel (redacted), for the
+	// notifications that failed or stay queued.
+	LastErrors map[string]string `json:"last_errors,omitempty"`
+}
+
+// Drain delivers every notification that is due now and retries the ones
+// that fail while ctx allows: it waits for a retry only when it falls before
+// ctx's deadline (with no deadline, until every notification is delivered
+// or failed for good). Whatever is still undelivered when ctx ends stays
+// queued. Reaching the deadline is not an error; the error is for a store
+// that cannot be read. Drain may run while the worker is started.
+func (w *Worker) Drain(ctx context.Context) (DrainResult, error) {
+	st := &drainState{pending: map[string]time.Time{}, lastErr: map[string]string{}}
+	for ctx.Err() == nil {
+		err := w.deliverDue(ctx, st)
+		if ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			return st.result(), err
+		}
+		next, ok := st.nextRetry()
+		if !ok {
+			break
+		}
+		if deadline, has := ctx.Deadline(); has && next.After(deadline) {
+			break
+		}
+		if wait := next.Sub(w.opts.Now()); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+		}
+	}
+	return st.result(), nil
+}
+
+// drainState tracks what one Drain did; nil for a started worker.
+type drainState struct {
+	delivered, failed int
+	pending           map[string]time.Time // notification id → next attempt
+	lastErr           map[string]string    // channel → last error
+}
+
+func (st *drainState) record(n proactive.Notification, outcome string, retryAt time.Time, errMsg string) {
+	if st == nil {
+		return
+	}
+	delete(st.pending, n.ID)
+	switch outcome {
+	case OutcomeDelivered:
+		st.delivered++
+	case OutcomeFailed:
+		st.failed++
+	case OutcomeRetry:
+		st.pending[n.ID] = retryAt
+	}
+	if errMsg != "" {
+		st.lastErr[n.Channel] = errMsg
+	}
+}
+
+func (st *drainState) nextRetry() (time.Time, bool) {
+	var next time.Time
+	for _, t := range st.pending {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	return next, !next.IsZero()
+}
+
+func (st *drainState) result() DrainResult {
+	r := DrainResult{Delivered: st.delivered, Failed: st.failed, Queued: len(st.pending)}
+	if len(st.lastErr) > 0 && (r.Failed > 0 || r.Queued > 0) {
+		r.LastErrors = st.lastErr
+	}
+	return r
+}
+
+// deliverDue claims and delivers, channel by channel, until nothing is due.
+func (w *Worker) deliverDue(ctx context.Context, st *drainState) error {
+	var errs []error
+	for _, ch := range w.channels {
+		for ctx.Err() == nil {
+			claimedAt := w.opts.Now()
+			ns, err := w.opts.Store.ClaimNotifications(ctx, proactive.ClaimParams{
+				Now: claimedAt, Limit: w.opts.BatchSize, Lease: w.opts.Lease, Channel: ch,
+			})
+			if err != nil {
+				if ctx.Err() == nil {
+					errs = append(errs, fmt.Errorf("claim %s notifications: %w", ch, err))
+				}
+				break
+			}
+			if len(ns) == 0 {
+				break
+			}
+			w.deliverBatch(ctx, ch, ns, claimedAt.Add(w.opts.Lease), st)
+			if len(ns) < w.opts.BatchSize {
+				break
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// deliverBatch delivers one claim's notifications: one Notify call per
+// notification, or per scan for a ScanBatcher.
+func (w *Worker) deliverBatch(ctx context.Context, ch string, ns []proactive.Notification, leaseEnd time.Time, st *drainState) {
+	notifier := w.opts.Notifiers[ch]
+	groups := groupNotifications(ns, batchesByScan(notifier))
+	for i, g := range groups {
+		if ctx.Err() != nil || !w.opts.Now().Before(leaseEnd.Add(-w.leaseSafe)) {
+			// Stopping, or the lease is running out: hand the rest back now
+			// rather than let another worker find them when it expires.
+			for _, rest := range groups[i:] {
+				w.release(ctx, rest, st)
+			}
+			return
+		}
+		w.deliverGroup(ctx, notifier, g, leaseEnd, st)
+	}
+}
+
+// deliverGroup makes one Notify call and records its outcome on each of
+// the group's notifications.
+func (w *Worker) deliverGroup(ctx context.Context, notifier Notifier, g []proactive.Notification, leaseEnd time.Time, st *drainState) {
+	var (
+		alerts []proactive.Alert
+		kept   []proactive.Notification
+	)
+	for _, n := range g {
+		a, err := w.opts.Store.GetAlert(ctx, n.AlertID)
+		switch {
+		case err == nil:
+			alerts = append(alerts, a)
+			kept = append(kept, n)
+		case ctx.Err() != nil:
+			w.release(ctx, []proactive.Notification{n}, st)
+		case proactive.ErrorCode(err) == proactive.ENOTFOUND:
+			w.finish(ctx, n, false, fmt.Errorf("alert %s no longer exists", n.AlertID), st)
+		default:
+			w.finish(ctx, n, true, fmt.Errorf("load alert %s: %w", n.AlertID, err), st)
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	d := Delivery{Channel: notifier.Name(), ScanID: kept[0].ScanID}
+	for i, n := range kept {
+		d.NotificationIDs = append(d.NotificationIDs, n.ID)
+		d.IdempotencyKeys = append(d.IdempotencyKeys, n.IdempotencyKey)
+		d.Events = append(d.Events, eventOf(n, alerts[i]))
+		d.Attempt = max(d.Attempt, n.Attempts)
+	}
+	sendCtx, cancel := context.WithDeadline(WithDelivery(ctx, d), leaseEnd.Add(-w.leaseSafe))
+	start := time.Now()
+	retry, err := notifier.Notify(sendCtx, alerts)
+	cancel()
+	took := time.Since(start)
+	if err == nil {
+		for _, n := range kept {
+			w.complete(ctx, n, took, st)
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		// Cut off by Stop or by Drain's deadline, not the peer's fault.
+		w.release(ctx, kept, st)
+		return
+	}
+	for _, n := range kept {
+		w.finish(ctx, n, retry, err, st)
+	}
+}
+
+// complete records a delivered notification.
+func (w *Worker) complete(ctx context.Context, n proactive.Notification, took time.Duration, st *drainState) {
+	wctx, cancel := writeContext(ctx)
+	defer cancel()
+	if err := w.opts.Store.CompleteNotification(wctx, n.ID, w.opts.Now()); err != nil {
+		// The peer has it; the lease will expire and it may be sent again.
+		w.opts.Logger.Error("notification delivered but not recorded; it may be sent again after its lease",
+			w.attrs(n, "error", err.Error())...)
+		return
+	}
+	w.opts.Logger.Info("notification delivered", w.attrs(n, "duration", took.Round(time.Millisecond).String())...)
+	w.observe(n.Channel, OutcomeDelivered)
+	st.record(n, OutcomeDelivered, time.Time{}, "")
+}
+
+// finish records a failed attempt: pending again after the backoff, or
+// failed for good.
+func (w *Worker) finish(ctx context.Context, n proactive.Notification, retry bool, cause error, st *drainState) {
+	msg := cause.Error()
+	now := w.opts.Now()
+	var retryAt *time.Time
+	outcome := OutcomeFailed
+	switch {
+	case !retry:
+		msg = "not retried: " + msg
+	case n.Attempts >= w.opts.MaxAttempts:
+		msg = fmt.Sprintf("gave up after %d attempts: %s", n.Attempts, msg)
+	default:
+		delay := w.opts.Backoff(n.Attempts)
+		if after, ok := retryAfter(cause); ok {
+			delay = max(delay, min(after, BackoffMax))
+		}
+		t := now.Add(delay)
+		retryAt, outcome = &t, OutcomeRetry
+	}
+	wctx, cancel := writeContext(ctx)
+	defer cancel()
+	if err := w.opts.Store.FailNotification(wctx, n.ID, msg, retryAt); err != nil {
+		w.opts.Logger.Error("notification failed and the failure was not recorded; it is retried after its lease",
+			w.attrs(n, "error", msg, "store_error", err.Error())...)
+		return
+	}
+	if retryAt != nil {
+		w.opts.Logger.Warn("notification failed; will retry",
+			w.attrs(n, "error", msg, "retry_at", retryAt.UTC().Format(time.RFC3339))...)
+		st.record(n, outcome, *retryAt, msg)
+	} else {
+		w.opts.Logger.Error("notification failed for good", w.attrs(n, "error", msg)...)
+		st.record(n, outcome, time.Time{}, msg)
+	}
+	w.observe(n.Channel, outcome)
+}
+
+// release puts claimed notifications back to pending at once, keeping their
+// last error: they were not (completely) attempted.
+func (w *Worker) release(ctx context.Context, ns []proactive.Notification, st *drainState) {
+	wctx, cancel := writeContext(ctx)
+	defer cancel()
+	now := w.opts.Now()
+	for _, n := range ns {
+		if err := w.opts.Store.FailNotification(wctx, n.ID, n.LastError, &now); err != nil {
+			w.opts.Logger.Warn("notification interrupted; it is retried after its lease",
+				w.attrs(n, "store_error", err.Error())...)
+			continue
+		}
+		w.opts.Logger.Info("notification interrupted; pending again", w.attrs(n)...)
+		w.observe(n.Channel, OutcomeRetry)
+		st.record(n, OutcomeRetry, now, "")
+	}
+}
+
+func (w *Worker) observe(channel, outcome string) {
+	if w.opts.OnDelivery != nil {
+		w.opts.OnDelivery(channel, outcome)
+	}
+}
+
+func (w *Worker) attrs(n proactive.Notification, more ...any) []any {
+	return append([]any{"channel", n.Channel, "notification_id", n.ID, "alert_id", n.AlertID,
+		"priority", string(n.Priority), "attempt", n.Attempts}, more...)
+}
+
+// writeContext bounds an outbox write that must happen even when ctx has
+// just ended (recording the outcome of a send that already happened).
+func writeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
+// batchesByScan reports whether n wants one call per scan.
+func batchesByScan(n Notifier) bool {
+	b, ok := n.(ScanBatcher)
+	return ok && b.BatchesByScan()
+}
+
+// groupNotifications splits a claim into Notify calls: one per notification,
+// or, when byScan, one per scan id (in the order of first appearance; a
+// notification without a scan id goes alone).
+func groupNotifications(ns []proactive.Notification, byScan bool) [][]proactive.Notification {
+	var groups [][]proactive.Notification
+	index := map[string]int{}
+	for _, n := range ns {
+		if byScan && n.ScanID != "" {
+			if i, ok := index[n.ScanID]; ok {
+				groups[i] = append(groups[i], n)
+				continue
+			}
+			index[n.ScanID] = len(groups)
+		}
+		groups = append(groups, []proactive.Notification{n})
+	}
+	return groups
+}
+
+// eventOf tells a new alert from an escalated one: an escalation keeps the
+// alert's created_at and enqueues its notification at the escalating scan's
+// now, which is later.
+func eventOf(n proactive.Notification, a proactive.Alert) string {
+	if !n.CreatedAt.IsZero() && !a.CreatedAt.IsZero() && n.CreatedAt.Sub(a.CreatedAt) > time.Second {
+		return EventEscalated
+	}
+	return EventCreated
+}

@@ -1,0 +1,362 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// idColumn is what the store needs to know about proactive_insights.id,
+// whose type is the user's choice in an existing table.
+type idColumn struct {
+	// typ is the column's SQL type as format_type renders it ("uuid",
+	// "bigint", "text", …): ids travel as text and are cast to it.
+	typ string
+}
+
+// idColumn returns the facts about proactive_insights.id, read once from
+// the catalog and cached until the next Migrate.
+func (d *DB) idColumn(ctx context.Context) (*idColumn, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ids != nil {
+		return d.ids, nil
+	}
+	var c idColumn
+	err := d.pool.QueryRow(ctx, `
+		SELECT format_type(a.atttypid, a.atttypmod)
+		FROM pg_attribute a
+		WHERE a.attrelid = to_regclass($1) AND a.attname = 'id' AND NOT a.attisdropped`,
+		proactive.TableInsights).Scan(&c.typ)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, proactive.Errorf(proactive.ENOTFOUND,
+			"table %s (with an id column) does not exist: run `ptd-proactive migrate` to create it", proactive.TableInsights)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.ids = &c
+	return d.ids, nil
+}
+
+// forgetIDColumn clears the cached facts about proactive_insights.id.
+func (d *DB) forgetIDColumn() {
+	d.mu.Lock()
+	d.ids = nil
+	d.mu.Unlock()
+}
+
+// idParam is the SQL for parameter $n holding an alert id as text, cast to
+// the id column's type: a malformed id fails the cast (EINVALID).
+func (c *idColumn) idParam(n int) string {
+	return fmt.Sprintf("$%d::text::%s", n, c.typ)
+}
+
+// priorityRank is the SQL rank of a priority: critical 4 … low 1, else 0.
+const priorityRank = `CASE priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END`
+
+// alertColumns are the columns an Alert is read from, in scanAlert's order.
+const alertColumns = `id::text, coalesce(insight_type::text, ''), coalesce(priority::text, ''), coalesce(title, ''),
+	coalesce(content, ''), coalesce(summary, ''), action_items::text, affected_entities::text,
+	coalesce(source_agent, ''), source_data::text, coalesce(dedup_key, ''), expires_at::timestamptz,
+	coalesce(is_dismissed, false), created_at::timestamptz`
+
+// scanAlert reads one row of alertColumns.
+func scanAlert(row pgx.Row) (proactive.Alert, error) {
+	var a proactive.Alert
+	var actions, affected, source *string
+	var priority string
+	var createdAt *time.Time
+	err := row.Scan(&a.ID, &a.InsightType, &priority, &a.Title, &a.Content, &a.Summary,
+		&actions, &affected, &a.SourceAgent, &source, &a.DedupKey, &a.ExpiresAt, &a.IsDismissed, &createdAt)
+	if err != nil {
+		return a, err
+	}
+	a.Priority = proactive.Severity(priority)
+	if createdAt != nil {
+		a.CreatedAt = createdAt.UTC()
+	}
+	if a.ExpiresAt != nil {
+		t := a.ExpiresAt.UTC()
+		a.ExpiresAt = &t
+	}
+	if actions != nil {
+		if err := json.Unmarshal([]byte(*actions), &a.ActionItems); err != nil {
+			return a, fmt.Errorf("alert %s: read action_items: %w", a.ID, err)
+		}
+	}
+	if affected != nil {
+		if err := json.Unmarshal([]byte(*affected), &a.AffectedEntities); err != nil {
+			return a, fmt.Errorf("alert %s: read affected_entities: %w", a.ID, err)
+		}
+	}
+	if source != nil {
+		if err := json.Unmarshal([]byte(*source), &a.SourceData); err != nil {
+			return a, fmt.Errorf("alert %s: read source_data: %w", a.ID, err)
+		}
+	}
+	return a, nil
+}
+
+// alertJSON is an alert's JSON columns, rendered for parameters.
+type alertJSON struct {
+	actions, affected, source string
+}
+
+// encodeAlertJSON renders the JSON columns of a.
+func encodeAlertJSON(a proactive.Alert) (alertJSON, error) {
+	var j alertJSON
+	actions := a.ActionItems
+	if actions == nil {
+		actions = []proactive.ActionItem{}
+	}
+	b, err := json.Marshal(actions)
+	if err != nil {
+		return j, fmt.Errorf("encode action_items: %w", err)
+	}
+	j.actions = string(b)
+	affected := a.AffectedEntities
+	if affected.Entities == nil {
+		affected.Entities = []string{}
+	}
+	if b, err = json.Marshal(affected); err != nil {
+		return j, fmt.Errorf("encode affected_entities: %w", err)
+	}
+	j.affected = string(b)
+	source := a.SourceData
+	if source == nil {
+		source = map[string]any{}
+	}
+	if b, err = json.Marshal(source); err != nil {
+		return j, fmt.Errorf("encode source_data: %w", err)
+	}
+	j.source = string(b)
+	return j, nil
+}
+
+// SaveAlert stores an alert under the dedup rule (CONTRACT §4) in one
+// transaction: a transaction-scoped advisory lock on the dedup key
+// serialises every saver of that key in every process; then the newest
+// alert of ptd-proactive with the key created in (Now − DedupWindow, Now]
+// makes this one a duplicate (same or higher priority: nothing written) or
+// an escalation (lower priority: updated to the new severity and content,
+// expires_at = Now + 48 h, active again; created_at kept); with none it is
+// inserted. An inserted or escalated alert enqueues one notification per
+// channel in the same transaction. All or nothing: a failure leaves no
+// trace.
+func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proactive.SaveResult, error) {
+	const op = "save alert"
+	a := p.Alert
+	if a.DedupKey == "" {
+		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: the alert has no dedup key", op)
+	}
+	if !a.Priority.Valid() {
+		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: unknown priority %q: use critical, high, medium or low", op, a.Priority)
+	}
+	now := p.Now
+	if now.IsZero() {
+		now = a.CreatedAt
+	}
+	if now.IsZero() {
+		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: the scan's now is not set", op)
+	}
+	now = now.UTC()
+	expires := now.Add(proactive.AlertTTL)
+	if a.InsightType == "" {
+		a.InsightType = proactive.InsightType
+	}
+	if a.SourceAgent == "" {
+		a.SourceAgent = proactive.SourceAgent
+	}
+	js, err := encodeAlertJSON(a)
+	if err != nil {
+		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s %s: %w", op, a.DedupKey, err)
+	}
+	ids, err := d.idColumn(ctx)
+	if err != nil {
+		return proactive.SaveResult{}, d.fail(op, err)
+	}
+
+	var res proactive.SaveResult
+	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, a.DedupKey); err != nil {
+			return fmt.Errorf("lock dedup key: %w", err)
+		}
+		var id, priority string
+		err := tx.QueryRow(ctx, `
+			SELECT id::text, coalesce(priority::text, '')
+			FROM proactive_insights
+			WHERE dedup_key = $1 AND source_agent = $2 AND created_at > $3 AND created_at <= $4
+			ORDER BY created_at DESC
+			LIMIT 1`,
+			a.DedupKey, proactive.SourceAgent, now.Add(-p.DedupWindow), now).Scan(&id, &priority)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			err = tx.QueryRow(ctx, `
+				INSERT INTO proactive_insights (insight_type, priority, title, content, summary, action_items,
+					affected_entities, source_agent, source_data, dedup_key, expires_at, is_dismissed, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, $12)
+				RETURNING id::text`,
+				a.InsightType, string(a.Priority), a.Title, a.Content, a.Summary, js.actions,
+				js.affected, a.SourceAgent, js.source, a.DedupKey, expires, now).Scan(&res.ID)
+			if err != nil {
+				return fmt.Errorf("insert: %w", err)
+			}
+			res.Outcome = proactive.Inserted
+		case err != nil:
+			return fmt.Errorf("look for a stored alert with the key: %w", err)
+		case proactive.Severity(priority).Rank() >= a.Priority.Rank():
+			res = proactive.SaveResult{Outcome: proactive.Duplicate, ID: id}
+			return nil
+		default:
+			_, err = tx.Exec(ctx, `
+				UPDATE proactive_insights
+				SET priority = $2, title = $3, content = $4, summary = $5, action_items = $6,
+					affected_entities = $7, source_data = $8, expires_at = $9, is_dismissed = false
+				WHERE id = `+ids.idParam(1),
+				id, string(a.Priority), a.Title, a.Content, a.Summary, js.actions, js.affected, js.source, expires)
+			if err != nil {
+				return fmt.Errorf("escalate alert %s: %w", id, err)
+			}
+			res = proactive.SaveResult{Outcome: proactive.Escalated, ID: id}
+		}
+		return enqueue(ctx, tx, res.ID, a.Priority, p.Channels, p.ScanID, now)
+	})
+	if err != nil {
+		return proactive.SaveResult{}, d.fail(op+" "+a.DedupKey, err)
+	}
+	return res, nil
+}
+
+// enqueue adds one outbox row per channel for an inserted or escalated
+// alert. The idempotency key (alert, channel, priority) makes a second
+// enqueue of the same notification a no-op.
+func enqueue(ctx context.Context, tx pgx.Tx, alertID string, priority proactive.Severity, channels []string, scanID string, now time.Time) error {
+	for _, ch := range channels {
+		if ch == "" {
+			continue
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO ptd_notifications (alert_id, channel, priority, idempotency_key, scan_id, status, attempts, next_attempt_at, created_at)
+			VALUES ($1, $2, $3, $4, nullif($5, ''), 'pending', 0, $6, $6)
+			ON CONFLICT (idempotency_key) DO NOTHING`,
+			alertID, ch, string(priority), alertID+":"+ch+":"+string(priority), scanID, now)
+		if err != nil {
+			return fmt.Errorf("enqueue %s notification: %w", ch, err)
+		}
+	}
+	return nil
+}
+
+// ListAlerts lists the active alerts of ptd-proactive (not dismissed,
+// expires_at null or after f.Now), critical > high > medium > low, then
+// newest first.
+func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proactive.Alert, error) {
+	const op = "list alerts"
+	now := f.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	var where []string
+	args := []any{proactive.SourceAgent, now.UTC()}
+	if f.Priority != "" {
+		args = append(args, string(f.Priority))
+		where = append(where, fmt.Sprintf("AND priority = $%d", len(args)))
+	}
+	if f.Type != "" {
+		args = append(args, string(f.Type))
+		where = append(where, fmt.Sprintf("AND affected_entities->>'type' = $%d", len(args)))
+	}
+	limit := ""
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		limit = fmt.Sprintf("LIMIT $%d", len(args))
+	}
+	rows, err := d.pool.Query(ctx, `
+		SELECT `+alertColumns+`
+		FROM proactive_insights
+		WHERE source_agent = $1 AND is_dismissed IS NOT TRUE AND (expires_at IS NULL OR expires_at > $2)
+		`+strings.Join(where, " ")+`
+		ORDER BY `+priorityRank+` DESC, created_at DESC, id::text DESC
+		`+limit, args...)
+	if err != nil {
+		return nil, d.fail(op, err)
+	}
+	defer rows.Close()
+	out := []proactive.Alert{}
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, d.fail(op, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, d.fail(op, err)
+	}
+	return out, nil
+}
+
+// GetAlert returns one alert of ptd-proactive by id: EINVALID for an id
+// malformed for the id column's type, ENOTFOUND for an unknown one.
+func (d *DB) GetAlert(ctx context.Context, id string) (proactive.Alert, error) {
+	op := "get alert " + id
+	ids, err := d.idColumn(ctx)
+	if err != nil {
+		return proactive.Alert{}, d.fail(op, err)
+	}
+	if strings.TrimSpace(id) == "" {
+		return proactive.Alert{}, proactive.Errorf(proactive.EINVALID, "get alert: the alert id is empty")
+	}
+	a, err := scanAlert(d.pool.QueryRow(ctx, `
+		SELECT `+alertColumns+` FROM proactive_insights
+		WHERE id = `+ids.idParam(1)+` AND source_agent = $2`, id, proactive.SourceAgent))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return proactive.Alert{}, proactive.Errorf(proactive.ENOTFOUND, "alert %s not found", id)
+	}
+	if err != nil {
+		return proactive.Alert{}, d.idFail(op, id, ids, err)
+	}
+	return a, nil
+}
+
+// DismissAlert sets is_dismissed on one alert of ptd-proactive: EINVALID
+// for an id malformed for the id column's type, ENOTFOUND for an unknown
+// one. Dismissing a dismissed alert is not an error.
+func (d *DB) DismissAlert(ctx context.Context, id string) error {
+	op := "dismiss alert " + id
+	ids, err := d.idColumn(ctx)
+	if err != nil {
+		return d.fail(op, err)
+	}
+	if strings.TrimSpace(id) == "" {
+		return proactive.Errorf(proactive.EINVALID, "dismiss alert: the alert id is empty")
+	}
+	tag, err := d.pool.Exec(ctx, `
+		UPDATE proactive_insights SET is_dismissed = true
+		WHERE id = `+ids.idParam(1)+` AND source_agent = $2`, id, proactive.SourceAgent)
+	if err != nil {
+		return d.idFail(op, id, ids, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return proactive.Errorf(proactive.ENOTFOUND, "alert %s not found", id)
+	}
+	return nil
+}
+
+// idFail translates the error of a statement that cast an alert id: a
+// failed cast is a malformed id.
+func (d *DB) idFail(op, id string, ids *idColumn, err error) error {
+	switch pgCode(err) {
+	case codeInvalidText, codeOutOfRange, "22001": // bad text for the type, out of range, too long
+		return &proactive.Error{Code: proactive.EINVALID, Err: err,
+			Message: fmt.Sprintf("malformed alert id %q: alert ids here are %s values", id, ids.typ)}
+	}
+	return d.fail(op, err)
+}

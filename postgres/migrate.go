@@ -1,0 +1,450 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// baselineFile is the first migration; it is idempotent and Migrate runs it
+// again after goose when one of its tables is missing (a user dropped it).
+const baselineFile = "migrations/00001_baseline.sql"
+
+// gooseTable records the applied migrations. It has a name of its own so
+// that it never collides with a goose table of the user's application.
+const gooseTable = "ptd_goose_db_version"
+
+// migrateLockKey is the session advisory lock that serialises Migrate over
+// every process sharing the database ("ptd_migr").
+const migrateLockKey int64 = 0x7074645f6d696772
+
+// migrateLockWait bounds how long Migrate waits for another one to finish.
+const migrateLockWait = 5 * time.Minute
+
+// lockTimeout bounds how long an ALTER TABLE of Migrate waits for a lock on
+// a user table; past it Migrate fails rather than queue the table's users
+// behind it.
+const lockTimeout = "10s"
+
+// productTables are the tables of the baseline migration.
+func productTables() []string {
+	return []string{proactive.TableInsights, "ptd_notifications", "ptd_scan_runs", "ptd_schedule_ticks"}
+}
+
+// Migrate creates whatever tables, columns and indexes are missing and
+// reports what it created. It never drops, rewrites or long-locks user
+// data: missing source tables are created, existing ones are left as they
+// are (a warning names the columns a check lacks); an existing
+// proactive_insights gets the columns it lacks (without a table rewrite);
+// indexes are built with CREATE INDEX CONCURRENTLY, and one the database
+// user has no right to create is a warning, as are duplicate dedup keys
+// already stored. Concurrent calls, from any process, run one at a time.
+func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
+	rep := proactive.MigrateReport{Created: []string{}, Warnings: []string{}}
+	d.forgetIDColumn()
+	defer d.forgetIDColumn()
+
+	conn, err := d.lockMigrate(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer func() {
+		// Closing the session releases the advisory lock with it.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
+
+	for _, table := range proactive.SourceTables() {
+		made, err := createIfMissing(ctx, conn, table, sourceTableDDL(table))
+		if err != nil {
+			return rep, d.fail("migrate: create table "+table, err)
+		}
+		if made {
+			rep.Created = append(rep.Created, "table "+table)
+		}
+	}
+
+	added, err := addInsightColumns(ctx, conn)
+	if err != nil {
+		return rep, d.fail("migrate: add missing columns to "+proactive.TableInsights, err)
+	}
+	rep.Created = append(rep.Created, added...)
+
+	before, err := schemaObjects(ctx, conn)
+	if err != nil {
+		return rep, d.fail("migrate: read the schema", err)
+	}
+	if err := d.gooseUp(ctx); err != nil {
+		return rep, d.fail("migrate", err)
+	}
+	if err := repairBaseline(ctx, conn); err != nil {
+		return rep, d.fail("migrate: recreate missing tables", err)
+	}
+	after, err := schemaObjects(ctx, conn)
+	if err != nil {
+		return rep, d.fail("migrate: read the schema", err)
+	}
+	for _, obj := range after {
+		if !slices.Contains(before, obj) {
+			rep.Created = append(rep.Created, obj)
+		}
+	}
+
+	made, warning, err := ensureIDDefault(ctx, conn)
+	if err != nil {
+		return rep, d.fail("migrate: give "+proactive.TableInsights+".id a default", err)
+	}
+	rep.Created = append(rep.Created, made...)
+	if warning != "" {
+		rep.Warnings = append(rep.Warnings, warning)
+	}
+
+	for _, table := range proactive.SourceTables() {
+		info, err := readTableInfo(ctx, conn, table)
+		if err != nil {
+			return rep, d.fail("migrate: read the columns of "+table, err)
+		}
+		if lacking := info.missing(proactive.SourceColumns(table)); info.exists() && len(lacking) > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+				"%s has no column %s: the %s cannot run until it has (add the columns or map them in a view named %s)",
+				table, strings.Join(lacking, ", "), checkName(table), table))
+		}
+	}
+
+	made, warnings, err := d.createIndexes(ctx, conn)
+	rep.Created = append(rep.Created, made...)
+	rep.Warnings = append(rep.Warnings, warnings...)
+	if err != nil {
+		return rep, err
+	}
+
+	if w, err := duplicateKeys(ctx, conn); err != nil {
+		return rep, d.fail("migrate: look for duplicate dedup keys", err)
+	} else if w != "" {
+		rep.Warnings = append(rep.Warnings, w)
+	}
+	return rep, nil
+}
+
+// lockMigrate opens a connection of its own (outside the pool, so that a
+// pool of one connection still works) and takes the migrate advisory lock
+// on it. It polls with pg_try_advisory_lock rather than wait in
+// pg_advisory_lock: a waiting statement holds a snapshot, which a CREATE
+// INDEX CONCURRENTLY of the lock holder would wait for in turn.
+func (d *DB) lockMigrate(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, d.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, d.fail("migrate: connect", err)
+	}
+	deadline := time.Now().Add(migrateLockWait)
+	for {
+		var ok bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", migrateLockKey).Scan(&ok); err != nil {
+			_ = conn.Close(context.WithoutCancel(ctx))
+			return nil, d.fail("migrate: take the migration lock", err)
+		}
+		if ok {
+			return conn, nil
+		}
+		if time.Now().After(deadline) {
+			_ = conn.Close(context.WithoutCancel(ctx))
+			return nil, proactive.Errorf(proactive.EUNAVAILABLE,
+				"migrate: another ptd-proactive migrate has held the database at %s for over %s: wait for it to finish and try again", d.where, migrateLockWait)
+		}
+		select {
+		case <-ctx.Done():
+			_ = conn.Close(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("migrate: wait for another migrate to finish: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// tableInfo is what the catalog says about one table name.
+type tableInfo struct {
+	kind    string // pg_class.relkind: "r" table, "p" partitioned, "v" view, "m" materialized view, "f" foreign; "" missing
+	columns []string
+}
+
+// exists reports whether the name resolves to a relation.
+func (t tableInfo) exists() bool { return t.kind != "" }
+
+// isTable reports whether the relation is a table one can index.
+func (t tableInfo) isTable() bool { return t.kind == "r" || t.kind == "p" || t.kind == "m" }
+
+// missing returns the wanted columns the relation lacks, in wanted's order.
+func (t tableInfo) missing(wanted []string) []string {
+	var out []string
+	for _, c := range wanted {
+		if !slices.Contains(t.columns, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// querier is what a connection, a pool and a transaction have in common.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// readTableInfo looks a table name up through the search path.
+func readTableInfo(ctx context.Context, q querier, name string) (tableInfo, error) {
+	var t tableInfo
+	err := q.QueryRow(ctx, `
+		SELECT c.relkind::text,
+		       coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attnum > 0 AND NOT a.attisdropped), '{}')
+		FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid
+		WHERE c.oid = to_regclass($1)
+		GROUP BY c.relkind`, name).Scan(&t.kind, &t.columns)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return tableInfo{}, nil
+	}
+	if err != nil {
+		return tableInfo{}, fmt.Errorf("look up table %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// createIfMissing runs ddl (a CREATE TABLE IF NOT EXISTS) when table does
+// not resolve, and reports whether it created it.
+func createIfMissing(ctx context.Context, q querier, table, ddl string) (bool, error) {
+	info, err := readTableInfo(ctx, q, table)
+	if err != nil || info.exists() {
+		return false, err
+	}
+	if _, err := q.Exec(ctx, ddl); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// addInsightColumns adds to an existing proactive_insights the columns it
+// lacks, in one ALTER TABLE that waits at most lockTimeout for its lock, and
+// returns them as "column proactive_insights.x". No declaration rewrites
+// the table.
+func addInsightColumns(ctx context.Context, conn *pgx.Conn) ([]string, error) {
+	info, err := readTableInfo(ctx, conn, proactive.TableInsights)
+	if err != nil || !info.isTable() {
+		return nil, err
+	}
+	var adds, added []string
+	for _, c := range insightColumns() {
+		if slices.Contains(info.columns, c.name) {
+			continue
+		}
+		adds = append(adds, "ADD COLUMN IF NOT EXISTS "+c.name+" "+c.decl)
+		added = append(added, "column "+proactive.TableInsights+"."+c.name)
+	}
+	if len(adds) == 0 {
+		return nil, nil
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+lockTimeout+"'"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "ALTER TABLE "+proactive.TableInsights+" "+strings.Join(adds, ", "))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return added, nil
+}
+
+// ensureIDDefault gives proactive_insights.id a default when it has none
+// (a column Migrate just added, or a user's table without one), so that
+// SaveAlert can insert: gen_random_uuid() for a uuid or text id. An integer
+// id without a default cannot be fixed without the user: that is a warning.
+func ensureIDDefault(ctx context.Context, conn *pgx.Conn) (created []string, warning string, err error) {
+	var typ string
+	var hasDefault bool
+	err = conn.QueryRow(ctx, `
+		SELECT format_type(a.atttypid, a.atttypmod), a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''
+		FROM pg_attribute a
+		WHERE a.attrelid = to_regclass($1) AND a.attname = 'id' AND NOT a.attisdropped`,
+		proactive.TableInsights).Scan(&typ, &hasDefault)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && hasDefault) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	var def string
+	switch {
+	case typ == "uuid":
+		def = "gen_random_uuid()"
+	case typ == "text" || strings.HasPrefix(typ, "character varying"):
+		def = "gen_random_uuid()::text"
+	default:
+		return nil, fmt.Sprintf("%s.id (%s) has no default, so alerts cannot be saved: give it one, e.g. ALTER TABLE %s ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY",
+			proactive.TableInsights, typ, proactive.TableInsights), nil
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+lockTimeout+"'"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "ALTER TABLE "+proactive.TableInsights+" ALTER COLUMN id SET DEFAULT "+def)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return []string{"default " + proactive.TableInsights + ".id"}, "", nil
+}
+
+// schemaObjects lists the tables and indexes of the current schema as
+// "table x" and "index y", oldest first; indexes that back a constraint (a
+// primary key, a unique column) go with their table and are left out.
+func schemaObjects(ctx context.Context, q querier) ([]string, error) {
+	rows, err := q.Query(ctx, `
+		SELECT CASE c.relkind WHEN 'i' THEN 'index ' ELSE 'table ' END || c.relname
+		FROM pg_class c
+		WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'i')
+		  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
+		ORDER BY c.oid`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// gooseUp applies the embedded migrations not yet recorded in gooseTable.
+func (d *DB) gooseUp(ctx context.Context) error {
+	fsys, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return fmt.Errorf("read embedded migrations: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(d.pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithTableName(gooseTable))
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		var pe *goose.PartialError
+		if errors.As(err, &pe) && pe.Err != nil {
+			return fmt.Errorf("apply migration %s: %w", pe.Failed.Source.Path, pe.Err)
+		}
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// repairBaseline runs the baseline migration again when one of its tables
+// is missing (a user dropped it after goose recorded the migration): it
+// only creates what is missing.
+func repairBaseline(ctx context.Context, conn *pgx.Conn) error {
+	missing := false
+	for _, t := range productTables() {
+		info, err := readTableInfo(ctx, conn, t)
+		if err != nil {
+			return err
+		}
+		missing = missing || !info.exists()
+	}
+	if !missing {
+		return nil
+	}
+	src, err := migrationFiles.ReadFile(baselineFile)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", baselineFile, err)
+	}
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, string(src)); err != nil {
+			return fmt.Errorf("run %s: %w", baselineFile, err)
+		}
+		return nil
+	})
+}
+
+// createIndexes creates, with CREATE INDEX CONCURRENTLY (outside any
+// transaction: writers are never blocked), the indexes that are missing on
+// tables that have their columns. An index left invalid by an interrupted
+// earlier build is dropped and built again. No right to create an index,
+// or any other failure of one index, is a warning naming the statement to
+// run; only a lost connection is an error.
+func (d *DB) createIndexes(ctx context.Context, conn *pgx.Conn) (created, warnings []string, err error) {
+	for _, ix := range indexes() {
+		info, err := readTableInfo(ctx, conn, ix.table)
+		if err != nil {
+			return created, warnings, d.fail("migrate: read the columns of "+ix.table, err)
+		}
+		if !info.isTable() || len(info.missing(ix.columns)) > 0 {
+			continue
+		}
+		var valid *bool
+		err = conn.QueryRow(ctx, `SELECT (SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1))`, ix.name).Scan(&valid)
+		if err != nil {
+			return created, warnings, d.fail("migrate: look up index "+ix.name, err)
+		}
+		if valid != nil && *valid {
+			continue
+		}
+		stmt := fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %s", ix.name, ix.table, ix.def)
+		if valid != nil { // invalid: an earlier concurrent build was interrupted
+			if _, err := conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+ix.name); err != nil {
+				if isConnError(err) || ctx.Err() != nil {
+					return created, warnings, d.fail("migrate: drop invalid index "+ix.name, err)
+				}
+				warnings = append(warnings, fmt.Sprintf("index %s on %s is invalid (an earlier build was interrupted) and could not be dropped (%s): drop it with DROP INDEX CONCURRENTLY %s and run migrate again; %s until then",
+					ix.name, ix.table, pgMessage(err), ix.name, ix.why))
+				continue
+			}
+		}
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			if isConnError(err) || ctx.Err() != nil {
+				return created, warnings, d.fail("migrate: create index "+ix.name, err)
+			}
+			// A failed concurrent build may leave an invalid index behind.
+			_, _ = conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+ix.name)
+			if pgCode(err) == codeInsufficientPriv {
+				warnings = append(warnings, fmt.Sprintf("no right to create index %s on %s (%s): %s; ask the table's owner to run: %s",
+					ix.name, ix.table, pgMessage(err), ix.why, stmt))
+			} else {
+				warnings = append(warnings, fmt.Sprintf("could not create index %s on %s (%s): %s; fix the cause and run migrate again, or run: %s",
+					ix.name, ix.table, pgMessage(err), ix.why, stmt))
+			}
+			continue
+		}
+		created = append(created, "index "+ix.name)
+	}
+	return created, warnings, nil
+}
+
+// duplicateKeys returns a warning when proactive_insights already holds
+// rows that share a dedup key (an older product's check-then-insert race,
+// say), "" when none do.
+func duplicateKeys(ctx context.Context, q querier) (string, error) {
+	info, err := readTableInfo(ctx, q, proactive.TableInsights)
+	if err != nil || !info.exists() || len(info.missing([]string{"dedup_key"})) > 0 {
+		return "", err
+	}
+	var keys, rows int64
+	err = q.QueryRow(ctx, `
+		SELECT count(*), coalesce(sum(n), 0)::bigint
+		FROM (SELECT count(*) AS n FROM proactive_insights WHERE dedup_key IS NOT NULL GROUP BY dedup_key HAVING count(*) > 1) d`).Scan(&keys, &rows)
+	if err != nil || keys == 0 {
+		return "", err
+	}
+	return fmt.Sprintf("%s already holds %d dedup keys on more than one row (%d rows in all): they are kept as they are, a scan compares with the newest row of each key and never adds another; delete the older copies if you want them gone",
+		proactive.TableInsights, keys, rows), nil
+}

@@ -1,0 +1,274 @@
+// Package postgres is the PostgreSQL store of ptd-proactive: proactive.Store
+// on pgx v5 with a pgxpool connection pool.
+//
+// It is meant to be pointed at a database that already holds the user's
+// source tables (a Supabase project, say): ids may be uuid, bigint or text,
+// amounts numeric or double, stages and statuses in any case, and extra
+// columns are ignored. Migrate creates only what is missing and never drops,
+// rewrites or long-locks user data.
+//
+// Each check is one SQL statement that does the reduction in the database
+// (window functions and GROUP BY) and streams its few result rows, so the
+// process's memory does not grow with the number of readings. SaveAlert
+// enforces the dedup rule in the database with a transaction-scoped
+// advisory lock on the dedup key, so any number of scans in any number of
+// processes store each key once. The outbox is claimed with FOR UPDATE SKIP
+// LOCKED.
+//
+// Every session runs with TimeZone UTC (a timestamp column without time
+// zone is read as UTC), application_name ptd-proactive and the configured
+// statement_timeout. A database that cannot be reached gives an error with
+// code proactive.EUNAVAILABLE; the password of the URL never appears in an
+// error.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"github.com/jackc/pgx/v5"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxConns         = 8
+	DefaultStatementTimeout = 60 * time.Second
+	DefaultConnectTimeout   = 5 * time.Second
+)
+
+// ApplicationName is the application_name of every session the store opens.
+const ApplicationName = "ptd-proactive"
+
+// Options tunes the connection pool. The zero value uses the defaults.
+type Options struct {
+	// MaxConns is the size of the connection pool; 0 means DefaultMaxConns.
+	// A scan reads the four checks at once, so 4 or more is best.
+	MaxConns int32
+	// StatementTimeout cancels any statement that runs longer (the
+	// statement_timeout of every session); 0 means DefaultStatementTimeout.
+	StatementTimeout time.Duration
+	// ConnectTimeout bounds opening one connection, so that a database that
+	// is down is reported quickly; 0 means DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+}
+
+// validate checks the options and fills in the defaults.
+func (o Options) validate() (Options, error) {
+	if o.MaxConns < 0 {
+		return o, proactive.Errorf(proactive.EINVALID, "postgres options: MaxConns is %d: use a positive pool size (0 for the default %d)", o.MaxConns, DefaultMaxConns)
+	}
+	if o.StatementTimeout < 0 {
+		return o, proactive.Errorf(proactive.EINVALID, "postgres options: StatementTimeout is %s: use a positive duration (0 for the default %s)", o.StatementTimeout, DefaultStatementTimeout)
+	}
+	if o.ConnectTimeout < 0 {
+		return o, proactive.Errorf(proactive.EINVALID, "postgres options: ConnectTimeout is %s: use a positive duration (0 for the default %s)", o.ConnectTimeout, DefaultConnectTimeout)
+	}
+	if o.MaxConns == 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.StatementTimeout == 0 {
+		o.StatementTimeout = DefaultStatementTimeout
+	}
+	if o.ConnectTimeout == 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	return o, nil
+}
+
+// DB is the PostgreSQL store. It implements proactive.Store. Create it with
+// Open; it is safe for concurrent use.
+type DB struct {
+	pool *pgxpool.Pool
+	// where is the redacted location of the database (host:port/dbname),
+	// the only form in which the URL appears in messages.
+	where string
+	opts  Options
+	// major is the server's major version (15, 16, …).
+	major int
+
+	mu sync.Mutex
+	// ids caches what SaveAlert and GetAlert need to know about the id
+	// column of proactive_insights; Migrate clears it.
+	ids *idColumn
+}
+
+var _ proactive.Store = (*DB)(nil)
+
+// IsURL reports whether s selects the PostgreSQL store: a postgres:// or
+// postgresql:// URL.
+func IsURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// Open creates the connection pool for the database at url (postgres:// or
+// postgresql://) and checks that the database answers within
+// opts.ConnectTimeout. It does not create tables: call Migrate. Errors never
+// contain the password: an unreachable database is EUNAVAILABLE, a bad URL
+// or bad options EINVALID.
+func Open(ctx context.Context, url string, opts Options) (*DB, error) {
+	opts, err := opts.validate()
+	if err != nil {
+		return nil, err
+	}
+	if !IsURL(url) {
+		return nil, proactive.Errorf(proactive.EINVALID, "open postgres database: %q is not a postgres:// or postgresql:// URL", Redact(url))
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, &proactive.Error{Code: proactive.EINVALID,
+			Message: "open postgres database: cannot parse the URL " + Redact(url) + ": check PTD_DATABASE_URL (postgres://user:password@host:5432/dbname)",
+			Err:     scrubbed(err, passwordOf(url))}
+	}
+	cfg.MaxConns = opts.MaxConns
+	cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
+	rp := cfg.ConnConfig.RuntimeParams
+	if rp["application_name"] == "" {
+		rp["application_name"] = ApplicationName
+	}
+	rp["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	rp["timezone"] = "UTC"
+	// The checks are a few heavy statements: JIT compilation costs more than
+	// it saves on them, and custom plans see the real time bounds.
+	rp["jit"] = "off"
+	rp["plan_cache_mode"] = "force_custom_plan"
+	// A connection is checked before each use, so that the first call after
+	// the database came back (or a backend was terminated) never gets a
+	// dead connection from the pool.
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
+
+	d := &DB{where: location(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database), opts: opts}
+	d.pool, err = pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, d.fail("open postgres database", scrubbed(err, cfg.ConnConfig.Password))
+	}
+	pctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout+time.Second)
+	defer cancel()
+	conn, err := d.pool.Acquire(pctx)
+	if err != nil {
+		d.pool.Close()
+		return nil, d.fail("open postgres database", scrubbed(err, cfg.ConnConfig.Password))
+	}
+	d.major = serverMajor(conn.Conn().PgConn().ParameterStatus("server_version"))
+	conn.Release()
+	return d, nil
+}
+
+// serverMajor parses the major version of a server_version such as
+// "15.20 (Debian 15.20-0+deb12u1)" or "17.4"; 0 when unreadable.
+func serverMajor(v string) int {
+	end := strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(v)
+	}
+	n, _ := strconv.Atoi(v[:end])
+	return n
+}
+
+// location renders host, port and database name for messages.
+func location(host string, port uint16, dbname string) string {
+	if strings.HasPrefix(host, "/") {
+		return host + "/" + dbname // a Unix socket directory
+	}
+	return net.JoinHostPort(host, strconv.Itoa(int(port))) + "/" + dbname
+}
+
+// Where returns the location of the database, host:port/dbname, without
+// user or password.
+func (d *DB) Where() string { return d.where }
+
+// Kind returns "postgres".
+func (d *DB) Kind() string { return "postgres" }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.pool.Ping(ctx); err != nil {
+		return d.fail("ping postgres database", err)
+	}
+	return nil
+}
+
+// Close closes every connection of the pool.
+func (d *DB) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+// ExecForTest runs one or more SQL statements (the simple protocol, one
+// implicit transaction). It is for tests only (package storetest drops
+// tables and plants odd rows with it); the product never calls it.
+func (d *DB) ExecForTest(ctx context.Context, sql string) error {
+	if _, err := d.pool.Exec(ctx, sql); err != nil {
+		return d.fail("exec for test", err)
+	}
+	return nil
+}
+
+// Redact returns url with its password replaced by "xxxxx", for messages.
+// Text that does not parse as a URL is cut to its scheme.
+func Redact(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		if len(url) > 16 {
+			return url[:16] + "…"
+		}
+		return url
+	}
+	at := strings.LastIndex(rest, "@")
+	slash := strings.Index(rest, "/")
+	if at < 0 || (slash >= 0 && slash < at) {
+		return url
+	}
+	userinfo := rest[:at]
+	if user, _, hasPW := strings.Cut(userinfo, ":"); hasPW {
+		userinfo = user + ":xxxxx"
+	}
+	return scheme + "://" + userinfo + rest[at:]
+}
+
+// passwordOf returns the password of a URL, "" when it has none.
+func passwordOf(url string) string {
+	_, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return ""
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return ""
+	}
+	_, pw, _ := strings.Cut(rest[:at], ":")
+	return pw
+}
+
+// scrubbedError is an error whose text has had a secret removed; it keeps
+// the original in its chain for errors.As (never for printing).
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrubbed returns err with every occurrence of secret in its text replaced
+// by "xxxxx".
+func scrubbed(err error, secret string) error {
+	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), secret, "xxxxx"), err: err}
+}
+
+// isNoRows reports whether err says a query returned no row.
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// contains reports whether list holds s.
+func contains(list []string, s string) bool { return slices.Contains(list, s) }

@@ -1,0 +1,347 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// The checks' SQL. Each reads only the contract's columns, casts ids to
+// text, compares stages and statuses with lower(), and works whether ids
+// are uuid, bigint or text, amounts and scores numeric or double, and
+// timestamps with or without time zone (sessions run in UTC).
+
+// healthTrendsSQL reduces the readings of the window to one row per email
+// in a single ordered pass with plain aggregation (window functions cost
+// three times as much on PostgreSQL 15): the index
+// ptd_health_email_calculated_at_idx yields the readings in (email,
+// calculated_at DESC, health_score) order without a sort, and array_agg
+// collects each email's scores and times newest first, so the newest is
+// element 1 and the one before it element 2. The bound on the drop,
+// max(score) − newest, discards most emails before week_avg (a small
+// subquery over the arrays) is computed at all. Names and zone are looked
+// up for the few rows that remain.
+//
+// %[1]s is the aggregate ORDER BY: empty before PostgreSQL 16, where
+// array_agg keeps the order of its sorted subquery (no partial aggregation,
+// no join at that level); " ORDER BY at DESC, score" from 16 on, where the
+// planner feeds presorted input to such an aggregate at no cost and
+// array_agg could otherwise be combined from parallel workers.
+//
+// $1 window start, $2 now, $3 trend days, $4 minimum drop (0: all).
+const healthTrendsSQL = `
+WITH g AS (
+	SELECT email, count(*) AS readings, max(score) AS hi,
+		array_agg(score%[1]s) AS s, array_agg(at%[1]s) AS a
+	FROM (
+		SELECT email::text AS email, health_score::float8 AS score, calculated_at::timestamptz AS at
+		FROM client_health_scores
+		WHERE calculated_at >= $1 AND calculated_at <= $2
+		  AND email IS NOT NULL AND email <> '' AND health_score >= 0 AND health_score <= 100
+		ORDER BY email, calculated_at DESC, health_score
+		OFFSET 0
+	) o
+	GROUP BY email
+	HAVING count(*) >= 2
+), t AS MATERIALIZED (
+	SELECT email, readings, s[1] AS current, a[1] AS current_at, s[2] AS previous, a[2] AS previous_at,
+		(SELECT avg(x) FROM unnest(s[2:], a[2:]) AS u(x, xat) WHERE xat >= a[1] - $3::int * interval '1 day') AS week_avg
+	FROM g
+	WHERE $4::float8 <= 0 OR hi - s[1] >= $4::float8
+)
+SELECT t.email, coalesce(n.firstname, ''), coalesce(n.lastname, ''), coalesce(n.zone, ''),
+	t.current, t.current_at, t.previous, t.previous_at, t.week_avg, t.readings
+FROM t
+LEFT JOIN LATERAL (
+	SELECT c.firstname::text AS firstname, c.lastname::text AS lastname, c.health_zone::text AS zone
+	FROM client_health_scores c
+	WHERE c.email = t.email AND c.calculated_at = t.current_at AND c.health_score = t.current
+	ORDER BY c.health_zone, c.firstname, c.lastname
+	LIMIT 1
+) n ON true
+WHERE $4::float8 <= 0 OR greatest(t.previous - t.current, t.week_avg - t.current) >= $4::float8
+ORDER BY t.email`
+
+// healthSkippedSQL counts the health rows that make no sense: null or
+// future timestamps (through ptd_health_calculated_at_idx) and, within the
+// window, no email or a score outside 0–100 (through the partial index
+// ptd_health_invalid_idx, whose predicate is healthInvalid). None of it
+// scans the window again.
+//
+// $1 window start, $2 now.
+const healthSkippedSQL = `
+SELECT
+	count(*) FILTER (WHERE calculated_at IS NULL),
+	count(*) FILTER (WHERE calculated_at > $2),
+	count(*) FILTER (WHERE calculated_at <= $2 AND (email IS NULL OR email = '')),
+	count(*) FILTER (WHERE calculated_at <= $2 AND NOT (email IS NULL OR email = ''))
+FROM client_health_scores
+WHERE calculated_at IS NULL OR calculated_at > $2
+   OR (calculated_at >= $1 AND calculated_at <= $2 AND ` + healthInvalid + `)`
+
+// stalledDealsSQL returns the deals in a stall stage whose last activity is
+// at or before the cutoff, and (to be counted as skipped) those with a
+// negative amount, no timestamp at all or a last activity in the future.
+//
+// $1 lower-cased stages, $2 now, $3 cutoff.
+const stalledDealsSQL = `
+SELECT id, name, stage, amount, last_activity
+FROM (
+	SELECT id::text AS id, coalesce(name::text, '') AS name, coalesce(stage::text, '') AS stage,
+		amount::float8 AS amount,
+		coalesce(last_activity_date, updated_at, created_at)::timestamptz AS last_activity
+	FROM deals
+	WHERE lower(stage::text) = ANY($1::text[])
+) d
+WHERE amount < 0 OR last_activity IS NULL OR last_activity > $2 OR last_activity <= $3`
+
+// syncFailuresSQL groups the unresolved sync errors since the window start
+// by (source, error_type), both kept whole, through the partial index
+// ptd_sync_errors_unresolved_idx. Rows created after now, and rows without
+// created_at, are counted apart (skipped); groups with a null key are
+// skipped by the caller.
+//
+// $1 since, $2 now.
+const syncFailuresSQL = `
+SELECT source::text, error_type::text,
+	count(*) FILTER (WHERE created_at <= $2),
+	count(*) FILTER (WHERE created_at > $2),
+	count(*) FILTER (WHERE created_at IS NULL),
+	max(created_at::timestamptz) FILTER (WHERE created_at <= $2),
+	(array_agg(error_message::text ORDER BY created_at DESC, error_message::text) FILTER (WHERE created_at <= $2))[1],
+	coalesce(array_agg(DISTINCT object_type::text) FILTER (WHERE created_at <= $2 AND object_type IS NOT NULL), '{}')
+FROM sync_errors
+WHERE resolved_at IS NULL AND (created_at >= $1 OR created_at IS NULL)
+GROUP BY source, error_type`
+
+// waitingLeadsSQL returns the new, never contacted leads created at or
+// before the cutoff, and (to be counted as skipped) those with a null or
+// future created_at, through the partial index ptd_leads_new_idx.
+//
+// $1 now, $2 cutoff.
+const waitingLeadsSQL = `
+SELECT id::text, coalesce(name::text, ''), coalesce(email::text, ''), coalesce(source::text, ''),
+	created_at::timestamptz
+FROM leads
+WHERE ` + leadWaiting + `
+  AND (created_at IS NULL OR created_at > $1 OR created_at <= $2)`
+
+// HealthTrends reduces the readings of the last q.WindowDays days (14 when
+// 0) to one trend per email with at least two valid readings (DESIGN.md).
+// With q.MinDrop > 0 only trends whose drop reaches it are returned. Rows
+// without an email, with a score outside 0–100 or a null or future
+// timestamp are skipped and counted.
+func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+	const op = "read client health scores"
+	now := q.Now.UTC()
+	windowDays := q.WindowDays
+	if windowDays <= 0 {
+		windowDays = proactive.HealthWindowDays
+	}
+	trendDays := q.TrendDays
+	if trendDays <= 0 {
+		trendDays = proactive.DefaultThresholds().HealthTrendDays
+	}
+	from := now.Add(-time.Duration(windowDays) * 24 * time.Hour)
+
+	order := ""
+	if d.major >= 16 {
+		order = " ORDER BY at DESC, score"
+	}
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(healthTrendsSQL, order), from, now, trendDays, q.MinDrop)
+	if err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	defer rows.Close()
+	out := []proactive.HealthTrend{}
+	for rows.Next() {
+		var t proactive.HealthTrend
+		var zone string
+		var readings int64
+		if err := rows.Scan(&t.Email, &t.Firstname, &t.Lastname, &zone, &t.Current, &t.CurrentAt,
+			&t.Previous, &t.PreviousAt, &t.WeekAvg, &readings); err != nil {
+			return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		}
+		t.Zone = normalizeZone(zone)
+		t.CurrentAt, t.PreviousAt = t.CurrentAt.UTC(), t.PreviousAt.UTC()
+		t.Readings = int(readings)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+
+	var nullTS, future, nullEmail, badScore int64
+	if err := d.pool.QueryRow(ctx, healthSkippedSQL, from, now).Scan(&nullTS, &future, &nullEmail, &badScore); err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	skipped := proactive.Skipped{}
+	skipped.Add(proactive.SkipNullTimestamp, int(nullTS))
+	skipped.Add(proactive.SkipFutureTimestamp, int(future))
+	skipped.Add(proactive.SkipNullEmail, int(nullEmail))
+	skipped.Add(proactive.SkipScoreOutOfRange, int(badScore))
+	return out, skipped, nil
+}
+
+// normalizeZone upper-cases a health zone; "" for anything but GREEN,
+// YELLOW and RED.
+func normalizeZone(z string) string {
+	switch z = strings.ToUpper(strings.TrimSpace(z)); z {
+	case "GREEN", "YELLOW", "RED":
+		return z
+	}
+	return ""
+}
+
+// StalledDeals returns the deals whose stage is one of q.Stages (the
+// default stall stages when empty; compared case-insensitively) and whose
+// last activity, coalesce(last_activity_date, updated_at, created_at), is
+// at least q.MinDays whole days before q.Now. Deals in those stages with a
+// negative amount, no timestamp or a last activity in the future are
+// skipped and counted.
+func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
+	const op = "read deals"
+	now := q.Now.UTC()
+	stages := q.Stages
+	if len(stages) == 0 {
+		stages = proactive.DefaultStallStages()
+	}
+	lower := make([]string, len(stages))
+	for i, s := range stages {
+		lower[i] = strings.ToLower(strings.TrimSpace(s))
+	}
+	cutoff := now
+	if q.MinDays > 0 {
+		cutoff = now.Add(-time.Duration(q.MinDays) * 24 * time.Hour)
+	}
+	rows, err := d.pool.Query(ctx, stalledDealsSQL, lower, now, cutoff)
+	if err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+	}
+	defer rows.Close()
+	out := []proactive.Deal{}
+	skipped := proactive.Skipped{}
+	for rows.Next() {
+		var dl proactive.Deal
+		var last *time.Time
+		if err := rows.Scan(&dl.ID, &dl.Name, &dl.Stage, &dl.Amount, &last); err != nil {
+			return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+		}
+		switch {
+		case dl.Amount != nil && *dl.Amount < 0:
+			skipped.Add(proactive.SkipNegativeAmount, 1)
+		case last == nil:
+			skipped.Add(proactive.SkipNullTimestamp, 1)
+		case last.After(now):
+			skipped.Add(proactive.SkipFutureTimestamp, 1)
+		default:
+			dl.LastActivity = last.UTC()
+			out = append(out, dl)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+	}
+	return out, skipped, nil
+}
+
+// SyncFailures groups the unresolved sync errors created in [q.Since,
+// q.Now] by (source, error_type), both kept whole, with the count, the
+// newest created_at and its message, and the distinct object types.
+// Unresolved rows created after q.Now or without created_at, and rows with
+// a null source or error_type, are skipped and counted.
+func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
+	const op = "read sync errors"
+	now := q.Now.UTC()
+	since := q.Since.UTC()
+	if q.Since.IsZero() {
+		since = now.Add(-24 * time.Hour)
+	}
+	rows, err := d.pool.Query(ctx, syncFailuresSQL, since, now)
+	if err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+	}
+	defer rows.Close()
+	out := []proactive.SyncFailureGroup{}
+	skipped := proactive.Skipped{}
+	for rows.Next() {
+		var source, errType, msg *string
+		var count, future, nullTS int64
+		var latest *time.Time
+		var objectTypes []string
+		if err := rows.Scan(&source, &errType, &count, &future, &nullTS, &latest, &msg, &objectTypes); err != nil {
+			return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+		}
+		skipped.Add(proactive.SkipFutureTimestamp, int(future))
+		skipped.Add(proactive.SkipNullTimestamp, int(nullTS))
+		if source == nil || errType == nil {
+			skipped.Add(proactive.SkipNullKey, int(count))
+			continue
+		}
+		if count == 0 {
+			continue
+		}
+		g := proactive.SyncFailureGroup{Source: *source, ErrorType: *errType, Count: int(count), ObjectTypes: objectTypes}
+		if latest != nil {
+			g.LatestAt = latest.UTC()
+		}
+		if msg != nil {
+			g.LatestMessage = *msg
+		}
+		slices.Sort(g.ObjectTypes)
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+	}
+	slices.SortFunc(out, func(a, b proactive.SyncFailureGroup) int {
+		if c := strings.Compare(a.Source, b.Source); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ErrorType, b.ErrorType)
+	})
+	return out, skipped, nil
+}
+
+// WaitingLeads returns the leads with status new (any case) and no
+// last_contact_date created at least q.MinHours before q.Now. Such leads
+// with a null or future created_at are skipped and counted.
+func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
+	const op = "read leads"
+	now := q.Now.UTC()
+	cutoff := now
+	if q.MinHours > 0 {
+		cutoff = now.Add(-time.Duration(q.MinHours * float64(time.Hour)))
+	}
+	rows, err := d.pool.Query(ctx, waitingLeadsSQL, now, cutoff)
+	if err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+	}
+	defer rows.Close()
+	out := []proactive.Lead{}
+	skipped := proactive.Skipped{}
+	for rows.Next() {
+		var l proactive.Lead
+		var created *time.Time
+		if err := rows.Scan(&l.ID, &l.Name, &l.Email, &l.Source, &created); err != nil {
+			return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+		}
+		switch {
+		case created == nil:
+			skipped.Add(proactive.SkipNullTimestamp, 1)
+		case created.After(now):
+			skipped.Add(proactive.SkipFutureTimestamp, 1)
+		default:
+			l.CreatedAt = created.UTC()
+			out = append(out, l)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+	}
+	return out, skipped, nil
+}
