@@ -1,0 +1,190 @@
+package scan_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/postgres"
+	"github.com/ptd-agents/ptd-proactive/scan"
+	"github.com/ptd-agents/ptd-proactive/sqlite"
+	"github.com/ptd-agents/ptd-proactive/storetest"
+)
+
+// opener opens a fresh store; calling it again opens another connection
+// pool (another "process") on the same database.
+type opener struct {
+	name string
+	open func(t *testing.T) proactive.Store
+}
+
+func openers(t *testing.T) []opener {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scan.db")
+	out := []opener{{name: "sqlite", open: func(t *testing.T) proactive.Store {
+		st, err := sqlite.Open(context.Background(), path)
+		require.NoError(t, err)
+		t.Cleanup(func() { st.Close() })
+		return st
+	}}}
+	if os.Getenv("PTD_TEST_DATABASE_URL") != "" || os.Getenv("PTD_REQUIRE_POSTGRES") == "1" {
+		url := testdb.MustDatabase(t)
+		out = append(out, opener{name: "postgres", open: func(t *testing.T) proactive.Store {
+			st, err := postgres.Open(context.Background(), url, postgres.Options{})
+			require.NoError(t, err)
+			t.Cleanup(func() { st.Close() })
+			return st
+		}})
+	}
+	return out
+}
+
+// seed stores one anomaly of each type at storetest.Now().
+func seed(t *testing.T, st proactive.Store) {
+	t.Helper()
+	now := storetest.Now()
+	_, err := st.Migrate(context.Background())
+	require.NoError(t, err)
+	storetest.MustInsert(t, st, proactive.TableHealthScores,
+		proactive.Row{"email": "john@example.com", "firstname": "John", "lastname": "Smith", "health_score": 70.0, "health_zone": "GREEN", "calculated_at": now.Add(-72 * time.Hour)},
+		proactive.Row{"email": "john@example.com", "firstname": "John", "lastname": "Smith", "health_score": 45.0, "health_zone": "RED", "calculated_at": now.Add(-6 * time.Hour)},
+	)
+	storetest.MustInsert(t, st, proactive.TableDeals,
+		proactive.Row{"id": "11111111-1111-4111-8111-111111111111", "name": "Enterprise Package", "stage": "Proposal", "amount": 500.0, "updated_at": now.Add(-15 * 24 * time.Hour)},
+	)
+	var errs []proactive.Row
+	for i := range 3 {
+		errs = append(errs, proactive.Row{"error_type": "rate_limit", "source": "hubspot", "created_at": now.Add(-time.Duration(i+1) * time.Hour)})
+	}
+	storetest.MustInsert(t, st, proactive.TableSyncErrors, errs...)
+	storetest.MustInsert(t, st, proactive.TableLeads,
+		proactive.Row{"name": "Sarah Johnson", "email": "sarah@example.com", "status": "new", "created_at": now.Add(-30 * time.Hour)},
+	)
+}
+
+func newScanner(t *testing.T, st proactive.Store, log *slog.Logger) *scan.Scanner {
+	t.Helper()
+	sc, err := scan.New(scan.Options{Store: st, Logger: log})
+	require.NoError(t, err)
+	return sc
+}
+
+func TestMissingTableIsReportedWhileTheOtherChecksRun(t *testing.T) {
+	for _, o := range openers(t) {
+		t.Run(o.name, func(t *testing.T) {
+			st := o.open(t)
+			seed(t, st)
+			require.NoError(t, st.(storetest.Execer).ExecForTest(context.Background(), "DROP TABLE leads"))
+
+			var logs bytes.Buffer
+			res, err := newScanner(t, st, slog.New(slog.NewTextHandler(&logs, nil))).Run(context.Background(), scan.Params{Now: storetest.Now(), Trigger: "test"})
+			require.NoError(t, err)
+			require.True(t, res.Success, "a check that cannot run is not a failed scan")
+			require.Len(t, res.Errors, 1)
+			require.Equal(t, "checkLeadResponseTimes", res.Errors[0].Monitor)
+			require.Contains(t, res.Errors[0].Error, "leads")
+			require.Equal(t, proactive.Breakdown{HealthDrops: 1, DealStalls: 1, SyncFailures: 1}, res.Breakdown)
+			require.Equal(t, 3, res.AlertsSaved)
+			require.Contains(t, logs.String(), "[checkLeadResponseTimes] Error")
+		})
+	}
+}
+
+func TestConcurrentScansStoreEachKeyOnce(t *testing.T) {
+	for _, o := range openers(t) {
+		t.Run(o.name, func(t *testing.T) {
+			seed(t, o.open(t))
+			const scans = 8
+			scanners := make([]*scan.Scanner, scans)
+			for i := range scanners {
+				scanners[i] = newScanner(t, o.open(t), nil) // a pool each: separate connections
+			}
+			saved := make([]int, scans)
+			var wg sync.WaitGroup
+			for i, sc := range scanners {
+				wg.Go(func() {
+					res, err := sc.Run(context.Background(), scan.Params{Now: storetest.Now(), Trigger: "test"})
+					if err == nil {
+						saved[i] = res.AlertsSaved
+					} else {
+						saved[i] = -1000
+					}
+				})
+			}
+			wg.Wait()
+			total := 0
+			for _, n := range saved {
+				total += n
+			}
+			require.Equal(t, 4, total, "8 concurrent scans store each of the 4 keys once: %v", saved)
+			alerts, err := o.open(t).ListAlerts(context.Background(), proactive.AlertFilter{Now: storetest.Now()})
+			require.NoError(t, err)
+			require.Len(t, alerts, 4)
+		})
+	}
+}
+
+func TestUnreachableDatabaseFailsTheScan(t *testing.T) {
+	for _, o := range openers(t) {
+		t.Run(o.name, func(t *testing.T) {
+			st := o.open(t)
+			seed(t, st)
+			sc := newScanner(t, st, nil)
+			require.NoError(t, st.Close())
+			res, err := sc.Run(context.Background(), scan.Params{Now: storetest.Now(), Trigger: "test"})
+			require.Error(t, err)
+			require.False(t, res.Success)
+			require.NotEmpty(t, res.Error)
+			require.Zero(t, res.AlertsSaved)
+		})
+	}
+}
+
+func TestDryRunComputesButStoresNothing(t *testing.T) {
+	st := openers(t)[0].open(t)
+	seed(t, st)
+	res, err := newScanner(t, st, nil).Run(context.Background(), scan.Params{Now: storetest.Now(), DryRun: true})
+	require.NoError(t, err)
+	require.Equal(t, 4, res.AlertGroupsCount)
+	require.Zero(t, res.AlertsSaved)
+	alerts, err := st.ListAlerts(context.Background(), proactive.AlertFilter{Now: storetest.Now()})
+	require.NoError(t, err)
+	require.Empty(t, alerts)
+	_, err = st.LastScan(context.Background())
+	require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), "a dry run records no scan")
+}
+
+func TestScanLogsTheSeedLines(t *testing.T) {
+	st := openers(t)[0].open(t)
+	seed(t, st)
+	var logs bytes.Buffer
+	_, err := newScanner(t, st, slog.New(slog.NewTextHandler(&logs, nil))).Run(context.Background(), scan.Params{Now: storetest.Now()})
+	require.NoError(t, err)
+	for _, line := range []string{
+		"[PTD Proactive] Starting comprehensive monitoring scan...",
+		"[checkHealthScoreDrops] Found 1 health score anomalies",
+		"[checkDealPipelineStalls] Found 1 stalled deals",
+		"[checkSyncFailures] Found 1 sync failure patterns",
+		"[checkLeadResponseTimes] Found 1 delayed lead responses",
+		"[PTD Proactive] Found 4 total anomalies",
+		"[PTD Proactive] Grouped into 4 alert groups",
+		"[saveAlert] Saved alert: Client Health Drop: John Smith (john@example.com)",
+		"[PTD Proactive] Complete. Saved 4 new alerts in",
+	} {
+		require.True(t, strings.Contains(logs.String(), line), "missing log line %q in:\n%s", line, logs.String())
+	}
+	logs.Reset()
+	_, err = newScanner(t, st, slog.New(slog.NewTextHandler(&logs, nil))).Run(context.Background(), scan.Params{Now: storetest.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	require.Contains(t, logs.String(), "[saveAlert] Skipping duplicate alert: health_drop_john@example.com_2025-12-10")
+}
