@@ -127,7 +127,7 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 				_, err := srv.TryScan(ctx, "schedule")
 				return err
 			},
-			Busy:    srv.ScanRunning,
+			Busy:    srv.Busy,
 			Logger:  a.log,
 			Metrics: m,
 		})

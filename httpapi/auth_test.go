@@ -48,7 +48,7 @@ func TestAuthBearer(t *testing.T) {
 				}
 				resp := e.do(request{method: http.MethodGet, path: path, header: h})
 				msg := requireError(t, resp, http.StatusUnauthorized)
-				require.Contains(t, msg, "Authorization: Bearer", name)
+				require.Contains(t, msg, "Authorization: Bearer <token>", name)
 				require.Equal(t, `Bearer realm="ptd-proactive"`, resp.Header.Get("WWW-Authenticate"), name)
 			}
 		})

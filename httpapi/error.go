@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -63,16 +64,21 @@ func errorf(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	writeJSON(w, status, errorBody{Error: msg})
 }
 
-// writeJSON writes v as JSON with the given status.
+// writeJSON writes v as JSON with the given status. Text is not
+// HTML-escaped ("<token>" stays readable): the answer is never HTML
+// (application/json, nosniff).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		status = http.StatusInternalServerError
-		b = []byte(`{"error":"` + internalMessage + `"}`)
+		buf.Reset()
+		buf.WriteString(`{"error":"` + internalMessage + `"}` + "\n")
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = buf.WriteTo(w)
 }

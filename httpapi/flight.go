@@ -54,6 +54,16 @@ func (s *Server) ScanRunning() bool {
 	return s.current != nil
 }
 
+// Busy reports whether this process cannot start a scan now: one is
+// running, or the server is shutting down. It is the schedule's
+// Options.Busy: a busy replica leaves the tick unclaimed for the others,
+// so a tick that falls during a shutdown is not lost.
+func (s *Server) Busy() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current != nil || s.draining
+}
+
 // wait waits for f or for ctx.
 func (s *Server) wait(ctx context.Context, f *flight) (proactive.ScanResult, error) {
 	select {

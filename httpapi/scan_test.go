@@ -189,9 +189,11 @@ func TestScanSingleFlight(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		answers <- answer{resp.StatusCode, resp.Header.Get("X-PTD-Scan-Joined"), string(b)}
 	}
+	require.False(t, e.srv.Busy())
 	go post("/api/v1/scan")
 	require.Equal(t, TriggerHTTP, <-b.started)
 	require.True(t, e.srv.ScanRunning())
+	require.True(t, e.srv.Busy())
 
 	go post("/functions/v1/ptd-proactive")
 	// The schedule never queues a second scan.
@@ -278,6 +280,7 @@ func TestShutdownWaitsForTheRunningScan(t *testing.T) {
 	decodeJSON(t, resp, &body)
 	require.Contains(t, body.Error, "shutting down")
 	requireError(t, e.do(request{method: http.MethodGet, path: "/readyz"}), http.StatusServiceUnavailable)
+	require.True(t, e.srv.Busy(), "a draining server takes no schedule tick")
 
 	close(b.release)
 	require.NoError(t, <-stopped)
@@ -414,4 +417,14 @@ func scrape(t *testing.T, e *testEnv) string {
 	resp := e.do(request{method: http.MethodGet, path: "/metrics"})
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	return readAll(t, resp)
+}
+
+func TestListenAndServeBadAddress(t *testing.T) {
+	t.Parallel()
+	srv, err := New(Options{Store: MustStore(t), Scan: newBlockingScan().scan})
+	require.NoError(t, err)
+	err = srv.ListenAndServe(context.Background(), "256.0.0.1:99999")
+	require.Equal(t, proactive.EUNAVAILABLE, proactive.ErrorCode(err))
+	require.Contains(t, proactive.ErrorMessage(err), "PTD_ADDR")
+	require.False(t, srv.ScanRunning())
 }

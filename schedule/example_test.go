@@ -34,8 +34,9 @@ func Example() {
 			sched, err := schedule.New(schedule.Options{
 				Spec:  spec,
 				Store: store,
-				// One scan per process: the schedule shares the server's guard.
-				Busy: api.ScanRunning,
+				// One scan per process: the schedule shares the server's
+				// guard, and a draining server claims no tick.
+				Busy: api.Busy,
 				Run: func(ctx context.Context) error {
 					_, err := api.TryScan(ctx, httpapi.TriggerSchedule)
 					return err

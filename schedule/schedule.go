@@ -55,9 +55,10 @@ type Options struct {
 	// An error whose code is proactive.ECONFLICT means "a scan was already
 	// running" and is logged as a skipped tick, not as a failure.
 	Run func(ctx context.Context) error
-	// Busy reports whether a scan is already running in this process; such
-	// a tick is skipped without being claimed, so another replica may run
-	// it. Optional.
+	// Busy reports whether this process cannot scan now (a scan is
+	// running, or it is shutting down: httpapi.Server.Busy); such a tick is
+	// skipped without being claimed, so another replica may run it.
+	// Optional.
 	Busy func() bool
 	// Logger receives one record per tick; nil discards them.
 	Logger *slog.Logger
@@ -259,7 +260,7 @@ func (s *Scheduler) handle(ctx, runCtx context.Context, tick time.Time) {
 	log := s.log.With("tick", tick.UTC())
 	if s.opts.Busy != nil && s.opts.Busy() {
 		s.opts.Metrics.ObserveTick(metrics.TickBusy)
-		log.InfoContext(ctx, "schedule tick skipped: a scan is already running in this process")
+		log.InfoContext(ctx, "schedule tick left to other replicas: this process is busy (a scan is running, or it is shutting down)")
 		return
 	}
 	claimed, err := s.opts.Store.ClaimTick(ctx, s.opts.Name, tick)

@@ -142,7 +142,7 @@ func startInstance(t *testing.T, ctx context.Context, name string, store proacti
 	sched, err := schedule.New(schedule.Options{
 		Spec:  everySecond,
 		Store: store,
-		Busy:  srv.ScanRunning,
+		Busy:  srv.Busy,
 		Run: func(ctx context.Context) error {
 			tick, ok := schedule.Tick(ctx)
 			if !ok {
