@@ -65,6 +65,19 @@ func (s *Server) routes() []route {
 			params:      []parameter{idParam()},
 			responses:   alertIDResponses(response{http.StatusOK, "Dismissed.", ref("DismissResult")}),
 		}},
+		{http.MethodGet, "/api/v1/notifications", s.handleListNotifications, &operation{
+			id: "listNotifications", tag: "notifications",
+			summary:     "List notifications",
+			description: "The notification outbox, newest first: pending, sending, delivered and failed deliveries with their attempts and last error. A notification that keeps failing shows here as failed, never silently dropped.",
+			params: []parameter{
+				{name: "status", in: "query", description: "Only notifications in this state.", schema: enumOf("pending", "sending", "delivered", "failed")},
+				{name: "limit", in: "query", description: "At most this many (default 100).", schema: map[string]any{"type": "integer", "minimum": 1, "maximum": MaxAlertLimit, "default": DefaultAlertLimit}},
+			},
+			responses: []response{
+				{http.StatusOK, "The notifications.", arrayOf(ref("Notification"))},
+				{http.StatusBadRequest, "A query parameter has a value that is not allowed; the error names it and the allowed values.", ref("Error")},
+			},
+		}},
 		{http.MethodGet, "/api/v1/events", s.handleEvents, &operation{
 			id: "streamEvents", tag: "alerts",
 			summary:     "Server-sent events",
