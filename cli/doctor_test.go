@@ -1,0 +1,74 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/postgres"
+	"github.com/ptd-agents/ptd-proactive/sqlite"
+	"github.com/ptd-agents/ptd-proactive/storetest"
+)
+
+// dropTable removes a table behind the CLI's back.
+func dropTable(t *testing.T, s store, table string) {
+	t.Helper()
+	ctx := context.Background()
+	var st proactive.Store
+	var err error
+	if s.name == "postgres" {
+		st, err = postgres.Open(ctx, s.url, postgres.Options{})
+	} else {
+		st, err = sqlite.Open(ctx, s.url)
+	}
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.(storetest.Execer).ExecForTest(ctx, "DROP TABLE "+table))
+}
+
+func TestDoctorNamesWhatIsWrongAndTheFix(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			mustRun(t, s.dir, nil, "migrate", "--db", s.url)
+			r := mustRun(t, s.dir, nil, "doctor", "--db", s.url, "--now", fixtureNow)
+			require.Contains(t, r.stdout, "client_health_scores: 0 rows")
+			require.Contains(t, r.stdout, "the table is empty")
+
+			loadFixture(t, s)
+			dropTable(t, s, "leads")
+			r = run(t, s.dir, nil, "doctor", "--db", s.url, "--now", fixtureNow)
+			require.Equal(t, 1, r.code, "a missing source table is a problem: %s", r.stdout)
+			require.Contains(t, r.stdout, "leads: table is missing")
+			require.Contains(t, r.stdout, "ptd-proactive migrate")
+			require.Contains(t, r.stdout, "client_health_scores: 13 rows, 13 readings in the last 14 days")
+
+			r = run(t, s.dir, nil, "doctor", "--json", "--db", s.url, "--now", "2026-01-10T12:00:00Z")
+			var d struct {
+				Findings []struct {
+					Level, Table, Message, Fix string
+				} `json:"findings"`
+				Problems int `json:"problems"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &d), r.stdout)
+			require.Equal(t, 1, d.Problems)
+			var stale bool
+			for _, f := range d.Findings {
+				if f.Table == "client_health_scores" && f.Level == "warning" {
+					stale = true
+					require.Contains(t, f.Fix, "is running")
+				}
+			}
+			require.True(t, stale, "a month without readings is reported: %+v", d.Findings)
+
+			// The scan still runs the other checks and lists the missing one.
+			resp := scanJSON(t, s, "--now", fixtureNow, "--no-migrate")
+			require.True(t, resp.Success)
+			require.Len(t, resp.Errors, 1)
+			require.Equal(t, "checkLeadResponseTimes", resp.Errors[0].Monitor)
+			require.Equal(t, 2, resp.Breakdown["health_drops"])
+		})
+	}
+}
