@@ -65,6 +65,7 @@ func BenchmarkScanReaders(b *testing.B) {
 	}{{"HealthTrends", health}, {"StalledDeals", deals}, {"SyncFailures", syncs}, {"WaitingLeads", leads}}
 	for _, r := range readers {
 		b.Run(r.name, func(b *testing.B) {
+			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
 				n = r.fn()

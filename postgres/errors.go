@@ -117,7 +117,9 @@ func (d *DB) fail(op string, err error) error {
 		return &proactive.Error{Code: proactive.EINVALID, Err: err, Message: fmt.Sprintf("%s: %s", op, pgMessage(err))}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		if isConnError(err) {
+		// The caller's deadline, unless it was the one of connecting.
+		var ce *pgconn.ConnectError
+		if errors.As(err, &ce) {
 			return d.unreachable(op, err)
 		}
 		return fmt.Errorf("%s: %w", op, err)

@@ -2,21 +2,33 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 	"github.com/stretchr/testify/require"
 )
+
+// testNow is the scan's now of the tests.
+var testNow = time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
 
 // mustOpen opens the store on a fresh database, closed when the test ends.
 func mustOpen(t testing.TB) (*DB, string) {
 	t.Helper()
 	url := testdb.MustDatabase(t)
-	db, err := Open(context.Background(), url, Options{})
+	return mustOpenURL(t, url, Options{}), url
+}
+
+// mustOpenURL opens another store (its own pool) on url.
+func mustOpenURL(t testing.TB, url string, opts Options) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), url, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
-	return db, url
+	return db
 }
 
 // mustMigrate opens the store on a fresh database and migrates it.
@@ -35,5 +47,86 @@ func mustExec(t testing.TB, db *DB, sql string, args ...any) {
 	require.NoError(t, err, sql)
 }
 
-// testNow is the scan's now of the tests.
-var testNow = time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
+// mustCount returns the result of a count query.
+func mustCount(t testing.TB, db *DB, sql string, args ...any) int {
+	t.Helper()
+	var n int64
+	require.NoError(t, db.pool.QueryRow(context.Background(), sql, args...).Scan(&n), sql)
+	return int(n)
+}
+
+// mustConnect opens a plain connection of the test's own (not the store's).
+func mustConnect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// requireCode fails unless err carries the proactive error code.
+func requireCode(t testing.TB, code string, err error) {
+	t.Helper()
+	require.Error(t, err)
+	require.Equal(t, code, proactive.ErrorCode(err), "error %q", err)
+}
+
+// testAlert builds an alert as the scan would.
+func testAlert(key string, prio proactive.Severity, at time.Time) proactive.Alert {
+	return proactive.Alert{
+		InsightType:      proactive.InsightType,
+		Priority:         prio,
+		Title:            "title of " + key,
+		Content:          "content of " + key + " at " + string(prio),
+		Summary:          "summary of " + key,
+		ActionItems:      []proactive.ActionItem{{Action: "Call Jane", Priority: prio, UrgencyScore: 90}},
+		AffectedEntities: proactive.AffectedEntities{Type: proactive.HealthDrop, Count: 1, Entities: []string{"Jane"}, UrgencyScore: 90},
+		SourceAgent:      proactive.SourceAgent,
+		SourceData:       map[string]any{"group_id": "health_drop_group"},
+		DedupKey:         key,
+		CreatedAt:        at,
+	}
+}
+
+// save saves an alert at testNow with the default window.
+func save(ctx context.Context, db *DB, key string, prio proactive.Severity, channels ...string) (proactive.SaveResult, error) {
+	return db.SaveAlert(ctx, proactive.SaveAlertParams{
+		Alert: testAlert(key, prio, testNow), DedupWindow: 24 * time.Hour, Now: testNow,
+		Channels: channels, ScanID: "scan-1",
+	})
+}
+
+// waitForLockWaiter waits until a backend of the store (application_name
+// ptd-proactive) on the test's database waits for a lock, and returns its
+// pid.
+func waitForLockWaiter(t testing.TB, conn *pgx.Conn) uint32 {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var pid uint32
+		err := conn.QueryRow(context.Background(), `
+			SELECT pid FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = $1 AND wait_event_type = 'Lock'
+			LIMIT 1`, ApplicationName).Scan(&pid)
+		if err == nil {
+			return pid
+		}
+		require.ErrorIs(t, err, pgx.ErrNoRows)
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("no backend of the store waited for the lock")
+	return 0
+}
+
+// terminate ends a backend as an administrator would.
+func terminate(t testing.TB, conn *pgx.Conn, pid uint32) {
+	t.Helper()
+	var ok bool
+	require.NoError(t, conn.QueryRow(context.Background(), "SELECT pg_terminate_backend($1)", pid).Scan(&ok))
+	require.True(t, ok, fmt.Sprintf("terminate backend %d", pid))
+}
+
+// collectStrings reads a one-column text result.
+func collectStrings(rows pgx.Rows) ([]string, error) {
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

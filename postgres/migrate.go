@@ -28,9 +28,10 @@ const baselineFile = "migrations/00001_baseline.sql"
 // that it never collides with a goose table of the user's application.
 const gooseTable = "ptd_goose_db_version"
 
-// migrateLockKey is the session advisory lock that serialises Migrate over
-// every process sharing the database ("ptd_migr").
-const migrateLockKey int64 = 0x7074645f6d696772
+// migrateLock is the key of the session advisory lock that serialises
+// Migrate over every process sharing the database: one per schema, since
+// that is where Migrate creates things.
+const migrateLock = `hashtextextended('ptd-proactive migrate ' || current_schema(), 0)`
 
 // migrateLockWait bounds how long Migrate waits for another one to finish.
 const migrateLockWait = 5 * time.Minute
@@ -147,14 +148,18 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 // pg_advisory_lock: a waiting statement holds a snapshot, which a CREATE
 // INDEX CONCURRENTLY of the lock holder would wait for in turn.
 func (d *DB) lockMigrate(ctx context.Context) (*pgx.Conn, error) {
-	conn, err := pgx.ConnectConfig(ctx, d.pool.Config().ConnConfig.Copy())
+	cfg := d.pool.Config().ConnConfig.Copy()
+	// Building an index concurrently on a big table may take longer than
+	// any statement of a scan: it blocks no writer, so let it run.
+	cfg.RuntimeParams["statement_timeout"] = "0"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, d.fail("migrate: connect", err)
 	}
 	deadline := time.Now().Add(migrateLockWait)
 	for {
 		var ok bool
-		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", migrateLockKey).Scan(&ok); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock("+migrateLock+")").Scan(&ok); err != nil {
 			_ = conn.Close(context.WithoutCancel(ctx))
 			return nil, d.fail("migrate: take the migration lock", err)
 		}

@@ -8,8 +8,9 @@
 // rewrites or long-locks user data.
 //
 // Each check is one SQL statement that does the reduction in the database
-// (window functions and GROUP BY) and streams its few result rows, so the
-// process's memory does not grow with the number of readings. SaveAlert
+// (an ordered aggregation per client, GROUP BY, partial indexes) and streams
+// its few result rows, so the process's memory does not grow with the
+// number of readings. SaveAlert
 // enforces the dedup rule in the database with a transaction-scoped
 // advisory lock on the dedup key, so any number of scans in any number of
 // processes store each key once. The outbox is claimed with FOR UPDATE SKIP
@@ -19,13 +20,12 @@
 // zone is read as UTC), application_name ptd-proactive and the configured
 // statement_timeout. A database that cannot be reached gives an error with
 // code proactive.EUNAVAILABLE; the password of the URL never appears in an
-// error.
+// error. It needs PostgreSQL 13 or later (gen_random_uuid).
 package postgres
 
 import (
 	"context"
 	"errors"
-	"github.com/jackc/pgx/v5"
 	"net"
 	"slices"
 	"strconv"
@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
@@ -255,7 +256,10 @@ type scrubbedError struct {
 	err error
 }
 
+// Error returns the scrubbed text.
 func (e *scrubbedError) Error() string { return e.msg }
+
+// Unwrap returns the original error, for errors.As only.
 func (e *scrubbedError) Unwrap() error { return e.err }
 
 // scrubbed returns err with every occurrence of secret in its text replaced

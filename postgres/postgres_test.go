@@ -1,18 +1,24 @@
 package postgres
 
 import (
+	"context"
 	"testing"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 	"github.com/ptd-agents/ptd-proactive/storetest"
+	"github.com/stretchr/testify/require"
 )
 
 // TestStore runs the suite both stores must pass, each case on a fresh,
-// migrated database of its own.
+// migrated schema of its own (dropped after); the PostgreSQL-specific
+// tests, which terminate backends, use a database each.
 func TestStore(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) proactive.Store {
-		db, _ := mustMigrate(t)
+		db := mustOpenURL(t, testdb.MustSchema(t), Options{})
+		_, err := db.Migrate(context.Background())
+		require.NoError(t, err)
 		return db
 	})
 }

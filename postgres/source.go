@@ -22,8 +22,9 @@ import (
 // calculated_at DESC, health_score) order without a sort, and array_agg
 // collects each email's scores and times newest first, so the newest is
 // element 1 and the one before it element 2. The bound on the drop,
-// max(score) − newest, discards most emails before week_avg (a small
-// subquery over the arrays) is computed at all. Names and zone are looked
+// max(score) − newest (with a hair of slack for the rounding of a mean),
+// discards most emails before week_avg (a small subquery over the arrays)
+// is computed at all. Names and zone are looked
 // up for the few rows that remain.
 //
 // %[1]s is the aggregate ORDER BY: empty before PostgreSQL 16, where
@@ -51,7 +52,7 @@ WITH g AS (
 	SELECT email, readings, s[1] AS current, a[1] AS current_at, s[2] AS previous, a[2] AS previous_at,
 		(SELECT avg(x) FROM unnest(s[2:], a[2:]) AS u(x, xat) WHERE xat >= a[1] - $3::int * interval '1 day') AS week_avg
 	FROM g
-	WHERE $4::float8 <= 0 OR hi - s[1] >= $4::float8
+	WHERE $4::float8 <= 0 OR hi - s[1] >= $4::float8 - 1e-9
 )
 SELECT t.email, coalesce(n.firstname, ''), coalesce(n.lastname, ''), coalesce(n.zone, ''),
 	t.current, t.current_at, t.previous, t.previous_at, t.week_avg, t.readings

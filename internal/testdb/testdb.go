@@ -27,8 +27,13 @@ const (
 	EnvRequire = "PTD_REQUIRE_POSTGRES"
 )
 
-// Prefix starts the name of every database MustDatabase creates.
+// Prefix starts the name of every database MustDatabase and every schema
+// MustSchema creates.
 const Prefix = "ptd_test_"
+
+// SharedDatabase is the database MustSchema creates its schemas in; it is
+// created when missing and kept.
+const SharedDatabase = "ptd_test_schemas"
 
 // AdminURL returns the admin URL of the test server, skipping the test when
 // PTD_TEST_DATABASE_URL is not set (failing it when PTD_REQUIRE_POSTGRES=1).
@@ -50,11 +55,7 @@ func AdminURL(t testing.TB) string {
 func MustDatabase(t testing.TB) string {
 	t.Helper()
 	admin := AdminURL(t)
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatalf("testdb: random name: %v", err)
-	}
-	name := Prefix + hex.EncodeToString(b[:])
+	name := randomName(t)
 	dbURL, err := WithDatabase(admin, name)
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
@@ -73,6 +74,76 @@ func MustDatabase(t testing.TB) string {
 		}
 	})
 	return dbURL
+}
+
+// MustSchema creates a fresh schema named ptd_test_<random> in the shared
+// test database (SharedDatabase) and returns a URL whose sessions use it
+// alone (search_path); the schema is dropped with everything in it when
+// the test ends. It is much cheaper than MustDatabase, for tests that
+// neither terminate backends nor depend on database-wide state.
+func MustSchema(t testing.TB) string {
+	t.Helper()
+	admin := AdminURL(t)
+	shared, err := WithDatabase(admin, SharedDatabase)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := ensureDatabase(ctx, admin, SharedDatabase); err != nil {
+		t.Fatalf("testdb: create database %s: %v", SharedDatabase, err)
+	}
+	name := randomName(t)
+	if err := adminExec(ctx, shared, "CREATE SCHEMA "+name); err != nil {
+		t.Fatalf("testdb: create schema %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := adminExec(ctx, shared, "DROP SCHEMA IF EXISTS "+name+" CASCADE"); err != nil {
+			t.Errorf("testdb: drop schema %s: %v", name, err)
+		}
+	})
+	u, _ := url.Parse(shared)
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// ensureDatabase creates the database name unless it exists; a concurrent
+// creator winning the race is not an error.
+func ensureDatabase(ctx context.Context, admin, name string) error {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", redact(admin), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	exists := func() (bool, error) {
+		var ok bool
+		err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&ok)
+		return ok, err
+	}
+	if ok, err := exists(); err != nil || ok {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		if ok, err2 := exists(); err2 == nil && ok {
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+// randomName returns Prefix followed by 16 random hex digits.
+func randomName(t testing.TB) string {
+	t.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatalf("testdb: random name: %v", err)
+	}
+	return Prefix + hex.EncodeToString(b[:])
 }
 
 // WithDatabase returns the URL u with its database name replaced by name.

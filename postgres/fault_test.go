@@ -1,0 +1,218 @@
+package postgres
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/stretchr/testify/require"
+)
+
+// TestOpenDownDatabase opens a database nobody listens for: a clear
+// EUNAVAILABLE error, fast, naming the place and what to check, never the
+// password.
+func TestOpenDownDatabase(t *testing.T) {
+	t.Parallel()
+	testdb.AdminURL(t) // the suite's switch: skip with the other PostgreSQL tests
+	// A listener that accepts and never answers, as a hung server does.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	cases := []struct{ name, url string }{
+		{"refused", "postgres://ptd:s3cretpw@127.0.0.1:1/proactive?sslmode=disable"},
+		{"no answer", "postgresql://ptd:s3cretpw@" + silent.Addr().String() + "/proactive?sslmode=disable"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			_, err := Open(context.Background(), tc.url, Options{ConnectTimeout: 500 * time.Millisecond})
+			require.Less(t, time.Since(start), 3*time.Second, "ConnectTimeout bounds it")
+			requireCode(t, proactive.EUNAVAILABLE, err)
+			msg := err.Error()
+			require.NotContains(t, msg, "s3cretpw")
+			require.Contains(t, msg, "cannot be reached")
+			require.Contains(t, msg, "PTD_DATABASE_URL")
+			require.Contains(t, msg, "PostgreSQL is running")
+			require.Contains(t, proactive.ErrorMessage(err), "/proactive")
+		})
+	}
+}
+
+// TestOpenRefusesBadInput: a URL that is not postgres://, options out of
+// range; the password never shows.
+func TestOpenRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, err := Open(ctx, "mysql://u:s3cretpw@h/db", Options{})
+	requireCode(t, proactive.EINVALID, err)
+	require.NotContains(t, err.Error(), "s3cretpw")
+	_, err = Open(ctx, "postgres://u:s3cretpw@h:notaport/db", Options{})
+	requireCode(t, proactive.EINVALID, err)
+	require.NotContains(t, err.Error(), "s3cretpw")
+	_, err = Open(ctx, "postgres://h/db", Options{MaxConns: -1})
+	requireCode(t, proactive.EINVALID, err)
+	_, err = Open(ctx, "postgres://h/db", Options{StatementTimeout: -time.Second})
+	requireCode(t, proactive.EINVALID, err)
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"postgres://u:pw@h:5432/db?sslmode=disable": "postgres://u:xxxxx@h:5432/db?sslmode=disable",
+		"postgresql://u@h/db":                       "postgresql://u@h/db",
+		"postgres://h/db":                           "postgres://h/db",
+		"postgres://u:p@ss@h/db":                    "postgres://u:xxxxx@h/db",
+	} {
+		require.Equal(t, want, Redact(in), in)
+	}
+	require.Equal(t, "p@ss", passwordOf("postgres://u:p@ss@h/db"))
+}
+
+// TestTerminatedMidSave terminates the backend of a SaveAlert between the
+// alert's insert and its outbox row: a clear EUNAVAILABLE error, nothing
+// half-written, and the next save succeeds.
+func TestTerminatedMidSave(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := mustMigrate(t)
+	admin := mustConnect(t, url)
+	key := "health_drop_jane@example.com_2025-12-10"
+
+	// Hold the outbox so that the save stops after writing the alert row.
+	tx, err := admin.Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, "LOCK TABLE ptd_notifications IN EXCLUSIVE MODE")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := save(ctx, db, key, proactive.SeverityCritical, proactive.ChannelSlack)
+		done <- err
+	}()
+	pid := waitForLockWaiter(t, admin)
+	terminate(t, admin, pid)
+	err = <-done
+	require.NoError(t, tx.Rollback(ctx))
+
+	requireCode(t, proactive.EUNAVAILABLE, err)
+	require.Contains(t, err.Error(), "cannot be reached")
+	require.Contains(t, err.Error(), "PTD_DATABASE_URL")
+	require.Equal(t, 0, mustCount(t, db, "SELECT count(*) FROM proactive_insights"), "the alert row went with its transaction")
+	require.Equal(t, 0, mustCount(t, db, "SELECT count(*) FROM ptd_notifications"))
+
+	res, err := save(ctx, db, key, proactive.SeverityCritical, proactive.ChannelSlack)
+	require.NoError(t, err)
+	require.Equal(t, proactive.Inserted, res.Outcome)
+	require.Equal(t, 1, mustCount(t, db, "SELECT count(*) FROM ptd_notifications"))
+}
+
+// TestTerminatedMidRead terminates the backend of a check while it reads:
+// EUNAVAILABLE, and the next read succeeds.
+func TestTerminatedMidRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := mustMigrate(t)
+	admin := mustConnect(t, url)
+	tx, err := admin.Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, "LOCK TABLE client_health_scores IN ACCESS EXCLUSIVE MODE")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow})
+		done <- err
+	}()
+	terminate(t, admin, waitForLockWaiter(t, admin))
+	err = <-done
+	require.NoError(t, tx.Rollback(ctx))
+	requireCode(t, proactive.EUNAVAILABLE, err)
+	require.Contains(t, err.Error(), "read client health scores")
+
+	_, _, err = db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow})
+	require.NoError(t, err)
+}
+
+// TestIdleConnectionsTerminated terminates every idle connection of the
+// pool (a server restart does the same): the next calls succeed.
+func TestIdleConnectionsTerminated(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := mustMigrate(t)
+	for range 3 { // warm several connections
+		_, err := db.ListAlerts(ctx, proactive.AlertFilter{Now: testNow})
+		require.NoError(t, err)
+	}
+	admin := mustConnect(t, url)
+	_, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = $1`, ApplicationName)
+	require.NoError(t, err)
+	time.Sleep(50 * time.Millisecond)
+	for range 5 {
+		_, err := db.ListAlerts(ctx, proactive.AlertFilter{Now: testNow})
+		require.NoError(t, err)
+		_, err = save(ctx, db, "k", proactive.SeverityHigh)
+		require.NoError(t, err)
+	}
+}
+
+// TestStatementTimeout: a statement that waits longer than the configured
+// timeout is cancelled with a message saying so.
+func TestStatementTimeout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, url := mustMigrate(t)
+	db := mustOpenURL(t, url, Options{StatementTimeout: 200 * time.Millisecond})
+	admin := mustConnect(t, url)
+	tx, err := admin.Begin(ctx)
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	_, err = tx.Exec(ctx, "LOCK TABLE deals IN ACCESS EXCLUSIVE MODE")
+	require.NoError(t, err)
+	start := time.Now()
+	_, _, err = db.StalledDeals(ctx, proactive.DealQuery{Now: testNow})
+	require.Less(t, time.Since(start), 5*time.Second)
+	requireCode(t, proactive.EUNAVAILABLE, err)
+	require.Contains(t, err.Error(), "statement timeout (200ms)")
+}
+
+// TestMissingTableAndColumn: a check on a missing table or column is
+// ENOTFOUND naming it and the way out.
+func TestMissingTableAndColumn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustMigrate(t)
+	mustExec(t, db, "DROP TABLE leads")
+	_, _, err := db.WaitingLeads(ctx, proactive.LeadQuery{Now: testNow})
+	requireCode(t, proactive.ENOTFOUND, err)
+	require.Contains(t, err.Error(), "table leads does not exist")
+	require.Contains(t, err.Error(), "migrate")
+
+	mustExec(t, db, "ALTER TABLE deals DROP COLUMN stage")
+	_, _, err = db.StalledDeals(ctx, proactive.DealQuery{Now: testNow})
+	requireCode(t, proactive.ENOTFOUND, err)
+	require.Contains(t, err.Error(), "table deals has no column stage")
+
+	rep, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Contains(t, rep.Created, "table leads")
+	require.True(t, strings.Contains(strings.Join(rep.Warnings, "\n"), "deals has no column stage"), "%q", rep.Warnings)
+}
