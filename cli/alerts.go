@@ -62,11 +62,7 @@ func (a *app) runAlerts(ctx context.Context, f alertsFlags) error {
 		return err
 	}
 	filter.Now = now
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openMigrated(ctx, cfg, false)
+	_, st, err := a.session(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -107,11 +103,7 @@ func (a *app) dismissCommand() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			st, err := a.openMigrated(ctx, cfg, false)
+			_, st, err := a.session(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -138,11 +130,7 @@ func (a *app) migrateCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			st, err := a.openStore(ctx, cfg)
+			_, st, err := a.session(ctx, false)
 			if err != nil {
 				return err
 			}

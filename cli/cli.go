@@ -225,16 +225,25 @@ func (a *app) setupLogger() error {
 	return nil
 }
 
-// loadConfig reads and validates the configuration.
+// loadConfig reads the configuration; config.Load validates it.
 func (a *app) loadConfig() (config.Config, error) {
-	cfg, err := config.Load(a.configPath, a.io.Getenv)
+	return config.Load(a.configPath, a.io.Getenv)
+}
+
+// session loads the configuration and opens the store, migrated unless
+// migrate is false. The caller closes the store.
+func (a *app) session(ctx context.Context, migrate bool) (config.Config, proactive.Store, error) {
+	cfg, err := a.loadConfig()
 	if err != nil {
-		return cfg, err
+		return cfg, nil, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, err
+	var st proactive.Store
+	if migrate {
+		st, err = a.openMigrated(ctx, cfg, false)
+	} else {
+		st, err = a.openStore(ctx, cfg)
 	}
-	return cfg, nil
+	return cfg, st, err
 }
 
 // isPostgresURL reports whether a database URL selects PostgreSQL.

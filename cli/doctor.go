@@ -45,11 +45,7 @@ of each table is recent. Exit status 1 when a problem stops a check from running
 			if err != nil {
 				return err
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			st, err := a.openStore(ctx, cfg)
+			cfg, st, err := a.session(ctx, false)
 			if err != nil {
 				return err
 			}

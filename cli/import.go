@@ -55,11 +55,7 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 			if a.isTerminal(a.io.Stderr) && !asJSON {
 				opts.Progress = a.io.Stderr
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			st, err := a.openMigrated(ctx, cfg, false)
+			_, st, err := a.session(ctx, true)
 			if err != nil {
 				return err
 			}

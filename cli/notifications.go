@@ -32,11 +32,7 @@ func (a *app) notificationsCommand() *cobra.Command {
 			if limit < 0 {
 				return usageError{fmt.Errorf("--limit %d: use 0 (all) or a positive number", limit)}
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			st, err := a.openMigrated(ctx, cfg, false)
+			_, st, err := a.session(ctx, true)
 			if err != nil {
 				return err
 			}
