@@ -133,11 +133,11 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// oneLine folds whitespace runs to single spaces and cuts s to max bytes.
-func oneLine(s string, max int) string {
+// oneLine folds whitespace runs to single spaces and cuts s to limit bytes.
+func oneLine(s string, limit int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		s = strings.ToValidUTF8(s[:max], "") + "…"
+	if len(s) > limit {
+		s = strings.ToValidUTF8(s[:limit], "") + "…"
 	}
 	return s
 }

@@ -19,7 +19,7 @@ type Redactor struct {
 }
 
 // NewRedactor returns a Redactor for the given secrets. Each is removed as
-// written, URL-escaped (path and query forms) and Go-quoted (as url.Error
+// written, URL-escaped (path, query and user-info forms) and Go-quoted (as url.Error
 // prints a URL). Empty secrets and a bare "/" are ignored.
 func NewRedactor(secrets ...string) Redactor {
 	seen := map[string]bool{}
@@ -35,6 +35,7 @@ func NewRedactor(secrets ...string) Redactor {
 		add(s)
 		add(url.PathEscape(s))
 		add(url.QueryEscape(s))
+		add(strings.ReplaceAll(url.QueryEscape(s), "+", "%20")) // as user info is escaped
 		if q := strconv.Quote(s); len(q) > 2 {
 			add(q[1 : len(q)-1])
 		}

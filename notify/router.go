@@ -7,19 +7,6 @@ import (
 	"github.com/ptd-agents/ptd-proactive/config"
 )
 
-// DefaultPriorities returns the priorities a channel receives when its
-// configuration names none (the seed's): email critical; Slack critical and
-// high; the webhook every priority.
-func DefaultPriorities(channel string) []proactive.Severity {
-	switch channel {
-	case proactive.ChannelEmail:
-		return []proactive.Severity{proactive.SeverityCritical}
-	case proactive.ChannelSlack:
-		return []proactive.Severity{proactive.SeverityCritical, proactive.SeverityHigh}
-	}
-	return proactive.Severities()
-}
-
 // route is one enabled channel and what it receives.
 type route struct {
 	channel    string
@@ -29,8 +16,9 @@ type route struct {
 
 // Router decides which channels want an alert. A channel is enabled when its
 // destination is configured (Slack webhook URL, SMTP URL, webhook URL); it
-// receives the alerts whose priority is among its priorities (the channel's
-// default when none are configured) and, when types are configured, whose
+// receives the alerts whose priority is among its priorities
+// (config.DefaultPriorities when none are configured: Slack critical and
+// high, email critical, the webhook all) and, when types are configured, whose
 // type (affected_entities.type) is among them. A Router is immutable and
 // safe for concurrent use.
 type Router struct {
@@ -46,7 +34,7 @@ func NewRouter(cfg config.Notify) *Router {
 		}
 		prios := slices.Clone(rt.Priorities)
 		if len(prios) == 0 {
-			prios = DefaultPriorities(channel)
+			prios = config.DefaultPriorities(channel)
 		}
 		r.routes = append(r.routes, route{channel: channel, priorities: prios, types: slices.Clone(rt.Types)})
 	}

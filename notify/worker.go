@@ -88,6 +88,12 @@ type Options struct {
 // instead, they are claimed again once their lease expires; one that the
 // receiver had accepted just before the death is then sent a second time
 // with the same idempotency key.
+//
+// Leases are compared on the claiming worker's clock (Options.Now), so the
+// clocks of workers sharing a store must agree to well within the lease; a
+// send is cut off shortly before its lease ends, and a batch that cannot
+// finish within its lease hands the rest back, so a live worker never
+// holds a notification past its lease.
 type Worker struct {
 	opts      Options
 	channels  []string // sorted notifier names
@@ -228,6 +234,7 @@ type DrainResult struct {
 func (w *Worker) Drain(ctx context.Context) (DrainResult, error) {
 	st := &drainState{pending: map[string]time.Time{}, lastErr: map[string]string{}}
 	for ctx.Err() == nil {
+		passStart := w.opts.Now()
 		err := w.deliverDue(ctx, st)
 		if ctx.Err() != nil {
 			break
@@ -235,14 +242,16 @@ func (w *Worker) Drain(ctx context.Context) (DrainResult, error) {
 		if err != nil {
 			return st.result(), err
 		}
+		st.forgetBefore(passStart)
 		next, ok := st.nextRetry()
 		if !ok {
 			break
 		}
-		if deadline, has := ctx.Deadline(); has && next.After(deadline) {
+		wait := next.Sub(w.opts.Now()) // on the worker's clock, waited for on the real one
+		if deadline, has := ctx.Deadline(); has && wait > time.Until(deadline) {
 			break
 		}
-		if wait := next.Sub(w.opts.Now()); wait > 0 {
+		if wait > 0 {
 			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
@@ -279,6 +288,17 @@ func (st *drainState) record(n proactive.Notification, outcome string, retryAt t
 	}
 }
 
+// forgetBefore drops the retries that were due when a pass began and were
+// not claimed by it: another worker (a running serve) has them.
+func (st *drainState) forgetBefore(t time.Time) {
+	for id, at := range st.pending {
+		if at.Before(t) {
+			delete(st.pending, id)
+		}
+	}
+}
+
+// nextRetry is the earliest retry this Drain scheduled and still waits for.
 func (st *drainState) nextRetry() (time.Time, bool) {
 	var next time.Time
 	for _, t := range st.pending {
@@ -376,7 +396,9 @@ func (w *Worker) deliverGroup(ctx context.Context, notifier Notifier, g []proact
 		d.Events = append(d.Events, eventOf(n, alerts[i]))
 		d.Attempt = max(d.Attempt, n.Attempts)
 	}
-	sendCtx, cancel := context.WithDeadline(WithDelivery(ctx, d), leaseEnd.Add(-w.leaseSafe))
+	// The send must end before the lease does (measured on the worker's
+	// clock, waited for on the real one).
+	sendCtx, cancel := context.WithTimeout(WithDelivery(ctx, d), leaseEnd.Sub(w.opts.Now())-w.leaseSafe)
 	start := time.Now()
 	retry, err := notifier.Notify(sendCtx, alerts)
 	cancel()

@@ -235,9 +235,11 @@ func TestFailuresAndRetry(t *testing.T) {
 		t.Parallel()
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
-		t.Cleanup(func() { l.Close() })
 		done := make(chan struct{})
-		t.Cleanup(func() { <-done })
+		t.Cleanup(func() {
+			l.Close()
+			<-done
+		})
 		go func() { // accept and say nothing
 			defer close(done)
 			var conns []net.Conn

@@ -87,6 +87,9 @@ func newSMTPServer(t testing.TB, user, password string, withTLS bool) *SMTPServe
 	}()
 	t.Cleanup(func() {
 		_ = s.srv.Close()
+		// Close only closes the listeners Serve has registered: when the
+		// test ends before Serve got that far, close ours too.
+		_ = l.Close()
 		<-done
 	})
 	return s
@@ -124,8 +127,10 @@ type smtpSession struct {
 	to   []string
 }
 
+// AuthMechanisms offers PLAIN (go-smtp refuses it before TLS).
 func (ss *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 
+// Auth checks the user and password.
 func (ss *smtpSession) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		if user != ss.srv.User || pass != ss.srv.Password {
@@ -136,6 +141,7 @@ func (ss *smtpSession) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 
+// Mail needs an authenticated session when the server has a user.
 func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.user == "" && ss.srv.User != "" {
 		return smtp.ErrAuthRequired
@@ -144,11 +150,13 @@ func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
+// Rcpt accepts every recipient.
 func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.to = append(ss.to, to)
 	return nil
 }
 
+// Data records the message, unless Reject says otherwise.
 func (ss *smtpSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -168,8 +176,10 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	return nil
 }
 
+// Reset forgets the current message.
 func (ss *smtpSession) Reset() { ss.from, ss.to = "", nil }
 
+// Logout ends the session.
 func (ss *smtpSession) Logout() error { return nil }
 
 // selfSigned makes a certificate for 127.0.0.1 and localhost, and a client
@@ -204,8 +214,11 @@ func selfSigned(t testing.TB) (server, client *tls.Config) {
 // discardLogger silences the server's connection errors.
 type discardLogger struct{}
 
+// Printf discards.
 func (discardLogger) Printf(string, ...any) {}
-func (discardLogger) Println(...any)        {}
+
+// Println discards.
+func (discardLogger) Println(...any) {}
 
 // ErrTemporary is an SMTP 451 reply, for Reject.
 func ErrTemporary() error {

@@ -1,0 +1,285 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/notify"
+	"github.com/ptd-agents/ptd-proactive/notify/email"
+	"github.com/ptd-agents/ptd-proactive/notify/notifytest"
+	"github.com/ptd-agents/ptd-proactive/notify/slack"
+	"github.com/ptd-agents/ptd-proactive/notify/webhook"
+	"github.com/ptd-agents/ptd-proactive/postgres"
+	"github.com/ptd-agents/ptd-proactive/sqlite"
+)
+
+// Secrets of the test peers; none may show in an error, a stored last
+// error or a log line.
+const (
+	webhookSecret = "whsec-0ae1-test-signing-key"
+	smtpPassword  = "smtp-P4ssw0rd-secret"
+)
+
+// testTimeout bounds the notifiers' calls in these tests: short enough for
+// the timeout tests, long enough for a loaded machine.
+const testTimeout = time.Second
+
+// forEachStore runs fn on a fresh SQLite store and a fresh PostgreSQL store
+// (skipped without PTD_TEST_DATABASE_URL, unless PTD_REQUIRE_POSTGRES=1).
+func forEachStore(t *testing.T, fn func(t *testing.T, st proactive.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, mustOpenSQLite(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, mustOpenPostgres(t))
+	})
+}
+
+func mustOpenSQLite(t *testing.T) proactive.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ptd.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(t.Context())
+	require.NoError(t, err)
+	return st
+}
+
+func mustOpenPostgres(t *testing.T) proactive.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), testdb.MustDatabase(t), postgres.Options{MaxConns: 4})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(t.Context())
+	require.NoError(t, err)
+	return st
+}
+
+// syncBuffer is a log sink safe for the worker's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// outcomes counts OnDelivery calls by "channel/outcome".
+type outcomes struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (o *outcomes) record(channel, outcome string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n == nil {
+		o.n = map[string]int{}
+	}
+	o.n[channel+"/"+outcome]++
+}
+
+func (o *outcomes) get(key string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.n[key]
+}
+
+// harness is a store with the three channels pointed at real local peers.
+type harness struct {
+	st        proactive.Store
+	slack     *notifytest.Receiver
+	hook      *notifytest.Receiver
+	smtp      *notifytest.SMTPServer
+	notifiers map[string]notify.Notifier
+	router    *notify.Router
+	logs      *syncBuffer
+	outcomes  *outcomes
+}
+
+func newHarness(t *testing.T, st proactive.Store) *harness {
+	t.Helper()
+	h := &harness{
+		st:       st,
+		slack:    notifytest.NewReceiver(t),
+		hook:     notifytest.NewReceiver(t),
+		smtp:     notifytest.NewSMTPServer(t, "ptd", smtpPassword),
+		logs:     &syncBuffer{},
+		outcomes: &outcomes{},
+	}
+	h.hook.Path = "/hooks/ptd-hook-url-token-secret"
+	cfg := config.Notify{
+		Slack:   config.Slack{WebhookURL: h.slack.URL()},
+		Email:   config.Email{SMTPURL: h.smtp.URL(), From: "alerts@ptd.example", To: []string{"ops@ptd.example"}},
+		Webhook: config.Webhook{URL: h.hook.URL(), Secret: webhookSecret},
+	}
+	h.router = notify.NewRouter(cfg)
+	sl, err := slack.New(slack.Options{WebhookURL: cfg.Slack.WebhookURL, Timeout: testTimeout})
+	require.NoError(t, err)
+	em, err := email.New(email.Options{URL: cfg.Email.SMTPURL, From: cfg.Email.From, To: cfg.Email.To,
+		TLSConfig: h.smtp.ClientTLS, Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	wh, err := webhook.New(webhook.Options{URL: cfg.Webhook.URL, Secret: webhookSecret, Timeout: testTimeout})
+	require.NoError(t, err)
+	h.notifiers = map[string]notify.Notifier{sl.Name(): sl, em.Name(): em, wh.Name(): wh}
+	t.Cleanup(func() { h.requireNoSecrets(t) })
+	return h
+}
+
+// options are the worker options of a test: fast retries, short lease.
+func (h *harness) options() notify.Options {
+	return notify.Options{
+		Store:        h.st,
+		Notifiers:    h.notifiers,
+		Logger:       slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Lease:        30 * time.Second,
+		PollInterval: 50 * time.Millisecond,
+		Backoff:      func(int) time.Duration { return 20 * time.Millisecond },
+		OnDelivery:   h.outcomes.record,
+	}
+}
+
+func (h *harness) worker(t *testing.T, edit func(*notify.Options)) *notify.Worker {
+	t.Helper()
+	o := h.options()
+	if edit != nil {
+		edit(&o)
+	}
+	w, err := notify.NewWorker(o)
+	require.NoError(t, err)
+	return w
+}
+
+// save stores an alert as a scan would: routed, at now, under scanID.
+func (h *harness) save(t *testing.T, scanID string, a proactive.Alert, now time.Time) proactive.SaveResult {
+	t.Helper()
+	return h.saveTo(t, scanID, a, now, h.router.Channels(a)...)
+}
+
+func (h *harness) saveTo(t *testing.T, scanID string, a proactive.Alert, now time.Time, channels ...string) proactive.SaveResult {
+	t.Helper()
+	res, err := h.st.SaveAlert(t.Context(), proactive.SaveAlertParams{
+		Alert: a, DedupWindow: 24 * time.Hour, Now: now, Channels: channels, ScanID: scanID,
+	})
+	require.NoError(t, err)
+	return res
+}
+
+func (h *harness) drain(t *testing.T, w *notify.Worker, bound time.Duration) notify.DrainResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), bound)
+	defer cancel()
+	res, err := w.Drain(ctx)
+	require.NoError(t, err)
+	return res
+}
+
+func (h *harness) list(t *testing.T, status proactive.NotificationStatus) []proactive.Notification {
+	t.Helper()
+	ns, err := h.st.ListNotifications(t.Context(), proactive.NotificationFilter{Status: status})
+	require.NoError(t, err)
+	return ns
+}
+
+// requireNoSecrets checks the logs and every stored last error.
+func (h *harness) requireNoSecrets(t *testing.T) {
+	t.Helper()
+	secrets := append(notify.URLSecrets(h.slack.URL()), notify.URLSecrets(h.hook.URL())...)
+	secrets = append(secrets, notify.URLSecrets(h.smtp.URL())...)
+	secrets = append(secrets, webhookSecret, smtpPassword)
+	texts := []string{h.logs.String()}
+	ns, err := h.st.ListNotifications(context.Background(), proactive.NotificationFilter{})
+	require.NoError(t, err)
+	for _, n := range ns {
+		texts = append(texts, n.LastError)
+	}
+	notifytest.RequireNoSecret(t, secrets, texts...)
+}
+
+// byChannel filters notifications.
+func byChannel(ns []proactive.Notification, channel string) []proactive.Notification {
+	var out []proactive.Notification
+	for _, n := range ns {
+		if n.Channel == channel {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// errKilled is what a killed process's store answers.
+var errKilled = errors.New("process killed")
+
+// killableStore simulates a process that dies: once killed, every call
+// fails, so nothing more is recorded (no completion, no release).
+type killableStore struct {
+	notify.Store
+	dead atomic.Bool
+}
+
+func (k *killableStore) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([]proactive.Notification, error) {
+	if k.dead.Load() {
+		return nil, errKilled
+	}
+	return k.Store.ClaimNotifications(ctx, p)
+}
+
+func (k *killableStore) CompleteNotification(ctx context.Context, id string, now time.Time) error {
+	if k.dead.Load() {
+		return errKilled
+	}
+	return k.Store.CompleteNotification(ctx, id, now)
+}
+
+func (k *killableStore) FailNotification(ctx context.Context, id, msg string, retryAt *time.Time) error {
+	if k.dead.Load() {
+		return errKilled
+	}
+	return k.Store.FailNotification(ctx, id, msg, retryAt)
+}
+
+func (k *killableStore) GetAlert(ctx context.Context, id string) (proactive.Alert, error) {
+	if k.dead.Load() {
+		return proactive.Alert{}, errKilled
+	}
+	return k.Store.GetAlert(ctx, id)
+}
+
+// hookNotifier wraps a notifier with a function run around each call.
+type hookNotifier struct {
+	notify.Notifier
+	around func(ctx context.Context, alerts []proactive.Alert, send func() (bool, error)) (bool, error)
+}
+
+func (h hookNotifier) Notify(ctx context.Context, alerts []proactive.Alert) (bool, error) {
+	return h.around(ctx, alerts, func() (bool, error) { return h.Notifier.Notify(ctx, alerts) })
+}
+
+// BatchesByScan keeps the wrapped notifier's batching.
+func (h hookNotifier) BatchesByScan() bool {
+	b, ok := h.Notifier.(notify.ScanBatcher)
+	return ok && b.BatchesByScan()
+}
