@@ -26,7 +26,7 @@ import (
 // and sync checks scan their table rather than an index range of
 // calculated_at / created_at: a text range would misplace other forms and
 // offsets, and every unreadable timestamp must be counted wherever it sorts.
-// (About 0.35 s for 200,000 health readings of 2,000 clients.)
+// (About 0.5 s for 140,000 health readings of 10,000 clients with modernc's SQLite.)
 
 // verdictSQL is the CASE arms shared by every reader for the timestamp
 // column whose julianday() is jd and whose raw value is raw.
@@ -54,16 +54,26 @@ WITH judged AS MATERIALIZED (
     -- Readings older than the window are left out early; NULL and
     -- unreadable timestamps stay, to be counted.
     WHERE coalesce(julianday(calculated_at) >= julianday(:from), 1)
+), candidates AS (
+    -- A cheap bound first: no drop can exceed the spread of a client's
+    -- valid readings, so clients whose spread is below MinDrop (most of
+    -- them) skip the window functions below.
+    SELECT email FROM judged WHERE verdict = 'ok' GROUP BY email
+    HAVING count(*) >= 2 AND (:min_drop <= 0 OR max(score) - min(score) >= :min_drop)
 ), trend AS (
+    -- One sort serves every window: newest first, a tie puts the lower
+    -- score first. The week average is the mean of the readings within
+    -- trend_days before the newest, the newest itself excluded (its peers
+    -- at the same instant included).
     SELECT email, firstname, lastname, score, zone, jd,
            row_number() OVER newest_first AS rn,
-           count(*) OVER (PARTITION BY email) AS readings,
+           count(*) OVER (newest_first ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS readings,
            lead(score) OVER newest_first AS previous,
            lead(jd) OVER newest_first AS previous_jd,
-           avg(score) OVER (PARTITION BY email ORDER BY jd
-                            RANGE BETWEEN :trend_days PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW) AS week_avg
-    FROM judged WHERE verdict = 'ok'
-    WINDOW newest_first AS (PARTITION BY email ORDER BY jd DESC, score ASC)
+           (sum(score) OVER week - score) / nullif(count(*) OVER week - 1, 0) AS week_avg
+    FROM judged WHERE verdict = 'ok' AND email IN (SELECT email FROM candidates)
+    WINDOW newest_first AS (PARTITION BY email ORDER BY jd DESC, score ASC),
+           week AS (PARTITION BY email ORDER BY jd DESC RANGE BETWEEN CURRENT ROW AND :trend_days FOLLOWING)
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM judged WHERE verdict <> 'ok' GROUP BY verdict
