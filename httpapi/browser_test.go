@@ -204,10 +204,10 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	t.Run("an alert expands to its content and action items", func(t *testing.T) {
 		require.False(t, eval[bool](t, ctx, `document.querySelector("#live li.alert details").open`))
-		require.False(t, eval[bool](t, ctx, `document.querySelector("#live li.alert pre.content").checkVisibility()`))
+		require.False(t, eval[bool](t, ctx, `document.querySelector("#live li.alert div.content").checkVisibility()`))
 		in(t, ctx, chromedp.Click(chromedp.CSS(`#live li.alert details summary`)))
 		require.True(t, eval[bool](t, ctx, `document.querySelector("#live li.alert details").open`))
-		require.True(t, eval[bool](t, ctx, `document.querySelector("#live li.alert pre.content").checkVisibility()`))
+		require.True(t, eval[bool](t, ctx, `document.querySelector("#live li.alert div.content").checkVisibility()`))
 		require.Contains(t, eval[string](t, ctx, `document.querySelector("#live li.alert details").textContent`), "Act on Yankee critical health")
 		screenshot(t, ctx, dir, "dashboard.png")
 	})

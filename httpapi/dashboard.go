@@ -22,7 +22,8 @@ var uiFiles embed.FS
 // loadUI parses the templates and returns the static file tree.
 func loadUI() (*template.Template, fs.FS, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
-		"typeLabel": typeLabel,
+		"typeLabel":   typeLabel,
+		"contentHTML": contentHTML,
 	}).ParseFS(uiFiles, "ui/templates/*.html")
 	if err != nil {
 		return nil, nil, err

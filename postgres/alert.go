@@ -254,6 +254,10 @@ func enqueue(ctx context.Context, tx pgx.Tx, alertID string, priority proactive.
 	return nil
 }
 
+// urgencyRank orders alerts of one priority and instant by their combined
+// urgency; a legacy row without a numeric urgency sorts last.
+const urgencyRank = `CASE WHEN affected_entities->>'urgency_score' ~ '^[0-9]+(\.[0-9]+)?$' THEN (affected_entities->>'urgency_score')::numeric END`
+
 // ListAlerts lists the active alerts of ptd-proactive (not dismissed,
 // expires_at null or after f.Now), critical > high > medium > low, then
 // newest first.
@@ -283,7 +287,7 @@ func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proacti
 		FROM proactive_insights
 		WHERE source_agent = $1 AND is_dismissed IS NOT TRUE AND (expires_at IS NULL OR expires_at > $2)
 		`+strings.Join(where, " ")+`
-		ORDER BY `+priorityRank+` DESC, created_at DESC, id::text DESC
+		ORDER BY `+priorityRank+` DESC, created_at DESC, `+urgencyRank+` DESC NULLS LAST, id::text DESC
 		`+limit, args...)
 	if err != nil {
 		return nil, d.fail(op, err)

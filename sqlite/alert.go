@@ -141,7 +141,7 @@ func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proacti
 		  AND (expires_at IS NULL OR expires_at > :now)
 		  AND (:priority = '' OR priority = :priority)
 		  AND (:type = '' OR json_extract(affected_entities, '$.type') = :type)
-		ORDER BY `+rankSQL+` DESC, created_at DESC, id
+		ORDER BY `+rankSQL+` DESC, created_at DESC, json_extract(affected_entities, '$.urgency_score') DESC, id
 		LIMIT :limit`,
 		sql.Named("agent", proactive.SourceAgent),
 		sql.Named("now", formatTime(orNow(f.Now))),

@@ -289,13 +289,18 @@ func testListAlerts(t *testing.T, open opener) {
 			{"low", proactive.SeverityLow, proactive.HealthDrop, now.Add(-time.Minute)},
 			{"crit-old", proactive.SeverityCritical, proactive.HealthDrop, now.Add(-5 * h)},
 			{"med", proactive.SeverityMedium, proactive.ResponseDelay, now.Add(-2 * h)},
+			{"med-urgent", proactive.SeverityMedium, proactive.SyncFail, now.Add(-2 * h)},
 			{"high-old", proactive.SeverityHigh, proactive.HealthDrop, now.Add(-4 * h)},
 			{"crit-new", proactive.SeverityCritical, proactive.DealStall, now.Add(-30 * time.Minute)},
 			{"high-new", proactive.SeverityHigh, proactive.SyncFail, now.Add(-3 * h)},
 			{"expired", proactive.SeverityCritical, proactive.HealthDrop, now.Add(-50 * h)},
 			{"dismissed", proactive.SeverityCritical, proactive.DealStall, now.Add(-h)},
 		} {
-			res := mustSave(t, s, newAlert(x.key, x.prio, x.typ, x.at), x.at)
+			a := newAlert(x.key, x.prio, x.typ, x.at)
+			if x.key == "med-urgent" {
+				a.AffectedEntities.UrgencyScore = 90 // same priority and instant as "med" (77): more urgent first
+			}
+			res := mustSave(t, s, a, x.at)
 			if x.key == "dismissed" {
 				require.NoError(t, s.DismissAlert(t.Context(), res.ID))
 			}
@@ -308,9 +313,9 @@ func testListAlerts(t *testing.T, open opener) {
 		filter proactive.AlertFilter
 		want   []string
 	}{
-		{"critical > high > medium > low, then newest; expired, dismissed and foreign left out",
+		{"critical > high > medium > low, then newest, then most urgent; expired, dismissed and foreign left out",
 			proactive.AlertFilter{Now: now},
-			[]string{"crit-new", "crit-old", "high-new", "high-old", "med", "low"}},
+			[]string{"crit-new", "crit-old", "high-new", "high-old", "med-urgent", "med", "low"}},
 		{"priority filter", proactive.AlertFilter{Now: now, Priority: proactive.SeverityHigh},
 			[]string{"high-new", "high-old"}},
 		{"type filter", proactive.AlertFilter{Now: now, Type: proactive.HealthDrop},
