@@ -23,24 +23,24 @@ func doctorChecks(table string) doctorCheck {
 	switch table {
 	case proactive.TableHealthScores:
 		return doctorCheck{[]string{"calculated_at"},
-			"julianday(calculated_at) BETWEEN julianday(:health_from) AND julianday(:now)",
-			"julianday(calculated_at)"}
+			jdSQL("calculated_at") + " BETWEEN julianday(:health_from) AND julianday(:now)",
+			jdSQL("calculated_at")}
 	case proactive.TableDeals:
 		return doctorCheck{[]string{"stage", "last_activity_date", "updated_at", "created_at"},
 			"lower(stage) IN (SELECT value FROM json_each(:stages))",
-			"julianday(coalesce(last_activity_date, updated_at, created_at))"}
+			jdSQL("coalesce(last_activity_date, updated_at, created_at)")}
 	case proactive.TableSyncErrors:
 		return doctorCheck{[]string{"resolved_at", "created_at"},
-			"resolved_at IS NULL AND julianday(created_at) BETWEEN julianday(:sync_from) AND julianday(:now)",
-			"julianday(created_at)"}
+			"resolved_at IS NULL AND " + jdSQL("created_at") + " BETWEEN julianday(:sync_from) AND julianday(:now)",
+			jdSQL("created_at")}
 	case proactive.TableLeads:
 		return doctorCheck{[]string{"status", "last_contact_date", "created_at"},
 			"lower(status) = 'new' AND last_contact_date IS NULL",
-			"julianday(created_at)"}
+			jdSQL("created_at")}
 	case proactive.TableInsights:
 		return doctorCheck{[]string{"source_agent", "is_dismissed", "expires_at", "created_at"},
 			"source_agent = :agent AND coalesce(is_dismissed, 0) = 0 AND (expires_at IS NULL OR expires_at > :now)",
-			"julianday(created_at)"}
+			jdSQL("created_at")}
 	}
 	return doctorCheck{}
 }

@@ -44,8 +44,8 @@ func healthQuery() string {
 	return `
 WITH judged AS MATERIALIZED (
     SELECT email, firstname, lastname, health_score AS score, health_zone AS zone,
-           julianday(calculated_at) AS jd,
-           CASE ` + verdictSQL("calculated_at", "julianday(calculated_at)") + `
+           ` + jdSQL("calculated_at") + ` AS jd,
+           CASE ` + verdictSQL("calculated_at", jdSQL("calculated_at")) + `
                 WHEN email IS NULL OR trim(email) = '' THEN '` + proactive.SkipNullEmail + `'
                 WHEN typeof(health_score) NOT IN ('integer', 'real') OR health_score < 0 OR health_score > 100
                     THEN '` + proactive.SkipScoreOutOfRange + `'
@@ -53,7 +53,7 @@ WITH judged AS MATERIALIZED (
     FROM client_health_scores
     -- Readings older than the window are left out early; NULL and
     -- unreadable timestamps stay, to be counted.
-    WHERE coalesce(julianday(calculated_at) >= julianday(:from), 1)
+    WHERE coalesce(` + jdSQL("calculated_at") + ` >= julianday(:from), 1)
 ), candidates AS (
     -- A cheap bound first: no drop can exceed the spread of a client's
     -- valid readings, so clients whose spread is below MinDrop (most of
@@ -140,7 +140,7 @@ func dealQuery() string {
 WITH base AS (
     SELECT CAST(id AS TEXT) AS id, name, stage, amount,
            coalesce(last_activity_date, updated_at, created_at) AS activity,
-           julianday(coalesce(last_activity_date, updated_at, created_at)) AS jd
+           ` + jdSQL("coalesce(last_activity_date, updated_at, created_at)") + ` AS jd
     FROM deals
     WHERE lower(stage) IN (SELECT value FROM json_each(:stages))
 ), judged AS MATERIALIZED (
@@ -219,13 +219,13 @@ func syncQuery() string {
 	return `
 WITH judged AS MATERIALIZED (
     SELECT source, error_type, object_type, error_message,
-           julianday(created_at) AS jd,
-           CASE ` + verdictSQL("created_at", "julianday(created_at)") + `
+           ` + jdSQL("created_at") + ` AS jd,
+           CASE ` + verdictSQL("created_at", jdSQL("created_at")) + `
                 WHEN source IS NULL OR error_type IS NULL THEN '` + proactive.SkipNullKey + `'
                 ELSE 'ok' END AS verdict
     FROM sync_errors
     -- Unresolved rows of the window, and those whose time cannot be placed.
-    WHERE resolved_at IS NULL AND coalesce(julianday(created_at) >= julianday(:since), 1)
+    WHERE resolved_at IS NULL AND coalesce(` + jdSQL("created_at") + ` >= julianday(:since), 1)
 ), ranked AS (
     SELECT source, error_type, error_message, jd,
            row_number() OVER (PARTITION BY source, error_type ORDER BY jd DESC, error_message) AS rn,
@@ -292,8 +292,8 @@ func leadQuery() string {
 	return `
 WITH judged AS MATERIALIZED (
     SELECT CAST(id AS TEXT) AS id, name, email, source,
-           julianday(created_at) AS jd,
-           CASE ` + verdictSQL("created_at", "julianday(created_at)") + `
+           ` + jdSQL("created_at") + ` AS jd,
+           CASE ` + verdictSQL("created_at", jdSQL("created_at")) + `
                 ELSE 'ok' END AS verdict
     FROM leads
     WHERE lower(status) = 'new' AND last_contact_date IS NULL

@@ -246,6 +246,29 @@ func (n nullTime) ptr() *time.Time {
 	return &t
 }
 
+// jdSQL is the SQL expression that reads a timestamp column as a Julian
+// day number, NULL when it cannot: any text julianday() reads (RFC 3339,
+// "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.fff]]" with "Z" or "±HH:MM"),
+// PostgreSQL's text output with a short offset ("2025-12-10 06:00:00+00",
+// "…+0530", as a Supabase export or a copy through psql writes it), and
+// Unix epoch numbers in seconds or milliseconds (stored as numbers, or as
+// digits in a TEXT column).
+func jdSQL(col string) string {
+	// The common case costs one julianday(); the fallbacks run only for
+	// what it cannot read.
+	return `(CASE WHEN typeof(` + col + `) IN ('integer', 'real') THEN
+	        CASE WHEN ` + col + ` >= 1e11 THEN julianday(` + col + ` / 1000.0, 'unixepoch')
+	             WHEN ` + col + ` >= 1e8 THEN julianday(` + col + `, 'unixepoch') END
+	    ELSE coalesce(julianday(` + col + `), CASE
+	        WHEN ` + col + ` GLOB '*[0-9]:[0-9][0-9]*[+-][0-9][0-9]' THEN julianday(` + col + ` || ':00')
+	        WHEN ` + col + ` GLOB '*[0-9]:[0-9][0-9]*[+-][0-9][0-9][0-9][0-9]'
+	            THEN julianday(substr(` + col + `, 1, length(` + col + `) - 2) || ':' || substr(` + col + `, -2))
+	        WHEN ` + col + ` <> '' AND ` + col + ` NOT GLOB '*[^0-9.]*' THEN
+	            CASE WHEN CAST(` + col + ` AS REAL) >= 1e11 THEN julianday(CAST(` + col + ` AS REAL) / 1000.0, 'unixepoch')
+	                 WHEN CAST(` + col + ` AS REAL) >= 1e8 THEN julianday(CAST(` + col + ` AS REAL), 'unixepoch') END
+	        END) END)`
+}
+
 // isoUTC is the SQL expression that renders any timestamp julianday() reads
 // as RFC 3339 UTC text (millisecond precision), NULL when unreadable.
 func isoUTC(expr string) string {

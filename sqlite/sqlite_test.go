@@ -200,6 +200,10 @@ func TestTimestampForms(t *testing.T) {
 		('frac@x', 70, 'RED',   '2025-12-10 08:00:00.250'),
 		('order@x', 90, 'GREEN', '2025-12-10T09:00:00+05:00'),
 		('order@x', 70, 'RED',   '2025-12-10 06:00:00'),
+		('pg@x', 90, 'GREEN', '2025-12-08 08:00:00+00'),
+		('pg@x', 70, 'RED',   '2025-12-10 08:00:00.5+0530'),
+		('epoch@x', 90, 'GREEN', 1765180800),
+		('epoch@x', 70, 'RED',   '1765353600000'),
 		('offset-future@x', 10, 'RED', '2025-12-10T13:00:00+02:00'),
 		('offset-future@x', 20, 'RED', '2025-12-10T12:00:00-01:00'),
 		('bad@x', 50, 'RED', 'yesterday'),
@@ -220,9 +224,13 @@ func TestTimestampForms(t *testing.T) {
 		"frac@x":   "2025-12-10T08:00:00.25Z 2025-12-08T08:00:00.5Z",
 		// 09:00+05:00 is 04:00 UTC: older than 06:00 although its text sorts later.
 		"order@x": "2025-12-10T06:00:00Z 2025-12-10T04:00:00Z",
+		// PostgreSQL's text output (short offsets) and Unix epochs.
+		"pg@x":    "2025-12-10T02:30:00.5Z 2025-12-08T08:00:00Z",
+		"epoch@x": "2025-12-10T08:00:00Z 2025-12-08T08:00:00Z",
 	}, got)
 	require.Equal(t, proactive.Skipped{
-		proactive.SkipBadTimestamp: 5,
+		// 1733817600 is 2024-12-10 as an epoch: outside the window, not counted.
+		proactive.SkipBadTimestamp: 4,
 		// 13:00+02:00 is 11:00 UTC (in the past); 12:00-01:00 is 13:00 UTC.
 		proactive.SkipFutureTimestamp: 1,
 	}, skipped)
