@@ -28,6 +28,7 @@ func TestErrorfKeepsTheCauseOnce(t *testing.T) {
 	}
 }
 
+// Sorting by the text, descending, would give medium > low > high > critical.
 func TestSeverityRankOrdersBySeverityNotText(t *testing.T) {
 	tests := []struct {
 		a, b Severity
@@ -42,7 +43,6 @@ func TestSeverityRankOrdersBySeverityNotText(t *testing.T) {
 			t.Errorf("%s.Rank() = %d, want more than %s.Rank() = %d", tc.a, tc.a.Rank(), tc.b, tc.b.Rank())
 		}
 	}
-	// Alphabetically "medium" < "low" < "high" < "critical" would be wrong.
 	if _, err := ParseSeverity("urgent"); ErrorCode(err) != EINVALID {
 		t.Fatalf("ParseSeverity(urgent) = %v", err)
 	}

@@ -1,5 +1,10 @@
 package proactive
 
+import (
+	"bytes"
+	"encoding/json"
+)
+
 // Breakdown counts anomalies per check (CONTRACT §6).
 type Breakdown struct {
 	HealthDrops    int `json:"health_drops"`
@@ -64,4 +69,32 @@ type ScanResult struct {
 	Groups []AlertGroup `json:"-"`
 	// Alerts are the alerts built from the groups, in group order (not serialised).
 	Alerts []Alert `json:"-"`
+}
+
+// MarshalJSON writes the result with insights, predictions, alert_groups,
+// errors and skipped_rows as JSON arrays, never null (CONTRACT §6),
+// whoever built the result. HTML escaping is left to the caller's encoder.
+func (r ScanResult) MarshalJSON() ([]byte, error) {
+	type plain ScanResult // without this method
+	p := plain(r)
+	p.Insights = nonNil(p.Insights)
+	p.Predictions = nonNil(p.Predictions)
+	p.AlertGroups = nonNil(p.AlertGroups)
+	p.Errors = nonNil(p.Errors)
+	p.SkippedRows = nonNil(p.SkippedRows)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// nonNil returns s, or an empty slice for nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

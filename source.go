@@ -99,7 +99,9 @@ type HealthQuery struct {
 	TrendDays  int // the week_avg window; thresholds.health_trend_days
 	// MinDrop, when > 0, lets the store return only trends whose drop
 	// (max of Previous−Current and WeekAvg−Current) is at least MinDrop.
-	// The rule engine judges again, so a store may ignore it.
+	// The rule engine judges again, so a store may ignore it. Stores compare
+	// in floating point, so callers pass the medium threshold less a little
+	// slack: a drop exactly on it must not be filtered out.
 	MinDrop float64
 }
 

@@ -12,14 +12,14 @@ import (
 // drop is HealthDrop (a slow slide below the week's average counts, not only
 // a fall since the previous reading), judged unrounded against the
 // thresholds; a drop below HealthDropMedium is no anomaly, nor is a trend
-// known to hold a single reading. Anomalies come most urgent first
+// of fewer than 2 readings. Anomalies come most urgent first
 // (CompareAnomalies); nil when there are none.
 func Health(trends []proactive.HealthTrend, th proactive.Thresholds, now time.Time) []proactive.Anomaly {
 	out := make([]proactive.Anomaly, 0, len(trends)) // stores usually pre-filter: most are anomalies
 	for i := range trends {
 		t := &trends[i]
-		if t.Readings == 1 {
-			continue // no previous reading to compare with
+		if t.Readings < 2 {
+			continue // CONTRACT §3: at least 2 readings; no previous one to compare with
 		}
 		drop := HealthDrop(*t)
 		sev, ok := HealthSeverity(drop, th)
@@ -28,7 +28,7 @@ func Health(trends []proactive.HealthTrend, th proactive.Thresholds, now time.Ti
 		}
 		var weekAvg, zone any
 		if t.WeekAvg != nil {
-			weekAvg = *t.WeekAvg
+			weekAvg = Denoise(*t.WeekAvg) // a store's mean carries float noise (70.19999999999999)
 		}
 		if z := normZone(t.Zone); z != "" {
 			zone = z
@@ -40,7 +40,7 @@ func Health(trends []proactive.HealthTrend, th proactive.Thresholds, now time.Ti
 			Entity:    healthEntity(t.Firstname, t.Lastname, email),
 			EntityKey: email,
 			Details: map[string]any{
-				"email":          t.Email,
+				"email":          email,
 				"current_score":  t.Current,
 				"previous_score": t.Previous,
 				"week_avg":       weekAvg,

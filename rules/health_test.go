@@ -126,7 +126,7 @@ func TestHealthEntity(t *testing.T) {
 		{"  ", " ", "jane@x.com", "jane@x.com"},
 		{"", "", "jane@x.com", "jane@x.com"},
 	} {
-		tr := proactive.HealthTrend{Email: tc.email, Firstname: tc.first, Lastname: tc.last, Previous: 80, Current: 60}
+		tr := proactive.HealthTrend{Email: tc.email, Firstname: tc.first, Lastname: tc.last, Previous: 80, Current: 60, Readings: 2}
 		got := Health([]proactive.HealthTrend{tr}, proactive.DefaultThresholds(), testNow)
 		require.Len(t, got, 1)
 		require.Equal(t, tc.want, got[0].Entity)
@@ -144,6 +144,19 @@ func TestHealthDetailsZoneAndWeekAvg(t *testing.T) {
 	require.Nil(t, got[0].Details["current_zone"])
 	require.Equal(t, 72.5, got[0].Details["week_avg"])
 	require.Equal(t, 80, got[0].UrgencyScore) // high 70 + 10, no zone bonus
+
+	// A store's mean carries float noise; the details do not. The email is
+	// trimmed as in the entity and the dedup key.
+	tr = trend(" a@x.com ", 80, 60)
+	a, b := 70.1, 70.3
+	tr.WeekAvg = ptr((a + b) / 2) // 70.19999999999999
+	require.NotEqual(t, 70.2, *tr.WeekAvg, "the input must carry noise")
+	got = Health([]proactive.HealthTrend{tr}, proactive.DefaultThresholds(), testNow)
+	require.Len(t, got, 1)
+	require.Equal(t, 70.2, got[0].Details["week_avg"])
+	require.Equal(t, "a@x.com", got[0].Details["email"])
+	require.Equal(t, "Jane Doe (a@x.com)", got[0].Entity)
+	require.Equal(t, "a@x.com", got[0].EntityKey)
 }
 
 func TestHealthActions(t *testing.T) {
@@ -165,11 +178,17 @@ func TestHealthActions(t *testing.T) {
 	require.Equal(t, "URGENT: Schedule emergency check-in call within 24 hours. Client at high risk of churn. Score dropped 40 points.", got[0].RecommendedAction, "no float noise in text")
 }
 
-func TestHealthSkipsSingleReading(t *testing.T) {
+// CONTRACT §3: a client needs at least 2 readings in the window.
+func TestHealthNeedsTwoReadings(t *testing.T) {
 	t.Parallel()
-	tr := trend("a@x.com", 80, 40)
-	tr.Readings = 1
-	require.Empty(t, Health([]proactive.HealthTrend{tr}, proactive.DefaultThresholds(), testNow))
+	for _, tc := range []struct {
+		readings int
+		want     int
+	}{{0, 0}, {1, 0}, {2, 1}, {9, 1}} {
+		tr := trend("a@x.com", 80, 40)
+		tr.Readings = tc.readings
+		require.Len(t, Health([]proactive.HealthTrend{tr}, proactive.DefaultThresholds(), testNow), tc.want, "%d readings", tc.readings)
+	}
 	require.Empty(t, Health(nil, proactive.DefaultThresholds(), testNow))
 }
 
@@ -181,6 +200,9 @@ func TestHealthOrder(t *testing.T) {
 		{Email: "a@x.com", Previous: 80, Current: 50},   // critical 100, tie: a before b
 		{Email: "c@x.com", Previous: 80, Current: 70.5}, // below: nothing
 		{Email: "h@x.com", Previous: 80, Current: 62},   // high 79
+	}
+	for i := range trends {
+		trends[i].Readings = 2
 	}
 	got := Health(trends, proactive.DefaultThresholds(), testNow)
 	var entities []string

@@ -111,7 +111,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 
 	fail := func(err error) (proactive.ScanResult, error) {
 		res.Success = false
-		res.Error = proactive.ErrorMessage(err)
+		res.Error = err.Error() // the whole chain: which check or alert, then the store's message
 		res.DurationMS = s.opts.Clock().Sub(start).Milliseconds()
 		log.ErrorContext(ctx, "[PTD Proactive] Error: "+res.Error, "error", err)
 		s.record(ctx, log, start, p, res)
@@ -122,7 +122,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 		return fail(err)
 	}
 
-	outcomes := s.runChecks(ctx, now)
+	outcomes := s.runChecks(ctx, log, now)
 	var all []proactive.Anomaly
 	for _, o := range outcomes {
 		if o.err != nil {
@@ -242,15 +242,21 @@ func (s *Scanner) record(ctx context.Context, log *slog.Logger, start time.Time,
 	}
 }
 
+// minDropSlack loosens the health check's MinDrop pre-filter. Stores
+// compute drops in floating point (65.1 − 55.1 = 9.999999999999993), and a
+// drop exactly on the medium threshold must reach the rule engine, which
+// judges it denoised (rules.Denoise) against the thresholds.
+const minDropSlack = 1e-6
+
 // runChecks runs the four checks concurrently and returns their outcomes in
 // check order. Each check's failure is its own; none stops the others.
-func (s *Scanner) runChecks(ctx context.Context, now time.Time) []checkOutcome {
+func (s *Scanner) runChecks(ctx context.Context, log *slog.Logger, now time.Time) []checkOutcome {
 	th := s.opts.Thresholds
 	st := s.opts.Store
 	checks := []func(context.Context) checkOutcome{
 		func(ctx context.Context) checkOutcome {
 			trends, skipped, err := st.HealthTrends(ctx, proactive.HealthQuery{
-				Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium,
+				Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium - minDropSlack,
 			})
 			o := checkOutcome{typ: proactive.HealthDrop, skipped: skipped, err: err}
 			if err == nil {
@@ -289,7 +295,7 @@ func (s *Scanner) runChecks(ctx context.Context, now time.Time) []checkOutcome {
 		wg.Go(func() {
 			o := check(ctx)
 			if o.err == nil {
-				s.log.InfoContext(ctx, foundMessage(o.typ, len(o.anomalies)), "monitor", o.typ.Monitor(), "anomalies", len(o.anomalies), "skipped_rows", o.skipped.Total())
+				log.InfoContext(ctx, foundMessage(o.typ, len(o.anomalies)), "monitor", o.typ.Monitor(), "anomalies", len(o.anomalies), "skipped_rows", o.skipped.Total())
 			}
 			out[i] = o
 		})

@@ -188,3 +188,56 @@ func TestScanLogsTheSeedLines(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, logs.String(), "[saveAlert] Skipping duplicate alert: health_drop_john@example.com_2025-12-10")
 }
+
+// CONTRACT §3: a drop exactly on a threshold belongs to it, although the
+// stores subtract scores in floating point (32.3 − 22.3 = 9.999999999999996).
+func TestHealthDropOnThresholdThroughTheStore(t *testing.T) {
+	now := storetest.Now()
+	for _, o := range openers(t) {
+		t.Run(o.name, func(t *testing.T) {
+			st := o.open(t)
+			_, err := st.Migrate(context.Background())
+			require.NoError(t, err)
+			var rows []proactive.Row
+			for _, r := range []struct {
+				email             string
+				previous, current float64
+			}{
+				{"medium@x.com", 32.3, 22.3},
+				{"high@x.com", 30.4, 15.4},
+				{"critical@x.com", 32.3, 7.3},
+				{"below@x.com", 32.3, 22.4},
+			} {
+				rows = append(rows,
+					proactive.Row{"email": r.email, "health_score": r.previous, "calculated_at": now.Add(-48 * time.Hour)},
+					proactive.Row{"email": r.email, "health_score": r.current, "calculated_at": now.Add(-time.Hour)})
+			}
+			// A slow slide: previous 69.9 is 9.8 above current 60.1, the week
+			// average (70.1 + 70.3 + 69.9) / 3 = 70.1 is 10 above (with noise).
+			rows = append(rows,
+				proactive.Row{"email": "slide@x.com", "health_score": 70.1, "calculated_at": now.Add(-72 * time.Hour)},
+				proactive.Row{"email": "slide@x.com", "health_score": 70.3, "calculated_at": now.Add(-48 * time.Hour)},
+				proactive.Row{"email": "slide@x.com", "health_score": 69.9, "calculated_at": now.Add(-24 * time.Hour)},
+				proactive.Row{"email": "slide@x.com", "health_score": 60.1, "calculated_at": now.Add(-time.Hour)})
+			storetest.MustInsert(t, st, proactive.TableHealthScores, rows...)
+
+			res, err := newScanner(t, st, nil).Run(context.Background(), scan.Params{Now: now, Trigger: "test", DryRun: true})
+			require.NoError(t, err)
+			require.Len(t, res.Groups, 1)
+			got := map[string]proactive.Severity{}
+			for _, a := range res.Groups[0].Members() {
+				got[a.EntityKey] = a.Severity
+				if a.EntityKey == "slide@x.com" {
+					require.Equal(t, 70.1, a.Details["week_avg"])
+					require.Equal(t, 10.0, a.Details["score_drop"])
+				}
+			}
+			require.Equal(t, map[string]proactive.Severity{
+				"medium@x.com":   proactive.SeverityMedium,
+				"high@x.com":     proactive.SeverityHigh,
+				"critical@x.com": proactive.SeverityCritical,
+				"slide@x.com":    proactive.SeverityMedium,
+			}, got)
+		})
+	}
+}

@@ -1,0 +1,84 @@
+package proactive
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestAnomalyTypes(t *testing.T) {
+	for _, tc := range []struct {
+		typ     AnomalyType
+		monitor string
+		table   string
+	}{
+		{HealthDrop, "checkHealthScoreDrops", TableHealthScores},
+		{DealStall, "checkDealPipelineStalls", TableDeals},
+		{SyncFail, "checkSyncFailures", TableSyncErrors},
+		{ResponseDelay, "checkLeadResponseTimes", TableLeads},
+	} {
+		if !tc.typ.Valid() || tc.typ.Monitor() != tc.monitor {
+			t.Errorf("%s: valid %v, monitor %q", tc.typ, tc.typ.Valid(), tc.typ.Monitor())
+		}
+		if got, err := ParseAnomalyType(string(tc.typ)); got != tc.typ || err != nil {
+			t.Errorf("ParseAnomalyType(%s) = %q, %v", tc.typ, got, err)
+		}
+		if len(SourceColumns(tc.table)) == 0 {
+			t.Errorf("no columns for %s", tc.table)
+		}
+	}
+	if want := []AnomalyType{HealthDrop, DealStall, SyncFail, ResponseDelay}; !slices.Equal(AnomalyTypes(), want) {
+		t.Errorf("AnomalyTypes() = %v, want check order %v", AnomalyTypes(), want)
+	}
+	if want := []string{TableHealthScores, TableDeals, TableSyncErrors, TableLeads}; !slices.Equal(SourceTables(), want) {
+		t.Errorf("SourceTables() = %v", SourceTables())
+	}
+	for _, s := range []string{"", "Health_Drop", "sync_failure", "alert"} {
+		if _, err := ParseAnomalyType(s); ErrorCode(err) != EINVALID || AnomalyType(s).Valid() {
+			t.Errorf("ParseAnomalyType(%q) = %v", s, err)
+		}
+	}
+	if SourceColumns(TableInsights) != nil {
+		t.Error("proactive_insights is not a source table")
+	}
+}
+
+func TestAlertGroupMembers(t *testing.T) {
+	g := AlertGroup{Primary: Anomaly{Entity: "a"}, Related: []Anomaly{{Entity: "b"}, {Entity: "c"}}}
+	var got []string
+	for _, m := range g.Members() {
+		got = append(got, m.Entity)
+	}
+	if !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("Members() = %v", got)
+	}
+	if n := len(AlertGroup{Primary: Anomaly{Entity: "a"}}.Members()); n != 1 {
+		t.Errorf("a group of one has %d members", n)
+	}
+}
+
+func TestSkipped(t *testing.T) {
+	s := Skipped{}
+	s.Add(SkipNullEmail, 2)
+	s.Add(SkipNullEmail, 1)
+	s.Add(SkipFutureTimestamp, 0) // nothing: no entry
+	s.Add(SkipNegativeAmount, 4)
+	if s.Total() != 7 || len(s) != 2 || s[SkipNullEmail] != 3 {
+		t.Errorf("Skipped = %v, total %d", s, s.Total())
+	}
+	if Skipped(nil).Total() != 0 {
+		t.Error("a nil Skipped counts nothing")
+	}
+}
+
+// CONTRACT §5: the defaults are the seed's THRESHOLDS, ordered critical >
+// high > medium.
+func TestDefaultThresholds(t *testing.T) {
+	th := DefaultThresholds()
+	want := Thresholds{25, 15, 10, 7, 30, 21, 14, 5, 3, 2, 24, 12, 6, 24}
+	if th != want {
+		t.Errorf("DefaultThresholds() = %+v, want %+v", th, want)
+	}
+	if !slices.Equal(DefaultStallStages(), []string{"Assessment", "Proposal", "Negotiation", "Trial"}) {
+		t.Errorf("DefaultStallStages() = %v", DefaultStallStages())
+	}
+}

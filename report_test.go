@@ -1,0 +1,81 @@
+package proactive
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// CONTRACT §6: insights, predictions, alert_groups and errors are arrays,
+// never null, however the result was built.
+func TestScanResultJSONArraysNeverNull(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		res  ScanResult
+		want []string
+	}{
+		{"zero value", ScanResult{},
+			[]string{`"insights":[]`, `"predictions":[]`, `"alert_groups":[]`, `"errors":[]`, `"skipped_rows":[]`}},
+		{"failed scan", ScanResult{Success: false, Error: "the database does not answer"},
+			[]string{`"success":false`, `"insights":[]`, `"errors":[]`, `"error":"the database does not answer"`}},
+		{"filled", ScanResult{
+			Success:     true,
+			Insights:    []string{"3 deals stalled. Most common stage: Proposal (2 deals)"},
+			Predictions: []string{},
+			AlertGroups: []GroupSummary{{Type: DealStall, Severity: SeverityHigh, Urgency: 80, AffectedCount: 3, Title: "3 Deals Stalled in Pipeline"}},
+			Errors:      []MonitorError{{Monitor: "checkLeadResponseTimes", Error: "no table leads"}},
+			Groups:      []AlertGroup{{ID: "deal_stall_group"}},
+		}, []string{
+			`"insights":["3 deals stalled. Most common stage: Proposal (2 deals)"]`, `"predictions":[]`,
+			`"alert_groups":[{"type":"deal_stall","severity":"high","urgency":80,"affected_count":3,"title":"3 Deals Stalled in Pipeline"}]`,
+			`"errors":[{"monitor":"checkLeadResponseTimes","error":"no table leads"}]`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, v := range []any{tc.res, &tc.res} {
+				b, err := json.Marshal(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := string(b)
+				if !strings.HasPrefix(s, `{"success":`) {
+					t.Errorf("the seed's keys come first: %s", s)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(s, w) {
+						t.Errorf("missing %s in %s", w, s)
+					}
+				}
+				if strings.Contains(s, "null") || strings.Contains(s, "Groups") || strings.Contains(s, "deal_stall_group") {
+					t.Errorf("null or an unserialised field in %s", s)
+				}
+			}
+		})
+	}
+}
+
+// The caller's encoder decides on HTML escaping (the CLI prints "&" as is).
+func TestScanResultJSONLeavesEscapingToTheEncoder(t *testing.T) {
+	res := ScanResult{Insights: []string{"Johnson & Johnson <x>"}}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"Johnson & Johnson <x>"`) {
+		t.Errorf("escaped although the encoder says not to: %s", b.String())
+	}
+	escaped, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(escaped), `"Johnson \u0026 Johnson \u003cx\u003e"`) {
+		t.Errorf("json.Marshal escapes HTML: %s", escaped)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(escaped, &back); err != nil || back["insights"].([]any)[0] != "Johnson & Johnson <x>" {
+		t.Errorf("round trip: %v %v", back, err)
+	}
+}
