@@ -79,6 +79,7 @@ func scanAlert(row pgx.Row) (proactive.Alert, error) {
 		return a, err
 	}
 	a.Priority = proactive.Severity(priority)
+	a.ActionItems = []proactive.ActionItem{} // a legacy row's NULL lists none, as on SQLite
 	if createdAt != nil {
 		a.CreatedAt = createdAt.UTC()
 	}
@@ -171,9 +172,9 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 	if a.InsightType == "" {
 		a.InsightType = proactive.InsightType
 	}
-	if a.SourceAgent == "" {
-		a.SourceAgent = proactive.SourceAgent
-	}
+	// The dedup looks for rows of ptd-proactive: a row written under
+	// another agent's name would never be found again.
+	a.SourceAgent = proactive.SourceAgent
 	js, err := encodeAlertJSON(a)
 	if err != nil {
 		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s %s: %w", op, a.DedupKey, err)

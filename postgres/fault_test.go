@@ -82,10 +82,36 @@ func TestRedact(t *testing.T) {
 		"postgresql://u@h/db":                       "postgresql://u@h/db",
 		"postgres://h/db":                           "postgres://h/db",
 		"postgres://u:p@ss@h/db":                    "postgres://u:xxxxx@h/db",
+		"postgres://u:pa/ss@h:5432/db":              "postgres://u:xxxxx@h:5432/db",
+		"postgres://u:p?s#s/x@h/db?sslmode=require": "postgres://u:xxxxx@h/db?sslmode=require",
+		"postgres://h:5432/db?application_name=a@b": "postgres://h:xxxxx@b", // no password: hidden all the same
+		"postgres://u@h/db?application_name=a@b":    "postgres://u@h/db?application_name=a@b",
+		"host=h user=u password=s3cretpw":           "(a key=value connection string)",
 	} {
 		require.Equal(t, want, Redact(in), in)
 	}
 	require.Equal(t, "p@ss", passwordOf("postgres://u:p@ss@h/db"))
+	require.Equal(t, "pa/ss", passwordOf("postgres://u:pa/ss@h/db"))
+	require.Equal(t, "", passwordOf("postgres://u@h/db"))
+}
+
+// TestOpenNeverPrintsAnUnescapedPassword: a password with a "/" (as
+// generated passwords often have) makes the URL unparsable; the error says
+// so without printing it.
+func TestOpenNeverPrintsAnUnescapedPassword(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{
+		"postgres://ptd:s3cr/etpw@127.0.0.1:5432/proactive",
+		"postgres://ptd:s3cr?etpw@127.0.0.1:5432/proactive",
+		"postgres://ptd:s3cr#etpw@127.0.0.1:1/proactive",
+		"postgres://ptd:s3cr etpw@127.0.0.1:1/proactive",
+	} {
+		_, err := Open(context.Background(), u, Options{ConnectTimeout: 500 * time.Millisecond})
+		require.Error(t, err, u)
+		for _, part := range []string{"s3cr/etpw", "s3cr?etpw", "s3cr#etpw", "s3cr etpw", "etpw"} {
+			require.NotContains(t, err.Error(), part, u)
+		}
+	}
 }
 
 // TestTerminatedMidSave terminates the backend of a SaveAlert between the
@@ -215,4 +241,26 @@ func TestMissingTableAndColumn(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, rep.Created, "table leads")
 	require.True(t, strings.Contains(strings.Join(rep.Warnings, "\n"), "deals has no column stage"), "%q", rep.Warnings)
+}
+
+// TestOptionsReachTheSessions: the pool size and the statement timeout are
+// what the options say, and every session runs in UTC under the product's
+// application_name.
+func TestOptionsReachTheSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, url := mustOpen(t)
+	db := mustOpenURL(t, url, Options{MaxConns: 3, StatementTimeout: 1500 * time.Millisecond})
+	require.Equal(t, int32(3), db.pool.Stat().MaxConns())
+	var timeout, zone, app string
+	require.NoError(t, db.pool.QueryRow(ctx, "SELECT current_setting('statement_timeout'), current_setting('TimeZone'), current_setting('application_name')").
+		Scan(&timeout, &zone, &app))
+	require.Equal(t, "1500ms", timeout)
+	require.Equal(t, "UTC", zone)
+	require.Equal(t, ApplicationName, app)
+
+	def := mustOpenURL(t, url, Options{})
+	require.Equal(t, int32(DefaultMaxConns), def.pool.Stat().MaxConns())
+	require.NoError(t, def.pool.QueryRow(ctx, "SELECT current_setting('statement_timeout')").Scan(&timeout))
+	require.Equal(t, "1min", timeout)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
@@ -100,10 +101,15 @@ func (d *DB) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([
 	return out, nil
 }
 
-// CompleteNotification marks a claimed notification delivered at now.
+// CompleteNotification marks a notification delivered at now. It is
+// recorded whatever the notification's state: the peer has it, so a worker
+// whose lease ran out (and whose notification another worker re-claimed,
+// failed or gave up on) still stops it from being sent again. A second
+// completion keeps the first delivered_at. ENOTFOUND for an unknown id.
 func (d *DB) CompleteNotification(ctx context.Context, id string, now time.Time) error {
 	tag, err := d.pool.Exec(ctx, `
-		UPDATE ptd_notifications SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL
+		UPDATE ptd_notifications
+		SET status = 'delivered', delivered_at = coalesce(delivered_at, $2), lease_until = NULL, last_error = NULL
 		WHERE id = $1`, id, now.UTC())
 	if err != nil {
 		return d.fail("complete notification "+id, err)
@@ -114,29 +120,49 @@ func (d *DB) CompleteNotification(ctx context.Context, id string, now time.Time)
 	return nil
 }
 
-// FailNotification records a failed attempt: pending again at retryAt, or
-// failed for good when retryAt is nil.
+// FailNotification records a failed attempt of a claimed (sending)
+// notification: pending again at retryAt, or failed for good when retryAt
+// is nil. A notification that is no longer sending (a worker whose lease
+// ran out, after another worker delivered it, gave up on it or put it back)
+// is left as it is: ECONFLICT, so that a late failure never sends a
+// delivered notification again nor hides a delivery. ENOTFOUND for an
+// unknown id.
 func (d *DB) FailNotification(ctx context.Context, id string, errMsg string, retryAt *time.Time) error {
-	var tagErr error
-	var affected int64
+	op := "record failed notification " + id
+	var tag pgconn.CommandTag
+	var err error
 	if retryAt != nil {
-		tag, err := d.pool.Exec(ctx, `
+		tag, err = d.pool.Exec(ctx, `
 			UPDATE ptd_notifications SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL
-			WHERE id = $1`, id, retryAt.UTC(), errMsg)
-		tagErr, affected = err, tag.RowsAffected()
+			WHERE id = $1 AND status = 'sending'`, id, retryAt.UTC(), errMsg)
 	} else {
-		tag, err := d.pool.Exec(ctx, `
+		tag, err = d.pool.Exec(ctx, `
 			UPDATE ptd_notifications SET status = 'failed', last_error = $2, lease_until = NULL
-			WHERE id = $1`, id, errMsg)
-		tagErr, affected = err, tag.RowsAffected()
+			WHERE id = $1 AND status = 'sending'`, id, errMsg)
 	}
-	if tagErr != nil {
-		return d.fail("record failed notification "+id, tagErr)
+	if err != nil {
+		return d.fail(op, err)
 	}
-	if affected == 0 {
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	var status string
+	err = d.pool.QueryRow(ctx, `SELECT status FROM ptd_notifications WHERE id = $1`, id).Scan(&status)
+	if isNoRows(err) {
 		return proactive.Errorf(proactive.ENOTFOUND, "notification %s not found", id)
 	}
-	return nil
+	if err != nil {
+		return d.fail(op, err)
+	}
+	return notClaimed(op, status)
+}
+
+// notClaimed is the error of a failure recorded for a notification that is
+// no longer claimed.
+func notClaimed(op, status string) error {
+	return proactive.Errorf(proactive.ECONFLICT,
+		"%s: the notification is no longer claimed (it is %s): its lease ran out and another worker took it over; nothing recorded",
+		op, status)
 }
 
 // ListNotifications lists notifications, newest first.

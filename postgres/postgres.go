@@ -214,25 +214,26 @@ func (d *DB) ExecForTest(ctx context.Context, sql string) error {
 }
 
 // Redact returns url with its password replaced by "xxxxx", for messages.
-// Text that does not parse as a URL is cut to its scheme.
+// A password holding "/", "?" or "#" unescaped (a URL that does not parse)
+// is hidden too, even if more than the password goes with it. Text that is
+// not a URL is cut to 16 characters; a key=value connection string is not
+// shown at all.
 func Redact(url string) string {
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok {
+		if strings.Contains(url, "=") {
+			return "(a key=value connection string)"
+		}
 		if len(url) > 16 {
 			return url[:16] + "…"
 		}
 		return url
 	}
-	at := strings.LastIndex(rest, "@")
-	slash := strings.Index(rest, "/")
-	if at < 0 || (slash >= 0 && slash < at) {
+	from, to, ok := passwordSpan(rest)
+	if !ok {
 		return url
 	}
-	userinfo := rest[:at]
-	if user, _, hasPW := strings.Cut(userinfo, ":"); hasPW {
-		userinfo = user + ":xxxxx"
-	}
-	return scheme + "://" + userinfo + rest[at:]
+	return scheme + "://" + rest[:from] + "xxxxx" + rest[to:]
 }
 
 // passwordOf returns the password of a URL, "" when it has none.
@@ -241,12 +242,36 @@ func passwordOf(url string) string {
 	if !ok {
 		return ""
 	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
+	from, to, ok := passwordSpan(rest)
+	if !ok {
 		return ""
 	}
-	_, pw, _ := strings.Cut(rest[:at], ":")
-	return pw
+	return rest[from:to]
+}
+
+// passwordSpan finds the password in the part of a URL after "://": the
+// bytes rest[from:to]. The user information normally ends at the last "@"
+// of the authority (up to the first "/", "?" or "#"); when the authority
+// holds no "@" but the rest does after a ":", the password is taken to run
+// from that ":" to the last "@" (a password with an unescaped "/", "?" or
+// "#"): better to hide too much than to print it.
+func passwordSpan(rest string) (from, to int, ok bool) {
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		at = strings.LastIndex(rest, "@")
+	}
+	if at < 0 {
+		return 0, 0, false
+	}
+	colon := strings.Index(rest[:at], ":")
+	if colon < 0 {
+		return 0, 0, false
+	}
+	return colon + 1, at, true
 }
 
 // scrubbedError is an error whose text has had a secret removed; it keeps

@@ -21,18 +21,40 @@ const rankSQL = `CASE priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'm
 
 // SaveAlert stores an alert under the dedup rule in one BEGIN IMMEDIATE
 // transaction, so that concurrent savers (in any process) store each key
-// once: the newest alert with the same dedup_key created in (Now −
-// DedupWindow, Now] makes this one a duplicate, or an escalation when its
-// priority is lower. An insert or an escalation enqueues one notification
-// per channel in the same transaction.
+// once: the newest alert of ptd-proactive with the same dedup_key created
+// in (Now − DedupWindow, Now] makes this one a duplicate (same or higher
+// priority: nothing written; a dismissed alert counts too), or an
+// escalation when its priority is lower (updated to the new severity and
+// content, expires_at = Now + 48 h, active again, created_at kept); with
+// none it is inserted, created at Now and expiring 48 h later. An insert
+// or an escalation enqueues one notification per channel in the same
+// transaction. An alert without a dedup key or with an unknown priority is
+// EINVALID.
 func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proactive.SaveResult, error) {
 	const op = "save alert"
 	a := p.Alert
+	if a.DedupKey == "" {
+		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: the alert has no dedup key", op)
+	}
+	if !a.Priority.Valid() {
+		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: unknown priority %q: use critical, high, medium or low", op, a.Priority)
+	}
+	at := p.Now
+	if at.IsZero() {
+		at = a.CreatedAt
+	}
+	if at.IsZero() {
+		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: the scan's now is not set", op)
+	}
 	actionItems, err := marshalJSON(a.ActionItems, "[]")
 	if err != nil {
 		return proactive.SaveResult{}, fmt.Errorf("%s: encode action items: %w", op, err)
 	}
-	entities, err := json.Marshal(a.AffectedEntities)
+	affected := a.AffectedEntities
+	if affected.Entities == nil {
+		affected.Entities = []string{}
+	}
+	entities, err := json.Marshal(affected)
 	if err != nil {
 		return proactive.SaveResult{}, fmt.Errorf("%s: encode affected entities: %w", op, err)
 	}
@@ -44,11 +66,8 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 	if insightType == "" {
 		insightType = proactive.InsightType
 	}
-	expires := p.Now.Add(proactive.AlertTTL)
-	if a.ExpiresAt != nil {
-		expires = *a.ExpiresAt
-	}
-	now := formatTime(p.Now)
+	expires := formatTime(at.Add(proactive.AlertTTL))
+	now := formatTime(at)
 
 	var res proactive.SaveResult
 	err = d.inTx(ctx, func(tx *sql.Tx) error {
@@ -57,7 +76,7 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 			SELECT id, coalesce(priority, '') FROM proactive_insights
 			WHERE dedup_key = ? AND source_agent = ? AND created_at > ? AND created_at <= ?
 			ORDER BY created_at DESC LIMIT 1`,
-			a.DedupKey, proactive.SourceAgent, formatTime(p.Now.Add(-p.DedupWindow)), now,
+			a.DedupKey, proactive.SourceAgent, formatTime(at.Add(-p.DedupWindow)), now,
 		).Scan(&existingID, &existingPriority)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -67,7 +86,7 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 					affected_entities, source_agent, source_data, dedup_key, expires_at, is_dismissed, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
 				res.ID, insightType, string(a.Priority), a.Title, a.Content, a.Summary, actionItems,
-				string(entities), proactive.SourceAgent, sourceData, a.DedupKey, formatTime(expires), now,
+				string(entities), proactive.SourceAgent, sourceData, a.DedupKey, expires, now,
 			); err != nil {
 				return fmt.Errorf("insert: %w", err)
 			}
@@ -81,7 +100,7 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 					source_data = ?, expires_at = ?, is_dismissed = 0
 				WHERE id = ?`,
 				string(a.Priority), a.Title, a.Content, a.Summary, actionItems, string(entities),
-				sourceData, formatTime(p.Now.Add(proactive.AlertTTL)), existingID,
+				sourceData, expires, existingID,
 			); err != nil {
 				return fmt.Errorf("escalate alert %s: %w", existingID, err)
 			}
@@ -102,6 +121,9 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 // makes a second enqueue of the same alert and priority a no-op.
 func enqueue(ctx context.Context, tx *sql.Tx, alertID string, priority proactive.Severity, channels []string, scanID, now string) error {
 	for _, ch := range channels {
+		if ch == "" {
+			continue
+		}
 		key := alertID + ":" + ch + ":" + string(priority)
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO ptd_notifications (id, alert_id, channel, priority, idempotency_key, scan_id,

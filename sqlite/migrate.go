@@ -35,7 +35,8 @@ type queryer interface {
 // reports what it created. It never drops or rewrites data: source tables
 // that exist are left as they are, with extra columns or without some
 // (a warning names what their check will miss); an existing
-// proactive_insights gets the columns it lacks.
+// proactive_insights gets the columns it lacks, and rows of it that already
+// share a dedup key are a warning (they are kept).
 func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 	rep := proactive.MigrateReport{Created: []string{}, Warnings: []string{}}
 	before, err := d.schemaObjects(ctx)
@@ -58,6 +59,11 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 		return rep, translate("migrate: create source table indexes", err)
 	}
 	rep.Warnings = append(rep.Warnings, warnings...)
+	if w, err := d.duplicateKeys(ctx); err != nil {
+		return rep, translate("migrate: look for duplicate dedup keys", err)
+	} else if w != "" {
+		rep.Warnings = append(rep.Warnings, w)
+	}
 
 	after, err := d.schemaObjects(ctx)
 	if err != nil {
@@ -223,4 +229,24 @@ func missingColumns(cols map[string]bool, wanted []string) []string {
 		}
 	}
 	return out
+}
+
+// duplicateKeys returns a warning when proactive_insights already holds
+// rows that share a dedup key (an older product's check-then-insert race,
+// say), "" when none do.
+func (d *DB) duplicateKeys(ctx context.Context) (string, error) {
+	kind, cols, err := tableInfo(ctx, d.write, proactive.TableInsights)
+	if err != nil || kind == "" || !cols["dedup_key"] {
+		return "", err
+	}
+	var keys, rows int64
+	err = d.write.QueryRowContext(ctx, `
+		SELECT count(*), coalesce(sum(n), 0)
+		FROM (SELECT count(*) AS n FROM proactive_insights WHERE dedup_key IS NOT NULL GROUP BY dedup_key HAVING count(*) > 1)`,
+	).Scan(&keys, &rows)
+	if err != nil || keys == 0 {
+		return "", err
+	}
+	return fmt.Sprintf("%s already holds %d dedup keys on more than one row (%d rows in all): they are kept as they are, a scan compares with the newest row of each key and never adds another; delete the older copies if you want them gone",
+		proactive.TableInsights, keys, rows), nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -20,11 +21,11 @@ const notificationColumns = `id, alert_id, channel, idempotency_key, priority, s
 // next_attempt_at <= Now, or sending with an expired lease), oldest due
 // first, counting an attempt on each. One UPDATE on the write connection:
 // concurrent workers, in any process, never receive the same one. A Limit
-// of 0 or less claims every due notification.
+// of 0 or less claims nothing.
 func (d *DB) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([]proactive.Notification, error) {
 	limit := p.Limit
 	if limit <= 0 {
-		limit = -1
+		return []proactive.Notification{}, nil
 	}
 	now := formatTime(p.Now)
 	var out []proactive.Notification
@@ -61,31 +62,43 @@ func (d *DB) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([
 	return out, nil
 }
 
-// CompleteNotification marks a notification delivered at now. ENOTFOUND for
-// an unknown id.
+// CompleteNotification marks a notification delivered at now. It is
+// recorded whatever the notification's state: the peer has it, so a worker
+// whose lease ran out (and whose notification another worker re-claimed,
+// failed or gave up on) still stops it from being sent again. A second
+// completion keeps the first delivered_at. ENOTFOUND for an unknown id.
 func (d *DB) CompleteNotification(ctx context.Context, id string, now time.Time) error {
 	return d.updateNotification(ctx, "complete notification "+id, id, `
-		UPDATE ptd_notifications SET status = 'delivered', delivered_at = ?, lease_until = NULL WHERE id = ?`,
+		UPDATE ptd_notifications
+		SET status = 'delivered', delivered_at = coalesce(delivered_at, ?), lease_until = NULL, last_error = NULL
+		WHERE id = ?`,
 		formatTime(now))
 }
 
-// FailNotification records a failed attempt: pending again at retryAt, or
-// failed for good when retryAt is nil. ENOTFOUND for an unknown id.
+// FailNotification records a failed attempt of a claimed (sending)
+// notification: pending again at retryAt, or failed for good when retryAt
+// is nil. A notification that is no longer sending (a worker whose lease
+// ran out, after another worker delivered it, gave up on it or put it back)
+// is left as it is: ECONFLICT, so that a late failure never sends a
+// delivered notification again nor hides a delivery. ENOTFOUND for an
+// unknown id.
 func (d *DB) FailNotification(ctx context.Context, id string, errMsg string, retryAt *time.Time) error {
-	op := "fail notification " + id
+	op := "record failed notification " + id
 	if retryAt == nil {
 		return d.updateNotification(ctx, op, id, `
-			UPDATE ptd_notifications SET status = 'failed', last_error = nullif(?, ''), lease_until = NULL WHERE id = ?`,
+			UPDATE ptd_notifications SET status = 'failed', last_error = nullif(?, ''), lease_until = NULL
+			WHERE status = 'sending' AND id = ?`,
 			errMsg)
 	}
 	return d.updateNotification(ctx, op, id, `
 		UPDATE ptd_notifications SET status = 'pending', last_error = nullif(?, ''), next_attempt_at = ?,
-			lease_until = NULL WHERE id = ?`,
+			lease_until = NULL WHERE status = 'sending' AND id = ?`,
 		errMsg, formatTime(*retryAt))
 }
 
 // updateNotification runs an UPDATE of one notification whose last
-// parameter is its id.
+// parameter is its id. When it changes no row, the notification is unknown
+// (ENOTFOUND) or not in the state the UPDATE requires (ECONFLICT).
 func (d *DB) updateNotification(ctx context.Context, op, id, query string, args ...any) error {
 	u, err := uuid.Parse(id)
 	if err != nil {
@@ -99,10 +112,20 @@ func (d *DB) updateNotification(ctx context.Context, op, id, query string, args 
 	if err != nil {
 		return translate(op, err)
 	}
-	if n == 0 {
+	if n > 0 {
+		return nil
+	}
+	var status string
+	err = d.write.QueryRowContext(ctx, `SELECT status FROM ptd_notifications WHERE id = ?`, u.String()).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
 		return proactive.Errorf(proactive.ENOTFOUND, "%s: no such notification: `ptd-proactive notifications` lists them", op)
 	}
-	return nil
+	if err != nil {
+		return translate(op, err)
+	}
+	return proactive.Errorf(proactive.ECONFLICT,
+		"%s: the notification is no longer claimed (it is %s): its lease ran out and another worker took it over; nothing recorded",
+		op, status)
 }
 
 // ListNotifications lists notifications, newest first, optionally of one

@@ -46,7 +46,9 @@ WITH judged AS MATERIALIZED (
     SELECT email, firstname, lastname, health_score AS score, health_zone AS zone,
            ` + jdSQL("calculated_at") + ` AS jd,
            CASE ` + verdictSQL("calculated_at", jdSQL("calculated_at")) + `
-                WHEN email IS NULL OR trim(email) = '' THEN '` + proactive.SkipNullEmail + `'
+                -- NULL and '' only, as on PostgreSQL (its partial index
+                -- counts these), so that both stores skip the same rows.
+                WHEN email IS NULL OR email = '' THEN '` + proactive.SkipNullEmail + `'
                 WHEN typeof(health_score) NOT IN ('integer', 'real') OR health_score < 0 OR health_score > 100
                     THEN '` + proactive.SkipScoreOutOfRange + `'
                 ELSE 'ok' END AS verdict

@@ -67,12 +67,19 @@ func mustGet(t *testing.T, s proactive.Store, id string) proactive.Alert {
 // agents sharing proactive_insights do.
 func insertForeignAlert(t *testing.T, s proactive.Store, id, key string, at time.Time) {
 	t.Helper()
+	insertRawAlert(t, s, id, "other-agent", key, proactive.SeverityCritical, at)
+}
+
+// insertRawAlert writes a proactive_insights row as another program would
+// (an older product, another agent): plain SQL, not SaveAlert.
+func insertRawAlert(t *testing.T, s proactive.Store, id, agent, key string, prio proactive.Severity, at time.Time) {
+	t.Helper()
 	MustExec(t, s, fmt.Sprintf(`INSERT INTO proactive_insights
 		(id, insight_type, priority, title, content, summary, action_items, affected_entities,
 		 source_agent, source_data, dedup_key, expires_at, is_dismissed, created_at)
-		VALUES ('%s', 'alert', 'critical', 'theirs', '', '', '[]', '{"type": "health_drop"}',
-		 'other-agent', '{}', '%s', '%s', false, '%s')`,
-		id, key, at.Add(proactive.AlertTTL).UTC().Format("2006-01-02T15:04:05.000000Z"),
+		VALUES ('%s', 'alert', '%s', 'theirs', '', '', '[]', '{"type": "health_drop"}',
+		 '%s', '{}', '%s', '%s', false, '%s')`,
+		id, prio, agent, key, at.Add(proactive.AlertTTL).UTC().Format("2006-01-02T15:04:05.000000Z"),
 		at.UTC().Format("2006-01-02T15:04:05.000000Z")))
 }
 
@@ -245,6 +252,105 @@ func testSaveAlert(t *testing.T, open opener) {
 			ns, err := s.ListNotifications(t.Context(), proactive.NotificationFilter{})
 			require.NoError(t, err)
 			require.Len(t, ns, 1)
+		}},
+		{"inserted: an alert created exactly a window ago no longer counts", func(t *testing.T, s proactive.Store) {
+			first := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now), now)
+			next := now.Add(dedupWindow)
+			res := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, next), next)
+			require.Equal(t, proactive.Inserted, res.Outcome, "the window is (now - window, now]")
+			require.NotEqual(t, first.ID, res.ID)
+		}},
+		{"inserted: created at the scan's now, expiring 48 h later, as ptd-proactive, whatever the alert says", func(t *testing.T, s proactive.Store) {
+			a := newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now)
+			a.ExpiresAt = ptr(now.Add(time.Hour))
+			a.CreatedAt = now.Add(-time.Hour)
+			a.SourceAgent = "someone-else"
+			a.AffectedEntities.Entities = nil
+			res := mustSave(t, s, a, now)
+			require.Equal(t, proactive.Inserted, res.Outcome)
+			got := mustGet(t, s, res.ID)
+			require.Equal(t, ts(now), ts(got.CreatedAt))
+			require.Equal(t, ts(now.Add(proactive.AlertTTL)), tsp(got.ExpiresAt))
+			require.Equal(t, proactive.SourceAgent, got.SourceAgent)
+			require.Equal(t, []string{}, got.AffectedEntities.Entities, "no entities is an empty list")
+			again := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now.Add(h)), now.Add(h))
+			require.Equal(t, proactive.SaveResult{Outcome: proactive.Duplicate, ID: res.ID}, again)
+		}},
+		{"refused: no dedup key, an unknown priority, no now; nothing written", func(t *testing.T, s proactive.Store) {
+			ctx := t.Context()
+			noKey := newAlert("", proactive.SeverityHigh, proactive.HealthDrop, now)
+			_, err := s.SaveAlert(ctx, proactive.SaveAlertParams{Alert: noKey, DedupWindow: dedupWindow, Now: now,
+				Channels: []string{proactive.ChannelSlack}})
+			requireCode(t, proactive.EINVALID, err, "no dedup key")
+			for _, prio := range []proactive.Severity{"", "CRITICAL", "urgent"} {
+				_, err = s.SaveAlert(ctx, proactive.SaveAlertParams{Alert: newAlert(key, prio, proactive.HealthDrop, now),
+					DedupWindow: dedupWindow, Now: now, Channels: []string{proactive.ChannelSlack}})
+				requireCode(t, proactive.EINVALID, err, "priority %q", prio)
+			}
+			noNow := newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, time.Time{})
+			_, err = s.SaveAlert(ctx, proactive.SaveAlertParams{Alert: noNow, DedupWindow: dedupWindow})
+			requireCode(t, proactive.EINVALID, err, "no now")
+			list, err := s.ListAlerts(ctx, proactive.AlertFilter{Now: now})
+			require.NoError(t, err)
+			require.Empty(t, list)
+			require.Empty(t, mustList(t, s, proactive.NotificationFilter{}))
+		}},
+		{"escalated step by step: each rise updates and notifies; the first created_at stays", func(t *testing.T, s proactive.Store) {
+			first := mustSave(t, s, newAlert(key, proactive.SeverityLow, proactive.HealthDrop, now), now, proactive.ChannelSlack)
+			for i, prio := range []proactive.Severity{proactive.SeverityMedium, proactive.SeverityHigh, proactive.SeverityCritical} {
+				at := now.Add(time.Duration(i+1) * h)
+				res := mustSave(t, s, newAlert(key, prio, proactive.HealthDrop, at), at, proactive.ChannelSlack)
+				require.Equal(t, proactive.SaveResult{Outcome: proactive.Escalated, ID: first.ID}, res, "to %s", prio)
+				got := mustGet(t, s, first.ID)
+				require.Equal(t, prio, got.Priority)
+				require.Equal(t, ts(now), ts(got.CreatedAt), "created_at kept")
+				require.Equal(t, ts(at.Add(proactive.AlertTTL)), tsp(got.ExpiresAt), "expiry moved")
+			}
+			// The window counts from the first created_at, not from the escalations.
+			at := now.Add(23 * h)
+			res := mustSave(t, s, newAlert(key, proactive.SeverityCritical, proactive.HealthDrop, at), at, proactive.ChannelSlack)
+			require.Equal(t, proactive.Duplicate, res.Outcome)
+			at = now.Add(dedupWindow)
+			res = mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, at), at, proactive.ChannelSlack)
+			require.Equal(t, proactive.Inserted, res.Outcome, "out of the first one's window")
+			require.ElementsMatch(t, []string{
+				first.ID + ":slack:low", first.ID + ":slack:medium", first.ID + ":slack:high", first.ID + ":slack:critical",
+				res.ID + ":slack:medium",
+			}, idempotencyKeys(mustList(t, s, proactive.NotificationFilter{})))
+		}},
+		{"concurrent saves of rising severities: one row at the highest, one notification per rise", func(t *testing.T, s proactive.Store) {
+			prios := []proactive.Severity{proactive.SeverityLow, proactive.SeverityMedium, proactive.SeverityHigh, proactive.SeverityCritical}
+			const n = 8
+			results := make([]proactive.SaveResult, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					results[i], errs[i] = s.SaveAlert(t.Context(), proactive.SaveAlertParams{
+						Alert:       newAlert(key, prios[(i*3)%len(prios)], proactive.HealthDrop, now),
+						DedupWindow: dedupWindow, Now: now, Channels: []string{proactive.ChannelWebhook},
+					})
+				})
+			}
+			close(start)
+			wg.Wait()
+			outcomes := map[proactive.SaveOutcome]int{}
+			for i := range n {
+				require.NoError(t, errs[i])
+				require.Equal(t, results[0].ID, results[i].ID, "every saver names the one row")
+				outcomes[results[i].Outcome]++
+			}
+			require.Equal(t, 1, outcomes[proactive.Inserted])
+			require.Equal(t, proactive.SeverityCritical, mustGet(t, s, results[0].ID).Priority)
+			list, err := s.ListAlerts(t.Context(), proactive.AlertFilter{Now: now})
+			require.NoError(t, err)
+			require.Len(t, list, 1)
+			ns := mustList(t, s, proactive.NotificationFilter{})
+			require.Len(t, ns, outcomes[proactive.Inserted]+outcomes[proactive.Escalated],
+				"an escalation only when the severity rose: each notified once, at its own priority")
+			require.LessOrEqual(t, len(ns), len(prios))
 		}},
 	}
 	for _, tc := range cases {

@@ -120,6 +120,75 @@ func testNotifications(t *testing.T, open opener) {
 			require.Len(t, mustList(t, s, proactive.NotificationFilter{Status: proactive.NotificationPending}), 3)
 			require.Empty(t, mustList(t, s, proactive.NotificationFilter{Status: proactive.NotificationDelivered}))
 		}},
+		{"a limit of 0 claims nothing", func(t *testing.T, s proactive.Store) {
+			require.Empty(t, mustClaim(t, s, now, 0, ""))
+			require.Len(t, mustList(t, s, proactive.NotificationFilter{Status: proactive.NotificationPending}), 2)
+		}},
+		{"complete after a failed attempt: the error goes, a second completion keeps the first time", func(t *testing.T, s proactive.Store) {
+			ns := mustClaim(t, s, now, 1, proactive.ChannelSlack)
+			require.Len(t, ns, 1)
+			retry := now.Add(time.Minute)
+			require.NoError(t, s.FailNotification(t.Context(), ns[0].ID, "slack answered 503", &retry))
+			require.Len(t, mustClaim(t, s, retry, 1, proactive.ChannelSlack), 1)
+			done := retry.Add(time.Second)
+			require.NoError(t, s.CompleteNotification(t.Context(), ns[0].ID, done))
+			require.NoError(t, s.CompleteNotification(t.Context(), ns[0].ID, done.Add(time.Hour)))
+			n := byID(t, mustList(t, s, proactive.NotificationFilter{}), ns[0].ID)
+			require.Equal(t, proactive.NotificationDelivered, n.Status)
+			require.Empty(t, n.LastError)
+			require.Equal(t, ts(done), tsp(n.DeliveredAt))
+		}},
+		{"a late failure from a worker whose lease ran out never undoes a delivery", func(t *testing.T, s proactive.Store) {
+			ctx := t.Context()
+			stale := mustClaim(t, s, now, 1, proactive.ChannelSlack) // worker A, lease of a minute
+			require.Len(t, stale, 1)
+			later := now.Add(2 * time.Minute)
+			taken := mustClaim(t, s, later, 1, proactive.ChannelSlack) // worker B, after A's lease ran out
+			require.Len(t, taken, 1)
+			require.Equal(t, stale[0].ID, taken[0].ID)
+			require.NoError(t, s.CompleteNotification(ctx, taken[0].ID, later))
+
+			retry := later.Add(time.Minute)
+			requireCode(t, proactive.ECONFLICT, s.FailNotification(ctx, stale[0].ID, "timeout", &retry), "A's retry")
+			requireCode(t, proactive.ECONFLICT, s.FailNotification(ctx, stale[0].ID, "timeout", nil), "A gives up")
+			n := byID(t, mustList(t, s, proactive.NotificationFilter{}), stale[0].ID)
+			require.Equal(t, proactive.NotificationDelivered, n.Status)
+			require.Empty(t, n.LastError)
+			require.Equal(t, ts(later), tsp(n.DeliveredAt))
+			require.Empty(t, mustClaim(t, s, retry.Add(time.Hour), 10, proactive.ChannelSlack), "never sent again")
+		}},
+		{"a late failure after another worker gave up or put it back is refused", func(t *testing.T, s proactive.Store) {
+			ctx := t.Context()
+			stale := mustClaim(t, s, now, 2, "")
+			require.Len(t, stale, 2)
+			later := now.Add(2 * time.Minute)
+			taken := mustClaim(t, s, later, 2, "")
+			require.Len(t, taken, 2)
+			retry := later.Add(time.Hour)
+			require.NoError(t, s.FailNotification(ctx, taken[0].ID, "gave up", nil))
+			require.NoError(t, s.FailNotification(ctx, taken[1].ID, "503", &retry))
+			for _, n := range stale {
+				requireCode(t, proactive.ECONFLICT, s.FailNotification(ctx, n.ID, "late", &later))
+			}
+			all := mustList(t, s, proactive.NotificationFilter{})
+			require.Equal(t, proactive.NotificationFailed, byID(t, all, taken[0].ID).Status)
+			require.Equal(t, "gave up", byID(t, all, taken[0].ID).LastError)
+			require.Equal(t, proactive.NotificationPending, byID(t, all, taken[1].ID).Status)
+			require.Equal(t, ts(retry), ts(byID(t, all, taken[1].ID).NextAttemptAt), "the retry time stays")
+		}},
+		{"a late completion from a worker whose lease ran out is recorded: the peer has it", func(t *testing.T, s proactive.Store) {
+			ctx := t.Context()
+			stale := mustClaim(t, s, now, 1, proactive.ChannelWebhook)
+			require.Len(t, stale, 1)
+			later := now.Add(2 * time.Minute)
+			taken := mustClaim(t, s, later, 1, proactive.ChannelWebhook)
+			require.Len(t, taken, 1)
+			require.NoError(t, s.FailNotification(ctx, taken[0].ID, "gave up", nil))
+			require.NoError(t, s.CompleteNotification(ctx, stale[0].ID, later.Add(time.Second)))
+			n := byID(t, mustList(t, s, proactive.NotificationFilter{}), stale[0].ID)
+			require.Equal(t, proactive.NotificationDelivered, n.Status)
+			require.Equal(t, ts(later.Add(time.Second)), tsp(n.DeliveredAt))
+		}},
 		{"unknown ids", func(t *testing.T, s proactive.Store) {
 			requireCode(t, proactive.ENOTFOUND, s.CompleteNotification(t.Context(), unknownID, now))
 			retry := now.Add(time.Minute)

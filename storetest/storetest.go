@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) proactive.Store) {
 	t.Run("Runs", func(t *testing.T) { testRuns(t, o) })
 	t.Run("InsertRows", func(t *testing.T) { testInsertRows(t, o) })
 	t.Run("Doctor", func(t *testing.T) { testDoctor(t, o) })
+	t.Run("Migrate", func(t *testing.T) { testMigrate(t, o) })
 }
 
 // MustInsert inserts rows into a source table, with all its contract
