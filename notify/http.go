@@ -43,8 +43,10 @@ type PostRequest struct {
 	// Peer names the receiver in errors ("slack webhook"); never the URL.
 	Peer string
 	// URL is where to post; a secret, never shown.
-	URL    string
-	Body   []byte
+	URL string
+	// Body is the JSON to post, sent as is.
+	Body []byte
+	// Header holds extra request headers (Content-Type is always JSON).
 	Header http.Header
 	// Redactor removes secrets from errors; the URL's parts are removed anyway.
 	Redactor Redactor

@@ -102,8 +102,8 @@ func DeliveryFrom(ctx context.Context) (Delivery, bool) {
 // retrying (an HTTP Retry-After header). The Worker waits at least that
 // long, and at most its maximum backoff.
 type RetryAfterError struct {
-	Err   error
-	After time.Duration
+	Err   error         // the failure, already redacted
+	After time.Duration // the earliest retry the peer asked for
 }
 
 // Error implements error.

@@ -93,6 +93,20 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+// TestDefaultsRideOutAnOutage: with the default backoff, a notification
+// is failed for good only after its peer has been down for hours, not
+// minutes (a Slack or SMTP outage during serve must not lose alerts).
+func TestDefaultsRideOutAnOutage(t *testing.T) {
+	t.Parallel()
+	var total time.Duration
+	for attempt := 1; attempt < notify.DefaultMaxAttempts; attempt++ {
+		total += notify.ExponentialBackoff(attempt)
+	}
+	require.Greater(t, total, 2*time.Hour)
+	require.Less(t, total, 3*time.Hour)
+	require.Greater(t, total*8/10, 90*time.Minute, "even with the shortest jitter")
+}
+
 func TestDeliveryContext(t *testing.T) {
 	t.Parallel()
 	_, ok := notify.DeliveryFrom(context.Background())

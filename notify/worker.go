@@ -29,12 +29,14 @@ const (
 	OutcomeFailed    = "failed"    // failed for good; kept with its last error
 )
 
-// Worker defaults.
+// Worker defaults. With DefaultBackoff, DefaultMaxAttempts rides out about
+// two and a half hours of failures (5 s, 10 s, … 43 min, then 1 h between
+// attempts) before a notification is failed for good.
 const (
 	DefaultLease        = 2 * time.Minute
 	DefaultPollInterval = 5 * time.Second
 	DefaultBatchSize    = 10
-	DefaultMaxAttempts  = 8
+	DefaultMaxAttempts  = 12
 )
 
 // Options configures a Worker. Store and Notifiers are required; the rest
@@ -62,7 +64,7 @@ type Options struct {
 	// BatchSize is how many notifications one claim takes. Default 10.
 	BatchSize int
 	// MaxAttempts is the number of attempts after which a notification that
-	// keeps failing is failed for good. Default 8.
+	// keeps failing is failed for good. Default 12.
 	MaxAttempts int
 	// Backoff is the delay before the next attempt after the given failed
 	// attempt (1 for the first). Default DefaultBackoff.
@@ -321,24 +323,8 @@ func (st *drainState) result() DrainResult {
 func (w *Worker) deliverDue(ctx context.Context, st *drainState) error {
 	var errs []error
 	for _, ch := range w.channels {
-		for ctx.Err() == nil {
-			claimedAt := w.opts.Now()
-			ns, err := w.opts.Store.ClaimNotifications(ctx, proactive.ClaimParams{
-				Now: claimedAt, Limit: w.opts.BatchSize, Lease: w.opts.Lease, Channel: ch,
-			})
-			if err != nil {
-				if ctx.Err() == nil {
-					errs = append(errs, fmt.Errorf("claim %s notifications: %w", ch, err))
-				}
-				break
-			}
-			if len(ns) == 0 {
-				break
-			}
-			w.deliverBatch(ctx, ch, ns, claimedAt.Add(w.opts.Lease), st)
-			if len(ns) < w.opts.BatchSize {
-				break
-			}
+		if err := w.deliverChannel(ctx, ch, st); err != nil && ctx.Err() == nil {
+			errs = append(errs, fmt.Errorf("claim %s notifications: %w", ch, err))
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -347,21 +333,84 @@ func (w *Worker) deliverDue(ctx context.Context, st *drainState) error {
 	return errors.Join(errs...)
 }
 
-// deliverBatch delivers one claim's notifications: one Notify call per
-// notification, or per scan for a ScanBatcher.
-func (w *Worker) deliverBatch(ctx context.Context, ch string, ns []proactive.Notification, leaseEnd time.Time, st *drainState) {
+// batch is the notifications of one Notify call and the end of the lease
+// they were claimed under.
+type batch struct {
+	ns       []proactive.Notification
+	leaseEnd time.Time
+}
+
+// deliverChannel claims one channel's due notifications, a claim at a time,
+// and delivers them: one Notify call per notification, or per scan for a
+// ScanBatcher. A full claim may cut its last scan in two; for a ScanBatcher
+// that scan is held back and delivered with the rest of it, which the next
+// claim returns (claims go oldest due first, and the notifications of a
+// scan are due together), so that a backlog still gives one message per
+// scan. It returns the claim's error.
+func (w *Worker) deliverChannel(ctx context.Context, ch string, st *drainState) error {
 	notifier := w.opts.Notifiers[ch]
-	groups := groupNotifications(ns, batchesByScan(notifier))
-	for i, g := range groups {
-		if ctx.Err() != nil || !w.opts.Now().Before(leaseEnd.Add(-w.leaseSafe)) {
-			// Stopping, or the lease is running out: hand the rest back now
-			// rather than let another worker find them when it expires.
-			for _, rest := range groups[i:] {
-				w.release(ctx, rest, st)
+	byScan := batchesByScan(notifier)
+	var held *batch
+	defer func() {
+		if held != nil { // the last claim failed or came back empty
+			w.deliverBatches(ctx, notifier, []batch{*held}, st)
+		}
+	}()
+	for ctx.Err() == nil {
+		claimedAt := w.opts.Now()
+		ns, err := w.opts.Store.ClaimNotifications(ctx, proactive.ClaimParams{
+			Now: claimedAt, Limit: w.opts.BatchSize, Lease: w.opts.Lease, Channel: ch,
+		})
+		if err != nil {
+			return err
+		}
+		full := len(ns) == w.opts.BatchSize
+		leaseEnd := claimedAt.Add(w.opts.Lease)
+		var batches []batch
+		for _, g := range groupNotifications(ns, byScan) {
+			batches = append(batches, batch{ns: g, leaseEnd: leaseEnd})
+		}
+		if held != nil {
+			// Join the rest of its scan; the joined batch keeps the older,
+			// earlier-ending lease.
+			i := slices.IndexFunc(batches, func(b batch) bool { return b.ns[0].ScanID == held.ns[0].ScanID })
+			if i >= 0 {
+				batches[i] = batch{ns: append(held.ns, batches[i].ns...), leaseEnd: held.leaseEnd}
+			} else {
+				batches = append([]batch{*held}, batches...)
+			}
+			held = nil
+		}
+		if last := len(batches) - 1; byScan && full && last > 0 &&
+			batches[last].ns[0].ScanID != "" && batches[last].leaseEnd.Equal(leaseEnd) {
+			held = &batches[last]
+			batches = batches[:last]
+		}
+		w.deliverBatches(ctx, notifier, batches, st)
+		if !full {
+			return nil
+		}
+	}
+	return nil
+}
+
+// deliverBatches makes one Notify call per batch. When the worker is
+// stopping it hands the rest back at once; a batch whose lease is running
+// out is handed back rather than left for another worker to find when the
+// lease expires.
+func (w *Worker) deliverBatches(ctx context.Context, notifier Notifier, batches []batch, st *drainState) {
+	for i, b := range batches {
+		if ctx.Err() != nil {
+			for _, rest := range batches[i:] {
+				w.release(ctx, rest.ns, st)
 			}
 			return
 		}
-		w.deliverGroup(ctx, notifier, g, leaseEnd, st)
+		if !w.opts.Now().Before(b.leaseEnd.Add(-w.leaseSafe)) {
+			w.release(ctx, b.ns, st)
+			continue
+		}
+		w.deliverGroup(ctx, notifier, b.ns, b.leaseEnd, st)
 	}
 }
 
@@ -381,9 +430,9 @@ func (w *Worker) deliverGroup(ctx context.Context, notifier Notifier, g []proact
 		case ctx.Err() != nil:
 			w.release(ctx, []proactive.Notification{n}, st)
 		case proactive.ErrorCode(err) == proactive.ENOTFOUND:
-			w.finish(ctx, n, false, fmt.Errorf("alert %s no longer exists", n.AlertID), st)
+			w.fail(ctx, []proactive.Notification{n}, false, fmt.Errorf("alert %s no longer exists", n.AlertID), st)
 		default:
-			w.finish(ctx, n, true, fmt.Errorf("load alert %s: %w", n.AlertID, err), st)
+			w.fail(ctx, []proactive.Notification{n}, true, fmt.Errorf("load alert %s: %w", n.AlertID, err), st)
 		}
 	}
 	if len(kept) == 0 {
@@ -414,8 +463,29 @@ func (w *Worker) deliverGroup(ctx context.Context, notifier Notifier, g []proact
 		w.release(ctx, kept, st)
 		return
 	}
-	for _, n := range kept {
-		w.finish(ctx, n, retry, err, st)
+	w.fail(ctx, kept, retry, err, st)
+}
+
+// fail records a failed attempt of notifications delivered together. The
+// ones worth retrying are pending again at one shared time, now + Backoff
+// (at least the peer's Retry-After), so that they are claimed, and
+// delivered, together again (one email per scan); the others are failed for
+// good.
+func (w *Worker) fail(ctx context.Context, ns []proactive.Notification, retry bool, cause error, st *drainState) {
+	var retryAt time.Time
+	if retry {
+		attempts := 0
+		for _, n := range ns {
+			attempts = max(attempts, n.Attempts)
+		}
+		delay := w.opts.Backoff(attempts)
+		if after, ok := retryAfter(cause); ok {
+			delay = max(delay, min(after, BackoffMax))
+		}
+		retryAt = w.opts.Now().Add(delay)
+	}
+	for _, n := range ns {
+		w.finish(ctx, n, retry, cause, retryAt, st)
 	}
 }
 
@@ -434,11 +504,11 @@ func (w *Worker) complete(ctx context.Context, n proactive.Notification, took ti
 	st.record(n, OutcomeDelivered, time.Time{}, "")
 }
 
-// finish records a failed attempt: pending again after the backoff, or
-// failed for good.
-func (w *Worker) finish(ctx context.Context, n proactive.Notification, retry bool, cause error, st *drainState) {
+// finish records one notification's failed attempt: pending again at
+// retryAt, or failed for good when the failure is not worth retrying or
+// the attempts are used up.
+func (w *Worker) finish(ctx context.Context, n proactive.Notification, retry bool, cause error, at time.Time, st *drainState) {
 	msg := cause.Error()
-	now := w.opts.Now()
 	var retryAt *time.Time
 	outcome := OutcomeFailed
 	switch {
@@ -447,16 +517,16 @@ func (w *Worker) finish(ctx context.Context, n proactive.Notification, retry boo
 	case n.Attempts >= w.opts.MaxAttempts:
 		msg = fmt.Sprintf("gave up after %d attempts: %s", n.Attempts, msg)
 	default:
-		delay := w.opts.Backoff(n.Attempts)
-		if after, ok := retryAfter(cause); ok {
-			delay = max(delay, min(after, BackoffMax))
-		}
-		t := now.Add(delay)
-		retryAt, outcome = &t, OutcomeRetry
+		retryAt, outcome = &at, OutcomeRetry
 	}
 	wctx, cancel := writeContext(ctx)
 	defer cancel()
 	if err := w.opts.Store.FailNotification(wctx, n.ID, msg, retryAt); err != nil {
+		if proactive.ErrorCode(err) == proactive.ECONFLICT {
+			w.opts.Logger.Warn("notification failed after its lease ran out; another worker has it now",
+				w.attrs(n, "error", msg)...)
+			return
+		}
 		w.opts.Logger.Error("notification failed and the failure was not recorded; it is retried after its lease",
 			w.attrs(n, "error", msg, "store_error", err.Error())...)
 		return
@@ -480,6 +550,10 @@ func (w *Worker) release(ctx context.Context, ns []proactive.Notification, st *d
 	now := w.opts.Now()
 	for _, n := range ns {
 		if err := w.opts.Store.FailNotification(wctx, n.ID, n.LastError, &now); err != nil {
+			if proactive.ErrorCode(err) == proactive.ECONFLICT {
+				w.opts.Logger.Info("notification interrupted after its lease ran out; another worker has it now", w.attrs(n)...)
+				continue
+			}
 			w.opts.Logger.Warn("notification interrupted; it is retried after its lease",
 				w.attrs(n, "store_error", err.Error())...)
 			continue

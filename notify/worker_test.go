@@ -58,6 +58,16 @@ func mailSubject(t *testing.T, m notifytest.Mail) string {
 	return msg.Header.Get("Subject")
 }
 
+// mailSubjects lists the subjects of the messages the server accepted.
+func mailSubjects(t *testing.T, srv *notifytest.SMTPServer) []string {
+	t.Helper()
+	var out []string
+	for _, m := range srv.Mails() {
+		out = append(out, mailSubject(t, m))
+	}
+	return out
+}
+
 func TestDeliversEachNewOrEscalatedAlertOncePerChannel(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, st proactive.Store) {
@@ -501,4 +511,84 @@ func TestDrainAlongsideARunningWorker(t *testing.T) {
 	require.Len(t, h.hook.Accepted(), 1)
 	require.Len(t, h.list(t, proactive.NotificationDelivered), 1)
 	require.Zero(t, res.Queued)
+}
+
+// TestOneEmailPerScanSurvivesARetry: a scan's email that fails once is
+// retried as one message, even though the backoff is jittered (each call
+// gives a different delay).
+func TestOneEmailPerScanSurvivesARetry(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, st proactive.Store) {
+		h := newHarness(t, st)
+		h.smtp.Reject(func(n int) error {
+			if n == 0 {
+				return notifytest.ErrTemporary()
+			}
+			return nil
+		})
+		now := time.Now()
+		for i := range 3 {
+			h.saveTo(t, "scan-1", alert(fmt.Sprint("r", i), proactive.SeverityCritical, proactive.HealthDrop), now, proactive.ChannelEmail)
+		}
+		var calls atomic.Int64
+		jittered := func(o *notify.Options) {
+			o.Backoff = func(int) time.Duration { return time.Duration(10+200*calls.Add(1)) * time.Millisecond }
+		}
+		require.Equal(t, notify.DrainResult{Delivered: 3}, h.drain(t, h.worker(t, jittered), 30*time.Second))
+		require.Equal(t, []string{"3 Critical Alerts Need Attention"}, mailSubjects(t, h.smtp),
+			"the retry is one message, not one per alert")
+		for _, n := range h.list(t, proactive.NotificationDelivered) {
+			require.Equal(t, 2, n.Attempts)
+		}
+	})
+}
+
+// TestOneEmailPerScanAcrossClaims: a backlog bigger than one claim does not
+// cut a scan's email in two.
+func TestOneEmailPerScanAcrossClaims(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, st proactive.Store) {
+		h := newHarness(t, st)
+		start := time.Now().Add(-time.Hour)
+		for s := range 3 {
+			for i := range 4 {
+				h.saveTo(t, fmt.Sprint("scan-", s), alert(fmt.Sprintf("s%da%d", s, i), proactive.SeverityCritical, proactive.HealthDrop),
+					start.Add(time.Duration(s)*15*time.Minute), proactive.ChannelEmail)
+			}
+		}
+		res := h.drain(t, h.worker(t, func(o *notify.Options) { o.BatchSize = 5 }), 30*time.Second)
+		require.Equal(t, notify.DrainResult{Delivered: 12}, res)
+		want := "4 Critical Alerts Need Attention"
+		require.Equal(t, []string{want, want, want}, mailSubjects(t, h.smtp), "one message per scan")
+	})
+}
+
+// TestALateFailureLeavesAnotherWorkersDeliveryAlone: a worker whose send
+// failed after another worker took the notification over (its lease ran
+// out) records nothing and says so; the delivery stands.
+func TestALateFailureLeavesAnotherWorkersDeliveryAlone(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, st proactive.Store) {
+		h := newHarness(t, st)
+		h.saveTo(t, "scan-1", alert("a", proactive.SeverityHigh, proactive.DealStall), time.Now(), proactive.ChannelWebhook)
+		w := h.worker(t, func(o *notify.Options) {
+			o.Notifiers = map[string]notify.Notifier{proactive.ChannelWebhook: hookNotifier{
+				Notifier: o.Notifiers[proactive.ChannelWebhook],
+				around: func(ctx context.Context, _ []proactive.Alert, _ func() (bool, error)) (bool, error) {
+					d, _ := notify.DeliveryFrom(ctx)
+					// Meanwhile another worker delivered it.
+					require.NoError(t, st.CompleteNotification(ctx, d.NotificationIDs[0], time.Now()))
+					return true, fmt.Errorf("post to webhook: 503 Service Unavailable")
+				},
+			}}
+		})
+		res := h.drain(t, w, 10*time.Second)
+		require.Equal(t, notify.DrainResult{}, res, "not this worker's to count")
+		delivered := h.list(t, proactive.NotificationDelivered)
+		require.Len(t, delivered, 1)
+		require.Empty(t, delivered[0].LastError)
+		require.Contains(t, h.logs.String(), "another worker")
+		require.NotContains(t, h.logs.String(), "not recorded")
+		require.NotContains(t, h.logs.String(), "level=ERROR")
+	})
 }

@@ -49,7 +49,7 @@ type Server struct {
 	Host     string // host name, for TLS verification
 	Addr     string // host:port
 	TLS      string // TLSStartTLS, TLSImplicit or TLSNone
-	Username string
+	Username string // "" for no AUTH
 	Password string // a secret
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -317,4 +318,59 @@ func TestNewChecksAddresses(t *testing.T) {
 // url percent-encodes a user-info value.
 func url(s string) string {
 	return strings.NewReplacer("%", "%25", "@", "%40", ":", "%3A", "/", "%2F").Replace(s)
+}
+
+// TestAlertTextCannotForgeHeadersOrEndTheMessage: titles, summaries and
+// actions are user data; CR/LF in them, a lone "." line or text that looks
+// like a header stay in the body, and the whole message arrives.
+func TestAlertTextCannotForgeHeadersOrEndTheMessage(t *testing.T) {
+	t.Parallel()
+	srv := notifytest.NewSMTPServer(t, "ptd", password)
+	a := notifytest.Alert("inj", proactive.SeverityCritical, proactive.HealthDrop)
+	a.Title = "Client\r\nBcc: victim@evil.example\r\nSubject: forged"
+	a.Summary = "before\r\n.\r\nMAIL FROM:<x@evil.example>\nafter\rthe end"
+	a.ActionItems = []proactive.ActionItem{{Action: "Call\n\nX-Injected: yes"}}
+	_, err := newNotifier(t, srv, srv.URL(), 0).Notify(context.Background(), []proactive.Alert{a})
+	require.NoError(t, err)
+
+	mails := srv.Mails()
+	require.Len(t, mails, 1)
+	require.Equal(t, []string{"ops@ptd.example", "lead@ptd.example"}, mails[0].To)
+	p := parse(t, mails[0].Data)
+	require.Equal(t, "1 Critical Alerts Need Attention", p.Header.Get("Subject"))
+	for _, h := range []string{"Bcc", "X-Injected"} {
+		require.Empty(t, p.Header.Get(h), h)
+	}
+	require.Len(t, p.Header, 8, "only the headers Compose writes")
+	require.Contains(t, p.Text, "after")
+	require.Contains(t, p.Text, "the end", "the lone dot did not end the message")
+	require.Contains(t, p.HTML, "the end")
+	require.Contains(t, p.Text, "Bcc: victim@evil.example", "it stays in the body, as text")
+}
+
+// TestManyRecipientsFoldTheToHeader: no header line may exceed 998 bytes
+// (RFC 5322); a long recipient list is folded, one address a line.
+func TestManyRecipientsFoldTheToHeader(t *testing.T) {
+	t.Parallel()
+	from, _ := mail.ParseAddress("alerts@ptd.example")
+	var to []*mail.Address
+	var want []string
+	for i := range 60 {
+		addr := fmt.Sprintf("operations-team-member-%02d@ptd.example", i)
+		to = append(to, &mail.Address{Address: addr})
+		want = append(want, addr)
+	}
+	msg, err := email.Compose(email.Envelope{From: from, To: to, Date: fixedNow()}, sampleAlerts()[:1])
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(msg), "\r\n") {
+		require.LessOrEqual(t, len(line), 998, "line %q", line)
+	}
+	p := parse(t, msg)
+	got, err := p.Header.AddressList("To")
+	require.NoError(t, err)
+	var addrs []string
+	for _, a := range got {
+		addrs = append(addrs, a.Address)
+	}
+	require.Equal(t, want, addrs)
 }

@@ -39,9 +39,9 @@ func Subject(alerts []proactive.Alert) string {
 
 // Envelope is what a message says about itself besides the alerts.
 type Envelope struct {
-	From *mail.Address
-	To   []*mail.Address
-	Date time.Time
+	From *mail.Address   // the From header
+	To   []*mail.Address // the To header, one address a line
+	Date time.Time       // the Date header
 	// Keys are the notifications' idempotency keys; they make the
 	// Message-ID, the same on every attempt, so a mail system can drop a
 	// repeat. Without keys the alerts' ids and priorities are used.
@@ -104,7 +104,9 @@ func Compose(env Envelope, alerts []proactive.Alert) ([]byte, error) {
 	}
 	headers := []string{
 		"From: " + env.From.String(),
-		"To: " + strings.Join(to, ", "),
+		// One address a line: a long list must not pass the 998-byte
+		// line limit of RFC 5322.
+		"To: " + strings.Join(to, ",\r\n "),
 		"Subject: " + mime.QEncoding.Encode("utf-8", subject),
 		"Date: " + env.Date.Format(time.RFC1123Z),
 		"Message-ID: <" + id + "@" + proactive.SourceAgent + ">",

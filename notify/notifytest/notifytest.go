@@ -72,9 +72,9 @@ func RequireNoSecret(t testing.TB, secrets []string, texts ...string) {
 
 // Request is one request a Receiver got.
 type Request struct {
-	Header http.Header
-	Body   []byte
-	Path   string
+	Header http.Header // the request headers
+	Body   []byte      // the exact body
+	Path   string      // the URL path
 	// Status is what the receiver answered (0 when it stalled past the
 	// client's patience and the client went away).
 	Status int
@@ -166,9 +166,9 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) {
 
 // RetryCase is one row of the retry table.
 type RetryCase struct {
-	Status    int
-	WantErr   bool
-	WantRetry bool
+	Status    int  // what the receiver answers
+	WantErr   bool // Notify fails
+	WantRetry bool // and says the failure is worth a retry
 }
 
 // RetryCases is the HTTP retry contract of every notifier: 2xx succeeds,

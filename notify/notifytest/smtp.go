@@ -22,9 +22,9 @@ import (
 
 // Mail is one message an SMTPServer accepted.
 type Mail struct {
-	From string
-	To   []string
-	Data []byte
+	From string   // the envelope sender (MAIL FROM)
+	To   []string // the envelope recipients (RCPT TO)
+	Data []byte   // the message as received
 	// TLS says whether the session was encrypted when the message came.
 	TLS bool
 	// User is the authenticated user ("" when none).
@@ -35,9 +35,9 @@ type Mail struct {
 // offering STARTTLS with a throw-away certificate and AUTH PLAIN (refused
 // before TLS). It records the messages it accepts.
 type SMTPServer struct {
-	Addr     string
-	User     string
-	Password string
+	Addr     string // host:port on loopback
+	User     string // the user AUTH accepts ("" when none is needed)
+	Password string // its password
 	// ClientTLS trusts the server's certificate: pass it to the email
 	// notifier (email.Options.TLSConfig).
 	ClientTLS *tls.Config

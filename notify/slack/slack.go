@@ -70,26 +70,26 @@ func (n *Notifier) Notify(ctx context.Context, alerts []proactive.Alert) (bool, 
 
 // Message is the JSON body of an incoming-webhook post.
 type Message struct {
-	Text        string       `json:"text"`
-	Attachments []Attachment `json:"attachments"`
+	Text        string       `json:"text"`        // the notification line: the alert's title
+	Attachments []Attachment `json:"attachments"` // one per alert
 }
 
 // Attachment is one alert of a message.
 type Attachment struct {
-	Fallback string  `json:"fallback"`
-	Color    string  `json:"color"`
-	Title    string  `json:"title"`
-	Text     string  `json:"text"`
-	Fields   []Field `json:"fields"`
-	Footer   string  `json:"footer"`
-	TS       int64   `json:"ts,omitempty"`
+	Fallback string  `json:"fallback"`     // plain text for clients without attachments
+	Color    string  `json:"color"`        // danger or warning (see Color)
+	Title    string  `json:"title"`        // the alert's title
+	Text     string  `json:"text"`         // the alert's summary
+	Fields   []Field `json:"fields"`       // Urgency, Affected and First action
+	Footer   string  `json:"footer"`       // ptd-proactive
+	TS       int64   `json:"ts,omitempty"` // the alert's creation, Unix seconds
 }
 
 // Field is one labelled value of an attachment.
 type Field struct {
-	Title string `json:"title"`
-	Value string `json:"value"`
-	Short bool   `json:"short"`
+	Title string `json:"title"` // the label
+	Value string `json:"value"` // the value, escaped
+	Short bool   `json:"short"` // may sit beside another field
 }
 
 // NewMessage builds the message for some alerts: the alert's title as text
