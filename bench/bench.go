@@ -10,9 +10,11 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -46,14 +48,22 @@ type Options struct {
 
 // Result is the measurement of one scale.
 type Result struct {
-	Clients    int           `json:"clients"`
-	WindowRows int64         `json:"window_rows"`
+	// Clients is the scale: clients with 14 daily readings each.
+	Clients int `json:"clients"`
+	// WindowRows are the rows the four checks must look at.
+	WindowRows int64 `json:"window_rows"`
+	// ScanMedian is the median of the measured scans' own duration_ms.
 	ScanMedian time.Duration `json:"scan_median_ns"`
-	PeakRSS    int64         `json:"peak_rss_bytes"`
-	RowsPerSec float64       `json:"rows_per_second"`
-	Floor      time.Duration `json:"count_floor_ns"`
-	Anomalies  int           `json:"anomalies"`
-	Seed       time.Duration `json:"seed_ns"`
+	// PeakRSS is the largest peak resident set of a scanning process, in bytes.
+	PeakRSS int64 `json:"peak_rss_bytes"`
+	// RowsPerSec is WindowRows over ScanMedian.
+	RowsPerSec float64 `json:"rows_per_second"`
+	// Floor is the median time of the bare count(*) queries over the windows.
+	Floor time.Duration `json:"count_floor_ns"`
+	// Anomalies is what the scan found.
+	Anomalies int `json:"anomalies"`
+	// Seed is how long generating the data, migrating and indexing took.
+	Seed time.Duration `json:"seed_ns"`
 }
 
 // Ratio is the scan time over the count(*) floor.
@@ -91,7 +101,9 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 
 func runScale(ctx context.Context, o Options, clients int) (Result, error) {
 	res := Result{Clients: clients}
-	name := fmt.Sprintf("ptd_bench_%d", clients)
+	// One database per scale and process, so that two runs never drop
+	// each other's.
+	name := fmt.Sprintf("ptd_bench_%d_%d", clients, os.Getpid())
 	dbURL, err := withDatabase(o.AdminURL, name)
 	if err != nil {
 		return res, err
@@ -112,7 +124,7 @@ func runScale(ctx context.Context, o Options, clients int) (Result, error) {
 		defer admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)")
 	}
 
-	fmt.Fprintf(o.Log, "%d clients: generating data…\n", clients)
+	fmt.Fprintf(o.Log, "%d clients: generating data in database %s…\n", clients, name)
 	start := time.Now()
 	if err := postgres.SeedBench(ctx, dbURL, clients, o.Now, 1); err != nil {
 		return res, err
@@ -253,12 +265,18 @@ func scanOnce(ctx context.Context, binary, dbURL string, now time.Time) (time.Du
 func withDatabase(adminURL, name string) (string, error) {
 	u, err := url.Parse(adminURL)
 	if err != nil {
+		// url.Error repeats the URL, password and all: keep only its reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return "", fmt.Errorf("parse %s: %w", postgres.Redact(adminURL), err)
 	}
 	u.Path = "/" + name
 	return u.String(), nil
 }
 
+// median returns the middle duration (the upper one of an even count), 0 for none.
 func median(ds []time.Duration) time.Duration {
 	if len(ds) == 0 {
 		return 0

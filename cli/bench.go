@@ -32,6 +32,17 @@ over the same windows (the floor no scan can beat) and the ratio of the two.`,
 			if !isPostgresURL(a.dbURL) {
 				return usageError{errors.New("bench needs a PostgreSQL --db (postgres://…) whose user may create databases")}
 			}
+			if runs < 1 {
+				return usageError{fmt.Errorf("--runs %d: measure at least 1 scan per scale", runs)}
+			}
+			if len(scales) == 0 {
+				return usageError{errors.New("--scales is empty: give client counts such as 1000,10000")}
+			}
+			for _, n := range scales {
+				if n < 1 || n > 10_000_000 {
+					return usageError{fmt.Errorf("--scales %d: use client counts from 1 to 10000000", n)}
+				}
+			}
 			t, err := parseNow(now)
 			if err != nil {
 				return err

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -34,13 +36,19 @@ const DefaultDatabase = "ptd-proactive.db"
 
 // IO is the process environment a command runs in; tests pass their own.
 type IO struct {
-	Args   []string
-	Stdin  io.Reader
+	// Args are the command-line arguments after the program name.
+	Args []string
+	// Stdin is read by `import TABLE -`; nil reads nothing.
+	Stdin io.Reader
+	// Stdout receives results (reports, JSON).
 	Stdout io.Writer
+	// Stderr receives logs and error messages.
 	Stderr io.Writer
 	// Getenv reads an environment variable; nil means none are set.
 	Getenv func(string) string
-	// Stdin/Stderr terminal checks for progress bars; nil means not a terminal.
+	// IsTerminal reports whether w is a terminal (the import progress bar
+	// is drawn only on one); nil checks whether w is an *os.File on a
+	// character device.
 	IsTerminal func(w io.Writer) bool
 }
 
@@ -73,8 +81,18 @@ func (e exitError) Error() string {
 	return e.err.Error()
 }
 
-// Main runs the command line and returns the process exit status.
-func Main(ctx context.Context, pio IO) int {
+// Main runs the command line and returns the process exit status. A panic
+// is reported as the bug it is, with its stack, and exits 1 (not the
+// runtime's 2, which would read as a usage error).
+func Main(ctx context.Context, pio IO) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			if pio.Stderr != nil {
+				fmt.Fprintf(pio.Stderr, "ptd-proactive: internal error (a bug; please report it with what follows): %v\n%s", r, debug.Stack())
+			}
+			code = ExitFailure
+		}
+	}()
 	if pio.Getenv == nil {
 		pio.Getenv = func(string) string { return "" }
 	}
@@ -146,6 +164,12 @@ Every flag can also be set with an environment variable: PTD_ and the flag's nam
 upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATABASE_URL.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// No command is a usage error: the help goes to stderr, exit 2.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(a.io.Stderr)
+			_ = cmd.Help()
+			return exitError{code: ExitUsage, err: errors.New("no command given: run 'ptd-proactive demo' to try it, or one of the commands above")}
+		},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.applyEnv(cmd); err != nil {
 				return err
@@ -190,7 +214,7 @@ func envName(flag string) string {
 func (a *app) applyEnv(cmd *cobra.Command) error {
 	var firstErr error
 	visit := func(f *pflag.Flag) {
-		if f.Changed || firstErr != nil {
+		if f.Changed || firstErr != nil || f.Name == "help" {
 			return
 		}
 		v := a.io.Getenv(envName(f.Name))
@@ -257,10 +281,35 @@ func sqlitePath(u string) string {
 	return strings.TrimPrefix(u, "sqlite:")
 }
 
+// checkDatabaseURL refuses a --db that selects no store: empty, or a URL
+// with a scheme other than postgres, postgresql, sqlite or file (a SQLite
+// URI), which would otherwise become a SQLite file of that odd name. The
+// message never repeats the URL, which may hold a password.
+func checkDatabaseURL(u string) error {
+	if strings.TrimSpace(u) == "" {
+		return usageError{errors.New("--db is empty: give a postgres:// URL or a SQLite file path (or unset PTD_DATABASE_URL for the default ptd-proactive.db)")}
+	}
+	if isPostgresURL(u) || strings.HasPrefix(u, "sqlite:") || strings.HasPrefix(u, "file:") {
+		return nil
+	}
+	if scheme, _, ok := strings.Cut(u, "://"); ok && len(scheme) > 1 && !strings.ContainsAny(scheme, `/\.`) {
+		return usageError{fmt.Errorf("--db: unsupported database %q: use postgres://… or postgresql://… for PostgreSQL, sqlite:PATH or a file path for the embedded store", scheme+"://")}
+	}
+	return nil
+}
+
+// checkSQLitePath refuses a SQLite path that names a directory.
+func checkSQLitePath(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("--db %s is a directory: give the path of a database file, such as %s", path, filepath.Join(path, DefaultDatabase))
+	}
+	return nil
+}
+
 // openStore opens the store the database URL selects.
 func (a *app) openStore(ctx context.Context, cfg config.Config) (proactive.Store, error) {
-	if a.dbURL == "" {
-		return nil, usageError{errors.New("--db is empty: give a postgres:// URL or a SQLite file path (or unset PTD_DATABASE_URL for the default ptd-proactive.db)")}
+	if err := checkDatabaseURL(a.dbURL); err != nil {
+		return nil, err
 	}
 	if isPostgresURL(a.dbURL) {
 		return postgres.Open(ctx, a.dbURL, postgres.Options{
@@ -268,7 +317,11 @@ func (a *app) openStore(ctx context.Context, cfg config.Config) (proactive.Store
 			StatementTimeout: cfg.Postgres.StatementTimeout,
 		})
 	}
-	return sqlite.Open(ctx, sqlitePath(a.dbURL))
+	path := sqlitePath(a.dbURL)
+	if err := checkSQLitePath(path); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, path)
 }
 
 // openMigrated opens the store and, unless skip, creates what is missing.

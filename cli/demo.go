@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -38,7 +39,7 @@ duplicates. --reset rebuilds the embedded database.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.now, "now", "", "build the data and scan at this RFC 3339 time (env PTD_NOW)")
-	fl.IntVar(&f.clients, "clients", 300, "number of clients to generate (env PTD_CLIENTS)")
+	fl.IntVar(&f.clients, "clients", demo.DefaultClients, "number of clients to generate (env PTD_CLIENTS)")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed; the same seed and --now give the same data (env PTD_SEED)")
 	fl.BoolVar(&f.reset, "reset", false, "delete the embedded database file first (env PTD_RESET)")
 	fl.BoolVar(&f.json, "json", false, "print the scan's response object as JSON (env PTD_JSON)")
@@ -46,8 +47,8 @@ duplicates. --reset rebuilds the embedded database.`,
 }
 
 func (a *app) runDemo(ctx context.Context, f demoFlags) error {
-	if f.clients < 1 || f.clients > 1_000_000 {
-		return usageError{fmt.Errorf("--clients %d: use 1 to 1000000", f.clients)}
+	if f.clients < demo.MinClients || f.clients > 1_000_000 {
+		return usageError{fmt.Errorf("--clients %d: use %d to 1000000 (fewer clients cannot hold every kind of anomaly at every severity)", f.clients, demo.MinClients)}
 	}
 	now, err := parseNow(f.now)
 	if err != nil {
@@ -62,6 +63,12 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 			return usageError{errors.New("--reset only deletes an embedded (SQLite) database file; it never drops PostgreSQL data")}
 		}
 		path := sqlitePath(a.dbURL)
+		if err := checkDatabaseURL(a.dbURL); err != nil {
+			return err
+		}
+		if err := checkResettable(path); err != nil {
+			return err
+		}
 		for _, p := range []string{path, path + "-wal", path + "-shm"} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("reset: %w", err)
@@ -125,4 +132,30 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	}
 	fmt.Fprintln(out, "See the alerts with 'ptd-proactive alerts', or the dashboard with 'ptd-proactive serve'.")
 	return nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// checkResettable refuses to let --reset delete anything but a SQLite
+// database file (or an empty file): a mistyped --db must not delete a
+// document or a directory.
+func checkResettable(path string) error {
+	if err := checkSQLitePath(path); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	if n == 0 || (err == nil && string(head) == sqliteHeader) {
+		return nil
+	}
+	return fmt.Errorf("--reset: %s is not a SQLite database, so it is not deleted: point --db at the demo's database file (default %s)", path, DefaultDatabase)
 }

@@ -12,12 +12,18 @@ import (
 	"github.com/ptd-agents/ptd-proactive/config"
 )
 
-// Finding is one line of the doctor's diagnosis.
+// Finding is one line of the doctor's diagnosis (`doctor --json` prints
+// them under "findings").
 type Finding struct {
-	Level   string `json:"level"` // ok, warning, problem
-	Table   string `json:"table,omitempty"`
+	// Level is ok, warning or problem; a problem stops a check from running
+	// and makes doctor exit 1.
+	Level string `json:"level"`
+	// Table is the table the finding is about; "" for the database as a whole.
+	Table string `json:"table,omitempty"`
+	// Message says what was found.
 	Message string `json:"message"`
-	Fix     string `json:"fix,omitempty"`
+	// Fix says what to do about it; "" when nothing needs doing.
+	Fix string `json:"fix,omitempty"`
 }
 
 // diagnosis is the doctor's answer (--json prints it).

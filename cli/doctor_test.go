@@ -72,3 +72,37 @@ func TestDoctorNamesWhatIsWrongAndTheFix(t *testing.T) {
 		})
 	}
 }
+
+func TestDoctorNamesMissingColumns(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			mustRun(t, s.dir, nil, "migrate", "--db", s.url)
+			ctx := context.Background()
+			var st proactive.Store
+			var err error
+			if s.name == "postgres" {
+				st, err = postgres.Open(ctx, s.url, postgres.Options{})
+			} else {
+				st, err = sqlite.Open(ctx, s.url)
+			}
+			require.NoError(t, err)
+			require.NoError(t, st.(storetest.Execer).ExecForTest(ctx, "ALTER TABLE deals DROP COLUMN last_activity_date"))
+			st.Close()
+
+			r := run(t, s.dir, nil, "doctor", "--db", s.url, "--now", fixtureNow)
+			require.Equal(t, 1, r.code, r.stdout)
+			require.Contains(t, r.stdout, "✗ deals: missing columns: last_activity_date")
+			require.Contains(t, r.stdout, "1 problem(s) found.")
+
+			// migrate never touches a user's table: it says what is missing instead.
+			r = mustRun(t, s.dir, nil, "migrate", "--db", s.url)
+			require.Contains(t, r.stdout, "deals has no column last_activity_date")
+
+			// The scan runs the other checks and names the missing column.
+			resp := scanJSON(t, s, "--now", fixtureNow, "--no-migrate")
+			require.Len(t, resp.Errors, 1)
+			require.Equal(t, "checkDealPipelineStalls", resp.Errors[0].Monitor)
+			require.Contains(t, resp.Errors[0].Error, "last_activity_date")
+		})
+	}
+}

@@ -32,6 +32,9 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 			if len(args) != 2 {
 				return usageError{fmt.Errorf("import takes TABLE and FILE (TABLE one of %s), got %d arguments", strings.Join(proactive.SourceTables(), ", "), len(args))}
 			}
+			if strings.TrimSpace(args[1]) == "" {
+				return usageError{errors.New("import: FILE is empty: give the path of a CSV or NDJSON file, or - for standard input")}
+			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -40,6 +43,13 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 			if proactive.SourceColumns(table) == nil {
 				return usageError{fmt.Errorf("unknown table %q: import into %s", table, strings.Join(proactive.SourceTables(), ", "))}
 			}
+			// The format comes from --format or the file name: a missing or
+			// unknown one is the command line's fault.
+			format, err := importer.ResolveFormat(name, opts.Format)
+			if err != nil {
+				return usageError{errors.New(proactive.ErrorMessage(err))}
+			}
+			opts.Format = format
 			var r io.Reader = a.io.Stdin
 			if name != importer.Stdin {
 				f, err := os.Open(name)
@@ -50,6 +60,9 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 					return fmt.Errorf("import: open %s: %w", name, err)
 				}
 				defer f.Close()
+				if st, err := f.Stat(); err == nil && st.IsDir() {
+					return fmt.Errorf("import: %s is a directory: give the path of a CSV or NDJSON file", name)
+				}
 				r = f
 			}
 			if a.isTerminal(a.io.Stderr) && !asJSON {

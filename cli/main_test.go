@@ -70,6 +70,30 @@ func run(t *testing.T, dir string, env []string, args ...string) result {
 	return res
 }
 
+// runStdin runs the binary in dir with stdin as its standard input.
+func runStdin(t *testing.T, dir, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	res := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.code = ee.ExitCode()
+	default:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return res
+}
+
 // mustRun runs the binary and fails the test unless it exits 0.
 func mustRun(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()

@@ -38,7 +38,11 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 	} else {
 		p("  %d alert groups\n", res.AlertGroupsCount)
 	}
-	if len(res.Groups) == 0 {
+	switch {
+	case len(res.Groups) > 0:
+	case len(res.Errors) > 0:
+		p("\nNo anomalies detected by the checks that ran; %d could not run (below). Run 'ptd-proactive doctor'.\n", len(res.Errors))
+	default:
 		p("\nNo anomalies detected. If you expected some, run 'ptd-proactive doctor'.\n")
 	}
 	for i, g := range res.Groups {

@@ -128,6 +128,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad_not_mapping.yml", "config testdata/bad_not_mapping.yml: line 1: the file must be a YAML mapping of settings (thresholds:, schedule:, notify:, …)"},
 		{"bad_recursive_alias.yml", "config testdata/bad_recursive_alias.yml: line 2: thresholds is nested too deeply (a recursive alias?)"},
 		{"bad_syntax.yml", "config testdata/bad_syntax.yml: line 2: did not find expected key: fix the YAML syntax"},
+		{"bad_tab.yml", "config testdata/bad_tab.yml: line 3: a tab indents the line: indent YAML with spaces"},
 
 		// Thresholds.
 		{"bad_critical_below_high.yml", "thresholds.health_drop_critical (10) must be at least thresholds.health_drop_high (15): critical is the larger drop"},
@@ -246,8 +247,19 @@ func TestEnvInvalid(t *testing.T) {
 		{"both forms", map[string]string{"PTD_SMTP_URL": "smtp://h:25", "PTD_SMTP_URL_FILE": "/x"}, "PTD_SMTP_URL and PTD_SMTP_URL_FILE are both set: set only one of them"},
 		{"missing file", map[string]string{"PTD_WEBHOOK_SECRET_FILE": filepath.Join(dir, "nope")}, "PTD_WEBHOOK_SECRET_FILE: the file " + filepath.Join(dir, "nope") + " cannot be read (no such file or directory)"},
 		{"empty file", map[string]string{"PTD_API_TOKEN_FILE": empty}, "PTD_API_TOKEN_FILE: the file " + empty + " is empty: put the secret in it or unset the variable"},
-		{"bad schedule", map[string]string{"PTD_SCHEDULE": "every hour"}, `schedule ("every hour") is not a cron expression (expected 5 to 6 fields, found 2: [every hour]): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
-		{"bad from", map[string]string{"PTD_SMTP_URL": "smtp://h:25", "PTD_EMAIL_FROM": "nobody", "PTD_EMAIL_TO": "ops@example.com"}, `notify.email.from ("nobody") is not an email address: write it like alerts@example.com`},
+		// A value the environment set is named by its variable, not its YAML key.
+		{"bad schedule", map[string]string{"PTD_SCHEDULE": "every hour"}, `PTD_SCHEDULE ("every hour") is not a cron expression (expected 5 to 6 fields, found 2: [every hour]): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
+		{"bad from", map[string]string{"PTD_SMTP_URL": "smtp://h:25", "PTD_EMAIL_FROM": "nobody", "PTD_EMAIL_TO": "ops@example.com"}, `PTD_EMAIL_FROM ("nobody") is not an email address: write it like alerts@example.com`},
+		{"bad to", map[string]string{"PTD_SMTP_URL": "smtp://h:25", "PTD_EMAIL_FROM": "a@example.com", "PTD_EMAIL_TO": "ops@example.com, ops"}, `PTD_EMAIL_TO[1] ("ops") is not an email address: write it like alerts@example.com`},
+		{"smtp without from and to", map[string]string{"PTD_SMTP_URL": "smtp://user:pw@h"},
+			"PTD_SMTP_URL must look like smtp://user:pass@host:port or smtps://user:pass@host:port; " +
+				"notify.email.from is required when PTD_SMTP_URL is set: give the sender address (or PTD_EMAIL_FROM); " +
+				"notify.email.to is required when PTD_SMTP_URL is set: give at least one recipient (or PTD_EMAIL_TO, comma-separated)"},
+		{"bad addr", map[string]string{"PTD_ADDR": "localhost"}, `PTD_ADDR ("localhost") must be host:port, e.g. 127.0.0.1:8080 or :8080`},
+		{"bad slack url", map[string]string{"PTD_SLACK_WEBHOOK_URL": "hooks.slack.com/x"}, "PTD_SLACK_WEBHOOK_URL must be an http(s) URL such as https://hooks.slack.com/services/…"},
+		{"bad webhook url", map[string]string{"PTD_WEBHOOK_URL": "ftp://example.com"}, "PTD_WEBHOOK_URL must be an http(s) URL such as https://example.com/hooks/ptd"},
+		{"zero max conns", map[string]string{"PTD_PG_MAX_CONNS": "0"}, "PTD_PG_MAX_CONNS (0) must be at least 1"},
+		{"negative timeout", map[string]string{"PTD_PG_STATEMENT_TIMEOUT": "-1s"}, "PTD_PG_STATEMENT_TIMEOUT (-1s) must not be negative: use 0s for no limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,14 +59,15 @@ func Load(path string, env func(string) string) (Config, error) {
 			return cfg, err
 		}
 	}
-	if err := applyEnv(&cfg, env); err != nil {
+	from, err := applyEnv(&cfg, env)
+	if err != nil {
 		return cfg, err
 	}
 	cfg.normalize()
 	if !set["serve.addr"] && env(EnvAddr) == "" && len(cfg.Serve.APITokens) > 0 {
 		cfg.Serve.Addr = TokenAddr
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(from); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
@@ -81,58 +82,64 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// applyEnv overrides cfg with the environment variables that are set.
-func applyEnv(cfg *Config, env func(string) string) error {
-	if v := env(EnvSchedule); v != "" {
-		cfg.Schedule = strings.TrimSpace(v)
+// applyEnv overrides cfg with the environment variables that are set, and
+// returns which dotted keys they set (for messages that name the variable).
+func applyEnv(cfg *Config, env func(string) string) (map[string]string, error) {
+	from := map[string]string{}
+	text := func(name, key string, dst *string) {
+		if v := env(name); v != "" {
+			*dst = strings.TrimSpace(v)
+			from[key] = name
+		}
 	}
-	if v := env(EnvAddr); v != "" {
-		cfg.Serve.Addr = strings.TrimSpace(v)
-	}
-	if v, ok, err := secret(env, EnvAPIToken, true); err != nil {
+	secretText := func(name, key string, dst *string) error {
+		v, ok, err := secret(env, name, false)
+		if ok {
+			*dst = v
+			from[key] = name
+		}
 		return err
+	}
+	text(EnvSchedule, "schedule", &cfg.Schedule)
+	text(EnvAddr, "serve.addr", &cfg.Serve.Addr)
+	if v, ok, err := secret(env, EnvAPIToken, true); err != nil {
+		return nil, err
 	} else if ok {
 		cfg.Serve.APITokens = splitList(v)
+		from["serve.api_tokens"] = EnvAPIToken
 	}
-	if v, ok, err := secret(env, EnvSlackWebhookURL, false); err != nil {
-		return err
-	} else if ok {
-		cfg.Notify.Slack.WebhookURL = v
+	if err := secretText(EnvSlackWebhookURL, "notify.slack.webhook_url", &cfg.Notify.Slack.WebhookURL); err != nil {
+		return nil, err
 	}
-	if v, ok, err := secret(env, EnvSMTPURL, false); err != nil {
-		return err
-	} else if ok {
-		cfg.Notify.Email.SMTPURL = v
+	if err := secretText(EnvSMTPURL, "notify.email.smtp_url", &cfg.Notify.Email.SMTPURL); err != nil {
+		return nil, err
 	}
-	if v := env(EnvEmailFrom); v != "" {
-		cfg.Notify.Email.From = strings.TrimSpace(v)
-	}
+	text(EnvEmailFrom, "notify.email.from", &cfg.Notify.Email.From)
 	if v := env(EnvEmailTo); v != "" {
 		cfg.Notify.Email.To = splitList(v)
+		from["notify.email.to"] = EnvEmailTo
 	}
-	if v := env(EnvWebhookURL); v != "" {
-		cfg.Notify.Webhook.URL = strings.TrimSpace(v)
-	}
-	if v, ok, err := secret(env, EnvWebhookSecret, false); err != nil {
-		return err
-	} else if ok {
-		cfg.Notify.Webhook.Secret = v
+	text(EnvWebhookURL, "notify.webhook.url", &cfg.Notify.Webhook.URL)
+	if err := secretText(EnvWebhookSecret, "notify.webhook.secret", &cfg.Notify.Webhook.Secret); err != nil {
+		return nil, err
 	}
 	if v := strings.TrimSpace(env(EnvPGMaxConns)); v != "" {
 		n, err := strconv.ParseInt(v, 10, 32)
 		if err != nil {
-			return proactive.Errorf(proactive.EINVALID, "%s (%q) must be a whole number, e.g. 8", EnvPGMaxConns, v)
+			return nil, proactive.Errorf(proactive.EINVALID, "%s (%q) must be a whole number, e.g. 8", EnvPGMaxConns, v)
 		}
 		cfg.Postgres.MaxConns = int32(n)
+		from["postgres.max_conns"] = EnvPGMaxConns
 	}
 	if v := strings.TrimSpace(env(EnvPGStatementTimeout)); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			return proactive.Errorf(proactive.EINVALID, "%s (%q) must be a duration with a unit, e.g. 30s or 2m", EnvPGStatementTimeout, v)
+			return nil, proactive.Errorf(proactive.EINVALID, "%s (%q) must be a duration with a unit, e.g. 30s or 2m", EnvPGStatementTimeout, v)
 		}
 		cfg.Postgres.StatementTimeout = d
+		from["postgres.statement_timeout"] = EnvPGStatementTimeout
 	}
-	return nil
+	return from, nil
 }
 
 // secret reads a secret from the variable name or from the file named by

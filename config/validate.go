@@ -21,31 +21,47 @@ const MaxHealthTrendDays = proactive.HealthWindowDays
 // Validate checks every setting and returns a *proactive.Error with code
 // EINVALID listing the problems ("; "-separated, in key order), each naming
 // its key, the value and what to write instead; nil when all is well.
-func (c Config) Validate() error {
-	var p problems
+func (c Config) Validate() error { return c.validate(nil) }
+
+// validate is Validate naming, instead of a key, the environment variable
+// that set it: from maps dotted keys to the variables Load applied.
+func (c Config) validate(from map[string]string) error {
+	p := problems{from: from}
 	p.thresholds(c.Thresholds)
 	p.stallStages(c.StallStages)
 	if c.Postgres.MaxConns < 1 {
-		p.add("postgres.max_conns (%d) must be at least 1", c.Postgres.MaxConns)
+		p.add("%s (%d) must be at least 1", p.key("postgres.max_conns"), c.Postgres.MaxConns)
 	}
 	if c.Postgres.StatementTimeout < 0 {
-		p.add("postgres.statement_timeout (%s) must not be negative: use 0s for no limit", c.Postgres.StatementTimeout)
+		p.add("%s (%s) must not be negative: use 0s for no limit", p.key("postgres.statement_timeout"), c.Postgres.StatementTimeout)
 	}
 	p.listenAddr(c.Serve.Addr)
 	p.schedule(c.Schedule)
 	p.notify(c.Notify)
-	if len(p) == 0 {
+	if len(p.msgs) == 0 {
 		return nil
 	}
-	return &proactive.Error{Code: proactive.EINVALID, Message: strings.Join(p, "; ")}
+	return &proactive.Error{Code: proactive.EINVALID, Message: strings.Join(p.msgs, "; ")}
 }
 
 // problems collects validation messages.
-type problems []string
+type problems struct {
+	msgs []string
+	from map[string]string // dotted key -> the environment variable that set it
+}
 
 // add records one problem.
 func (p *problems) add(format string, args ...any) {
-	*p = append(*p, fmt.Sprintf(format, args...))
+	p.msgs = append(p.msgs, fmt.Sprintf(format, args...))
+}
+
+// key names a setting in a message: its dotted key, or the environment
+// variable that set it.
+func (p *problems) key(k string) string {
+	if v := p.from[k]; v != "" {
+		return v
+	}
+	return k
 }
 
 // family is one check's three severity thresholds.
@@ -118,7 +134,7 @@ func (p *problems) listenAddr(addr string) {
 	_, port, err := net.SplitHostPort(addr)
 	n, perr := strconv.Atoi(port)
 	if err != nil || perr != nil || n < 0 || n > 65535 {
-		p.add("serve.addr (%q) must be host:port, e.g. 127.0.0.1:8080 or :8080", addr)
+		p.add("%s (%q) must be host:port, e.g. 127.0.0.1:8080 or :8080", p.key("serve.addr"), addr)
 	}
 }
 
@@ -131,7 +147,7 @@ func (p *problems) schedule(s string) {
 		return
 	}
 	if err := parseSchedule(s); err != nil {
-		p.add("schedule (%q) is not a cron expression (%v): use 5 fields such as %q (minute hour day month weekday), or off to disable the schedule", s, err, DefaultSchedule)
+		p.add("%s (%q) is not a cron expression (%v): use 5 fields such as %q (minute hour day month weekday), or off to disable the schedule", p.key("schedule"), s, err, DefaultSchedule)
 	}
 }
 
@@ -151,32 +167,32 @@ func parseSchedule(s string) (err error) {
 // notify checks the three channels. Secret values never appear in messages.
 func (p *problems) notify(n Notify) {
 	if n.Slack.WebhookURL != "" && !httpURL(n.Slack.WebhookURL) {
-		p.add("notify.slack.webhook_url must be an http(s) URL such as https://hooks.slack.com/services/…")
+		p.add("%s must be an http(s) URL such as https://hooks.slack.com/services/…", p.key("notify.slack.webhook_url"))
 	}
 	p.route("notify.slack", n.Slack.Route)
 
 	e := n.Email
 	if e.SMTPURL != "" {
 		if !smtpURL(e.SMTPURL) {
-			p.add("notify.email.smtp_url must look like smtp://user:pass@host:port or smtps://user:pass@host:port")
+			p.add("%s must look like smtp://user:pass@host:port or smtps://user:pass@host:port", p.key("notify.email.smtp_url"))
 		}
 		if e.From == "" {
-			p.add("notify.email.from is required when notify.email.smtp_url is set: give the sender address (or PTD_EMAIL_FROM)")
+			p.add("notify.email.from is required when %s is set: give the sender address (or PTD_EMAIL_FROM)", p.key("notify.email.smtp_url"))
 		}
 		if len(e.To) == 0 {
-			p.add("notify.email.to is required when notify.email.smtp_url is set: give at least one recipient (or PTD_EMAIL_TO, comma-separated)")
+			p.add("notify.email.to is required when %s is set: give at least one recipient (or PTD_EMAIL_TO, comma-separated)", p.key("notify.email.smtp_url"))
 		}
 	}
 	if e.From != "" {
-		p.address("notify.email.from", e.From)
+		p.address(p.key("notify.email.from"), e.From)
 	}
 	for i, to := range e.To {
-		p.address(fmt.Sprintf("notify.email.to[%d]", i), to)
+		p.address(fmt.Sprintf("%s[%d]", p.key("notify.email.to"), i), to)
 	}
 	p.route("notify.email", e.Route)
 
 	if n.Webhook.URL != "" && !httpURL(n.Webhook.URL) {
-		p.add("notify.webhook.url must be an http(s) URL such as https://example.com/hooks/ptd")
+		p.add("%s must be an http(s) URL such as https://example.com/hooks/ptd", p.key("notify.webhook.url"))
 	}
 	p.route("notify.webhook", n.Webhook.Route)
 }

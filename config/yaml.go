@@ -24,6 +24,10 @@ import (
 func decodeYAML(name string, data []byte, cfg *Config) (map[string]bool, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
+		if line := tabIndented(data); line > 0 {
+			// The parser names the line before, or none: say it exactly.
+			return nil, proactive.Errorf(proactive.EINVALID, "config %s: line %d: a tab indents the line: indent YAML with spaces", name, line)
+		}
 		return nil, proactive.Errorf(proactive.EINVALID, "config %s: %s: fix the YAML syntax", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	set := map[string]bool{}
@@ -53,6 +57,18 @@ func decodeYAML(name string, data []byte, cfg *Config) (map[string]bool, error) 
 		return nil, proactive.Errorf(proactive.EINVALID, "config %s: %s", name, msg)
 	}
 	return set, nil
+}
+
+// tabIndented returns the first line (from 1) whose indentation holds a
+// tab, 0 when none does.
+func tabIndented(data []byte) int {
+	for i, line := range strings.Split(string(data), "\n") {
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		if strings.Contains(indent, "\t") && strings.TrimSpace(line) != "" {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // schemaCheck walks a YAML document along a Go type. It stops at the

@@ -18,11 +18,20 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
+// DefaultClients is the number of clients Generate makes when Options
+// names none.
+const DefaultClients = 300
+
+// MinClients is the fewest clients whose data still holds every kind of
+// anomaly at every severity; Generate raises a smaller count to it.
+const MinClients = 20
+
 // Options shape the generated data.
 type Options struct {
 	// Now is the moment the data leads up to; readings are daily up to it.
 	Now time.Time
-	// Clients is the number of clients; 0 means 300.
+	// Clients is the number of clients; 0 means DefaultClients, and fewer
+	// than MinClients means MinClients.
 	Clients int
 	// Seed makes the data reproducible; the same seed and Now give the same rows.
 	Seed uint64
@@ -30,13 +39,17 @@ type Options struct {
 
 // Table is the generated rows of one source table.
 type Table struct {
-	Name    string
+	// Name is the source table (proactive.TableHealthScores, …).
+	Name string
+	// Columns are the table's contract columns; every row has them all.
 	Columns []string
-	Rows    []proactive.Row
+	// Rows are the generated rows, ready for proactive.Importer.InsertRows.
+	Rows []proactive.Row
 }
 
 // Dataset is the generated data of the four source tables, in check order.
 type Dataset struct {
+	// Tables are client_health_scores, deals, sync_errors and leads.
 	Tables []Table
 }
 
@@ -82,8 +95,11 @@ func vocabulary() vocab {
 // Generate builds the dataset. It never reads the clock: everything is
 // relative to opts.Now.
 func Generate(opts Options) Dataset {
-	if opts.Clients <= 0 {
-		opts.Clients = 300
+	switch {
+	case opts.Clients <= 0:
+		opts.Clients = DefaultClients
+	case opts.Clients < MinClients:
+		opts.Clients = MinClients
 	}
 	now := opts.Now.UTC()
 	r := rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15))
@@ -200,14 +216,19 @@ func healthScores(r *rand.Rand, v vocab, now time.Time, clients int) Table {
 func deals(r *rand.Rand, v vocab, now time.Time, clients int) Table {
 	t := Table{Name: proactive.TableDeals, Columns: proactive.SourceColumns(proactive.TableDeals)}
 	stages := []string{"Lead", "Assessment", "Proposal", "Negotiation", "Trial", "Closed Won", "Closed Lost"}
-	n := clients * 2 / 5
+	// Two deals in five clients; at least the 19 that hold a stall of each
+	// severity in a watched stage (deals 1, 4 and 18).
+	n := max(clients*2/5, 19)
+	combos := len(v.packages) * len(v.companies)
 	for i := range n {
 		stage := stages[i%len(stages)]
-		name := fmt.Sprintf("%s - %s", v.packages[i%len(v.packages)], v.companies[(i/len(v.packages)+i)%len(v.companies)])
-		if i%len(v.packages) == 0 && i > 0 {
-			name = fmt.Sprintf("%s #%d", name, i)
+		// Every package sold to every company once, then again as a renewal.
+		pkg, k := i%len(v.packages), i/len(v.packages)
+		name := fmt.Sprintf("%s - %s", v.packages[pkg], v.companies[(k+pkg)%len(v.companies)])
+		if round := i / combos; round > 0 {
+			name = fmt.Sprintf("%s (renewal %d)", name, round)
 		}
-		amount := math.Round(500+r.Float64()*24500) / 1
+		amount := math.Round(500 + r.Float64()*24500)
 		if i%9 == 4 {
 			amount = math.Round(12000 + r.Float64()*38000)
 		}
@@ -283,7 +304,8 @@ func syncErrors(r *rand.Rand, now time.Time) Table {
 func leads(r *rand.Rand, v vocab, now time.Time, clients int) Table {
 	t := Table{Name: proactive.TableLeads, Columns: proactive.SourceColumns(proactive.TableLeads)}
 	sources := []string{"Facebook Ads", "Instagram", "Website", "Referral", "Google Ads"}
-	n := clients / 4
+	// One lead in four clients; at least the 8 that hold one of each kind.
+	n := max(clients/4, 8)
 	for i := range n {
 		first := v.first[(i*7+3)%len(v.first)]
 		last := v.last[(i*11+5)%len(v.last)]
@@ -305,7 +327,12 @@ func leads(r *rand.Rand, v vocab, now time.Time, clients int) Table {
 		}
 		created := now.Add(-time.Duration(age * float64(time.Hour)))
 		if status == "contacted" || status == "qualified" {
-			lastContact = created.Add(time.Duration(r.Float64()*3) * time.Hour)
+			// Answered within three hours, and never after now.
+			contact := created.Add(time.Duration(r.Float64() * 3 * float64(time.Hour)))
+			if contact.After(now) {
+				contact = now
+			}
+			lastContact = contact
 		}
 		row := proactive.Row{
 			"id": fmt.Sprintf("%d", 5000+i), "name": first + " " + last,

@@ -97,8 +97,12 @@ func (p *parser) csvHeader(header []string) ([]csvColumn, error) {
 		cols = append(cols, csvColumn{name: name, field: i})
 	}
 	if len(cols) == 0 {
-		return nil, p.fileError(1, "the header names none of the columns of %s (%s): the first row must hold the column names",
-			p.table, strings.Join(p.known, ", "))
+		hint := ""
+		if len(header) == 1 && strings.ContainsAny(header[0], ";\t") {
+			hint = "; the fields look separated by semicolons or tabs: save the file with commas"
+		}
+		return nil, p.fileError(1, "the header names none of the columns of %s (%s): the first row must hold the column names%s",
+			p.table, strings.Join(p.known, ", "), hint)
 	}
 	// Columns in the table's order.
 	for _, k := range p.known {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -109,6 +110,10 @@ func Import(ctx context.Context, dst proactive.Importer, table, name string, r i
 		return res, nil
 	}
 	if err := dst.InsertRows(ctx, table, b.Columns, b.Rows); err != nil {
+		if proactive.ErrorCode(err) == proactive.ECONFLICT && slices.Contains(b.Columns, "id") {
+			return res, fmt.Errorf("import %s into %s: nothing was imported: %w: an id in the file is already stored, or given twice in the file "+
+				"(importing the same file twice does this): remove those rows, or leave the id column empty to have ids generated", displayName(name), table, err)
+		}
 		return res, fmt.Errorf("import %s into %s: nothing was imported: %w", displayName(name), table, err)
 	}
 	res.Imported = len(b.Rows)
@@ -140,7 +145,7 @@ func Parse(table, name string, r io.Reader, opts Options) (*Batch, error) {
 	if cols == nil {
 		return nil, proactive.Errorf(proactive.EINVALID, "unknown table %q: import into %s", table, orList(proactive.SourceTables()))
 	}
-	format, err := resolveFormat(name, opts.Format)
+	format, err := ResolveFormat(name, opts.Format)
 	if err != nil {
 		return nil, err
 	}
@@ -165,9 +170,12 @@ func Parse(table, name string, r io.Reader, opts Options) (*Batch, error) {
 	return p.batch, nil
 }
 
-// resolveFormat returns the format Options.Format names or the file's
-// extension tells.
-func resolveFormat(name, format string) (string, error) {
+// ResolveFormat returns the format a file is read in: FormatCSV or
+// FormatNDJSON, as format names it ("csv", "ndjson" or "jsonl", any case)
+// or, when format is "", as the extension of name tells (.csv, .ndjson,
+// .jsonl). An unknown format, standard input without a format and an
+// unknown extension are EINVALID, saying to pass --format.
+func ResolveFormat(name, format string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case FormatCSV:
 		return FormatCSV, nil
@@ -175,7 +183,7 @@ func resolveFormat(name, format string) (string, error) {
 		return FormatNDJSON, nil
 	case "":
 	default:
-		return "", proactive.Errorf(proactive.EINVALID, "unknown format %q: use csv or ndjson", format)
+		return "", proactive.Errorf(proactive.EINVALID, "unknown format %q: use --format csv or --format ndjson", format)
 	}
 	if name == Stdin {
 		return "", proactive.Errorf(proactive.EINVALID, "standard input has no file name to tell its format from: pass --format csv or --format ndjson")

@@ -215,7 +215,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown table", "deal", "d.csv", Options{}, "", `unknown table "deal": import into client_health_scores, deals, sync_errors or leads`},
 		{"output table", proactive.TableInsights, "d.csv", Options{}, "", `unknown table "proactive_insights": import into client_health_scores, deals, sync_errors or leads`},
-		{"unknown format", "deals", "d.csv", Options{Format: "xml"}, "", `unknown format "xml": use csv or ndjson`},
+		{"unknown format", "deals", "d.csv", Options{Format: "xml"}, "", `unknown format "xml": use --format csv or --format ndjson`},
 		{"stdin without format", "deals", "-", Options{}, "", "standard input has no file name to tell its format from: pass --format csv or --format ndjson"},
 		{"unknown extension", "deals", "deals.json", Options{}, "", "cannot tell the format of deals.json from its extension: name it .csv, .ndjson or .jsonl, or pass --format csv or --format ndjson"},
 
@@ -243,6 +243,8 @@ func TestParseErrors(t *testing.T) {
 			"deals.csv: line 2, column name, value \"\\xff\\xfe\": not UTF-8 text: save the file as UTF-8" + skipHint},
 		{"header without known columns", "deals", "deals.csv", Options{}, "Deal Name,Deal Stage\nA,B\n",
 			"deals.csv: line 1: the header names none of the columns of deals (id, name, stage, amount, contact_id, created_at, updated_at, last_activity_date): the first row must hold the column names"},
+		{"semicolons", "deals", "deals.csv", Options{}, "id;name;amount\n1;A;5\n",
+			"deals.csv: line 1: the header names none of the columns of deals (id, name, stage, amount, contact_id, created_at, updated_at, last_activity_date): the first row must hold the column names; the fields look separated by semicolons or tabs: save the file with commas"},
 		{"header twice", "leads", "l.csv", Options{}, "email,name,Email\n",
 			"l.csv: line 1: column email appears twice in the header (fields 1 and 3): keep one"},
 		{"header without known columns even with skip", "deals", "deals.csv", Options{SkipInvalid: true}, "x\n1\n",
@@ -260,6 +262,8 @@ func TestParseErrors(t *testing.T) {
 			`l.ndjson: line 1, column name, value "{\"first\": \"A\"}": an object or list where a text value goes` + skipHint},
 		{"ndjson bool for a number", "deals", "d.ndjson", Options{}, "{\"amount\": true}\n",
 			`d.ndjson: line 1, column amount, value "true": true or false where a number goes` + skipHint},
+		{"ndjson invalid UTF-8", "leads", "l.ndjson", Options{}, "{\"name\": \"\xff\"}\n",
+			`l.ndjson: line 1 ("{\"name\": \"\xff\"}"): not UTF-8 text: save the file as UTF-8` + skipHint},
 		{"ndjson none of the columns", "leads", "l.ndjson", Options{}, "{\"Name\": \"A\"}\n",
 			`l.ndjson: line 1 ("{\"Name\": \"A\"}"): the object has none of the columns of leads (id, name, email, created_at, status, source, last_contact_date)` + skipHint},
 	}
@@ -334,6 +338,8 @@ func TestParseTime(t *testing.T) {
 		{"2025-01-15 10:30:00+0530", utc(2025, 1, 15, 5, 0, 0, 0)},
 		{"2025-01-15 10:30:00Z", utc(2025, 1, 15, 10, 30, 0, 0)},
 		{"2025-01-15", utc(2025, 1, 15, 0, 0, 0, 0)},
+		{"2025-01-15 10:30", utc(2025, 1, 15, 10, 30, 0, 0)},
+		{"2025-01-15t10:30", utc(2025, 1, 15, 10, 30, 0, 0)},
 	}
 	for _, g := range good {
 		got, ok := ParseTime(g.in)
@@ -341,7 +347,7 @@ func TestParseTime(t *testing.T) {
 		require.Equal(t, g.want, got, g.in)
 		require.Equal(t, time.UTC, got.Location(), g.in)
 	}
-	for _, bad := range []string{"", "yesterday", "2025-1-15", "15/01/2025", "2025-01-15 10:30", "2025-01-15X10:30:00",
+	for _, bad := range []string{"", "yesterday", "2025-1-15", "15/01/2025", "2025-01-15X10:30", "2025-01-15 25:30", "2025-01-15X10:30:00",
 		"2025-01-15 10:30:00 UTC", "2025-01-15T10:30:00+2", "2025-01-32", "2025-01-15T25:00:00Z", "1735689600"} {
 		_, ok := ParseTime(bad)
 		require.False(t, ok, bad)
@@ -389,6 +395,15 @@ func TestImport(t *testing.T) {
 	require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err))
 	require.Equal(t, "import standard input into leads: nothing was imported: table leads does not exist: run ptd-proactive migrate", err.Error())
 	require.Zero(t, res.Imported)
+
+	// A collision on ids says how to get out of it; without ids it cannot be theirs.
+	rec = &recorder{err: proactive.Errorf(proactive.ECONFLICT, "insert into leads: a row collides with a stored one")}
+	_, err = Import(ctx, rec, proactive.TableLeads, "l.csv", strings.NewReader("id,name\n1,A\n"), Options{})
+	require.Equal(t, proactive.ECONFLICT, proactive.ErrorCode(err))
+	require.ErrorContains(t, err, "an id in the file is already stored, or given twice in the file")
+	require.ErrorContains(t, err, "leave the id column empty to have ids generated")
+	_, err = Import(ctx, rec, proactive.TableLeads, "l.csv", strings.NewReader("name\nA\n"), Options{})
+	require.NotContains(t, err.Error(), "an id in the file")
 
 	rec = &recorder{err: errors.New("boom")}
 	_, err = Import(ctx, rec, proactive.TableLeads, "l.csv", strings.NewReader("name\nA\n"), Options{})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
@@ -49,6 +50,10 @@ func (p *parser) ndjsonLine(line int, data []byte, seen map[string]bool) error {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil
+	}
+	if !utf8.Valid(data) {
+		// encoding/json would quietly replace the bytes; a CSV cell is refused.
+		return p.bad(Skip{Line: line, Value: string(data), Reason: reasonUTF8})
 	}
 	if data[0] != '{' {
 		return p.bad(Skip{Line: line, Value: string(data), Reason: "not a JSON object: write one {…} object per line"})

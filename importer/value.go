@@ -109,6 +109,7 @@ func intValue(s string) (any, string) {
 //
 //	2025-01-15T10:30:00Z, 2025-01-15T10:30:00.123+02:00   RFC 3339
 //	2025-01-15 10:30:00, 2025-01-15T10:30:00              no zone: UTC
+//	2025-01-15 10:30, 2025-01-15T10:30                    no seconds (as spreadsheets write): UTC
 //	2025-01-15 10:30:00.123456+00, … +00:00, … +0000      as PostgreSQL and Supabase print them
 //	2025-01-15                                            midnight UTC
 //
@@ -116,6 +117,16 @@ func intValue(s string) (any, string) {
 func ParseTime(s string) (time.Time, bool) {
 	if len(s) == len(time.DateOnly) {
 		t, err := time.Parse(time.DateOnly, s)
+		return t, err == nil
+	}
+	if len(s) == len("2006-01-02 15:04") { // a spreadsheet's minutes, no seconds
+		if s[10] == 't' {
+			s = strings.ToUpper(s)
+		}
+		if s[10] != 'T' && s[10] != ' ' {
+			return time.Time{}, false
+		}
+		t, err := time.Parse(time.DateOnly+s[10:11]+"15:04", s)
 		return t, err == nil
 	}
 	if len(s) < len(time.DateTime) {

@@ -1,0 +1,85 @@
+package cli_test
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ptd-agents/ptd-proactive/config"
+)
+
+// commands are every command of the binary.
+var commands = []string{"scan", "serve", "alerts", "dismiss", "migrate", "demo", "doctor", "import", "notifications", "bench"}
+
+// helpFlags returns the flags a command's --help lists, with their lines.
+func helpFlags(t *testing.T, command string) map[string]string {
+	t.Helper()
+	r := mustRun(t, t.TempDir(), nil, command, "--help")
+	flags := map[string]string{}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if m := regexp.MustCompile(`^\s+(?:-\w, )?--([a-z][a-z-]*)`).FindStringSubmatch(line); m != nil {
+			flags[m[1]] = line
+		}
+	}
+	require.NotEmpty(t, flags, command)
+	return flags
+}
+
+// TestEveryFlagHasAnEnvironmentVariable checks CONTRACT §1's promise on
+// every command's help: each flag names its variable.
+func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
+	for _, c := range commands {
+		for name, line := range helpFlags(t, c) {
+			if name == "help" {
+				continue
+			}
+			want := "PTD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+			if name == "db" {
+				want = "PTD_DATABASE_URL"
+			}
+			require.Contains(t, line, want, "%s --%s", c, name)
+		}
+	}
+}
+
+// TestReadmeIsTrue checks what README.md says of the command line: its
+// command table lists real commands with their real flags, every flag it
+// mentions exists, and every variable it names is read.
+func TestReadmeIsTrue(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	readme := string(data)
+
+	all := map[string]bool{}
+	for _, c := range commands {
+		flags := helpFlags(t, c)
+		for f := range flags {
+			all[f] = true
+		}
+		// The command table row of c lists only flags c has.
+		row := regexp.MustCompile("(?m)^\\| `" + c + "\\b([^`]*)`").FindStringSubmatch(readme)
+		require.NotNil(t, row, "README's command table has no row for %s", c)
+		for _, m := range regexp.MustCompile(`--([a-z][a-z-]*)`).FindAllStringSubmatch(row[1], -1) {
+			require.Contains(t, flags, m[1], "README: %s --%s", c, m[1])
+		}
+	}
+	for _, m := range regexp.MustCompile("`[^`]*?--([a-z][a-z-]*)").FindAllStringSubmatch(readme, -1) {
+		require.True(t, all[m[1]], "README mentions --%s, which no command has", m[1])
+	}
+
+	known := []string{"PTD_DATABASE_URL", "PTD_TEST_DATABASE_URL", "PTD_REQUIRE_POSTGRES", "PTD_REQUIRE_BROWSER", "PTD_BENCH_DATABASE_URL"}
+	for f := range all {
+		known = append(known, "PTD_"+strings.ToUpper(strings.ReplaceAll(f, "-", "_")))
+	}
+	for _, v := range []string{config.EnvSchedule, config.EnvAddr, config.EnvAPIToken, config.EnvSlackWebhookURL, config.EnvSMTPURL,
+		config.EnvEmailFrom, config.EnvEmailTo, config.EnvWebhookURL, config.EnvWebhookSecret, config.EnvPGMaxConns, config.EnvPGStatementTimeout} {
+		known = append(known, v, v+config.FileSuffix)
+	}
+	for _, v := range regexp.MustCompile(`PTD_[A-Z][A-Z_]*[A-Z]`).FindAllString(readme, -1) {
+		require.True(t, slices.Contains(known, v), "README names %s, which nothing reads", v)
+	}
+}
