@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,7 +82,9 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 	defer st.Close()
 
 	m := metrics.New()
-	m.SetNotificationQueue(metrics.StoreQueue(st, 1000))
+	// /metrics is public: the outbox is read at most every 15 s, however
+	// often it is asked for.
+	m.SetNotificationQueue(metrics.CacheQueue(metrics.StoreQueue(st, 1000), 15*time.Second))
 	notifier, err := a.newNotifier(cfg, st)
 	if err != nil {
 		return err
@@ -108,6 +111,14 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 	if err != nil {
 		return err
 	}
+	// Listen before any background work starts: a taken port fails at once,
+	// before a scheduled scan or a delivery, and the address printed below
+	// is the one bound (the real port of --addr 127.0.0.1:0).
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		srv.Close()
+		return proactive.Errorf(proactive.EUNAVAILABLE, "listen on %s: %w: choose another address with --addr or PTD_ADDR", addr, err)
+	}
 
 	// Background work runs on its own context, stopped after the HTTP
 	// server has drained (so a scan it was finishing can still queue
@@ -124,7 +135,7 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 			Spec:  cfg.Schedule,
 			Store: st,
 			Run: func(ctx context.Context) error {
-				_, err := srv.TryScan(ctx, "schedule")
+				_, err := srv.TryScan(ctx, httpapi.TriggerSchedule)
 				return err
 			},
 			Busy:    srv.Busy,
@@ -132,6 +143,7 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 			Metrics: m,
 		})
 		if err != nil {
+			_ = ln.Close()
 			srv.Close()
 			return err
 		}
@@ -141,6 +153,21 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 	} else {
 		a.log.InfoContext(ctx, "schedule: off (PTD_SCHEDULE=off); scans run only when triggered")
 	}
-	fmt.Fprintf(a.io.Stderr, "ptd-proactive: dashboard on http://%s/\n", addr)
-	return srv.ListenAndServe(ctx, addr)
+	fmt.Fprintf(a.io.Stderr, "ptd-proactive: dashboard on %s\n", dashboardURL(ln.Addr()))
+	return srv.Serve(ctx, ln)
+}
+
+// dashboardURL is the address a browser on this machine opens for the
+// listener at addr: an unspecified host (":8080", "0.0.0.0:8080") is
+// written as localhost.
+func dashboardURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String() + "/"
+	}
+	host := tcp.IP.String()
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(tcp.Port)) + "/"
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
 // login signs in through the form and returns the session cookie.
@@ -215,4 +218,55 @@ func TestCORS(t *testing.T) {
 	// The dashboard is not an API: no CORS there.
 	resp := e.do(request{method: http.MethodGet, path: "/healthz"})
 	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+}
+
+// TestNoClientDataWithoutTheToken calls every route, with every method,
+// as a stranger (no credentials, a wrong token, a forged session) and
+// checks that no answer holds anything of a stored alert: CONTRACT §7,
+// "nothing of them is served to a caller without the token". A route added
+// later is covered by the same sweep.
+func TestNoClientDataWithoutTheToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{tokens: []string{oldToken, newToken}})
+	const name, email = "Zebediah Quarterfield", "zebediah.q@client.example"
+	a := MustSaveAlert(t, e.store, e.now(), seedAlert{proactive.SeverityCritical, proactive.HealthDrop, 95, name + " " + email, time.Minute, 1})
+	require.NoError(t, e.store.RecordScan(context.Background(), proactive.ScanRun{StartedAt: e.now(), Success: true, Trigger: "schedule", Message: name}))
+
+	// With the token, the same data is there: the sweep looks for the right strings.
+	for _, p := range []string{"/api/v1/alerts", "/api/v1/alerts/" + a.ID, "/", "/ui/alerts"} {
+		require.Contains(t, readAll(t, e.do(request{method: http.MethodGet, path: p, token: newToken})), email, p)
+	}
+
+	paths := []string{"/nope", "/api/v1/alerts/" + a.ID + "/undismiss", "/ui/alerts?priority=bad", "/?type=bad"}
+	for _, rt := range e.srv.routes() {
+		p := strings.ReplaceAll(rt.path, "{id}", a.ID)
+		paths = append(paths, strings.ReplaceAll(p, "{$}", ""))
+	}
+	strangers := map[string]request{
+		"anonymous":      {},
+		"wrong token":    {token: "wrong-token-0123456789"},
+		"forged session": {cookie: &http.Cookie{Name: sessionCookie, Value: newSession("wrong-token-0123456789", time.Now().Add(time.Hour))}},
+	}
+	for _, p := range paths {
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions, http.MethodDelete} {
+			for who, r := range strangers {
+				r.method, r.path = m, p
+				resp := e.do(r)
+				body := readAll(t, resp)
+				for _, secret := range []string{name, email, a.ID} {
+					require.NotContains(t, body, secret, "%s %s as %s answered %d", m, p, who, resp.StatusCode)
+				}
+				if path, _, _ := strings.Cut(p, "?"); corsPath(path) || accessFor(path) == accessAPI {
+					require.Contains(t, []int{http.StatusOK, http.StatusUnauthorized}, resp.StatusCode, "%s %s as %s", m, p, who)
+					if resp.StatusCode == http.StatusOK {
+						require.Equal(t, http.MethodOptions, m, "only a preflight passes without the token: %s %s", m, p)
+					}
+				}
+			}
+		}
+	}
+	require.Empty(t, e.scanCalls(), "no scan ran for a stranger")
+	stored, err := e.store.GetAlert(context.Background(), a.ID)
+	require.NoError(t, err)
+	require.False(t, stored.IsDismissed, "no stranger dismissed it")
 }

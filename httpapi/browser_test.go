@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -293,4 +294,62 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.GreaterOrEqual(t, eval[float64](t, ctx, `document.getElementById("run-scan").getBoundingClientRect().height`), 44.0, "touch-sized buttons")
 		screenshot(t, ctx, dir, "dashboard-phone.png")
 	})
+}
+
+// TestDashboardReconnectsARefusedStream: the browser gives up on an event
+// stream the server refused (503 from a replica shutting down, 401 once the
+// session expired); the dashboard reconnects by itself, and a refused
+// session sends it to the sign-in form.
+func TestDashboardReconnectsARefusedStream(t *testing.T) {
+	ctx := mustBrowser(t)
+	e := newEnv(t, envOptions{tokens: []string{newToken}, pollInterval: 200 * time.Millisecond})
+	var refuse atomic.Int32 // 0: pass, 503 or 401: refuse with it
+	var refused atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code := int(refuse.Load())
+		switch {
+		case code == http.StatusServiceUnavailable && r.URL.Path == "/api/v1/events",
+			code == http.StatusUnauthorized && r.URL.Path != "/login" && !strings.HasPrefix(r.URL.Path, "/ui/static/"):
+			refused.Add(1)
+			errorf(w, r, code, "refused by the test")
+			return
+		case code == http.StatusUnauthorized:
+			r.Header.Del("Cookie") // as if the session had expired
+		}
+		e.srv.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		e.srv.Close() // ends the event streams, so that ts.Close need not wait for them
+		ts.Close()
+	})
+
+	in(t, ctx,
+		chromedp.Navigate(ts.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), newToken),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alerts`)),
+	)
+	settled(t, ctx)
+
+	// The stream breaks, and its reconnection is refused.
+	refuse.Store(http.StatusServiceUnavailable)
+	ts.CloseClientConnections()
+	require.Eventually(t, func() bool { return refused.Load() > 0 }, 20*time.Second, 50*time.Millisecond, "the browser came back")
+	waitFor(t, ctx, "the refused stream", `document.getElementById("live-status").dataset.state === "reconnecting"`)
+	refuse.Store(0)
+	waitFor(t, ctx, "live updates again", `document.getElementById("live-status").dataset.state === "on"`)
+	MustSaveAlert(t, e.store, time.Now(), seedAlert{proactive.SeverityHigh, proactive.SyncFail, 80, "After the reconnect", 0, 1})
+	waitFor(t, ctx, "an alert stored after the reconnect", jsHasTitle("After the reconnect"))
+
+	// The session is refused: the dashboard goes to the sign-in form.
+	refuse.Store(http.StatusUnauthorized)
+	ts.CloseClientConnections()
+	require.Eventually(t, func() bool {
+		c, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		// The page navigates meanwhile: an evaluation may fail, then try again.
+		onForm, err := chromedp.Run(c, chromedp.Evaluate[bool](`location.pathname === "/login" && document.getElementById("token") !== null`))
+		return err == nil && onForm
+	}, 20*time.Second, 100*time.Millisecond, "the sign-in form")
 }

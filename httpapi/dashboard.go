@@ -131,7 +131,7 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 	alerts, err := s.opts.Store.ListAlerts(r.Context(), f)
 	if err != nil {
 		noteError(r, err)
-		d.Error = "The alerts could not be read from the database. " + proactive.ErrorMessage(err)
+		d.Error = "The alerts could not be read from the database: " + publicMessage(err)
 	}
 	for _, a := range alerts {
 		u := a.AffectedEntities.UrgencyScore

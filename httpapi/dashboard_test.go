@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -131,5 +133,43 @@ func TestUrgencyColoursAndAges(t *testing.T) {
 		47 * time.Hour: "47 h ago", 72 * time.Hour: "3 days ago",
 	} {
 		require.Equal(t, want, age(now, now.Add(-d)))
+	}
+}
+
+// failingStore fails ListAlerts with err.
+type failingStore struct {
+	proactive.Store
+	err error
+}
+
+func (f failingStore) ListAlerts(context.Context, proactive.AlertFilter) ([]proactive.Alert, error) {
+	return nil, f.err
+}
+
+func TestDashboardStoreErrorShowsNoDriverDetail(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		err        error
+		want, hide string
+	}{
+		"internal": {fmt.Errorf("list alerts: %w", errors.New(`failed to connect to host=10.9.8.7 user=ptd_admin database=crm: dial tcp: i/o timeout`)),
+			"internal error: see the server log", "10.9.8.7"},
+		"unavailable": {proactive.Errorf(proactive.EUNAVAILABLE, "the database does not answer: check PTD_DATABASE_URL"),
+			"the database does not answer: check PTD_DATABASE_URL", "internal error"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, err := New(Options{Store: failingStore{Store: MustStore(t), err: c.err}, Scan: newBlockingScan().scan})
+			require.NoError(t, err)
+			e := &testEnv{t: t, srv: srv}
+			e.ts = httptestServer(t, srv)
+			for _, p := range []string{"/", "/ui/alerts"} {
+				resp := e.do(request{method: http.MethodGet, path: p})
+				require.Equal(t, http.StatusOK, resp.StatusCode, "the page still renders")
+				html := readAll(t, resp)
+				require.Contains(t, html, "The alerts could not be read from the database: "+c.want, p)
+				require.NotContains(t, html, c.hide, p)
+				require.NotContains(t, html, "all clear", "a database error is not an empty list")
+			}
+		})
 	}
 }

@@ -52,10 +52,20 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		errors.As(err, &tooLarge)
 		msg = "request body too large: the limit is " + formatBytes(tooLarge.Limit)
 	case status == http.StatusInternalServerError:
-		msg = internalMessage
+		msg = publicMessage(err)
 	}
 	noteError(r, err)
 	writeJSON(w, status, errorBody{Error: msg})
+}
+
+// publicMessage is what a caller may read of err: its user-facing message,
+// or, for an internal error (a driver's text may name hosts, users and
+// queries), only a pointer to the server log.
+func publicMessage(err error) string {
+	if StatusCode(err) == http.StatusInternalServerError {
+		return internalMessage
+	}
+	return proactive.ErrorMessage(err)
 }
 
 // errorf answers a JSON error with an explicit status and message.

@@ -130,7 +130,10 @@ func (s *Server) alertsChanged(reason string) {
 // poll watches the store while at least one stream is open, so that
 // alerts stored or dismissed by other replicas reach this one's
 // dashboards: every PollInterval it fingerprints the active alerts and the
-// last scan, and announces a change.
+// last scan, and announces a change. The first fingerprint is announced
+// too: it is taken up to PollInterval after a dashboard read the alerts
+// (on the stream's "ready"), and a change made in between would otherwise
+// never reach it. A needless announcement costs one refresh.
 func (s *Server) poll() {
 	t := time.NewTicker(s.opts.PollInterval)
 	defer t.Stop()
@@ -152,7 +155,7 @@ func (s *Server) poll() {
 			s.log.Debug("events: poll the store", "error", err)
 			continue
 		}
-		if announce && last != "" && fp != last {
+		if announce && fp != last {
 			s.events.publish(eventAlerts, alertsEvent{Reason: "poll", At: s.now().UTC().Format(time.RFC3339)})
 		}
 		last = fp

@@ -95,8 +95,7 @@ func TestEvents(t *testing.T) {
 	t.Run("after a dismiss", func(t *testing.T) {
 		resp := e.do(request{method: http.MethodPost, path: "/api/v1/alerts/" + alerts[0].ID + "/dismiss", token: newToken})
 		require.Equal(t, http.StatusOK, resp.StatusCode)
-		ev := nextEvent(t, events, eventAlerts)
-		require.Equal(t, "dismiss", ev.data["reason"])
+		nextAlerts(t, events, "dismiss")
 	})
 
 	t.Run("after a scan", func(t *testing.T) {
@@ -107,8 +106,7 @@ func TestEvents(t *testing.T) {
 		ev = nextEvent(t, events, eventScan)
 		require.Equal(t, "done", ev.data["state"])
 		require.Equal(t, true, ev.data["success"])
-		ev = nextEvent(t, events, eventAlerts)
-		require.Equal(t, "scan", ev.data["reason"])
+		nextAlerts(t, events, "scan")
 	})
 
 	t.Run("a change made by another replica is seen by polling", func(t *testing.T) {
@@ -119,6 +117,19 @@ func TestEvents(t *testing.T) {
 		ev := nextEvent(t, events, eventAlerts)
 		require.Equal(t, "poll", ev.data["reason"])
 	})
+}
+
+// nextAlerts waits for the next alerts event with this reason, skipping
+// the poller's (its first look is announced whenever it comes).
+func nextAlerts(t *testing.T, events <-chan sseEvent, reason string) {
+	t.Helper()
+	for {
+		ev := nextEvent(t, events, eventAlerts)
+		if ev.data["reason"] == reason {
+			return
+		}
+		require.Equal(t, "poll", ev.data["reason"], "an alerts event of another reason than %q", reason)
+	}
 }
 
 // drain empties a channel of what it holds now.
@@ -145,4 +156,18 @@ func TestEventsEndOnShutdown(t *testing.T) {
 		t.Fatal("the stream is still open after Shutdown")
 	}
 	requireError(t, e.do(request{method: http.MethodGet, path: "/api/v1/events"}), http.StatusServiceUnavailable)
+}
+
+// TestEventsAnnounceAChangeBeforeThePollersFirstLook: a dashboard reads the
+// alerts when its stream opens; an alert another replica stores before the
+// poller's first fingerprint must still be announced.
+func TestEventsAnnounceAChangeBeforeThePollersFirstLook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{pollInterval: 300 * time.Millisecond})
+	events := openStream(t, e, "")
+	nextEvent(t, events, eventReady)
+	// At once, before the first poll: the dashboard's read is already done.
+	MustSaveAlert(t, e.store, e.now(), seedAlert{proactive.SeverityCritical, proactive.SyncFail, 99, "Right after the stream opened", 0, 7})
+	ev := nextEvent(t, events, eventAlerts)
+	require.Equal(t, "poll", ev.data["reason"])
 }

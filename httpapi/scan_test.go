@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -427,4 +428,31 @@ func TestListenAndServeBadAddress(t *testing.T) {
 	require.Equal(t, proactive.EUNAVAILABLE, proactive.ErrorCode(err))
 	require.Contains(t, proactive.ErrorMessage(err), "PTD_ADDR")
 	require.False(t, srv.ScanRunning())
+}
+
+func TestCloseWithoutAScanReportsNone(t *testing.T) {
+	t.Parallel()
+	for range 100 {
+		var logs strings.Builder
+		srv, err := New(Options{Store: MustStore(t), Scan: newBlockingScan().scan,
+			Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		require.NoError(t, srv.Shutdown(ctx), "no scan ran: nothing was cancelled")
+		srv.Close()
+		require.NotContains(t, logs.String(), "outlived", "no scan ran: nothing to warn about")
+	}
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

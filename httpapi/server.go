@@ -310,10 +310,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.scans.Wait()
 		close(done)
 	}()
+	// Draining, no scan starts any more: with none running there is
+	// nothing to wait for (and nothing to report, even with ctx done).
+	s.mu.Lock()
+	running := s.current != nil
+	s.mu.Unlock()
 	var err error
-	select {
-	case <-done:
-	default:
+	if running {
 		select {
 		case <-done:
 		case <-ctx.Done():

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,4 +218,47 @@ func TestNotificationQueueFromTheStore(t *testing.T) {
 			strings.HasPrefix(name, "process_") || strings.HasPrefix(name, "promhttp_")
 		require.True(t, ok, "unexpected metric %s", name)
 	}
+}
+
+func TestCacheQueue(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	fail := atomic.Bool{}
+	f := func(context.Context) (map[proactive.NotificationStatus]int, error) {
+		calls.Add(1)
+		if fail.Load() {
+			return nil, errors.New("database down")
+		}
+		return map[proactive.NotificationStatus]int{proactive.NotificationPending: int(calls.Load())}, nil
+	}
+	m := metrics.New()
+	m.SetNotificationQueue(metrics.CacheQueue(f, time.Hour))
+	for range 5 {
+		require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_notifications", map[string]string{"status": "pending"}))
+	}
+	require.Equal(t, int32(1), calls.Load(), "one read of the outbox for five scrapes")
+
+	// An error is not kept: the next scrape asks again.
+	fail.Store(true)
+	uncached := metrics.CacheQueue(f, 0)
+	_, err := uncached(context.Background())
+	require.Error(t, err)
+	fail.Store(false)
+	counts, err := uncached(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 3, counts[proactive.NotificationPending])
+	counts[proactive.NotificationPending] = 99 // the caller's copy
+	counts, err = uncached(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 4, counts[proactive.NotificationPending], "ttl 0: every call reads")
+
+	// Within the ttl, concurrent scrapes share one read.
+	calls.Store(0)
+	shared := metrics.CacheQueue(f, time.Hour)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() { _, _ = shared(context.Background()) })
+	}
+	wg.Wait()
+	require.Equal(t, int32(1), calls.Load())
 }

@@ -2,9 +2,13 @@ package metrics
 
 import (
 	"context"
+	"maps"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
 // queueCollector reports the notification outbox per status by calling a
@@ -43,5 +47,29 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for status, n := range counts { // the registry sorts what it gathers
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), string(status))
+	}
+}
+
+// CacheQueue returns a QueueFunc that answers f's last counts for ttl
+// instead of calling f again. /metrics is public: without it, every
+// request to it would read the outbox from the database. Concurrent
+// scrapes share one call of f; an error is returned but not kept.
+func CacheQueue(f QueueFunc, ttl time.Duration) QueueFunc {
+	var (
+		mu   sync.Mutex
+		at   time.Time
+		last map[proactive.NotificationStatus]int
+	)
+	return func(ctx context.Context) (map[proactive.NotificationStatus]int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if last == nil || time.Since(at) >= ttl {
+			counts, err := f(ctx)
+			if err != nil {
+				return nil, err
+			}
+			last, at = counts, time.Now()
+		}
+		return maps.Clone(last), nil
 	}
 }

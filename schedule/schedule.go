@@ -13,6 +13,12 @@
 // scan running (Options.Busy) is left unclaimed for the other replicas, and
 // the scheduler runs its own ticks one after the other (a tick that falls
 // while a scan runs is skipped and logged).
+//
+// When the database is briefly down at a tick, the claim is retried with
+// backoff (each attempt bounded by claimTimeout) for up to
+// Options.ClaimRetry and never past the next tick: the tick then runs late
+// rather than not at all. The retries claim the same (name, tick), so
+// several replicas retrying at once still run it once.
 package schedule
 
 import (
@@ -41,6 +47,18 @@ const DefaultName = "scan"
 
 // DefaultStopTimeout bounds how long Stop waits for a running scan.
 const DefaultStopTimeout = 30 * time.Second
+
+// DefaultClaimRetry is how long a tick whose claim fails (the database
+// does not answer) is retried, unless the next tick comes first.
+const DefaultClaimRetry = 5 * time.Minute
+
+// Backoff of the claim retries, and the bound of one claim attempt (a
+// database that does not answer at all must not hold the loop).
+const (
+	claimBackoffMin = 200 * time.Millisecond
+	claimBackoffMax = 30 * time.Second
+	claimTimeout    = 10 * time.Second
+)
 
 // Options configure a Scheduler.
 type Options struct {
@@ -72,6 +90,10 @@ type Options struct {
 	StopTimeout time.Duration
 	// Metrics counts the ticks by outcome; optional.
 	Metrics *metrics.Metrics
+	// ClaimRetry is how long a claim that fails (the database briefly
+	// down) is retried, with backoff, before the tick is given up; never
+	// past the next tick. 0 means DefaultClaimRetry; negative means no retry.
+	ClaimRetry time.Duration
 }
 
 // Scheduler runs Options.Run on every tick of a cron schedule that this
@@ -162,6 +184,9 @@ func New(opts Options) (*Scheduler, error) {
 	if opts.StopTimeout <= 0 {
 		opts.StopTimeout = DefaultStopTimeout
 	}
+	if opts.ClaimRetry == 0 {
+		opts.ClaimRetry = DefaultClaimRetry
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -240,7 +265,7 @@ func (s *Scheduler) loop(ctx, runCtx context.Context) {
 			next = s.sched.Next(tick)
 		}
 		if missed := s.sched.Next(tick); missed.Before(next) && ctx.Err() == nil {
-			s.log.Warn("schedule: ticks passed while the scan ran; they are skipped",
+			s.log.Warn("schedule: ticks passed while the previous one was handled (its scan, or retried claims); they are skipped",
 				"first_missed", missed, "next", next)
 		}
 	}
@@ -255,6 +280,43 @@ func Tick(ctx context.Context) (time.Time, bool) {
 	return t, ok
 }
 
+// claim claims tick. A failed attempt (the database briefly down, say) is
+// retried with exponential backoff while the retry window lasts: at most
+// Options.ClaimRetry after the tick, and never past the next tick, so that
+// retries never pile up over the following ticks. It returns the last
+// error when the window closes or ctx is cancelled.
+func (s *Scheduler) claim(ctx context.Context, log *slog.Logger, tick time.Time) (bool, error) {
+	deadline := tick.Add(max(s.opts.ClaimRetry, 0))
+	if next := s.sched.Next(tick); next.Before(deadline) {
+		deadline = next
+	}
+	backoff := claimBackoffMin
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, claimTimeout)
+		claimed, err := s.opts.Store.ClaimTick(actx, s.opts.Name, tick)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				log.InfoContext(ctx, "schedule tick claim answered after retries", "attempts", attempt, "claimed", claimed)
+			}
+			return claimed, nil
+		}
+		if ctx.Err() != nil || !s.opts.Now().Add(backoff).Before(deadline) {
+			return false, err
+		}
+		log.WarnContext(ctx, "schedule tick not claimed yet (a database error): retrying",
+			"attempt", attempt, "retry_in", backoff.String(), "error", err)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, err
+		case <-t.C:
+		}
+		backoff = min(2*backoff, claimBackoffMax)
+	}
+}
+
 // handle claims one tick and runs the scan when this replica won it.
 func (s *Scheduler) handle(ctx, runCtx context.Context, tick time.Time) {
 	log := s.log.With("tick", tick.UTC())
@@ -263,7 +325,7 @@ func (s *Scheduler) handle(ctx, runCtx context.Context, tick time.Time) {
 		log.InfoContext(ctx, "schedule tick left to other replicas: this process is busy (a scan is running, or it is shutting down)")
 		return
 	}
-	claimed, err := s.opts.Store.ClaimTick(ctx, s.opts.Name, tick)
+	claimed, err := s.claim(ctx, log, tick)
 	if err != nil {
 		if ctx.Err() != nil {
 			return

@@ -403,3 +403,151 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// flakyStore fails the first claims of each tick as a database that does
+// not answer would, and records the claims that reached the database.
+type flakyStore struct {
+	proactive.RunStore
+	mu       sync.Mutex
+	failures int                  // failing attempts per tick while down
+	down     func(time.Time) bool // whether the database is down at this tick
+	attempts map[time.Time]int
+}
+
+func (f *flakyStore) ClaimTick(ctx context.Context, name string, tick time.Time) (bool, error) {
+	f.mu.Lock()
+	if f.attempts == nil {
+		f.attempts = map[time.Time]int{}
+	}
+	f.attempts[tick.UTC()]++
+	n := f.attempts[tick.UTC()]
+	f.mu.Unlock()
+	if f.down(tick) && n <= f.failures {
+		return false, proactive.Errorf(proactive.EUNAVAILABLE, "claim schedule tick %s: the database does not answer", name)
+	}
+	return f.RunStore.ClaimTick(ctx, name, tick)
+}
+
+func (f *flakyStore) attemptsAt(tick time.Time) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.attempts[tick.UTC()]
+}
+
+func TestClaimIsRetriedWhileTheDatabaseIsBrieflyDown(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	// The first tick finds the database down for one attempt: the claim
+	// is retried 200 ms later, within the second before the next tick.
+	var firstTick atomic.Int64
+	down := func(tick time.Time) bool {
+		firstTick.CompareAndSwap(0, tick.Unix())
+		return tick.Unix() == firstTick.Load()
+	}
+	stores := []*flakyStore{
+		{RunStore: mustSQLite(t, path), failures: 1, down: down},
+		{RunStore: mustSQLite(t, path), failures: 1, down: down},
+	}
+	m := metrics.New()
+	var log tickLog
+	var logs lockedBuffer
+	var scheds []*schedule.Scheduler
+	for i, st := range stores {
+		name := fmt.Sprintf("replica-%d", i)
+		s, err := schedule.New(schedule.Options{
+			Spec: everySecond, Store: st, Metrics: m,
+			Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+			Run: func(ctx context.Context) error {
+				tick, _ := schedule.Tick(ctx)
+				log.add(tick, name)
+				return nil
+			},
+		})
+		require.NoError(t, err)
+		scheds = append(scheds, s)
+	}
+	for _, s := range scheds {
+		s.Start(context.Background())
+	}
+	time.Sleep(3500 * time.Millisecond)
+	for _, s := range scheds {
+		s.Stop()
+	}
+
+	first := time.Unix(firstTick.Load(), 0).UTC()
+	require.False(t, first.IsZero())
+	requireEachTickOnce(t, &log, 3)
+	log.mu.Lock()
+	_, ran := log.runs[first]
+	log.mu.Unlock()
+	require.True(t, ran, "the tick the outage fell on still ran, once, late")
+	retried := 0
+	for _, st := range stores {
+		if n := st.attemptsAt(first); n > 0 {
+			require.Equal(t, 2, n, "a failed attempt, then the claim")
+			retried++
+		}
+	}
+	require.Positive(t, retried)
+	v, _ := tickCount(t, m, metrics.TickError)
+	require.Zero(t, v, "no tick given up")
+	require.Contains(t, logs.String(), "retrying")
+}
+
+func TestClaimRetryEndsBeforeTheNextTick(t *testing.T) {
+	t.Parallel()
+	// The database stays down for the first tick: the tick is given up
+	// before the next one, which runs on time.
+	var firstTick atomic.Int64
+	st := &flakyStore{RunStore: mustSQLite(t, filepath.Join(t.TempDir(), "s.db")), failures: 1000, down: func(tick time.Time) bool {
+		firstTick.CompareAndSwap(0, tick.Unix())
+		return tick.Unix() == firstTick.Load()
+	}}
+	m := metrics.New()
+	var log tickLog
+	s, err := schedule.New(schedule.Options{
+		Spec: everySecond, Store: st, Metrics: m,
+		Run: func(ctx context.Context) error {
+			tick, _ := schedule.Tick(ctx)
+			log.add(tick, "only")
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	s.Start(context.Background())
+	time.Sleep(3500 * time.Millisecond)
+	s.Stop()
+
+	first := time.Unix(firstTick.Load(), 0).UTC()
+	require.GreaterOrEqual(t, st.attemptsAt(first), 2, "retried")
+	require.LessOrEqual(t, st.attemptsAt(first), 4, "within the second before the next tick")
+	v, _ := tickCount(t, m, metrics.TickError)
+	require.Equal(t, 1.0, v, "the tick was given up once")
+	log.mu.Lock()
+	_, ran := log.runs[first]
+	log.mu.Unlock()
+	require.False(t, ran)
+	requireEachTickOnce(t, &log, 2)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	_, next := log.runs[first.Add(time.Second)]
+	require.True(t, next, "the next tick ran on time: %v", log.runs)
+}
+
+// tickCount returns the ticks counted with outcome.
+func tickCount(t *testing.T, m *metrics.Metrics, outcome string) (float64, bool) {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != "ptd_proactive_schedule_ticks_total" {
+			continue
+		}
+		for _, mt := range f.GetMetric() {
+			if mt.GetLabel()[0].GetValue() == outcome {
+				return mt.GetCounter().GetValue(), true
+			}
+		}
+	}
+	return 0, false
+}

@@ -53,6 +53,12 @@
   // folded into one more fetch, so answers never arrive out of order.
   var refreshing = false;
   var again = false;
+  // A refresh failure is shown until a refresh succeeds again.
+  var refreshFailure = "";
+  function refreshError(text) {
+    refreshFailure = "The alerts could not be refreshed: " + text;
+    say(refreshFailure);
+  }
   async function refresh() {
     if (refreshing) {
       again = true;
@@ -71,7 +77,7 @@
           return;
         }
         if (!resp.ok) {
-          say("The alerts could not be refreshed: " + (await errorText(resp)));
+          refreshError(await errorText(resp));
           return;
         }
         var html = await resp.text();
@@ -85,9 +91,13 @@
           }
         }
         live.dataset.refreshed = String(Date.now());
+        if (refreshFailure && notice.textContent === refreshFailure) {
+          say("");
+        }
+        refreshFailure = "";
       } while (again);
     } catch (e) {
-      say("The alerts could not be refreshed: " + e.message);
+      refreshError(e.message);
     } finally {
       refreshing = false;
     }
@@ -173,10 +183,15 @@
     liveStatus.textContent = text;
   }
 
-  if (window.EventSource) {
-    setLive("connecting", "Live updates: connecting…");
+  // The browser reconnects a stream that broke by itself, but gives up on
+  // one the server refused (401 once the session expired, 503 from a
+  // replica shutting down): then reconnect here, with backoff, and refresh
+  // the list, which sends a signed-out browser to the sign-in form.
+  var retryDelay = 2000;
+  function connect() {
     var events = new EventSource("/api/v1/events");
     events.addEventListener("ready", function () {
+      retryDelay = 2000;
       setLive("on", "Live updates: on");
       refresh();
     });
@@ -197,7 +212,18 @@
     });
     events.addEventListener("error", function () {
       setLive("reconnecting", "Live updates: reconnecting…");
+      if (events.readyState === EventSource.CLOSED) {
+        live.removeAttribute("aria-busy");
+        refresh();
+        window.setTimeout(connect, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 60000);
+      }
     });
+  }
+
+  if (window.EventSource) {
+    setLive("connecting", "Live updates: connecting…");
+    connect();
   } else {
     setLive("off", "Live updates are not supported by this browser: reload to see new alerts.");
   }
