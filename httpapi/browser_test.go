@@ -210,6 +210,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.True(t, eval[bool](t, ctx, `document.querySelector("#live li.alert details").open`))
 		require.True(t, eval[bool](t, ctx, `document.querySelector("#live li.alert div.content").checkVisibility()`))
 		require.Contains(t, eval[string](t, ctx, `document.querySelector("#live li.alert details").textContent`), "Act on Yankee critical health")
+		// A live refresh of the list keeps it open.
+		before := eval[string](t, ctx, `document.getElementById("live").dataset.refreshed || ""`)
+		eval[bool](t, ctx, `document.getElementById("filters").dispatchEvent(new Event("change"))`)
+		require.Eventually(t, func() bool {
+			return eval[string](t, ctx, `document.getElementById("live").dataset.refreshed || ""`) != before
+		}, 5*time.Second, 20*time.Millisecond, "the list was not refreshed")
+		require.True(t, eval[bool](t, ctx, `document.querySelector("#live li.alert details").open`), "a refresh collapsed the open alert")
 		screenshot(t, ctx, dir, "dashboard.png")
 	})
 

@@ -83,7 +83,17 @@
         var html = await resp.text();
         var hadFocus = live.contains(document.activeElement) ? document.activeElement : null;
         var focusKey = hadFocus && hadFocus.dataset ? hadFocus.dataset.dismiss : null;
+        // A live update must not collapse what the reader has opened.
+        var opened = Array.from(live.querySelectorAll("li.alert[data-id] details[open]")).map(function (d) {
+          return d.closest("li.alert").dataset.id;
+        });
         live.innerHTML = html;
+        opened.forEach(function (id) {
+          var item = live.querySelector('li.alert[data-id="' + CSS.escape(id) + '"] details');
+          if (item) {
+            item.open = true;
+          }
+        });
         if (focusKey) {
           var same = live.querySelector('[data-dismiss="' + CSS.escape(focusKey) + '"]');
           if (same) {
