@@ -129,10 +129,10 @@ func indexes() []index {
 }
 
 // healthInvalid is the condition of a health reading that makes no sense
-// apart from its timestamp: no email, or a score that is null or outside
+// apart from its timestamp: no email (null, empty or blank), or a score that is null or outside
 // 0–100. It is the predicate of ptd_health_invalid_idx and must appear
 // verbatim in the query that counts them, so the planner uses the index.
-const healthInvalid = `(email IS NULL OR email = '' OR health_score IS NULL OR health_score < 0 OR health_score > 100)`
+const healthInvalid = `(email IS NULL OR btrim(email::text) = '' OR health_score IS NULL OR health_score < 0 OR health_score > 100)`
 
 // leadWaiting is the condition of a lead waiting for a first response,
 // the predicate of ptd_leads_new_idx; the lead check uses it verbatim.

@@ -47,7 +47,9 @@ WITH g AS (
 		OFFSET 0
 	) o
 	GROUP BY email
-	HAVING count(*) >= 2
+	-- A blank email names nobody (counted as skipped by healthSkippedSQL);
+	-- judged once per email here rather than once per reading above.
+	HAVING count(*) >= 2 AND btrim(email) <> ''
 ), t AS MATERIALIZED (
 	SELECT email, readings, s[1] AS current, a[1] AS current_at, s[2] AS previous, a[2] AS previous_at,
 		(SELECT avg(x) FROM unnest(s[2:], a[2:]) AS u(x, xat) WHERE xat >= a[1] - $3::int * interval '1 day') AS week_avg
@@ -78,8 +80,8 @@ const healthSkippedSQL = `
 SELECT
 	count(*) FILTER (WHERE calculated_at IS NULL),
 	count(*) FILTER (WHERE calculated_at > $2),
-	count(*) FILTER (WHERE calculated_at <= $2 AND (email IS NULL OR email = '')),
-	count(*) FILTER (WHERE calculated_at <= $2 AND NOT (email IS NULL OR email = ''))
+	count(*) FILTER (WHERE calculated_at <= $2 AND (email IS NULL OR btrim(email::text) = '')),
+	count(*) FILTER (WHERE calculated_at <= $2 AND NOT (email IS NULL OR btrim(email::text) = ''))
 FROM client_health_scores
 WHERE calculated_at IS NULL OR calculated_at > $2
    OR (calculated_at >= $1 AND calculated_at <= $2 AND ` + healthInvalid + `)`

@@ -48,7 +48,7 @@ WITH judged AS MATERIALIZED (
            CASE ` + verdictSQL("calculated_at", jdSQL("calculated_at")) + `
                 -- NULL and '' only, as on PostgreSQL (its partial index
                 -- counts these), so that both stores skip the same rows.
-                WHEN email IS NULL OR email = '' THEN '` + proactive.SkipNullEmail + `'
+                WHEN email IS NULL OR trim(email) = '' THEN '` + proactive.SkipNullEmail + `'
                 WHEN typeof(health_score) NOT IN ('integer', 'real') OR health_score < 0 OR health_score > 100
                     THEN '` + proactive.SkipScoreOutOfRange + `'
                 ELSE 'ok' END AS verdict

@@ -164,15 +164,18 @@ func testHealthTrends(t *testing.T, open opener) {
 			},
 		},
 		{
-			// Only NULL and '' are no email, on both stores alike (on
-			// PostgreSQL that is the predicate of the partial index that
-			// counts skipped rows); an email of spaces is kept as written.
-			name: "an email of spaces is not a missing one",
+			// An email of spaces names nobody: skipped and counted as a
+			// null email on both stores (it would give an alert with an
+			// empty entity and dedup key).
+			name: "an email of spaces is a missing one",
 			rows: []proactive.Row{
 				reading(" ", 80.0, "GREEN", now.Add(-day)),
-				reading(" ", 60.0, "RED", cur),
+				reading("  ", 60.0, "RED", cur),
+				reading("ok@example.com", 80.0, "GREEN", now.Add(-day)),
+				reading("ok@example.com", 60.0, "RED", cur),
 			},
-			want: []trendView{trend(" ", 60, cur, 80, now.Add(-day), ptr(80.0), 2, "RED")},
+			want:    []trendView{trend("ok@example.com", 60, cur, 80, now.Add(-day), ptr(80.0), 2, "RED")},
+			skipped: proactive.Skipped{proactive.SkipNullEmail: 2},
 		},
 		{
 			name: "zone in any case, from the newest reading",
