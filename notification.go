@@ -30,11 +30,15 @@ type Notification struct {
 	IdempotencyKey string             `json:"idempotency_key"`
 	Priority       Severity           `json:"priority"`
 	Status         NotificationStatus `json:"status"`
-	Attempts       int                `json:"attempts"`
-	LastError      string             `json:"last_error,omitempty"`
-	NextAttemptAt  time.Time          `json:"next_attempt_at"`
-	CreatedAt      time.Time          `json:"created_at"`
-	DeliveredAt    *time.Time         `json:"delivered_at,omitempty"`
+	// Attempts counts the claims since the notification was queued (or
+	// retried by RetryNotifications). A claim returns its own attempt
+	// number here, which CompleteNotification and FailNotification take
+	// back to say which claim they finish.
+	Attempts      int        `json:"attempts"`
+	LastError     string     `json:"last_error,omitempty"`
+	NextAttemptAt time.Time  `json:"next_attempt_at"`
+	CreatedAt     time.Time  `json:"created_at"`
+	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
 	// ScanID groups the notifications enqueued by one scan (one email per scan).
 	ScanID string `json:"scan_id,omitempty"`
 }
@@ -53,4 +57,15 @@ type ClaimParams struct {
 type NotificationFilter struct {
 	Status NotificationStatus // "" for all
 	Limit  int
+}
+
+// RetryParams selects failed notifications to queue again.
+type RetryParams struct {
+	// Now is when they are due again.
+	Now time.Time
+	// ID selects one notification; "" selects every failed one.
+	ID string
+	// Channel, without an ID, selects only that channel's failed
+	// notifications; "" for all channels.
+	Channel string
 }

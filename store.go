@@ -38,11 +38,30 @@ type NotificationStore interface {
 	// next_attempt_at <= Now, or sending with an expired lease), counting an
 	// attempt on each. Concurrent workers never receive the same one.
 	ClaimNotifications(ctx context.Context, p ClaimParams) ([]Notification, error)
-	// CompleteNotification marks a claimed notification delivered.
-	CompleteNotification(ctx context.Context, id string, now time.Time) error
-	// FailNotification records a failed attempt: pending again at retryAt,
-	// or failed for good when retryAt is nil.
-	FailNotification(ctx context.Context, id string, errMsg string, retryAt *time.Time) error
+	// CompleteNotification marks a notification delivered at now. attempt
+	// is the claim's attempt number (the Attempts the claim returned). A
+	// completion is recorded whatever the notification's state and whichever
+	// claim it comes from, a stale one included: the peer has it. A second
+	// completion keeps the first delivered_at. EINVALID for a malformed id
+	// or an attempt below 1, ENOTFOUND for an unknown id.
+	CompleteNotification(ctx context.Context, id string, attempt int, now time.Time) error
+	// FailNotification records the failed attempt of the claim with this
+	// attempt number (the Attempts the claim returned): pending again at
+	// retryAt, or failed for good when retryAt is nil. It is recorded only
+	// while that claim still holds the notification (status sending with
+	// that attempt count); otherwise — the lease ran out and another worker
+	// re-claimed it, delivered it, gave up on it or put it back — nothing
+	// changes and the error is ECONFLICT. EINVALID for a malformed id or an
+	// attempt below 1, ENOTFOUND for an unknown id.
+	FailNotification(ctx context.Context, id string, attempt int, errMsg string, retryAt *time.Time) error
+	// RetryNotifications queues failed notifications again (once the cause,
+	// say a revoked webhook URL, is fixed): pending, due at p.Now, attempts
+	// back to 0, last_error kept until the next attempt. It returns how many
+	// it queued. With p.ID it retries that one: EINVALID for a malformed id,
+	// ENOTFOUND for an unknown one, ECONFLICT when it is not failed. Without
+	// one it retries every failed notification (of p.Channel when set); none
+	// is not an error. EINVALID when both ID and Channel are set.
+	RetryNotifications(ctx context.Context, p RetryParams) (int, error)
 	// ListNotifications lists notifications, newest first.
 	ListNotifications(ctx context.Context, f NotificationFilter) ([]Notification, error)
 }

@@ -13,12 +13,12 @@ import (
 )
 
 // commands are every command of the binary.
-var commands = []string{"scan", "serve", "alerts", "dismiss", "migrate", "demo", "doctor", "import", "notifications", "bench"}
+var commands = []string{"scan", "serve", "alerts", "dismiss", "migrate", "demo", "doctor", "import", "notifications", "notifications retry", "bench"}
 
 // helpFlags returns the flags a command's --help lists, with their lines.
 func helpFlags(t *testing.T, command string) map[string]string {
 	t.Helper()
-	r := mustRun(t, t.TempDir(), nil, command, "--help")
+	r := mustRun(t, t.TempDir(), nil, append(strings.Fields(command), "--help")...)
 	flags := map[string]string{}
 	for _, line := range strings.Split(r.stdout, "\n") {
 		if m := regexp.MustCompile(`^\s+(?:-\w, )?--([a-z][a-z-]*)`).FindStringSubmatch(line); m != nil {

@@ -107,6 +107,11 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 		Tokens:  cfg.Serve.APITokens,
 		Metrics: m,
 		Logger:  a.log,
+		OnNotificationsRetried: func() {
+			if notifier.worker != nil {
+				notifier.worker.Wake()
+			}
+		},
 	})
 	if err != nil {
 		return err

@@ -106,6 +106,8 @@ type envOptions struct {
 	scan         func(ctx context.Context, trigger string) (proactive.ScanResult, error)
 	pollInterval time.Duration
 	logger       *slog.Logger
+	// onRetried is Options.OnNotificationsRetried.
+	onRetried func()
 }
 
 // newEnv starts a server for one test; everything stops at cleanup.
@@ -126,10 +128,11 @@ func newEnv(t *testing.T, o envOptions) *testEnv {
 			e.mu.Unlock()
 			return scan(ctx, trigger)
 		},
-		Tokens:       o.tokens,
-		Logger:       o.logger,
-		Now:          e.now,
-		PollInterval: o.pollInterval,
+		Tokens:                 o.tokens,
+		Logger:                 o.logger,
+		Now:                    e.now,
+		PollInterval:           o.pollInterval,
+		OnNotificationsRetried: o.onRetried,
 	})
 	require.NoError(t, err)
 	e.srv = srv

@@ -40,3 +40,30 @@ func (s *Server) handleListNotifications(w http.ResponseWriter, r *http.Request)
 	}
 	writeJSON(w, http.StatusOK, ns)
 }
+
+// retryResult answers a retry.
+type retryResult struct {
+	ID      string `json:"id"`
+	Retried bool   `json:"retried"`
+}
+
+// handleRetryNotification is POST /api/v1/notifications/{id}/retry: a
+// failed notification is queued again (pending, due now, attempts back to
+// 0) once its cause, say a revoked Slack URL, is fixed. 404 unknown, 400
+// malformed, 409 when it is not failed.
+func (s *Server) handleRetryNotification(w http.ResponseWriter, r *http.Request) {
+	if _, err := readBody(r); err != nil {
+		Error(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.opts.Store.RetryNotifications(r.Context(), proactive.RetryParams{Now: s.now(), ID: id}); err != nil {
+		Error(w, r, fmt.Errorf("retry notification %s: %w", id, err))
+		return
+	}
+	s.log.InfoContext(r.Context(), "failed notification queued again", "notification_id", id)
+	if s.opts.OnNotificationsRetried != nil {
+		s.opts.OnNotificationsRetried()
+	}
+	writeJSON(w, http.StatusOK, retryResult{ID: id, Retried: true})
+}

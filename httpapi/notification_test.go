@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func TestListNotifications(t *testing.T) {
 	claimed, err := e.store.ClaimNotifications(ctx, proactive.ClaimParams{Now: now, Limit: 10, Lease: time.Minute, Channel: proactive.ChannelWebhook})
 	require.NoError(t, err)
 	require.Len(t, claimed, 1)
-	require.NoError(t, e.store.FailNotification(ctx, claimed[0].ID, "webhook answered 400 Bad Request", nil))
+	require.NoError(t, e.store.FailNotification(ctx, claimed[0].ID, claimed[0].Attempts, "webhook answered 400 Bad Request", nil))
 
 	list := func(query string) []proactive.Notification {
 		t.Helper()
@@ -58,4 +59,57 @@ func TestListNotifications(t *testing.T) {
 	}
 	resp := e.do(request{method: http.MethodGet, path: "/api/v1/notifications"})
 	requireError(t, resp, http.StatusUnauthorized)
+}
+
+func TestRetryNotification(t *testing.T) {
+	t.Parallel()
+	var woken atomic.Int32
+	e := newEnv(t, envOptions{tokens: []string{newToken}, onRetried: func() { woken.Add(1) }})
+	ctx := context.Background()
+	now := e.now()
+	_, err := e.store.SaveAlert(ctx, proactive.SaveAlertParams{
+		Alert: proactive.Alert{
+			InsightType: proactive.InsightType, Priority: proactive.SeverityCritical, Title: "Sync down",
+			AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail, Count: 1, UrgencyScore: 95},
+			SourceAgent:      proactive.SourceAgent, DedupKey: "sync_fail_x_" + now.Format("2006-01-02"), CreatedAt: now,
+		},
+		DedupWindow: 24 * time.Hour, Now: now, Channels: []string{proactive.ChannelSlack, proactive.ChannelWebhook}, ScanID: "scan-1",
+	})
+	require.NoError(t, err)
+	claimed, err := e.store.ClaimNotifications(ctx, proactive.ClaimParams{Now: now, Limit: 10, Lease: time.Minute, Channel: proactive.ChannelSlack})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	failed := claimed[0]
+	require.NoError(t, e.store.FailNotification(ctx, failed.ID, failed.Attempts, "not retried: slack answered 404 Not Found (no_service)", nil))
+
+	retry := func(id, token string) *http.Response {
+		t.Helper()
+		return e.do(request{method: http.MethodPost, path: "/api/v1/notifications/" + id + "/retry", token: token})
+	}
+	requireError(t, retry(failed.ID, ""), http.StatusUnauthorized)
+	require.Zero(t, woken.Load())
+
+	resp := retry(failed.ID, newToken)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var res map[string]any
+	decodeJSON(t, resp, &res)
+	require.Equal(t, map[string]any{"id": failed.ID, "retried": true}, res)
+	require.EqualValues(t, 1, woken.Load(), "the delivery worker is woken")
+
+	ns, err := e.store.ListNotifications(ctx, proactive.NotificationFilter{})
+	require.NoError(t, err)
+	for _, n := range ns {
+		if n.ID == failed.ID {
+			require.Equal(t, proactive.NotificationPending, n.Status)
+			require.Zero(t, n.Attempts)
+			require.Contains(t, n.LastError, "404", "kept until the next attempt")
+		}
+	}
+
+	msg := requireError(t, retry(failed.ID, newToken), http.StatusConflict)
+	require.Contains(t, msg, "pending", "says why: it is no longer failed")
+	unknown := "7d7b8a4e-3c2f-4e1a-9b5d-2f6e8c0a1b3c"
+	require.Contains(t, requireError(t, retry(unknown, newToken), http.StatusNotFound), unknown)
+	requireError(t, retry("not-a-uuid", newToken), http.StatusBadRequest)
+	require.EqualValues(t, 1, woken.Load())
 }

@@ -208,6 +208,10 @@ func schemas() map[string]any {
 			"id":        str(""),
 			"dismissed": boolean(""),
 		}, "id", "dismissed"),
+		"RetryResult": obj(map[string]any{
+			"id":      str("The notification queued again."),
+			"retried": boolean(""),
+		}, "id", "retried"),
 	}
 }
 
@@ -243,7 +247,7 @@ func (s *Server) openAPI() map[string]any {
 				"Errors are JSON: {\"error\": \"...\"}.",
 		},
 		"tags": []any{
-			map[string]any{"name": "scan"}, map[string]any{"name": "alerts"},
+			map[string]any{"name": "scan"}, map[string]any{"name": "alerts"}, map[string]any{"name": "notifications"},
 			map[string]any{"name": "operations"}, map[string]any{"name": "meta"},
 		},
 		"paths": paths,

@@ -78,6 +78,19 @@ func (s *Server) routes() []route {
 				{http.StatusBadRequest, "A query parameter has a value that is not allowed; the error names it and the allowed values.", ref("Error")},
 			},
 		}},
+		{http.MethodPost, "/api/v1/notifications/{id}/retry", s.handleRetryNotification, &operation{
+			id: "retryNotification", tag: "notifications",
+			summary:     "Retry a failed notification",
+			description: "Queues a notification that failed for good again, once its cause (a revoked Slack URL, say) is fixed: pending, due now, with a fresh set of attempts; its last error stays until the next attempt. Only a failed notification can be retried.",
+			params: []parameter{{name: "id", in: "path", description: "The notification's id (a uuid).",
+				schema: map[string]any{"type": "string", "format": "uuid"}}},
+			responses: []response{
+				{http.StatusOK, "Queued again.", ref("RetryResult")},
+				{http.StatusBadRequest, "Malformed id.", ref("Error")},
+				{http.StatusNotFound, "No notification has this id.", ref("Error")},
+				{http.StatusConflict, "The notification is not failed (pending, sending or delivered): nothing to retry.", ref("Error")},
+			},
+		}},
 		{http.MethodGet, "/api/v1/events", s.handleEvents, &operation{
 			id: "streamEvents", tag: "alerts",
 			summary:     "Server-sent events",

@@ -79,6 +79,9 @@ type Options struct {
 	PollInterval time.Duration
 	// SessionTTL is the lifetime of a dashboard session; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// OnNotificationsRetried, when set, is called after a failed
+	// notification was queued again (serve wakes its delivery worker).
+	OnNotificationsRetried func()
 }
 
 // Server is the HTTP service. Create it with New, serve it with Serve or

@@ -190,7 +190,7 @@ func TestNotificationQueueFromTheStore(t *testing.T) {
 	claimed, err := store.ClaimNotifications(ctx, proactive.ClaimParams{Now: now.Add(time.Second), Limit: 1, Lease: time.Minute})
 	require.NoError(t, err)
 	require.Len(t, claimed, 1)
-	require.NoError(t, store.FailNotification(ctx, claimed[0].ID, "gave up", nil))
+	require.NoError(t, store.FailNotification(ctx, claimed[0].ID, claimed[0].Attempts, "gave up", nil))
 	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_notifications", map[string]string{"status": "pending"}))
 	require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_notifications", map[string]string{"status": "failed"}))
 

@@ -54,17 +54,31 @@ func (m *memStore) set(id string, f func(*proactive.Notification)) error {
 	return proactive.Errorf(proactive.ENOTFOUND, "no notification %s", id)
 }
 
-func (m *memStore) CompleteNotification(_ context.Context, id string, now time.Time) error {
+func (m *memStore) CompleteNotification(_ context.Context, id string, _ int, now time.Time) error {
 	return m.set(id, func(n *proactive.Notification) { n.Status, n.DeliveredAt = proactive.NotificationDelivered, &now })
 }
 
-func (m *memStore) FailNotification(_ context.Context, id, msg string, retryAt *time.Time) error {
+func (m *memStore) FailNotification(_ context.Context, id string, _ int, msg string, retryAt *time.Time) error {
 	return m.set(id, func(n *proactive.Notification) {
 		n.LastError, n.Status = msg, proactive.NotificationFailed
 		if retryAt != nil {
 			n.Status, n.NextAttemptAt = proactive.NotificationPending, *retryAt
 		}
 	})
+}
+
+func (m *memStore) RetryNotifications(_ context.Context, p proactive.RetryParams) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for i := range m.ns {
+		if m.ns[i].Status == proactive.NotificationFailed && (p.ID == "" || p.ID == m.ns[i].ID) &&
+			(p.Channel == "" || p.Channel == m.ns[i].Channel) {
+			m.ns[i].Status, m.ns[i].Attempts, m.ns[i].NextAttemptAt = proactive.NotificationPending, 0, p.Now
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (m *memStore) ListNotifications(context.Context, proactive.NotificationFilter) ([]proactive.Notification, error) {

@@ -247,18 +247,18 @@ func (k *killableStore) ClaimNotifications(ctx context.Context, p proactive.Clai
 	return k.Store.ClaimNotifications(ctx, p)
 }
 
-func (k *killableStore) CompleteNotification(ctx context.Context, id string, now time.Time) error {
+func (k *killableStore) CompleteNotification(ctx context.Context, id string, attempt int, now time.Time) error {
 	if k.dead.Load() {
 		return errKilled
 	}
-	return k.Store.CompleteNotification(ctx, id, now)
+	return k.Store.CompleteNotification(ctx, id, attempt, now)
 }
 
-func (k *killableStore) FailNotification(ctx context.Context, id, msg string, retryAt *time.Time) error {
+func (k *killableStore) FailNotification(ctx context.Context, id string, attempt int, msg string, retryAt *time.Time) error {
 	if k.dead.Load() {
 		return errKilled
 	}
-	return k.Store.FailNotification(ctx, id, msg, retryAt)
+	return k.Store.FailNotification(ctx, id, attempt, msg, retryAt)
 }
 
 func (k *killableStore) GetAlert(ctx context.Context, id string) (proactive.Alert, error) {

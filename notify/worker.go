@@ -89,7 +89,10 @@ type Options struct {
 // not finished are put back to pending at once. When the process dies
 // instead, they are claimed again once their lease expires; one that the
 // receiver had accepted just before the death is then sent a second time
-// with the same idempotency key.
+// with the same idempotency key. Outcomes are recorded for the claim they
+// finish (its attempt number): a worker whose lease ran out never fails a
+// notification that another worker has re-claimed since (the store answers
+// ECONFLICT and the worker logs it), while its late delivery still counts.
 //
 // Leases are compared on the claiming worker's clock (Options.Now), so the
 // clocks of workers sharing a store must agree to well within the lease; a
@@ -493,7 +496,7 @@ func (w *Worker) fail(ctx context.Context, ns []proactive.Notification, retry bo
 func (w *Worker) complete(ctx context.Context, n proactive.Notification, took time.Duration, st *drainState) {
 	wctx, cancel := writeContext(ctx)
 	defer cancel()
-	if err := w.opts.Store.CompleteNotification(wctx, n.ID, w.opts.Now()); err != nil {
+	if err := w.opts.Store.CompleteNotification(wctx, n.ID, n.Attempts, w.opts.Now()); err != nil {
 		// The peer has it; the lease will expire and it may be sent again.
 		w.opts.Logger.Error("notification delivered but not recorded; it may be sent again after its lease",
 			w.attrs(n, "error", err.Error())...)
@@ -521,7 +524,7 @@ func (w *Worker) finish(ctx context.Context, n proactive.Notification, retry boo
 	}
 	wctx, cancel := writeContext(ctx)
 	defer cancel()
-	if err := w.opts.Store.FailNotification(wctx, n.ID, msg, retryAt); err != nil {
+	if err := w.opts.Store.FailNotification(wctx, n.ID, n.Attempts, msg, retryAt); err != nil {
 		if proactive.ErrorCode(err) == proactive.ECONFLICT {
 			w.opts.Logger.Warn("notification failed after its lease ran out; another worker has it now",
 				w.attrs(n, "error", msg)...)
@@ -549,7 +552,7 @@ func (w *Worker) release(ctx context.Context, ns []proactive.Notification, st *d
 	defer cancel()
 	now := w.opts.Now()
 	for _, n := range ns {
-		if err := w.opts.Store.FailNotification(wctx, n.ID, n.LastError, &now); err != nil {
+		if err := w.opts.Store.FailNotification(wctx, n.ID, n.Attempts, n.LastError, &now); err != nil {
 			if proactive.ErrorCode(err) == proactive.ECONFLICT {
 				w.opts.Logger.Info("notification interrupted after its lease ran out; another worker has it now", w.attrs(n)...)
 				continue

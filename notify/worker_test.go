@@ -563,6 +563,50 @@ func TestOneEmailPerScanAcrossClaims(t *testing.T) {
 	})
 }
 
+// TestALateFailureLeavesAnotherWorkersClaimAlone: a worker whose send
+// failed after its lease ran out and another worker re-claimed the
+// notification (and is still sending it) records nothing: the notification
+// stays with the other worker, whose own outcome is recorded.
+func TestALateFailureLeavesAnotherWorkersClaimAlone(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, st proactive.Store) {
+		h := newHarness(t, st)
+		h.saveTo(t, "scan-1", alert("a", proactive.SeverityHigh, proactive.DealStall), time.Now(), proactive.ChannelWebhook)
+		var taken []proactive.Notification
+		w := h.worker(t, func(o *notify.Options) {
+			o.Notifiers = map[string]notify.Notifier{proactive.ChannelWebhook: hookNotifier{
+				Notifier: o.Notifiers[proactive.ChannelWebhook],
+				around: func(ctx context.Context, _ []proactive.Alert, _ func() (bool, error)) (bool, error) {
+					d, _ := notify.DeliveryFrom(ctx)
+					require.Equal(t, 1, d.Attempt)
+					// Meanwhile this worker's lease runs out and another
+					// worker claims the notification.
+					var err error
+					taken, err = st.ClaimNotifications(ctx, proactive.ClaimParams{
+						Now: time.Now().Add(time.Hour), Limit: 10, Lease: time.Hour, Channel: proactive.ChannelWebhook})
+					require.NoError(t, err)
+					require.Len(t, taken, 1)
+					return true, fmt.Errorf("post to webhook: 503 Service Unavailable")
+				},
+			}}
+		})
+		res := h.drain(t, w, 10*time.Second)
+		require.Equal(t, notify.DrainResult{}, res, "not this worker's to count")
+		sending := h.list(t, proactive.NotificationSending)
+		require.Len(t, sending, 1, "still the other worker's")
+		require.Equal(t, 2, sending[0].Attempts)
+		require.Empty(t, sending[0].LastError)
+		require.Contains(t, h.logs.String(), "another worker has it now")
+		require.NotContains(t, h.logs.String(), "not recorded")
+		require.NotContains(t, h.logs.String(), "level=ERROR")
+		require.Zero(t, h.outcomes.get(proactive.ChannelWebhook+"/"+notify.OutcomeRetry))
+
+		// The other worker's own outcome is recorded.
+		require.NoError(t, st.FailNotification(t.Context(), taken[0].ID, taken[0].Attempts, "gave up", nil))
+		require.Len(t, h.list(t, proactive.NotificationFailed), 1)
+	})
+}
+
 // TestALateFailureLeavesAnotherWorkersDeliveryAlone: a worker whose send
 // failed after another worker took the notification over (its lease ran
 // out) records nothing and says so; the delivery stands.
@@ -577,7 +621,7 @@ func TestALateFailureLeavesAnotherWorkersDeliveryAlone(t *testing.T) {
 				around: func(ctx context.Context, _ []proactive.Alert, _ func() (bool, error)) (bool, error) {
 					d, _ := notify.DeliveryFrom(ctx)
 					// Meanwhile another worker delivered it.
-					require.NoError(t, st.CompleteNotification(ctx, d.NotificationIDs[0], time.Now()))
+					require.NoError(t, st.CompleteNotification(ctx, d.NotificationIDs[0], d.Attempt, time.Now()))
 					return true, fmt.Errorf("post to webhook: 503 Service Unavailable")
 				},
 			}}

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
@@ -102,67 +102,140 @@ func (d *DB) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([
 }
 
 // CompleteNotification marks a notification delivered at now. It is
-// recorded whatever the notification's state: the peer has it, so a worker
-// whose lease ran out (and whose notification another worker re-claimed,
-// failed or gave up on) still stops it from being sent again. A second
-// completion keeps the first delivered_at. ENOTFOUND for an unknown id.
-func (d *DB) CompleteNotification(ctx context.Context, id string, now time.Time) error {
-	tag, err := d.pool.Exec(ctx, `
+// recorded whatever the notification's state and whichever claim attempt
+// finishes (the claim's Attempts): the peer has it, so a worker whose lease
+// ran out (and whose notification another worker re-claimed, failed or gave
+// up on) still stops it from being sent again. A second completion keeps
+// the first delivered_at. EINVALID for a malformed id or an attempt below
+// 1, ENOTFOUND for an unknown id.
+func (d *DB) CompleteNotification(ctx context.Context, id string, attempt int, now time.Time) error {
+	op := "complete notification " + id
+	if err := checkAttempt(op, attempt); err != nil {
+		return err
+	}
+	return d.updateNotification(ctx, op, id, nil, `
 		UPDATE ptd_notifications
 		SET status = 'delivered', delivered_at = coalesce(delivered_at, $2), lease_until = NULL, last_error = NULL
-		WHERE id = $1`, id, now.UTC())
-	if err != nil {
-		return d.fail("complete notification "+id, err)
+		WHERE id = $1`, now.UTC())
+}
+
+// FailNotification records the failed attempt of the claim with this
+// attempt number (the claim's Attempts): pending again at retryAt, or
+// failed for good when retryAt is nil. It is recorded only while that claim
+// still holds the notification (sending, with that attempt count). A
+// notification that another worker re-claimed after this claim's lease ran
+// out, delivered, gave up on or put back is left as it is: ECONFLICT, so
+// that a late failure never takes a notification from the worker sending
+// it, sends a delivered one again nor hides a delivery. EINVALID for a
+// malformed id or an attempt below 1, ENOTFOUND for an unknown id.
+func (d *DB) FailNotification(ctx context.Context, id string, attempt int, errMsg string, retryAt *time.Time) error {
+	op := "record failed notification " + id
+	if err := checkAttempt(op, attempt); err != nil {
+		return err
 	}
-	if tag.RowsAffected() == 0 {
-		return proactive.Errorf(proactive.ENOTFOUND, "notification %s not found", id)
+	conflict := func(status string, attempts int) error { return notClaimed(op, attempt, status, attempts) }
+	if retryAt != nil {
+		return d.updateNotification(ctx, op, id, conflict, `
+			UPDATE ptd_notifications SET status = 'pending', next_attempt_at = $4, last_error = $3, lease_until = NULL
+			WHERE id = $1 AND status = 'sending' AND attempts = $2`, attempt, errMsg, retryAt.UTC())
+	}
+	return d.updateNotification(ctx, op, id, conflict, `
+		UPDATE ptd_notifications SET status = 'failed', last_error = $3, lease_until = NULL
+		WHERE id = $1 AND status = 'sending' AND attempts = $2`, attempt, errMsg)
+}
+
+// RetryNotifications queues failed notifications again: pending, due at
+// p.Now, attempts back to 0, last_error kept until the next attempt. With
+// p.ID it retries that one (EINVALID malformed, ENOTFOUND unknown,
+// ECONFLICT not failed); without, every failed one of p.Channel ("" all
+// channels). It returns how many it queued.
+func (d *DB) RetryNotifications(ctx context.Context, p proactive.RetryParams) (int, error) {
+	const set = `UPDATE ptd_notifications SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL`
+	now := p.Now.UTC()
+	if p.ID != "" {
+		op := "retry notification " + p.ID
+		if p.Channel != "" {
+			return 0, proactive.Errorf(proactive.EINVALID, "%s: a channel selects among all failed notifications: give an id or a channel, not both", op)
+		}
+		err := d.updateNotification(ctx, op, p.ID, func(status string, _ int) error { return notFailed(op, status) },
+			set+` WHERE id = $1 AND status = 'failed'`, now)
+		if err != nil {
+			return 0, err
+		}
+		return 1, nil
+	}
+	op := "retry failed notifications"
+	if p.Channel != "" {
+		op += " of channel " + p.Channel
+	}
+	tag, err := d.pool.Exec(ctx, set+` WHERE status = 'failed' AND ($1 = '' OR channel = $1)`, p.Channel, now)
+	if err != nil {
+		return 0, d.fail(op, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// checkAttempt rejects an attempt number no claim returns.
+func checkAttempt(op string, attempt int) error {
+	if attempt < 1 {
+		return proactive.Errorf(proactive.EINVALID, "%s: attempt %d: pass the Attempts of the claim (1 or more)", op, attempt)
 	}
 	return nil
 }
 
-// FailNotification records a failed attempt of a claimed (sending)
-// notification: pending again at retryAt, or failed for good when retryAt
-// is nil. A notification that is no longer sending (a worker whose lease
-// ran out, after another worker delivered it, gave up on it or put it back)
-// is left as it is: ECONFLICT, so that a late failure never sends a
-// delivered notification again nor hides a delivery. ENOTFOUND for an
-// unknown id.
-func (d *DB) FailNotification(ctx context.Context, id string, errMsg string, retryAt *time.Time) error {
-	op := "record failed notification " + id
-	var tag pgconn.CommandTag
-	var err error
-	if retryAt != nil {
-		tag, err = d.pool.Exec(ctx, `
-			UPDATE ptd_notifications SET status = 'pending', next_attempt_at = $2, last_error = $3, lease_until = NULL
-			WHERE id = $1 AND status = 'sending'`, id, retryAt.UTC(), errMsg)
-	} else {
-		tag, err = d.pool.Exec(ctx, `
-			UPDATE ptd_notifications SET status = 'failed', last_error = $2, lease_until = NULL
-			WHERE id = $1 AND status = 'sending'`, id, errMsg)
+// notClaimed is the error of a failure recorded by a claim that no longer
+// holds its notification.
+func notClaimed(op string, attempt int, status string, attempts int) error {
+	if status == string(proactive.NotificationSending) {
+		return proactive.Errorf(proactive.ECONFLICT,
+			"%s: attempt %d no longer holds the notification: its lease ran out and another worker re-claimed it (attempt %d, still sending); nothing recorded",
+			op, attempt, attempts)
 	}
-	if err != nil {
-		return d.fail(op, err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	var status string
-	err = d.pool.QueryRow(ctx, `SELECT status FROM ptd_notifications WHERE id = $1`, id).Scan(&status)
-	if isNoRows(err) {
-		return proactive.Errorf(proactive.ENOTFOUND, "notification %s not found", id)
-	}
-	if err != nil {
-		return d.fail(op, err)
-	}
-	return notClaimed(op, status)
+	return proactive.Errorf(proactive.ECONFLICT,
+		"%s: attempt %d no longer holds the notification (it is %s): its lease ran out and another worker took it over; nothing recorded",
+		op, attempt, status)
 }
 
-// notClaimed is the error of a failure recorded for a notification that is
-// no longer claimed.
-func notClaimed(op, status string) error {
+// notFailed is the error of a retry of a notification that is not failed.
+func notFailed(op, status string) error {
 	return proactive.Errorf(proactive.ECONFLICT,
-		"%s: the notification is no longer claimed (it is %s): its lease ran out and another worker took it over; nothing recorded",
-		op, status)
+		"%s: the notification is %s, not failed: only failed notifications are retried", op, status)
+}
+
+// updateNotification runs an UPDATE of one notification whose $1 is its id
+// and whose further parameters are args. Notification ids are uuids (the
+// table's default): a malformed one is EINVALID. When the UPDATE changes no
+// row, the notification is unknown (ENOTFOUND) or not in the state the
+// UPDATE requires: conflict builds that error from its status and attempts
+// (nil: the UPDATE requires no state).
+func (d *DB) updateNotification(ctx context.Context, op, id string, conflict func(status string, attempts int) error, query string, args ...any) error {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return proactive.Errorf(proactive.EINVALID, "%s: malformed notification id: a notification id is a uuid", op)
+	}
+	id = u.String()
+	tag, err := d.pool.Exec(ctx, query, append([]any{id}, args...)...)
+	if err != nil {
+		return d.fail(op, err)
+	}
+	if tag.RowsAffected() > 0 {
+		return nil
+	}
+	var (
+		status   string
+		attempts int
+	)
+	err = d.pool.QueryRow(ctx, `SELECT status, attempts FROM ptd_notifications WHERE id = $1`, id).Scan(&status, &attempts)
+	if isNoRows(err) {
+		return proactive.Errorf(proactive.ENOTFOUND, "%s: no such notification: `ptd-proactive notifications` lists them", op)
+	}
+	if err != nil {
+		return d.fail(op, err)
+	}
+	if conflict == nil {
+		return proactive.Errorf(proactive.EINTERNAL, "%s: the notification exists (it is %s) but was not updated", op, status)
+	}
+	return conflict(status, attempts)
 }
 
 // ListNotifications lists notifications, newest first.

@@ -63,43 +63,118 @@ func (d *DB) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([
 }
 
 // CompleteNotification marks a notification delivered at now. It is
-// recorded whatever the notification's state: the peer has it, so a worker
-// whose lease ran out (and whose notification another worker re-claimed,
-// failed or gave up on) still stops it from being sent again. A second
-// completion keeps the first delivered_at. ENOTFOUND for an unknown id.
-func (d *DB) CompleteNotification(ctx context.Context, id string, now time.Time) error {
-	return d.updateNotification(ctx, "complete notification "+id, id, `
+// recorded whatever the notification's state and whichever claim attempt
+// finishes (the claim's Attempts): the peer has it, so a worker whose lease
+// ran out (and whose notification another worker re-claimed, failed or gave
+// up on) still stops it from being sent again. A second completion keeps
+// the first delivered_at. EINVALID for a malformed id or an attempt below
+// 1, ENOTFOUND for an unknown id.
+func (d *DB) CompleteNotification(ctx context.Context, id string, attempt int, now time.Time) error {
+	op := "complete notification " + id
+	if err := checkAttempt(op, attempt); err != nil {
+		return err
+	}
+	return d.updateNotification(ctx, op, id, nil, `
 		UPDATE ptd_notifications
 		SET status = 'delivered', delivered_at = coalesce(delivered_at, ?), lease_until = NULL, last_error = NULL
 		WHERE id = ?`,
 		formatTime(now))
 }
 
-// FailNotification records a failed attempt of a claimed (sending)
-// notification: pending again at retryAt, or failed for good when retryAt
-// is nil. A notification that is no longer sending (a worker whose lease
-// ran out, after another worker delivered it, gave up on it or put it back)
-// is left as it is: ECONFLICT, so that a late failure never sends a
-// delivered notification again nor hides a delivery. ENOTFOUND for an
-// unknown id.
-func (d *DB) FailNotification(ctx context.Context, id string, errMsg string, retryAt *time.Time) error {
+// FailNotification records the failed attempt of the claim with this
+// attempt number (the claim's Attempts): pending again at retryAt, or
+// failed for good when retryAt is nil. It is recorded only while that claim
+// still holds the notification (sending, with that attempt count). A
+// notification that another worker re-claimed after this claim's lease ran
+// out, delivered, gave up on or put back is left as it is: ECONFLICT, so
+// that a late failure never takes a notification from the worker sending
+// it, sends a delivered one again nor hides a delivery. EINVALID for a
+// malformed id or an attempt below 1, ENOTFOUND for an unknown id.
+func (d *DB) FailNotification(ctx context.Context, id string, attempt int, errMsg string, retryAt *time.Time) error {
 	op := "record failed notification " + id
-	if retryAt == nil {
-		return d.updateNotification(ctx, op, id, `
-			UPDATE ptd_notifications SET status = 'failed', last_error = nullif(?, ''), lease_until = NULL
-			WHERE status = 'sending' AND id = ?`,
-			errMsg)
+	if err := checkAttempt(op, attempt); err != nil {
+		return err
 	}
-	return d.updateNotification(ctx, op, id, `
+	conflict := func(status string, attempts int) error { return notClaimed(op, attempt, status, attempts) }
+	if retryAt == nil {
+		return d.updateNotification(ctx, op, id, conflict, `
+			UPDATE ptd_notifications SET status = 'failed', last_error = nullif(?, ''), lease_until = NULL
+			WHERE status = 'sending' AND attempts = ? AND id = ?`,
+			errMsg, attempt)
+	}
+	return d.updateNotification(ctx, op, id, conflict, `
 		UPDATE ptd_notifications SET status = 'pending', last_error = nullif(?, ''), next_attempt_at = ?,
-			lease_until = NULL WHERE status = 'sending' AND id = ?`,
-		errMsg, formatTime(*retryAt))
+			lease_until = NULL WHERE status = 'sending' AND attempts = ? AND id = ?`,
+		errMsg, formatTime(*retryAt), attempt)
+}
+
+// RetryNotifications queues failed notifications again: pending, due at
+// p.Now, attempts back to 0, last_error kept until the next attempt. With
+// p.ID it retries that one (EINVALID malformed, ENOTFOUND unknown,
+// ECONFLICT not failed); without, every failed one of p.Channel ("" all
+// channels). It returns how many it queued.
+func (d *DB) RetryNotifications(ctx context.Context, p proactive.RetryParams) (int, error) {
+	const set = `UPDATE ptd_notifications SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL`
+	now := formatTime(p.Now)
+	if p.ID != "" {
+		op := "retry notification " + p.ID
+		if p.Channel != "" {
+			return 0, proactive.Errorf(proactive.EINVALID, "%s: a channel selects among all failed notifications: give an id or a channel, not both", op)
+		}
+		err := d.updateNotification(ctx, op, p.ID, func(status string, _ int) error { return notFailed(op, status) },
+			set+` WHERE status = 'failed' AND id = ?`, now)
+		if err != nil {
+			return 0, err
+		}
+		return 1, nil
+	}
+	op := "retry failed notifications"
+	if p.Channel != "" {
+		op += " of channel " + p.Channel
+	}
+	res, err := d.write.ExecContext(ctx, set+` WHERE status = 'failed' AND (? = '' OR channel = ?)`, now, p.Channel, p.Channel)
+	if err != nil {
+		return 0, translate(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, translate(op, err)
+	}
+	return int(n), nil
+}
+
+// checkAttempt rejects an attempt number no claim returns.
+func checkAttempt(op string, attempt int) error {
+	if attempt < 1 {
+		return proactive.Errorf(proactive.EINVALID, "%s: attempt %d: pass the Attempts of the claim (1 or more)", op, attempt)
+	}
+	return nil
+}
+
+// notClaimed is the error of a failure recorded by a claim that no longer
+// holds its notification.
+func notClaimed(op string, attempt int, status string, attempts int) error {
+	if status == string(proactive.NotificationSending) {
+		return proactive.Errorf(proactive.ECONFLICT,
+			"%s: attempt %d no longer holds the notification: its lease ran out and another worker re-claimed it (attempt %d, still sending); nothing recorded",
+			op, attempt, attempts)
+	}
+	return proactive.Errorf(proactive.ECONFLICT,
+		"%s: attempt %d no longer holds the notification (it is %s): its lease ran out and another worker took it over; nothing recorded",
+		op, attempt, status)
+}
+
+// notFailed is the error of a retry of a notification that is not failed.
+func notFailed(op, status string) error {
+	return proactive.Errorf(proactive.ECONFLICT,
+		"%s: the notification is %s, not failed: only failed notifications are retried", op, status)
 }
 
 // updateNotification runs an UPDATE of one notification whose last
 // parameter is its id. When it changes no row, the notification is unknown
-// (ENOTFOUND) or not in the state the UPDATE requires (ECONFLICT).
-func (d *DB) updateNotification(ctx context.Context, op, id, query string, args ...any) error {
+// (ENOTFOUND) or not in the state the UPDATE requires: conflict builds that
+// error from its status and attempts (nil: the UPDATE requires no state).
+func (d *DB) updateNotification(ctx context.Context, op, id string, conflict func(status string, attempts int) error, query string, args ...any) error {
 	u, err := uuid.Parse(id)
 	if err != nil {
 		return proactive.Errorf(proactive.EINVALID, "%s: malformed notification id: a notification id is a uuid", op)
@@ -115,17 +190,21 @@ func (d *DB) updateNotification(ctx context.Context, op, id, query string, args 
 	if n > 0 {
 		return nil
 	}
-	var status string
-	err = d.write.QueryRowContext(ctx, `SELECT status FROM ptd_notifications WHERE id = ?`, u.String()).Scan(&status)
+	var (
+		status   string
+		attempts int
+	)
+	err = d.write.QueryRowContext(ctx, `SELECT status, attempts FROM ptd_notifications WHERE id = ?`, u.String()).Scan(&status, &attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return proactive.Errorf(proactive.ENOTFOUND, "%s: no such notification: `ptd-proactive notifications` lists them", op)
 	}
 	if err != nil {
 		return translate(op, err)
 	}
-	return proactive.Errorf(proactive.ECONFLICT,
-		"%s: the notification is no longer claimed (it is %s): its lease ran out and another worker took it over; nothing recorded",
-		op, status)
+	if conflict == nil {
+		return proactive.Errorf(proactive.EINTERNAL, "%s: the notification exists (it is %s) but was not updated", op, status)
+	}
+	return conflict(status, attempts)
 }
 
 // ListNotifications lists notifications, newest first, optionally of one

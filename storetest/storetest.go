@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) proactive.Store) {
 	t.Run("ListAlerts", func(t *testing.T) { testListAlerts(t, o) })
 	t.Run("GetDismissAlert", func(t *testing.T) { testGetDismiss(t, o) })
 	t.Run("Notifications", func(t *testing.T) { testNotifications(t, o) })
+	t.Run("RetryNotifications", func(t *testing.T) { testRetryNotifications(t, o) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, o) })
 	t.Run("InsertRows", func(t *testing.T) { testInsertRows(t, o) })
 	t.Run("Doctor", func(t *testing.T) { testDoctor(t, o) })
