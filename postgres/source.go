@@ -47,9 +47,7 @@ WITH g AS (
 		OFFSET 0
 	) o
 	GROUP BY email
-	-- A blank email names nobody (counted as skipped by healthSkippedSQL);
-	-- judged once per email here rather than once per reading above.
-	HAVING count(*) >= 2 AND btrim(email) <> ''
+	HAVING count(*) >= 2
 ), t AS MATERIALIZED (
 	SELECT email, readings, s[1] AS current, a[1] AS current_at, s[2] AS previous, a[2] AS previous_at,
 		(SELECT avg(x) FROM unnest(s[2:], a[2:]) AS u(x, xat) WHERE xat >= a[1] - $3::int * interval '1 day') AS week_avg
@@ -66,7 +64,11 @@ LEFT JOIN LATERAL (
 	ORDER BY c.health_zone, c.firstname, c.lastname
 	LIMIT 1
 ) n ON true
-WHERE $4::float8 <= 0 OR greatest(t.previous - t.current, t.week_avg - t.current) >= $4::float8
+-- A blank email names nobody (healthSkippedSQL counts it as a null email).
+-- Judged here, on the few candidates of the materialised t: a condition on
+-- email any earlier would be pushed down and run once per reading.
+WHERE btrim(t.email) <> ''
+  AND ($4::float8 <= 0 OR greatest(t.previous - t.current, t.week_avg - t.current) >= $4::float8)
 ORDER BY t.email`
 
 // healthSkippedSQL counts the health rows that make no sense: null or
