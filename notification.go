@@ -69,3 +69,34 @@ type RetryParams struct {
 	// notifications; "" for all channels.
 	Channel string
 }
+
+// CheckAttempt returns an EINVALID error, prefixed with op, for an attempt
+// number no claim returns (below 1); stores check the attempt of Complete
+// and Fail with it.
+func CheckAttempt(op string, attempt int) error {
+	if attempt < 1 {
+		return Errorf(EINVALID, "%s: attempt %d: pass the Attempts of the claim (1 or more)", op, attempt)
+	}
+	return nil
+}
+
+// NotClaimedError is the ECONFLICT a store returns when a failure comes
+// from a claim (attempt) that no longer holds its notification, which is
+// now in status after attempts claims.
+func NotClaimedError(op string, attempt int, status string, attempts int) error {
+	if status == string(NotificationSending) {
+		return Errorf(ECONFLICT,
+			"%s: attempt %d no longer holds the notification: its lease ran out and another worker re-claimed it (attempt %d, still sending); nothing recorded",
+			op, attempt, attempts)
+	}
+	return Errorf(ECONFLICT,
+		"%s: attempt %d no longer holds the notification (it is %s): its lease ran out and another worker took it over; nothing recorded",
+		op, attempt, status)
+}
+
+// NotFailedError is the ECONFLICT a store returns when asked to retry a
+// notification whose status is not failed.
+func NotFailedError(op, status string) error {
+	return Errorf(ECONFLICT,
+		"%s: the notification is %s, not failed: only failed notifications are retried", op, status)
+}

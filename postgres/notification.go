@@ -110,7 +110,7 @@ func (d *DB) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([
 // 1, ENOTFOUND for an unknown id.
 func (d *DB) CompleteNotification(ctx context.Context, id string, attempt int, now time.Time) error {
 	op := "complete notification " + id
-	if err := checkAttempt(op, attempt); err != nil {
+	if err := proactive.CheckAttempt(op, attempt); err != nil {
 		return err
 	}
 	return d.updateNotification(ctx, op, id, nil, `
@@ -130,10 +130,10 @@ func (d *DB) CompleteNotification(ctx context.Context, id string, attempt int, n
 // malformed id or an attempt below 1, ENOTFOUND for an unknown id.
 func (d *DB) FailNotification(ctx context.Context, id string, attempt int, errMsg string, retryAt *time.Time) error {
 	op := "record failed notification " + id
-	if err := checkAttempt(op, attempt); err != nil {
+	if err := proactive.CheckAttempt(op, attempt); err != nil {
 		return err
 	}
-	conflict := func(status string, attempts int) error { return notClaimed(op, attempt, status, attempts) }
+	conflict := func(status string, attempts int) error { return proactive.NotClaimedError(op, attempt, status, attempts) }
 	if retryAt != nil {
 		return d.updateNotification(ctx, op, id, conflict, `
 			UPDATE ptd_notifications SET status = 'pending', next_attempt_at = $4, last_error = $3, lease_until = NULL
@@ -157,7 +157,7 @@ func (d *DB) RetryNotifications(ctx context.Context, p proactive.RetryParams) (i
 		if p.Channel != "" {
 			return 0, proactive.Errorf(proactive.EINVALID, "%s: a channel selects among all failed notifications: give an id or a channel, not both", op)
 		}
-		err := d.updateNotification(ctx, op, p.ID, func(status string, _ int) error { return notFailed(op, status) },
+		err := d.updateNotification(ctx, op, p.ID, func(status string, _ int) error { return proactive.NotFailedError(op, status) },
 			set+` WHERE id = $1 AND status = 'failed'`, now)
 		if err != nil {
 			return 0, err
@@ -173,33 +173,6 @@ func (d *DB) RetryNotifications(ctx context.Context, p proactive.RetryParams) (i
 		return 0, d.fail(op, err)
 	}
 	return int(tag.RowsAffected()), nil
-}
-
-// checkAttempt rejects an attempt number no claim returns.
-func checkAttempt(op string, attempt int) error {
-	if attempt < 1 {
-		return proactive.Errorf(proactive.EINVALID, "%s: attempt %d: pass the Attempts of the claim (1 or more)", op, attempt)
-	}
-	return nil
-}
-
-// notClaimed is the error of a failure recorded by a claim that no longer
-// holds its notification.
-func notClaimed(op string, attempt int, status string, attempts int) error {
-	if status == string(proactive.NotificationSending) {
-		return proactive.Errorf(proactive.ECONFLICT,
-			"%s: attempt %d no longer holds the notification: its lease ran out and another worker re-claimed it (attempt %d, still sending); nothing recorded",
-			op, attempt, attempts)
-	}
-	return proactive.Errorf(proactive.ECONFLICT,
-		"%s: attempt %d no longer holds the notification (it is %s): its lease ran out and another worker took it over; nothing recorded",
-		op, attempt, status)
-}
-
-// notFailed is the error of a retry of a notification that is not failed.
-func notFailed(op, status string) error {
-	return proactive.Errorf(proactive.ECONFLICT,
-		"%s: the notification is %s, not failed: only failed notifications are retried", op, status)
 }
 
 // updateNotification runs an UPDATE of one notification whose $1 is its id
