@@ -95,7 +95,9 @@ func (d *DB) FailNotification(ctx context.Context, id string, attempt int, errMs
 	if err := proactive.CheckAttempt(op, attempt); err != nil {
 		return err
 	}
-	conflict := func(status string, attempts int) error { return proactive.NotClaimedError(op, attempt, status, attempts) }
+	conflict := func(status string, attempts int) error {
+		return proactive.NotClaimedError(op, attempt, status, attempts)
+	}
 	if retryAt == nil {
 		return d.updateNotification(ctx, op, id, conflict, `
 			UPDATE ptd_notifications SET status = 'failed', last_error = nullif(?, ''), lease_until = NULL
