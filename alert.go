@@ -87,3 +87,24 @@ type AlertFilter struct {
 	Type     AnomalyType // "" for all; matches affected_entities.type
 	Limit    int         // 0 for no limit
 }
+
+// Check validates the parameters the way every store must, before any
+// write: a dedup key, a known priority and a moment (Now, else the alert's
+// CreatedAt). It returns that moment in UTC, or an EINVALID error prefixed
+// with op.
+func (p SaveAlertParams) Check(op string) (time.Time, error) {
+	if p.Alert.DedupKey == "" {
+		return time.Time{}, Errorf(EINVALID, "%s: the alert has no dedup key", op)
+	}
+	if !p.Alert.Priority.Valid() {
+		return time.Time{}, Errorf(EINVALID, "%s: unknown priority %q: use critical, high, medium or low", op, p.Alert.Priority)
+	}
+	now := p.Now
+	if now.IsZero() {
+		now = p.Alert.CreatedAt
+	}
+	if now.IsZero() {
+		return time.Time{}, Errorf(EINVALID, "%s: the scan's now is not set", op)
+	}
+	return now.UTC(), nil
+}

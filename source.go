@@ -16,6 +16,22 @@ func SourceTables() []string {
 	return []string{TableHealthScores, TableDeals, TableSyncErrors, TableLeads}
 }
 
+// SourceCheck names, for messages, the check that reads a source table
+// ("health check", "deal stall check", …), or returns the table's name.
+func SourceCheck(table string) string {
+	switch table {
+	case TableHealthScores:
+		return "health check"
+	case TableDeals:
+		return "deal stall check"
+	case TableSyncErrors:
+		return "sync failure check"
+	case TableLeads:
+		return "lead response check"
+	}
+	return table
+}
+
 // SourceColumns returns the columns the product reads from a source table
 // (CONTRACT §2), or nil for an unknown table.
 func SourceColumns(table string) []string {

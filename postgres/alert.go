@@ -154,20 +154,10 @@ func encodeAlertJSON(a proactive.Alert) (alertJSON, error) {
 func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proactive.SaveResult, error) {
 	const op = "save alert"
 	a := p.Alert
-	if a.DedupKey == "" {
-		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: the alert has no dedup key", op)
+	now, err := p.Check(op)
+	if err != nil {
+		return proactive.SaveResult{}, err
 	}
-	if !a.Priority.Valid() {
-		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: unknown priority %q: use critical, high, medium or low", op, a.Priority)
-	}
-	now := p.Now
-	if now.IsZero() {
-		now = a.CreatedAt
-	}
-	if now.IsZero() {
-		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: the scan's now is not set", op)
-	}
-	now = now.UTC()
 	expires := now.Add(proactive.AlertTTL)
 	if a.InsightType == "" {
 		a.InsightType = proactive.InsightType

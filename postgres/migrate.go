@@ -123,7 +123,7 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 		if lacking := info.missing(proactive.SourceColumns(table)); info.exists() && len(lacking) > 0 {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 				"%s has no column %s: the %s cannot run until it has (add the columns or map them in a view named %s)",
-				table, strings.Join(lacking, ", "), checkName(table), table))
+				table, strings.Join(lacking, ", "), proactive.SourceCheck(table), table))
 		}
 	}
 

@@ -137,18 +137,3 @@ const healthInvalid = `(email IS NULL OR btrim(email::text) = '' OR health_score
 // leadWaiting is the condition of a lead waiting for a first response,
 // the predicate of ptd_leads_new_idx; the lead check uses it verbatim.
 const leadWaiting = `(last_contact_date IS NULL AND lower(status::text) = 'new')`
-
-// checkName names the check that reads a source table, for messages.
-func checkName(table string) string {
-	switch table {
-	case proactive.TableHealthScores:
-		return "health check"
-	case proactive.TableDeals:
-		return "deal stall check"
-	case proactive.TableSyncErrors:
-		return "sync failure check"
-	case proactive.TableLeads:
-		return "lead response check"
-	}
-	return "alert store"
-}

@@ -33,18 +33,9 @@ const rankSQL = `CASE priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'm
 func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proactive.SaveResult, error) {
 	const op = "save alert"
 	a := p.Alert
-	if a.DedupKey == "" {
-		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: the alert has no dedup key", op)
-	}
-	if !a.Priority.Valid() {
-		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: unknown priority %q: use critical, high, medium or low", op, a.Priority)
-	}
-	at := p.Now
-	if at.IsZero() {
-		at = a.CreatedAt
-	}
-	if at.IsZero() {
-		return proactive.SaveResult{}, proactive.Errorf(proactive.EINVALID, "%s: the scan's now is not set", op)
+	at, err := p.Check(op)
+	if err != nil {
+		return proactive.SaveResult{}, err
 	}
 	actionItems, err := marshalJSON(a.ActionItems, "[]")
 	if err != nil {

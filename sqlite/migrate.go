@@ -173,7 +173,7 @@ func (d *DB) createSourceIndexes(ctx context.Context) ([]string, error) {
 			}
 			if lacking := missingColumns(cols, proactive.SourceColumns(table)); len(lacking) > 0 {
 				warnings = append(warnings, fmt.Sprintf("%s has no column %s: the %s cannot run until it has (add the columns or map them in a view named %s)",
-					table, strings.Join(lacking, ", "), checkName(table), table))
+					table, strings.Join(lacking, ", "), proactive.SourceCheck(table), table))
 			}
 			for _, ix := range sourceIndexes() {
 				if ix.table != table || kind != "table" || len(missingColumns(cols, ix.columns)) > 0 {

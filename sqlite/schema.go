@@ -49,18 +49,3 @@ func sourceIndexes() []sourceIndex {
 		{"ptd_leads_status_idx", proactive.TableLeads, []string{"status"}, "(lower(status))"},
 	}
 }
-
-// checkName names the check that reads a source table, for messages.
-func checkName(table string) string {
-	switch table {
-	case proactive.TableHealthScores:
-		return "health check"
-	case proactive.TableDeals:
-		return "deal stall check"
-	case proactive.TableSyncErrors:
-		return "sync failure check"
-	case proactive.TableLeads:
-		return "lead response check"
-	}
-	return "check"
-}
