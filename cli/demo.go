@@ -106,11 +106,11 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		fmt.Fprintf(out, "Using the %d source rows already in %s (--reset rebuilds it).\n\n", existing, rep.Database)
 	}
 
-	notifier, err := a.newNotifier(cfg, st)
+	notifier, err := a.newNotifier(cfg, st, nil)
 	if err != nil {
 		return err
 	}
-	sc, err := scan.New(scan.Options{Store: st, Thresholds: cfg.Thresholds, StallStages: cfg.StallStages, Route: notifier.route, Logger: a.log})
+	sc, err := a.newScanner(cfg, st, notifier.route)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return exitError{code: ExitFailure, err: fmt.Errorf("the scan could not run: %s", errorText(err))}
 	}
-	notifier.drain(ctx, notifier.defaultTimeout)
+	notifier.drain(ctx, defaultNotifyTimeout)
 	if f.json {
 		return writeJSON(out, res)
 	}

@@ -14,17 +14,20 @@ import (
 // notifier is the notification side of a command: the routing a scan uses
 // to queue notifications with its alerts, and the worker that delivers them.
 type notifier struct {
-	a              *app
-	router         *notify.Router
-	worker         *notify.Worker // nil when no channel is configured
-	defaultTimeout time.Duration
-	onDelivery     func(channel, outcome string)
+	a      *app
+	router *notify.Router
+	worker *notify.Worker // nil when no channel is configured
 }
+
+// defaultNotifyTimeout bounds how long a command keeps retrying
+// notifications before it exits (scan's --notify-timeout default).
+const defaultNotifyTimeout = 30 * time.Second
 
 // newNotifier builds the router and the worker of the configured channels.
 // With no channel configured, route queues nothing and drain does nothing.
-func (a *app) newNotifier(cfg config.Config, st proactive.Store) (*notifier, error) {
-	n := &notifier{a: a, router: notify.NewRouter(cfg.Notify), defaultTimeout: 30 * time.Second}
+// onDelivery, when not nil, is told each delivery attempt's outcome (metrics).
+func (a *app) newNotifier(cfg config.Config, st proactive.Store, onDelivery func(channel, outcome string)) (*notifier, error) {
+	n := &notifier{a: a, router: notify.NewRouter(cfg.Notify)}
 	ns, err := notifiers.FromConfig(cfg.Notify, notifiers.Options{})
 	if err != nil {
 		return nil, err
@@ -33,14 +36,10 @@ func (a *app) newNotifier(cfg config.Config, st proactive.Store) (*notifier, err
 		return n, nil
 	}
 	n.worker, err = notify.NewWorker(notify.Options{
-		Store:     st,
-		Notifiers: ns,
-		Logger:    a.log,
-		OnDelivery: func(channel, outcome string) {
-			if n.onDelivery != nil {
-				n.onDelivery(channel, outcome)
-			}
-		},
+		Store:      st,
+		Notifiers:  ns,
+		Logger:     a.log,
+		OnDelivery: onDelivery,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)

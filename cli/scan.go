@@ -40,7 +40,7 @@ check that could not run, listed under errors), 1 when it could not run.`,
 	fl.BoolVar(&f.json, "json", false, "print the response object as JSON (env PTD_JSON)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "compute and print, store nothing (env PTD_DRY_RUN)")
 	fl.BoolVar(&f.noMigrate, "no-migrate", false, "do not create missing tables first (env PTD_NO_MIGRATE)")
-	fl.DurationVar(&f.notifyTimeout, "notify-timeout", 30*time.Second, "how long to keep retrying notifications before exiting; what is left stays queued (env PTD_NOTIFY_TIMEOUT)")
+	fl.DurationVar(&f.notifyTimeout, "notify-timeout", defaultNotifyTimeout, "how long to keep retrying notifications before exiting; what is left stays queued (env PTD_NOTIFY_TIMEOUT)")
 	return cmd
 }
 
@@ -77,7 +77,7 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 	}
 	defer st.Close()
 
-	notifier, err := a.newNotifier(cfg, st)
+	notifier, err := a.newNotifier(cfg, st, nil)
 	if err != nil {
 		return err
 	}

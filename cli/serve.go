@@ -85,11 +85,10 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 	// /metrics is public: the outbox is read at most every 15 s, however
 	// often it is asked for.
 	m.SetNotificationQueue(metrics.CacheQueue(metrics.StoreQueue(st, 1000), 15*time.Second))
-	notifier, err := a.newNotifier(cfg, st)
+	notifier, err := a.newNotifier(cfg, st, m.ObserveDelivery)
 	if err != nil {
 		return err
 	}
-	notifier.onDelivery = m.ObserveDelivery
 	sc, err := a.newScanner(cfg, st, notifier.route)
 	if err != nil {
 		return err
@@ -135,7 +134,7 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 		defer notifier.worker.Stop()
 		a.log.InfoContext(ctx, "notifications: delivering", "channels", notifier.worker.Channels())
 	}
-	if cfg.Schedule != config.ScheduleOff {
+	if cfg.ScheduleEnabled() {
 		sched, err := schedule.New(schedule.Options{
 			Spec:  cfg.Schedule,
 			Store: st,
