@@ -115,10 +115,24 @@ type HealthQuery struct {
 	TrendDays  int // the week_avg window; thresholds.health_trend_days
 	// MinDrop, when > 0, lets the store return only trends whose drop
 	// (max of Previous−Current and WeekAvg−Current) is at least MinDrop.
-	// The rule engine judges again, so a store may ignore it. Stores compare
-	// in floating point, so callers pass the medium threshold less a little
-	// slack: a drop exactly on it must not be filtered out.
+	// The rule engine judges again, so a store may ignore it. A store that
+	// filters compares against MinDropBound, not MinDrop: drops computed in
+	// floating point fall just short of a threshold they sit exactly on.
 	MinDrop float64
+}
+
+// DropTolerance is how far below MinDrop a drop computed in floating point
+// may fall and still count as reaching it (65.1 − 55.1 is
+// 9.999999999999993, a drop of exactly 10).
+const DropTolerance = 1e-6
+
+// MinDropBound is the bound a store's drop filter compares with: MinDrop
+// less DropTolerance, or 0 (no filter) when MinDrop is not positive.
+func (q HealthQuery) MinDropBound() float64 {
+	if q.MinDrop <= 0 {
+		return 0
+	}
+	return q.MinDrop - DropTolerance
 }
 
 // Deal is one deal in a stall stage, reduced to what the deal check needs.

@@ -52,7 +52,7 @@ WITH g AS (
 	SELECT email, readings, s[1] AS current, a[1] AS current_at, s[2] AS previous, a[2] AS previous_at,
 		(SELECT avg(x) FROM unnest(s[2:], a[2:]) AS u(x, xat) WHERE xat >= a[1] - $3::int * interval '1 day') AS week_avg
 	FROM g
-	WHERE $4::float8 <= 0 OR hi - s[1] >= $4::float8 - 1e-9
+	WHERE $4::float8 <= 0 OR hi - s[1] >= $4::float8
 )
 SELECT t.email, coalesce(n.firstname, ''), coalesce(n.lastname, ''), coalesce(n.zone, ''),
 	t.current, t.current_at, t.previous, t.previous_at, t.week_avg, t.readings
@@ -157,7 +157,7 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	if d.major >= 16 {
 		order = " ORDER BY at DESC, score"
 	}
-	rows, err := d.pool.Query(ctx, fmt.Sprintf(healthTrendsSQL, order), from, now, trendDays, q.MinDrop)
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(healthTrendsSQL, order), from, now, trendDays, q.MinDropBound())
 	if err != nil {
 		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}

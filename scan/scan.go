@@ -242,12 +242,6 @@ func (s *Scanner) record(ctx context.Context, log *slog.Logger, start time.Time,
 	}
 }
 
-// minDropSlack loosens the health check's MinDrop pre-filter. Stores
-// compute drops in floating point (65.1 − 55.1 = 9.999999999999993), and a
-// drop exactly on the medium threshold must reach the rule engine, which
-// judges it denoised (rules.Denoise) against the thresholds.
-const minDropSlack = 1e-6
-
 // runChecks runs the four checks concurrently and returns their outcomes in
 // check order. Each check's failure is its own; none stops the others.
 func (s *Scanner) runChecks(ctx context.Context, log *slog.Logger, now time.Time) []checkOutcome {
@@ -256,7 +250,7 @@ func (s *Scanner) runChecks(ctx context.Context, log *slog.Logger, now time.Time
 	checks := []func(context.Context) checkOutcome{
 		func(ctx context.Context) checkOutcome {
 			trends, skipped, err := st.HealthTrends(ctx, proactive.HealthQuery{
-				Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium - minDropSlack,
+				Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium,
 			})
 			o := checkOutcome{typ: proactive.HealthDrop, skipped: skipped, err: err}
 			if err == nil {

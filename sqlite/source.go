@@ -112,7 +112,7 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 			sql.Named("now", formatTime(q.Now)),
 			sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))),
 			sql.Named("trend_days", float64(trendDays)),
-			sql.Named("min_drop", q.MinDrop),
+			sql.Named("min_drop", q.MinDropBound()),
 		},
 		[]any{&email, &first, &last, &current, &zone, &currentAt, &previous, &previousAt, &weekAvg, &readings},
 		func() {

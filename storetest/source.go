@@ -230,6 +230,32 @@ func testHealthTrends(t *testing.T, open opener) {
 		}
 		require.ElementsMatch(t, []string{"slide@example.com", "fall@example.com"}, emails)
 	})
+
+	t.Run("MinDrop keeps a drop exactly on it despite floating point", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		// 65.1 − 55.1 is 9.999999999999993 in floating point; a week average
+		// of 70.2, 65.1 and 60.3 less 55.2 is 10 in decimal too.
+		MustInsert(t, s, proactive.TableHealthScores,
+			reading("exact@example.com", 65.1, "GREEN", cur.Add(-day)),
+			reading("exact@example.com", 55.1, "YELLOW", cur),
+			reading("avg@example.com", 70.2, "GREEN", cur.Add(-3*day)),
+			reading("avg@example.com", 65.1, "GREEN", cur.Add(-2*day)),
+			reading("avg@example.com", 60.3, "GREEN", cur.Add(-day)),
+			reading("avg@example.com", 55.2, "YELLOW", cur),
+			reading("short@example.com", 65.1, "GREEN", cur.Add(-day)),
+			reading("short@example.com", 55.2, "YELLOW", cur), // 9.9: below
+		)
+		got, _, err := s.HealthTrends(t.Context(), proactive.HealthQuery{
+			Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: 7, MinDrop: 10,
+		})
+		require.NoError(t, err)
+		emails := []string{}
+		for _, x := range got {
+			emails = append(emails, x.Email)
+		}
+		require.ElementsMatch(t, []string{"exact@example.com", "avg@example.com"}, emails)
+	})
 }
 
 // requireSkipped compares skip counts, nil and empty alike.
