@@ -1,11 +1,17 @@
 package proactive
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode"
+)
 
-// AnomalyType names one of the four checks' findings.
+// AnomalyType names a check and the anomalies it finds ("health_drop").
+// The known types are those of the check Registry; the constants below
+// name the four of Part one for code and tests that refer to them.
 type AnomalyType string
 
-// The four anomaly types, in the order the checks run and report.
+// The four anomaly types of Part one (CONTRACT §3).
 const (
 	HealthDrop    AnomalyType = "health_drop"
 	DealStall     AnomalyType = "deal_stall"
@@ -13,42 +19,11 @@ const (
 	ResponseDelay AnomalyType = "response_delay"
 )
 
-// AnomalyTypes lists the four anomaly types in check order.
-func AnomalyTypes() []AnomalyType {
-	return []AnomalyType{HealthDrop, DealStall, SyncFail, ResponseDelay}
-}
-
-// Valid reports whether t is one of the four anomaly types.
-func (t AnomalyType) Valid() bool {
-	switch t {
-	case HealthDrop, DealStall, SyncFail, ResponseDelay:
-		return true
-	}
-	return false
-}
-
-// ParseAnomalyType parses an anomaly type name.
-func ParseAnomalyType(s string) (AnomalyType, error) {
-	if t := AnomalyType(s); t.Valid() {
-		return t, nil
-	}
-	return "", Errorf(EINVALID, "unknown alert type %q: use health_drop, deal_stall, sync_fail or response_delay", s)
-}
-
-// Monitor is the name of the check that finds anomalies of this type, as the
-// seed's logs and the scan's errors list name it (checkHealthScoreDrops, …).
-func (t AnomalyType) Monitor() string {
-	switch t {
-	case HealthDrop:
-		return "checkHealthScoreDrops"
-	case DealStall:
-		return "checkDealPipelineStalls"
-	case SyncFail:
-		return "checkSyncFailures"
-	case ResponseDelay:
-		return "checkLeadResponseTimes"
-	}
-	return string(t)
+// Details are the typed figures of one anomaly: one struct per check, in
+// the check's file of package rules, that marshals to the contract's keys.
+type Details interface {
+	// DetailsType is the type of the check whose figures these are.
+	DetailsType() AnomalyType
 }
 
 // Anomaly is one finding of one check about one entity (a client, a deal, a
@@ -56,18 +31,19 @@ func (t AnomalyType) Monitor() string {
 type Anomaly struct {
 	Type     AnomalyType `json:"type"`
 	Severity Severity    `json:"severity"`
-	// Entity is the display name (CONTRACT §3), e.g. "Jane Doe (jane@x.com)".
+	// Entity is the display name (CONTRACT §3), e.g. "Jane Doe (jane@x.com)";
+	// it is also the label of the anomaly's case.
 	Entity string `json:"entity"`
 	// EntityKey is the entity part of the dedup key before whitespace
 	// folding (CONTRACT §4): email, deal name or deal-<id>, <source>_<error_type>,
 	// lead email else name else lead-<id>.
 	EntityKey string `json:"-"`
-	// Details carries the check's figures under the contract's keys
-	// (health: email, current_score, previous_score, week_avg, score_drop,
-	// current_zone; deals: deal_id, deal_name, stage, amount, days_stalled;
-	// sync: source, error_type, failure_count, latest_error;
-	// leads: lead_id, name, email, hours_waiting, source).
-	Details map[string]any `json:"details"`
+	// Key identifies the entity's case: the case key without its
+	// "<type>:" prefix (CONTRACT §10.1), e.g. the trimmed, lower-cased
+	// email of a client, deal-<id>, <source>_<error_type>, lead-<id>.
+	Key string `json:"-"`
+	// Details carries the check's figures under the contract's keys.
+	Details Details `json:"details"`
 	// Metric is the unrounded figure the severity was judged on: the score
 	// drop, days stalled, failure count or hours waiting.
 	Metric            float64   `json:"-"`
@@ -76,6 +52,42 @@ type Anomaly struct {
 	DetectedAt        time.Time `json:"detected_at"`
 }
 
+// CaseKey is the key of the anomaly's case: "<type>:<key>".
+func (a *Anomaly) CaseKey() string { return CaseKey(a.Type, a.Key) }
+
+// CaseKey joins a type and a key into a case key: "<type>:<key>".
+func CaseKey(t AnomalyType, key string) string { return string(t) + ":" + key }
+
+// FoldSpace replaces each run of whitespace in s by one "_" (dedup keys,
+// CONTRACT §4).
+func FoldSpace(s string) string {
+	if strings.IndexFunc(s, unicode.IsSpace) < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	inSpace := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			if !inSpace {
+				b.WriteByte('_')
+			}
+			inSpace = true
+			continue
+		}
+		inSpace = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// NormEmail is an email as Part two compares it: trimmed, lower-cased.
+func NormEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// MaxRelated is how many related anomalies an AlertGroup keeps by name
+// (source_data.related); the count covers them all.
+const MaxRelated = 50
+
 // AlertGroup is the anomalies of one type found by one scan, led by the most
 // urgent (the primary).
 type AlertGroup struct {
@@ -83,7 +95,8 @@ type AlertGroup struct {
 	ID      string
 	Type    AnomalyType
 	Primary Anomaly
-	// Related holds the other members, most urgent first.
+	// Related holds the most urgent of the other members, most urgent
+	// first, at most MaxRelated; AffectedCount counts every member.
 	Related []Anomaly
 	// Severity is the combined severity (CONTRACT §4).
 	Severity Severity
@@ -92,9 +105,13 @@ type AlertGroup struct {
 	AffectedCount int
 }
 
-// Members returns the primary followed by the related anomalies, most urgent first.
+// Members returns the primary followed by the related anomalies it keeps,
+// most urgent first.
 func (g AlertGroup) Members() []Anomaly {
 	out := make([]Anomaly, 0, 1+len(g.Related))
 	out = append(out, g.Primary)
 	return append(out, g.Related...)
 }
+
+// RelatedCount is the number of members besides the primary.
+func (g AlertGroup) RelatedCount() int { return max(g.AffectedCount-1, len(g.Related)) }

@@ -5,40 +5,29 @@ import (
 	"testing"
 )
 
-func TestAnomalyTypes(t *testing.T) {
-	for _, tc := range []struct {
-		typ     AnomalyType
-		monitor string
-		table   string
-	}{
-		{HealthDrop, "checkHealthScoreDrops", TableHealthScores},
-		{DealStall, "checkDealPipelineStalls", TableDeals},
-		{SyncFail, "checkSyncFailures", TableSyncErrors},
-		{ResponseDelay, "checkLeadResponseTimes", TableLeads},
-	} {
-		if !tc.typ.Valid() || tc.typ.Monitor() != tc.monitor {
-			t.Errorf("%s: valid %v, monitor %q", tc.typ, tc.typ.Valid(), tc.typ.Monitor())
-		}
-		if got, err := ParseAnomalyType(string(tc.typ)); got != tc.typ || err != nil {
-			t.Errorf("ParseAnomalyType(%s) = %q, %v", tc.typ, got, err)
-		}
-		if len(SourceColumns(tc.table)) == 0 {
-			t.Errorf("no columns for %s", tc.table)
-		}
-	}
-	if want := []AnomalyType{HealthDrop, DealStall, SyncFail, ResponseDelay}; !slices.Equal(AnomalyTypes(), want) {
-		t.Errorf("AnomalyTypes() = %v, want check order %v", AnomalyTypes(), want)
-	}
+func TestSourceTables(t *testing.T) {
 	if want := []string{TableHealthScores, TableDeals, TableSyncErrors, TableLeads}; !slices.Equal(SourceTables(), want) {
 		t.Errorf("SourceTables() = %v", SourceTables())
 	}
-	for _, s := range []string{"", "Health_Drop", "sync_failure", "alert"} {
-		if _, err := ParseAnomalyType(s); ErrorCode(err) != EINVALID || AnomalyType(s).Valid() {
-			t.Errorf("ParseAnomalyType(%q) = %v", s, err)
+	for _, table := range SourceTables() {
+		if len(SourceColumns(table)) == 0 {
+			t.Errorf("no columns for %s", table)
 		}
 	}
 	if SourceColumns(TableInsights) != nil {
 		t.Error("proactive_insights is not a source table")
+	}
+}
+
+func TestFoldSpaceAndCaseKey(t *testing.T) {
+	for in, want := range map[string]string{"a b\t\n c": "a_b_c", "none": "none", " x ": "_x_"} {
+		if got := FoldSpace(in); got != want {
+			t.Errorf("FoldSpace(%q) = %q, want %q", in, got, want)
+		}
+	}
+	a := Anomaly{Type: HealthDrop, Key: NormEmail("  John@Example.COM ")}
+	if got := a.CaseKey(); got != "health_drop:john@example.com" {
+		t.Errorf("CaseKey = %q", got)
 	}
 }
 

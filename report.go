@@ -3,14 +3,82 @@ package proactive
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 )
 
-// Breakdown counts anomalies per check (CONTRACT §6).
-type Breakdown struct {
-	HealthDrops    int `json:"health_drops"`
-	DealStalls     int `json:"deal_stalls"`
-	SyncFailures   int `json:"sync_failures"`
-	ResponseDelays int `json:"response_delays"`
+// Breakdown counts anomalies per check under each check's breakdown key
+// (CONTRACT §6, §11.10), in report order. It marshals to a JSON object with
+// the keys in that order.
+type Breakdown []BreakdownEntry
+
+// BreakdownEntry is one check's count.
+type BreakdownEntry struct {
+	Type  AnomalyType
+	Key   string
+	Count int
+}
+
+// Count is the count of check type t, 0 when it is not listed.
+func (b Breakdown) Count(t AnomalyType) int {
+	for _, e := range b {
+		if e.Type == t {
+			return e.Count
+		}
+	}
+	return 0
+}
+
+// Get is the count under breakdown key k, and whether the key is listed.
+func (b Breakdown) Get(k string) (int, bool) {
+	for _, e := range b {
+		if e.Key == k {
+			return e.Count, true
+		}
+	}
+	return 0, false
+}
+
+// MarshalJSON writes {"<key>": count, …} in order.
+func (b Breakdown) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, e := range b {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k, err := json.Marshal(e.Key)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(k)
+		fmt.Fprintf(&buf, ":%d", e.Count)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON reads an object of counts, keeping the keys' order; Type
+// is left empty.
+func (b *Breakdown) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return fmt.Errorf("breakdown: want a JSON object")
+	}
+	out := Breakdown{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("breakdown: %w", err)
+		}
+		key, _ := t.(string)
+		var n int
+		if err := dec.Decode(&n); err != nil {
+			return fmt.Errorf("breakdown %s: %w", key, err)
+		}
+		out = append(out, BreakdownEntry{Key: key, Count: n})
+	}
+	*b = out
+	return nil
 }
 
 // GroupSummary is one entry of the response's alert_groups.
@@ -26,6 +94,13 @@ type GroupSummary struct {
 	Saved SaveOutcome `json:"saved,omitempty"`
 	// AlertID is the stored alert's id (an extra key).
 	AlertID string `json:"alert_id,omitempty"`
+}
+
+// AnomalyCount is the number of anomalies of one type and severity.
+type AnomalyCount struct {
+	Type     AnomalyType
+	Severity Severity
+	Count    int
 }
 
 // MonitorError is one check that could not run.
@@ -64,8 +139,10 @@ type ScanResult struct {
 	// Error is set when the scan could not run (success false).
 	Error string `json:"error,omitempty"`
 
-	// Groups are the full alert groups (not serialised); the CLI report and
-	// the notifier use them.
+	// AnomalyCounts count every anomaly by type and severity (not
+	// serialised); the metrics use them.
+	AnomalyCounts []AnomalyCount `json:"-"`
+	// Groups are the alert groups (not serialised); the CLI report uses them.
 	Groups []AlertGroup `json:"-"`
 	// Alerts are the alerts built from the groups, in group order (not serialised).
 	Alerts []Alert `json:"-"`

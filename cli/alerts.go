@@ -51,7 +51,7 @@ func (a *app) runAlerts(ctx context.Context, f alertsFlags) error {
 		filter.Priority = p
 	}
 	if f.typ != "" {
-		t, err := proactive.ParseAnomalyType(strings.ToLower(f.typ))
+		t, err := a.reg.ParseType(strings.ToLower(f.typ))
 		if err != nil {
 			return usageError{fmt.Errorf("--type: %s", proactive.ErrorMessage(err))}
 		}

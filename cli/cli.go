@@ -21,6 +21,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
 	"github.com/ptd-agents/ptd-proactive/postgres"
+	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
 )
 
@@ -60,6 +61,8 @@ type app struct {
 	logFormat  string
 	logLevel   string
 	log        *slog.Logger
+	// reg is the registry of checks every command iterates.
+	reg *proactive.Registry
 }
 
 // usageError marks a wrong command line (exit 2).
@@ -99,7 +102,7 @@ func Main(ctx context.Context, pio IO) (code int) {
 	if pio.Stdin == nil {
 		pio.Stdin = strings.NewReader("")
 	}
-	a := &app{io: pio}
+	a := &app{io: pio, reg: rules.Registry()}
 	root := a.rootCommand()
 	root.SetArgs(pio.Args)
 	root.SetIn(pio.Stdin)

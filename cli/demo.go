@@ -122,7 +122,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if f.json {
 		return writeJSON(out, res)
 	}
-	renderScan(out, res, reportOptions{TopEntities: 3})
+	renderScan(out, res, reportOptions{TopEntities: 3, Registry: a.reg})
 	fmt.Fprintln(out)
 	switch {
 	case res.AlertsSaved == 0 && res.DuplicatesSkipped > 0:

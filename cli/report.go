@@ -14,6 +14,8 @@ type reportOptions struct {
 	TopEntities int
 	// HideDuration prints no timing (for golden files).
 	HideDuration bool
+	// Registry names the checks.
+	Registry *proactive.Registry
 }
 
 // renderScan writes a report a person reads at a glance: per group its
@@ -30,8 +32,15 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 		mode = " (dry run: nothing stored)"
 	}
 	p("Scan at %s%s%s\n", res.Now, timing, mode)
-	p("  %d anomalies: %d health drops, %d stalled deals, %d sync failure patterns, %d delayed leads\n",
-		res.AnomaliesDetected, res.Breakdown.HealthDrops, res.Breakdown.DealStalls, res.Breakdown.SyncFailures, res.Breakdown.ResponseDelays)
+	var tallies []string
+	for _, e := range res.Breakdown {
+		if c, ok := o.Registry.Lookup(e.Type); ok && c.Text.Tally != nil {
+			tallies = append(tallies, c.Text.Tally(e.Count))
+		} else {
+			tallies = append(tallies, fmt.Sprintf("%d %s", e.Count, e.Key))
+		}
+	}
+	p("  %d anomalies: %s\n", res.AnomaliesDetected, strings.Join(tallies, ", "))
 	if !res.DryRun {
 		p("  %d alert groups: %d alerts saved (%d escalated), %d duplicates skipped\n",
 			res.AlertGroupsCount, res.AlertsSaved, res.AlertsEscalated, res.DuplicatesSkipped)

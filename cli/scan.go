@@ -54,11 +54,11 @@ func noArgs(_ *cobra.Command, args []string) error {
 
 func (a *app) newScanner(cfg config.Config, st proactive.Store, route func(proactive.Alert) []string) (*scan.Scanner, error) {
 	return scan.New(scan.Options{
-		Store:       st,
-		Thresholds:  cfg.Thresholds,
-		StallStages: cfg.StallStages,
-		Route:       route,
-		Logger:      a.log,
+		Store:    st,
+		Registry: a.reg,
+		Settings: proactive.Settings{Thresholds: cfg.Thresholds, StallStages: cfg.StallStages},
+		Route:    route,
+		Logger:   a.log,
 	})
 }
 
@@ -94,7 +94,7 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 			return err
 		}
 	} else if scanErr == nil {
-		renderScan(a.io.Stdout, res, reportOptions{TopEntities: 3})
+		renderScan(a.io.Stdout, res, reportOptions{TopEntities: 3, Registry: a.reg})
 	}
 	if scanErr != nil {
 		return exitError{code: ExitFailure, err: fmt.Errorf("the scan could not run: %s", errorText(scanErr))}

@@ -81,7 +81,7 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 	}
 	defer st.Close()
 
-	m := metrics.New()
+	m := metrics.New(a.reg.All())
 	// /metrics is public: the outbox is read at most every 15 s, however
 	// often it is asked for.
 	m.SetNotificationQueue(metrics.CacheQueue(metrics.StoreQueue(st, 1000), 15*time.Second))

@@ -12,6 +12,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
 // MaxHealthTrendDays bounds thresholds.health_trend_days: the health check
@@ -212,7 +213,7 @@ func (p *problems) route(key string, r Route) {
 		}
 	}
 	for i, t := range r.Types {
-		if _, err := proactive.ParseAnomalyType(string(t)); err != nil {
+		if _, err := rules.Registry().ParseType(string(t)); err != nil {
 			p.add("%s.types[%d]: %s", key, i, proactive.ErrorMessage(err))
 		}
 	}

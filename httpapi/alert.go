@@ -26,7 +26,7 @@ type dismissResult struct {
 // parseAlertFilter reads priority, type and limit from q; an absent limit
 // is def. A bad value is an EINVALID error naming the parameter and the
 // allowed values.
-func parseAlertFilter(q url.Values, def int) (proactive.AlertFilter, error) {
+func parseAlertFilter(reg *proactive.Registry, q url.Values, def int) (proactive.AlertFilter, error) {
 	var f proactive.AlertFilter
 	one := func(name string) (string, error) {
 		vs := q[name]
@@ -52,8 +52,8 @@ func parseAlertFilter(q url.Values, def int) (proactive.AlertFilter, error) {
 		return f, err
 	}
 	if t != "" {
-		if f.Type, err = proactive.ParseAnomalyType(t); err != nil {
-			return f, proactive.Errorf(proactive.EINVALID, "query parameter type: %q is not an alert type: use health_drop, deal_stall, sync_fail or response_delay", t)
+		if f.Type, err = reg.ParseType(t); err != nil {
+			return f, proactive.Errorf(proactive.EINVALID, "query parameter type: %s", proactive.ErrorMessage(err))
 		}
 	}
 	l, err := one("limit")
@@ -92,7 +92,7 @@ func validID(id string) error {
 // array, most urgent first, filtered by priority and type, at most limit
 // (default 100, 1 to 1000).
 func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) {
-	f, err := parseAlertFilter(r.URL.Query(), DefaultAlertLimit)
+	f, err := parseAlertFilter(s.opts.Registry, r.URL.Query(), DefaultAlertLimit)
 	if err != nil {
 		Error(w, r, err)
 		return

@@ -20,9 +20,9 @@ import (
 var uiFiles embed.FS
 
 // loadUI parses the templates and returns the static file tree.
-func loadUI() (*template.Template, fs.FS, error) {
+func loadUI(reg *proactive.Registry) (*template.Template, fs.FS, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
-		"typeLabel":   typeLabel,
+		"typeLabel":   typeLabeler(reg),
 		"contentHTML": contentHTML,
 	}).ParseFS(uiFiles, "ui/templates/*.html")
 	if err != nil {
@@ -35,19 +35,15 @@ func loadUI() (*template.Template, fs.FS, error) {
 	return t, static, nil
 }
 
-// typeLabel is an anomaly type as the dashboard writes it.
-func typeLabel(t proactive.AnomalyType) string {
-	switch t {
-	case proactive.HealthDrop:
-		return "Health drop"
-	case proactive.DealStall:
-		return "Deal stall"
-	case proactive.SyncFail:
-		return "Sync failure"
-	case proactive.ResponseDelay:
-		return "Response delay"
+// typeLabeler names anomaly types as the dashboard writes them: the
+// check's label, or the type itself for one the registry does not know.
+func typeLabeler(reg *proactive.Registry) func(proactive.AnomalyType) string {
+	return func(t proactive.AnomalyType) string {
+		if c, ok := reg.Lookup(t); ok {
+			return c.Label
+		}
+		return string(t)
 	}
-	return string(t)
 }
 
 // urgencyClass is the colour of an urgency score, as the seed's dashboard
@@ -112,7 +108,7 @@ type dashboardData struct {
 // dashboardData reads what the dashboard shows for r's filters. A store
 // error is shown on the page (and logged), not answered as an error page.
 func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
-	f, err := parseAlertFilter(r.URL.Query(), dashboardLimit)
+	f, err := parseAlertFilter(s.opts.Registry, r.URL.Query(), dashboardLimit)
 	if err != nil {
 		return dashboardData{}, err
 	}
@@ -124,8 +120,8 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 		d.Priorities = append(d.Priorities, option{Value: string(p), Label: strings.ToUpper(string(p[:1])) + string(p[1:]), Selected: f.Priority == p})
 	}
 	d.Types = append(d.Types, option{Value: "", Label: "All types", Selected: f.Type == ""})
-	for _, t := range proactive.AnomalyTypes() {
-		d.Types = append(d.Types, option{Value: string(t), Label: typeLabel(t), Selected: f.Type == t})
+	for _, c := range s.opts.Registry.All() {
+		d.Types = append(d.Types, option{Value: string(c.Type), Label: c.Label, Selected: f.Type == c.Type})
 	}
 
 	alerts, err := s.opts.Store.ListAlerts(r.Context(), f)

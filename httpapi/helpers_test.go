@@ -170,7 +170,8 @@ func okResult() proactive.ScanResult {
 		AnomaliesDetected: 3,
 		AlertGroupsCount:  1,
 		AlertsSaved:       1,
-		Breakdown:         proactive.Breakdown{HealthDrops: 3},
+		AnomalyCounts:     []proactive.AnomalyCount{{Type: proactive.HealthDrop, Severity: proactive.SeverityHigh, Count: 1}, {Type: proactive.HealthDrop, Severity: proactive.SeverityMedium, Count: 2}},
+		Breakdown:         proactive.Breakdown{{Type: proactive.HealthDrop, Key: "health_drops", Count: 3}, {Type: proactive.DealStall, Key: "deal_stalls"}, {Type: proactive.SyncFail, Key: "sync_failures"}, {Type: proactive.ResponseDelay, Key: "response_delays"}},
 		Insights:          []string{"3 clients experiencing health score drops. Average drop: 18 points."},
 		Predictions:       []string{"Trend indicates potential systemic issue affecting multiple clients. Investigate common factors."},
 		AlertGroups: []proactive.GroupSummary{{

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
 // operation documents one endpoint in the OpenAPI document.
@@ -105,9 +107,18 @@ func alertIDResponses(ok response) []response {
 }
 
 // schemas are the document's component schemas.
-func schemas() map[string]any {
+func schemas(reg *proactive.Registry) map[string]any {
 	severity := enumOf("critical", "high", "medium", "low")
-	anomalyType := enumOf("health_drop", "deal_stall", "sync_fail", "response_delay")
+	var types, breakdownKeys []string
+	breakdown := map[string]any{}
+	for _, c := range reg.All() {
+		types = append(types, string(c.Type))
+		breakdown[c.BreakdownKey] = integer(c.Label + " anomalies (present when the check is enabled; Part one's four always).")
+		if c.Default {
+			breakdownKeys = append(breakdownKeys, c.BreakdownKey)
+		}
+	}
+	anomalyType := enumOf(types...)
 	return map[string]any{
 		"Error": obj(map[string]any{"error": str("What is wrong and what to do.")}, "error"),
 		"Health": obj(map[string]any{
@@ -127,14 +138,9 @@ func schemas() map[string]any {
 			"anomalies_detected":   integer("Anomalies found by the four checks."),
 			"alert_groups_created": integer("Alert groups (one per anomaly type present)."),
 			"alerts_saved":         integer("Alerts stored: new or escalated."),
-			"breakdown": obj(map[string]any{
-				"health_drops":    integer(""),
-				"deal_stalls":     integer(""),
-				"sync_failures":   integer(""),
-				"response_delays": integer(""),
-			}, "health_drops", "deal_stalls", "sync_failures", "response_delays"),
-			"insights":    arrayOf(str("")),
-			"predictions": arrayOf(str("")),
+			"breakdown":            obj(breakdown, breakdownKeys...),
+			"insights":             arrayOf(str("")),
+			"predictions":          arrayOf(str("")),
 			"alert_groups": arrayOf(obj(map[string]any{
 				"type":           anomalyType,
 				"severity":       severity,
@@ -252,7 +258,7 @@ func (s *Server) openAPI() map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": schemas(),
+			"schemas": schemas(s.opts.Registry),
 			"securitySchemes": map[string]any{
 				"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "description": "One of the configured API tokens."},
 			},

@@ -30,6 +30,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/metrics"
+	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
 // Defaults of the Options.
@@ -56,6 +57,9 @@ type Options struct {
 	Store proactive.Store
 	// Scan runs one scan. Required.
 	Scan ScanFunc
+	// Registry lists the checks (filters, labels, the API's enums); nil
+	// means rules.Registry().
+	Registry *proactive.Registry
 	// Tokens are the accepted bearer tokens (PTD_API_TOKEN, several for
 	// rotation); none means no authentication.
 	Tokens []string
@@ -144,9 +148,12 @@ func New(opts Options) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if opts.Registry == nil {
+		opts.Registry = rules.Registry()
+	}
 	m := opts.Metrics
 	if m == nil {
-		m = metrics.New()
+		m = metrics.New(opts.Registry.All())
 	}
 	s := &Server{
 		opts:    opts,
@@ -167,7 +174,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	var err error
-	if s.pages, s.static, err = loadUI(); err != nil {
+	if s.pages, s.static, err = loadUI(opts.Registry); err != nil {
 		return nil, fmt.Errorf("httpapi: load the dashboard templates: %w", err)
 	}
 	s.metricsHandler = m.Handler()

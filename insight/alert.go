@@ -1,18 +1,13 @@
 package insight
 
 import (
-	"strings"
 	"time"
-	"unicode"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
 // Limits of what an alert carries about its members.
-const (
-	maxActionItems     = 10 // action_items, and affected_entities.entities
-	maxRelatedInSource = 50 // source_data.related
-)
+const maxActionItems = 10 // action_items, and affected_entities.entities
 
 // ActionItems are an alert's action items: one per member, most urgent
 // first, at most 10, each the member's recommended action as it stands, its
@@ -40,29 +35,7 @@ func DedupKey(g proactive.AlertGroup, now time.Time) string {
 	if key == "" {
 		key = g.Primary.Entity
 	}
-	return foldSpace(string(g.Type) + "_" + key + "_" + now.UTC().Format(time.DateOnly))
-}
-
-// foldSpace replaces each run of whitespace in s by one "_".
-func foldSpace(s string) string {
-	if strings.IndexFunc(s, unicode.IsSpace) < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	inSpace := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			if !inSpace {
-				b.WriteByte('_')
-			}
-			inSpace = true
-			continue
-		}
-		inSpace = false
-		b.WriteRune(r)
-	}
-	return b.String()
+	return proactive.FoldSpace(string(g.Type) + "_" + key + "_" + now.UTC().Format(time.DateOnly))
 }
 
 // BuildAlert makes the proactive_insights row of a group (CONTRACT §2, §4):
@@ -73,14 +46,14 @@ func foldSpace(s string) string {
 // up to 50 related anomalies as {entity, severity, urgency}, and the
 // insights and predictions of the group's type), created at now, expiring
 // 48 hours later, and its dedup key. ID is left empty for the store.
-func BuildAlert(g proactive.AlertGroup, a Analysis, now time.Time) proactive.Alert {
+func BuildAlert(c proactive.Check, g proactive.AlertGroup, a Analysis, now time.Time) proactive.Alert {
 	members := g.Members()
 	entities := make([]string, 0, min(len(members), maxActionItems))
 	for _, m := range members[:min(len(members), maxActionItems)] {
 		entities = append(entities, m.Entity)
 	}
-	related := make([]map[string]any, 0, min(len(g.Related), maxRelatedInSource))
-	for _, r := range g.Related[:min(len(g.Related), maxRelatedInSource)] {
+	related := make([]map[string]any, 0, min(len(g.Related), proactive.MaxRelated))
+	for _, r := range g.Related[:min(len(g.Related), proactive.MaxRelated)] {
 		related = append(related, map[string]any{
 			"entity":   r.Entity,
 			"severity": string(r.Severity),
@@ -92,9 +65,9 @@ func BuildAlert(g proactive.AlertGroup, a Analysis, now time.Time) proactive.Ale
 	return proactive.Alert{
 		InsightType: proactive.InsightType,
 		Priority:    g.Severity,
-		Title:       Title(g),
-		Content:     Content(g, a),
-		Summary:     Summary(g),
+		Title:       Title(c, g),
+		Content:     Content(c, g, a),
+		Summary:     Summary(c, g),
 		ActionItems: ActionItems(g),
 		AffectedEntities: proactive.AffectedEntities{
 			Type:         g.Type,
@@ -106,7 +79,7 @@ func BuildAlert(g proactive.AlertGroup, a Analysis, now time.Time) proactive.Ale
 		SourceData: map[string]any{
 			"group_id":        g.ID,
 			"primary_anomaly": anomalyData(g.Primary),
-			"related_count":   len(g.Related),
+			"related_count":   g.RelatedCount(),
 			"related":         related,
 			"insights":        orEmpty(insights),
 			"predictions":     orEmpty(predictions),

@@ -40,18 +40,18 @@ func TestBuildAlert(t *testing.T) {
 		as = append(as, a)
 	}
 	as[0].Severity = crit
-	an := Analyze(as)
+	an := Analyze(testReg, proactive.DefaultSettings(), as)
 	g := groupOf(as...)
 	now := testNow.In(fixedZone(-3))
-	al := BuildAlert(g, an, now)
+	al := BuildAlert(chk(g), g, an, now)
 
 	require.Empty(t, al.ID)
 	require.Equal(t, "alert", al.InsightType)
 	require.Equal(t, "ptd-proactive", al.SourceAgent)
 	require.Equal(t, crit, al.Priority)
-	require.Equal(t, Title(g), al.Title)
-	require.Equal(t, Summary(g), al.Summary)
-	require.Equal(t, Content(g, an), al.Content)
+	require.Equal(t, Title(chk(g), g), al.Title)
+	require.Equal(t, Summary(chk(g), g), al.Summary)
+	require.Equal(t, Content(chk(g), g, an), al.Content)
 	require.Equal(t, ActionItems(g), al.ActionItems)
 	require.Equal(t, now, al.CreatedAt)
 	require.NotNil(t, al.ExpiresAt)
@@ -88,7 +88,7 @@ func TestBuildAlert(t *testing.T) {
 func TestBuildAlertSingleWithoutAnalysis(t *testing.T) {
 	t.Parallel()
 	g := groupOf(anom(proactive.HealthDrop, med, "a@x.com", 55, 10))
-	al := BuildAlert(g, Analysis{}, testNow)
+	al := BuildAlert(chk(g), g, Analysis{}, testNow)
 	require.Equal(t, []string{}, al.SourceData["insights"])
 	require.Equal(t, []string{}, al.SourceData["predictions"])
 	require.Equal(t, []map[string]any{}, al.SourceData["related"])

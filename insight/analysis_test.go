@@ -33,7 +33,7 @@ func TestAnalyzeHealth(t *testing.T) {
 		{"unrounded average over 15 that rounds to 15", []float64{15, 15, 15.3}, []string{"3 clients experiencing health score drops. Average drop: 15 points."}, []string{systemic}},
 		{"five drops averaging 18", []float64{27, 20, 15, 14, 14}, []string{"5 clients experiencing health score drops. Average drop: 18 points."}, []string{systemic}},
 	} {
-		a := Analyze(health(tc.drops...))
+		a := Analyze(testReg, proactive.DefaultSettings(), health(tc.drops...))
 		ins, pred := a.For(proactive.HealthDrop)
 		require.Equal(t, tc.insights, ins, tc.name)
 		require.Equal(t, tc.predictions, pred, tc.name)
@@ -63,12 +63,12 @@ func TestAnalyzeDeals(t *testing.T) {
 		{"stage as written, cases counted apart", []string{"proposal", "Proposal", "proposal", "Trial"}, "4 deals stalled. Most common stage: proposal (2 deals)", "proposal"},
 		{"tie without regard to case", []string{"trial", "Proposal", "trial", "Proposal"}, "4 deals stalled. Most common stage: Proposal (2 deals)", "Proposal"},
 	} {
-		a := Analyze(deals(tc.stages...))
+		a := Analyze(testReg, proactive.DefaultSettings(), deals(tc.stages...))
 		ins, pred := a.For(proactive.DealStall)
 		require.Equal(t, []string{tc.insight}, ins, tc.name)
 		require.Equal(t, []string{"Review " + tc.stage + " stage process. May indicate bottleneck or unclear next steps."}, pred, tc.name)
 	}
-	a := Analyze(deals("Proposal", "Proposal"))
+	a := Analyze(testReg, proactive.DefaultSettings(), deals("Proposal", "Proposal"))
 	require.Empty(t, a.Insights, "two stalls say nothing")
 	require.Empty(t, a.Predictions)
 }
@@ -84,17 +84,17 @@ func sync(sev proactive.Severity, sources ...string) []proactive.Anomaly {
 func TestAnalyzeSync(t *testing.T) {
 	t.Parallel()
 	const critical = "Critical sync failures may cause data inconsistencies. Immediate attention required."
-	a := Analyze(sync(med, "stripe"))
+	a := Analyze(testReg, proactive.DefaultSettings(), sync(med, "stripe"))
 	require.Equal(t, []string{"Sync failures detected across 1 source(s): stripe"}, a.Insights)
 	require.Empty(t, a.Predictions)
 
-	a = Analyze(append(sync(high, "stripe", "hubspot", "stripe", "Meta"), sync(crit, "hubspot")...))
+	a = Analyze(testReg, proactive.DefaultSettings(), append(sync(high, "stripe", "hubspot", "stripe", "Meta"), sync(crit, "hubspot")...))
 	ins, pred := a.For(proactive.SyncFail)
 	require.Equal(t, []string{"Sync failures detected across 3 source(s): hubspot, Meta, stripe"}, ins)
 	require.Equal(t, []string{critical}, pred)
 
 	// as written in the table: two spellings are two sources
-	a = Analyze(sync(med, "HubSpot", "hubspot"))
+	a = Analyze(testReg, proactive.DefaultSettings(), sync(med, "HubSpot", "hubspot"))
 	require.Equal(t, []string{"Sync failures detected across 2 source(s): HubSpot, hubspot"}, a.Insights)
 }
 
@@ -102,14 +102,14 @@ func TestAnalyzeLeads(t *testing.T) {
 	t.Parallel()
 	const pred = "Slow lead response times directly impact conversion rates. Consider automation or staffing adjustments."
 	one := []proactive.Anomaly{anom(proactive.ResponseDelay, med, "a", 53, 7)}
-	require.Empty(t, Analyze(one).Insights)
-	require.Empty(t, Analyze(one).Predictions)
+	require.Empty(t, Analyze(testReg, proactive.DefaultSettings(), one).Insights)
+	require.Empty(t, Analyze(testReg, proactive.DefaultSettings(), one).Predictions)
 	leads := append(one, anom(proactive.ResponseDelay, high, "b", 80, 24))
-	a := Analyze(leads)
+	a := Analyze(testReg, proactive.DefaultSettings(), leads)
 	require.Equal(t, []string{"2 leads waiting for response. Average wait time: 16 hours"}, a.Insights) // 15.5 → 16
 	require.Equal(t, []string{pred}, a.Predictions)
 	leads = append(leads, anom(proactive.ResponseDelay, high, "c", 80, 14.2))
-	require.Equal(t, []string{"3 leads waiting for response. Average wait time: 15 hours"}, Analyze(leads).Insights) // 15.07
+	require.Equal(t, []string{"3 leads waiting for response. Average wait time: 15 hours"}, Analyze(testReg, proactive.DefaultSettings(), leads).Insights) // 15.07
 }
 
 func TestAnalyzeTypeOrderAndFor(t *testing.T) {
@@ -119,7 +119,7 @@ func TestAnalyzeTypeOrderAndFor(t *testing.T) {
 	all = append(all, sync(crit, "hubspot")...)
 	all = append(all, deals("Trial", "Trial", "Proposal")...)
 	all = append(all, health(30, 20, 16)...)
-	a := Analyze(all)
+	a := Analyze(testReg, proactive.DefaultSettings(), all)
 	require.Equal(t, []string{
 		"3 clients experiencing health score drops. Average drop: 22 points.",
 		"3 deals stalled. Most common stage: Trial (2 deals)",
@@ -136,7 +136,7 @@ func TestAnalyzeTypeOrderAndFor(t *testing.T) {
 	require.Equal(t, []string{"Sync failures detected across 1 source(s): hubspot"}, ins)
 	require.Equal(t, []string{"Critical sync failures may cause data inconsistencies. Immediate attention required."}, pred)
 
-	empty := Analyze(nil)
+	empty := Analyze(testReg, proactive.DefaultSettings(), nil)
 	require.NotNil(t, empty.Insights)
 	require.NotNil(t, empty.Predictions)
 	ins, pred = empty.For(proactive.HealthDrop)
@@ -144,20 +144,4 @@ func TestAnalyzeTypeOrderAndFor(t *testing.T) {
 	require.Empty(t, pred)
 	ins, _ = Analysis{}.For(proactive.DealStall)
 	require.Empty(t, ins, "the zero Analysis says nothing")
-}
-
-// Details that went through JSON carry float64 figures; Metric may then be
-// zero. Analysis reads Details first.
-func TestAnalyzeReadsDetails(t *testing.T) {
-	t.Parallel()
-	as := health(20, 20, 20)
-	for i := range as {
-		as[i].Metric = 0
-	}
-	require.Equal(t, []string{"3 clients experiencing health score drops. Average drop: 20 points."}, Analyze(as).Insights)
-	for i := range as {
-		as[i].Details = nil
-		as[i].Metric = 11
-	}
-	require.Equal(t, []string{"3 clients experiencing health score drops. Average drop: 11 points."}, Analyze(as).Insights)
 }

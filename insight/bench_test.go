@@ -57,9 +57,9 @@ func BenchmarkDetectAndGroup100k(b *testing.B) {
 		all = append(all, rules.Deals(deals, th, testNow)...)
 		all = append(all, rules.Sync(syncs, th, testNow)...)
 		all = append(all, rules.Leads(leads, th, testNow)...)
-		a := Analyze(all)
-		for _, g := range Group(all) {
-			_ = BuildAlert(g, a, testNow)
+		a := Analyze(testReg, proactive.DefaultSettings(), all)
+		for _, g := range Group(testReg, all) {
+			_ = BuildAlert(chk(g), g, a, testNow)
 		}
 		found += len(all)
 	}
@@ -78,9 +78,9 @@ func BenchmarkGroup100k(b *testing.B) {
 	all = all[:min(len(all), 100_000)]
 	b.ReportAllocs()
 	for b.Loop() {
-		a := Analyze(all)
-		for _, g := range Group(all) {
-			_ = BuildAlert(g, a, testNow)
+		a := Analyze(testReg, proactive.DefaultSettings(), all)
+		for _, g := range Group(testReg, all) {
+			_ = BuildAlert(chk(g), g, a, testNow)
 		}
 	}
 	b.ReportMetric(float64(len(all)*b.N)/b.Elapsed().Seconds(), "anomalies/s")

@@ -81,7 +81,7 @@ func ptr(f float64) *float64 { return &f }
 // grouped. Regenerate with: go test ./insight -update
 func TestGolden(t *testing.T) {
 	t.Parallel()
-	for _, typ := range proactive.AnomalyTypes() {
+	for _, typ := range testReg.Types() {
 		for _, tc := range []struct {
 			kind string
 			n    int
@@ -92,7 +92,7 @@ func TestGolden(t *testing.T) {
 				as := goldenAnomalies(typ, tc.n)
 				require.Len(t, as, tc.n, "every golden record must be an anomaly")
 				g := groupOf(as...)
-				got := fmt.Sprintf("== title ==\n%s\n== summary ==\n%s\n== content ==\n%s\n", Title(g), Summary(g), Content(g, Analyze(as)))
+				got := fmt.Sprintf("== title ==\n%s\n== summary ==\n%s\n== content ==\n%s\n", Title(chk(g), g), Summary(chk(g), g), Content(chk(g), g, Analyze(testReg, proactive.DefaultSettings(), as)))
 				path := filepath.Join("testdata", name+".golden")
 				if *update {
 					require.NoError(t, os.WriteFile(path, []byte(got), 0o644))

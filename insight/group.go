@@ -1,43 +1,112 @@
 // Package insight turns the anomalies of one scan into alerts: it groups them
 // by type (CONTRACT §4), derives the insights and predictions across them,
 // and writes each group's title, summary, content, action items and dedup
-// key. Like package rules it is pure: anomalies and the scan's now in, text
-// and alerts out.
+// key. What is particular to a check (its titles, sentences, analysis)
+// comes from the check's value in the registry; this package knows no
+// check by name. Like package rules it is pure: anomalies and the scan's
+// now in, text and alerts out.
+//
+// Grouping and analysis are streaming: a Reducer keeps per group the
+// counts, sums and the most urgent members the alert text needs, never the
+// whole list, so a scan's memory is bounded by its groups, not by its
+// anomalies.
 package insight
 
 import (
-	"iter"
+	"slices"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
-// Group makes one alert group per anomaly type present, in
-// proactive.AnomalyTypes() order. Members are ordered by
-// rules.CompareAnomalies (urgency descending, ties alphabetically by
-// entity); the first is the primary. Anomalies of an unknown type are left
-// out. The input is not modified.
-func Group(anoms []proactive.Anomaly) []proactive.AlertGroup {
-	counts := countByType(anoms)
-	var groups []proactive.AlertGroup
-	for _, t := range proactive.AnomalyTypes() {
-		if counts[t] == 0 {
+// keep is how many members a Reducer keeps by name: the primary and
+// proactive.MaxRelated related ones.
+const keep = 1 + proactive.MaxRelated
+
+// Reducer builds the alert group of one type from its members, one at a
+// time, in any order. The group is the same whatever the order.
+type Reducer struct {
+	typ     proactive.AnomalyType
+	n       int
+	sum     int // urgencies
+	topRank int // highest severity rank
+	top     []proactive.Anomaly
+	sorted  bool
+}
+
+// NewReducer returns an empty Reducer for anomalies of type t.
+func NewReducer(t proactive.AnomalyType) *Reducer { return &Reducer{typ: t} }
+
+// Add takes one member.
+func (r *Reducer) Add(a proactive.Anomaly) {
+	r.n++
+	r.sum += a.UrgencyScore
+	r.topRank = max(r.topRank, a.Severity.Rank())
+	r.top = append(r.top, a)
+	r.sorted = false
+	if len(r.top) >= 4*keep {
+		r.trim()
+	}
+}
+
+// trim keeps the most urgent members.
+func (r *Reducer) trim() {
+	if !r.sorted {
+		rules.SortAnomalies(r.top)
+		r.sorted = true
+	}
+	if len(r.top) > keep {
+		clear(r.top[keep:])
+		r.top = r.top[:keep]
+	}
+}
+
+// Len is the number of members added.
+func (r *Reducer) Len() int { return r.n }
+
+// Group returns the alert group, false when no member was added: the
+// primary is the most urgent member (rules.CompareAnomalies), Related the
+// next most urgent (at most proactive.MaxRelated), and the combined
+// severity and urgency cover every member.
+func (r *Reducer) Group() (proactive.AlertGroup, bool) {
+	if r.n == 0 {
+		return proactive.AlertGroup{}, false
+	}
+	r.trim()
+	return proactive.AlertGroup{
+		ID:            string(r.typ) + "_group",
+		Type:          r.typ,
+		Primary:       r.top[0],
+		Related:       slices.Clone(r.top[1:]),
+		Severity:      combinedSeverity(r.topRank, r.n, r.top[0].Severity),
+		Urgency:       combinedUrgency(r.sum, r.n),
+		AffectedCount: r.n,
+	}, true
+}
+
+// Group makes one alert group per type present, in the registry's order.
+// Members are ordered by rules.CompareAnomalies (urgency descending, ties
+// alphabetically by entity); the first is the primary. Anomalies of a type
+// the registry does not know are left out. The input is not modified.
+func Group(reg *proactive.Registry, anoms []proactive.Anomaly) []proactive.AlertGroup {
+	reducers := map[proactive.AnomalyType]*Reducer{}
+	for _, a := range anoms {
+		if _, ok := reg.Lookup(a.Type); !ok {
 			continue
 		}
-		members := make([]proactive.Anomaly, 0, counts[t])
-		for a := range ofType(anoms, t) {
-			members = append(members, *a)
+		r := reducers[a.Type]
+		if r == nil {
+			r = NewReducer(a.Type)
+			reducers[a.Type] = r
 		}
-		rules.SortAnomalies(members)
-		groups = append(groups, proactive.AlertGroup{
-			ID:            string(t) + "_group",
-			Type:          t,
-			Primary:       members[0],
-			Related:       members[1:],
-			Severity:      CombinedSeverity(members),
-			Urgency:       CombinedUrgency(members),
-			AffectedCount: len(members),
-		})
+		r.Add(a)
+	}
+	var groups []proactive.AlertGroup
+	for _, t := range reg.Types() {
+		if r := reducers[t]; r != nil {
+			g, _ := r.Group()
+			groups = append(groups, g)
+		}
 	}
 	return groups
 }
@@ -55,27 +124,34 @@ func CombinedSeverity(members []proactive.Anomaly) proactive.Severity {
 	for _, m := range members {
 		top = max(top, m.Severity.Rank())
 	}
+	return combinedSeverity(top, len(members), members[0].Severity)
+}
+
+func combinedSeverity(topRank, n int, primary proactive.Severity) proactive.Severity {
 	switch {
-	case top >= proactive.SeverityCritical.Rank():
+	case topRank >= proactive.SeverityCritical.Rank():
 		return proactive.SeverityCritical
-	case top >= proactive.SeverityHigh.Rank() || len(members) >= 5:
+	case topRank >= proactive.SeverityHigh.Rank() || n >= 5:
 		return proactive.SeverityHigh
-	case len(members) >= 3:
+	case n >= 3:
 		return proactive.SeverityMedium
 	}
-	return members[0].Severity
+	return primary
 }
 
 // CombinedUrgency is min(round(mean urgency + 2 × members), 100), rounded
 // half up, computed exactly in integers. It is 0 for no members.
 func CombinedUrgency(members []proactive.Anomaly) int {
-	n := len(members)
-	if n == 0 {
-		return 0
-	}
 	sum := 0
 	for _, m := range members {
 		sum += m.UrgencyScore
+	}
+	return combinedUrgency(sum, len(members))
+}
+
+func combinedUrgency(sum, n int) int {
+	if n == 0 {
+		return 0
 	}
 	// round((sum + 2n²) / n) = floor((2(sum + 2n²) + n) / 2n)
 	num, den := 2*(sum+2*n*n)+n, 2*n
@@ -84,24 +160,4 @@ func CombinedUrgency(members []proactive.Anomaly) int {
 		q-- // floor, not truncation, for a (nonsensical) negative sum
 	}
 	return min(q, 100)
-}
-
-// countByType counts anomalies per type.
-func countByType(anoms []proactive.Anomaly) map[proactive.AnomalyType]int {
-	counts := make(map[proactive.AnomalyType]int, len(proactive.AnomalyTypes()))
-	for i := range anoms {
-		counts[anoms[i].Type]++
-	}
-	return counts
-}
-
-// ofType yields the anomalies of type t, in order, without copying them.
-func ofType(anoms []proactive.Anomaly, t proactive.AnomalyType) iter.Seq[*proactive.Anomaly] {
-	return func(yield func(*proactive.Anomaly) bool) {
-		for i := range anoms {
-			if anoms[i].Type == t && !yield(&anoms[i]) {
-				return
-			}
-		}
-	}
 }

@@ -18,7 +18,7 @@ func TestGroupOnePerTypeInCheckOrder(t *testing.T) {
 		anom(proactive.HealthDrop, high, "a@x.com", 78, 15),
 	}
 	orig := append([]proactive.Anomaly(nil), in...)
-	gs := Group(in)
+	gs := Group(testReg, in)
 	require.Equal(t, orig, in, "input not modified")
 	require.Len(t, gs, 3)
 	var types []proactive.AnomalyType
@@ -34,7 +34,7 @@ func TestGroupOnePerTypeInCheckOrder(t *testing.T) {
 	require.Equal(t, "sync_fail_group", gs[1].ID)
 	require.Empty(t, gs[1].Related)
 	require.Equal(t, 1, gs[1].AffectedCount)
-	require.Empty(t, Group(nil))
+	require.Empty(t, Group(testReg, nil))
 }
 
 func TestGroupMemberOrderAndTieBreaks(t *testing.T) {

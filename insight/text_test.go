@@ -34,7 +34,7 @@ func TestTitle(t *testing.T) {
 		{"lead many", many(proactive.ResponseDelay, 4), "4 Leads Waiting for Response"},
 		{"sync single, rate_limit whole", groupOf(anom(proactive.SyncFail, crit, "HubSpot - rate_limit", 100, 5)), "HubSpot - rate_limit: 5 Sync Failures"},
 	} {
-		require.Equal(t, tc.want, Title(tc.g), tc.name)
+		require.Equal(t, tc.want, Title(chk(tc.g), tc.g), tc.name)
 	}
 }
 
@@ -47,18 +47,18 @@ func TestSyncTitleUsesPrimaryFailureCount(t *testing.T) {
 		anom(proactive.SyncFail, med, "Stripe - timeout", 56, 2),
 		anom(proactive.SyncFail, high, "Meta - auth_error", 79, 3),
 	)
-	require.Equal(t, "HubSpot - rate_limit: 7 Sync Failures", Title(g))
+	require.Equal(t, "HubSpot - rate_limit: 7 Sync Failures", Title(chk(g), g))
 }
 
 func TestSummary(t *testing.T) {
 	t.Parallel()
 	h := anom(proactive.HealthDrop, crit, "John Smith (john@example.com)", 100, 27)
 	g := groupOf(h)
-	require.Equal(t, "health drop: John Smith (john@example.com). Urgency 100/100", Summary(g))
+	require.Equal(t, "health drop: John Smith (john@example.com). Urgency 100/100", Summary(chk(g), g))
 	g = groupOf(anom(proactive.SyncFail, high, "HubSpot - rate_limit", 82, 4))
-	require.Equal(t, "sync failure: HubSpot - rate_limit. Urgency 84/100", Summary(g))
+	require.Equal(t, "sync failure: HubSpot - rate_limit. Urgency 84/100", Summary(chk(g), g))
 	g = groupOf(h, anom(proactive.HealthDrop, med, "a@x.com", 55, 10), anom(proactive.HealthDrop, med, "b@x.com", 55, 10.5))
-	require.Equal(t, "3 clients with health score drops; most urgent: John Smith (john@example.com) (dropped 27 points). Urgency 76/100", Summary(g))
+	require.Equal(t, "3 clients with health score drops; most urgent: John Smith (john@example.com) (dropped 27 points). Urgency 76/100", Summary(chk(g), g))
 }
 
 func TestContentSections(t *testing.T) {
@@ -66,41 +66,26 @@ func TestContentSections(t *testing.T) {
 	// A single anomaly without analysis has only the primary alert and the action.
 	a := withDetail(anom(proactive.SyncFail, med, "Stripe - timeout", 56, 2), "source", "stripe")
 	g := groupOf(a)
-	require.Equal(t, "**Primary Alert:**\nStripe - timeout has failed 2 times in the last 24 hours.\n\n**Recommended Action:**\nAct on Stripe - timeout.", Content(g, Analysis{}))
+	require.Equal(t, "**Primary Alert:**\nStripe - timeout has failed 2 times in the last 24 hours.\n\n**Recommended Action:**\nAct on Stripe - timeout.", Content(chk(g), g, Analysis{}))
 
 	// Analysis of other types is left out.
-	other := Analyze(health(30, 30, 30))
-	require.NotContains(t, Content(g, other), "**Analysis:**")
-	require.NotContains(t, Content(g, other), "**Predicted Impact:**")
+	other := Analyze(testReg, proactive.DefaultSettings(), health(30, 30, 30))
+	require.NotContains(t, Content(chk(g), g, other), "**Analysis:**")
+	require.NotContains(t, Content(chk(g), g, other), "**Predicted Impact:**")
 
 	// Related issues: five listed, then the rest counted.
 	var as []proactive.Anomaly
 	for i := range 8 {
 		as = append(as, withDetail(anom(proactive.SyncFail, med, fmt.Sprintf("S%d - timeout", i), 60-i, 2), "source", "s"))
 	}
-	c := Content(groupOf(as...), Analyze(as))
+	gc := groupOf(as...)
+	c := Content(chk(gc), gc, Analyze(testReg, proactive.DefaultSettings(), as))
 	require.Contains(t, c, "**Related Issues (7):**\n- S1 - timeout (medium, urgency 59/100, 2 failures)\n")
 	require.Contains(t, c, "- S5 - timeout (medium, urgency 55/100, 2 failures)\n… and 2 more\n\n**Analysis:**\n- Sync failures detected across 1 source(s): s\n\n**Recommended Action:**")
 	require.NotContains(t, c, "S6 - timeout")
 	require.NotContains(t, c, "**Predicted Impact:**")
 	require.NotContains(t, c, "\n\n\n")
 	require.False(t, strings.HasSuffix(c, "\n"))
-}
-
-func TestHealthPrimaryText(t *testing.T) {
-	t.Parallel()
-	base := anom(proactive.HealthDrop, high, "Jane Doe (jane@x.com)", 80, 15)
-	base = withDetail(base, "current_score", 60.0)
-	base = withDetail(base, "previous_score", 62.0)
-	slide := withDetail(withDetail(base, "week_avg", 75.0), "current_zone", "YELLOW")
-	require.Equal(t, "Jane Doe (jane@x.com) health score dropped 15 points (from a recent average of 75 to 60). Currently in YELLOW zone.", primaryText(slide))
-
-	fall := withDetail(withDetail(base, "previous_score", 72.5), "week_avg", nil)
-	fall = withDetail(withDetail(fall, "score_drop", 12.5), "current_zone", "red")
-	require.Equal(t, "Jane Doe (jane@x.com) health score dropped 12.5 points (from 72.5 to 60). Currently in RED zone.", primaryText(fall))
-
-	noise := withDetail(withDetail(withDetail(base, "previous_score", 80.3), "current_score", 55.3), "score_drop", 80.3-55.3)
-	require.Equal(t, "Jane Doe (jane@x.com) health score dropped 25 points (from 80.3 to 55.3).", primaryText(noise))
 }
 
 func TestDedupKey(t *testing.T) {

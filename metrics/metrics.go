@@ -59,8 +59,9 @@ type Metrics struct {
 // New returns Metrics with a fresh registry holding the product's
 // collectors plus the Go runtime and process collectors. Label values
 // known in advance (types, severities, outcomes, checks) start at zero, so
-// the series exist before the first scan.
-func New() *Metrics {
+// the series exist before the first scan; checks are the checks whose
+// series start at zero.
+func New(checks []proactive.Check) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		now: time.Now,
@@ -125,10 +126,10 @@ func New() *Metrics {
 	for _, o := range []string{ScanSuccess, ScanFailure} {
 		m.scanDuration.WithLabelValues(o)
 	}
-	for _, t := range proactive.AnomalyTypes() {
-		m.checkErrors.WithLabelValues(t.Monitor())
+	for _, c := range checks {
+		m.checkErrors.WithLabelValues(c.Monitor)
 		for _, s := range proactive.Severities() {
-			m.anomalies.WithLabelValues(string(t), string(s))
+			m.anomalies.WithLabelValues(string(c.Type), string(s))
 		}
 	}
 	for _, o := range []proactive.SaveOutcome{proactive.Inserted, proactive.Escalated, proactive.Duplicate} {
@@ -178,10 +179,8 @@ func (m *Metrics) ObserveScan(res proactive.ScanResult, d time.Duration, err err
 		outcome = ScanSuccess
 	}
 	m.scanDuration.WithLabelValues(outcome).Observe(d.Seconds())
-	for _, g := range res.Groups {
-		for _, a := range g.Members() {
-			m.anomalies.WithLabelValues(string(a.Type), string(a.Severity)).Inc()
-		}
+	for _, c := range res.AnomalyCounts {
+		m.anomalies.WithLabelValues(string(c.Type), string(c.Severity)).Add(float64(c.Count))
 	}
 	for _, g := range res.AlertGroups {
 		if g.Saved != "" {

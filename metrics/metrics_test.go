@@ -18,6 +18,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/metrics"
+	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
 )
 
@@ -75,7 +76,7 @@ func anomaly(typ proactive.AnomalyType, sev proactive.Severity) proactive.Anomal
 
 func TestObserveScan(t *testing.T) {
 	t.Parallel()
-	m := metrics.New()
+	m := metrics.New(rules.Checks())
 	// Series known in advance exist at zero before the first scan.
 	require.Zero(t, mustValue(t, m, "ptd_proactive_anomalies_total", map[string]string{"type": "deal_stall", "severity": "low"}))
 	require.Zero(t, mustValue(t, m, "ptd_proactive_check_errors_total", map[string]string{"monitor": "checkLeadResponseTimes"}))
@@ -84,10 +85,10 @@ func TestObserveScan(t *testing.T) {
 
 	res := proactive.ScanResult{
 		Success: true,
-		Groups: []proactive.AlertGroup{
-			{Type: proactive.HealthDrop, Primary: anomaly(proactive.HealthDrop, proactive.SeverityCritical),
-				Related: []proactive.Anomaly{anomaly(proactive.HealthDrop, proactive.SeverityHigh), anomaly(proactive.HealthDrop, proactive.SeverityHigh)}},
-			{Type: proactive.SyncFail, Primary: anomaly(proactive.SyncFail, proactive.SeverityMedium)},
+		AnomalyCounts: []proactive.AnomalyCount{
+			{Type: proactive.HealthDrop, Severity: proactive.SeverityCritical, Count: 1},
+			{Type: proactive.HealthDrop, Severity: proactive.SeverityHigh, Count: 2},
+			{Type: proactive.SyncFail, Severity: proactive.SeverityMedium, Count: 1},
 		},
 		AlertGroups: []proactive.GroupSummary{
 			{Type: proactive.HealthDrop, Saved: proactive.Inserted},
@@ -127,7 +128,7 @@ func TestObserveScan(t *testing.T) {
 
 func TestTicksAndDeliveries(t *testing.T) {
 	t.Parallel()
-	m := metrics.New()
+	m := metrics.New(rules.Checks())
 	m.ObserveTick(metrics.TickRan)
 	m.ObserveTick(metrics.TickTaken)
 	m.ObserveTick(metrics.TickTaken)
@@ -158,7 +159,7 @@ func TestNilMetricsIgnoresEverything(t *testing.T) {
 
 func TestRegistriesAreIndependent(t *testing.T) {
 	t.Parallel()
-	a, b := metrics.New(), metrics.New() // no global registration: no "duplicate metrics collector" panic
+	a, b := metrics.New(rules.Checks()), metrics.New(rules.Checks()) // no global registration: no "duplicate metrics collector" panic
 	a.ObserveTick(metrics.TickRan)
 	require.Equal(t, 1.0, mustValue(t, a, "ptd_proactive_schedule_ticks_total", map[string]string{"outcome": "ran"}))
 	require.Zero(t, mustValue(t, b, "ptd_proactive_schedule_ticks_total", map[string]string{"outcome": "ran"}))
@@ -180,7 +181,7 @@ func TestNotificationQueueFromTheStore(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	m := metrics.New()
+	m := metrics.New(rules.Checks())
 	_, ok := value(t, m, "ptd_proactive_notifications", nil)
 	require.False(t, ok, "off until a queue function is set")
 	m.SetNotificationQueue(metrics.StoreQueue(store, 0))
@@ -231,7 +232,7 @@ func TestCacheQueue(t *testing.T) {
 		}
 		return map[proactive.NotificationStatus]int{proactive.NotificationPending: int(calls.Load())}, nil
 	}
-	m := metrics.New()
+	m := metrics.New(rules.Checks())
 	m.SetNotificationQueue(metrics.CacheQueue(f, time.Hour))
 	for range 5 {
 		require.Equal(t, 1.0, mustValue(t, m, "ptd_proactive_notifications", map[string]string{"status": "pending"}))

@@ -70,12 +70,13 @@ func TestDealAnomaly(t *testing.T) {
 		Severity:  proactive.SeverityCritical,
 		Entity:    "Enterprise Package - ACME Corp",
 		EntityKey: "Enterprise Package - ACME Corp",
-		Details: map[string]any{
-			"deal_id":      "d-1",
-			"deal_name":    "Enterprise Package - ACME Corp",
-			"stage":        "negotiation",
-			"amount":       25000.5,
-			"days_stalled": 45,
+		Key:       "deal-d-1",
+		Details: DealStallDetails{
+			DealID:      sp("d-1"),
+			DealName:    sp("Enterprise Package - ACME Corp"),
+			Stage:       "negotiation",
+			Amount:      &amount,
+			DaysStalled: 45,
 		},
 		Metric:            45,
 		RecommendedAction: "CRITICAL: Deal stuck in negotiation for 45 days. Immediate follow-up required. Consider re-engagement strategy or close-lost.",
@@ -95,9 +96,12 @@ func TestDealEntityAndDetails(t *testing.T) {
 	require.Equal(t, "Big  Deal", got[0].EntityKey)
 	require.Equal(t, "Deal #42", got[1].Entity)
 	require.Equal(t, "deal-42", got[1].EntityKey)
-	require.Nil(t, got[1].Details["deal_name"])
-	require.Nil(t, got[1].Details["amount"])
-	require.Equal(t, 22, got[1].Details["days_stalled"])
+	d := got[1].Details.(DealStallDetails)
+	require.Nil(t, d.DealName)
+	require.Nil(t, d.Amount)
+	require.Equal(t, 22, d.DaysStalled)
+	require.Equal(t, "deal-42", got[1].Key)
+	require.Equal(t, "deal-43", got[0].Key, "the case key is the id, never the name")
 }
 
 func TestDealActionsAndUrgency(t *testing.T) {

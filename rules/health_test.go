@@ -69,8 +69,8 @@ func TestHealthSlowSlideAlerts(t *testing.T) {
 	got := Health([]proactive.HealthTrend{tr}, proactive.DefaultThresholds(), testNow)
 	require.Len(t, got, 1)
 	require.Equal(t, proactive.SeverityHigh, got[0].Severity)
-	require.Equal(t, 15.0, got[0].Details["score_drop"])
-	require.Equal(t, 75.0, got[0].Details["week_avg"])
+	require.Equal(t, 15.0, got[0].Details.(HealthDropDetails).ScoreDrop)
+	require.Equal(t, 75.0, *got[0].Details.(HealthDropDetails).WeekAvg)
 }
 
 func TestHealthUnroundedDrop(t *testing.T) {
@@ -80,13 +80,13 @@ func TestHealthUnroundedDrop(t *testing.T) {
 	got := Health([]proactive.HealthTrend{trend("a@x.com", 74.6, 60)}, th, testNow)
 	require.Len(t, got, 1)
 	require.Equal(t, proactive.SeverityMedium, got[0].Severity)
-	require.Equal(t, 14.6, got[0].Details["score_drop"])
+	require.Equal(t, 14.6, got[0].Details.(HealthDropDetails).ScoreDrop)
 	// 9.96 would round to 10 (medium); unrounded it is nothing.
 	require.Empty(t, Health([]proactive.HealthTrend{trend("a@x.com", 69.96, 60)}, th, testNow))
 	// 80.3 − 55.3 is 25 on the threshold, float noise notwithstanding.
 	got = Health([]proactive.HealthTrend{trend("a@x.com", 80.3, 55.3)}, th, testNow)
 	require.Equal(t, proactive.SeverityCritical, got[0].Severity)
-	require.Equal(t, 25.0, got[0].Details["score_drop"])
+	require.Equal(t, 25.0, got[0].Details.(HealthDropDetails).ScoreDrop)
 }
 
 func TestHealthAnomaly(t *testing.T) {
@@ -102,13 +102,13 @@ func TestHealthAnomaly(t *testing.T) {
 		Severity:  proactive.SeverityCritical,
 		Entity:    "John Smith (john@example.com)",
 		EntityKey: "john@example.com",
-		Details: map[string]any{
-			"email":          "john@example.com",
-			"current_score":  53.0,
-			"previous_score": 80.0,
-			"week_avg":       nil,
-			"score_drop":     27.0,
-			"current_zone":   "RED",
+		Key:       "john@example.com",
+		Details: HealthDropDetails{
+			Email:         "john@example.com",
+			CurrentScore:  53.0,
+			PreviousScore: 80.0,
+			ScoreDrop:     27.0,
+			CurrentZone:   sp("RED"),
 		},
 		Metric:            27,
 		RecommendedAction: "URGENT: Schedule emergency check-in call within 24 hours. Client at high risk of churn. Score dropped 27 points.",
@@ -141,8 +141,8 @@ func TestHealthDetailsZoneAndWeekAvg(t *testing.T) {
 	tr.WeekAvg = ptr(72.5)
 	got := Health([]proactive.HealthTrend{tr}, proactive.DefaultThresholds(), testNow)
 	require.Len(t, got, 1)
-	require.Nil(t, got[0].Details["current_zone"])
-	require.Equal(t, 72.5, got[0].Details["week_avg"])
+	require.Nil(t, got[0].Details.(HealthDropDetails).CurrentZone)
+	require.Equal(t, 72.5, *got[0].Details.(HealthDropDetails).WeekAvg)
 	require.Equal(t, 80, got[0].UrgencyScore) // high 70 + 10, no zone bonus
 
 	// A store's mean carries float noise; the details do not. The email is
@@ -153,8 +153,8 @@ func TestHealthDetailsZoneAndWeekAvg(t *testing.T) {
 	require.NotEqual(t, 70.2, *tr.WeekAvg, "the input must carry noise")
 	got = Health([]proactive.HealthTrend{tr}, proactive.DefaultThresholds(), testNow)
 	require.Len(t, got, 1)
-	require.Equal(t, 70.2, got[0].Details["week_avg"])
-	require.Equal(t, "a@x.com", got[0].Details["email"])
+	require.Equal(t, 70.2, *got[0].Details.(HealthDropDetails).WeekAvg)
+	require.Equal(t, "a@x.com", got[0].Details.(HealthDropDetails).Email)
 	require.Equal(t, "Jane Doe (a@x.com)", got[0].Entity)
 	require.Equal(t, "a@x.com", got[0].EntityKey)
 }
@@ -210,4 +210,28 @@ func TestHealthOrder(t *testing.T) {
 		entities = append(entities, a.Entity)
 	}
 	require.Equal(t, []string{"a@x.com", "b@x.com", "h@x.com", "m@x.com"}, entities)
+}
+
+func TestHealthDescribe(t *testing.T) {
+	t.Parallel()
+	describe := HealthDropCheck().Text.Describe
+	a := func(metric float64, d HealthDropDetails) *proactive.Anomaly {
+		return &proactive.Anomaly{Type: proactive.HealthDrop, Entity: "Jane Doe (jane@x.com)", Metric: metric, Details: d}
+	}
+	for _, tc := range []struct {
+		name string
+		a    *proactive.Anomaly
+		want string
+	}{
+		{"slide below the week's average", a(15, HealthDropDetails{CurrentScore: 60, PreviousScore: 62, WeekAvg: ptr(75), CurrentZone: sp("YELLOW")}),
+			"Jane Doe (jane@x.com) health score dropped 15 points (from a recent average of 75 to 60). Currently in YELLOW zone."},
+		{"fall since the previous reading", a(12.5, HealthDropDetails{CurrentScore: 60, PreviousScore: 72.5, CurrentZone: sp("red")}),
+			"Jane Doe (jane@x.com) health score dropped 12.5 points (from 72.5 to 60). Currently in RED zone."},
+		{"week average below previous: previous", a(12.5, HealthDropDetails{CurrentScore: 60, PreviousScore: 72.5, WeekAvg: ptr(70)}),
+			"Jane Doe (jane@x.com) health score dropped 12.5 points (from 72.5 to 60)."},
+		{"float noise", a(80.3-55.3, HealthDropDetails{CurrentScore: 55.3, PreviousScore: 80.3}),
+			"Jane Doe (jane@x.com) health score dropped 25 points (from 80.3 to 55.3)."},
+	} {
+		require.Equal(t, tc.want, describe(tc.a), tc.name)
+	}
 }

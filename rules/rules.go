@@ -155,12 +155,12 @@ func Quantity(x float64, word string) string {
 }
 
 // orNil returns s, or nil when s is blank, so that an absent text is a JSON
-// null in Details.
-func orNil(s string) any {
+// null in the details.
+func orNil(s string) *string {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
-	return s
+	return &s
 }
 
 // firstNonBlank returns the first of ss that is not blank, trimmed, or "".

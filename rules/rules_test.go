@@ -33,6 +33,8 @@ func customThresholds() proactive.Thresholds {
 	}
 }
 
+func sp(s string) *string { return &s }
+
 func TestRoundHalfUp(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

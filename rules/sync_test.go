@@ -40,11 +40,12 @@ func TestSyncKeepsErrorTypeWhole(t *testing.T) {
 		Severity:  proactive.SeverityHigh,
 		Entity:    "HubSpot - rate_limit",
 		EntityKey: "hubspot_rate_limit",
-		Details: map[string]any{
-			"source":        "hubspot",
-			"error_type":    "rate_limit",
-			"failure_count": 4,
-			"latest_error":  "429 Too Many Requests",
+		Key:       "hubspot_rate_limit",
+		Details: SyncFailDetails{
+			Source:       "hubspot",
+			ErrorType:    "rate_limit",
+			FailureCount: 4,
+			LatestError:  sp("429 Too Many Requests"),
 		},
 		Metric:            4,
 		RecommendedAction: "High Priority: HubSpot experiencing rate_limit errors. Review error logs and consider manual retry or system restart.",
@@ -97,5 +98,5 @@ func TestSyncEntityAsWrittenAndOrder(t *testing.T) {
 	require.Equal(t, "Stripe - auth", got[1].Entity)
 	require.Equal(t, "Salesforce - validation error", got[2].Entity)
 	require.Equal(t, "Salesforce_validation error", got[2].EntityKey)
-	require.Nil(t, got[2].Details["latest_error"])
+	require.Nil(t, got[2].Details.(SyncFailDetails).LatestError)
 }

@@ -211,7 +211,7 @@ func TestScanPassesDedupWindowChannelsAndScanID(t *testing.T) {
 		}
 		return nil
 	}
-	_, err, _ := runFake(t, f, scan.Options{Thresholds: th, Route: route})
+	_, err, _ := runFake(t, f, scan.Options{Settings: proactive.Settings{Thresholds: th}, Route: route})
 	require.NoError(t, err)
 	require.Len(t, f.saved, 4)
 	for _, p := range f.saved {

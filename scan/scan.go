@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,10 +26,14 @@ import (
 type Options struct {
 	// Store is read by the checks and written with the alerts. Required.
 	Store proactive.Store
-	// Thresholds are the checks' thresholds; zero value means the seed's.
-	Thresholds proactive.Thresholds
-	// StallStages are the deal stages the stall check watches; nil means the seed's.
-	StallStages []string
+	// Registry lists the checks the scanner knows; nil means rules.Registry().
+	Registry *proactive.Registry
+	// Checks are the types of the checks to run, in any order; nil means
+	// the registry's defaults. Unknown types are an error from New.
+	Checks []proactive.AnomalyType
+	// Settings are the checks' thresholds and options; a zero Thresholds
+	// means the seed's, nil StallStages the seed's stages.
+	Settings proactive.Settings
 	// Route returns the notification channels that want an alert; nil
 	// means no notifications are queued.
 	Route func(proactive.Alert) []string
@@ -52,8 +57,9 @@ type Params struct {
 // Scanner runs scans. It is safe for concurrent use; concurrent scans on one
 // database still store each dedup key once (the store guarantees it).
 type Scanner struct {
-	opts Options
-	log  *slog.Logger
+	opts   Options
+	log    *slog.Logger
+	checks []proactive.Check // enabled, in report order
 }
 
 // New returns a Scanner, or an error naming what is missing.
@@ -61,11 +67,29 @@ func New(opts Options) (*Scanner, error) {
 	if opts.Store == nil {
 		return nil, proactive.Errorf(proactive.EINVALID, "scan: a store is required")
 	}
-	if opts.Thresholds == (proactive.Thresholds{}) {
-		opts.Thresholds = proactive.DefaultThresholds()
+	if opts.Settings.Thresholds == (proactive.Thresholds{}) {
+		opts.Settings.Thresholds = proactive.DefaultThresholds()
 	}
-	if len(opts.StallStages) == 0 {
-		opts.StallStages = proactive.DefaultStallStages()
+	if len(opts.Settings.StallStages) == 0 {
+		opts.Settings.StallStages = proactive.DefaultStallStages()
+	}
+	if opts.Registry == nil {
+		opts.Registry = rules.Registry()
+	}
+	enabled := opts.Checks
+	if enabled == nil {
+		enabled = opts.Registry.Defaults()
+	}
+	var checks []proactive.Check
+	for _, c := range opts.Registry.All() {
+		if slices.Contains(enabled, c.Type) {
+			checks = append(checks, c)
+		}
+	}
+	for _, t := range enabled {
+		if _, err := opts.Registry.ParseType(string(t)); err != nil {
+			return nil, fmt.Errorf("scan: checks: %w", err)
+		}
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -74,12 +98,12 @@ func New(opts Options) (*Scanner, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Scanner{opts: opts, log: log}, nil
+	return &Scanner{opts: opts, log: log, checks: checks}, nil
 }
 
 // checkOutcome is what one check produced.
 type checkOutcome struct {
-	typ       proactive.AnomalyType
+	check     proactive.Check
 	anomalies []proactive.Anomaly
 	skipped   proactive.Skipped
 	err       error
@@ -105,6 +129,11 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 		DryRun:      p.DryRun,
 		Now:         now.Format(time.RFC3339),
 	}
+	for _, c := range s.opts.Registry.All() {
+		if c.Default || s.enabled(c.Type) {
+			res.Breakdown = append(res.Breakdown, proactive.BreakdownEntry{Type: c.Type, Key: c.BreakdownKey})
+		}
+	}
 	scanID := uuid.NewString()
 	log := s.log.With("scan_id", scanID, "trigger", p.Trigger)
 	log.InfoContext(ctx, "[PTD Proactive] Starting comprehensive monitoring scan...", "now", res.Now, "dry_run", p.DryRun)
@@ -123,43 +152,62 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 	}
 
 	outcomes := s.runChecks(ctx, log, now)
-	var all []proactive.Anomaly
+	analyst := insight.NewAnalyst(s.opts.Registry, s.opts.Settings)
+	reducers := make(map[proactive.AnomalyType]*insight.Reducer, len(outcomes))
+	total := 0
 	for _, o := range outcomes {
+		c := o.check
 		if o.err != nil {
 			if proactive.ErrorCode(o.err) == proactive.EUNAVAILABLE || ctx.Err() != nil {
-				return fail(fmt.Errorf("%s: %w", o.typ.Monitor(), o.err))
+				return fail(fmt.Errorf("%s: %w", c.Monitor, o.err))
 			}
-			res.Errors = append(res.Errors, proactive.MonitorError{Monitor: o.typ.Monitor(), Error: proactive.ErrorMessage(o.err)})
-			log.ErrorContext(ctx, fmt.Sprintf("[%s] Error: %s", o.typ.Monitor(), proactive.ErrorMessage(o.err)), "monitor", o.typ.Monitor(), "error", o.err)
+			res.Errors = append(res.Errors, proactive.MonitorError{Monitor: c.Monitor, Error: proactive.ErrorMessage(o.err)})
+			log.ErrorContext(ctx, fmt.Sprintf("[%s] Error: %s", c.Monitor, proactive.ErrorMessage(o.err)), "monitor", c.Monitor, "error", o.err)
 			continue
 		}
-		all = append(all, o.anomalies...)
-		res.SkippedRows = append(res.SkippedRows, skippedRows(o.typ.Monitor(), o.skipped)...)
-		switch o.typ {
-		case proactive.HealthDrop:
-			res.Breakdown.HealthDrops = len(o.anomalies)
-		case proactive.DealStall:
-			res.Breakdown.DealStalls = len(o.anomalies)
-		case proactive.SyncFail:
-			res.Breakdown.SyncFailures = len(o.anomalies)
-		case proactive.ResponseDelay:
-			res.Breakdown.ResponseDelays = len(o.anomalies)
+		res.SkippedRows = append(res.SkippedRows, skippedRows(c.Monitor, o.skipped)...)
+		for i := range res.Breakdown {
+			if res.Breakdown[i].Type == c.Type {
+				res.Breakdown[i].Count = len(o.anomalies)
+			}
 		}
+		total += len(o.anomalies)
+		r := insight.NewReducer(c.Type)
+		bySeverity := map[proactive.Severity]int{}
+		for i := range o.anomalies {
+			analyst.Add(&o.anomalies[i])
+			r.Add(o.anomalies[i])
+			bySeverity[o.anomalies[i].Severity]++
+		}
+		for _, sev := range proactive.Severities() {
+			if n := bySeverity[sev]; n > 0 {
+				res.AnomalyCounts = append(res.AnomalyCounts, proactive.AnomalyCount{Type: c.Type, Severity: sev, Count: n})
+			}
+		}
+		reducers[c.Type] = r
 	}
-	res.AnomaliesDetected = len(all)
-	log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Found %d total anomalies", len(all)), "anomalies", len(all))
+	res.AnomaliesDetected = total
+	log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Found %d total anomalies", total), "anomalies", total)
 
-	analysis := insight.Analyze(all)
+	analysis := analyst.Analysis()
 	res.Insights = append(res.Insights, analysis.Insights...)
 	res.Predictions = append(res.Predictions, analysis.Predictions...)
 
-	groups := insight.Group(all)
+	var groups []proactive.AlertGroup
+	for _, c := range s.checks {
+		if r := reducers[c.Type]; r != nil {
+			if g, ok := r.Group(); ok {
+				groups = append(groups, g)
+			}
+		}
+	}
 	res.Groups = groups
 	res.AlertGroupsCount = len(groups)
 	log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Grouped into %d alert groups", len(groups)), "groups", len(groups))
 
 	for _, g := range groups {
-		alert := insight.BuildAlert(g, analysis, now)
+		c, _ := s.opts.Registry.Lookup(g.Type)
+		alert := insight.BuildAlert(c, g, analysis, now)
 		summary := proactive.GroupSummary{
 			Type:          g.Type,
 			Severity:      g.Severity,
@@ -174,7 +222,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 			}
 			saved, err := s.opts.Store.SaveAlert(ctx, proactive.SaveAlertParams{
 				Alert:       alert,
-				DedupWindow: time.Duration(s.opts.Thresholds.DedupWindowHours * float64(time.Hour)),
+				DedupWindow: time.Duration(s.opts.Settings.Thresholds.DedupWindowHours * float64(time.Hour)),
 				Now:         now,
 				Channels:    channels,
 				ScanID:      scanID,
@@ -242,74 +290,76 @@ func (s *Scanner) record(ctx context.Context, log *slog.Logger, start time.Time,
 	}
 }
 
-// runChecks runs the four checks concurrently and returns their outcomes in
-// check order. Each check's failure is its own; none stops the others.
-func (s *Scanner) runChecks(ctx context.Context, log *slog.Logger, now time.Time) []checkOutcome {
-	th := s.opts.Thresholds
-	st := s.opts.Store
-	checks := []func(context.Context) checkOutcome{
-		func(ctx context.Context) checkOutcome {
-			trends, skipped, err := st.HealthTrends(ctx, proactive.HealthQuery{
-				Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium,
-			})
-			o := checkOutcome{typ: proactive.HealthDrop, skipped: skipped, err: err}
-			if err == nil {
-				o.anomalies = rules.Health(trends, th, now)
-			}
-			return o
-		},
-		func(ctx context.Context) checkOutcome {
-			deals, skipped, err := st.StalledDeals(ctx, proactive.DealQuery{Now: now, Stages: s.opts.StallStages, MinDays: th.DealStallDaysMedium})
-			o := checkOutcome{typ: proactive.DealStall, skipped: skipped, err: err}
-			if err == nil {
-				o.anomalies = rules.Deals(deals, th, now)
-			}
-			return o
-		},
-		func(ctx context.Context) checkOutcome {
-			groups, skipped, err := st.SyncFailures(ctx, proactive.SyncQuery{Now: now, Since: now.Add(-24 * time.Hour)})
-			o := checkOutcome{typ: proactive.SyncFail, skipped: skipped, err: err}
-			if err == nil {
-				o.anomalies = rules.Sync(groups, th, now)
-			}
-			return o
-		},
-		func(ctx context.Context) checkOutcome {
-			leads, skipped, err := st.WaitingLeads(ctx, proactive.LeadQuery{Now: now, MinHours: th.ResponseDelayMedium})
-			o := checkOutcome{typ: proactive.ResponseDelay, skipped: skipped, err: err}
-			if err == nil {
-				o.anomalies = rules.Leads(leads, th, now)
-			}
-			return o
-		},
+// enabled reports whether the check of type t runs.
+func (s *Scanner) enabled(t proactive.AnomalyType) bool {
+	for _, c := range s.checks {
+		if c.Type == t {
+			return true
+		}
 	}
-	out := make([]checkOutcome, len(checks))
-	var wg sync.WaitGroup
-	for i, check := range checks {
-		wg.Go(func() {
-			o := check(ctx)
-			if o.err == nil {
-				log.InfoContext(ctx, foundMessage(o.typ, len(o.anomalies)), "monitor", o.typ.Monitor(), "anomalies", len(o.anomalies), "skipped_rows", o.skipped.Total())
-			}
-			out[i] = o
-		})
-	}
-	wg.Wait()
-	return out
+	return false
 }
 
-// foundMessage is the seed's per-check log line.
-func foundMessage(t proactive.AnomalyType, n int) string {
-	switch t {
-	case proactive.HealthDrop:
-		return fmt.Sprintf("[checkHealthScoreDrops] Found %d health score anomalies", n)
-	case proactive.DealStall:
-		return fmt.Sprintf("[checkDealPipelineStalls] Found %d stalled deals", n)
-	case proactive.SyncFail:
-		return fmt.Sprintf("[checkSyncFailures] Found %d sync failure patterns", n)
-	default:
-		return fmt.Sprintf("[checkLeadResponseTimes] Found %d delayed lead responses", n)
+// collector gathers what a check emits.
+type collector struct {
+	anomalies []proactive.Anomaly
+}
+
+func (c *collector) Anomaly(a proactive.Anomaly) error {
+	c.anomalies = append(c.anomalies, a)
+	return nil
+}
+func (c *collector) Seen(string) error { return nil }
+
+// runChecks runs the enabled checks and returns their outcomes in report
+// order. Checks without inputs run concurrently; a check with inputs runs
+// after them and observes their anomalies. Each check's failure is its
+// own; none stops the others, but a check whose input failed fails too.
+func (s *Scanner) runChecks(ctx context.Context, log *slog.Logger, now time.Time) []checkOutcome {
+	env := proactive.CheckEnv{Now: now, Settings: s.opts.Settings, Source: s.opts.Store}
+	out := make([]checkOutcome, len(s.checks))
+	run := func(i int, d proactive.Detector) {
+		c := s.checks[i]
+		var col collector
+		skipped, err := d.Detect(ctx, &col)
+		o := checkOutcome{check: c, anomalies: col.anomalies, skipped: skipped, err: err}
+		if err == nil && c.Text.Found != nil {
+			log.InfoContext(ctx, c.Text.Found(len(o.anomalies)), "monitor", c.Monitor, "anomalies", len(o.anomalies), "skipped_rows", o.skipped.Total())
+		}
+		out[i] = o
 	}
+	var wg sync.WaitGroup
+	for i, c := range s.checks {
+		if len(c.Inputs) == 0 {
+			wg.Go(func() { run(i, c.New(env)) })
+		}
+	}
+	wg.Wait()
+	for i, c := range s.checks {
+		if len(c.Inputs) == 0 {
+			continue
+		}
+		d := c.New(env)
+		var failed []string
+		for _, o := range out {
+			if !slices.Contains(c.Inputs, o.check.Type) {
+				continue
+			}
+			if o.err != nil {
+				failed = append(failed, string(o.check.Type))
+				continue
+			}
+			for j := range o.anomalies {
+				d.Observe(&o.anomalies[j])
+			}
+		}
+		if len(failed) > 0 {
+			out[i] = checkOutcome{check: c, err: proactive.Errorf(proactive.EINTERNAL, "depends on %s, which failed", strings.Join(failed, ", "))}
+			continue
+		}
+		run(i, d)
+	}
+	return out
 }
 
 // skippedRows turns a check's skip counts into sorted report entries.

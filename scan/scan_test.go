@@ -16,6 +16,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 	"github.com/ptd-agents/ptd-proactive/postgres"
+	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/scan"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
 	"github.com/ptd-agents/ptd-proactive/storetest"
@@ -93,7 +94,10 @@ func TestMissingTableIsReportedWhileTheOtherChecksRun(t *testing.T) {
 			require.Len(t, res.Errors, 1)
 			require.Equal(t, "checkLeadResponseTimes", res.Errors[0].Monitor)
 			require.Contains(t, res.Errors[0].Error, "leads")
-			require.Equal(t, proactive.Breakdown{HealthDrops: 1, DealStalls: 1, SyncFailures: 1}, res.Breakdown)
+			for typ, n := range map[proactive.AnomalyType]int{proactive.HealthDrop: 1, proactive.DealStall: 1, proactive.SyncFail: 1, proactive.ResponseDelay: 0} {
+				require.Equal(t, n, res.Breakdown.Count(typ), typ)
+			}
+			require.Len(t, res.Breakdown, 4)
 			require.Equal(t, 3, res.AlertsSaved)
 			require.Contains(t, logs.String(), "[checkLeadResponseTimes] Error")
 		})
@@ -228,8 +232,9 @@ func TestHealthDropOnThresholdThroughTheStore(t *testing.T) {
 			for _, a := range res.Groups[0].Members() {
 				got[a.EntityKey] = a.Severity
 				if a.EntityKey == "slide@x.com" {
-					require.Equal(t, 70.1, a.Details["week_avg"])
-					require.Equal(t, 10.0, a.Details["score_drop"])
+					d := a.Details.(rules.HealthDropDetails)
+					require.Equal(t, 70.1, *d.WeekAvg)
+					require.Equal(t, 10.0, d.ScoreDrop)
 				}
 			}
 			require.Equal(t, map[string]proactive.Severity{

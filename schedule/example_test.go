@@ -10,6 +10,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/httpapi"
 	"github.com/ptd-agents/ptd-proactive/metrics"
+	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/schedule"
 )
 
@@ -23,7 +24,7 @@ func Example() {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		defer stop()
 		log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-		m := metrics.New()
+		m := metrics.New(rules.Checks())
 		m.SetNotificationQueue(metrics.StoreQueue(store, 0))
 
 		api, err := httpapi.New(httpapi.Options{Store: store, Scan: scan, Tokens: tokens, Metrics: m, Logger: log})

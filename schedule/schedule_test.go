@@ -21,6 +21,7 @@ import (
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 	"github.com/ptd-agents/ptd-proactive/metrics"
 	"github.com/ptd-agents/ptd-proactive/postgres"
+	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/schedule"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
 )
@@ -138,7 +139,7 @@ func startInstance(t *testing.T, ctx context.Context, name string, store proacti
 		},
 	})
 	require.NoError(t, err)
-	m := metrics.New()
+	m := metrics.New(rules.Checks())
 	sched, err := schedule.New(schedule.Options{
 		Spec:  everySecond,
 		Store: store,
@@ -325,7 +326,7 @@ func TestStopIsBounded(t *testing.T) {
 func TestTickOutcomesAreCounted(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "s.db")
-	m := metrics.New()
+	m := metrics.New(rules.Checks())
 	var logs lockedBuffer
 	var calls atomic.Int32
 	s, err := schedule.New(schedule.Options{
@@ -448,7 +449,7 @@ func TestClaimIsRetriedWhileTheDatabaseIsBrieflyDown(t *testing.T) {
 		{RunStore: mustSQLite(t, path), failures: 1, down: down},
 		{RunStore: mustSQLite(t, path), failures: 1, down: down},
 	}
-	m := metrics.New()
+	m := metrics.New(rules.Checks())
 	var log tickLog
 	var logs lockedBuffer
 	var scheds []*schedule.Scheduler
@@ -503,7 +504,7 @@ func TestClaimRetryEndsBeforeTheNextTick(t *testing.T) {
 		firstTick.CompareAndSwap(0, tick.Unix())
 		return tick.Unix() == firstTick.Load()
 	}}
-	m := metrics.New()
+	m := metrics.New(rules.Checks())
 	var log tickLog
 	s, err := schedule.New(schedule.Options{
 		Spec: everySecond, Store: st, Metrics: m,

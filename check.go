@@ -1,0 +1,283 @@
+package proactive
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Check is everything the product knows about one kind of finding: its
+// names, what it reads, how it finds anomalies and how its alerts read.
+// Each check is one value, built in its own file of package rules and
+// listed once in a Registry; scan, insight, the stores' doctor, the API,
+// the dashboard, the metrics and the CLI iterate the registry and never
+// switch on a check's type.
+type Check struct {
+	// Type names the check and its anomalies ("health_drop").
+	Type AnomalyType
+	// Monitor names the check in logs and in the scan's errors, as the
+	// seed's edge function did ("checkHealthScoreDrops").
+	Monitor string
+	// BreakdownKey is the check's key in the response's breakdown
+	// ("health_drops").
+	BreakdownKey string
+	// Label is the check's name on screens and in filters ("Health drop").
+	Label string
+	// Noun is the check's name in running text ("health drop").
+	Noun string
+	// Table is the source table the check reads, "" for a check that only
+	// reads other checks' findings; Columns are the columns it needs there,
+	// and TimeColumn the column that says how recent the data is (doctor).
+	Table      string
+	Columns    []string
+	TimeColumn string
+	// Default says whether the check runs when the configuration does not
+	// list the checks.
+	Default bool
+	// Inputs are the checks whose anomalies this one observes (Detector's
+	// Observe); they run before it, and their failure fails it.
+	Inputs []AnomalyType
+	// New starts one run of the check for one scan.
+	New func(env CheckEnv) Detector
+	// Text writes the check's part of an alert.
+	Text CheckText
+}
+
+// CheckEnv is what a check's run gets from the scan.
+type CheckEnv struct {
+	// Now is the moment the scan evaluates at.
+	Now time.Time
+	// Settings are the thresholds and options of the checks.
+	Settings Settings
+	// Source is the store the checks read (the read replica when one is
+	// configured). A check asserts the reader interface it needs, so that
+	// a new check needs no change to the Store interface.
+	Source any
+}
+
+// Detector is one run of a check in one scan.
+type Detector interface {
+	// Observe is called with each anomaly of the check's Inputs before
+	// Detect; checks without inputs ignore it.
+	Observe(a *Anomaly)
+	// Detect finds the check's anomalies and reports each through emit, in
+	// any order; it returns the source rows it skipped as making no sense.
+	// An emit error stops it and is returned.
+	Detect(ctx context.Context, emit Emitter) (Skipped, error)
+}
+
+// Emitter receives what a Detector finds.
+type Emitter interface {
+	// Anomaly reports one anomaly.
+	Anomaly(a Anomaly) error
+	// Seen reports that the entity with this case key id (the key without
+	// its "<type>:" prefix) is still close enough to the check's threshold
+	// that its case stays open, although it is no anomaly (CONTRACT §10.4,
+	// the health recovery margin).
+	Seen(key string) error
+}
+
+// SourceDetector is a Detector for a check that reads only its source: it
+// ignores Observe and calls the function.
+type SourceDetector func(ctx context.Context, emit Emitter) (Skipped, error)
+
+// Observe does nothing: a source check has no inputs.
+func (SourceDetector) Observe(*Anomaly) {}
+
+// Detect calls f.
+func (f SourceDetector) Detect(ctx context.Context, emit Emitter) (Skipped, error) {
+	return f(ctx, emit)
+}
+
+// CheckText writes the check's part of an alert (CONTRACT §4, §11.10).
+type CheckText struct {
+	// Title is the alert title of a group of n anomalies led by primary.
+	Title func(n int, primary *Anomaly) string
+	// Many names n anomalies in a summary ("5 clients with health score
+	// drops").
+	Many func(n int) string
+	// Describe is the sentence about the primary anomaly in the content.
+	Describe func(a *Anomaly) string
+	// Figure is the short figure of an anomaly ("dropped 27 points").
+	Figure func(a *Anomaly) string
+	// Tally counts n anomalies in the scan report ("27 health drops");
+	// nil means "<n> <breakdown key>".
+	Tally func(n int) string
+	// Found is the seed's log line after the check ran.
+	Found func(n int) string
+	// Analyze starts the insights and predictions about one scan's
+	// anomalies of the check (nil: none).
+	Analyze func(s Settings) Analyzer
+}
+
+// Analyzer derives a check's insights and predictions (CONTRACT §4) from
+// its anomalies, one at a time, keeping only what it needs.
+type Analyzer interface {
+	// Add takes one anomaly of the check.
+	Add(a *Anomaly)
+	// Findings returns the insights and predictions; nil slices when none.
+	Findings() Findings
+}
+
+// Findings are the insights and predictions about one check's anomalies.
+type Findings struct {
+	Insights    []string
+	Predictions []string
+}
+
+// Registry is the list of known checks, in report order (CONTRACT §11.10:
+// the order of insights, predictions and alert groups). It is immutable.
+type Registry struct {
+	checks []Check
+	index  map[AnomalyType]int
+}
+
+// NewRegistry returns a registry of checks in the order given, or an
+// error naming a check that has no type, no New, no text, or a type given
+// twice, or that reads an input not listed before it.
+func NewRegistry(checks ...Check) (*Registry, error) {
+	r := &Registry{index: make(map[AnomalyType]int, len(checks))}
+	for _, c := range checks {
+		switch {
+		case c.Type == "":
+			return nil, fmt.Errorf("check registry: a check has no type")
+		case c.New == nil:
+			return nil, fmt.Errorf("check registry: check %s has no New", c.Type)
+		case c.Text.Title == nil || c.Text.Many == nil || c.Text.Describe == nil || c.Text.Figure == nil:
+			return nil, fmt.Errorf("check registry: check %s lacks alert text", c.Type)
+		case c.Monitor == "" || c.BreakdownKey == "" || c.Label == "" || c.Noun == "":
+			return nil, fmt.Errorf("check registry: check %s lacks a name (monitor, breakdown key, label or noun)", c.Type)
+		}
+		if _, dup := r.index[c.Type]; dup {
+			return nil, fmt.Errorf("check registry: check %s is listed twice", c.Type)
+		}
+		r.index[c.Type] = len(r.checks)
+		r.checks = append(r.checks, c)
+	}
+	for _, c := range r.checks {
+		for _, in := range c.Inputs {
+			if _, ok := r.index[in]; !ok {
+				return nil, fmt.Errorf("check registry: check %s reads %s, which is not registered", c.Type, in)
+			}
+		}
+	}
+	return r, nil
+}
+
+// All returns the checks in report order (a copy).
+func (r *Registry) All() []Check { return append([]Check(nil), r.checks...) }
+
+// Types returns the check types in report order.
+func (r *Registry) Types() []AnomalyType {
+	out := make([]AnomalyType, len(r.checks))
+	for i, c := range r.checks {
+		out[i] = c.Type
+	}
+	return out
+}
+
+// Defaults returns the types of the checks that run by default.
+func (r *Registry) Defaults() []AnomalyType {
+	var out []AnomalyType
+	for _, c := range r.checks {
+		if c.Default {
+			out = append(out, c.Type)
+		}
+	}
+	return out
+}
+
+// Lookup returns the check of type t.
+func (r *Registry) Lookup(t AnomalyType) (Check, bool) {
+	i, ok := r.index[t]
+	if !ok {
+		return Check{}, false
+	}
+	return r.checks[i], true
+}
+
+// Position is the place of type t in report order, or len(All()) for an
+// unknown type (it sorts last).
+func (r *Registry) Position(t AnomalyType) int {
+	if i, ok := r.index[t]; ok {
+		return i
+	}
+	return len(r.checks)
+}
+
+// ParseType parses a check type name: EINVALID, listing the known names,
+// for an unknown one.
+func (r *Registry) ParseType(s string) (AnomalyType, error) {
+	t := AnomalyType(strings.TrimSpace(s))
+	if _, ok := r.index[t]; ok {
+		return t, nil
+	}
+	return "", Errorf(EINVALID, "unknown alert type %q: use %s", s, r.typeList())
+}
+
+// typeList is "a, b or c" of the registered type names.
+func (r *Registry) typeList() string {
+	names := make([]string, len(r.checks))
+	for i, c := range r.checks {
+		names[i] = string(c.Type)
+	}
+	switch len(names) {
+	case 0:
+		return "no type (none is registered)"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// Tables returns, once each in report order, the source tables the checks
+// of types read and, for each, the union of the columns they need.
+func (r *Registry) Tables(types []AnomalyType) []TableNeed {
+	var out []TableNeed
+	at := map[string]int{}
+	for _, c := range r.checks {
+		if c.Table == "" || (types != nil && !containsType(types, c.Type)) {
+			continue
+		}
+		i, ok := at[c.Table]
+		if !ok {
+			i = len(out)
+			at[c.Table] = i
+			out = append(out, TableNeed{Table: c.Table, TimeColumn: c.TimeColumn})
+		}
+		for _, col := range c.Columns {
+			if !containsString(out[i].Columns, col) {
+				out[i].Columns = append(out[i].Columns, col)
+			}
+		}
+		out[i].Checks = append(out[i].Checks, c.Type)
+	}
+	return out
+}
+
+// TableNeed is one source table and what the checks need of it.
+type TableNeed struct {
+	Table      string
+	Columns    []string
+	TimeColumn string
+	Checks     []AnomalyType
+}
+
+func containsType(ts []AnomalyType, t AnomalyType) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

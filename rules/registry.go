@@ -1,0 +1,48 @@
+package rules
+
+import (
+	"fmt"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// Checks returns every check the product knows, in report order (CONTRACT
+// §11.10). This list is the one place a check is registered.
+func Checks() []proactive.Check {
+	return []proactive.Check{
+		HealthDropCheck(),
+		DealStallCheck(),
+		SyncFailCheck(),
+		ResponseDelayCheck(),
+	}
+}
+
+// Registry returns the registry of Checks.
+func Registry() *proactive.Registry {
+	r, err := proactive.NewRegistry(Checks()...)
+	if err != nil {
+		panic(err) // the list above is fixed: a test proves it is valid
+	}
+	return r
+}
+
+// sourceAs returns the scan's source as the reader interface a check
+// needs, or an EINTERNAL error naming what the store cannot read.
+func sourceAs[R any](env proactive.CheckEnv, what string) (R, error) {
+	r, ok := env.Source.(R)
+	if !ok {
+		var zero R
+		return zero, proactive.Errorf(proactive.EINTERNAL, "this store cannot read %s (%T)", what, env.Source)
+	}
+	return r, nil
+}
+
+// emitAll reports each anomaly through emit, stopping at the first error.
+func emitAll(emit proactive.Emitter, as []proactive.Anomaly) error {
+	for i := range as {
+		if err := emit.Anomaly(as[i]); err != nil {
+			return fmt.Errorf("report %s: %w", as[i].Entity, err)
+		}
+	}
+	return nil
+}
