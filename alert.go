@@ -38,6 +38,9 @@ type Alert struct {
 	ExpiresAt   *time.Time     `json:"expires_at"`
 	IsDismissed bool           `json:"is_dismissed"`
 	CreatedAt   time.Time      `json:"created_at"`
+	// ResolvedAt is set when every case the alert holds is resolved
+	// (CONTRACT §10.7); a resolved alert is no longer listed as active.
+	ResolvedAt *time.Time `json:"resolved_at"`
 }
 
 // SaveOutcome says what SaveAlert did.
@@ -51,6 +54,9 @@ const (
 	// lower priority; it was updated to the new severity and content, its
 	// expires_at moved to now + 48 h, and it is active again.
 	Escalated SaveOutcome = "escalated"
+	// Updated: the group's stored alert of the day gained members; it was
+	// rewritten at its priority and is active again (CONTRACT §10.6).
+	Updated SaveOutcome = "updated"
 	// Duplicate: an alert with the same key inside the dedup window has the
 	// same or a higher priority; nothing was written.
 	Duplicate SaveOutcome = "duplicate"

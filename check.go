@@ -32,6 +32,11 @@ type Check struct {
 	Table      string
 	Columns    []string
 	TimeColumn string
+	// Window says, for doctor, which rows of Table the check reads
+	// ("readings in the last 14 days"); Freshness is how old Table's newest
+	// row may be before doctor warns that data stopped arriving (0: never).
+	Window    string
+	Freshness time.Duration
 	// Default says whether the check runs when the configuration does not
 	// list the checks.
 	Default bool
@@ -244,7 +249,7 @@ func (r *Registry) Tables(types []AnomalyType) []TableNeed {
 		if !ok {
 			i = len(out)
 			at[c.Table] = i
-			out = append(out, TableNeed{Table: c.Table, TimeColumn: c.TimeColumn})
+			out = append(out, TableNeed{Table: c.Table, TimeColumn: c.TimeColumn, Window: c.Window, Freshness: c.Freshness})
 		}
 		for _, col := range c.Columns {
 			if !containsString(out[i].Columns, col) {
@@ -261,7 +266,20 @@ type TableNeed struct {
 	Table      string
 	Columns    []string
 	TimeColumn string
-	Checks     []AnomalyType
+	// Window and Freshness are those of the first check reading the table.
+	Window    string
+	Freshness time.Duration
+	Checks    []AnomalyType
+}
+
+// TableNeed returns what the checks need of table, false when none reads it.
+func (r *Registry) TableNeed(table string) (TableNeed, bool) {
+	for _, n := range r.Tables(nil) {
+		if n.Table == table {
+			return n, true
+		}
+	}
+	return TableNeed{}, false
 }
 
 func containsType(ts []AnomalyType, t AnomalyType) bool {

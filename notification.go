@@ -20,11 +20,29 @@ const (
 	NotificationFailed    NotificationStatus = "failed"    // gave up after the last attempt; visible, never dropped
 )
 
-// Notification is one alert to be delivered on one channel (an outbox row).
+// Notification events (CONTRACT §10.10: the webhook's event field).
+const (
+	EventAlert      = "alert"      // a new group alert
+	EventEscalation = "escalation" // a stored alert rose in priority
+	EventUpdate     = "update"     // a stored alert gained members
+	EventResolve    = "resolved"   // cases were resolved
+)
+
+// Notification is one message to be delivered on one channel (an outbox
+// row): an alert's event, or the cases a scan resolved.
 type Notification struct {
-	ID      string `json:"id"`
+	ID string `json:"id"`
+	// AlertID is the alert the message is about; "" for a resolved message.
 	AlertID string `json:"alert_id"`
 	Channel string `json:"channel"`
+	// Event is EventAlert, EventEscalation, EventUpdate or EventResolve.
+	Event string `json:"event"`
+	// Recipient is the owner (notify.owners) the message goes to, "" for
+	// the channel's configured destination.
+	Recipient string `json:"recipient,omitempty"`
+	// Payload holds what the message needs beyond the alert row: the new
+	// entities of an update, the cases of a resolved message.
+	Payload *NotificationPayload `json:"payload,omitempty"`
 	// IdempotencyKey is unique per alert, channel and priority: an
 	// escalation notifies again, a retry never makes a second key.
 	IdempotencyKey string             `json:"idempotency_key"`
@@ -41,6 +59,24 @@ type Notification struct {
 	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
 	// ScanID groups the notifications enqueued by one scan (one email per scan).
 	ScanID string `json:"scan_id,omitempty"`
+}
+
+// NotificationPayload is the part of a message not read from the alert row.
+type NotificationPayload struct {
+	// NewEntities are the labels of an update's new members.
+	NewEntities []string `json:"new_entities,omitempty"`
+	// Cases are the cases of a resolved message.
+	Cases []ResolvedCase `json:"cases,omitempty"`
+}
+
+// ResolvedCase is one case in a resolved message (CONTRACT §10.10).
+type ResolvedCase struct {
+	ID            string    `json:"id"`
+	Key           string    `json:"key"`
+	Label         string    `json:"label"`
+	Severity      Severity  `json:"severity"`
+	ResolvedAt    time.Time `json:"resolved_at"`
+	ResolveReason string    `json:"resolve_reason"`
 }
 
 // ClaimParams asks a store for due notifications.

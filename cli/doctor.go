@@ -79,29 +79,22 @@ of each table is recent. Exit status 1 when a problem stops a check from running
 }
 
 // freshness is how old the newest row of a table may be before the doctor
-// warns that data stopped arriving.
-func freshness(table string) time.Duration {
-	switch table {
-	case proactive.TableHealthScores:
-		return 2 * 24 * time.Hour // calculated daily
-	case proactive.TableDeals, proactive.TableLeads:
-		return 7 * 24 * time.Hour
-	}
-	return 0 // sync_errors: no errors is good news; proactive_insights: ours
+// warns that data stopped arriving: what the table's checks say, 0 (never)
+// for proactive_insights.
+func (a *app) freshness(table string) time.Duration {
+	n, _ := a.reg.TableNeed(table)
+	return n.Freshness
 }
 
-func windowName(table string) string {
-	switch table {
-	case proactive.TableHealthScores:
-		return "readings in the last 14 days"
-	case proactive.TableDeals:
-		return "deals in the watched stages"
-	case proactive.TableSyncErrors:
-		return "unresolved errors in the last 24 h"
-	case proactive.TableLeads:
-		return "new leads never contacted"
+// windowName says which rows of a table its checks read.
+func (a *app) windowName(table string) string {
+	if n, ok := a.reg.TableNeed(table); ok && n.Window != "" {
+		return n.Window
 	}
-	return "active alerts"
+	if table == proactive.TableInsights {
+		return "active alerts"
+	}
+	return "rows in the checks' window"
 }
 
 func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Config, now time.Time) (diagnosis, error) {
@@ -139,12 +132,12 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 			add(Finding{Level: lvl, Table: t.Table, Message: "missing columns: " + strings.Join(t.MissingColumns, ", "), Fix: fix})
 			continue
 		}
-		msg := fmt.Sprintf("%d rows, %d %s", t.Rows, t.WindowRows, windowName(t.Table))
+		msg := fmt.Sprintf("%d rows, %d %s", t.Rows, t.WindowRows, a.windowName(t.Table))
 		if t.Newest != nil {
 			msg += fmt.Sprintf("; newest %s old", humanAge(now.Sub(*t.Newest)))
 		}
 		level, fix := "ok", ""
-		if limit := freshness(t.Table); limit > 0 {
+		if limit := a.freshness(t.Table); limit > 0 {
 			switch {
 			case t.Rows == 0:
 				level, fix = "warning", "the table is empty: load data or check the sync that fills it"

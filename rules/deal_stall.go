@@ -38,6 +38,8 @@ func DealStallCheck() proactive.Check {
 		Table:        proactive.TableDeals,
 		Columns:      []string{"id", "name", "stage", "amount", "contact_id", "created_at", "updated_at", "last_activity_date"},
 		TimeColumn:   "updated_at",
+		Window:       "deals in the watched stages",
+		Freshness:    7 * 24 * time.Hour,
 		Default:      true,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, emit proactive.Emitter) (proactive.Skipped, error) {

@@ -42,6 +42,8 @@ func HealthDropCheck() proactive.Check {
 		Table:        proactive.TableHealthScores,
 		Columns:      []string{"email", "firstname", "lastname", "health_score", "health_zone", "calculated_at"},
 		TimeColumn:   "calculated_at",
+		Window:       "readings in the last 14 days",
+		Freshness:    2 * 24 * time.Hour, // calculated daily
 		Default:      true,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, emit proactive.Emitter) (proactive.Skipped, error) {

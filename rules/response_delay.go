@@ -38,6 +38,8 @@ func ResponseDelayCheck() proactive.Check {
 		Table:        proactive.TableLeads,
 		Columns:      []string{"id", "name", "email", "created_at", "status", "source", "last_contact_date"},
 		TimeColumn:   "created_at",
+		Window:       "new leads never contacted",
+		Freshness:    7 * 24 * time.Hour,
 		Default:      true,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, emit proactive.Emitter) (proactive.Skipped, error) {

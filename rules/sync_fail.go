@@ -39,6 +39,7 @@ func SyncFailCheck() proactive.Check {
 		Table:        proactive.TableSyncErrors,
 		Columns:      []string{"id", "error_type", "source", "object_type", "error_message", "created_at", "retry_count", "resolved_at"},
 		TimeColumn:   "created_at",
+		Window:       "unresolved errors in the last 24 h", // no errors is good news: no freshness
 		Default:      true,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, emit proactive.Emitter) (proactive.Skipped, error) {
