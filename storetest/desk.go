@@ -700,7 +700,9 @@ func testDeskOutbox(t *testing.T, open deskOpener) {
 	m2 := mk("health_drop:b@x.com", proactive.ResolveManual, -2*time.Hour)
 	old := mk("health_drop:c@x.com", proactive.ResolveManual, -10*24*time.Hour)
 	cleared := mk("health_drop:d@x.com", proactive.ResolveCleared, -time.Hour)
-	update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), []proactive.Case{m1, m2, old, cleared}) })
+	update(t, d, func(tx proactive.DeskTx) error {
+		return tx.InsertCases(t.Context(), []proactive.Case{m1, m2, old, cleared})
+	})
 	pending := func(channel string) []string {
 		var out []string
 		view(t, d, func(tx proactive.DeskTx) error {
