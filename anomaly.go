@@ -44,6 +44,8 @@ type Anomaly struct {
 	Key string `json:"-"`
 	// Details carries the check's figures under the contract's keys.
 	Details Details `json:"details"`
+	// Owner is the entity's owner in the data (CONTRACT §11.6), "" for none.
+	Owner string `json:"-"`
 	// Metric is the unrounded figure the severity was judged on: the score
 	// drop, days stalled, failure count or hours waiting.
 	Metric            float64   `json:"-"`

@@ -37,6 +37,11 @@ type DeskTx interface {
 	// FindCases returns the cases the query selects, ordered by urgency
 	// descending, then opened_at, then key.
 	FindCases(ctx context.Context, q CaseQuery) ([]Case, error)
+	// UnresolvedCaseIDs returns those of ids whose case exists and is
+	// unresolved, in any order.
+	UnresolvedCaseIDs(ctx context.Context, ids []string) ([]string, error)
+	// CountCases counts the cases by type and state.
+	CountCases(ctx context.Context) ([]CaseCount, error)
 	// NewestResolvedCaseIDs maps each key that has a resolved case to the
 	// id of its newest one (by resolved_at, then opened_at).
 	NewestResolvedCaseIDs(ctx context.Context, keys []string) (map[string]string, error)
@@ -122,6 +127,13 @@ type CaseQuery struct {
 	ResolvedSince *time.Time
 	// Limit caps the result; 0 for none.
 	Limit int
+}
+
+// CaseCount is the number of cases of one type in one state.
+type CaseCount struct {
+	Type  AnomalyType
+	State CaseState
+	Count int
 }
 
 // SilenceQuery selects silences.

@@ -96,6 +96,26 @@ type GroupSummary struct {
 	AlertID string `json:"alert_id,omitempty"`
 }
 
+// Suppressed counts the anomalies a scan kept out of alerts (CONTRACT
+// §10.5): each anomaly once, in the first bucket of silenced, snoozed,
+// acknowledged; Inhibited counts the actionable anomalies whose case an
+// inhibit rule holds back.
+type Suppressed struct {
+	Silenced     int `json:"silenced"`
+	Snoozed      int `json:"snoozed"`
+	Acknowledged int `json:"acknowledged"`
+	Inhibited    int `json:"inhibited"`
+}
+
+// CaseCounts are a scan's opened, escalated and resolved events and the
+// unresolved cases of every type after it.
+type CaseCounts struct {
+	Opened    int `json:"opened"`
+	Escalated int `json:"escalated"`
+	Resolved  int `json:"resolved"`
+	Open      int `json:"open"`
+}
+
 // AnomalyCount is the number of anomalies of one type and severity.
 type AnomalyCount struct {
 	Type     AnomalyType
@@ -129,6 +149,13 @@ type ScanResult struct {
 	Predictions       []string       `json:"predictions"`
 	AlertGroups       []GroupSummary `json:"alert_groups"`
 	Errors            []MonitorError `json:"errors"`
+	// AlertsUpdated counts the group alerts of the day that gained members
+	// (CONTRACT §10.5).
+	AlertsUpdated int `json:"alerts_updated"`
+	// Suppressed counts anomalies kept out of alerts, each once.
+	Suppressed Suppressed `json:"suppressed"`
+	// Cases counts this scan's case events and the unresolved cases after it.
+	Cases CaseCounts `json:"cases"`
 	// DuplicatesSkipped counts groups not saved because of dedup.
 	DuplicatesSkipped int `json:"duplicates_skipped"`
 	// AlertsEscalated counts saved alerts that were escalations of stored ones.

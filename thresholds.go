@@ -1,5 +1,7 @@
 package proactive
 
+import "time"
+
 // Thresholds are the seed's THRESHOLDS (CONTRACT §5). A value exactly on a
 // threshold belongs to that threshold's severity.
 type Thresholds struct {
@@ -17,6 +19,31 @@ type Thresholds struct {
 	ResponseDelayHigh     float64 `yaml:"response_delay_high" json:"response_delay_high"`
 	ResponseDelayMedium   float64 `yaml:"response_delay_medium" json:"response_delay_medium"`
 	DedupWindowHours      float64 `yaml:"dedup_window_hours" json:"dedup_window_hours"`
+	// ResolveAfterMinutes is how long a case goes unseen before it
+	// resolves (CONTRACT §10.4).
+	ResolveAfterMinutes float64 `yaml:"resolve_after_minutes" json:"resolve_after_minutes"`
+	// RecoveryMargin keeps a health drop case open while the drop stays at
+	// least health_drop_medium − recovery_margin points.
+	RecoveryMargin float64 `yaml:"recovery_margin" json:"recovery_margin"`
+	// ForecastDays is how far ahead health_forecast looks for RED.
+	ForecastDays float64 `yaml:"forecast_days" json:"forecast_days"`
+	// AnomalyZ is the robust z below whose negative a day's change is
+	// unusual (health_anomaly).
+	AnomalyZ float64 `yaml:"anomaly_z" json:"anomaly_z"`
+	// AnomalyMinDrop is the smallest unusual drop that counts (points).
+	AnomalyMinDrop float64 `yaml:"anomaly_min_drop" json:"anomaly_min_drop"`
+	// LeadValue is the revenue at risk per waiting lead.
+	LeadValue float64 `yaml:"lead_value" json:"lead_value"`
+}
+
+// ResolveAfter is ResolveAfterMinutes as a duration.
+func (t Thresholds) ResolveAfter() time.Duration {
+	return time.Duration(t.ResolveAfterMinutes * float64(time.Minute))
+}
+
+// DedupWindow is DedupWindowHours as a duration.
+func (t Thresholds) DedupWindow() time.Duration {
+	return time.Duration(t.DedupWindowHours * float64(time.Hour))
 }
 
 // DefaultThresholds returns the seed's THRESHOLDS.
@@ -36,6 +63,11 @@ func DefaultThresholds() Thresholds {
 		ResponseDelayHigh:     12,
 		ResponseDelayMedium:   6,
 		DedupWindowHours:      24,
+		ResolveAfterMinutes:   60,
+		RecoveryMargin:        3,
+		ForecastDays:          7,
+		AnomalyZ:              3.5,
+		AnomalyMinDrop:        5,
 	}
 }
 

@@ -237,6 +237,36 @@ func sortCases(cs []proactive.Case) {
 	})
 }
 
+// UnresolvedCaseIDs implements proactive.DeskTx.
+func (t *Tx) UnresolvedCaseIDs(_ context.Context, ids []string) ([]string, error) {
+	var out []string
+	for _, id := range ids {
+		if c, ok := t.s.cases[id]; ok && !c.Resolved() {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// CountCases implements proactive.DeskTx.
+func (t *Tx) CountCases(_ context.Context) ([]proactive.CaseCount, error) {
+	n := map[[2]string]int{}
+	for _, c := range t.s.cases {
+		n[[2]string{string(c.Type), string(c.State)}]++
+	}
+	out := make([]proactive.CaseCount, 0, len(n))
+	for k, v := range n {
+		out = append(out, proactive.CaseCount{Type: proactive.AnomalyType(k[0]), State: proactive.CaseState(k[1]), Count: v})
+	}
+	slices.SortFunc(out, func(a, b proactive.CaseCount) int {
+		if c := strings.Compare(string(a.Type), string(b.Type)); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.State), string(b.State))
+	})
+	return out, nil
+}
+
 // NewestResolvedCaseIDs implements proactive.DeskTx.
 func (t *Tx) NewestResolvedCaseIDs(_ context.Context, keys []string) (map[string]string, error) {
 	want := set(keys)

@@ -307,6 +307,20 @@ func testDeskCaseQueries(t *testing.T, open deskOpener) {
 	}
 	cs[0].Label = "Jane Doe (jane@x.com)"
 	update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), cs) })
+	view(t, d, func(tx proactive.DeskTx) error {
+		counts, err := tx.CountCases(t.Context())
+		require.NoError(t, err)
+		got := map[string]int{}
+		for _, c := range counts {
+			got[string(c.Type)+"/"+string(c.State)] += c.Count
+		}
+		require.Equal(t, map[string]int{"health_drop/open": 1, "health_drop/acknowledged": 1, "deal_stall/snoozed": 1,
+			"sync_fail/resolved": 1, "response_delay/open": 1}, got)
+		ids, err := tx.UnresolvedCaseIDs(t.Context(), []string{cs[0].ID, cs[3].ID, uuid.NewString(), cs[4].ID})
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{cs[0].ID, cs[4].ID}, ids, "unknown and resolved ids left out")
+		return nil
+	})
 	keys := func(q proactive.CaseQuery) []string {
 		var out []string
 		view(t, d, func(tx proactive.DeskTx) error {
