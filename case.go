@@ -104,10 +104,10 @@ type Case struct {
 }
 
 // Resolved reports whether the case is resolved.
-func (c *Case) Resolved() bool { return c.State == CaseResolved }
+func (c Case) Resolved() bool { return c.State == CaseResolved }
 
 // KeyID is the case key without its "<type>:" prefix.
-func (c *Case) KeyID() string {
+func (c Case) KeyID() string {
 	if _, id, ok := strings.Cut(c.Key, ":"); ok {
 		return id
 	}

@@ -79,6 +79,20 @@ type ResolvedCase struct {
 	ResolveReason string    `json:"resolve_reason"`
 }
 
+// Destination is where one message goes: a channel, for the team
+// (Recipient "") or for one owner (notify.owners).
+type Destination struct {
+	Channel   string
+	Recipient string
+}
+
+// ResolvedRoute is a channel that sends resolved messages, and the
+// priorities it admits (tested on a case's peak severity).
+type ResolvedRoute struct {
+	Channel    string
+	Priorities []Severity
+}
+
 // ClaimParams asks a store for due notifications.
 type ClaimParams struct {
 	Now   time.Time

@@ -7,6 +7,16 @@ type Settings struct {
 	// StallStages are the deal stages the stall check watches, compared
 	// without regard to case.
 	StallStages []string
+	// Inhibit are the inhibit rules (CONTRACT §11.8); none by default.
+	Inhibit []InhibitRule
+}
+
+// InhibitRule: an unresolved case of SourceType whose key or label
+// SourceMatch (a glob) matches inhibits every anomaly of TargetType.
+type InhibitRule struct {
+	SourceType  AnomalyType `yaml:"source_type" json:"source_type"`
+	SourceMatch string      `yaml:"source_match" json:"source_match"`
+	TargetType  AnomalyType `yaml:"target_type" json:"target_type"`
 }
 
 // DefaultSettings returns the seed's thresholds and stall stages.

@@ -9,6 +9,7 @@ import (
 	"github.com/ptd-agents/ptd-proactive/config"
 	"github.com/ptd-agents/ptd-proactive/notify"
 	"github.com/ptd-agents/ptd-proactive/notify/notifiers"
+	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
 // notifier is the notification side of a command: the routing a scan uses
@@ -47,12 +48,13 @@ func (a *app) newNotifier(cfg config.Config, st proactive.Store, onDelivery func
 	return n, nil
 }
 
-// route returns the channels that want an alert; nil when none is configured.
-func (n *notifier) route(al proactive.Alert) []string {
+// scanRouter is what a scan asks about notifications: the router, or nil
+// (nothing queued) when no channel is configured.
+func (n *notifier) scanRouter() scan.Router {
 	if n.worker == nil {
 		return nil
 	}
-	return n.router.Channels(al)
+	return n.router
 }
 
 // drain delivers what is due, retrying within timeout; what is left stays

@@ -52,12 +52,12 @@ func noArgs(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-func (a *app) newScanner(cfg config.Config, st proactive.Store, route func(proactive.Alert) []string) (*scan.Scanner, error) {
+func (a *app) newScanner(cfg config.Config, st proactive.Store, router scan.Router) (*scan.Scanner, error) {
 	return scan.New(scan.Options{
 		Store:    st,
 		Registry: a.reg,
 		Settings: proactive.Settings{Thresholds: cfg.Thresholds, StallStages: cfg.StallStages},
-		Route:    route,
+		Notify:   router,
 		Logger:   a.log,
 	})
 }
@@ -81,7 +81,7 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 	if err != nil {
 		return err
 	}
-	sc, err := a.newScanner(cfg, st, notifier.route)
+	sc, err := a.newScanner(cfg, st, notifier.scanRouter())
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 	if err != nil {
 		return err
 	}
-	sc, err := a.newScanner(cfg, st, notifier.route)
+	sc, err := a.newScanner(cfg, st, notifier.scanRouter())
 	if err != nil {
 		return err
 	}

@@ -25,12 +25,13 @@ func (a Analysis) For(t proactive.AnomalyType) (insights, predictions []string) 
 // Analyst feeds each anomaly of a scan to its check's Analyzer.
 type Analyst struct {
 	reg       *proactive.Registry
+	settings  proactive.Settings
 	analyzers map[proactive.AnomalyType]proactive.Analyzer
 }
 
 // NewAnalyst returns an Analyst for the checks of reg under settings s.
 func NewAnalyst(reg *proactive.Registry, s proactive.Settings) *Analyst {
-	an := &Analyst{reg: reg, analyzers: map[proactive.AnomalyType]proactive.Analyzer{}}
+	an := &Analyst{reg: reg, settings: s, analyzers: map[proactive.AnomalyType]proactive.Analyzer{}}
 	for _, c := range reg.All() {
 		if c.Text.Analyze != nil {
 			an.analyzers[c.Type] = c.Text.Analyze(s)
@@ -43,6 +44,13 @@ func NewAnalyst(reg *proactive.Registry, s proactive.Settings) *Analyst {
 func (an *Analyst) Add(a *proactive.Anomaly) {
 	if z := an.analyzers[a.Type]; z != nil {
 		z.Add(a)
+	}
+}
+
+// Reset forgets what was added of type t (a check that failed half way).
+func (an *Analyst) Reset(t proactive.AnomalyType) {
+	if c, ok := an.reg.Lookup(t); ok && c.Text.Analyze != nil {
+		an.analyzers[t] = c.Text.Analyze(an.settings)
 	}
 }
 

@@ -53,6 +53,29 @@ func (r *Router) Enabled() []string {
 	return out
 }
 
+// AlertDestinations lists the enabled channels that want an alert event
+// whose notified members have the combined severity sev (CONTRACT
+// §10.10): the channel's priorities admit sev and, when it has types, the
+// alert's type is among them. Owners' own destinations come with the
+// owners routing.
+func (r *Router) AlertDestinations(a proactive.Alert, sev proactive.Severity, _ []string) []proactive.Destination {
+	var out []proactive.Destination
+	for _, rt := range r.routes {
+		if !slices.Contains(rt.priorities, sev) {
+			continue
+		}
+		if len(rt.types) > 0 && !slices.Contains(rt.types, a.AffectedEntities.Type) {
+			continue
+		}
+		out = append(out, proactive.Destination{Channel: rt.channel})
+	}
+	return out
+}
+
+// ResolvedRoutes lists the channels that send resolved messages; none
+// until the channels can write them.
+func (r *Router) ResolvedRoutes() []proactive.ResolvedRoute { return nil }
+
 // Channels lists the enabled channels that want the alert; nil when none.
 // Pass it as SaveAlertParams.Channels: the store enqueues a notification per
 // channel only when the alert is new or escalated.

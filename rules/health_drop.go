@@ -52,13 +52,27 @@ func HealthDropCheck() proactive.Check {
 					return nil, err
 				}
 				th := env.Settings.Thresholds
+				keep := KeepOpenDrop(th)
 				trends, skipped, err := src.HealthTrends(ctx, proactive.HealthQuery{
-					Now: env.Now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium,
+					Now: env.Now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: keep,
 				})
 				if err != nil {
 					return skipped, err
 				}
-				return skipped, emitAll(emit, Health(trends, th, env.Now))
+				if err := emitAll(emit, Health(trends, th, env.Now)); err != nil {
+					return skipped, err
+				}
+				// Within the recovery margin: no anomaly, but the case stays seen.
+				for i := range trends {
+					if t := &trends[i]; t.Readings >= 2 {
+						if drop := HealthDrop(*t); drop >= keep && drop < th.HealthDropMedium {
+							if err := emit.Seen(proactive.NormEmail(t.Email)); err != nil {
+								return skipped, err
+							}
+						}
+					}
+				}
+				return skipped, nil
 			})
 		},
 		Text: proactive.CheckText{
@@ -123,6 +137,12 @@ func Health(trends []proactive.HealthTrend, th proactive.Thresholds, now time.Ti
 		})
 	}
 	return sorted(out)
+}
+
+// KeepOpenDrop is the smallest drop that keeps a health drop case seen:
+// health_drop_medium − recovery_margin (CONTRACT §10.4).
+func KeepOpenDrop(th proactive.Thresholds) float64 {
+	return Denoise(th.HealthDropMedium - th.RecoveryMargin)
 }
 
 // HealthDrop is the drop a trend is judged on: the larger of previous −

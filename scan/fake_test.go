@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/memstore"
 	"github.com/ptd-agents/ptd-proactive/scan"
 	"github.com/ptd-agents/ptd-proactive/storetest"
 )
@@ -28,12 +30,9 @@ type fakeStore struct {
 	syncs                                []proactive.SyncFailureGroup
 	leads                                []proactive.Lead
 	healthSkipped, dealSkipped           proactive.Skipped
-	outcomes                             map[proactive.AnomalyType]proactive.SaveOutcome
-	saveErr                              map[proactive.AnomalyType]error
 
 	mu      sync.Mutex
 	healthQ proactive.HealthQuery
-	saved   []proactive.SaveAlertParams
 	runs    []proactive.ScanRun
 }
 
@@ -58,21 +57,6 @@ func (f *fakeStore) WaitingLeads(context.Context, proactive.LeadQuery) ([]proact
 	return f.leads, nil, f.leadErr
 }
 
-func (f *fakeStore) SaveAlert(_ context.Context, p proactive.SaveAlertParams) (proactive.SaveResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	typ := p.Alert.AffectedEntities.Type
-	if err := f.saveErr[typ]; err != nil {
-		return proactive.SaveResult{}, err
-	}
-	f.saved = append(f.saved, p)
-	out := f.outcomes[typ]
-	if out == "" {
-		out = proactive.Inserted
-	}
-	return proactive.SaveResult{Outcome: out, ID: string(typ) + "-id"}, nil
-}
-
 func (f *fakeStore) RecordScan(_ context.Context, r proactive.ScanRun) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -91,10 +75,47 @@ func fullFake() *fakeStore {
 	}
 }
 
+// faultyDesk is an in-memory desk whose alert inserts fail for some types.
+type faultyDesk struct {
+	*memstore.Desk
+	insertErr map[proactive.AnomalyType]error
+}
+
+func (d *faultyDesk) Update(ctx context.Context, fn func(tx proactive.DeskTx) error) error {
+	return d.Desk.Update(ctx, func(tx proactive.DeskTx) error { return fn(faultyTx{tx, d.insertErr}) })
+}
+
+type faultyTx struct {
+	proactive.DeskTx
+	insertErr map[proactive.AnomalyType]error
+}
+
+func (t faultyTx) InsertAlert(ctx context.Context, a proactive.Alert) (string, error) {
+	if err := t.insertErr[a.AffectedEntities.Type]; err != nil {
+		return "", err
+	}
+	return t.DeskTx.InsertAlert(ctx, a)
+}
+
+// alertsOf lists the desk's open alerts.
+func alertsOf(t *testing.T, d proactive.Desk) []proactive.Alert {
+	t.Helper()
+	var out []proactive.Alert
+	require.NoError(t, d.View(context.Background(), func(tx proactive.DeskTx) error {
+		var err error
+		out, err = tx.OpenAlerts(context.Background(), storetest.Now())
+		return err
+	}))
+	return out
+}
+
 func runFake(t *testing.T, f *fakeStore, opts scan.Options) (proactive.ScanResult, error, string) {
 	t.Helper()
 	var logs bytes.Buffer
 	opts.Store = f
+	if opts.Desk == nil {
+		opts.Desk = memstore.New(uuid.NewString)
+	}
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	sc, err := scan.New(opts)
 	require.NoError(t, err)
@@ -144,19 +165,12 @@ func TestScanCheckErrors(t *testing.T) {
 			fails:   true,
 			message: "the database does not answer",
 		},
-		{
-			name: "an alert that cannot be stored fails the scan, naming it",
-			set: func(f *fakeStore) {
-				f.saveErr = map[proactive.AnomalyType]error{proactive.SyncFail: proactive.Errorf(proactive.EINTERNAL, "disk full")}
-			},
-			fails:   true,
-			message: `save alert "HubSpot - rate_limit: 3 Sync Failures": disk full`,
-		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := fullFake()
 			tc.set(f)
-			res, err, logs := runFake(t, f, scan.Options{})
+			desk := memstore.New(uuid.NewString)
+			res, err, logs := runFake(t, f, scan.Options{Desk: desk})
 			require.Len(t, f.runs, 1, "every scan is recorded")
 			require.Equal(t, !tc.fails, f.runs[0].Success)
 			if tc.fails {
@@ -169,7 +183,7 @@ func TestScanCheckErrors(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, res.Success)
 			require.Equal(t, tc.errors, res.Errors)
-			require.Len(t, f.saved, 4-len(tc.errors), "the checks that ran are stored")
+			require.Len(t, alertsOf(t, desk), 4-len(tc.errors), "the checks that ran are stored")
 			require.Equal(t, len(tc.errors), f.runs[0].Errors)
 			for _, e := range tc.errors {
 				require.Contains(t, logs, "["+e.Monitor+"] Error: "+e.Error)
@@ -178,51 +192,104 @@ func TestScanCheckErrors(t *testing.T) {
 	}
 }
 
-func TestScanCountsSaveOutcomes(t *testing.T) {
+// An alert that cannot be stored fails the scan, naming it, and nothing of
+// the scan is left half-written: its cases roll back with it.
+func TestScanAlertWriteFailureRollsBack(t *testing.T) {
 	f := fullFake()
-	f.outcomes = map[proactive.AnomalyType]proactive.SaveOutcome{
-		proactive.DealStall: proactive.Escalated,
-		proactive.SyncFail:  proactive.Duplicate,
-	}
-	res, err, logs := runFake(t, f, scan.Options{})
+	desk := &faultyDesk{Desk: memstore.New(uuid.NewString), insertErr: map[proactive.AnomalyType]error{
+		proactive.SyncFail: proactive.Errorf(proactive.EINTERNAL, "disk full")}}
+	res, err, logs := runFake(t, f, scan.Options{Desk: desk})
+	require.Error(t, err)
+	require.False(t, res.Success)
+	require.Equal(t, `save alert "HubSpot - rate_limit: 3 Sync Failures": disk full`, res.Error)
+	require.Contains(t, logs, "[PTD Proactive] Error: ")
+	require.Empty(t, alertsOf(t, desk.Desk), "no alert of the failed scan stays")
+	require.Empty(t, desk.AllCases(), "no case of the failed scan stays")
+	require.Len(t, f.runs, 1)
+	require.False(t, f.runs[0].Success)
+}
+
+// Outcomes across scans: a second scan the same day stores nothing new;
+// an escalation rewrites the alert; a new member updates it.
+func TestScanOutcomes(t *testing.T) {
+	f := fullFake()
+	desk := memstore.New(uuid.NewString)
+	res, err, _ := runFake(t, f, scan.Options{Desk: desk})
 	require.NoError(t, err)
-	require.Equal(t, 3, res.AlertsSaved, "inserted and escalated count as saved")
-	require.Equal(t, 1, res.AlertsEscalated)
-	require.Equal(t, 1, res.DuplicatesSkipped)
+	require.Equal(t, 4, res.AlertsSaved)
+	require.Equal(t, 4, res.Cases.Opened)
+	require.Equal(t, 4, res.Cases.Open)
 	var saved []proactive.SaveOutcome
 	for i, g := range res.AlertGroups {
 		saved = append(saved, g.Saved)
-		require.Equal(t, string(g.Type)+"-id", g.AlertID)
+		require.NotEmpty(t, g.AlertID)
 		require.Equal(t, g.AlertID, res.Alerts[i].ID)
 	}
-	require.Equal(t, []proactive.SaveOutcome{proactive.Inserted, proactive.Escalated, proactive.Duplicate, proactive.Inserted}, saved)
-	require.Contains(t, logs, "[saveAlert] Escalated alert: Deal Stalled: Big Deal")
+	require.Equal(t, []proactive.SaveOutcome{proactive.Inserted, proactive.Inserted, proactive.Inserted, proactive.Inserted}, saved)
+
+	res, err, logs := runFake(t, f, scan.Options{Desk: desk})
+	require.NoError(t, err)
+	require.Zero(t, res.AlertsSaved)
+	require.Equal(t, 4, res.DuplicatesSkipped)
+	require.Zero(t, res.Cases.Opened)
 	require.Contains(t, logs, "[saveAlert] Skipping duplicate alert: sync_fail_hubspot_rate_limit_2025-12-10")
-	require.Contains(t, logs, "[PTD Proactive] Complete. Saved 3 new alerts in")
+
+	// The deal escalates (35 days: critical); a second lead arrives.
+	f.deals[0].LastActivity = storetest.Now().Add(-35 * 24 * time.Hour)
+	f.leads = append(f.leads, proactive.Lead{ID: "8", Name: "Ola", CreatedAt: storetest.Now().Add(-8 * time.Hour)})
+	res, err, logs = runFake(t, f, scan.Options{Desk: desk})
+	require.NoError(t, err)
+	saved = nil
+	for _, g := range res.AlertGroups {
+		saved = append(saved, g.Saved)
+	}
+	require.Equal(t, []proactive.SaveOutcome{proactive.Duplicate, proactive.Escalated, proactive.Duplicate, proactive.Updated}, saved)
+	require.Equal(t, 2, res.AlertsSaved, "escalated and updated count as saved")
+	require.Equal(t, 1, res.AlertsEscalated)
+	require.Equal(t, 1, res.AlertsUpdated)
+	require.Equal(t, 1, res.Cases.Escalated)
+	require.Equal(t, 1, res.Cases.Opened)
+	require.Contains(t, logs, "[saveAlert] Escalated alert: Deal Stalled: Big Deal")
+	require.Contains(t, logs, "[PTD Proactive] Complete. Saved 2 new alerts in")
+	require.Len(t, alertsOf(t, desk), 4, "still one alert per type and day")
 }
 
-func TestScanPassesDedupWindowChannelsAndScanID(t *testing.T) {
+// router admits critical and high alerts on Slack and everything on the
+// webhook, and sends resolved messages on the webhook.
+type router struct{}
+
+func (router) AlertDestinations(a proactive.Alert, sev proactive.Severity, owners []string) []proactive.Destination {
+	out := []proactive.Destination{{Channel: proactive.ChannelWebhook}}
+	if sev == proactive.SeverityCritical || sev == proactive.SeverityHigh {
+		out = append(out, proactive.Destination{Channel: proactive.ChannelSlack})
+	}
+	return out
+}
+
+func (router) ResolvedRoutes() []proactive.ResolvedRoute {
+	return []proactive.ResolvedRoute{{Channel: proactive.ChannelWebhook, Priorities: proactive.Severities()}}
+}
+
+func TestScanQueuesNotificationsOnTheWallClock(t *testing.T) {
 	f := fullFake()
-	th := proactive.DefaultThresholds()
-	th.DedupWindowHours = 1.5
-	route := func(a proactive.Alert) []string {
-		if a.Priority == proactive.SeverityCritical {
-			return []string{proactive.ChannelSlack, proactive.ChannelWebhook}
-		}
-		return nil
-	}
-	_, err, _ := runFake(t, f, scan.Options{Settings: proactive.Settings{Thresholds: th}, Route: route})
+	desk := memstore.New(uuid.NewString)
+	wall := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	_, err, _ := runFake(t, f, scan.Options{Desk: desk, Notify: router{}, Clock: func() time.Time { return wall }})
 	require.NoError(t, err)
-	require.Len(t, f.saved, 4)
-	for _, p := range f.saved {
-		require.Equal(t, 90*time.Minute, p.DedupWindow)
-		require.Equal(t, storetest.Now(), p.Now)
-		require.Equal(t, storetest.Now(), p.Alert.CreatedAt)
-		require.Equal(t, f.saved[0].ScanID, p.ScanID, "one scan id per scan")
-		require.Equal(t, route(p.Alert), p.Channels)
+	out := desk.Outbox()
+	require.Len(t, out, 6, "webhook ×4, Slack for the critical health drop and the high sync failure")
+	scanID := out[0].ScanID
+	require.NotEmpty(t, scanID)
+	for _, n := range out {
+		require.Equal(t, scanID, n.ScanID, "one scan id per scan")
+		require.Equal(t, proactive.EventAlert, n.Event)
+		require.Equal(t, wall, n.NextAttemptAt, "due on the wall clock, whatever --now")
+		require.Equal(t, proactive.NotificationPending, n.Status)
+		require.NotEmpty(t, n.AlertID)
 	}
-	require.NotEmpty(t, f.saved[0].ScanID)
-	require.Equal(t, []string{proactive.ChannelSlack, proactive.ChannelWebhook}, f.saved[0].Channels, "the health drop is critical")
+	_, err, _ = runFake(t, f, scan.Options{Desk: desk, Notify: router{}})
+	require.NoError(t, err)
+	require.Len(t, desk.Outbox(), 6, "a duplicate notifies nobody")
 }
 
 // The health check asks the store for drops from the medium threshold on;
@@ -232,7 +299,8 @@ func TestScanHealthPrefilterIsTheMediumThreshold(t *testing.T) {
 	f := fullFake()
 	_, err, _ := runFake(t, f, scan.Options{})
 	require.NoError(t, err)
-	require.Equal(t, proactive.DefaultThresholds().HealthDropMedium, f.healthQ.MinDrop)
+	th := proactive.DefaultThresholds()
+	require.Equal(t, th.HealthDropMedium-th.RecoveryMargin, f.healthQ.MinDrop, "drops within the recovery margin keep cases open")
 	require.Equal(t, proactive.HealthWindowDays, f.healthQ.WindowDays)
 	require.Equal(t, 7, f.healthQ.TrendDays)
 }
@@ -273,7 +341,7 @@ func TestScanJSONArraysWhenEmptyOrFailed(t *testing.T) {
 // The per-check lines carry the scan's id like every other line of it.
 func TestScanLogLinesCarryTheScanID(t *testing.T) {
 	var logs bytes.Buffer
-	sc, err := scan.New(scan.Options{Store: fullFake(), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	sc, err := scan.New(scan.Options{Store: fullFake(), Desk: memstore.New(uuid.NewString), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	require.NoError(t, err)
 	_, err = sc.Run(context.Background(), scan.Params{Now: storetest.Now(), Trigger: "test"})
 	require.NoError(t, err)

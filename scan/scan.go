@@ -1,7 +1,14 @@
-// Package scan runs one monitoring scan: the four checks concurrently, then
-// grouping, insights, alert text, dedup-aware storage with the notification
-// outbox, and the scan's response object (CONTRACT §6). It logs the seed's
-// lines as structured slog records.
+// Package scan runs one monitoring scan (CONTRACT §6, §10.4): the enabled
+// checks of the registry stream their anomalies into the risk desk in
+// batches — each anomaly opens or refreshes its entity's case — and into
+// per-group reducers; cases not seen resolve; the actionable anomalies'
+// group alerts are inserted, escalated, updated or left as duplicates;
+// alerts whose cases all resolved close; notifications are queued in the
+// same transaction. Every decision is package lifecycle's; this package
+// orders them and talks to the store. Memory is bounded by the groups and
+// the batch, not by the number of anomalies.
+//
+// A dry run does all of it inside the desk transaction and rolls it back.
 package scan
 
 import (
@@ -12,20 +19,24 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
-	"github.com/ptd-agents/ptd-proactive/insight"
 	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
 // Options configure a Scanner.
 type Options struct {
-	// Store is read by the checks and written with the alerts. Required.
+	// Store is written with cases, alerts and notifications, and read by
+	// the checks unless Source is set. Required.
 	Store proactive.Store
+	// Source, when set, is what the checks read (a read replica); nil
+	// means Store.
+	Source any
+	// Desk keeps cases, alerts and the outbox; nil means Store.
+	Desk proactive.Desk
 	// Registry lists the checks the scanner knows; nil means rules.Registry().
 	Registry *proactive.Registry
 	// Checks are the types of the checks to run, in any order; nil means
@@ -34,14 +45,35 @@ type Options struct {
 	// Settings are the checks' thresholds and options; a zero Thresholds
 	// means the seed's, nil StallStages the seed's stages.
 	Settings proactive.Settings
-	// Route returns the notification channels that want an alert; nil
-	// means no notifications are queued.
-	Route func(proactive.Alert) []string
+	// Notify decides who is told about what; nil means nobody (no
+	// notification is queued).
+	Notify Router
 	// Logger receives the seed's log lines; nil discards them.
 	Logger *slog.Logger
-	// Clock measures the scan's duration; nil means time.Now. (The scan's
-	// "now" for windows and dates is Params.Now, not this clock.)
+	// Clock is the wall clock: the scan's duration and when queued
+	// notifications are due (workers claim by the wall clock); nil means
+	// time.Now. The scan's "now" for windows, dates and cases is Params.Now.
 	Clock func() time.Time
+	// BatchSize is how many anomalies are written to the desk at a time;
+	// 0 means DefaultBatchSize.
+	BatchSize int
+	// NewID makes ids (cases, events, notifications); nil means uuids.
+	NewID func() string
+}
+
+// DefaultBatchSize is how many anomalies a scan writes to the desk at a time.
+const DefaultBatchSize = 2000
+
+// Router decides the notifications of a scan (package notify implements it).
+type Router interface {
+	// AlertDestinations returns where an alert event goes: the channels
+	// whose priority filter admits sev (the combined severity of the
+	// group's members that are not inhibited) and, for owners listed in
+	// the routing (notify.owners), those of owners.
+	AlertDestinations(a proactive.Alert, sev proactive.Severity, owners []string) []proactive.Destination
+	// ResolvedRoutes returns the channels that send resolved messages and
+	// the priorities each admits (tested on a case's peak severity).
+	ResolvedRoutes() []proactive.ResolvedRoute
 }
 
 // Params are the inputs of one scan.
@@ -54,18 +86,29 @@ type Params struct {
 	DryRun bool
 }
 
-// Scanner runs scans. It is safe for concurrent use; concurrent scans on one
-// database still store each dedup key once (the store guarantees it).
+// Scanner runs scans. It is safe for concurrent use: concurrent scans, in
+// any number of processes, take turns on the desk.
 type Scanner struct {
 	opts   Options
 	log    *slog.Logger
 	checks []proactive.Check // enabled, in report order
+	order  []proactive.Check // enabled, in run order (inputs first)
 }
 
 // New returns a Scanner, or an error naming what is missing.
 func New(opts Options) (*Scanner, error) {
 	if opts.Store == nil {
 		return nil, proactive.Errorf(proactive.EINVALID, "scan: a store is required")
+	}
+	if opts.Source == nil {
+		opts.Source = opts.Store
+	}
+	if opts.Desk == nil {
+		d, ok := opts.Store.(proactive.Desk)
+		if !ok {
+			return nil, proactive.Errorf(proactive.EINVALID, "scan: the store (%T) keeps no desk: pass Options.Desk", opts.Store)
+		}
+		opts.Desk = d
 	}
 	if opts.Settings.Thresholds == (proactive.Thresholds{}) {
 		opts.Settings.Thresholds = proactive.DefaultThresholds()
@@ -76,42 +119,84 @@ func New(opts Options) (*Scanner, error) {
 	if opts.Registry == nil {
 		opts.Registry = rules.Registry()
 	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultBatchSize
+	}
+	if opts.NewID == nil {
+		opts.NewID = uuid.NewString
+	}
 	enabled := opts.Checks
 	if enabled == nil {
 		enabled = opts.Registry.Defaults()
-	}
-	var checks []proactive.Check
-	for _, c := range opts.Registry.All() {
-		if slices.Contains(enabled, c.Type) {
-			checks = append(checks, c)
-		}
 	}
 	for _, t := range enabled {
 		if _, err := opts.Registry.ParseType(string(t)); err != nil {
 			return nil, fmt.Errorf("scan: checks: %w", err)
 		}
 	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
+	s := &Scanner{opts: opts, log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	for _, c := range opts.Registry.All() {
+		if slices.Contains(enabled, c.Type) {
+			s.checks = append(s.checks, c)
+		}
 	}
-	return &Scanner{opts: opts, log: log, checks: checks}, nil
+	s.order = runOrder(s.checks)
+	return s, nil
 }
 
-// checkOutcome is what one check produced.
-type checkOutcome struct {
-	check     proactive.Check
-	anomalies []proactive.Anomaly
-	skipped   proactive.Skipped
-	err       error
+// runOrder puts each check after the checks it reads (a stable
+// topological order; the registry refuses inputs it does not know).
+func runOrder(checks []proactive.Check) []proactive.Check {
+	var out []proactive.Check
+	placed := map[proactive.AnomalyType]bool{}
+	enabled := map[proactive.AnomalyType]bool{}
+	for _, c := range checks {
+		enabled[c.Type] = true
+	}
+	for len(out) < len(checks) {
+		progress := false
+		for _, c := range checks {
+			if placed[c.Type] {
+				continue
+			}
+			ready := true
+			for _, in := range c.Inputs {
+				if enabled[in] && !placed[in] {
+					ready = false
+				}
+			}
+			if ready {
+				out = append(out, c)
+				placed[c.Type] = true
+				progress = true
+			}
+		}
+		if !progress { // a cycle: run the rest in registry order
+			for _, c := range checks {
+				if !placed[c.Type] {
+					out = append(out, c)
+					placed[c.Type] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// enabled reports whether the check of type t runs.
+func (s *Scanner) enabled(t proactive.AnomalyType) bool {
+	return slices.ContainsFunc(s.checks, func(c proactive.Check) bool { return c.Type == t })
 }
 
 // Run performs one scan. It returns an error (and a result with Success
 // false and Error set) only when the scan could not run: the database is
-// unreachable, or an alert could not be stored. A check that fails for
+// unreachable, or the desk could not be written. A check that fails for
 // another reason (a missing table, say) is reported in the result's Errors
 // while the other checks run, and Success stays true.
 func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, error) {
@@ -134,7 +219,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 			res.Breakdown = append(res.Breakdown, proactive.BreakdownEntry{Type: c.Type, Key: c.BreakdownKey})
 		}
 	}
-	scanID := uuid.NewString()
+	scanID := s.opts.NewID()
 	log := s.log.With("scan_id", scanID, "trigger", p.Trigger)
 	log.InfoContext(ctx, "[PTD Proactive] Starting comprehensive monitoring scan...", "now", res.Now, "dry_run", p.DryRun)
 
@@ -151,111 +236,33 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 		return fail(err)
 	}
 
-	outcomes := s.runChecks(ctx, log, now)
-	analyst := insight.NewAnalyst(s.opts.Registry, s.opts.Settings)
-	reducers := make(map[proactive.AnomalyType]*insight.Reducer, len(outcomes))
-	total := 0
-	for _, o := range outcomes {
-		c := o.check
-		if o.err != nil {
-			if proactive.ErrorCode(o.err) == proactive.EUNAVAILABLE || ctx.Err() != nil {
-				return fail(fmt.Errorf("%s: %w", c.Monitor, o.err))
-			}
-			res.Errors = append(res.Errors, proactive.MonitorError{Monitor: c.Monitor, Error: proactive.ErrorMessage(o.err)})
-			log.ErrorContext(ctx, fmt.Sprintf("[%s] Error: %s", c.Monitor, proactive.ErrorMessage(o.err)), "monitor", c.Monitor, "error", o.err)
-			continue
+	var final proactive.ScanResult
+	err := s.opts.Desk.Update(ctx, func(tx proactive.DeskTx) error {
+		pass := newPass(s, tx, log, now, scanID, p)
+		r := res // a retried transaction starts from the skeleton again
+		if err := pass.run(ctx, &r); err != nil {
+			return err
 		}
-		res.SkippedRows = append(res.SkippedRows, skippedRows(c.Monitor, o.skipped)...)
-		for i := range res.Breakdown {
-			if res.Breakdown[i].Type == c.Type {
-				res.Breakdown[i].Count = len(o.anomalies)
-			}
+		final = r
+		if p.DryRun {
+			return proactive.ErrRollback
 		}
-		total += len(o.anomalies)
-		r := insight.NewReducer(c.Type)
-		bySeverity := map[proactive.Severity]int{}
-		for i := range o.anomalies {
-			analyst.Add(&o.anomalies[i])
-			r.Add(o.anomalies[i])
-			bySeverity[o.anomalies[i].Severity]++
+		return nil
+	})
+	if err != nil {
+		if final.Now == "" {
+			final = res
 		}
-		for _, sev := range proactive.Severities() {
-			if n := bySeverity[sev]; n > 0 {
-				res.AnomalyCounts = append(res.AnomalyCounts, proactive.AnomalyCount{Type: c.Type, Severity: sev, Count: n})
-			}
-		}
-		reducers[c.Type] = r
+		res = final
+		return fail(err)
 	}
-	res.AnomaliesDetected = total
-	log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Found %d total anomalies", total), "anomalies", total)
-
-	analysis := analyst.Analysis()
-	res.Insights = append(res.Insights, analysis.Insights...)
-	res.Predictions = append(res.Predictions, analysis.Predictions...)
-
-	var groups []proactive.AlertGroup
-	for _, c := range s.checks {
-		if r := reducers[c.Type]; r != nil {
-			if g, ok := r.Group(); ok {
-				groups = append(groups, g)
-			}
-		}
-	}
-	res.Groups = groups
-	res.AlertGroupsCount = len(groups)
-	log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Grouped into %d alert groups", len(groups)), "groups", len(groups))
-
-	for _, g := range groups {
-		c, _ := s.opts.Registry.Lookup(g.Type)
-		alert := insight.BuildAlert(c, g, analysis, now)
-		summary := proactive.GroupSummary{
-			Type:          g.Type,
-			Severity:      g.Severity,
-			Urgency:       g.Urgency,
-			AffectedCount: g.AffectedCount,
-			Title:         alert.Title,
-		}
-		if !p.DryRun {
-			var channels []string
-			if s.opts.Route != nil {
-				channels = s.opts.Route(alert)
-			}
-			saved, err := s.opts.Store.SaveAlert(ctx, proactive.SaveAlertParams{
-				Alert:       alert,
-				DedupWindow: time.Duration(s.opts.Settings.Thresholds.DedupWindowHours * float64(time.Hour)),
-				Now:         now,
-				Channels:    channels,
-				ScanID:      scanID,
-			})
-			if err != nil {
-				res.AlertGroups = append(res.AlertGroups, summary)
-				return fail(fmt.Errorf("save alert %q: %w", alert.Title, err))
-			}
-			summary.Saved = saved.Outcome
-			summary.AlertID = saved.ID
-			alert.ID = saved.ID
-			switch saved.Outcome {
-			case proactive.Inserted:
-				res.AlertsSaved++
-				log.InfoContext(ctx, "[saveAlert] Saved alert: "+alert.Title, "dedup_key", alert.DedupKey, "alert_id", saved.ID, "priority", alert.Priority)
-			case proactive.Escalated:
-				res.AlertsSaved++
-				res.AlertsEscalated++
-				log.InfoContext(ctx, "[saveAlert] Escalated alert: "+alert.Title, "dedup_key", alert.DedupKey, "alert_id", saved.ID, "priority", alert.Priority)
-			case proactive.Duplicate:
-				res.DuplicatesSkipped++
-				log.InfoContext(ctx, "[saveAlert] Skipping duplicate alert: "+alert.DedupKey, "dedup_key", alert.DedupKey)
-			}
-		}
-		res.AlertGroups = append(res.AlertGroups, summary)
-		res.Alerts = append(res.Alerts, alert)
-	}
-
+	res = final
 	res.Success = true
 	res.DurationMS = s.opts.Clock().Sub(start).Milliseconds()
 	log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Complete. Saved %d new alerts in %dms", res.AlertsSaved, res.DurationMS),
-		"alerts_saved", res.AlertsSaved, "duplicates_skipped", res.DuplicatesSkipped, "duration_ms", res.DurationMS,
-		"check_errors", len(res.Errors))
+		"alerts_saved", res.AlertsSaved, "alerts_updated", res.AlertsUpdated, "duplicates_skipped", res.DuplicatesSkipped,
+		"duration_ms", res.DurationMS, "check_errors", len(res.Errors),
+		"cases_opened", res.Cases.Opened, "cases_resolved", res.Cases.Resolved)
 	s.record(ctx, log, start, p, res)
 	return res, nil
 }
@@ -288,78 +295,6 @@ func (s *Scanner) record(ctx context.Context, log *slog.Logger, start time.Time,
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.WarnContext(ctx, "could not record the scan run", "error", err)
 	}
-}
-
-// enabled reports whether the check of type t runs.
-func (s *Scanner) enabled(t proactive.AnomalyType) bool {
-	for _, c := range s.checks {
-		if c.Type == t {
-			return true
-		}
-	}
-	return false
-}
-
-// collector gathers what a check emits.
-type collector struct {
-	anomalies []proactive.Anomaly
-}
-
-func (c *collector) Anomaly(a proactive.Anomaly) error {
-	c.anomalies = append(c.anomalies, a)
-	return nil
-}
-func (c *collector) Seen(string) error { return nil }
-
-// runChecks runs the enabled checks and returns their outcomes in report
-// order. Checks without inputs run concurrently; a check with inputs runs
-// after them and observes their anomalies. Each check's failure is its
-// own; none stops the others, but a check whose input failed fails too.
-func (s *Scanner) runChecks(ctx context.Context, log *slog.Logger, now time.Time) []checkOutcome {
-	env := proactive.CheckEnv{Now: now, Settings: s.opts.Settings, Source: s.opts.Store}
-	out := make([]checkOutcome, len(s.checks))
-	run := func(i int, d proactive.Detector) {
-		c := s.checks[i]
-		var col collector
-		skipped, err := d.Detect(ctx, &col)
-		o := checkOutcome{check: c, anomalies: col.anomalies, skipped: skipped, err: err}
-		if err == nil && c.Text.Found != nil {
-			log.InfoContext(ctx, c.Text.Found(len(o.anomalies)), "monitor", c.Monitor, "anomalies", len(o.anomalies), "skipped_rows", o.skipped.Total())
-		}
-		out[i] = o
-	}
-	var wg sync.WaitGroup
-	for i, c := range s.checks {
-		if len(c.Inputs) == 0 {
-			wg.Go(func() { run(i, c.New(env)) })
-		}
-	}
-	wg.Wait()
-	for i, c := range s.checks {
-		if len(c.Inputs) == 0 {
-			continue
-		}
-		d := c.New(env)
-		var failed []string
-		for _, o := range out {
-			if !slices.Contains(c.Inputs, o.check.Type) {
-				continue
-			}
-			if o.err != nil {
-				failed = append(failed, string(o.check.Type))
-				continue
-			}
-			for j := range o.anomalies {
-				d.Observe(&o.anomalies[j])
-			}
-		}
-		if len(failed) > 0 {
-			out[i] = checkOutcome{check: c, err: proactive.Errorf(proactive.EINTERNAL, "depends on %s, which failed", strings.Join(failed, ", "))}
-			continue
-		}
-		run(i, d)
-	}
-	return out
 }
 
 // skippedRows turns a check's skip counts into sorted report entries.

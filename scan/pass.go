@@ -1,0 +1,615 @@
+package scan
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/insight"
+	"github.com/ptd-agents/ptd-proactive/lifecycle"
+)
+
+// silenceMemory is how far back a scan reads ended silences: far enough to
+// tell which members' silences ended since their alert was written and
+// which manual resolves were silenced when they resolved.
+const silenceMemory = 8 * 24 * time.Hour
+
+// manualResolveMemory is how far back manual resolves not yet notified are
+// picked up.
+const manualResolveMemory = 7 * 24 * time.Hour
+
+// pass is one scan inside its desk transaction.
+type pass struct {
+	s       *Scanner
+	tx      proactive.DeskTx
+	log     *slog.Logger
+	now     time.Time
+	scanID  string
+	params  Params
+	th      proactive.Thresholds
+	newID   lifecycle.IDs
+	analyst *insight.Analyst
+
+	silences  lifecycle.Silences
+	groups    map[proactive.AnomalyType]*group
+	seen      map[string]*seenCase // by case key
+	failed    map[proactive.AnomalyType]string
+	observers map[proactive.AnomalyType][]proactive.Detector
+	counts    map[proactive.AnomalyType]map[proactive.Severity]int
+	resolved  []proactive.Case // resolved by this scan
+}
+
+// group is one type's actionable anomalies.
+type group struct {
+	check   proactive.Check
+	reducer *insight.Reducer
+	members []lifecycle.Member
+}
+
+// seenCase is what the scan remembers of a case it saw.
+type seenCase struct {
+	id             string
+	state          proactive.CaseState
+	silenced       bool
+	owner          string
+	wokeAt         *time.Time
+	silenceEndedAt *time.Time
+	member         bool // an anomaly (not only the recovery margin) saw it
+}
+
+func newPass(s *Scanner, tx proactive.DeskTx, log *slog.Logger, now time.Time, scanID string, p Params) *pass {
+	return &pass{
+		s: s, tx: tx, log: log, now: now, scanID: scanID, params: p,
+		th:        s.opts.Settings.Thresholds,
+		newID:     lifecycle.IDs(s.opts.NewID),
+		analyst:   insight.NewAnalyst(s.opts.Registry, s.opts.Settings),
+		groups:    map[proactive.AnomalyType]*group{},
+		seen:      map[string]*seenCase{},
+		failed:    map[proactive.AnomalyType]string{},
+		observers: map[proactive.AnomalyType][]proactive.Detector{},
+		counts:    map[proactive.AnomalyType]map[proactive.Severity]int{},
+	}
+}
+
+// run performs the scan's steps in CONTRACT §10.4's order and fills res.
+func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
+	var err error
+	ss, err := p.tx.FindSilences(ctx, proactive.SilenceQuery{EndsAfter: p.now.Add(-silenceMemory)})
+	if err != nil {
+		return fmt.Errorf("read silences: %w", err)
+	}
+	p.silences = ss
+
+	// Step 1: wake the snoozes that are due, whatever their check.
+	if err := p.wakeDue(ctx, res); err != nil {
+		return err
+	}
+
+	// Steps 2–4, check by check, inputs first.
+	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings, Source: p.s.opts.Source}
+	detectors := map[proactive.AnomalyType]proactive.Detector{}
+	for _, c := range p.s.order {
+		d := c.New(env)
+		detectors[c.Type] = d
+		for _, in := range c.Inputs {
+			p.observers[in] = append(p.observers[in], d)
+		}
+	}
+	total := 0
+	for _, c := range p.s.order {
+		n, err := p.runCheck(ctx, c, detectors[c.Type], res)
+		if err != nil {
+			return err
+		}
+		total += n
+	}
+	res.AnomaliesDetected = total
+	p.log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Found %d total anomalies", total), "anomalies", total)
+	for i := range res.Breakdown {
+		for _, n := range p.counts[res.Breakdown[i].Type] {
+			res.Breakdown[i].Count += n
+		}
+	}
+	for _, c := range p.s.checks {
+		for _, sev := range proactive.Severities() {
+			if n := p.counts[c.Type][sev]; n > 0 {
+				res.AnomalyCounts = append(res.AnomalyCounts, proactive.AnomalyCount{Type: c.Type, Severity: sev, Count: n})
+			}
+		}
+	}
+	analysis := p.analyst.Analysis()
+	res.Insights = append(res.Insights, analysis.Insights...)
+	res.Predictions = append(res.Predictions, analysis.Predictions...)
+
+	inhibited, err := p.inhibit(ctx)
+	if err != nil {
+		return err
+	}
+
+	// Step 5: group alerts of the actionable anomalies.
+	if err := p.alerts(ctx, res, analysis, inhibited); err != nil {
+		return err
+	}
+	if err := p.closeResolvedAlerts(ctx); err != nil {
+		return err
+	}
+	if err := p.notifyResolved(ctx); err != nil {
+		return err
+	}
+	counts, err := p.tx.CountCases(ctx)
+	if err != nil {
+		return fmt.Errorf("count cases: %w", err)
+	}
+	for _, c := range counts {
+		if c.State.Unresolved() {
+			res.Cases.Open += c.Count
+		}
+	}
+	return nil
+}
+
+// wakeDue wakes every snoozed case due at now (CONTRACT §10.4 step 1).
+func (p *pass) wakeDue(ctx context.Context, res *proactive.ScanResult) error {
+	due, err := p.tx.FindCases(ctx, proactive.CaseQuery{SnoozedUntilAtMost: &p.now})
+	if err != nil {
+		return fmt.Errorf("read snoozed cases: %w", err)
+	}
+	w := writes{touchAt: p.now}
+	for _, c := range due {
+		w.add(lifecycle.WakeDue(c, p.now, p.newID), res)
+	}
+	return w.flush(ctx, p.tx)
+}
+
+// writes collects a batch of case changes.
+type writes struct {
+	inserts, updates []proactive.Case
+	touches          []string
+	events           []proactive.CaseEvent
+	// touchAt is where touches move last_seen_at: the scan's now.
+	touchAt time.Time
+}
+
+// add takes one change and counts its events in res.
+func (w *writes) add(ch lifecycle.Change, res *proactive.ScanResult) {
+	switch {
+	case ch.Insert:
+		w.inserts = append(w.inserts, ch.Case)
+	case ch.Write:
+		w.updates = append(w.updates, ch.Case)
+	case ch.Touch:
+		w.touches = append(w.touches, ch.Case.ID)
+	}
+	w.events = append(w.events, ch.Events...)
+	for _, e := range ch.Events {
+		switch e.Kind {
+		case proactive.EventOpened:
+			res.Cases.Opened++
+		case proactive.EventEscalated:
+			res.Cases.Escalated++
+		case proactive.EventResolved:
+			res.Cases.Resolved++
+		}
+	}
+}
+
+// flush writes the batch and empties it.
+func (w *writes) flush(ctx context.Context, tx proactive.DeskTx) error {
+	if len(w.inserts) > 0 {
+		if err := tx.InsertCases(ctx, w.inserts); err != nil {
+			return fmt.Errorf("open %d cases: %w", len(w.inserts), err)
+		}
+	}
+	if len(w.updates) > 0 {
+		if err := tx.UpdateCases(ctx, w.updates); err != nil {
+			return fmt.Errorf("update %d cases: %w", len(w.updates), err)
+		}
+	}
+	if len(w.touches) > 0 {
+		if err := tx.TouchCases(ctx, w.touches, w.touchAt); err != nil {
+			return fmt.Errorf("refresh %d cases: %w", len(w.touches), err)
+		}
+	}
+	if len(w.events) > 0 {
+		if err := tx.AddCaseEvents(ctx, w.events); err != nil {
+			return fmt.Errorf("record %d case events: %w", len(w.events), err)
+		}
+	}
+	*w = writes{touchAt: w.touchAt}
+	return nil
+}
+
+// runCheck runs one check, streaming its anomalies to the desk, then
+// resolves its cases not seen. It returns the number of anomalies. A
+// check's own failure is reported in res.Errors; the returned error means
+// the scan cannot go on (the database is gone, or the desk refused a
+// write).
+func (p *pass) runCheck(ctx context.Context, c proactive.Check, d proactive.Detector, res *proactive.ScanResult) (int, error) {
+	var failedInputs []string
+	for _, in := range c.Inputs {
+		if _, bad := p.failed[in]; bad {
+			failedInputs = append(failedInputs, string(in))
+		}
+	}
+	if len(failedInputs) > 0 {
+		msg := fmt.Sprintf("not run: it depends on %s, which failed", joinList(failedInputs))
+		p.checkFailed(ctx, c, msg, nil, res)
+		return 0, nil
+	}
+	var (
+		b       *batcher
+		skipped proactive.Skipped
+		err     error
+	)
+	for attempt := 1; attempt <= 2; attempt++ {
+		b = &batcher{p: p, ctx: ctx, check: c, res: res}
+		skipped, err = d.Detect(ctx, b)
+		if err == nil {
+			err = b.flush()
+		}
+		if err == nil || ctx.Err() != nil || b.writeErr != nil || proactive.ErrorCode(err) != proactive.EUNAVAILABLE || attempt == 2 {
+			break
+		}
+		// A lost connection: read once more on a fresh one before the
+		// check counts as failed.
+		p.log.WarnContext(ctx, fmt.Sprintf("[%s] read failed, retrying once: %s", c.Monitor, proactive.ErrorMessage(err)), "monitor", c.Monitor, "error", err)
+		p.forget(c.Type)
+	}
+	if b.writeErr != nil {
+		return 0, b.writeErr
+	}
+	if err != nil {
+		if proactive.ErrorCode(err) == proactive.EUNAVAILABLE || ctx.Err() != nil {
+			return 0, fmt.Errorf("%s: %w", c.Monitor, err)
+		}
+		p.forget(c.Type)
+		p.checkFailed(ctx, c, proactive.ErrorMessage(err), err, res)
+		return 0, nil
+	}
+	n := b.anomalies
+	res.SkippedRows = append(res.SkippedRows, skippedRows(c.Monitor, skipped)...)
+	if c.Text.Found != nil {
+		p.log.InfoContext(ctx, c.Text.Found(n), "monitor", c.Monitor, "anomalies", n, "skipped_rows", skipped.Total())
+	}
+	if err := p.resolveUnseen(ctx, c, b, res); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// checkFailed reports a check that could not run.
+func (p *pass) checkFailed(ctx context.Context, c proactive.Check, msg string, err error, res *proactive.ScanResult) {
+	p.failed[c.Type] = msg
+	res.Errors = append(res.Errors, proactive.MonitorError{Monitor: c.Monitor, Error: msg})
+	p.log.ErrorContext(ctx, fmt.Sprintf("[%s] Error: %s", c.Monitor, msg), "monitor", c.Monitor, "error", err)
+}
+
+// forget drops what a check's partial run fed into the scan's figures:
+// its anomaly counts, analysis and group (its case writes stand: each was
+// a true observation).
+func (p *pass) forget(t proactive.AnomalyType) {
+	delete(p.counts, t)
+	delete(p.groups, t)
+	p.analyst.Reset(t)
+	for key, sc := range p.seen {
+		if proactive.AnomalyType(keyType(key)) == t {
+			sc.member = false
+		}
+	}
+}
+
+// keyType is the type part of a case key.
+func keyType(key string) string {
+	for i := range len(key) {
+		if key[i] == ':' {
+			return key[:i]
+		}
+	}
+	return key
+}
+
+// resolveUnseen resolves the check's unresolved cases it did not see
+// (CONTRACT §10.4 step 3), unless its source table holds no rows at all.
+func (p *pass) resolveUnseen(ctx context.Context, c proactive.Check, b *batcher, res *proactive.ScanResult) error {
+	before := p.now.Add(-p.th.ResolveAfter())
+	candidates, err := p.tx.FindCases(ctx, proactive.CaseQuery{Unresolved: true, Types: []proactive.AnomalyType{c.Type}, LastSeenAtMost: &before})
+	if err != nil {
+		return fmt.Errorf("%s: read cases to resolve: %w", c.Monitor, err)
+	}
+	candidates = slices.DeleteFunc(candidates, func(cs proactive.Case) bool { return p.seen[cs.Key] != nil })
+	if len(candidates) == 0 {
+		return nil
+	}
+	if b.anomalies == 0 && b.sightings == 0 && c.Table != "" {
+		empty, err := p.tableEmpty(ctx, c.Table)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Monitor, err)
+		}
+		if empty {
+			msg := fmt.Sprintf("table %s holds no rows: %d open %s kept (a table being reloaded is no all-clear); they resolve once the data is back and no longer shows the problem",
+				c.Table, len(candidates), plural(len(candidates), "case", "cases"))
+			res.Errors = append(res.Errors, proactive.MonitorError{Monitor: c.Monitor, Error: msg})
+			p.log.WarnContext(ctx, fmt.Sprintf("[%s] %s", c.Monitor, msg), "monitor", c.Monitor)
+			return nil
+		}
+	}
+	w := writes{touchAt: p.now}
+	for _, cs := range candidates {
+		ch := lifecycle.ResolveUnseen(cs, p.now, p.th.ResolveAfter(), p.newID)
+		if ch.Write {
+			w.add(ch, res)
+			p.resolved = append(p.resolved, ch.Case)
+		}
+		if len(w.updates) >= p.s.opts.BatchSize {
+			if err := w.flush(ctx, p.tx); err != nil {
+				return err
+			}
+		}
+	}
+	return w.flush(ctx, p.tx)
+}
+
+// RowChecker is the source primitive a scan uses to tell an empty table
+// from an all-clear.
+type RowChecker interface {
+	// HasRows reports whether a source table holds any row.
+	HasRows(ctx context.Context, table string) (bool, error)
+}
+
+// tableEmpty reports whether the source table holds no rows; a source
+// that cannot tell counts as not empty.
+func (p *pass) tableEmpty(ctx context.Context, table string) (bool, error) {
+	rc, ok := p.s.opts.Source.(RowChecker)
+	if !ok {
+		return false, nil
+	}
+	has, err := rc.HasRows(ctx, table)
+	if err != nil {
+		return false, fmt.Errorf("count the rows of %s: %w", table, err)
+	}
+	return !has, nil
+}
+
+// batcher receives a check's findings and writes them to the desk in
+// batches.
+type batcher struct {
+	p         *pass
+	ctx       context.Context
+	check     proactive.Check
+	res       *proactive.ScanResult
+	items     []proactive.Anomaly
+	sighted   []string // case keys seen within the recovery margin
+	anomalies int
+	sightings int
+	writeErr  error
+}
+
+// Anomaly implements proactive.Emitter.
+func (b *batcher) Anomaly(a proactive.Anomaly) error {
+	if a.Type != b.check.Type {
+		return proactive.Errorf(proactive.EINTERNAL, "check %s reported an anomaly of type %s", b.check.Type, a.Type)
+	}
+	b.items = append(b.items, a)
+	b.anomalies++
+	if len(b.items)+len(b.sighted) >= b.p.s.opts.BatchSize {
+		return b.flush()
+	}
+	return nil
+}
+
+// Seen implements proactive.Emitter.
+func (b *batcher) Seen(key string) error {
+	b.sighted = append(b.sighted, proactive.CaseKey(b.check.Type, key))
+	b.sightings++
+	if len(b.items)+len(b.sighted) >= b.p.s.opts.BatchSize {
+		return b.flush()
+	}
+	return nil
+}
+
+// flush processes the batch: each anomaly opens or refreshes its case
+// (the first anomaly of a key in a scan is the case's: checks report the
+// most urgent first), each sighting keeps its case seen; the changes are
+// written and the anomalies fed to the counts, the analysis, the inputs'
+// observers and, when actionable, their group.
+func (b *batcher) flush() error {
+	ctx, p := b.ctx, b.p
+	if len(b.items) == 0 && len(b.sighted) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(b.items)+len(b.sighted))
+	want := map[string]bool{}
+	for i := range b.items {
+		if k := b.items[i].CaseKey(); p.seen[k] == nil && !want[k] {
+			want[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range b.sighted {
+		if p.seen[k] == nil && !want[k] {
+			want[k] = true
+			keys = append(keys, k)
+		}
+	}
+	stored := map[string]proactive.Case{}
+	var prev map[string]string
+	if len(keys) > 0 {
+		cs, err := p.tx.UnresolvedCases(ctx, keys)
+		if err != nil {
+			return b.fail(fmt.Errorf("read cases: %w", err))
+		}
+		for _, c := range cs {
+			stored[c.Key] = c
+		}
+		var fresh []string
+		for i := range b.items {
+			if k := b.items[i].CaseKey(); want[k] {
+				if _, ok := stored[k]; !ok {
+					fresh = append(fresh, k)
+				}
+			}
+		}
+		if len(fresh) > 0 {
+			if prev, err = p.tx.NewestResolvedCaseIDs(ctx, fresh); err != nil {
+				return b.fail(fmt.Errorf("read resolved cases: %w", err))
+			}
+		}
+	}
+	w := writes{touchAt: p.now}
+	for i := range b.items {
+		a := &b.items[i]
+		key := a.CaseKey()
+		sc := p.seen[key]
+		if sc == nil {
+			details, err := json.Marshal(a.Details)
+			if err != nil {
+				return b.fail(fmt.Errorf("encode the details of %s: %w", key, err))
+			}
+			o := lifecycle.Observation{Anomaly: a, Owner: a.Owner, Details: details}
+			var ch lifecycle.Change
+			if c, ok := stored[key]; ok {
+				ch = lifecycle.Refresh(c, o, p.now, p.newID)
+			} else {
+				ch = lifecycle.Open(o, prev[key], p.now, p.newID)
+			}
+			w.add(ch, b.res)
+			sc = p.remember(&ch.Case)
+		}
+		sc.member = true
+		p.account(a, sc, b.res)
+	}
+	for _, key := range b.sighted {
+		if p.seen[key] != nil {
+			continue
+		}
+		c, ok := stored[key]
+		if !ok {
+			continue // within the margin but no case: no anomaly, never a case
+		}
+		ch := lifecycle.Seen(c, p.now)
+		w.add(ch, b.res)
+		p.remember(&ch.Case)
+	}
+	b.items, b.sighted = b.items[:0], b.sighted[:0]
+	if err := w.flush(ctx, p.tx); err != nil {
+		return b.fail(err)
+	}
+	return nil
+}
+
+// fail marks a desk failure: the scan stops (it is not the check's fault).
+func (b *batcher) fail(err error) error {
+	b.writeErr = fmt.Errorf("%s: %w", b.check.Monitor, err)
+	return b.writeErr
+}
+
+// remember notes a case the scan saw.
+func (p *pass) remember(c *proactive.Case) *seenCase {
+	sc := &seenCase{
+		id: c.ID, state: c.State, owner: c.Owner, wokeAt: c.WokeAt,
+		silenced:       p.silences.MutesCase(p.now, c),
+		silenceEndedAt: p.silences.EndedFor(p.now, c.Type, c.Key, c.Label, c.Owner),
+	}
+	p.seen[c.Key] = sc
+	return sc
+}
+
+// account feeds one anomaly, whose case is sc, to the scan's figures and,
+// when actionable (its case open and not silenced), to its group.
+func (p *pass) account(a *proactive.Anomaly, sc *seenCase, res *proactive.ScanResult) {
+	if p.counts[a.Type] == nil {
+		p.counts[a.Type] = map[proactive.Severity]int{}
+	}
+	p.counts[a.Type][a.Severity]++
+	p.analyst.Add(a)
+	for _, d := range p.observers[a.Type] {
+		d.Observe(a)
+	}
+	switch {
+	case sc.silenced:
+		res.Suppressed.Silenced++
+		return
+	case sc.state == proactive.CaseSnoozed:
+		res.Suppressed.Snoozed++
+		return
+	case sc.state == proactive.CaseAcknowledged:
+		res.Suppressed.Acknowledged++
+		return
+	case sc.state != proactive.CaseOpen:
+		return
+	}
+	g := p.groups[a.Type]
+	if g == nil {
+		c, _ := p.s.opts.Registry.Lookup(a.Type)
+		g = &group{check: c, reducer: insight.NewReducer(a.Type)}
+		p.groups[a.Type] = g
+	}
+	g.reducer.Add(*a)
+	g.members = append(g.members, lifecycle.Member{CaseID: sc.id, Owner: sc.owner, WokeAt: sc.wokeAt, SilenceEndedAt: sc.silenceEndedAt})
+}
+
+// inhibit evaluates the inhibit rules from the source cases unresolved now
+// (CONTRACT §11.8) and records inhibited_by on every enabled check's
+// unresolved cases. It returns, per inhibited type, the alphabetically
+// first inhibiting case key.
+func (p *pass) inhibit(ctx context.Context) (map[proactive.AnomalyType]string, error) {
+	out := map[proactive.AnomalyType]string{}
+	for _, r := range p.s.opts.Settings.Inhibit {
+		if !p.s.enabled(r.SourceType) {
+			continue // cases of a check not enabled neither inhibit nor are refreshed
+		}
+		cs, err := p.tx.FindCases(ctx, proactive.CaseQuery{Unresolved: true, Types: []proactive.AnomalyType{r.SourceType}})
+		if err != nil {
+			return nil, fmt.Errorf("read the inhibiting cases: %w", err)
+		}
+		for _, c := range cs {
+			if !proactive.MatchesKeyOrLabel(r.SourceMatch, c.Key, c.Label) {
+				continue
+			}
+			if cur, ok := out[r.TargetType]; !ok || c.Key < cur {
+				out[r.TargetType] = c.Key
+			}
+		}
+	}
+	for _, c := range p.s.checks {
+		if _, bad := p.failed[c.Type]; bad {
+			continue
+		}
+		if err := p.tx.SetInhibitedBy(ctx, c.Type, out[c.Type]); err != nil {
+			return nil, fmt.Errorf("record inhibited_by of %s cases: %w", c.Type, err)
+		}
+	}
+	return out, nil
+}
+
+func joinList(ss []string) string {
+	switch len(ss) {
+	case 0:
+		return ""
+	case 1:
+		return ss[0]
+	}
+	return fmt.Sprintf("%s and %s", joinComma(ss[:len(ss)-1]), ss[len(ss)-1])
+}
+
+func joinComma(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
