@@ -63,7 +63,7 @@ func TestSkipped(t *testing.T) {
 // high > medium.
 func TestDefaultThresholds(t *testing.T) {
 	th := DefaultThresholds()
-	want := Thresholds{25, 15, 10, 7, 30, 21, 14, 5, 3, 2, 24, 12, 6, 24}
+	want := Thresholds{25, 15, 10, 7, 30, 21, 14, 5, 3, 2, 24, 12, 6, 24, 60, 3, 7, 3.5, 5, 0} // §5, then §11.1
 	if th != want {
 		t.Errorf("DefaultThresholds() = %+v, want %+v", th, want)
 	}
