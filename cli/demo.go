@@ -110,7 +110,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	sc, err := a.newScanner(cfg, st, notifier.route)
+	sc, err := a.newScanner(cfg, st, nil, notifier.route)
 	if err != nil {
 		return err
 	}

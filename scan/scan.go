@@ -37,6 +37,12 @@ type Options struct {
 	// Clock measures the scan's duration; nil means time.Now. (The scan's
 	// "now" for windows and dates is Params.Now, not this clock.)
 	Clock func() time.Time
+	// Replica, when set, is what the checks read (a read replica; Store is
+	// still written), unless it is a LagReporter further behind than
+	// MaxReplicaLag (see replica.go).
+	Replica proactive.SourceReader
+	// MaxReplicaLag is how far behind Replica may be; 0 means DefaultMaxReplicaLag.
+	MaxReplicaLag time.Duration
 }
 
 // Params are the inputs of one scan.
@@ -122,7 +128,10 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 		return fail(err)
 	}
 
-	outcomes := s.runChecks(ctx, log, now)
+	src, readFrom := s.pickSources(ctx, log) // replica.go
+	res.ReadFrom = readFrom
+	outcomes := s.runChecks(ctx, log, now, src)
+	res.Warnings = src.Warnings()
 	var all []proactive.Anomaly
 	for _, o := range outcomes {
 		if o.err != nil {
@@ -242,11 +251,10 @@ func (s *Scanner) record(ctx context.Context, log *slog.Logger, start time.Time,
 	}
 }
 
-// runChecks runs the four checks concurrently and returns their outcomes in
-// check order. Each check's failure is its own; none stops the others.
-func (s *Scanner) runChecks(ctx context.Context, log *slog.Logger, now time.Time) []checkOutcome {
+// runChecks runs the four checks concurrently on st and returns their
+// outcomes in check order. Each check's failure is its own; none stops the others.
+func (s *Scanner) runChecks(ctx context.Context, log *slog.Logger, now time.Time, st proactive.SourceReader) []checkOutcome {
 	th := s.opts.Thresholds
-	st := s.opts.Store
 	checks := []func(context.Context) checkOutcome{
 		func(ctx context.Context) checkOutcome {
 			trends, skipped, err := st.HealthTrends(ctx, proactive.HealthQuery{
