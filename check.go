@@ -55,10 +55,6 @@ type CheckEnv struct {
 	Now time.Time
 	// Settings are the thresholds and options of the checks.
 	Settings Settings
-	// Source is the store the checks read (the read replica when one is
-	// configured). A check asserts the reader interface it needs, so that
-	// a new check needs no change to the Store interface.
-	Source any
 }
 
 // Detector is one run of a check in one scan.
@@ -66,10 +62,14 @@ type Detector interface {
 	// Observe is called with each anomaly of the check's Inputs before
 	// Detect; checks without inputs ignore it.
 	Observe(a *Anomaly)
-	// Detect finds the check's anomalies and reports each through emit, in
-	// any order; it returns the source rows it skipped as making no sense.
-	// An emit error stops it and is returned.
-	Detect(ctx context.Context, emit Emitter) (Skipped, error)
+	// Detect reads src, finds the check's anomalies and reports each
+	// through emit, in any order; it returns the source rows it skipped as
+	// making no sense. An emit error stops it and is returned. src is the
+	// store the checks read (a read replica, or the primary when the
+	// replica failed: Detect may be called again with another source); a
+	// check asserts the reader interface it needs, so that a new check
+	// needs no change to the Store interface.
+	Detect(ctx context.Context, src any, emit Emitter) (Skipped, error)
 }
 
 // Emitter receives what a Detector finds.
@@ -85,14 +85,14 @@ type Emitter interface {
 
 // SourceDetector is a Detector for a check that reads only its source: it
 // ignores Observe and calls the function.
-type SourceDetector func(ctx context.Context, emit Emitter) (Skipped, error)
+type SourceDetector func(ctx context.Context, src any, emit Emitter) (Skipped, error)
 
 // Observe does nothing: a source check has no inputs.
 func (SourceDetector) Observe(*Anomaly) {}
 
 // Detect calls f.
-func (f SourceDetector) Detect(ctx context.Context, emit Emitter) (Skipped, error) {
-	return f(ctx, emit)
+func (f SourceDetector) Detect(ctx context.Context, src any, emit Emitter) (Skipped, error) {
+	return f(ctx, src, emit)
 }
 
 // CheckText writes the check's part of an alert (CONTRACT §4, §11.10).

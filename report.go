@@ -163,6 +163,13 @@ type ScanResult struct {
 	SkippedRows     []SkippedRows `json:"skipped_rows"`
 	DryRun          bool          `json:"dry_run,omitempty"`
 	Now             string        `json:"now"`
+	// ReadFrom says where the checks read when a read replica is
+	// configured: "replica", or "primary" when it was too far behind (or
+	// did not answer); empty without a replica (an extra key).
+	ReadFrom string `json:"read_from,omitempty"`
+	// Warnings are what went wrong without stopping the scan, such as a
+	// read replica too far behind to read (an extra key).
+	Warnings []string `json:"warnings,omitempty"`
 	// Error is set when the scan could not run (success false).
 	Error string `json:"error,omitempty"`
 

@@ -1,10 +1,17 @@
-// Package bench measures a full scan on PostgreSQL at several scales: it
-// generates deterministic data (clients × 14 daily readings, deals, sync
-// errors, leads) into a fresh database per scale, runs the real
-// ptd-proactive binary's scan several times, and prints the median scan
-// time, the peak RSS of the scanning process, the rows read per second and,
-// beside them, the time of bare count(*) queries over the same windows: the
-// floor no scan can beat.
+// Package bench measures full scans at several scales: it generates
+// deterministic data (clients × 14 daily readings, deals, sync errors,
+// leads; see Seed) into a fresh PostgreSQL database per scale and data
+// variant, runs the real ptd-proactive binary's scan several times, and
+// reports the median scan time, the median wall time of the process, its
+// peak RSS and, measured in the same run, the time of the bare count(*)
+// queries over the same windows: the floor no scan can beat. At the scales
+// asked for it also copies the data into an embedded SQLite file and
+// compares dry-run scans of both stores on the same data.
+//
+// The package knows no store: whatever must be done through the product's
+// adapters (creating the indexes a user's migrate creates, opening a SQLite
+// file to copy the data into) is a function of Options that the caller
+// wires in.
 package bench
 
 import (
@@ -16,7 +23,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,46 +34,140 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ptd-agents/ptd-proactive/postgres"
+	proactive "github.com/ptd-agents/ptd-proactive"
 )
+
+// Scale is a number of clients, with its name when it has one.
+type Scale struct {
+	Name    string `json:"name,omitempty"`
+	Clients int    `json:"clients"`
+}
+
+// String returns the name, or the number of clients.
+func (s Scale) String() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return strconv.Itoa(s.Clients)
+}
+
+// NamedScales are the scales known by name: small (1,000 clients, 14,000
+// readings), medium (10,000), large (100,000) and xlarge (1,000,000
+// clients, 14 million readings). The first three are the shared harness's.
+func NamedScales() []Scale {
+	return []Scale{{"small", 1_000}, {"medium", 10_000}, {"large", 100_000}, {"xlarge", 1_000_000}}
+}
+
+// ParseScale reads a scale: a name of NamedScales or a number of clients
+// (1 to 10,000,000).
+func ParseScale(s string) (Scale, error) {
+	s = strings.TrimSpace(s)
+	for _, n := range NamedScales() {
+		if strings.EqualFold(s, n.Name) {
+			return n, nil
+		}
+	}
+	n, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
+	if err != nil || n < 1 || n > 10_000_000 {
+		return Scale{}, fmt.Errorf("scale %q: use small, medium, large, xlarge or a number of clients from 1 to 10000000", s)
+	}
+	for _, named := range NamedScales() {
+		if named.Clients == n {
+			return named, nil
+		}
+	}
+	return Scale{Clients: n}, nil
+}
+
+// Target is an embedded store the data is copied into for the SQLite
+// comparison: it takes rows and creates its indexes.
+type Target interface {
+	proactive.Importer
+	Migrate(ctx context.Context) (proactive.MigrateReport, error)
+	Close() error
+}
 
 // Options configure a benchmark run.
 type Options struct {
 	// AdminURL is a PostgreSQL URL whose user may create databases; one
-	// database per scale is created beside it and dropped after.
+	// database per scale and variant is created beside it and dropped after.
 	AdminURL string
-	// Scales are the client counts to measure (default 1,000, 10,000, 100,000).
-	Scales []int
+	// Scales are the scales to measure (default small, medium, large).
+	Scales []Scale
+	// Variants are the data shapes to measure at each scale (default Typical).
+	Variants []Variant
 	// Runs is the number of measured scans per scale (default 5), after one warm-up.
 	Runs int
 	// Binary is the ptd-proactive executable that scans (its peak RSS is measured).
 	Binary string
 	// Now is the moment the data leads up to and the scans evaluate at.
 	Now time.Time
-	// Keep leaves the databases in place for inspection.
+	// Keep leaves the databases (and SQLite files) in place for inspection.
 	Keep bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Prepare creates, in the freshly seeded database at dbURL, what the
+	// product's migrate creates (the indexes the checks read through).
+	// Required.
+	Prepare func(ctx context.Context, dbURL string) error
+	// OpenSQLite opens (creating it) an embedded database file to copy the
+	// data into; nil skips the SQLite comparison.
+	OpenSQLite func(ctx context.Context, path string) (Target, error)
+	// SQLiteScales are the client counts at which SQLite is compared
+	// (default 10,000: medium).
+	SQLiteScales []int
+	// Dir holds the SQLite files; default a temporary directory.
+	Dir string
 }
 
-// Result is the measurement of one scale.
+// Result is the measurement of one scale and variant.
 type Result struct {
-	// Clients is the scale: clients with 14 daily readings each.
-	Clients int `json:"clients"`
+	Scale   Scale   `json:"scale"`
+	Variant Variant `json:"variant"`
 	// WindowRows are the rows the four checks must look at.
 	WindowRows int64 `json:"window_rows"`
 	// ScanMedian is the median of the measured scans' own duration_ms.
 	ScanMedian time.Duration `json:"scan_median_ns"`
+	// WallMedian is the median wall time of the scanning process, start-up,
+	// connection and exit included.
+	WallMedian time.Duration `json:"wall_median_ns"`
 	// PeakRSS is the largest peak resident set of a scanning process, in bytes.
 	PeakRSS int64 `json:"peak_rss_bytes"`
 	// RowsPerSec is WindowRows over ScanMedian.
 	RowsPerSec float64 `json:"rows_per_second"`
-	// Floor is the median time of the bare count(*) queries over the windows.
+	// Floor is the median time of the bare count(*) queries over the
+	// windows, run concurrently, measured between the scans of this run.
 	Floor time.Duration `json:"count_floor_ns"`
 	// Anomalies is what the scan found.
 	Anomalies int `json:"anomalies"`
-	// Seed is how long generating the data, migrating and indexing took.
+	// Seed is how long generating the data, migrating and analysing took.
 	Seed time.Duration `json:"seed_ns"`
+	// SQLite is the dry-run comparison with the embedded store; nil when
+	// not measured at this scale.
+	SQLite *Comparison `json:"sqlite,omitempty"`
+}
+
+// Comparison is a dry-run scan of the same data on PostgreSQL and SQLite.
+type Comparison struct {
+	// Postgres and SQLite are the median scan times (duration_ms) of the
+	// dry runs; the walls are the processes' median wall times.
+	Postgres     time.Duration `json:"postgres_ns"`
+	SQLite       time.Duration `json:"sqlite_ns"`
+	PostgresWall time.Duration `json:"postgres_wall_ns"`
+	SQLiteWall   time.Duration `json:"sqlite_wall_ns"`
+	// SQLiteRSS is the peak RSS of a SQLite scanning process, in bytes.
+	SQLiteRSS int64 `json:"sqlite_peak_rss_bytes"`
+	// Same reports whether both scans found the same anomalies, groups,
+	// insights and skipped rows.
+	Same bool `json:"same_result"`
+}
+
+// Ratio is the SQLite scan time over the PostgreSQL one.
+func (c Comparison) Ratio() float64 {
+	if c.Postgres <= 0 {
+		return 0
+	}
+	return float64(c.SQLite) / float64(c.Postgres)
 }
 
 // Ratio is the scan time over the count(*) floor.
@@ -74,10 +178,24 @@ func (r Result) Ratio() float64 {
 	return float64(r.ScanMedian) / float64(r.Floor)
 }
 
-// Run measures every scale and returns the results in order.
-func Run(ctx context.Context, o Options) ([]Result, error) {
+// validate fills in the defaults.
+func (o Options) validate() (Options, error) {
+	if o.Prepare == nil {
+		return o, errors.New("bench: Options.Prepare is required")
+	}
+	if o.Binary == "" {
+		return o, errors.New("bench: Options.Binary is required")
+	}
 	if len(o.Scales) == 0 {
-		o.Scales = []int{1_000, 10_000, 100_000}
+		o.Scales = NamedScales()[:3]
+	}
+	if len(o.Variants) == 0 {
+		o.Variants = []Variant{Typical}
+	}
+	for _, v := range o.Variants {
+		if _, err := v.steps(); err != nil {
+			return o, fmt.Errorf("bench: %w", err)
+		}
 	}
 	if o.Runs <= 0 {
 		o.Runs = 5
@@ -88,31 +206,57 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	var out []Result
-	for _, n := range o.Scales {
-		r, err := runScale(ctx, o, n)
+	if len(o.SQLiteScales) == 0 {
+		o.SQLiteScales = []int{10_000}
+	}
+	return o, nil
+}
+
+// Run measures every scale of every variant and returns the results in
+// order (variants within scales).
+func Run(ctx context.Context, o Options) ([]Result, error) {
+	o, err := o.validate()
+	if err != nil {
+		return nil, err
+	}
+	if o.OpenSQLite != nil && o.Dir == "" {
+		dir, err := os.MkdirTemp("", "ptd-bench-")
 		if err != nil {
-			return out, fmt.Errorf("bench %d clients: %w", n, err)
+			return nil, fmt.Errorf("bench: temporary directory: %w", err)
 		}
-		out = append(out, r)
+		if !o.Keep {
+			defer os.RemoveAll(dir)
+		}
+		o.Dir = dir
+	}
+	var out []Result
+	for _, s := range o.Scales {
+		for _, v := range o.Variants {
+			r, err := runScale(ctx, o, s, v)
+			if err != nil {
+				return out, fmt.Errorf("bench %s %s: %w", s, v, err)
+			}
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }
 
-func runScale(ctx context.Context, o Options, clients int) (Result, error) {
-	res := Result{Clients: clients}
-	// One database per scale and process, so that two runs never drop
-	// each other's.
-	name := fmt.Sprintf("ptd_bench_%d_%d", clients, os.Getpid())
+// runScale seeds one database and measures it.
+func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error) {
+	res := Result{Scale: s, Variant: v}
+	// One database per scale, variant and process, so that two runs never
+	// drop each other's.
+	name := fmt.Sprintf("ptd_bench_%d_%s_%d", s.Clients, v, os.Getpid())
 	dbURL, err := withDatabase(o.AdminURL, name)
 	if err != nil {
 		return res, err
 	}
 	admin, err := pgx.Connect(ctx, o.AdminURL)
 	if err != nil {
-		return res, fmt.Errorf("connect to %s: %w", postgres.Redact(o.AdminURL), err)
+		return res, fmt.Errorf("connect to %s: %w", redact(o.AdminURL), err)
 	}
-	defer admin.Close(context.Background())
+	defer admin.Close(context.WithoutCancel(ctx))
 	ident := pgx.Identifier{name}.Sanitize()
 	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
 		return res, fmt.Errorf("drop old %s: %w", name, err)
@@ -121,67 +265,192 @@ func runScale(ctx context.Context, o Options, clients int) (Result, error) {
 		return res, fmt.Errorf("create %s: %w", name, err)
 	}
 	if !o.Keep {
-		defer admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)")
+		defer admin.Exec(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)")
 	}
 
-	fmt.Fprintf(o.Log, "%d clients: generating data in database %s…\n", clients, name)
+	fmt.Fprintf(o.Log, "%s (%d clients, %s data): generating data in database %s…\n", s, s.Clients, v, name)
 	start := time.Now()
-	if err := postgres.SeedBench(ctx, dbURL, clients, o.Now, 1); err != nil {
+	if err := Seed(ctx, dbURL, v, s.Clients, o.Now, 1); err != nil {
 		return res, err
 	}
-	st, err := postgres.Open(ctx, dbURL, postgres.Options{StatementTimeout: 10 * time.Minute})
-	if err != nil {
-		return res, err
+	if err := o.Prepare(ctx, dbURL); err != nil {
+		return res, fmt.Errorf("prepare: %w", err)
 	}
-	_, err = st.Migrate(ctx) // the indexes the checks need, as a user's migrate creates them
-	st.Close()
-	if err != nil {
-		return res, err
-	}
-	res.Seed = time.Since(start)
-
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return res, fmt.Errorf("connect: %w", err)
 	}
-	defer conn.Close(context.Background())
+	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		return res, fmt.Errorf("vacuum analyze: %w", err)
 	}
+	res.Seed = time.Since(start)
 
-	floors := make([]time.Duration, 0, o.Runs)
-	for range o.Runs + 1 {
-		d, rows, err := countFloor(ctx, dbURL, o.Now)
-		if err != nil {
-			return res, err
-		}
-		floors = append(floors, d)
-		res.WindowRows = rows
-	}
-	res.Floor = median(floors[1:])
-
-	fmt.Fprintf(o.Log, "%d clients: %d rows in the windows; scanning…\n", clients, res.WindowRows)
-	scans := make([]time.Duration, 0, o.Runs)
+	fmt.Fprintf(o.Log, "%s %s: seeded in %s; scanning and counting…\n", s, v, res.Seed.Round(time.Second))
+	// Scans and counts alternate, so that both see the same cache and load.
+	var scans, walls, floors []time.Duration
 	for i := range o.Runs + 1 {
 		if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
 			return res, fmt.Errorf("clear alerts between runs: %w", err)
 		}
-		d, rss, anomalies, err := scanOnce(ctx, o.Binary, dbURL, o.Now)
+		sr, err := scanOnce(ctx, o.Binary, dbURL, o.Now, false)
 		if err != nil {
 			return res, err
 		}
+		f, rows, err := countFloor(ctx, dbURL, o.Now)
+		if err != nil {
+			return res, err
+		}
+		res.WindowRows = rows
 		if i == 0 {
 			continue // warm-up
 		}
-		scans = append(scans, d)
-		res.PeakRSS = max(res.PeakRSS, rss)
-		res.Anomalies = anomalies
+		scans = append(scans, sr.scan)
+		walls = append(walls, sr.wall)
+		floors = append(floors, f)
+		res.PeakRSS = max(res.PeakRSS, sr.rss)
+		res.Anomalies = sr.anomalies
 	}
-	res.ScanMedian = median(scans)
+	res.ScanMedian, res.WallMedian, res.Floor = median(scans), median(walls), median(floors)
 	if res.ScanMedian > 0 {
 		res.RowsPerSec = float64(res.WindowRows) / res.ScanMedian.Seconds()
 	}
+
+	if o.OpenSQLite != nil && slices.Contains(o.SQLiteScales, s.Clients) {
+		c, err := compareSQLite(ctx, o, dbURL, s, v)
+		if err != nil {
+			return res, err
+		}
+		res.SQLite = &c
+	}
 	return res, nil
+}
+
+// compareSQLite copies the database at dbURL into a SQLite file and runs
+// dry-run scans of both, alternating.
+func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Variant) (Comparison, error) {
+	var c Comparison
+	path := filepath.Join(o.Dir, fmt.Sprintf("bench-%d-%s.db", s.Clients, v))
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		_ = os.Remove(p)
+	}
+	fmt.Fprintf(o.Log, "%s %s: copying the data into %s…\n", s, v, path)
+	if err := copyToSQLite(ctx, o, dbURL, path); err != nil {
+		return c, err
+	}
+	var pgScan, pgWall, liteScan, liteWall []time.Duration
+	var pgOut, liteOut []byte
+	for i := range o.Runs + 1 {
+		pg, err := scanOnce(ctx, o.Binary, dbURL, o.Now, true)
+		if err != nil {
+			return c, err
+		}
+		lite, err := scanOnce(ctx, o.Binary, "sqlite:"+path, o.Now, true)
+		if err != nil {
+			return c, err
+		}
+		pgOut, liteOut = pg.out, lite.out
+		if i == 0 {
+			continue
+		}
+		pgScan, pgWall = append(pgScan, pg.scan), append(pgWall, pg.wall)
+		liteScan, liteWall = append(liteScan, lite.scan), append(liteWall, lite.wall)
+		c.SQLiteRSS = max(c.SQLiteRSS, lite.rss)
+	}
+	c.Postgres, c.PostgresWall = median(pgScan), median(pgWall)
+	c.SQLite, c.SQLiteWall = median(liteScan), median(liteWall)
+	same, err := sameResult(pgOut, liteOut)
+	if err != nil {
+		return c, err
+	}
+	c.Same = same
+	return c, nil
+}
+
+// copyColumns is, per source table, the columns copied to SQLite and the
+// expression that reads each (numbers as float8 or int8, so that they
+// arrive as Go float64 and int64).
+func copyColumns(table string) (cols, exprs []string) {
+	cols = proactive.SourceColumns(table)
+	exprs = make([]string, len(cols))
+	for i, c := range cols {
+		switch c {
+		case "id", "contact_id":
+			exprs[i] = c + "::text"
+		case "amount", "health_score":
+			exprs[i] = c + "::float8"
+		case "retry_count":
+			exprs[i] = c + "::int8"
+		default:
+			exprs[i] = c
+		}
+	}
+	return cols, exprs
+}
+
+// copyToSQLite copies the four source tables from PostgreSQL into a new
+// SQLite file through the store's importer, then migrates it (its indexes).
+func copyToSQLite(ctx context.Context, o Options, dbURL, path string) error {
+	dst, err := o.OpenSQLite(ctx, path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer dst.Close()
+	if _, err := dst.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", path, err)
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	const batch = 50_000
+	for _, table := range proactive.SourceTables() {
+		cols, exprs := copyColumns(table)
+		rows, err := conn.Query(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+table)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", table, err)
+		}
+		buf := make([]proactive.Row, 0, batch)
+		flush := func() error {
+			if len(buf) == 0 {
+				return nil
+			}
+			err := dst.InsertRows(ctx, table, cols, buf)
+			buf = buf[:0]
+			return err
+		}
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read %s: %w", table, err)
+			}
+			r := make(proactive.Row, len(cols))
+			for i, c := range cols {
+				r[c] = vals[i]
+			}
+			if buf = append(buf, r); len(buf) == batch {
+				if err := flush(); err != nil {
+					rows.Close()
+					return fmt.Errorf("copy %s: %w", table, err)
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read %s: %w", table, err)
+		}
+		if err := flush(); err != nil {
+			return fmt.Errorf("copy %s: %w", table, err)
+		}
+	}
+	// Once more: the indexes on the filled tables, as a user who imports
+	// first and migrates after would have them (and ANALYZE statistics).
+	if _, err := dst.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return nil
 }
 
 // floorQueries count the rows of each check's window: what any scan must
@@ -205,7 +474,7 @@ func countFloor(ctx context.Context, dbURL string, now time.Time) (time.Duration
 		if err != nil {
 			return 0, 0, fmt.Errorf("connect: %w", err)
 		}
-		defer c.Close(context.Background())
+		defer c.Close(context.WithoutCancel(ctx))
 		conns[i] = c
 	}
 	counts := make([]int64, len(qs))
@@ -233,18 +502,34 @@ func countFloor(ctx context.Context, dbURL string, now time.Time) (time.Duration
 	return d, total, nil
 }
 
-// scanOnce runs the binary's scan and returns its own duration_ms, the
-// process's peak RSS and the anomalies found.
-func scanOnce(ctx context.Context, binary, dbURL string, now time.Time) (time.Duration, int64, int, error) {
-	cmd := exec.CommandContext(ctx, binary, "scan", "--json", "--no-migrate", "--log-level", "error",
-		"--db", dbURL, "--now", now.Format(time.RFC3339))
+// scanRun is one scanning process.
+type scanRun struct {
+	scan, wall time.Duration
+	rss        int64
+	anomalies  int
+	out        []byte
+}
+
+// scanOnce runs the binary's scan on db and returns its own duration_ms,
+// its wall time, the process's peak RSS, the anomalies found and the
+// output.
+func scanOnce(ctx context.Context, binary, db string, now time.Time, dryRun bool) (scanRun, error) {
+	args := []string{"scan", "--json", "--no-migrate", "--log-level", "error", "--db", db, "--now", now.Format(time.RFC3339)}
+	if dryRun {
+		args = append(args, "--dry-run")
+	}
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), "PTD_READ_DATABASE_URL=") // measure the primary, whatever the caller's environment
+	start := time.Now()
 	out, err := cmd.Output()
+	wall := time.Since(start)
 	if err != nil {
 		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			msg = string(ee.Stderr)
 		}
-		return 0, 0, 0, fmt.Errorf("scan: %w: %s", err, msg)
+		return scanRun{}, fmt.Errorf("scan %s: %w: %s", redact(db), err, msg)
 	}
 	var resp struct {
 		Success    bool  `json:"success"`
@@ -252,13 +537,38 @@ func scanOnce(ctx context.Context, binary, dbURL string, now time.Time) (time.Du
 		Anomalies  int   `json:"anomalies_detected"`
 	}
 	if err := json.Unmarshal(out, &resp); err != nil || !resp.Success {
-		return 0, 0, 0, fmt.Errorf("scan answered %s (%v)", out, err)
+		return scanRun{}, fmt.Errorf("scan %s answered %.500s (%v)", redact(db), out, err)
 	}
-	var rss int64
+	r := scanRun{scan: time.Duration(resp.DurationMS) * time.Millisecond, wall: wall, anomalies: resp.Anomalies, out: out}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024 // kilobytes on Linux
+		r.rss = ru.Maxrss * 1024 // kilobytes on Linux
 	}
-	return time.Duration(resp.DurationMS) * time.Millisecond, rss, resp.Anomalies, nil
+	return r, nil
+}
+
+// sameResult compares what two scans found: anomalies, breakdown, groups,
+// insights, predictions, errors and skipped rows (not times).
+func sameResult(a, b []byte) (bool, error) {
+	pick := func(raw []byte) (map[string]any, error) {
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("read scan output: %w", err)
+		}
+		out := map[string]any{}
+		for _, k := range []string{"anomalies_detected", "breakdown", "alert_groups", "insights", "predictions", "errors", "skipped_rows"} {
+			out[k] = m[k]
+		}
+		return out, nil
+	}
+	ma, err := pick(a)
+	if err != nil {
+		return false, err
+	}
+	mb, err := pick(b)
+	if err != nil {
+		return false, err
+	}
+	return reflect.DeepEqual(ma, mb), nil
 }
 
 // withDatabase returns adminURL with its database name replaced.
@@ -270,10 +580,23 @@ func withDatabase(adminURL, name string) (string, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return "", fmt.Errorf("parse %s: %w", postgres.Redact(adminURL), err)
+		return "", fmt.Errorf("parse %s: %w", redact(adminURL), err)
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// redact hides the password of a URL for messages; text that does not
+// parse as a URL is not shown.
+func redact(s string) string {
+	if strings.HasPrefix(s, "sqlite:") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return "the database URL"
+	}
+	return u.Redacted()
 }
 
 // median returns the middle duration (the upper one of an even count), 0 for none.
@@ -286,13 +609,44 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// Print writes the results as a Markdown table.
+// Print writes the results as Markdown tables: the scans, then the SQLite
+// comparisons when any were measured.
 func Print(w io.Writer, rs []Result, runs int) {
-	fmt.Fprintf(w, "| clients | rows in windows | scan (median of %d) | peak RSS | rows read/s | count(*) floor | scan ÷ floor | anomalies |\n", runs)
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "| scale | data | rows in windows | scan (median of %d) | wall | peak RSS | rows read/s | count(*) floor | scan ÷ floor | anomalies |\n", runs)
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rs {
-		fmt.Fprintf(w, "| %d | %d | %d ms | %.1f MB | %.2f M | %d ms | %.1f× | %d |\n",
-			r.Clients, r.WindowRows, r.ScanMedian.Milliseconds(), float64(r.PeakRSS)/1e6,
-			r.RowsPerSec/1e6, r.Floor.Milliseconds(), r.Ratio(), r.Anomalies)
+		fmt.Fprintf(w, "| %s | %s | %d | %d ms | %d ms | %.1f MB | %.2f M | %d ms | %.1f× | %d |\n",
+			scaleLabel(r.Scale), r.Variant, r.WindowRows, r.ScanMedian.Milliseconds(), r.WallMedian.Milliseconds(),
+			float64(r.PeakRSS)/1e6, r.RowsPerSec/1e6, r.Floor.Milliseconds(), r.Ratio(), r.Anomalies)
 	}
+	var cs []Result
+	for _, r := range rs {
+		if r.SQLite != nil {
+			cs = append(cs, r)
+		}
+	}
+	if len(cs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nDry runs on the same data (median of %d; wall in brackets):\n\n", runs)
+	fmt.Fprintln(w, "| scale | data | PostgreSQL | SQLite | SQLite ÷ PostgreSQL | SQLite peak RSS | same result |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---|")
+	for _, r := range cs {
+		c := r.SQLite
+		same := "yes"
+		if !c.Same {
+			same = "NO"
+		}
+		fmt.Fprintf(w, "| %s | %s | %d ms (%d ms) | %d ms (%d ms) | %.1f× | %.1f MB | %s |\n",
+			scaleLabel(r.Scale), r.Variant, c.Postgres.Milliseconds(), c.PostgresWall.Milliseconds(),
+			c.SQLite.Milliseconds(), c.SQLiteWall.Milliseconds(), c.Ratio(), float64(c.SQLiteRSS)/1e6, same)
+	}
+}
+
+// scaleLabel renders a scale for the table: "medium (10000)" or "2500".
+func scaleLabel(s Scale) string {
+	if s.Name == "" {
+		return strconv.Itoa(s.Clients)
+	}
+	return fmt.Sprintf("%s (%d)", s.Name, s.Clients)
 }

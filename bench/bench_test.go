@@ -34,17 +34,66 @@ func TestWithDatabase(t *testing.T) {
 	_, err = withDatabase("postgres://u:secret@db.example.com:port/x", "y")
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "secret")
+	require.Equal(t, "postgres://u:xxxxx@h/db", redact("postgres://u:secret@h/db"))
+}
+
+func TestParseScale(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want Scale
+	}{
+		{"small", Scale{"small", 1000}},
+		{"Medium", Scale{"medium", 10000}},
+		{"large", Scale{"large", 100000}},
+		{"xlarge", Scale{"xlarge", 1000000}},
+		{"100000", Scale{"large", 100000}},
+		{"2_500", Scale{Clients: 2500}},
+	} {
+		got, err := ParseScale(tc.in)
+		require.NoError(t, err, tc.in)
+		require.Equal(t, tc.want, got, tc.in)
+	}
+	for _, bad := range []string{"", "huge", "0", "-5", "10000001"} {
+		_, err := ParseScale(bad)
+		require.ErrorContains(t, err, "use small, medium, large, xlarge or a number of clients", bad)
+	}
+}
+
+func TestSameResult(t *testing.T) {
+	t.Parallel()
+	a := `{"success":true,"duration_ms":5,"anomalies_detected":3,"breakdown":{"health_drops":3},"alert_groups":[{"type":"health_drop"}],"insights":[],"predictions":[],"errors":[],"skipped_rows":[]}`
+	b := `{"success":true,"duration_ms":9,"anomalies_detected":3,"breakdown":{"health_drops":3},"alert_groups":[{"type":"health_drop"}],"insights":[],"predictions":[],"errors":[],"skipped_rows":[]}`
+	c := `{"success":true,"duration_ms":9,"anomalies_detected":4,"breakdown":{"health_drops":4},"alert_groups":[{"type":"health_drop"}],"insights":[],"predictions":[],"errors":[],"skipped_rows":[]}`
+	same, err := sameResult([]byte(a), []byte(b))
+	require.NoError(t, err)
+	require.True(t, same, "times differ, findings do not")
+	same, err = sameResult([]byte(a), []byte(c))
+	require.NoError(t, err)
+	require.False(t, same)
+	_, err = sameResult([]byte("not json"), []byte(a))
+	require.Error(t, err)
 }
 
 func TestPrint(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	Print(&b, []Result{{
-		Clients: 1000, WindowRows: 14674, ScanMedian: 26 * time.Millisecond, PeakRSS: 22_800_000,
-		RowsPerSec: 564_384, Floor: 6 * time.Millisecond, Anomalies: 117,
+		Scale: Scale{"small", 1000}, Variant: Typical, WindowRows: 14674, ScanMedian: 26 * time.Millisecond,
+		WallMedian: 40 * time.Millisecond, PeakRSS: 22_800_000, RowsPerSec: 564_384, Floor: 6 * time.Millisecond, Anomalies: 117,
+	}, {
+		Scale: Scale{Clients: 2500}, Variant: High, WindowRows: 1, ScanMedian: 10 * time.Millisecond,
+		SQLite: &Comparison{Postgres: 10 * time.Millisecond, SQLite: 15 * time.Millisecond, PostgresWall: 20 * time.Millisecond,
+			SQLiteWall: 30 * time.Millisecond, SQLiteRSS: 50_000_000, Same: true},
 	}}, 5)
-	require.Equal(t, "| clients | rows in windows | scan (median of 5) | peak RSS | rows read/s | count(*) floor | scan ÷ floor | anomalies |\n"+
-		"|---:|---:|---:|---:|---:|---:|---:|---:|\n"+
-		"| 1000 | 14674 | 26 ms | 22.8 MB | 0.56 M | 6 ms | 4.3× | 117 |\n", b.String())
+	require.Equal(t, "| scale | data | rows in windows | scan (median of 5) | wall | peak RSS | rows read/s | count(*) floor | scan ÷ floor | anomalies |\n"+
+		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"+
+		"| small (1000) | typical | 14674 | 26 ms | 40 ms | 22.8 MB | 0.56 M | 6 ms | 4.3× | 117 |\n"+
+		"| 2500 | high | 1 | 10 ms | 0 ms | 0.0 MB | 0.00 M | 0 ms | 0.0× | 0 |\n"+
+		"\nDry runs on the same data (median of 5; wall in brackets):\n\n"+
+		"| scale | data | PostgreSQL | SQLite | SQLite ÷ PostgreSQL | SQLite peak RSS | same result |\n"+
+		"|---|---|---:|---:|---:|---:|---|\n"+
+		"| 2500 | high | 10 ms (20 ms) | 15 ms (30 ms) | 1.5× | 50.0 MB | yes |\n", b.String())
 	require.Zero(t, Result{}.Ratio(), "no floor, no ratio")
+	require.Zero(t, Comparison{}.Ratio(), "no PostgreSQL time, no ratio")
 }

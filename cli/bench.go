@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,24 +10,39 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ptd-agents/ptd-proactive/bench"
+	"github.com/ptd-agents/ptd-proactive/postgres"
+	"github.com/ptd-agents/ptd-proactive/sqlite"
 )
 
 func (a *app) benchCommand() *cobra.Command {
 	var (
-		scales []int
-		runs   int
-		keep   bool
-		now    string
+		scales       []string
+		variants     []string
+		sqliteScales []string
+		noSQLite     bool
+		runs         int
+		keep         bool
+		now          string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure full scans on PostgreSQL at 1k, 10k and 100k clients",
+		Short: "Measure full scans on PostgreSQL (and SQLite) at several scales",
 		Long: `Generate deterministic data at each scale (clients × 14 daily health readings,
 as many deals, half as many sync errors, as many leads) into a fresh PostgreSQL
-database beside --db (one per scale, dropped after unless --keep), run this binary's
-scan --runs times after a warm-up, and print a Markdown table: median scan time, peak
-RSS of the scanning process, rows read per second, the time of bare count(*) queries
-over the same windows (the floor no scan can beat) and the ratio of the two.`,
+database beside --db (one per scale and data variant, dropped after unless --keep),
+create the indexes migrate creates, run this binary's scan --runs times after a
+warm-up, and print a Markdown table: median scan time (the scan's duration_ms), median
+wall time of the process, its peak RSS, rows read per second, the time of bare
+count(*) queries over the same windows measured between the scans (the floor no scan
+can beat) and the ratio of the two.
+
+Scales: small (1,000 clients), medium (10,000), large (100,000), xlarge (1,000,000:
+14 million readings, several GB of disk) or a number of clients. Data variants:
+typical (about 3% anomalous) and high (the shared harness's anomaly share: at 100,000
+clients about 5,700 health drops, 31,000 stalled deals, 29,000 waiting leads).
+
+At the --sqlite-scales the data is also copied into an embedded SQLite file and
+dry-run scans of both stores are compared on it (time, RSS, same result).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !isPostgresURL(a.dbURL) {
@@ -36,12 +52,28 @@ over the same windows (the floor no scan can beat) and the ratio of the two.`,
 				return usageError{fmt.Errorf("--runs %d: measure at least 1 scan per scale", runs)}
 			}
 			if len(scales) == 0 {
-				return usageError{errors.New("--scales is empty: give client counts such as 1000,10000")}
+				return usageError{errors.New("--scales is empty: give scales such as small,medium or 1000,10000")}
 			}
-			for _, n := range scales {
-				if n < 1 || n > 10_000_000 {
-					return usageError{fmt.Errorf("--scales %d: use client counts from 1 to 10000000", n)}
+			o := bench.Options{AdminURL: a.dbURL, Runs: runs, Keep: keep, Log: a.io.Stderr}
+			for _, s := range scales {
+				sc, err := bench.ParseScale(s)
+				if err != nil {
+					return usageError{fmt.Errorf("--scales: %w", err)}
 				}
+				o.Scales = append(o.Scales, sc)
+			}
+			for _, v := range variants {
+				if !isVariant(v) {
+					return usageError{fmt.Errorf("--variants %q: use typical or high", v)}
+				}
+				o.Variants = append(o.Variants, bench.Variant(v))
+			}
+			for _, s := range sqliteScales {
+				sc, err := bench.ParseScale(s)
+				if err != nil {
+					return usageError{fmt.Errorf("--sqlite-scales: %w", err)}
+				}
+				o.SQLiteScales = append(o.SQLiteScales, sc.Clients)
 			}
 			t, err := parseNow(now)
 			if err != nil {
@@ -50,13 +82,15 @@ over the same windows (the floor no scan can beat) and the ratio of the two.`,
 			if now == "" {
 				t = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
 			}
-			self, err := os.Executable()
-			if err != nil {
+			o.Now = t
+			if o.Binary, err = os.Executable(); err != nil {
 				return fmt.Errorf("find this binary: %w", err)
 			}
-			rs, err := bench.Run(cmd.Context(), bench.Options{
-				AdminURL: a.dbURL, Scales: scales, Runs: runs, Binary: self, Now: t, Keep: keep, Log: a.io.Stderr,
-			})
+			o.Prepare = migratePostgres
+			if !noSQLite {
+				o.OpenSQLite = openSQLiteTarget
+			}
+			rs, err := bench.Run(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -65,9 +99,39 @@ over the same windows (the floor no scan can beat) and the ratio of the two.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntSliceVar(&scales, "scales", []int{1_000, 10_000, 100_000}, "client counts to measure (env PTD_SCALES)")
+	fl.StringSliceVar(&scales, "scales", []string{"small", "medium", "large"}, "scales to measure: small, medium, large, xlarge or client counts (env PTD_SCALES)")
+	fl.StringSliceVar(&variants, "variants", []string{string(bench.Typical)}, "data variants: typical, high (env PTD_VARIANTS)")
+	fl.StringSliceVar(&sqliteScales, "sqlite-scales", []string{"medium"}, "scales at which SQLite dry runs are compared with PostgreSQL on the same data (env PTD_SQLITE_SCALES)")
+	fl.BoolVar(&noSQLite, "no-sqlite", false, "skip the SQLite comparison (env PTD_NO_SQLITE)")
 	fl.IntVar(&runs, "runs", 5, "measured scans per scale, after one warm-up (env PTD_RUNS)")
-	fl.BoolVar(&keep, "keep", false, "keep the generated databases (env PTD_KEEP)")
+	fl.BoolVar(&keep, "keep", false, "keep the generated databases and SQLite files (env PTD_KEEP)")
 	fl.StringVar(&now, "now", "", "the moment the data leads up to (default 2026-01-15T12:00:00Z) (env PTD_NOW)")
 	return cmd
+}
+
+// isVariant reports whether v names a bench data variant.
+func isVariant(v string) bool {
+	for _, known := range bench.Variants() {
+		if string(known) == v {
+			return true
+		}
+	}
+	return false
+}
+
+// migratePostgres creates what migrate creates in the bench database at
+// dbURL: the indexes the checks read through.
+func migratePostgres(ctx context.Context, dbURL string) error {
+	st, err := postgres.Open(ctx, dbURL, postgres.Options{StatementTimeout: time.Hour})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = st.Migrate(ctx)
+	return err
+}
+
+// openSQLiteTarget opens the SQLite file the bench copies its data into.
+func openSQLiteTarget(ctx context.Context, path string) (bench.Target, error) {
+	return sqlite.Open(ctx, path)
 }

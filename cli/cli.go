@@ -208,6 +208,8 @@ func envName(flag string) string {
 	switch flag {
 	case "db":
 		return "PTD_DATABASE_URL"
+	case "read-db":
+		return config.EnvReadDatabaseURL
 	}
 	return "PTD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
@@ -325,6 +327,43 @@ func (a *app) openStore(ctx context.Context, cfg config.Config) (proactive.Store
 		return nil, err
 	}
 	return sqlite.Open(ctx, path)
+}
+
+// replicaURL returns the read replica's URL: --read-db when given, else
+// postgres.read_url (or PTD_READ_DATABASE_URL); "" when none is
+// configured. It refuses, before anything is opened, a URL that is no
+// PostgreSQL URL and a replica for the embedded store.
+func (a *app) replicaURL(cfg config.Config, flagURL string) (string, error) {
+	u := cfg.Postgres.ReadURL
+	if flagURL != "" {
+		u = flagURL
+	}
+	switch {
+	case u == "":
+		return "", nil
+	case !config.IsPostgresURL(u):
+		return "", usageError{errors.New("--read-db must be a postgres:// or postgresql:// URL of a read replica (PTD_READ_DATABASE_URL, postgres.read_url)")}
+	case !isPostgresURL(a.dbURL):
+		return "", usageError{errors.New("--read-db needs a PostgreSQL --db: the embedded SQLite store has no read replicas")}
+	}
+	return u, nil
+}
+
+// openReplica opens the read replica at u (from replicaURL) the checks
+// read from; nil when u is empty. The caller closes it.
+func (a *app) openReplica(ctx context.Context, cfg config.Config, u string) (*postgres.Reader, error) {
+	if u == "" {
+		return nil, nil
+	}
+	r, err := postgres.OpenReader(ctx, u, postgres.Options{
+		MaxConns:         cfg.Postgres.MaxConns,
+		StatementTimeout: cfg.Postgres.StatementTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.log.InfoContext(ctx, "the checks read the read replica at "+r.Where()+" while it is at most "+cfg.Postgres.MaxReplicaLag.String()+" behind")
+	return r, nil
 }
 
 // openMigrated opens the store and, unless skip, creates what is missing.

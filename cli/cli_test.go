@@ -281,7 +281,8 @@ func TestBench(t *testing.T) {
 	}{
 		{[]string{"bench", "--db", filepath.Join(dir, "x.db")}, "bench needs a PostgreSQL --db"},
 		{[]string{"bench", "--db", "postgres://u:hunter2@127.0.0.1:1/x", "--runs", "0"}, "--runs 0"},
-		{[]string{"bench", "--db", "postgres://u:hunter2@127.0.0.1:1/x", "--scales", "1000,0"}, "--scales 0"},
+		{[]string{"bench", "--db", "postgres://u:hunter2@127.0.0.1:1/x", "--scales", "1000,0"}, `--scales: scale "0": use small, medium, large, xlarge or a number of clients`},
+		{[]string{"bench", "--db", "postgres://u:hunter2@127.0.0.1:1/x", "--variants", "low"}, `--variants "low": use typical or high`},
 	} {
 		r := run(t, dir, nil, tc.args...)
 		require.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)
@@ -290,12 +291,16 @@ func TestBench(t *testing.T) {
 	}
 
 	admin := testdb.AdminURL(t)
-	r := mustRun(t, dir, nil, "bench", "--db", admin, "--scales", "40", "--runs", "1")
+	r := mustRun(t, dir, nil, "bench", "--db", admin, "--scales", "40", "--variants", "typical,high", "--sqlite-scales", "40", "--runs", "1")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	require.Len(t, lines, 3, r.stdout)
-	require.True(t, strings.HasPrefix(lines[0], "| clients | rows in windows | scan (median of 1) |"), lines[0])
-	require.Regexp(t, `^\| 40 \| \d+ \| \d+ ms \| [\d.]+ MB \| [\d.]+ M \| \d+ ms \| [\d.]+× \| [1-9]\d* \|$`, lines[2])
-	require.Contains(t, r.stderr, "40 clients: generating data in database ptd_bench_40_")
+	require.Len(t, lines, 11, r.stdout)
+	require.True(t, strings.HasPrefix(lines[0], "| scale | data | rows in windows | scan (median of 1) | wall |"), lines[0])
+	require.Regexp(t, `^\| 40 \| typical \| \d+ \| \d+ ms \| \d+ ms \| [\d.]+ MB \| [\d.]+ M \| \d+ ms \| [\d.]+× \| [1-9]\d* \|$`, lines[2])
+	require.Regexp(t, `^\| 40 \| high \| `, lines[3])
+	require.True(t, strings.HasPrefix(lines[7], "| scale | data | PostgreSQL | SQLite | SQLite ÷ PostgreSQL |"), lines[7])
+	require.Regexp(t, `^\| 40 \| typical \| \d+ ms \(\d+ ms\) \| \d+ ms \(\d+ ms\) \| [\d.]+× \| [\d.]+ MB \| yes \|$`, lines[9])
+	require.Regexp(t, `^\| 40 \| high \| .* \| yes \|$`, lines[10])
+	require.Contains(t, r.stderr, "40 (40 clients, typical data): generating data in database ptd_bench_40_typical_")
 
 	// The generated database is dropped after.
 	ctx := context.Background()

@@ -110,7 +110,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	sc, err := a.newScanner(cfg, st, notifier.scanRouter())
+	sc, err := a.newScanner(cfg, st, nil, notifier.scanRouter())
 	if err != nil {
 		return err
 	}

@@ -38,8 +38,11 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 				continue
 			}
 			want := "PTD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-			if name == "db" {
+			switch name {
+			case "db":
 				want = "PTD_DATABASE_URL"
+			case "read-db":
+				want = config.EnvReadDatabaseURL
 			}
 			require.Contains(t, line, want, "%s --%s", c, name)
 		}
@@ -76,7 +79,8 @@ func TestReadmeIsTrue(t *testing.T) {
 		known = append(known, "PTD_"+strings.ToUpper(strings.ReplaceAll(f, "-", "_")))
 	}
 	for _, v := range []string{config.EnvSchedule, config.EnvAddr, config.EnvAPIToken, config.EnvSlackWebhookURL, config.EnvSMTPURL,
-		config.EnvEmailFrom, config.EnvEmailTo, config.EnvWebhookURL, config.EnvWebhookSecret, config.EnvPGMaxConns, config.EnvPGStatementTimeout} {
+		config.EnvEmailFrom, config.EnvEmailTo, config.EnvWebhookURL, config.EnvWebhookSecret, config.EnvPGMaxConns, config.EnvPGStatementTimeout,
+		config.EnvReadDatabaseURL, config.EnvPGMaxReplicaLag} {
 		known = append(known, v, v+config.FileSuffix)
 	}
 	for _, v := range regexp.MustCompile(`PTD_[A-Z][A-Z_]*[A-Z]`).FindAllString(readme, -1) {

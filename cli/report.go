@@ -47,6 +47,12 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 	} else {
 		p("  %d alert groups\n", res.AlertGroupsCount)
 	}
+	if res.ReadFrom != "" {
+		p("  read from the %s\n", res.ReadFrom)
+	}
+	for _, w := range res.Warnings {
+		p("  warning: %s\n", w)
+	}
 	switch {
 	case len(res.Groups) > 0:
 	case len(res.Errors) > 0:

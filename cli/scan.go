@@ -11,10 +11,12 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/postgres"
 	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
 type scanFlags struct {
+	readDB        string
 	now           string
 	json          bool
 	dryRun        bool
@@ -36,6 +38,7 @@ check that could not run, listed under errors), 1 when it could not run.`,
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&f.readDB, "read-db", "", "read replica the checks read from (postgres://…); everything else goes to --db; overrides postgres.read_url (env PTD_READ_DATABASE_URL)")
 	fl.StringVar(&f.now, "now", "", "evaluate the scan at this RFC 3339 time instead of the current time (env PTD_NOW)")
 	fl.BoolVar(&f.json, "json", false, "print the response object as JSON (env PTD_JSON)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "compute and print, store nothing (env PTD_DRY_RUN)")
@@ -52,14 +55,21 @@ func noArgs(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-func (a *app) newScanner(cfg config.Config, st proactive.Store, router scan.Router) (*scan.Scanner, error) {
-	return scan.New(scan.Options{
-		Store:    st,
-		Registry: a.reg,
-		Settings: proactive.Settings{Thresholds: cfg.Thresholds, StallStages: cfg.StallStages},
-		Notify:   router,
-		Logger:   a.log,
-	})
+// newScanner builds the scanner; replica, when not nil, is what the
+// checks read while it is at most postgres.max_replica_lag behind.
+func (a *app) newScanner(cfg config.Config, st proactive.Store, replica *postgres.Reader, router scan.Router) (*scan.Scanner, error) {
+	opts := scan.Options{
+		Store:         st,
+		Registry:      a.reg,
+		Settings:      proactive.Settings{Thresholds: cfg.Thresholds, StallStages: cfg.StallStages},
+		Notify:        router,
+		Logger:        a.log,
+		MaxReplicaLag: cfg.Postgres.MaxReplicaLag,
+	}
+	if replica != nil {
+		opts.Replica = replica
+	}
+	return scan.New(opts)
 }
 
 func (a *app) runScan(ctx context.Context, f scanFlags) error {
@@ -71,17 +81,28 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 	if err != nil {
 		return err
 	}
+	readURL, err := a.replicaURL(cfg, f.readDB)
+	if err != nil {
+		return err
+	}
 	st, err := a.openMigrated(ctx, cfg, f.noMigrate || f.dryRun)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	replica, err := a.openReplica(ctx, cfg, readURL)
+	if err != nil {
+		return err
+	}
+	if replica != nil {
+		defer replica.Close()
+	}
 
 	notifier, err := a.newNotifier(cfg, st, nil)
 	if err != nil {
 		return err
 	}
-	sc, err := a.newScanner(cfg, st, notifier.scanRouter())
+	sc, err := a.newScanner(cfg, st, replica, notifier.scanRouter())
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 func (a *app) serveCommand() *cobra.Command {
 	var (
 		addr      string
+		readDB    string
 		noMigrate bool
 	)
 	cmd := &cobra.Command{
@@ -34,11 +35,12 @@ scan finishes (bounded), queued notifications stay queued.
 Without an API token (PTD_API_TOKEN) the service listens on loopback only.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runServe(cmd.Context(), addr, noMigrate)
+			return a.runServe(cmd.Context(), addr, readDB, noMigrate)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "", "listen address; overrides serve.addr and PTD_ADDR")
 	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not create missing tables first (env PTD_NO_MIGRATE)")
+	cmd.Flags().StringVar(&readDB, "read-db", "", "read replica the checks read from (postgres://…); everything else goes to --db; overrides postgres.read_url (env PTD_READ_DATABASE_URL)")
 	return cmd
 }
 
@@ -66,7 +68,7 @@ func (a *app) listenAddr(ctx context.Context, cfg config.Config, flagAddr string
 	return loop, nil
 }
 
-func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) error {
+func (a *app) runServe(ctx context.Context, flagAddr, readDB string, noMigrate bool) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -75,11 +77,22 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 	if err != nil {
 		return err
 	}
+	readURL, err := a.replicaURL(cfg, readDB)
+	if err != nil {
+		return err
+	}
 	st, err := a.openMigrated(ctx, cfg, noMigrate)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	replica, err := a.openReplica(ctx, cfg, readURL)
+	if err != nil {
+		return err
+	}
+	if replica != nil {
+		defer replica.Close()
+	}
 
 	m := metrics.New(a.reg.All())
 	// /metrics is public: the outbox is read at most every 15 s, however
@@ -89,7 +102,7 @@ func (a *app) runServe(ctx context.Context, flagAddr string, noMigrate bool) err
 	if err != nil {
 		return err
 	}
-	sc, err := a.newScanner(cfg, st, notifier.scanRouter())
+	sc, err := a.newScanner(cfg, st, replica, notifier.scanRouter())
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,15 @@ type Postgres struct {
 	// StatementTimeout bounds every statement (PTD_PG_STATEMENT_TIMEOUT,
 	// written like "30s"); default 30s, 0 for no limit.
 	StatementTimeout time.Duration `yaml:"statement_timeout" json:"statement_timeout"`
+	// ReadURL is a read replica of the database (a Supabase read replica,
+	// a streaming standby) the checks read from; everything else is written
+	// to the primary (PTD_READ_DATABASE_URL, or --read-db). A secret (it may
+	// hold a password). Empty: the checks read the primary.
+	ReadURL string `yaml:"read_url" json:"read_url"`
+	// MaxReplicaLag is how far the read replica may be behind the primary
+	// and still be read; further behind, a scan reads the primary and says
+	// so (PTD_PG_MAX_REPLICA_LAG, written like "60s"); default 60s.
+	MaxReplicaLag time.Duration `yaml:"max_replica_lag" json:"max_replica_lag"`
 }
 
 // Serve configures the HTTP service.
@@ -101,6 +110,9 @@ type Webhook struct {
 	Route  `yaml:",inline"`
 }
 
+// DefaultMaxReplicaLag is postgres.max_replica_lag when not configured.
+const DefaultMaxReplicaLag = 60 * time.Second
+
 // DefaultAddr is the listen address without API tokens: loopback only.
 const DefaultAddr = "127.0.0.1:8080"
 
@@ -115,13 +127,13 @@ const ScheduleOff = "off"
 
 // Default returns the settings used when nothing is configured: the seed's
 // thresholds and stall stages, a PostgreSQL pool of 8 with a 30 s statement
-// timeout, loopback listening, a 15-minute schedule and every notification
+// timeout and no read replica (60 s of lag allowed once one is set), loopback listening, a 15-minute schedule and every notification
 // channel off with its default priorities.
 func Default() Config {
 	return Config{
 		Thresholds:  proactive.DefaultThresholds(),
 		StallStages: proactive.DefaultStallStages(),
-		Postgres:    Postgres{MaxConns: 8, StatementTimeout: 30 * time.Second},
+		Postgres:    Postgres{MaxConns: 8, StatementTimeout: 30 * time.Second, MaxReplicaLag: DefaultMaxReplicaLag},
 		Serve:       Serve{Addr: DefaultAddr},
 		Schedule:    DefaultSchedule,
 		Notify: Notify{

@@ -31,7 +31,7 @@ func TestDefault(t *testing.T) {
 	c := Default()
 	require.Equal(t, proactive.DefaultThresholds(), c.Thresholds)
 	require.Equal(t, []string{"Assessment", "Proposal", "Negotiation", "Trial"}, c.StallStages)
-	require.Equal(t, Postgres{MaxConns: 8, StatementTimeout: 30 * time.Second}, c.Postgres)
+	require.Equal(t, Postgres{MaxConns: 8, StatementTimeout: 30 * time.Second, MaxReplicaLag: 60 * time.Second}, c.Postgres)
 	require.Equal(t, "127.0.0.1:8080", c.Serve.Addr)
 	require.Empty(t, c.Serve.APITokens)
 	require.Equal(t, "*/15 * * * *", c.Schedule)
@@ -71,12 +71,14 @@ func TestLoadFull(t *testing.T) {
 			DealStallDaysCritical: 45, DealStallDaysHigh: 30, DealStallDaysMedium: 20,
 			SyncFailCritical: 10, SyncFailHigh: 6, SyncFailMedium: 3,
 			ResponseDelayCritical: 48, ResponseDelayHigh: 24, ResponseDelayMedium: 8,
-			DedupWindowHours: 12,
+			DedupWindowHours:    12,
+			ResolveAfterMinutes: 60, RecoveryMargin: 3, ForecastDays: 7, AnomalyZ: 3.5, AnomalyMinDrop: 5, // §11.1 defaults: not in full.yml
 		},
 		StallStages: []string{"Discovery", "Proposal"},
-		Postgres:    Postgres{MaxConns: 4, StatementTimeout: 45 * time.Second},
-		Serve:       Serve{Addr: "0.0.0.0:9090", APITokens: []string{"token-one", "token-two"}},
-		Schedule:    "0 * * * 1-5",
+		Postgres: Postgres{MaxConns: 4, StatementTimeout: 45 * time.Second,
+			ReadURL: "postgres://reader:r3ad@replica.example.com:5432/postgres", MaxReplicaLag: 90 * time.Second},
+		Serve:    Serve{Addr: "0.0.0.0:9090", APITokens: []string{"token-one", "token-two"}},
+		Schedule: "0 * * * 1-5",
 		Notify: Notify{
 			Slack: Slack{
 				WebhookURL: "https://hooks.slack.com/services/T000/B000/XXXX",
@@ -149,6 +151,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad_empty_stages.yml", "stall_stages is empty: list the deal stages to watch, e.g. [Assessment, Proposal, Negotiation, Trial]"},
 		{"bad_blank_stage.yml", "stall_stages[1] is blank: name a deal stage or remove the entry"},
 		{"bad_max_conns.yml", "postgres.max_conns (0) must be at least 1"},
+		{"bad_max_replica_lag.yml", "postgres.max_replica_lag (0s) must be positive, e.g. 60s: a read replica further behind the primary than this is not read"},
+		{"bad_read_url.yml", "postgres.read_url must be a postgres:// or postgresql:// URL of a read replica, e.g. postgres://user:password@replica.example.com:5432/postgres"},
 		{"bad_serve_addr.yml", `serve.addr ("8080") must be host:port, e.g. 127.0.0.1:8080 or :8080`},
 		{"bad_schedule.yml", `schedule ("*/15 * * *") is not a cron expression (expected 5 to 6 fields, found 4: [*/15 * * *]): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
 		{"bad_priority.yml", `notify.slack.priorities[1]: unknown priority "urgent": use critical, high, medium or low`},
@@ -201,6 +205,8 @@ func TestEnvOverridesYAML(t *testing.T) {
 		"PTD_WEBHOOK_SECRET":       "env-secret",
 		"PTD_PG_MAX_CONNS":         "16",
 		"PTD_PG_STATEMENT_TIMEOUT": "2m",
+		"PTD_READ_DATABASE_URL":    "postgres://env@standby.internal/app",
+		"PTD_PG_MAX_REPLICA_LAG":   "5s",
 	}
 	c, err := Load("testdata/full.yml", envMap(env))
 	require.NoError(t, err)
@@ -214,7 +220,8 @@ func TestEnvOverridesYAML(t *testing.T) {
 	require.Equal(t, []string{"a@example.com", "b@example.com"}, c.Notify.Email.To)
 	require.Equal(t, "http://127.0.0.1:9000/hook", c.Notify.Webhook.URL)
 	require.Equal(t, "env-secret", c.Notify.Webhook.Secret)
-	require.Equal(t, Postgres{MaxConns: 16, StatementTimeout: 2 * time.Minute}, c.Postgres)
+	require.Equal(t, Postgres{MaxConns: 16, StatementTimeout: 2 * time.Minute,
+		ReadURL: "postgres://env@standby.internal/app", MaxReplicaLag: 5 * time.Second}, c.Postgres)
 	// What the environment does not set stays as the file says.
 	require.Equal(t, 30.0, c.Thresholds.HealthDropCritical)
 	require.Equal(t, []proactive.Severity{"critical"}, c.Notify.Slack.Priorities)
@@ -244,6 +251,7 @@ func TestEnvInvalid(t *testing.T) {
 	}{
 		{"max conns", map[string]string{"PTD_PG_MAX_CONNS": "lots"}, `PTD_PG_MAX_CONNS ("lots") must be a whole number, e.g. 8`},
 		{"statement timeout", map[string]string{"PTD_PG_STATEMENT_TIMEOUT": "30"}, `PTD_PG_STATEMENT_TIMEOUT ("30") must be a duration with a unit, e.g. 30s or 2m`},
+		{"replica lag", map[string]string{"PTD_PG_MAX_REPLICA_LAG": "1 minute"}, `PTD_PG_MAX_REPLICA_LAG ("1 minute") must be a duration with a unit, e.g. 60s or 2m`},
 		{"both forms", map[string]string{"PTD_SMTP_URL": "smtp://h:25", "PTD_SMTP_URL_FILE": "/x"}, "PTD_SMTP_URL and PTD_SMTP_URL_FILE are both set: set only one of them"},
 		{"missing file", map[string]string{"PTD_WEBHOOK_SECRET_FILE": filepath.Join(dir, "nope")}, "PTD_WEBHOOK_SECRET_FILE: the file " + filepath.Join(dir, "nope") + " cannot be read (no such file or directory)"},
 		{"empty file", map[string]string{"PTD_API_TOKEN_FILE": empty}, "PTD_API_TOKEN_FILE: the file " + empty + " is empty: put the secret in it or unset the variable"},
@@ -260,6 +268,8 @@ func TestEnvInvalid(t *testing.T) {
 		{"bad webhook url", map[string]string{"PTD_WEBHOOK_URL": "ftp://example.com"}, "PTD_WEBHOOK_URL must be an http(s) URL such as https://example.com/hooks/ptd"},
 		{"zero max conns", map[string]string{"PTD_PG_MAX_CONNS": "0"}, "PTD_PG_MAX_CONNS (0) must be at least 1"},
 		{"negative timeout", map[string]string{"PTD_PG_STATEMENT_TIMEOUT": "-1s"}, "PTD_PG_STATEMENT_TIMEOUT (-1s) must not be negative: use 0s for no limit"},
+		{"zero replica lag", map[string]string{"PTD_PG_MAX_REPLICA_LAG": "0s"}, "PTD_PG_MAX_REPLICA_LAG (0s) must be positive, e.g. 60s: a read replica further behind the primary than this is not read"},
+		{"replica url", map[string]string{"PTD_READ_DATABASE_URL": "http://u:s3cret@h/db"}, "PTD_READ_DATABASE_URL must be a postgres:// or postgresql:// URL of a read replica, e.g. postgres://user:password@replica.example.com:5432/postgres"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,6 +340,8 @@ func TestValidate(t *testing.T) {
 		{"NaN threshold", func(c *Config) { c.Thresholds.HealthDropHigh = math.NaN() }, "thresholds.health_drop_high (NaN) must be a finite number"},
 		{"fractional order", func(c *Config) { c.Thresholds.ResponseDelayHigh = 5.5 }, "thresholds.response_delay_high (5.5) must be at least thresholds.response_delay_medium (6): high is the longer wait"},
 		{"negative timeout", func(c *Config) { c.Postgres.StatementTimeout = -time.Second }, "postgres.statement_timeout (-1s) must not be negative: use 0s for no limit"},
+		{"negative replica lag", func(c *Config) { c.Postgres.MaxReplicaLag = -time.Second }, "postgres.max_replica_lag (-1s) must be positive, e.g. 60s: a read replica further behind the primary than this is not read"},
+		{"replica url without host", func(c *Config) { c.Postgres.ReadURL = "postgres:///db" }, "postgres.read_url must be a postgres:// or postgresql:// URL of a read replica, e.g. postgres://user:password@replica.example.com:5432/postgres"},
 		{"bad port", func(c *Config) { c.Serve.Addr = "localhost:http" }, `serve.addr ("localhost:http") must be host:port, e.g. 127.0.0.1:8080 or :8080`},
 		{"webhook url", func(c *Config) { c.Notify.Webhook.URL = "ftp://example.com/x" }, "notify.webhook.url must be an http(s) URL such as https://example.com/hooks/ptd"},
 		{"schedule zone only", func(c *Config) { c.Schedule = "TZ=UTC" }, `schedule ("TZ=UTC") is not a cron expression (no schedule after the time zone): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
@@ -362,6 +374,7 @@ func TestRedacted(t *testing.T) {
 	require.Equal(t, []string{"***", "***"}, r.Serve.APITokens)
 	require.Equal(t, "***", r.Notify.Slack.WebhookURL)
 	require.Equal(t, "smtps://***@smtp.example.com:465", r.Notify.Email.SMTPURL)
+	require.Equal(t, "postgres://***@replica.example.com:5432", r.Postgres.ReadURL)
 	require.Equal(t, "***", r.Notify.Webhook.Secret)
 	require.Equal(t, c.Notify.Webhook.URL, r.Notify.Webhook.URL)
 	require.Equal(t, c.Thresholds, r.Thresholds)

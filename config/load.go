@@ -22,6 +22,8 @@ const (
 	EnvWebhookSecret      = "PTD_WEBHOOK_SECRET"
 	EnvPGMaxConns         = "PTD_PG_MAX_CONNS"
 	EnvPGStatementTimeout = "PTD_PG_STATEMENT_TIMEOUT"
+	EnvReadDatabaseURL    = "PTD_READ_DATABASE_URL"
+	EnvPGMaxReplicaLag    = "PTD_PG_MAX_REPLICA_LAG"
 )
 
 // FileSuffix turns a secret's variable into the one naming a file that
@@ -33,8 +35,8 @@ const FileSuffix = "_FILE"
 // refused with their line), then the environment read through env (nil for
 // none; a variable that is set wins over the file), validated.
 //
-// PTD_API_TOKEN, PTD_SLACK_WEBHOOK_URL, PTD_SMTP_URL and PTD_WEBHOOK_SECRET
-// may instead name a file with the _FILE suffix; its content, trimmed, is
+// PTD_API_TOKEN, PTD_SLACK_WEBHOOK_URL, PTD_SMTP_URL, PTD_WEBHOOK_SECRET and
+// PTD_READ_DATABASE_URL may instead name a file with the _FILE suffix; its content, trimmed, is
 // the value. Setting both forms of one variable is an error.
 //
 // When API tokens are configured and neither serve.addr nor PTD_ADDR is
@@ -138,6 +140,17 @@ func applyEnv(cfg *Config, env func(string) string) (map[string]string, error) {
 		}
 		cfg.Postgres.StatementTimeout = d
 		from["postgres.statement_timeout"] = EnvPGStatementTimeout
+	}
+	if err := secretText(EnvReadDatabaseURL, "postgres.read_url", &cfg.Postgres.ReadURL); err != nil {
+		return nil, err
+	}
+	if v := strings.TrimSpace(env(EnvPGMaxReplicaLag)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, proactive.Errorf(proactive.EINVALID, "%s (%q) must be a duration with a unit, e.g. 60s or 2m", EnvPGMaxReplicaLag, v)
+		}
+		cfg.Postgres.MaxReplicaLag = d
+		from["postgres.max_replica_lag"] = EnvPGMaxReplicaLag
 	}
 	return from, nil
 }

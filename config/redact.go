@@ -10,7 +10,8 @@ const Mask = "***"
 
 // Redacted returns a copy of c safe to print or log: the API tokens, the
 // Slack webhook URL and the webhook secret become "***", and the SMTP URL
-// keeps only its scheme, host and port ("smtps://***@mail.example.com:465").
+// and the read replica's URL keep only their scheme, host and port
+// ("smtps://***@mail.example.com:465").
 // Empty secrets stay empty, so an unconfigured channel still reads as off.
 func (c Config) Redacted() Config {
 	c.StallStages = slices.Clone(c.StallStages)
@@ -21,6 +22,7 @@ func (c Config) Redacted() Config {
 	c.Notify.Slack.WebhookURL = mask(c.Notify.Slack.WebhookURL)
 	c.Notify.Webhook.Secret = mask(c.Notify.Webhook.Secret)
 	c.Notify.Email.SMTPURL = redactSMTP(c.Notify.Email.SMTPURL)
+	c.Postgres.ReadURL = redactSMTP(c.Postgres.ReadURL)
 	c.Notify.Email.To = slices.Clone(c.Notify.Email.To)
 	for _, r := range []*Route{&c.Notify.Slack.Route, &c.Notify.Email.Route, &c.Notify.Webhook.Route} {
 		r.Priorities = slices.Clone(r.Priorities)
@@ -37,8 +39,8 @@ func mask(s string) string {
 	return Mask
 }
 
-// redactSMTP hides the credentials of an SMTP URL, and the whole URL when
-// it cannot be parsed.
+// redactSMTP hides the credentials and path of a URL (SMTP, PostgreSQL),
+// and the whole URL when it cannot be parsed.
 func redactSMTP(s string) string {
 	if s == "" {
 		return ""

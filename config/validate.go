@@ -36,6 +36,12 @@ func (c Config) validate(from map[string]string) error {
 	if c.Postgres.StatementTimeout < 0 {
 		p.add("%s (%s) must not be negative: use 0s for no limit", p.key("postgres.statement_timeout"), c.Postgres.StatementTimeout)
 	}
+	if c.Postgres.MaxReplicaLag <= 0 {
+		p.add("%s (%s) must be positive, e.g. 60s: a read replica further behind the primary than this is not read", p.key("postgres.max_replica_lag"), c.Postgres.MaxReplicaLag)
+	}
+	if u := c.Postgres.ReadURL; u != "" && !IsPostgresURL(u) {
+		p.add("%s must be a postgres:// or postgresql:// URL of a read replica, e.g. postgres://user:password@replica.example.com:5432/postgres", p.key("postgres.read_url"))
+	}
 	p.listenAddr(c.Serve.Addr)
 	p.schedule(c.Schedule)
 	p.notify(c.Notify)
@@ -43,6 +49,13 @@ func (c Config) validate(from map[string]string) error {
 		return nil
 	}
 	return &proactive.Error{Code: proactive.EINVALID, Message: strings.Join(p.msgs, "; ")}
+}
+
+// IsPostgresURL reports whether u is a postgres:// or postgresql:// URL
+// that parses (the replica's URL; never printed, it may hold a password).
+func IsPostgresURL(u string) bool {
+	parsed, err := url.Parse(strings.TrimSpace(u))
+	return err == nil && (parsed.Scheme == "postgres" || parsed.Scheme == "postgresql") && parsed.Host != ""
 }
 
 // problems collects validation messages.

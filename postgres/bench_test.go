@@ -25,13 +25,13 @@ func benchClients(b *testing.B) int {
 }
 
 // BenchmarkScanReaders times the four readers, alone and all four at once
-// as a scan runs them, on SeedBench's data (PTD_BENCH_CLIENTS clients).
+// as a scan runs them, on the benchmark's typical data (package bench) (PTD_BENCH_CLIENTS clients).
 func BenchmarkScanReaders(b *testing.B) {
 	ctx := context.Background()
 	url := testdb.MustDatabase(b)
 	clients := benchClients(b)
 	start := time.Now()
-	require.NoError(b, SeedBench(ctx, url, clients, testNow, 1))
+	mustSeedBench(b, url, clients, 1)
 	b.Logf("seeded %d clients in %s", clients, time.Since(start).Round(time.Millisecond))
 	db, err := Open(ctx, url, Options{})
 	require.NoError(b, err)

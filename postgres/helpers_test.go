@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/bench"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 	"github.com/stretchr/testify/require"
 )
@@ -129,4 +130,17 @@ func terminate(t testing.TB, conn *pgx.Conn, pid uint32) {
 // collectStrings reads a one-column text result.
 func collectStrings(rows pgx.Rows) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// mustSeedBench fills the empty database at url with the benchmark's
+// typical data (package bench) for clients clients, creates the indexes
+// migrate creates and analyses the tables, as the bench command does.
+func mustSeedBench(t testing.TB, url string, clients int, seed int64) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, bench.Seed(ctx, url, bench.Typical, clients, testNow, seed))
+	db := mustOpenURL(t, url, Options{StatementTimeout: 10 * time.Minute})
+	_, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	mustExec(t, db, "VACUUM (ANALYZE) client_health_scores, deals, sync_errors, leads")
 }

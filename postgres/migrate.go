@@ -404,6 +404,19 @@ func (d *DB) createIndexes(ctx context.Context, conn *pgx.Conn) (created, warnin
 		if valid != nil && *valid {
 			continue
 		}
+		if info.kind == "p" {
+			made, warning, err := d.createPartitionedIndex(ctx, conn, ix)
+			if err != nil {
+				return created, warnings, err
+			}
+			if warning != "" {
+				warnings = append(warnings, warning)
+			}
+			if made {
+				created = append(created, "index "+ix.name)
+			}
+			continue
+		}
 		stmt := fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %s", ix.name, ix.table, ix.def)
 		if valid != nil { // invalid: an earlier concurrent build was interrupted
 			if _, err := conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+ix.name); err != nil {
@@ -433,6 +446,130 @@ func (d *DB) createIndexes(ctx context.Context, conn *pgx.Conn) (created, warnin
 		created = append(created, "index "+ix.name)
 	}
 	return created, warnings, nil
+}
+
+// createPartitionedIndex creates index ix on a partitioned table without
+// locking its partitions against writes (CREATE INDEX CONCURRENTLY does
+// not exist for partitioned tables): the index is created on the parent
+// alone (ON ONLY: no data, invalid until complete, instant), then built
+// concurrently on each partition (recursively for sub-partitioned ones)
+// and attached to it; once every partition's is attached, PostgreSQL marks
+// the parent's valid, and creates it by itself on partitions added later.
+// A run that was interrupted is completed by the next one: partitions whose
+// index is attached are skipped, an invalid leftover on a partition is
+// dropped and built again. It reports whether the parent's index became
+// valid; a failure other than a lost connection is a warning naming what
+// to run.
+func (d *DB) createPartitionedIndex(ctx context.Context, conn *pgx.Conn, ix index) (made bool, warning string, err error) {
+	fail := func(what string, err error) (bool, string, error) {
+		if isConnError(err) || ctx.Err() != nil {
+			return false, "", d.fail("migrate: "+what, err)
+		}
+		if pgCode(err) == codeInsufficientPriv {
+			return false, fmt.Sprintf("no right to %s (%s): %s; ask the table's owner to run migrate, or: CREATE INDEX %s ON %s %s",
+				what, pgMessage(err), ix.why, ix.name, ix.table, ix.def), nil
+		}
+		return false, fmt.Sprintf("could not %s (%s): %s; fix the cause and run migrate again",
+			what, pgMessage(err), ix.why), nil
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+lockTimeout+"'"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON ONLY %s %s", ix.name, ix.table, ix.def))
+		return err
+	})
+	if err != nil {
+		return fail("create index "+ix.name+" on partitioned table "+ix.table, err)
+	}
+	if what, err := attachPartitionIndexes(ctx, conn, ix, ix.name, ix.table); err != nil {
+		return fail(what, err)
+	}
+	var valid bool
+	if err := conn.QueryRow(ctx, `SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)`, ix.name).Scan(&valid); err != nil {
+		return fail("look up index "+ix.name, err)
+	}
+	if !valid {
+		return false, fmt.Sprintf("index %s on %s is not valid yet (a partition's index is missing): %s; run migrate again",
+			ix.name, ix.table, ix.why), nil
+	}
+	return true, "", nil
+}
+
+// partition is one partition of a partitioned table.
+type partition struct {
+	oid         uint32
+	schema      string
+	name        string
+	partitioned bool
+	// attached is the partition's index attached to the parent's, "" when none.
+	attached string
+}
+
+// attachPartitionIndexes gives every partition of the table parent
+// (qualified name or regclass text) its index of ix, attached to the
+// parent's index parentIndex. On failure it returns what it was doing.
+func attachPartitionIndexes(ctx context.Context, conn *pgx.Conn, ix index, parentIndex, parent string) (string, error) {
+	rows, err := conn.Query(ctx, `
+		SELECT c.oid, n.nspname::text, c.relname::text, c.relkind = 'p',
+		       coalesce((SELECT x.indexrelid::regclass::text FROM pg_inherits ii JOIN pg_index x ON x.indexrelid = ii.inhrelid
+		                 WHERE ii.inhparent = to_regclass($2) AND x.indrelid = c.oid LIMIT 1), '')
+		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE i.inhparent = to_regclass($1)
+		ORDER BY c.oid`, parent, parentIndex)
+	if err != nil {
+		return "list the partitions of " + parent, err
+	}
+	parts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (partition, error) {
+		var p partition
+		err := r.Scan(&p.oid, &p.schema, &p.name, &p.partitioned, &p.attached)
+		return p, err
+	})
+	if err != nil {
+		return "list the partitions of " + parent, err
+	}
+	for _, p := range parts {
+		table := pgx.Identifier{p.schema, p.name}.Sanitize()
+		if p.attached != "" {
+			if p.partitioned { // its own partitions may still lack theirs
+				if what, err := attachPartitionIndexes(ctx, conn, ix, p.attached, table); err != nil {
+					return what, err
+				}
+			}
+			continue
+		}
+		// One name per partition: the index's and the partition's oid (at
+		// most 63 bytes), created in the partition's schema.
+		name := fmt.Sprintf("%s_p%d", ix.name, p.oid)
+		qualified := pgx.Identifier{p.schema, name}.Sanitize()
+		what := "create index " + name + " on partition " + table
+		if p.partitioned {
+			if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON ONLY %s %s", pgx.Identifier{name}.Sanitize(), table, ix.def)); err != nil {
+				return what, err
+			}
+			if what, err := attachPartitionIndexes(ctx, conn, ix, qualified, table); err != nil {
+				return what, err
+			}
+		} else {
+			var valid *bool
+			if err := conn.QueryRow(ctx, `SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1))`, qualified).Scan(&valid); err != nil {
+				return "look up index " + qualified, err
+			}
+			if valid != nil && !*valid { // an earlier concurrent build was interrupted
+				if _, err := conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+qualified); err != nil {
+					return "drop invalid index " + qualified, err
+				}
+			}
+			if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %s", pgx.Identifier{name}.Sanitize(), table, ix.def)); err != nil {
+				_, _ = conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+qualified)
+				return what, err
+			}
+		}
+		if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER INDEX %s ATTACH PARTITION %s", parentIndex, qualified)); err != nil {
+			return "attach index " + qualified + " to " + parentIndex, err
+		}
+	}
+	return "", nil
 }
 
 // duplicateKeys returns a warning when proactive_insights already holds

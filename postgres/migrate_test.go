@@ -112,7 +112,7 @@ func TestCheckPlans(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, dbURL := mustOpen(t)
-	require.NoError(t, SeedBench(ctx, dbURL, 3000, testNow, 7))
+	mustSeedBench(t, dbURL, 3000, 7)
 	from := testNow.Add(-14 * 24 * time.Hour)
 	plan := func(sql string, args ...any) string {
 		rows, err := db.pool.Query(ctx, "EXPLAIN "+sql, args...)
@@ -137,7 +137,7 @@ func TestHealthTrendsBothForms(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, dbURL := mustOpen(t)
-	require.NoError(t, SeedBench(ctx, dbURL, 500, testNow, 3))
+	mustSeedBench(t, dbURL, 500, 3)
 	q := proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7}
 	db.major = 15
 	old, _, err := db.HealthTrends(ctx, q)

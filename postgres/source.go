@@ -27,6 +27,11 @@ import (
 // is computed at all. Names and zone are looked
 // up for the few rows that remain.
 //
+// Every read of client_health_scores carries the window's bounds on
+// calculated_at as parameters (custom plans: plan_cache_mode), so that on
+// a table range-partitioned by calculated_at the planner reads only the
+// window's partitions.
+//
 // %[1]s is the aggregate ORDER BY: empty before PostgreSQL 16, where
 // array_agg keeps the order of its sorted subquery (no partial aggregation,
 // no join at that level); " ORDER BY at DESC, score" from 16 on, where the
@@ -61,6 +66,9 @@ LEFT JOIN LATERAL (
 	SELECT c.firstname::text AS firstname, c.lastname::text AS lastname, c.health_zone::text AS zone
 	FROM client_health_scores c
 	WHERE c.email = t.email AND c.calculated_at = t.current_at AND c.health_score = t.current
+	  -- The window again: on a table partitioned by calculated_at, the
+	  -- planner prunes the partitions outside it from this lookup too.
+	  AND c.calculated_at >= $1 AND c.calculated_at <= $2
 	ORDER BY c.health_zone, c.firstname, c.lastname
 	LIMIT 1
 ) n ON true

@@ -42,8 +42,8 @@ func DealStallCheck() proactive.Check {
 		Freshness:    7 * 24 * time.Hour,
 		Default:      true,
 		New: func(env proactive.CheckEnv) proactive.Detector {
-			return proactive.SourceDetector(func(ctx context.Context, emit proactive.Emitter) (proactive.Skipped, error) {
-				src, err := sourceAs[StalledDealReader](env, "stalled deals")
+			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
+				src, err := sourceAs[StalledDealReader](source, "stalled deals")
 				if err != nil {
 					return nil, err
 				}

@@ -46,8 +46,8 @@ func HealthDropCheck() proactive.Check {
 		Freshness:    2 * 24 * time.Hour, // calculated daily
 		Default:      true,
 		New: func(env proactive.CheckEnv) proactive.Detector {
-			return proactive.SourceDetector(func(ctx context.Context, emit proactive.Emitter) (proactive.Skipped, error) {
-				src, err := sourceAs[HealthTrendReader](env, "health trends")
+			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
+				src, err := sourceAs[HealthTrendReader](source, "health trends")
 				if err != nil {
 					return nil, err
 				}

@@ -28,11 +28,11 @@ func Registry() *proactive.Registry {
 
 // sourceAs returns the scan's source as the reader interface a check
 // needs, or an EINTERNAL error naming what the store cannot read.
-func sourceAs[R any](env proactive.CheckEnv, what string) (R, error) {
-	r, ok := env.Source.(R)
+func sourceAs[R any](source any, what string) (R, error) {
+	r, ok := source.(R)
 	if !ok {
 		var zero R
-		return zero, proactive.Errorf(proactive.EINTERNAL, "this store cannot read %s (%T)", what, env.Source)
+		return zero, proactive.Errorf(proactive.EINTERNAL, "this store cannot read %s (%T)", what, source)
 	}
 	return r, nil
 }

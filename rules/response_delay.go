@@ -42,8 +42,8 @@ func ResponseDelayCheck() proactive.Check {
 		Freshness:    7 * 24 * time.Hour,
 		Default:      true,
 		New: func(env proactive.CheckEnv) proactive.Detector {
-			return proactive.SourceDetector(func(ctx context.Context, emit proactive.Emitter) (proactive.Skipped, error) {
-				src, err := sourceAs[WaitingLeadReader](env, "waiting leads")
+			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
+				src, err := sourceAs[WaitingLeadReader](source, "waiting leads")
 				if err != nil {
 					return nil, err
 				}

@@ -42,8 +42,8 @@ func SyncFailCheck() proactive.Check {
 		Window:       "unresolved errors in the last 24 h", // no errors is good news: no freshness
 		Default:      true,
 		New: func(env proactive.CheckEnv) proactive.Detector {
-			return proactive.SourceDetector(func(ctx context.Context, emit proactive.Emitter) (proactive.Skipped, error) {
-				src, err := sourceAs[SyncFailureReader](env, "sync failures")
+			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
+				src, err := sourceAs[SyncFailureReader](source, "sync failures")
 				if err != nil {
 					return nil, err
 				}

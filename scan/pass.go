@@ -41,6 +41,11 @@ type pass struct {
 	observers map[proactive.AnomalyType][]proactive.Detector
 	counts    map[proactive.AnomalyType]map[proactive.Severity]int
 	resolved  []proactive.Case // resolved by this scan
+
+	// source is what the checks read (the replica when it is read);
+	// primary what a check falls back to when the replica fails it.
+	source, primary any
+	onReplica      bool
 }
 
 // group is one type's actionable anomalies.
@@ -90,7 +95,13 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	}
 
 	// Steps 2–4, check by check, inputs first.
-	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings, Source: p.s.opts.Source}
+	src, readFrom, warning := p.s.pickSource(ctx, p.log)
+	p.source, p.primary, p.onReplica = src, p.s.opts.Source, readFrom == ReadFromReplica
+	res.ReadFrom = readFrom
+	if warning != "" {
+		res.Warnings = append(res.Warnings, warning)
+	}
+	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings}
 	detectors := map[proactive.AnomalyType]proactive.Detector{}
 	for _, c := range p.s.order {
 		d := c.New(env)
@@ -245,19 +256,32 @@ func (p *pass) runCheck(ctx context.Context, c proactive.Check, d proactive.Dete
 		skipped proactive.Skipped
 		err     error
 	)
-	for attempt := 1; attempt <= 2; attempt++ {
+	src, onReplica, retried := p.source, p.onReplica, false
+	for again := true; again; {
 		b = &batcher{p: p, ctx: ctx, check: c, res: res}
-		skipped, err = d.Detect(ctx, b)
+		skipped, err = d.Detect(ctx, src, b)
 		if err == nil {
 			err = b.flush()
 		}
-		if err == nil || ctx.Err() != nil || b.writeErr != nil || proactive.ErrorCode(err) != proactive.EUNAVAILABLE || attempt == 2 {
-			break
+		again = false
+		switch {
+		case err == nil || ctx.Err() != nil || b.writeErr != nil:
+		case onReplica:
+			// A standby may cancel a query that conflicts with replay, or
+			// go away: the check reads the primary instead.
+			msg := fmt.Sprintf("the %s check could not read the read replica (%s): it read the primary", c.Noun, proactive.ErrorMessage(err))
+			p.log.WarnContext(ctx, "scan: "+msg, "monitor", c.Monitor)
+			res.Warnings = append(res.Warnings, msg)
+			src, onReplica, again = p.primary, false, true
+		case proactive.ErrorCode(err) == proactive.EUNAVAILABLE && !retried:
+			// A lost connection: read once more on a fresh one before the
+			// check counts as failed.
+			p.log.WarnContext(ctx, fmt.Sprintf("[%s] read failed, retrying once: %s", c.Monitor, proactive.ErrorMessage(err)), "monitor", c.Monitor, "error", err)
+			retried, again = true, true
 		}
-		// A lost connection: read once more on a fresh one before the
-		// check counts as failed.
-		p.log.WarnContext(ctx, fmt.Sprintf("[%s] read failed, retrying once: %s", c.Monitor, proactive.ErrorMessage(err)), "monitor", c.Monitor, "error", err)
-		p.forget(c.Type)
+		if again {
+			p.forget(c.Type)
+		}
 	}
 	if b.writeErr != nil {
 		return 0, b.writeErr
@@ -363,7 +387,7 @@ type RowChecker interface {
 // tableEmpty reports whether the source table holds no rows; a source
 // that cannot tell counts as not empty.
 func (p *pass) tableEmpty(ctx context.Context, table string) (bool, error) {
-	rc, ok := p.s.opts.Source.(RowChecker)
+	rc, ok := p.primary.(RowChecker)
 	if !ok {
 		return false, nil
 	}

@@ -32,9 +32,15 @@ type Options struct {
 	// Store is written with cases, alerts and notifications, and read by
 	// the checks unless Source is set. Required.
 	Store proactive.Store
-	// Source, when set, is what the checks read (a read replica); nil
-	// means Store.
+	// Source, when set, is what the checks read instead of Store (tests,
+	// the backtest); nil means Store.
 	Source any
+	// Replica, when set, is what the checks read (a read replica; Store is
+	// still written and read where the replica fails), unless it is a
+	// LagReporter further behind than MaxReplicaLag (see replica.go).
+	Replica any
+	// MaxReplicaLag is how far behind Replica may be; 0 means DefaultMaxReplicaLag.
+	MaxReplicaLag time.Duration
 	// Desk keeps cases, alerts and the outbox; nil means Store.
 	Desk proactive.Desk
 	// Registry lists the checks the scanner knows; nil means rules.Registry().

@@ -43,7 +43,14 @@ type sourceIndex struct {
 func sourceIndexes() []sourceIndex {
 	return []sourceIndex{
 		{"ptd_health_calculated_at_idx", proactive.TableHealthScores, []string{"calculated_at"}, "(calculated_at)"},
-		{"ptd_health_email_calculated_at_idx", proactive.TableHealthScores, []string{"email", "calculated_at"}, "(email, calculated_at)"},
+		// The health check reads every reading of the window through this
+		// covering index: its second column is the reading's Julian day,
+		// the very expression the check compares (jdSQL), so SQLite takes
+		// it from the index instead of parsing the text per reading, and
+		// each email's readings come together, newest first. (It replaces
+		// (email, calculated_at), which databases migrated before keep.)
+		{"ptd_health_email_jd_idx", proactive.TableHealthScores, []string{"email", "calculated_at", "health_score"},
+			"(email, " + jdSQL("calculated_at") + " DESC, health_score, calculated_at)"},
 		{"ptd_deals_stage_idx", proactive.TableDeals, []string{"stage"}, "(lower(stage))"},
 		{"ptd_sync_errors_unresolved_idx", proactive.TableSyncErrors, []string{"resolved_at", "created_at"}, "(resolved_at, created_at)"},
 		{"ptd_leads_status_idx", proactive.TableLeads, []string{"status"}, "(lower(status))"},

@@ -37,60 +37,148 @@ func verdictSQL(raw, jd string) string {
 		raw, jd, proactive.SkipNullTimestamp, proactive.SkipBadTimestamp, proactive.SkipFutureTimestamp)
 }
 
-// healthQuery reduces client_health_scores to one trend per email
-// (HealthQuery). Order within an email: calculated_at DESC, then score ASC
-// (a tie makes the lower score the newer: deterministic and pessimistic).
+// healthQuery reads client_health_scores for HealthQuery in one
+// statement of two parts: the skip counts per reason, and every valid
+// reading of the window (email, names, zone, score, Julian day) of the
+// candidate emails, which HealthTrends reduces to one trend per email.
+//
+// It reads the covering index ptd_health_email_jd_idx, whose second column
+// is jdSQL("calculated_at") itself: SQLite takes a reading's Julian day
+// from the index instead of parsing its text again, and meets each email's
+// readings together, so that nothing is sorted or materialised per
+// reading:
+//   - the rows that make no sense, counted by verdict: a cheap superset
+//     predicate per reading, the verdict's CASE only for the few it lets
+//     through;
+//   - the candidates: one aggregate per email in index order, kept when
+//     it has two valid readings and (with MinDrop) the spread of its valid
+//     readings reaches MinDrop, since no drop can exceed it — most clients
+//     stop here;
+//   - the readings of the candidates, a few index ranges.
+//
+// (Window functions over the candidates' readings cost about 17 µs per
+// reading in this SQLite, so the last step, a walk over each email's few
+// readings, is done in Go: reduceTrend.)
+//
+// A score is valid when it is a number in 0–100: text compares above any
+// number in SQLite, so "score >= 0 AND score <= 100" holds for numbers
+// only. A blank email is judged per email (after aggregation), not per
+// reading; every blank email sorts below '!'. Without the index (a view, a
+// table migrate could not index) the same statement computes the
+// expression per reading: slower, same result.
 func healthQuery() string {
+	jd := jdSQL("calculated_at")
+	inWindow := jd + ` >= julianday(:from) AND ` + jd + ` <= julianday(:now)
+	      AND email IS NOT NULL AND health_score >= 0 AND health_score <= 100`
 	return `
-WITH judged AS MATERIALIZED (
-    SELECT email, firstname, lastname, health_score AS score, health_zone AS zone,
-           ` + jdSQL("calculated_at") + ` AS jd,
-           CASE ` + verdictSQL("calculated_at", jdSQL("calculated_at")) + `
+WITH candidates AS MATERIALIZED (
+    SELECT email FROM client_health_scores
+    WHERE ` + inWindow + `
+    GROUP BY email
+    HAVING count(*) >= 2 AND trim(email) <> ''
+       AND (:min_drop <= 0 OR max(health_score) - min(health_score) >= :min_drop)
+), judged AS (
+    -- Readings older than the window are left out; NULL and unreadable
+    -- timestamps stay, to be counted.
+    SELECT CASE ` + verdictSQL("calculated_at", jd) + `
                 -- NULL and '' only, as on PostgreSQL (its partial index
                 -- counts these), so that both stores skip the same rows.
                 WHEN email IS NULL OR trim(email) = '' THEN '` + proactive.SkipNullEmail + `'
-                WHEN typeof(health_score) NOT IN ('integer', 'real') OR health_score < 0 OR health_score > 100
-                    THEN '` + proactive.SkipScoreOutOfRange + `'
+                WHEN NOT coalesce(health_score >= 0 AND health_score <= 100, 0) THEN '` + proactive.SkipScoreOutOfRange + `'
                 ELSE 'ok' END AS verdict
     FROM client_health_scores
-    -- Readings older than the window are left out early; NULL and
-    -- unreadable timestamps stay, to be counted.
-    WHERE coalesce(` + jdSQL("calculated_at") + ` >= julianday(:from), 1)
-), candidates AS (
-    -- A cheap bound first: no drop can exceed the spread of a client's
-    -- valid readings, so clients whose spread is below MinDrop (most of
-    -- them) skip the window functions below.
-    SELECT email FROM judged WHERE verdict = 'ok' GROUP BY email
-    HAVING count(*) >= 2 AND (:min_drop <= 0 OR max(score) - min(score) >= :min_drop)
-), trend AS (
-    -- One sort serves every window: newest first, a tie puts the lower
-    -- score first. The week average is the mean of the readings within
-    -- trend_days before the newest, the newest itself excluded (its peers
-    -- at the same instant included).
-    SELECT email, firstname, lastname, score, zone, jd,
-           row_number() OVER newest_first AS rn,
-           count(*) OVER (newest_first ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS readings,
-           lead(score) OVER newest_first AS previous,
-           lead(jd) OVER newest_first AS previous_jd,
-           (sum(score) OVER week - score) / nullif(count(*) OVER week - 1, 0) AS week_avg
-    FROM judged WHERE verdict = 'ok' AND email IN (SELECT email FROM candidates)
-    WINDOW newest_first AS (PARTITION BY email ORDER BY jd DESC, score ASC),
-           week AS (PARTITION BY email ORDER BY jd DESC RANGE BETWEEN CURRENT ROW AND :trend_days FOLLOWING)
+    WHERE coalesce(` + jd + ` >= julianday(:from), 1)
+      AND (` + jd + ` IS NULL OR ` + jd + ` > julianday(:now) OR email IS NULL OR email < '!'
+           OR NOT coalesce(health_score >= 0 AND health_score <= 100, 0))
 )
-SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL
 FROM judged WHERE verdict <> 'ok' GROUP BY verdict
 UNION ALL
-SELECT NULL, NULL, email, coalesce(firstname, ''), coalesce(lastname, ''), score,
-       CASE upper(trim(zone)) WHEN 'GREEN' THEN 'GREEN' WHEN 'YELLOW' THEN 'YELLOW' WHEN 'RED' THEN 'RED' ELSE '' END,
-       ` + isoUTC("jd") + `, previous, ` + isoUTC("previous_jd") + `, week_avg, readings
-FROM trend
-WHERE rn = 1 AND readings >= 2
-  AND (:min_drop <= 0 OR max(previous - score, coalesce(week_avg - score, previous - score)) >= :min_drop)`
+SELECT NULL, NULL, email, firstname, lastname, health_zone, health_score, ` + jd + `
+FROM client_health_scores
+WHERE email IN (SELECT email FROM candidates) AND ` + inWindow
+}
+
+// healthReading is one valid reading of a candidate email, as healthQuery
+// returns it.
+type healthReading struct {
+	first, last, zone sql.NullString
+	score, jd         float64
+}
+
+// newerFirst orders one email's readings: newest first, a tie puts the
+// lower score first (deterministic and pessimistic), then by zone, first
+// and last name (NULL first), so that the newest reading's names are
+// deterministic too.
+func newerFirst(a, b healthReading) int {
+	return cmp.Or(cmp.Compare(b.jd, a.jd), cmp.Compare(a.score, b.score),
+		compareNull(a.zone, b.zone), compareNull(a.first, b.first), compareNull(a.last, b.last))
+}
+
+// compareNull orders nullable text as SQLite does: NULL first, then bytes.
+func compareNull(a, b sql.NullString) int {
+	if a.Valid != b.Valid {
+		if !a.Valid {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.String, b.String)
+}
+
+// reduceTrend reduces one email's valid readings of the window (at least
+// two) to its trend (docs/DESIGN.md): current = the newest, previous = the
+// one after it in newerFirst order, week_avg = the mean of the readings
+// other than the newest whose Julian day is at least the newest's less
+// trendDays. Times are the Julian days rounded to the millisecond, as
+// SQLite's strftime renders them.
+func reduceTrend(email string, rs []healthReading, trendDays int) proactive.HealthTrend {
+	slices.SortFunc(rs, newerFirst)
+	cur, prev := rs[0], rs[1]
+	t := proactive.HealthTrend{
+		Email: email, Firstname: cur.first.String, Lastname: cur.last.String,
+		Zone: normalizeZone(cur.zone.String), Current: cur.score, CurrentAt: julianTime(cur.jd),
+		Previous: prev.score, PreviousAt: julianTime(prev.jd), Readings: len(rs),
+	}
+	from := cur.jd - float64(trendDays)
+	sum, n := 0.0, 0
+	for _, r := range rs[1:] {
+		if r.jd >= from {
+			sum += r.score
+			n++
+		}
+	}
+	if n > 0 {
+		avg := sum / float64(n)
+		t.WeekAvg = &avg
+	}
+	return t
+}
+
+// julianEpochMS is the Unix epoch as a Julian day in milliseconds.
+const julianEpochMS = 210866760000000
+
+// julianTime converts a Julian day number to UTC, rounded to the
+// millisecond the way SQLite does (iJD = jd × 86,400,000 + 0.5).
+func julianTime(jd float64) time.Time {
+	ms := int64(jd*86400000.0+0.5) - julianEpochMS
+	return time.UnixMilli(ms).UTC()
+}
+
+// normalizeZone upper-cases a health zone; "" for anything but GREEN,
+// YELLOW and RED.
+func normalizeZone(z string) string {
+	switch z = strings.ToUpper(strings.TrimSpace(z)); z {
+	case "GREEN", "YELLOW", "RED":
+		return z
+	}
+	return ""
 }
 
 // HealthTrends reduces the health readings of the last q.WindowDays days
 // (14 when 0) to one trend per email with at least two valid readings; the
-// week average spans q.TrendDays (the default 7 when 0).
+// week average spans q.TrendDays (the default 7 when 0). With q.MinDrop,
+// only trends whose drop reaches it (less proactive.DropTolerance).
 func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
 	const op = "read client health scores"
 	windowDays, trendDays := q.WindowDays, q.TrendDays
@@ -101,35 +189,37 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		trendDays = proactive.DefaultThresholds().HealthTrendDays
 	}
 	var (
-		email, first, last, zone   sql.NullString
-		current, previous, weekAvg sql.NullFloat64
-		currentAt, previousAt      nullTime
-		readings                   sql.NullInt64
-		out                        []proactive.HealthTrend
+		email   sql.NullString
+		r       healthReading
+		score   sql.NullFloat64
+		jd      sql.NullFloat64
+		byEmail = map[string][]healthReading{}
 	)
+	minDrop := q.MinDropBound()
 	skipped, err := d.readSource(ctx, op, proactive.TableHealthScores, healthQuery(),
 		[]any{
 			sql.Named("now", formatTime(q.Now)),
 			sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))),
-			sql.Named("trend_days", float64(trendDays)),
-			sql.Named("min_drop", q.MinDropBound()),
+			sql.Named("min_drop", minDrop),
 		},
-		[]any{&email, &first, &last, &current, &zone, &currentAt, &previous, &previousAt, &weekAvg, &readings},
+		[]any{&email, &r.first, &r.last, &r.zone, &score, &jd},
 		func() {
-			t := proactive.HealthTrend{
-				Email: email.String, Firstname: first.String, Lastname: last.String,
-				Current: current.Float64, Zone: zone.String, CurrentAt: currentAt.Time,
-				Previous: previous.Float64, PreviousAt: previousAt.Time,
-				Readings: int(readings.Int64),
-			}
-			if weekAvg.Valid {
-				avg := weekAvg.Float64
-				t.WeekAvg = &avg
-			}
-			out = append(out, t)
+			r.score, r.jd = score.Float64, jd.Float64
+			byEmail[email.String] = append(byEmail[email.String], r)
 		})
 	if err != nil {
 		return nil, nil, err
+	}
+	out := make([]proactive.HealthTrend, 0, len(byEmail))
+	for e, rs := range byEmail {
+		t := reduceTrend(e, rs, trendDays)
+		drop := t.Previous - t.Current
+		if t.WeekAvg != nil {
+			drop = max(drop, *t.WeekAvg-t.Current)
+		}
+		if minDrop <= 0 || drop >= minDrop {
+			out = append(out, t)
+		}
 	}
 	slices.SortFunc(out, func(a, b proactive.HealthTrend) int { return strings.Compare(a.Email, b.Email) })
 	return out, skipped, nil

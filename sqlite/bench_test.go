@@ -1,0 +1,102 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/demo"
+	"github.com/ptd-agents/ptd-proactive/sqlite"
+	"github.com/stretchr/testify/require"
+)
+
+// benchNow is the moment the benchmark's data leads up to.
+var benchNow = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+
+// mustBenchDB opens the database BenchmarkScanReaders reads: the file at
+// PTD_BENCH_SQLITE_DB when set (for instance one that `ptd-proactive bench
+// --keep` copied from PostgreSQL; its data must lead up to benchNow), else
+// a new file filled with the demo data of PTD_BENCH_CLIENTS clients
+// (10,000 by default) and migrated.
+func mustBenchDB(b *testing.B) *sqlite.DB {
+	b.Helper()
+	ctx := context.Background()
+	if path := os.Getenv("PTD_BENCH_SQLITE_DB"); path != "" {
+		db, err := sqlite.Open(ctx, path)
+		require.NoError(b, err)
+		b.Cleanup(func() { db.Close() })
+		return db
+	}
+	clients := 10000
+	if s := os.Getenv("PTD_BENCH_CLIENTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(b, err, "PTD_BENCH_CLIENTS")
+		clients = n
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	require.NoError(b, err)
+	b.Cleanup(func() { db.Close() })
+	_, err = db.Migrate(ctx)
+	require.NoError(b, err)
+	require.NoError(b, demo.Load(ctx, db, demo.Generate(demo.Options{Now: benchNow, Clients: clients, Seed: 1})))
+	_, err = db.Migrate(ctx) // statistics of the filled tables
+	require.NoError(b, err)
+	return db
+}
+
+// BenchmarkScanReaders times the four readers, alone and all four at once
+// as a scan runs them.
+func BenchmarkScanReaders(b *testing.B) {
+	ctx := context.Background()
+	db := mustBenchDB(b)
+	th := proactive.DefaultThresholds()
+	health := func() int {
+		out, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: benchNow, WindowDays: proactive.HealthWindowDays,
+			TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium})
+		require.NoError(b, err)
+		return len(out)
+	}
+	deals := func() int {
+		out, _, err := db.StalledDeals(ctx, proactive.DealQuery{Now: benchNow, Stages: proactive.DefaultStallStages(), MinDays: th.DealStallDaysMedium})
+		require.NoError(b, err)
+		return len(out)
+	}
+	syncs := func() int {
+		out, _, err := db.SyncFailures(ctx, proactive.SyncQuery{Now: benchNow, Since: benchNow.Add(-24 * time.Hour)})
+		require.NoError(b, err)
+		return len(out)
+	}
+	leads := func() int {
+		out, _, err := db.WaitingLeads(ctx, proactive.LeadQuery{Now: benchNow, MinHours: th.ResponseDelayMedium})
+		require.NoError(b, err)
+		return len(out)
+	}
+	readers := []struct {
+		name string
+		fn   func() int
+	}{{"HealthTrends", health}, {"StalledDeals", deals}, {"SyncFailures", syncs}, {"WaitingLeads", leads}}
+	for _, r := range readers {
+		b.Run(r.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				n = r.fn()
+			}
+			b.ReportMetric(float64(n), "records")
+		})
+	}
+	b.Run("AllFour", func(b *testing.B) {
+		for b.Loop() {
+			var wg sync.WaitGroup
+			for _, r := range readers {
+				wg.Go(func() { r.fn() })
+			}
+			wg.Wait()
+		}
+	})
+}

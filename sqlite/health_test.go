@@ -1,0 +1,168 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/demo"
+	"github.com/stretchr/testify/require"
+)
+
+func TestJulianTime(t *testing.T) {
+	t.Parallel()
+	db, err := Open(context.Background(), ":memory:")
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	// SQLite's own rendering of the same Julian day is the reference.
+	for _, s := range []string{
+		"2025-12-10T12:00:00Z", "2025-12-10T11:59:59.999Z", "2025-12-10T11:59:59.9996Z",
+		"1970-01-01T00:00:00Z", "2038-01-19T03:14:07.123Z", "2025-03-30 01:30:00+02:00",
+	} {
+		var jd float64
+		var iso string
+		require.NoError(t, db.read.QueryRow("SELECT julianday(?1), "+isoUTC("julianday(?1)"), s).Scan(&jd, &iso))
+		want, err := time.Parse(time.RFC3339Nano, iso)
+		require.NoError(t, err)
+		require.Equal(t, want.UTC(), julianTime(jd), s)
+	}
+}
+
+func TestReduceTrend(t *testing.T) {
+	t.Parallel()
+	day := 1.0
+	str := func(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
+	at := func(jd float64) time.Time { return julianTime(jd) }
+	const now = 2461000.5
+	for _, tc := range []struct {
+		name string
+		in   []healthReading
+		want proactive.HealthTrend
+	}{
+		{
+			name: "newest, the one before, the mean of the week before the newest",
+			in: []healthReading{
+				{score: 80, jd: now - 3*day}, {score: 60, jd: now, zone: str("red "), first: str("Jane")},
+				{score: 78, jd: now - 2*day}, {score: 99, jd: now - 8*day},
+			},
+			want: proactive.HealthTrend{Firstname: "Jane", Zone: "RED", Current: 60, CurrentAt: at(now),
+				Previous: 78, PreviousAt: at(now - 2*day), WeekAvg: ptr(79.0), Readings: 4},
+		},
+		{
+			name: "a tie in time puts the lower score first, then zone and names",
+			in: []healthReading{
+				{score: 70, jd: now}, {score: 50, jd: now, zone: str("YELLOW")}, {score: 50, jd: now, zone: str("GREEN")},
+			},
+			want: proactive.HealthTrend{Zone: "GREEN", Current: 50, CurrentAt: at(now),
+				Previous: 50, PreviousAt: at(now), WeekAvg: ptr(60.0), Readings: 3},
+		},
+		{
+			name: "no reading in the week before the newest: no week average",
+			in:   []healthReading{{score: 50, jd: now}, {score: 90, jd: now - 7.5*day}},
+			want: proactive.HealthTrend{Current: 50, CurrentAt: at(now), Previous: 90, PreviousAt: at(now - 7.5*day), Readings: 2},
+		},
+		{
+			name: "a reading exactly trend days before the newest counts",
+			in:   []healthReading{{score: 50, jd: now}, {score: 90, jd: now - 7*day}},
+			want: proactive.HealthTrend{Current: 50, CurrentAt: at(now), Previous: 90, PreviousAt: at(now - 7*day),
+				WeekAvg: ptr(90.0), Readings: 2},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.want.Email = "a@example.com"
+			require.Equal(t, tc.want, reduceTrend("a@example.com", tc.in, 7))
+		})
+	}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// mustDemoDB opens a migrated file database holding the demo data of 400
+// clients at now.
+func mustDemoDB(t *testing.T, now time.Time) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	_, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	require.NoError(t, demo.Load(ctx, db, demo.Generate(demo.Options{Now: now, Clients: 400, Seed: 3})))
+	return db
+}
+
+// TestHealthPlan guards the plan the SQLite health check's speed depends
+// on: every part reads the covering index whose second column is the
+// Julian day, never the table by a full scan, and no Julian day is parsed
+// per reading.
+func TestHealthPlan(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
+	db := mustDemoDB(t, now)
+	args := []any{sql.Named("now", formatTime(now)), sql.Named("from", formatTime(now.Add(-14*24*time.Hour))), sql.Named("min_drop", 10.0)}
+	rows, err := db.read.Query("EXPLAIN QUERY PLAN "+healthQuery(), args...)
+	require.NoError(t, err)
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+	all := strings.Join(plan, "\n")
+	for _, line := range plan {
+		if strings.Contains(line, "client_health_scores") {
+			require.Contains(t, line, "INDEX ptd_health_email_jd_idx", all)
+		}
+	}
+	require.Contains(t, all, "SCAN client_health_scores USING COVERING INDEX ptd_health_email_jd_idx", all)
+
+	// The bytecode reads the Julian day from the index: julianday() runs
+	// only on the bounds (once each), never on a reading's column.
+	rows, err = db.read.Query("EXPLAIN "+healthQuery(), args...)
+	require.NoError(t, err)
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	calls := 0
+	for rows.Next() {
+		require.NoError(t, rows.Scan(ptrs...))
+		if op, _ := vals[1].(string); op == "Function" || op == "PureFunc" {
+			if p4, _ := vals[6].(string); strings.HasPrefix(p4, "julianday") {
+				calls++
+			}
+		}
+	}
+	require.NoError(t, rows.Err())
+	require.LessOrEqual(t, calls, 8, "julianday() calls in the bytecode: the bounds only")
+}
+
+// TestHealthWithoutIndex runs the health check on a view over the same
+// data (no index can serve it): the same trends and skip counts.
+func TestHealthWithoutIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
+	db := mustDemoDB(t, now)
+	q := proactive.HealthQuery{Now: now, WindowDays: 14, TrendDays: 7, MinDrop: 10}
+	want, wantSkipped, err := db.HealthTrends(ctx, q)
+	require.NoError(t, err)
+	require.NotEmpty(t, want)
+	require.NoError(t, db.ExecForTest(ctx, `
+		ALTER TABLE client_health_scores RENAME TO raw_scores;
+		CREATE VIEW client_health_scores AS SELECT * FROM raw_scores`))
+	got, skipped, err := db.HealthTrends(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.Equal(t, wantSkipped, skipped)
+}
