@@ -45,6 +45,14 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestDesk(t *testing.T) {
+	storetest.RunDesk(t, func(t *testing.T) proactive.Desk {
+		db := mustOpen(t)
+		mustMigrate(t, db)
+		return db
+	})
+}
+
 func TestOpen(t *testing.T) {
 	t.Run("creates the file, in WAL mode", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "new.db")
