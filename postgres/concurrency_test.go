@@ -190,6 +190,11 @@ func TestConcurrentMigrate(t *testing.T) {
 	rep, err := db.Migrate(ctx)
 	require.NoError(t, err)
 	require.Empty(t, rep.Created)
-	require.Equal(t, len(indexes()), mustCount(t, db, "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'ptd\\_%\\_idx' AND indexname NOT LIKE 'ptd\\_notifications%' AND indexname NOT LIKE 'ptd\\_scan%'"))
+	var names []string
+	for _, ix := range indexes() {
+		names = append(names, ix.name)
+	}
+	require.Equal(t, len(indexes()), mustCount(t, db, "SELECT count(*) FROM pg_indexes WHERE indexname = ANY($1)", names))
+	require.Equal(t, len(deskTables()), mustCount(t, db, "SELECT count(*) FROM pg_tables WHERE tablename = ANY($1)", deskTables()))
 	require.NotZero(t, total)
 }

@@ -22,3 +22,14 @@ func TestStore(t *testing.T) {
 		return db
 	})
 }
+
+// TestDesk runs the desk suite, each case on a fresh, migrated schema.
+func TestDesk(t *testing.T) {
+	t.Parallel()
+	storetest.RunDesk(t, func(t *testing.T) proactive.Desk {
+		db := mustOpenURL(t, testdb.MustSchema(t), Options{})
+		_, err := db.Migrate(context.Background())
+		require.NoError(t, err)
+		return db
+	})
+}
