@@ -669,8 +669,59 @@ func testDeskAlerts(t *testing.T, open deskOpener) {
 
 		err := d.View(t.Context(), func(tx proactive.DeskTx) error { _, err := tx.GetAlert(t.Context(), uuid.NewString()); return err })
 		require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), err)
+		err = d.View(t.Context(), func(tx proactive.DeskTx) error { _, err := tx.GetAlert(t.Context(), ""); return err })
+		require.Equal(t, proactive.EINVALID, proactive.ErrorCode(err), err)
 		err = d.Update(t.Context(), func(tx proactive.DeskTx) error { return tx.SetAlertDismissed(t.Context(), uuid.NewString()) })
 		require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), err)
+	})
+
+	t.Run("another agent's row is not the desk's", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		theirs := groupAlert(proactive.HealthDrop, "e@x.com", day, now.Add(-h), proactive.SeverityHigh)
+		theirs.SourceAgent = "edge-function"
+		var id string
+		update(t, d, func(tx proactive.DeskTx) error {
+			var err error
+			id, err = tx.InsertAlert(t.Context(), theirs)
+			return err
+		})
+		for name, fn := range map[string]func(tx proactive.DeskTx) error{
+			"get":     func(tx proactive.DeskTx) error { _, err := tx.GetAlert(t.Context(), id); return err },
+			"dismiss": func(tx proactive.DeskTx) error { return tx.SetAlertDismissed(t.Context(), id) },
+			"close":   func(tx proactive.DeskTx) error { return tx.CloseAlert(t.Context(), id, now) },
+			"rewrite": func(tx proactive.DeskTx) error { a := theirs; a.ID = id; return tx.RewriteAlert(t.Context(), a) },
+		} {
+			err := d.Update(t.Context(), fn)
+			require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), "%s: %v", name, err)
+		}
+		view(t, d, func(tx proactive.DeskTx) error {
+			open, err := tx.OpenAlerts(t.Context(), now)
+			require.NoError(t, err)
+			require.Empty(t, open, "only ptd-proactive alerts are open")
+			return nil
+		})
+	})
+
+	t.Run("a failed lookup leaves the transaction usable", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		c := sampleCase("health_drop:a@x.com", now)
+		update(t, d, func(tx proactive.DeskTx) error {
+			for _, id := range []string{"not-an-id", uuid.NewString(), "12abc"} {
+				_, err := tx.GetAlert(t.Context(), id)
+				require.Error(t, err, id)
+				require.Contains(t, []string{proactive.EINVALID, proactive.ENOTFOUND}, proactive.ErrorCode(err), err)
+				require.Error(t, tx.SetAlertDismissed(t.Context(), id), id)
+			}
+			return tx.InsertCases(t.Context(), []proactive.Case{c})
+		})
+		view(t, d, func(tx proactive.DeskTx) error {
+			got, err := tx.CasesByID(t.Context(), []string{c.ID, "not-an-id"})
+			require.NoError(t, err)
+			require.Len(t, got, 1, "committed; a malformed id names no case")
+			return nil
+		})
 	})
 }
 
@@ -690,6 +741,41 @@ func testDeskOutbox(t *testing.T, open deskOpener) {
 	update(t, d, func(tx proactive.DeskTx) error {
 		return tx.Enqueue(t.Context(), []proactive.Notification{n("k2", proactive.EventResolve)})
 	})
+	if ns, ok := d.(proactive.NotificationStore); ok {
+		// A store's outbox hands the message back as queued.
+		update(t, d, func(tx proactive.DeskTx) error {
+			m := n("k3", proactive.EventUpdate)
+			m.AlertID, m.Recipient, m.ScanID = "alert-1", "Coach Ann", "scan-1"
+			m.Payload = &proactive.NotificationPayload{NewEntities: []string{"Jane Doe (jane@x.com)"}}
+			return tx.Enqueue(t.Context(), []proactive.Notification{m})
+		})
+		list, err := ns.ListNotifications(t.Context(), proactive.NotificationFilter{})
+		require.NoError(t, err)
+		require.Len(t, list, 3, "k1 and k2 once each, and k3")
+		got := map[string]proactive.Notification{}
+		for _, m := range list {
+			got[m.IdempotencyKey] = m
+			require.NotEmpty(t, m.ID)
+			require.Equal(t, proactive.NotificationPending, m.Status)
+			require.True(t, m.NextAttemptAt.Equal(now) && m.CreatedAt.Equal(now))
+		}
+		require.Equal(t, proactive.EventResolve, got["k1"].Event)
+		require.Empty(t, got["k1"].AlertID)
+		require.Equal(t, n("k1", "").Payload, got["k1"].Payload)
+		k3 := got["k3"]
+		require.Equal(t, proactive.EventUpdate, k3.Event)
+		require.Equal(t, "alert-1", k3.AlertID)
+		require.Equal(t, "Coach Ann", k3.Recipient)
+		require.Equal(t, "scan-1", k3.ScanID)
+		require.Equal(t, []string{"Jane Doe (jane@x.com)"}, k3.Payload.NewEntities)
+		claimed, err := ns.ClaimNotifications(t.Context(), proactive.ClaimParams{Now: now, Limit: 10, Lease: time.Minute})
+		require.NoError(t, err)
+		require.Len(t, claimed, 3, "a claim reads them too")
+		for _, m := range claimed {
+			require.Equal(t, got[m.IdempotencyKey].Payload, m.Payload)
+			require.Equal(t, got[m.IdempotencyKey].Event, m.Event)
+		}
+	}
 
 	mk := func(key string, reason string, resolved time.Duration) proactive.Case {
 		c := sampleCase(key, now.Add(-48*time.Hour))
