@@ -329,3 +329,17 @@ func TestSaveAlertAcrossConnections(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 }
+
+// TestDeskAcrossConnections stands in for several processes: each store
+// has its own connections to the same file, and their Update transactions
+// (BEGIN IMMEDIATE) take turns.
+func TestDeskAcrossConnections(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	first := mustOpenPath(t, path)
+	mustMigrate(t, first)
+	desks := []proactive.Desk{first}
+	for range 4 {
+		desks = append(desks, mustOpenPath(t, path))
+	}
+	storetest.RaceDesks(t, desks...)
+}

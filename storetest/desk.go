@@ -809,35 +809,82 @@ func testDeskOutbox(t *testing.T, open deskOpener) {
 	require.Equal(t, []string{m2.Key, m1.Key}, pending(proactive.ChannelSlack), "notices are per channel")
 }
 
-// testDeskConcurrentOpen: many concurrent transactions each open the key's
-// case if it has none: the desk lock makes exactly one of them do it.
+// testDeskConcurrentOpen: many concurrent transactions on one desk each
+// open the key's case if it has none, or record an event on it: the desk
+// lock makes them take turns (RaceDesks).
 func testDeskConcurrentOpen(t *testing.T, open deskOpener) {
 	t.Parallel()
-	d := open(t)
+	RaceDesks(t, open(t))
+}
+
+// RaceDesks runs concurrent Update transactions over desks that share one
+// database (separately opened handles stand for separate processes): each
+// transaction reads a key's unresolved case and opens it when there is none
+// (seq 1, event 1), else records the next event on it (seq + 1) and writes
+// it back. Only if the desk lock makes the transactions take turns does
+// every key end with exactly one unresolved case whose seq counts every
+// transaction and whose events are 1…n; any error fails the test.
+func RaceDesks(t *testing.T, desks ...proactive.Desk) {
+	t.Helper()
 	now := Now()
-	const workers = 8
+	keys := []string{"health_drop:race@x.com", "deal_stall:deal-race"}
+	const perDesk, rounds = 3, 2
 	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			errs <- d.Update(context.Background(), func(tx proactive.DeskTx) error {
-				got, err := tx.UnresolvedCases(context.Background(), []string{"health_drop:race@x.com"})
-				if err != nil || len(got) > 0 {
-					return err
+	start := make(chan struct{})
+	errs := make(chan error, len(desks)*perDesk*rounds*len(keys))
+	for _, d := range desks {
+		for w := range perDesk {
+			wg.Go(func() {
+				<-start
+				ctx := context.Background()
+				for r := range rounds {
+					key := keys[(w+r)%len(keys)]
+					errs <- d.Update(ctx, func(tx proactive.DeskTx) error {
+						got, err := tx.UnresolvedCases(ctx, []string{key})
+						if err != nil {
+							return err
+						}
+						if len(got) == 0 {
+							c := sampleCase(key, now)
+							ev := proactive.CaseEvent{ID: uuid.NewString(), CaseID: c.ID, Seq: 1, At: now, Kind: proactive.EventOpened, Actor: proactive.ActorScan}
+							if err := tx.InsertCases(ctx, []proactive.Case{c}); err != nil {
+								return err
+							}
+							return tx.AddCaseEvents(ctx, []proactive.CaseEvent{ev})
+						}
+						c := got[0]
+						c.Seq++
+						ev := proactive.CaseEvent{ID: uuid.NewString(), CaseID: c.ID, Seq: c.Seq, At: now, Kind: proactive.EventCommented, Actor: "race"}
+						if err := tx.AddCaseEvents(ctx, []proactive.CaseEvent{ev}); err != nil {
+							return err
+						}
+						return tx.UpdateCases(ctx, []proactive.Case{c})
+					})
 				}
-				return tx.InsertCases(context.Background(), []proactive.Case{sampleCase("health_drop:race@x.com", now)})
 			})
-		})
+		}
 	}
+	close(start)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	view(t, d, func(tx proactive.DeskTx) error {
-		got, err := tx.FindCases(t.Context(), proactive.CaseQuery{Key: "health_drop:race@x.com"})
-		require.NoError(t, err)
-		require.Len(t, got, 1)
+	view(t, desks[0], func(tx proactive.DeskTx) error {
+		total := 0
+		for _, key := range keys {
+			got, err := tx.FindCases(t.Context(), proactive.CaseQuery{Key: key})
+			require.NoError(t, err)
+			require.Len(t, got, 1, "one case for %s", key)
+			evs, err := tx.CaseEvents(t.Context(), []string{got[0].ID})
+			require.NoError(t, err)
+			require.Len(t, evs, got[0].Seq, "an event per transaction on %s", key)
+			for i, e := range evs {
+				require.Equal(t, i+1, e.Seq)
+			}
+			total += got[0].Seq
+		}
+		require.Equal(t, len(desks)*perDesk*rounds, total, "every transaction saw the one before")
 		return nil
 	})
 }
