@@ -343,3 +343,45 @@ func TestDeskAcrossConnections(t *testing.T) {
 	}
 	storetest.RaceDesks(t, desks...)
 }
+
+// TestMigrateAddsTheDesk upgrades a database migrated before the desk: its
+// outbox rows are kept and read as alert events, and a desk table a user
+// dropped comes back.
+func TestMigrateAddsTheDesk(t *testing.T) {
+	db := mustOpen(t)
+	ctx := t.Context()
+	mustMigrate(t, db)
+	now := storetest.Now()
+	res, err := db.SaveAlert(ctx, proactive.SaveAlertParams{Alert: proactive.Alert{Priority: proactive.SeverityHigh,
+		DedupKey: "health_drop_a@x.com_2025-12-10"}, DedupWindow: time.Hour, Now: now, Channels: []string{proactive.ChannelSlack}})
+	require.NoError(t, err)
+	// Back to the schema before the desk.
+	require.NoError(t, db.ExecForTest(ctx, `
+		DROP TABLE ptd_case_events; DROP TABLE ptd_cases; DROP TABLE ptd_silences; DROP TABLE ptd_resolve_notices;
+		ALTER TABLE ptd_notifications DROP COLUMN event;
+		ALTER TABLE ptd_notifications DROP COLUMN recipient;
+		ALTER TABLE ptd_notifications DROP COLUMN payload;
+		ALTER TABLE proactive_insights DROP COLUMN resolved_at;
+		DELETE FROM ptd_schema_migrations WHERE version_id = 10`))
+
+	rep := mustMigrate(t, db)
+	for _, want := range []string{"table ptd_cases", "table ptd_case_events", "table ptd_silences", "table ptd_resolve_notices",
+		"index ptd_cases_unresolved_key_idx", "column proactive_insights.resolved_at",
+		"column ptd_notifications.event", "column ptd_notifications.recipient", "column ptd_notifications.payload"} {
+		require.Contains(t, rep.Created, want)
+	}
+	require.Empty(t, rep.Warnings)
+	ns, err := db.ListNotifications(ctx, proactive.NotificationFilter{})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	require.Equal(t, res.ID, ns[0].AlertID)
+	require.Equal(t, proactive.EventAlert, ns[0].Event, "a row from before events is an alert's")
+	require.Empty(t, mustMigrate(t, db).Created, "a second migrate finds nothing to do")
+
+	require.NoError(t, db.ExecForTest(ctx, "DROP TABLE ptd_silences"))
+	require.Equal(t, []string{"table ptd_silences", "index ptd_silences_ends_idx"}, mustMigrate(t, db).Created)
+	require.NoError(t, db.View(ctx, func(tx proactive.DeskTx) error {
+		_, err := tx.FindSilences(ctx, proactive.SilenceQuery{})
+		return err
+	}))
+}
