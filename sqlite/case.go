@@ -235,59 +235,125 @@ func (t *deskTx) NewestResolvedCaseIDs(ctx context.Context, keys []string) (map[
 	return out, nil
 }
 
-// InsertCases implements proactive.DeskTx: one prepared INSERT per case.
-// A second unresolved case for a key violates the unique index: ECONFLICT.
-func (t *deskTx) InsertCases(ctx context.Context, cs []proactive.Case) error {
-	const op = "insert cases"
-	if err := t.mustWrite(op); err != nil {
-		return err
-	}
-	if len(cs) == 0 {
-		return nil
-	}
-	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO ptd_cases (`+caseColumnNames+`)
-		VALUES (?`+strings.Repeat(", ?", strings.Count(caseColumnNames, ","))+`)`)
-	if err != nil {
-		return translate(op, err)
-	}
-	defer stmt.Close()
-	for i := range cs {
-		if _, err := stmt.ExecContext(ctx, caseArgs(&cs[i])...); err != nil {
-			return translate(fmt.Sprintf("insert case %s (%s)", cs[i].ID, cs[i].Key), err)
+// rowsPerInsert is how many rows one INSERT statement of the desk writes:
+// each statement costs a fixed overhead (binding, a context watch), so a
+// scan's thousands of rows go in statements of many rows, well under
+// SQLite's limit on parameters (32,766).
+const rowsPerInsert = 64
+
+// insertRows inserts n rows into table (cols, comma-separated) with
+// multi-row INSERT statements; args(i) renders row i. what names a row in
+// errors.
+func (t *deskTx) insertRows(ctx context.Context, table, cols string, n int, args func(i int) []any, what func(i int) string) error {
+	width := strings.Count(cols, ",") + 1
+	row := "(?" + strings.Repeat(", ?", width-1) + ")"
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, s := range stmts {
+			s.Close()
+		}
+	}()
+	for from := 0; from < n; from += rowsPerInsert {
+		to := min(from+rowsPerInsert, n)
+		stmt, ok := stmts[to-from]
+		if !ok {
+			var err error
+			stmt, err = t.tx.PrepareContext(ctx, "INSERT INTO "+table+" ("+cols+") VALUES "+row+strings.Repeat(", "+row, to-from-1))
+			if err != nil {
+				return translate("insert into "+table, err)
+			}
+			stmts[to-from] = stmt
+		}
+		vals := make([]any, 0, width*(to-from))
+		for i := from; i < to; i++ {
+			vals = append(vals, args(i)...)
+		}
+		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
+			op := "insert " + what(from)
+			if to-from > 1 {
+				op += fmt.Sprintf(" and %d more", to-from-1)
+			}
+			return translate(op, err)
 		}
 	}
 	return nil
 }
 
-// UpdateCases implements proactive.DeskTx: one prepared UPDATE per case;
-// an unknown id is ENOTFOUND.
+// InsertCases implements proactive.DeskTx: multi-row INSERTs. A second
+// unresolved case for a key violates the unique index: ECONFLICT.
+func (t *deskTx) InsertCases(ctx context.Context, cs []proactive.Case) error {
+	if err := t.mustWrite("insert cases"); err != nil {
+		return err
+	}
+	return t.insertRows(ctx, "ptd_cases", caseColumnNames, len(cs),
+		func(i int) []any { return caseArgs(&cs[i]) },
+		func(i int) string { return fmt.Sprintf("case %s (%s)", cs[i].ID, cs[i].Key) })
+}
+
+// UpdateCases implements proactive.DeskTx: UPDATE … FROM (VALUES …) of
+// rowsPerInsert cases at a time. A case given twice is written as its last
+// copy; an unknown id is ENOTFOUND.
 func (t *deskTx) UpdateCases(ctx context.Context, cs []proactive.Case) error {
 	const op = "update cases"
 	if err := t.mustWrite(op); err != nil {
 		return err
 	}
-	if len(cs) == 0 {
-		return nil
+	cs = lastCopies(cs)
+	names := strings.Split(caseColumnNames, ", ")
+	sets := make([]string, 0, len(names)-1)
+	for i, name := range names[1:] {
+		sets = append(sets, fmt.Sprintf("%s = v.column%d", name, i+2))
 	}
-	cols := strings.Split(caseColumnNames, ", ")[1:] // all but id
-	stmt, err := t.tx.PrepareContext(ctx, `UPDATE ptd_cases SET `+strings.Join(cols, " = ?, ")+` = ? WHERE id = ?`)
-	if err != nil {
-		return translate(op, err)
-	}
-	defer stmt.Close()
-	for i := range cs {
-		args := caseArgs(&cs[i])
-		res, err := stmt.ExecContext(ctx, append(args[1:], args[0])...)
+	row := "(?" + strings.Repeat(", ?", len(names)-1) + ")"
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, s := range stmts {
+			s.Close()
+		}
+	}()
+	for from := 0; from < len(cs); from += rowsPerInsert {
+		to := min(from+rowsPerInsert, len(cs))
+		stmt, ok := stmts[to-from]
+		if !ok {
+			var err error
+			stmt, err = t.tx.PrepareContext(ctx, "UPDATE ptd_cases SET "+strings.Join(sets, ", ")+
+				" FROM (VALUES "+row+strings.Repeat(", "+row, to-from-1)+") AS v WHERE ptd_cases.id = v.column1")
+			if err != nil {
+				return translate(op, err)
+			}
+			stmts[to-from] = stmt
+		}
+		vals := make([]any, 0, len(names)*(to-from))
+		for i := from; i < to; i++ {
+			vals = append(vals, caseArgs(&cs[i])...)
+		}
+		res, err := stmt.ExecContext(ctx, vals...)
 		if err != nil {
-			return translate(fmt.Sprintf("update case %s (%s)", cs[i].ID, cs[i].Key), err)
+			return translate(fmt.Sprintf("update case %s (%s) and %d more", cs[from].ID, cs[from].Key, to-from-1), err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return translate(op, err)
-		} else if n == 0 {
-			return proactive.Errorf(proactive.ENOTFOUND, "update case %s: not found", cs[i].ID)
+		} else if int(n) != to-from {
+			return proactive.Errorf(proactive.ENOTFOUND, "%s: %d of %d cases not found", op, to-from-int(n), to-from)
 		}
 	}
 	return nil
+}
+
+// lastCopies keeps the last copy of each case id, in the order of first
+// appearance.
+func lastCopies(cs []proactive.Case) []proactive.Case {
+	at := make(map[string]int, len(cs))
+	out := make([]proactive.Case, 0, len(cs))
+	for _, c := range cs {
+		if i, ok := at[c.ID]; ok {
+			out[i] = c
+			continue
+		}
+		at[c.ID] = len(out)
+		out = append(out, c)
+	}
+	return out
 }
 
 // TouchCases implements proactive.DeskTx, in one UPDATE.
@@ -321,30 +387,18 @@ func (t *deskTx) SetInhibitedBy(ctx context.Context, typ proactive.AnomalyType, 
 	return translate(op, err)
 }
 
-// AddCaseEvents implements proactive.DeskTx: a second event with a case's
-// seq is ECONFLICT.
+// AddCaseEvents implements proactive.DeskTx: multi-row INSERTs. A second
+// event with a case's seq is ECONFLICT.
 func (t *deskTx) AddCaseEvents(ctx context.Context, evs []proactive.CaseEvent) error {
-	const op = "add case events"
-	if err := t.mustWrite(op); err != nil {
+	if err := t.mustWrite("add case events"); err != nil {
 		return err
 	}
-	if len(evs) == 0 {
-		return nil
-	}
-	stmt, err := t.tx.PrepareContext(ctx, `
-		INSERT INTO ptd_case_events (id, case_id, seq, at, kind, actor, severity, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return translate(op, err)
-	}
-	defer stmt.Close()
-	for _, e := range evs {
-		if _, err := stmt.ExecContext(ctx, e.ID, e.CaseID, e.Seq, formatTime(e.At), string(e.Kind),
-			nullText(e.Actor), nullText(e.Severity), nullText(e.Note)); err != nil {
-			return translate(fmt.Sprintf("add event %d of case %s", e.Seq, e.CaseID), err)
-		}
-	}
-	return nil
+	return t.insertRows(ctx, "ptd_case_events", "id, case_id, seq, at, kind, actor, severity, note", len(evs),
+		func(i int) []any {
+			e := &evs[i]
+			return []any{e.ID, e.CaseID, e.Seq, formatTime(e.At), string(e.Kind), nullText(e.Actor), nullText(e.Severity), nullText(e.Note)}
+		},
+		func(i int) string { return fmt.Sprintf("event %d of case %s", evs[i].Seq, evs[i].CaseID) })
 }
 
 // CaseEvents implements proactive.DeskTx: by case, in the order of

@@ -385,3 +385,13 @@ func TestMigrateAddsTheDesk(t *testing.T) {
 		return err
 	}))
 }
+
+// BenchmarkDeskBulk times the desk's bulk primitives on 65,000 cases.
+func BenchmarkDeskBulk(b *testing.B) {
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	require.NoError(b, err)
+	b.Cleanup(func() { db.Close() })
+	_, err = db.Migrate(b.Context())
+	require.NoError(b, err)
+	storetest.BenchDesk(b, db, 65000)
+}
