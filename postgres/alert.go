@@ -23,13 +23,19 @@ type idColumn struct {
 // idColumn returns the facts about proactive_insights.id, read once from
 // the catalog and cached until the next Migrate.
 func (d *DB) idColumn(ctx context.Context) (*idColumn, error) {
+	return d.idColumnVia(ctx, d.pool)
+}
+
+// idColumnVia is idColumn reading the catalog through q: inside a
+// transaction, its own connection (a pool of one connection has no other).
+func (d *DB) idColumnVia(ctx context.Context, q querier) (*idColumn, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.ids != nil {
 		return d.ids, nil
 	}
 	var c idColumn
-	err := d.pool.QueryRow(ctx, `
+	err := q.QueryRow(ctx, `
 		SELECT format_type(a.atttypid, a.atttypmod)
 		FROM pg_attribute a
 		WHERE a.attrelid = to_regclass($1) AND a.attname = 'id' AND NOT a.attisdropped`,

@@ -239,7 +239,7 @@ func (t *deskTx) SetAlertDismissed(ctx context.Context, id string) error {
 // source agent and args follow from $3. EINVALID for an id malformed for
 // the column's type, ENOTFOUND when no row changed.
 func (t *deskTx) updateAlert(ctx context.Context, op, id, query string, args ...any) error {
-	ids, err := t.d.idColumn(ctx)
+	ids, err := t.d.idColumnVia(ctx, t.tx)
 	if err != nil {
 		return t.d.fail(op, err)
 	}
@@ -291,7 +291,7 @@ func (t *deskTx) OpenAlerts(ctx context.Context, now time.Time) ([]proactive.Ale
 // one.
 func (t *deskTx) GetAlert(ctx context.Context, id string) (proactive.Alert, error) {
 	op := "get alert " + id
-	ids, err := t.d.idColumn(ctx)
+	ids, err := t.d.idColumnVia(ctx, t.tx)
 	if err != nil {
 		return proactive.Alert{}, t.d.fail(op, err)
 	}

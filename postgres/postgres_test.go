@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"testing"
+	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
@@ -32,4 +33,26 @@ func TestDesk(t *testing.T) {
 		require.NoError(t, err)
 		return db
 	})
+}
+
+// TestDeskOnOneConnection runs the desk on a pool of one connection: what
+// an Update needs besides its transaction (the type of the alert ids) it
+// reads through the transaction, never waiting for a second connection.
+func TestDeskOnOneConnection(t *testing.T) {
+	t.Parallel()
+	db := mustOpenURL(t, testdb.MustSchema(t), Options{MaxConns: 1})
+	_, err := db.Migrate(context.Background())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error {
+		id, err := tx.InsertAlert(ctx, testAlert("health_drop_a@x.com_2025-12-10", proactive.SeverityHigh, testNow))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.GetAlert(ctx, id); err != nil {
+			return err
+		}
+		return tx.CloseAlert(ctx, id, testNow)
+	}))
 }
