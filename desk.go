@@ -26,7 +26,9 @@ type Desk interface {
 var ErrRollback = Errorf(ECONFLICT, "rolled back on purpose")
 
 // DeskTx reads and writes cases, events, silences, group alerts and the
-// outbox inside one transaction. Writes in a View transaction fail.
+// outbox inside one transaction. Writes in a View transaction fail. After
+// a write fails the transaction may be unusable (PostgreSQL aborts it):
+// return the error and let Update roll back.
 // Lists come back in the order each method states. Ids of cases, events
 // and silences are the caller's: the domain makes uuids (a store may refuse
 // others with EINVALID; looked up, they name nothing).
