@@ -26,9 +26,12 @@ type Desk interface {
 var ErrRollback = Errorf(ECONFLICT, "rolled back on purpose")
 
 // DeskTx reads and writes cases, events, silences, group alerts and the
-// outbox inside one transaction. Writes in a View transaction fail.
-// Lists come back in the order each method states. Ids are the caller's:
-// the domain makes uuids.
+// outbox inside one transaction. Writes in a View transaction fail. After
+// a write fails the transaction may be unusable (PostgreSQL aborts it):
+// return the error and let Update roll back.
+// Lists come back in the order each method states. Ids of cases, events
+// and silences are the caller's: the domain makes uuids (a store may refuse
+// others with EINVALID; looked up, they name nothing).
 type DeskTx interface {
 	// UnresolvedCases returns the unresolved cases with these keys.
 	UnresolvedCases(ctx context.Context, keys []string) ([]Case, error)
@@ -78,7 +81,9 @@ type DeskTx interface {
 	// RewriteAlert writes priority, title, summary, content, action_items,
 	// affected_entities, source_data, expires_at, is_dismissed and
 	// resolved_at of the alert with a.ID, keeping id, dedup_key and
-	// created_at.
+	// created_at. Like every method that takes an alert id, it sees only
+	// ptd-proactive rows: EINVALID for a malformed id, ENOTFOUND for an
+	// unknown one or another agent's.
 	RewriteAlert(ctx context.Context, a Alert) error
 	// OpenAlerts returns the ptd-proactive alerts with resolved_at null and
 	// expires_at after now (or null), newest first.
@@ -86,7 +91,7 @@ type DeskTx interface {
 	// CloseAlert sets resolved_at = at and expires_at = min(expires_at, at).
 	CloseAlert(ctx context.Context, id string, at time.Time) error
 	// GetAlert returns one alert: EINVALID for a malformed id, ENOTFOUND
-	// for an unknown one.
+	// for an unknown one. A failed lookup leaves the transaction usable.
 	GetAlert(ctx context.Context, id string) (Alert, error)
 	// SetAlertDismissed sets is_dismissed: EINVALID for a malformed id,
 	// ENOTFOUND for an unknown one.

@@ -112,6 +112,7 @@ type Store interface {
 	NotificationStore
 	RunStore
 	Importer
+	Desk
 	// Migrate creates whatever tables, columns and indexes are missing and
 	// reports what it did. It never drops or rewrites user data.
 	Migrate(ctx context.Context) (MigrateReport, error)

@@ -475,7 +475,7 @@ func (t *Tx) RewriteAlert(_ context.Context, a proactive.Alert) error {
 	if err := t.mustWrite("rewrite alert"); err != nil {
 		return err
 	}
-	old, ok := t.s.alerts[a.ID]
+	old, ok := t.ownAlert(a.ID)
 	if !ok {
 		return proactive.Errorf(proactive.ENOTFOUND, "alert %s not found", a.ID)
 	}
@@ -508,7 +508,7 @@ func (t *Tx) CloseAlert(_ context.Context, id string, at time.Time) error {
 	if err := t.mustWrite("close alert"); err != nil {
 		return err
 	}
-	a, ok := t.s.alerts[id]
+	a, ok := t.ownAlert(id)
 	if !ok {
 		return proactive.Errorf(proactive.ENOTFOUND, "alert %s not found", id)
 	}
@@ -526,11 +526,18 @@ func (t *Tx) GetAlert(_ context.Context, id string) (proactive.Alert, error) {
 	if strings.TrimSpace(id) == "" {
 		return proactive.Alert{}, proactive.Errorf(proactive.EINVALID, "get alert: the alert id is empty")
 	}
-	a, ok := t.s.alerts[id]
+	a, ok := t.ownAlert(id)
 	if !ok {
 		return proactive.Alert{}, proactive.Errorf(proactive.ENOTFOUND, "alert %s not found", id)
 	}
 	return a, nil
+}
+
+// ownAlert returns the ptd-proactive alert with this id: the desk reads
+// and writes no other agent's row by id, as the stores' do not.
+func (t *Tx) ownAlert(id string) (proactive.Alert, bool) {
+	a, ok := t.s.alerts[id]
+	return a, ok && a.SourceAgent == proactive.SourceAgent
 }
 
 // SetAlertDismissed implements proactive.DeskTx.

@@ -23,13 +23,19 @@ type idColumn struct {
 // idColumn returns the facts about proactive_insights.id, read once from
 // the catalog and cached until the next Migrate.
 func (d *DB) idColumn(ctx context.Context) (*idColumn, error) {
+	return d.idColumnVia(ctx, d.pool)
+}
+
+// idColumnVia is idColumn reading the catalog through q: inside a
+// transaction, its own connection (a pool of one connection has no other).
+func (d *DB) idColumnVia(ctx context.Context, q querier) (*idColumn, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.ids != nil {
 		return d.ids, nil
 	}
 	var c idColumn
-	err := d.pool.QueryRow(ctx, `
+	err := q.QueryRow(ctx, `
 		SELECT format_type(a.atttypid, a.atttypmod)
 		FROM pg_attribute a
 		WHERE a.attrelid = to_regclass($1) AND a.attname = 'id' AND NOT a.attisdropped`,
@@ -65,7 +71,7 @@ const priorityRank = `CASE priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WH
 const alertColumns = `id::text, coalesce(insight_type::text, ''), coalesce(priority::text, ''), coalesce(title, ''),
 	coalesce(content, ''), coalesce(summary, ''), action_items::text, affected_entities::text,
 	coalesce(source_agent, ''), source_data::text, coalesce(dedup_key, ''), expires_at::timestamptz,
-	coalesce(is_dismissed, false), created_at::timestamptz`
+	coalesce(is_dismissed, false), created_at::timestamptz, resolved_at::timestamptz`
 
 // scanAlert reads one row of alertColumns.
 func scanAlert(row pgx.Row) (proactive.Alert, error) {
@@ -74,7 +80,7 @@ func scanAlert(row pgx.Row) (proactive.Alert, error) {
 	var priority string
 	var createdAt *time.Time
 	err := row.Scan(&a.ID, &a.InsightType, &priority, &a.Title, &a.Content, &a.Summary,
-		&actions, &affected, &a.SourceAgent, &source, &a.DedupKey, &a.ExpiresAt, &a.IsDismissed, &createdAt)
+		&actions, &affected, &a.SourceAgent, &source, &a.DedupKey, &a.ExpiresAt, &a.IsDismissed, &createdAt, &a.ResolvedAt)
 	if err != nil {
 		return a, err
 	}
@@ -86,6 +92,10 @@ func scanAlert(row pgx.Row) (proactive.Alert, error) {
 	if a.ExpiresAt != nil {
 		t := a.ExpiresAt.UTC()
 		a.ExpiresAt = &t
+	}
+	if a.ResolvedAt != nil {
+		t := a.ResolvedAt.UTC()
+		a.ResolvedAt = &t
 	}
 	if actions != nil {
 		if err := json.Unmarshal([]byte(*actions), &a.ActionItems); err != nil {
@@ -217,7 +227,11 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 			}
 			res = proactive.SaveResult{Outcome: proactive.Escalated, ID: id}
 		}
-		return enqueue(ctx, tx, res.ID, a.Priority, p.Channels, p.ScanID, now)
+		event := proactive.EventAlert
+		if res.Outcome == proactive.Escalated {
+			event = proactive.EventEscalation
+		}
+		return enqueue(ctx, tx, res.ID, event, a.Priority, p.Channels, p.ScanID, now)
 	})
 	if err != nil {
 		return proactive.SaveResult{}, d.fail(op+" "+a.DedupKey, err)
@@ -225,19 +239,19 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 	return res, nil
 }
 
-// enqueue adds one outbox row per channel for an inserted or escalated
-// alert. The idempotency key (alert, channel, priority) makes a second
+// enqueue adds one outbox row of event (EventAlert or EventEscalation) per
+// channel for an inserted or escalated alert. The idempotency key (alert, channel, priority) makes a second
 // enqueue of the same notification a no-op.
-func enqueue(ctx context.Context, tx pgx.Tx, alertID string, priority proactive.Severity, channels []string, scanID string, now time.Time) error {
+func enqueue(ctx context.Context, tx pgx.Tx, alertID, event string, priority proactive.Severity, channels []string, scanID string, now time.Time) error {
 	for _, ch := range channels {
 		if ch == "" {
 			continue
 		}
 		_, err := tx.Exec(ctx, `
-			INSERT INTO ptd_notifications (alert_id, channel, priority, idempotency_key, scan_id, status, attempts, next_attempt_at, created_at)
-			VALUES ($1, $2, $3, $4, nullif($5, ''), 'pending', 0, $6, $6)
+			INSERT INTO ptd_notifications (alert_id, channel, event, priority, idempotency_key, scan_id, status, attempts, next_attempt_at, created_at)
+			VALUES ($1, $2, $7, $3, $4, nullif($5, ''), 'pending', 0, $6, $6)
 			ON CONFLICT (idempotency_key) DO NOTHING`,
-			alertID, ch, string(priority), alertID+":"+ch+":"+string(priority), scanID, now)
+			alertID, ch, string(priority), alertID+":"+ch+":"+string(priority), scanID, now, event)
 		if err != nil {
 			return fmt.Errorf("enqueue %s notification: %w", ch, err)
 		}
@@ -249,9 +263,9 @@ func enqueue(ctx context.Context, tx pgx.Tx, alertID string, priority proactive.
 // urgency; a legacy row without a numeric urgency sorts last.
 const urgencyRank = `CASE WHEN affected_entities->>'urgency_score' ~ '^[0-9]+(\.[0-9]+)?$' THEN (affected_entities->>'urgency_score')::numeric END`
 
-// ListAlerts lists the active alerts of ptd-proactive (not dismissed,
-// expires_at null or after f.Now), critical > high > medium > low, then
-// newest first.
+// ListAlerts lists the active alerts of ptd-proactive (not dismissed, not
+// resolved, expires_at null or after f.Now), critical > high > medium >
+// low, then newest first.
 func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proactive.Alert, error) {
 	const op = "list alerts"
 	now := f.Now
@@ -276,7 +290,7 @@ func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proacti
 	rows, err := d.pool.Query(ctx, `
 		SELECT `+alertColumns+`
 		FROM proactive_insights
-		WHERE source_agent = $1 AND is_dismissed IS NOT TRUE AND (expires_at IS NULL OR expires_at > $2)
+		WHERE source_agent = $1 AND is_dismissed IS NOT TRUE AND resolved_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
 		`+strings.Join(where, " ")+`
 		ORDER BY `+priorityRank+` DESC, created_at DESC, `+urgencyRank+` DESC NULLS LAST, id::text DESC
 		`+limit, args...)

@@ -10,6 +10,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -82,4 +83,10 @@ func BenchmarkScanReaders(b *testing.B) {
 			wg.Wait()
 		}
 	})
+}
+
+// BenchmarkDeskBulk times the desk's bulk primitives on 65,000 cases.
+func BenchmarkDeskBulk(b *testing.B) {
+	db, _ := mustMigrate(b)
+	storetest.BenchDesk(b, db, 65000)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -190,6 +191,23 @@ func TestConcurrentMigrate(t *testing.T) {
 	rep, err := db.Migrate(ctx)
 	require.NoError(t, err)
 	require.Empty(t, rep.Created)
-	require.Equal(t, len(indexes()), mustCount(t, db, "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'ptd\\_%\\_idx' AND indexname NOT LIKE 'ptd\\_notifications%' AND indexname NOT LIKE 'ptd\\_scan%'"))
+	var names []string
+	for _, ix := range indexes() {
+		names = append(names, ix.name)
+	}
+	require.Equal(t, len(indexes()), mustCount(t, db, "SELECT count(*) FROM pg_indexes WHERE indexname = ANY($1)", names))
+	require.Equal(t, len(deskTables()), mustCount(t, db, "SELECT count(*) FROM pg_tables WHERE tablename = ANY($1)", deskTables()))
 	require.NotZero(t, total)
+}
+
+// TestDeskAcrossProcesses runs desk transactions from 6 pools at once (as 6
+// processes would): the desk lock makes them take turns.
+func TestDeskAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	_, url := mustMigrate(t)
+	var desks []proactive.Desk
+	for range 6 {
+		desks = append(desks, mustOpenURL(t, url, Options{MaxConns: 2}))
+	}
+	storetest.RaceDesks(t, desks...)
 }

@@ -100,7 +100,7 @@ func TestDropIn(t *testing.T) {
 			for _, table := range proactive.SourceTables() {
 				require.NotContains(t, rep.Created, "table "+table, "an existing table is never created")
 			}
-			for _, col := range []string{"summary", "action_items", "affected_entities", "source_data", "expires_at", "is_dismissed"} {
+			for _, col := range []string{"summary", "action_items", "affected_entities", "source_data", "expires_at", "is_dismissed", "resolved_at"} {
 				require.Contains(t, rep.Created, "column proactive_insights."+col)
 			}
 			require.NotContains(t, rep.Created, "column proactive_insights.priority")
@@ -204,6 +204,33 @@ func TestDropIn(t *testing.T) {
 			requireCode(t, proactive.ENOTFOUND, err)
 			requireCode(t, proactive.ENOTFOUND, db.DismissAlert(ctx, tc.unknownID))
 			require.NoError(t, db.DismissAlert(ctx, res.ID))
+
+			// The desk on the user's table: ids of its type, the legacy rows
+			// found as a group's alert, malformed ids refused without
+			// spoiling the transaction.
+			require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error {
+				found, ok, err := tx.FindGroupAlert(ctx, proactive.GroupAlertQuery{Type: proactive.HealthDrop, Day: "2025-12-10",
+					After: testNow.Add(-24 * time.Hour), UpTo: testNow})
+				require.NoError(t, err)
+				require.True(t, ok)
+				require.Equal(t, "health_drop_dup@example.com_2025-12-10", found.DedupKey)
+				require.Equal(t, proactive.SeverityCritical, found.Priority, "the newest of the type and day, escalated above")
+				a := testAlert("deal_stall_Big_Deal_2025-12-10", proactive.SeverityHigh, testNow)
+				id, err := tx.InsertAlert(ctx, a)
+				require.NoError(t, err)
+				got, err := tx.GetAlert(ctx, id)
+				require.NoError(t, err)
+				require.Equal(t, id, got.ID)
+				if tc.badID != "" {
+					_, err = tx.GetAlert(ctx, tc.badID)
+					requireCode(t, proactive.EINVALID, err)
+					requireCode(t, proactive.EINVALID, tx.CloseAlert(ctx, tc.badID, testNow))
+				}
+				_, err = tx.GetAlert(ctx, tc.unknownID)
+				requireCode(t, proactive.ENOTFOUND, err)
+				require.NoError(t, tx.SetAlertDismissed(ctx, id))
+				return tx.CloseAlert(ctx, id, testNow)
+			}))
 
 			// Import keeps given ids of the user's type and generates absent ones.
 			given := map[string]string{"uuid": "11111111-2222-4333-8444-555555555555", "bigint": "4242", "text": "crm-42"}[tc.id]

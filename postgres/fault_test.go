@@ -151,6 +151,36 @@ func TestTerminatedMidSave(t *testing.T) {
 	require.Equal(t, 1, mustCount(t, db, "SELECT count(*) FROM ptd_notifications"))
 }
 
+// TestDeskLockHeldElsewhere holds the desk lock in another session: an
+// Update waits for it (a View does not), and when its backend is
+// terminated while it waits, the error is EUNAVAILABLE, nothing ran, and
+// the next Update succeeds.
+func TestDeskLockHeldElsewhere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := mustMigrate(t)
+	admin := mustConnect(t, url)
+	tx, err := admin.Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, deskLockSQL)
+	require.NoError(t, err)
+
+	require.NoError(t, db.View(ctx, func(proactive.DeskTx) error { return nil }), "a view takes no lock")
+	ran := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Update(ctx, func(proactive.DeskTx) error { ran <- struct{}{}; return nil })
+	}()
+	terminate(t, admin, waitForLockWaiter(t, admin))
+	err = <-done
+	require.NoError(t, tx.Rollback(ctx))
+	requireCode(t, proactive.EUNAVAILABLE, err)
+	require.Contains(t, err.Error(), "take the desk lock")
+	require.Empty(t, ran, "the function never ran without the lock")
+
+	require.NoError(t, db.Update(ctx, func(proactive.DeskTx) error { return nil }))
+}
+
 // TestTerminatedMidRead terminates the backend of a check while it reads:
 // EUNAVAILABLE, and the next read succeeds.
 func TestTerminatedMidRead(t *testing.T) {

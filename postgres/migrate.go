@@ -20,9 +20,21 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// baselineFile is the first migration; it is idempotent and Migrate runs it
-// again after goose when one of its tables is missing (a user dropped it).
-const baselineFile = "migrations/00001_baseline.sql"
+// repairFile is an idempotent migration (IF NOT EXISTS throughout) and the
+// tables it creates: Migrate runs it again after goose when one of them is
+// missing (a user dropped it).
+type repairFile struct {
+	path   string
+	tables []string
+}
+
+// repairFiles are the idempotent migrations.
+func repairFiles() []repairFile {
+	return []repairFile{
+		{"migrations/00001_baseline.sql", productTables()},
+		{"migrations/00010_desk.sql", deskTables()},
+	}
+}
 
 // gooseTable records the applied migrations. It has a name of its own so
 // that it never collides with a goose table of the user's application.
@@ -44,6 +56,11 @@ const lockTimeout = "10s"
 // productTables are the tables of the baseline migration.
 func productTables() []string {
 	return []string{proactive.TableInsights, "ptd_notifications", "ptd_scan_runs", "ptd_schedule_ticks"}
+}
+
+// deskTables are the tables of the desk migration.
+func deskTables() []string {
+	return []string{"ptd_cases", "ptd_case_events", "ptd_silences", "ptd_resolve_notices"}
 }
 
 // Migrate creates whatever tables, columns and indexes are missing and
@@ -80,9 +97,9 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 		}
 	}
 
-	added, err := addInsightColumns(ctx, conn)
+	added, err := addColumns(ctx, conn)
 	if err != nil {
-		return rep, d.fail("migrate: add missing columns to "+proactive.TableInsights, err)
+		return rep, d.fail("migrate: add missing columns", err)
 	}
 	rep.Created = append(rep.Created, added...)
 
@@ -93,8 +110,13 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 	if err := d.gooseUp(ctx); err != nil {
 		return rep, d.fail("migrate", err)
 	}
-	if err := repairBaseline(ctx, conn); err != nil {
+	if err := repair(ctx, conn); err != nil {
 		return rep, d.fail("migrate: recreate missing tables", err)
+	}
+	// Tables the migrations just created or recreated lack the columns
+	// added since: they are part of the new table, not reported.
+	if _, err := addColumns(ctx, conn); err != nil {
+		return rep, d.fail("migrate: add missing columns", err)
 	}
 	after, err := schemaObjects(ctx, conn)
 	if err != nil {
@@ -241,35 +263,42 @@ func createIfMissing(ctx context.Context, q querier, table, ddl string) (bool, e
 	return true, nil
 }
 
-// addInsightColumns adds to an existing proactive_insights the columns it
-// lacks, in one ALTER TABLE that waits at most lockTimeout for its lock, and
-// returns them as "column proactive_insights.x". No declaration rewrites
-// the table.
-func addInsightColumns(ctx context.Context, conn *pgx.Conn) ([]string, error) {
-	info, err := readTableInfo(ctx, conn, proactive.TableInsights)
-	if err != nil || !info.isTable() {
-		return nil, err
-	}
-	var adds, added []string
-	for _, c := range insightColumns() {
-		if slices.Contains(info.columns, c.name) {
+// addColumns adds to the existing tables of addedColumns the columns they
+// lack, one ALTER TABLE per table that waits at most lockTimeout for its
+// lock, and returns them as "column table.x". No declaration rewrites the
+// table.
+func addColumns(ctx context.Context, conn *pgx.Conn) ([]string, error) {
+	var added []string
+	for _, tc := range addedColumns() {
+		info, err := readTableInfo(ctx, conn, tc.table)
+		if err != nil {
+			return added, err
+		}
+		if !info.isTable() {
 			continue
 		}
-		adds = append(adds, "ADD COLUMN IF NOT EXISTS "+c.name+" "+c.decl)
-		added = append(added, "column "+proactive.TableInsights+"."+c.name)
-	}
-	if len(adds) == 0 {
-		return nil, nil
-	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+lockTimeout+"'"); err != nil {
-			return err
+		var adds, names []string
+		for _, c := range tc.columns {
+			if slices.Contains(info.columns, c.name) {
+				continue
+			}
+			adds = append(adds, "ADD COLUMN IF NOT EXISTS "+c.name+" "+c.decl)
+			names = append(names, "column "+tc.table+"."+c.name)
 		}
-		_, err := tx.Exec(ctx, "ALTER TABLE "+proactive.TableInsights+" "+strings.Join(adds, ", "))
-		return err
-	})
-	if err != nil {
-		return nil, err
+		if len(adds) == 0 {
+			continue
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+lockTimeout+"'"); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "ALTER TABLE "+tc.table+" "+strings.Join(adds, ", "))
+			return err
+		})
+		if err != nil {
+			return added, fmt.Errorf("add columns to %s: %w", tc.table, err)
+		}
+		added = append(added, names...)
 	}
 	return added, nil
 }
@@ -354,31 +383,37 @@ func (d *DB) gooseUp(ctx context.Context) error {
 	return nil
 }
 
-// repairBaseline runs the baseline migration again when one of its tables
-// is missing (a user dropped it after goose recorded the migration): it
-// only creates what is missing.
-func repairBaseline(ctx context.Context, conn *pgx.Conn) error {
-	missing := false
-	for _, t := range productTables() {
-		info, err := readTableInfo(ctx, conn, t)
+// repair runs each idempotent migration again when one of its tables is
+// missing (a user dropped it after goose recorded the migration): it only
+// creates what is missing.
+func repair(ctx context.Context, conn *pgx.Conn) error {
+	for _, f := range repairFiles() {
+		missing := false
+		for _, t := range f.tables {
+			info, err := readTableInfo(ctx, conn, t)
+			if err != nil {
+				return err
+			}
+			missing = missing || !info.exists()
+		}
+		if !missing {
+			continue
+		}
+		src, err := migrationFiles.ReadFile(f.path)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", f.path, err)
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(src)); err != nil {
+				return fmt.Errorf("run %s: %w", f.path, err)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		missing = missing || !info.exists()
 	}
-	if !missing {
-		return nil
-	}
-	src, err := migrationFiles.ReadFile(baselineFile)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", baselineFile, err)
-	}
-	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, string(src)); err != nil {
-			return fmt.Errorf("run %s: %w", baselineFile, err)
-		}
-		return nil
-	})
+	return nil
 }
 
 // createIndexes creates, with CREATE INDEX CONCURRENTLY (outside any

@@ -148,3 +148,54 @@ func TestHealthTrendsBothForms(t *testing.T) {
 	require.Len(t, old, 500)
 	require.Equal(t, old, sorted)
 }
+
+// TestMigrateAddsTheDesk upgrades a database migrated before the desk: its
+// outbox rows are kept and read as alert events, and a desk table a user
+// dropped comes back, as does an outbox table (with the desk's columns).
+func TestMigrateAddsTheDesk(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustMigrate(t)
+	res, err := save(ctx, db, "health_drop_a@x.com_2025-12-10", proactive.SeverityHigh, proactive.ChannelSlack)
+	require.NoError(t, err)
+	// Back to the schema before the desk.
+	mustExec(t, db, `
+		DROP TABLE ptd_case_events, ptd_cases, ptd_silences, ptd_resolve_notices;
+		ALTER TABLE ptd_notifications DROP COLUMN event, DROP COLUMN recipient, DROP COLUMN payload;
+		ALTER TABLE proactive_insights DROP COLUMN resolved_at;
+		DELETE FROM ptd_goose_db_version WHERE version_id = 10`)
+
+	rep, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	for _, want := range []string{"table ptd_cases", "table ptd_case_events", "table ptd_silences", "table ptd_resolve_notices",
+		"index ptd_cases_unresolved_key_idx", "column proactive_insights.resolved_at",
+		"column ptd_notifications.event", "column ptd_notifications.recipient", "column ptd_notifications.payload"} {
+		require.Contains(t, rep.Created, want)
+	}
+	require.Empty(t, rep.Warnings)
+	ns, err := db.ListNotifications(ctx, proactive.NotificationFilter{})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	require.Equal(t, res.ID, ns[0].AlertID)
+	require.Equal(t, proactive.EventAlert, ns[0].Event, "a row from before events is an alert's")
+	again, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, again.Created, "a second migrate finds nothing to do")
+
+	mustExec(t, db, "DROP TABLE ptd_silences; DROP TABLE ptd_notifications")
+	rep, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"table ptd_notifications", "index ptd_notifications_due_idx", "index ptd_notifications_created_idx",
+		"table ptd_silences", "index ptd_silences_ends_idx"}, rep.Created)
+	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error {
+		if _, err := tx.FindSilences(ctx, proactive.SilenceQuery{}); err != nil {
+			return err
+		}
+		return tx.Enqueue(ctx, []proactive.Notification{{Channel: proactive.ChannelWebhook, Event: proactive.EventResolve,
+			IdempotencyKey: "k", NextAttemptAt: testNow, CreatedAt: testNow,
+			Payload: &proactive.NotificationPayload{Cases: []proactive.ResolvedCase{{ID: "c", Key: "k"}}}}})
+	}))
+	ns, err = db.ListNotifications(ctx, proactive.NotificationFilter{})
+	require.NoError(t, err)
+	require.Equal(t, proactive.EventResolve, ns[0].Event, "the recreated outbox has the desk's columns")
+}

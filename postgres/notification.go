@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -17,18 +18,28 @@ import (
 func notificationColumns(alias string) string {
 	return fmt.Sprintf(`%[1]sid, %[1]salert_id, %[1]schannel, %[1]sidempotency_key, %[1]spriority,
 		%[1]sstatus, %[1]sattempts, coalesce(%[1]slast_error, ''), %[1]snext_attempt_at, %[1]screated_at,
-		%[1]sdelivered_at, coalesce(%[1]sscan_id, ''), %[1]sseq`, alias)
+		%[1]sdelivered_at, coalesce(%[1]sscan_id, ''), %[1]sseq, %[1]sevent, coalesce(%[1]srecipient, ''),
+		%[1]spayload::text`, alias)
 }
 
-// scanNotification reads one row of notificationColumns and its seq.
+// scanNotification reads one row of notificationColumns and its seq. A
+// row written before notifications had events reads as EventAlert (the
+// column's default).
 func scanNotification(row pgx.Row) (proactive.Notification, int64, error) {
 	var n proactive.Notification
 	var priority, status string
 	var seq int64
+	var payload *string
 	err := row.Scan(&n.ID, &n.AlertID, &n.Channel, &n.IdempotencyKey, &priority, &status, &n.Attempts,
-		&n.LastError, &n.NextAttemptAt, &n.CreatedAt, &n.DeliveredAt, &n.ScanID, &seq)
+		&n.LastError, &n.NextAttemptAt, &n.CreatedAt, &n.DeliveredAt, &n.ScanID, &seq, &n.Event, &n.Recipient, &payload)
 	if err != nil {
 		return n, 0, err
+	}
+	if payload != nil {
+		n.Payload = &proactive.NotificationPayload{}
+		if err := json.Unmarshal([]byte(*payload), n.Payload); err != nil {
+			return n, 0, fmt.Errorf("notification %s: read payload: %w", n.ID, err)
+		}
 	}
 	n.Priority = proactive.Severity(priority)
 	n.Status = proactive.NotificationStatus(status)

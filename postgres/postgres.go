@@ -14,7 +14,9 @@
 // enforces the dedup rule in the database with a transaction-scoped
 // advisory lock on the dedup key, so any number of scans in any number of
 // processes store each key once. The outbox is claimed with FOR UPDATE SKIP
-// LOCKED.
+// LOCKED. The desk's Update transactions (cases, silences, group alerts)
+// take turns under one transaction-scoped advisory lock and write in bulk
+// (COPY, unnest), never a round trip per case.
 //
 // Every session runs with TimeZone UTC (a timestamp column without time
 // zone is read as UTC), application_name ptd-proactive and the configured

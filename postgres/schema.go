@@ -80,6 +80,27 @@ func insightColumns() []column {
 		{"expires_at", "timestamptz"},
 		{"is_dismissed", "boolean NOT NULL DEFAULT false"},
 		{"created_at", "timestamptz NOT NULL DEFAULT now()"},
+		{"resolved_at", "timestamptz"}, // CONTRACT §10.7
+	}
+}
+
+// tableColumns are columns of one table.
+type tableColumns struct {
+	table   string
+	columns []column
+}
+
+// addedColumns are the columns Migrate adds to an existing table that lacks
+// them: a user's older proactive_insights, and the columns the product
+// added to its own tables after their first migration.
+func addedColumns() []tableColumns {
+	return []tableColumns{
+		{proactive.TableInsights, insightColumns()},
+		{"ptd_notifications", []column{
+			{"event", "text NOT NULL DEFAULT 'alert'"}, // a constant default: no rewrite
+			{"recipient", "text"},
+			{"payload", "jsonb"},
+		}},
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 
 // alertColumns is the select list that scanAlert reads.
 const alertColumns = `id, insight_type, priority, title, content, summary, action_items,
-	affected_entities, source_agent, source_data, dedup_key, expires_at, is_dismissed, created_at`
+	affected_entities, source_agent, source_data, dedup_key, expires_at, is_dismissed, created_at, resolved_at`
 
 // rankSQL is the priority rank of a proactive_insights row, as Severity.Rank.
 const rankSQL = `CASE priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END`
@@ -37,21 +37,9 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 	if err != nil {
 		return proactive.SaveResult{}, err
 	}
-	actionItems, err := marshalJSON(a.ActionItems, "[]")
+	js, err := encodeAlert(a)
 	if err != nil {
-		return proactive.SaveResult{}, fmt.Errorf("%s: encode action items: %w", op, err)
-	}
-	affected := a.AffectedEntities
-	if affected.Entities == nil {
-		affected.Entities = []string{}
-	}
-	entities, err := json.Marshal(affected)
-	if err != nil {
-		return proactive.SaveResult{}, fmt.Errorf("%s: encode affected entities: %w", op, err)
-	}
-	sourceData, err := marshalJSON(a.SourceData, "{}")
-	if err != nil {
-		return proactive.SaveResult{}, fmt.Errorf("%s: encode source data: %w", op, err)
+		return proactive.SaveResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 	insightType := a.InsightType
 	if insightType == "" {
@@ -76,8 +64,8 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 				INSERT INTO proactive_insights (id, insight_type, priority, title, content, summary, action_items,
 					affected_entities, source_agent, source_data, dedup_key, expires_at, is_dismissed, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-				res.ID, insightType, string(a.Priority), a.Title, a.Content, a.Summary, actionItems,
-				string(entities), proactive.SourceAgent, sourceData, a.DedupKey, expires, now,
+				res.ID, insightType, string(a.Priority), a.Title, a.Content, a.Summary, js.actions,
+				js.affected, proactive.SourceAgent, js.source, a.DedupKey, expires, now,
 			); err != nil {
 				return fmt.Errorf("insert: %w", err)
 			}
@@ -90,8 +78,8 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 				SET priority = ?, title = ?, content = ?, summary = ?, action_items = ?, affected_entities = ?,
 					source_data = ?, expires_at = ?, is_dismissed = 0
 				WHERE id = ?`,
-				string(a.Priority), a.Title, a.Content, a.Summary, actionItems, string(entities),
-				sourceData, expires, existingID,
+				string(a.Priority), a.Title, a.Content, a.Summary, js.actions, js.affected,
+				js.source, expires, existingID,
 			); err != nil {
 				return fmt.Errorf("escalate alert %s: %w", existingID, err)
 			}
@@ -99,7 +87,11 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 			res = proactive.SaveResult{Outcome: proactive.Duplicate, ID: existingID}
 			return nil
 		}
-		return enqueue(ctx, tx, res.ID, a.Priority, p.Channels, p.ScanID, now)
+		event := proactive.EventAlert
+		if res.Outcome == proactive.Escalated {
+			event = proactive.EventEscalation
+		}
+		return enqueue(ctx, tx, res.ID, event, a.Priority, p.Channels, p.ScanID, now)
 	})
 	if err != nil {
 		return proactive.SaveResult{}, translate(op, err)
@@ -107,26 +99,54 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 	return res, nil
 }
 
-// enqueue adds one pending notification per channel for an alert, in the
-// caller's transaction. The idempotency key <alert id>:<channel>:<priority>
+// enqueue adds one pending notification of event (EventAlert or
+// EventEscalation) per channel for an alert, in the caller's transaction. The idempotency key <alert id>:<channel>:<priority>
 // makes a second enqueue of the same alert and priority a no-op.
-func enqueue(ctx context.Context, tx *sql.Tx, alertID string, priority proactive.Severity, channels []string, scanID, now string) error {
+func enqueue(ctx context.Context, tx *sql.Tx, alertID, event string, priority proactive.Severity, channels []string, scanID, now string) error {
 	for _, ch := range channels {
 		if ch == "" {
 			continue
 		}
 		key := alertID + ":" + ch + ":" + string(priority)
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO ptd_notifications (id, alert_id, channel, priority, idempotency_key, scan_id,
+			INSERT INTO ptd_notifications (id, alert_id, channel, event, priority, idempotency_key, scan_id,
 				status, attempts, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, nullif(?, ''), 'pending', 0, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, nullif(?, ''), 'pending', 0, ?, ?)
 			ON CONFLICT (idempotency_key) DO NOTHING`,
-			uuid.NewString(), alertID, ch, string(priority), key, scanID, now, now,
+			uuid.NewString(), alertID, ch, event, string(priority), key, scanID, now, now,
 		); err != nil {
 			return fmt.Errorf("enqueue %s notification: %w", ch, err)
 		}
 	}
 	return nil
+}
+
+// alertJSON is an alert's JSON columns, rendered for parameters.
+type alertJSON struct {
+	actions, affected, source string
+}
+
+// encodeAlert renders the JSON columns of a: nil lists and maps as empty
+// ones.
+func encodeAlert(a proactive.Alert) (alertJSON, error) {
+	var j alertJSON
+	var err error
+	if j.actions, err = marshalJSON(a.ActionItems, "[]"); err != nil {
+		return j, fmt.Errorf("encode action items: %w", err)
+	}
+	affected := a.AffectedEntities
+	if affected.Entities == nil {
+		affected.Entities = []string{}
+	}
+	b, err := json.Marshal(affected)
+	if err != nil {
+		return j, fmt.Errorf("encode affected entities: %w", err)
+	}
+	j.affected = string(b)
+	if j.source, err = marshalJSON(a.SourceData, "{}"); err != nil {
+		return j, fmt.Errorf("encode source data: %w", err)
+	}
+	return j, nil
 }
 
 // marshalJSON encodes v, or returns empty when v is a nil slice or map.
@@ -142,7 +162,8 @@ func marshalJSON(v any, empty string) (string, error) {
 }
 
 // ListAlerts lists the active alerts of ptd-proactive (not dismissed, not
-// expired at f.Now), critical > high > medium > low, then newest first.
+// resolved, not expired at f.Now), critical > high > medium > low, then
+// newest first.
 func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proactive.Alert, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -150,7 +171,7 @@ func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proacti
 	}
 	rows, err := d.read.QueryContext(ctx, `
 		SELECT `+alertColumns+` FROM proactive_insights
-		WHERE source_agent = :agent AND coalesce(is_dismissed, 0) = 0
+		WHERE source_agent = :agent AND coalesce(is_dismissed, 0) = 0 AND resolved_at IS NULL
 		  AND (expires_at IS NULL OR expires_at > :now)
 		  AND (:priority = '' OR priority = :priority)
 		  AND (:type = '' OR json_extract(affected_entities, '$.type') = :type)
@@ -242,13 +263,14 @@ func scanAlert(r rowScanner) (proactive.Alert, error) {
 		a                                                  proactive.Alert
 		insightType, priority, title, content, summary     sql.NullString
 		actionItems, entities, sourceAgent, sourceData, dk sql.NullString
-		expires, created                                   nullTime
+		expires, created, resolved                         nullTime
 		dismissed                                          sql.NullBool
 	)
 	if err := r.Scan(&a.ID, &insightType, &priority, &title, &content, &summary, &actionItems,
-		&entities, &sourceAgent, &sourceData, &dk, &expires, &dismissed, &created); err != nil {
+		&entities, &sourceAgent, &sourceData, &dk, &expires, &dismissed, &created, &resolved); err != nil {
 		return a, err
 	}
+	a.ResolvedAt = resolved.ptr()
 	a.InsightType, a.Priority, a.Title = insightType.String, proactive.Severity(priority.String), title.String
 	a.Content, a.Summary, a.SourceAgent, a.DedupKey = content.String, summary.String, sourceAgent.String, dk.String
 	a.ExpiresAt, a.IsDismissed, a.CreatedAt = expires.ptr(), dismissed.Bool, created.Time

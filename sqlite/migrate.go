@@ -17,9 +17,12 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// baselineFile is the first migration; it is idempotent and Migrate runs it
-// again after goose to recreate what a user dropped.
-const baselineFile = "migrations/00001_baseline.sql"
+// repairFiles are the migrations that are idempotent (IF NOT EXISTS
+// throughout): Migrate runs them again after goose to recreate what a user
+// dropped.
+func repairFiles() []string {
+	return []string{"migrations/00001_baseline.sql", "migrations/00010_desk.sql"}
+}
 
 // gooseTable records the applied migrations. It has a name of its own so
 // that it never collides with a goose table of the user's application.
@@ -44,15 +47,20 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 		return rep, translate("migrate: read the schema", err)
 	}
 	// Columns first: the baseline indexes proactive_insights' columns.
-	added, err := d.addInsightColumns(ctx)
+	added, err := d.addColumns(ctx)
 	if err != nil {
-		return rep, translate("migrate: add missing columns to "+proactive.TableInsights, err)
+		return rep, translate("migrate: add missing columns", err)
 	}
 	if err := d.gooseUp(ctx); err != nil {
 		return rep, translate("migrate", err)
 	}
-	if err := d.repairBaseline(ctx); err != nil {
+	if err := d.repair(ctx); err != nil {
 		return rep, translate("migrate: recreate missing tables", err)
+	}
+	// Tables the migrations just created or recreated lack the columns
+	// added since: they are part of the new table, not reported.
+	if _, err := d.addColumns(ctx); err != nil {
+		return rep, translate("migrate: add missing columns", err)
 	}
 	warnings, err := d.createSourceIndexes(ctx)
 	if err != nil {
@@ -100,24 +108,29 @@ func (d *DB) schemaObjects(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
-// addInsightColumns adds to an existing proactive_insights the columns it
-// lacks, and returns them as "column proactive_insights.x".
-func (d *DB) addInsightColumns(ctx context.Context) ([]string, error) {
+// addColumns adds to the existing tables of addedColumns the columns they
+// lack, and returns them as "column table.x".
+func (d *DB) addColumns(ctx context.Context) ([]string, error) {
 	var added []string
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		kind, cols, err := tableInfo(ctx, tx, proactive.TableInsights)
-		if err != nil || kind != "table" {
-			return err
-		}
-		for _, c := range insightColumns() {
-			if cols[c.name] {
+		for _, tc := range addedColumns() {
+			kind, cols, err := tableInfo(ctx, tx, tc.table)
+			if err != nil {
+				return err
+			}
+			if kind != "table" {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s",
-				proactive.TableInsights, c.name, c.decl)); err != nil {
-				return fmt.Errorf("add column %s: %w", c.name, err)
+			for _, c := range tc.columns {
+				if cols[c.name] {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s",
+					tc.table, c.name, c.decl)); err != nil {
+					return fmt.Errorf("add column %s.%s: %w", tc.table, c.name, err)
+				}
+				added = append(added, "column "+tc.table+"."+c.name)
 			}
-			added = append(added, "column "+proactive.TableInsights+"."+c.name)
 		}
 		return nil
 	})
@@ -145,16 +158,18 @@ func (d *DB) gooseUp(ctx context.Context) error {
 	return nil
 }
 
-// repairBaseline runs the baseline migration again: it only creates what is
-// missing, such as a table a user dropped after it was first applied.
-func (d *DB) repairBaseline(ctx context.Context) error {
-	src, err := migrationFiles.ReadFile(baselineFile)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", baselineFile, err)
-	}
+// repair runs the idempotent migrations again: they only create what is
+// missing, such as a table a user dropped after they were first applied.
+func (d *DB) repair(ctx context.Context) error {
 	return d.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, string(src)); err != nil {
-			return fmt.Errorf("run %s: %w", baselineFile, err)
+		for _, file := range repairFiles() {
+			src, err := migrationFiles.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", file, err)
+			}
+			if _, err := tx.ExecContext(ctx, string(src)); err != nil {
+				return fmt.Errorf("run %s: %w", file, err)
+			}
 		}
 		return nil
 	})

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -15,7 +17,7 @@ import (
 
 // notificationColumns is the select list that scanNotification reads.
 const notificationColumns = `id, alert_id, channel, idempotency_key, priority, status, attempts,
-	last_error, next_attempt_at, created_at, delivered_at, scan_id`
+	last_error, next_attempt_at, created_at, delivered_at, scan_id, event, recipient, payload`
 
 // ClaimNotifications leases up to p.Limit due notifications (pending with
 // next_attempt_at <= Now, or sending with an expired lease), oldest due
@@ -216,11 +218,19 @@ func scanNotifications(rows *sql.Rows) ([]proactive.Notification, error) {
 			n                        proactive.Notification
 			priority, status         string
 			lastError, scanID        sql.NullString
+			event, recipient, body   sql.NullString
 			next, created, delivered nullTime
 		)
 		if err := rows.Scan(&n.ID, &n.AlertID, &n.Channel, &n.IdempotencyKey, &priority, &status, &n.Attempts,
-			&lastError, &next, &created, &delivered, &scanID); err != nil {
+			&lastError, &next, &created, &delivered, &scanID, &event, &recipient, &body); err != nil {
 			return nil, err
+		}
+		n.Event, n.Recipient = cmp.Or(event.String, proactive.EventAlert), recipient.String
+		if body.Valid && body.String != "" {
+			n.Payload = &proactive.NotificationPayload{}
+			if err := json.Unmarshal([]byte(body.String), n.Payload); err != nil {
+				return nil, fmt.Errorf("notification %s: decode payload: %w", n.ID, err)
+			}
 		}
 		n.Priority, n.Status = proactive.Severity(priority), proactive.NotificationStatus(status)
 		n.LastError, n.ScanID = lastError.String, scanID.String

@@ -27,6 +27,28 @@ func insightColumns() []column {
 		{"expires_at", "TEXT"},
 		{"is_dismissed", "INTEGER NOT NULL DEFAULT 0"},
 		{"created_at", "TEXT"},
+		{"resolved_at", "TEXT"}, // CONTRACT §10.7
+	}
+}
+
+// tableColumns are columns of one table.
+type tableColumns struct {
+	table   string
+	columns []column
+}
+
+// addedColumns are the columns Migrate adds to an existing table that lacks
+// them: a user's older proactive_insights, and the columns the product
+// added to its own tables after their first migration (SQLite has no ADD
+// COLUMN IF NOT EXISTS, so a migration cannot).
+func addedColumns() []tableColumns {
+	return []tableColumns{
+		{proactive.TableInsights, insightColumns()},
+		{"ptd_notifications", []column{
+			{"event", "TEXT NOT NULL DEFAULT 'alert'"},
+			{"recipient", "TEXT"},
+			{"payload", "TEXT"},
+		}},
 	}
 }
 

@@ -6,7 +6,8 @@
 // inside a process they queue on that connection, across processes SQLite's
 // write lock (with a busy timeout) serialises them. That is what makes the
 // dedup of SaveAlert, the outbox claim and the schedule tick safe with any
-// number of scans and workers at once.
+// number of scans and workers at once, and what makes the desk's Update
+// transactions (cases, silences, group alerts) take turns.
 //
 // Timestamps the store writes are UTC text in one fixed-width form
 // (2006-01-02T15:04:05.000000Z), so text order is time order in the
@@ -110,10 +111,17 @@ func dsn(path, txlock string) string {
 	// crash of the process, and is durable after a power cut once
 	// checkpointed; the database never corrupts.
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheSizeKiB))
-	// Sorters and temporary b-trees (GROUP BY, materialised CTEs) in
+	// Sorters, temporary b-trees (GROUP BY, materialised CTEs) and
+	// statement journals (a multi-row INSERT of the desk writes one) in
 	// memory, not in temporary files.
 	q.Add("_pragma", "temp_store(MEMORY)")
+	if txlock == "immediate" {
+		// The writer's page cache: a desk transaction that writes tens of
+		// thousands of cases works on far more than the readers' cache.
+		q.Add("_pragma", "cache_size(-65536)")
+	} else {
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheSizeKiB))
+	}
 	if path != ":memory:" {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSizeBytes))

@@ -45,6 +45,14 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestDesk(t *testing.T) {
+	storetest.RunDesk(t, func(t *testing.T) proactive.Desk {
+		db := mustOpen(t)
+		mustMigrate(t, db)
+		return db
+	})
+}
+
 func TestOpen(t *testing.T) {
 	t.Run("creates the file, in WAL mode", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "new.db")
@@ -320,4 +328,70 @@ func TestSaveAlertAcrossConnections(t *testing.T) {
 	ns, err := first.ListNotifications(t.Context(), proactive.NotificationFilter{})
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
+}
+
+// TestDeskAcrossConnections stands in for several processes: each store
+// has its own connections to the same file, and their Update transactions
+// (BEGIN IMMEDIATE) take turns.
+func TestDeskAcrossConnections(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	first := mustOpenPath(t, path)
+	mustMigrate(t, first)
+	desks := []proactive.Desk{first}
+	for range 4 {
+		desks = append(desks, mustOpenPath(t, path))
+	}
+	storetest.RaceDesks(t, desks...)
+}
+
+// TestMigrateAddsTheDesk upgrades a database migrated before the desk: its
+// outbox rows are kept and read as alert events, and a desk table a user
+// dropped comes back.
+func TestMigrateAddsTheDesk(t *testing.T) {
+	db := mustOpen(t)
+	ctx := t.Context()
+	mustMigrate(t, db)
+	now := storetest.Now()
+	res, err := db.SaveAlert(ctx, proactive.SaveAlertParams{Alert: proactive.Alert{Priority: proactive.SeverityHigh,
+		DedupKey: "health_drop_a@x.com_2025-12-10"}, DedupWindow: time.Hour, Now: now, Channels: []string{proactive.ChannelSlack}})
+	require.NoError(t, err)
+	// Back to the schema before the desk.
+	require.NoError(t, db.ExecForTest(ctx, `
+		DROP TABLE ptd_case_events; DROP TABLE ptd_cases; DROP TABLE ptd_silences; DROP TABLE ptd_resolve_notices;
+		ALTER TABLE ptd_notifications DROP COLUMN event;
+		ALTER TABLE ptd_notifications DROP COLUMN recipient;
+		ALTER TABLE ptd_notifications DROP COLUMN payload;
+		ALTER TABLE proactive_insights DROP COLUMN resolved_at;
+		DELETE FROM ptd_schema_migrations WHERE version_id = 10`))
+
+	rep := mustMigrate(t, db)
+	for _, want := range []string{"table ptd_cases", "table ptd_case_events", "table ptd_silences", "table ptd_resolve_notices",
+		"index ptd_cases_unresolved_key_idx", "column proactive_insights.resolved_at",
+		"column ptd_notifications.event", "column ptd_notifications.recipient", "column ptd_notifications.payload"} {
+		require.Contains(t, rep.Created, want)
+	}
+	require.Empty(t, rep.Warnings)
+	ns, err := db.ListNotifications(ctx, proactive.NotificationFilter{})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	require.Equal(t, res.ID, ns[0].AlertID)
+	require.Equal(t, proactive.EventAlert, ns[0].Event, "a row from before events is an alert's")
+	require.Empty(t, mustMigrate(t, db).Created, "a second migrate finds nothing to do")
+
+	require.NoError(t, db.ExecForTest(ctx, "DROP TABLE ptd_silences"))
+	require.Equal(t, []string{"table ptd_silences", "index ptd_silences_ends_idx"}, mustMigrate(t, db).Created)
+	require.NoError(t, db.View(ctx, func(tx proactive.DeskTx) error {
+		_, err := tx.FindSilences(ctx, proactive.SilenceQuery{})
+		return err
+	}))
+}
+
+// BenchmarkDeskBulk times the desk's bulk primitives on 65,000 cases.
+func BenchmarkDeskBulk(b *testing.B) {
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	require.NoError(b, err)
+	b.Cleanup(func() { db.Close() })
+	_, err = db.Migrate(b.Context())
+	require.NoError(b, err)
+	storetest.BenchDesk(b, db, 65000)
 }

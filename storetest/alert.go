@@ -193,6 +193,9 @@ func testSaveAlert(t *testing.T, open opener) {
 				require.Equal(t, ts(now), ts(n.CreatedAt))
 				require.Equal(t, "scan-"+ts(now), n.ScanID)
 				require.Nil(t, n.DeliveredAt)
+				require.Equal(t, proactive.EventAlert, n.Event, "an inserted alert's event")
+				require.Empty(t, n.Recipient)
+				require.Nil(t, n.Payload)
 			}
 
 			dup := mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, now.Add(h)), now.Add(h),
@@ -209,6 +212,13 @@ func testSaveAlert(t *testing.T, open opener) {
 			require.NoError(t, err)
 			require.ElementsMatch(t, []string{first.ID + ":slack:medium", first.ID + ":webhook:medium", first.ID + ":slack:high"},
 				idempotencyKeys(ns), "an escalation notifies again")
+			for _, n := range ns {
+				want := proactive.EventAlert
+				if n.Priority == proactive.SeverityHigh {
+					want = proactive.EventEscalation
+				}
+				require.Equal(t, want, n.Event, n.IdempotencyKey)
+			}
 
 			other := mustSave(t, s, newAlert("deal_stall_Acme_2025-12-10", proactive.SeverityCritical, proactive.DealStall, now), now)
 			require.Equal(t, proactive.Inserted, other.Outcome)
@@ -401,14 +411,21 @@ func testListAlerts(t *testing.T, open opener) {
 			{"high-new", proactive.SeverityHigh, proactive.SyncFail, now.Add(-3 * h)},
 			{"expired", proactive.SeverityCritical, proactive.HealthDrop, now.Add(-50 * h)},
 			{"dismissed", proactive.SeverityCritical, proactive.DealStall, now.Add(-h)},
+			{"resolved", proactive.SeverityCritical, proactive.SyncFail, now.Add(-h)},
 		} {
 			a := newAlert(x.key, x.prio, x.typ, x.at)
 			if x.key == "med-urgent" {
 				a.AffectedEntities.UrgencyScore = 90 // same priority and instant as "med" (77): more urgent first
 			}
 			res := mustSave(t, s, a, x.at)
-			if x.key == "dismissed" {
+			switch x.key {
+			case "dismissed":
 				require.NoError(t, s.DismissAlert(t.Context(), res.ID))
+			case "resolved":
+				// Resolved (CONTRACT §10.7), its expires_at left in the future.
+				got := mustGet(t, s, res.ID)
+				got.ResolvedAt = &x.at
+				require.NoError(t, s.Update(t.Context(), func(tx proactive.DeskTx) error { return tx.RewriteAlert(t.Context(), got) }))
 			}
 		}
 		insertForeignAlert(t, s, foreignID, "foreign", now.Add(-h))
@@ -419,7 +436,7 @@ func testListAlerts(t *testing.T, open opener) {
 		filter proactive.AlertFilter
 		want   []string
 	}{
-		{"critical > high > medium > low, then newest, then most urgent; expired, dismissed and foreign left out",
+		{"critical > high > medium > low, then newest, then most urgent; expired, dismissed, resolved and foreign left out",
 			proactive.AlertFilter{Now: now},
 			[]string{"crit-new", "crit-old", "high-new", "high-old", "med-urgent", "med", "low"}},
 		{"priority filter", proactive.AlertFilter{Now: now, Priority: proactive.SeverityHigh},

@@ -683,8 +683,59 @@ func testDeskAlerts(t *testing.T, open deskOpener) {
 
 		err := d.View(t.Context(), func(tx proactive.DeskTx) error { _, err := tx.GetAlert(t.Context(), uuid.NewString()); return err })
 		require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), err)
+		err = d.View(t.Context(), func(tx proactive.DeskTx) error { _, err := tx.GetAlert(t.Context(), ""); return err })
+		require.Equal(t, proactive.EINVALID, proactive.ErrorCode(err), err)
 		err = d.Update(t.Context(), func(tx proactive.DeskTx) error { return tx.SetAlertDismissed(t.Context(), uuid.NewString()) })
 		require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), err)
+	})
+
+	t.Run("another agent's row is not the desk's", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		theirs := groupAlert(proactive.HealthDrop, "e@x.com", day, now.Add(-h), proactive.SeverityHigh)
+		theirs.SourceAgent = "edge-function"
+		var id string
+		update(t, d, func(tx proactive.DeskTx) error {
+			var err error
+			id, err = tx.InsertAlert(t.Context(), theirs)
+			return err
+		})
+		for name, fn := range map[string]func(tx proactive.DeskTx) error{
+			"get":     func(tx proactive.DeskTx) error { _, err := tx.GetAlert(t.Context(), id); return err },
+			"dismiss": func(tx proactive.DeskTx) error { return tx.SetAlertDismissed(t.Context(), id) },
+			"close":   func(tx proactive.DeskTx) error { return tx.CloseAlert(t.Context(), id, now) },
+			"rewrite": func(tx proactive.DeskTx) error { a := theirs; a.ID = id; return tx.RewriteAlert(t.Context(), a) },
+		} {
+			err := d.Update(t.Context(), fn)
+			require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), "%s: %v", name, err)
+		}
+		view(t, d, func(tx proactive.DeskTx) error {
+			open, err := tx.OpenAlerts(t.Context(), now)
+			require.NoError(t, err)
+			require.Empty(t, open, "only ptd-proactive alerts are open")
+			return nil
+		})
+	})
+
+	t.Run("a failed lookup leaves the transaction usable", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		c := sampleCase("health_drop:a@x.com", now)
+		update(t, d, func(tx proactive.DeskTx) error {
+			for _, id := range []string{"not-an-id", uuid.NewString(), "12abc"} {
+				_, err := tx.GetAlert(t.Context(), id)
+				require.Error(t, err, id)
+				require.Contains(t, []string{proactive.EINVALID, proactive.ENOTFOUND}, proactive.ErrorCode(err), err)
+				require.Error(t, tx.SetAlertDismissed(t.Context(), id), id)
+			}
+			return tx.InsertCases(t.Context(), []proactive.Case{c})
+		})
+		view(t, d, func(tx proactive.DeskTx) error {
+			got, err := tx.CasesByID(t.Context(), []string{c.ID, "not-an-id"})
+			require.NoError(t, err)
+			require.Len(t, got, 1, "committed; a malformed id names no case")
+			return nil
+		})
 	})
 }
 
@@ -704,6 +755,41 @@ func testDeskOutbox(t *testing.T, open deskOpener) {
 	update(t, d, func(tx proactive.DeskTx) error {
 		return tx.Enqueue(t.Context(), []proactive.Notification{n("k2", proactive.EventResolve)})
 	})
+	if ns, ok := d.(proactive.NotificationStore); ok {
+		// A store's outbox hands the message back as queued.
+		update(t, d, func(tx proactive.DeskTx) error {
+			m := n("k3", proactive.EventUpdate)
+			m.AlertID, m.Recipient, m.ScanID = "alert-1", "Coach Ann", "scan-1"
+			m.Payload = &proactive.NotificationPayload{NewEntities: []string{"Jane Doe (jane@x.com)"}}
+			return tx.Enqueue(t.Context(), []proactive.Notification{m})
+		})
+		list, err := ns.ListNotifications(t.Context(), proactive.NotificationFilter{})
+		require.NoError(t, err)
+		require.Len(t, list, 3, "k1 and k2 once each, and k3")
+		got := map[string]proactive.Notification{}
+		for _, m := range list {
+			got[m.IdempotencyKey] = m
+			require.NotEmpty(t, m.ID)
+			require.Equal(t, proactive.NotificationPending, m.Status)
+			require.True(t, m.NextAttemptAt.Equal(now) && m.CreatedAt.Equal(now))
+		}
+		require.Equal(t, proactive.EventResolve, got["k1"].Event)
+		require.Empty(t, got["k1"].AlertID)
+		require.Equal(t, n("k1", "").Payload, got["k1"].Payload)
+		k3 := got["k3"]
+		require.Equal(t, proactive.EventUpdate, k3.Event)
+		require.Equal(t, "alert-1", k3.AlertID)
+		require.Equal(t, "Coach Ann", k3.Recipient)
+		require.Equal(t, "scan-1", k3.ScanID)
+		require.Equal(t, []string{"Jane Doe (jane@x.com)"}, k3.Payload.NewEntities)
+		claimed, err := ns.ClaimNotifications(t.Context(), proactive.ClaimParams{Now: now, Limit: 10, Lease: time.Minute})
+		require.NoError(t, err)
+		require.Len(t, claimed, 3, "a claim reads them too")
+		for _, m := range claimed {
+			require.Equal(t, got[m.IdempotencyKey].Payload, m.Payload)
+			require.Equal(t, got[m.IdempotencyKey].Event, m.Event)
+		}
+	}
 
 	mk := func(key string, reason string, resolved time.Duration) proactive.Case {
 		c := sampleCase(key, now.Add(-48*time.Hour))
@@ -737,35 +823,82 @@ func testDeskOutbox(t *testing.T, open deskOpener) {
 	require.Equal(t, []string{m2.Key, m1.Key}, pending(proactive.ChannelSlack), "notices are per channel")
 }
 
-// testDeskConcurrentOpen: many concurrent transactions each open the key's
-// case if it has none: the desk lock makes exactly one of them do it.
+// testDeskConcurrentOpen: many concurrent transactions on one desk each
+// open the key's case if it has none, or record an event on it: the desk
+// lock makes them take turns (RaceDesks).
 func testDeskConcurrentOpen(t *testing.T, open deskOpener) {
 	t.Parallel()
-	d := open(t)
+	RaceDesks(t, open(t))
+}
+
+// RaceDesks runs concurrent Update transactions over desks that share one
+// database (separately opened handles stand for separate processes): each
+// transaction reads a key's unresolved case and opens it when there is none
+// (seq 1, event 1), else records the next event on it (seq + 1) and writes
+// it back. Only if the desk lock makes the transactions take turns does
+// every key end with exactly one unresolved case whose seq counts every
+// transaction and whose events are 1…n; any error fails the test.
+func RaceDesks(t *testing.T, desks ...proactive.Desk) {
+	t.Helper()
 	now := Now()
-	const workers = 8
+	keys := []string{"health_drop:race@x.com", "deal_stall:deal-race"}
+	const perDesk, rounds = 3, 2
 	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			errs <- d.Update(context.Background(), func(tx proactive.DeskTx) error {
-				got, err := tx.UnresolvedCases(context.Background(), []string{"health_drop:race@x.com"})
-				if err != nil || len(got) > 0 {
-					return err
+	start := make(chan struct{})
+	errs := make(chan error, len(desks)*perDesk*rounds*len(keys))
+	for _, d := range desks {
+		for w := range perDesk {
+			wg.Go(func() {
+				<-start
+				ctx := context.Background()
+				for r := range rounds {
+					key := keys[(w+r)%len(keys)]
+					errs <- d.Update(ctx, func(tx proactive.DeskTx) error {
+						got, err := tx.UnresolvedCases(ctx, []string{key})
+						if err != nil {
+							return err
+						}
+						if len(got) == 0 {
+							c := sampleCase(key, now)
+							ev := proactive.CaseEvent{ID: uuid.NewString(), CaseID: c.ID, Seq: 1, At: now, Kind: proactive.EventOpened, Actor: proactive.ActorScan}
+							if err := tx.InsertCases(ctx, []proactive.Case{c}); err != nil {
+								return err
+							}
+							return tx.AddCaseEvents(ctx, []proactive.CaseEvent{ev})
+						}
+						c := got[0]
+						c.Seq++
+						ev := proactive.CaseEvent{ID: uuid.NewString(), CaseID: c.ID, Seq: c.Seq, At: now, Kind: proactive.EventCommented, Actor: "race"}
+						if err := tx.AddCaseEvents(ctx, []proactive.CaseEvent{ev}); err != nil {
+							return err
+						}
+						return tx.UpdateCases(ctx, []proactive.Case{c})
+					})
 				}
-				return tx.InsertCases(context.Background(), []proactive.Case{sampleCase("health_drop:race@x.com", now)})
 			})
-		})
+		}
 	}
+	close(start)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	view(t, d, func(tx proactive.DeskTx) error {
-		got, err := tx.FindCases(t.Context(), proactive.CaseQuery{Key: "health_drop:race@x.com"})
-		require.NoError(t, err)
-		require.Len(t, got, 1)
+	view(t, desks[0], func(tx proactive.DeskTx) error {
+		total := 0
+		for _, key := range keys {
+			got, err := tx.FindCases(t.Context(), proactive.CaseQuery{Key: key})
+			require.NoError(t, err)
+			require.Len(t, got, 1, "one case for %s", key)
+			evs, err := tx.CaseEvents(t.Context(), []string{got[0].ID})
+			require.NoError(t, err)
+			require.Len(t, evs, got[0].Seq, "an event per transaction on %s", key)
+			for i, e := range evs {
+				require.Equal(t, i+1, e.Seq)
+			}
+			total += got[0].Seq
+		}
+		require.Equal(t, len(desks)*perDesk*rounds, total, "every transaction saw the one before")
 		return nil
 	})
 }

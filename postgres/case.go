@@ -1,0 +1,561 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// caseColumn is one column of ptd_cases as UpdateCases writes it:
+// the SQL array type of its parameter, and the expression that turns the
+// unnest alias u.<name> into the column's value (empty texts to NULL).
+type caseColumn struct {
+	name, array, value string
+}
+
+// caseColumnList are the columns of ptd_cases, in caseArrays.args' order.
+func caseColumnList() []caseColumn {
+	text := func(name string) caseColumn { return caseColumn{name, "text[]", "u." + name} }
+	nullable := func(name string) caseColumn { return caseColumn{name, "text[]", "nullif(u." + name + ", '')"} }
+	ts := func(name string) caseColumn { return caseColumn{name, "timestamptz[]", "u." + name} }
+	return []caseColumn{
+		{"id", "text[]", "u.id::uuid"}, text("type"), text("key"), nullable("label"), text("state"),
+		nullable("severity"), nullable("peak_severity"), {"urgency", "int4[]", "u.urgency"},
+		ts("opened_at"), ts("last_seen_at"), ts("resolved_at"), nullable("resolve_reason"), nullable("owner"),
+		nullable("acknowledged_by"), ts("acknowledged_at"), nullable("ack_severity"), ts("snoozed_until"),
+		nullable("snooze_reason"), nullable("inhibited_by"), nullable("note"),
+		{"previous_case_id", "text[]", "nullif(u.previous_case_id, '')::uuid"},
+		{"details", "text[]", "nullif(u.details, '')::jsonb"},
+		{"seq", "int4[]", "u.seq"}, ts("updated_at"), {"assigned", "bool[]", "u.assigned"}, ts("woke_at"),
+		{"metric", "float8[]", "u.metric"},
+	}
+}
+
+// caseUnnest is the FROM item of updateCasesSQL: one row u per case
+// of caseArrays.args, parameters $1…$27.
+func caseUnnest() string {
+	var params, names []string
+	for i, c := range caseColumnList() {
+		params = append(params, fmt.Sprintf("$%d::%s", i+1, c.array))
+		names = append(names, c.name)
+	}
+	return "unnest(" + strings.Join(params, ", ") + ") AS u(" + strings.Join(names, ", ") + ")"
+}
+
+// updateCasesSQL writes every column of the cases of caseArrays.args, by id.
+func updateCasesSQL() string {
+	var sets []string
+	for _, c := range caseColumnList()[1:] {
+		sets = append(sets, c.name+" = "+c.value)
+	}
+	return "UPDATE ptd_cases c SET " + strings.Join(sets, ", ") + " FROM " + caseUnnest() + " WHERE c.id = u.id::uuid"
+}
+
+// caseArrays are cases column by column: the parameters of updateCasesSQL.
+type caseArrays struct {
+	id, typ, key, label, state, severity, peak                  []string
+	urgency, seq                                                []int32
+	opened, lastSeen, updated                                   []time.Time
+	resolved, ackAt, snoozed, woke                              []*time.Time
+	reason, owner, ackBy, ackSev, snoozeReason, inhibited, note []string
+	previous, details                                           []string
+	assigned                                                    []bool
+	metric                                                      []float64
+}
+
+// newCaseArrays renders cases column by column, times in UTC.
+func newCaseArrays(cs []proactive.Case) *caseArrays {
+	n := len(cs)
+	s := func() []string { return make([]string, n) }
+	t := func() []*time.Time { return make([]*time.Time, n) }
+	a := &caseArrays{
+		id: s(), typ: s(), key: s(), label: s(), state: s(), severity: s(), peak: s(),
+		urgency: make([]int32, n), seq: make([]int32, n),
+		opened: make([]time.Time, n), lastSeen: make([]time.Time, n), updated: make([]time.Time, n),
+		resolved: t(), ackAt: t(), snoozed: t(), woke: t(),
+		reason: s(), owner: s(), ackBy: s(), ackSev: s(), snoozeReason: s(), inhibited: s(), note: s(),
+		previous: s(), details: s(), assigned: make([]bool, n), metric: make([]float64, n),
+	}
+	for i := range cs {
+		c := &cs[i]
+		a.id[i], a.typ[i], a.key[i], a.label[i], a.state[i] = c.ID, string(c.Type), c.Key, c.Label, string(c.State)
+		a.severity[i], a.peak[i], a.urgency[i] = string(c.Severity), string(c.PeakSeverity), int32(c.Urgency)
+		a.opened[i], a.lastSeen[i], a.resolved[i] = c.OpenedAt.UTC(), c.LastSeenAt.UTC(), utcPtr(c.ResolvedAt)
+		a.reason[i], a.owner[i], a.ackBy[i], a.ackAt[i] = c.ResolveReason, c.Owner, c.AcknowledgedBy, utcPtr(c.AcknowledgedAt)
+		a.ackSev[i], a.snoozed[i], a.snoozeReason[i] = string(c.AckSeverity), utcPtr(c.SnoozedUntil), c.SnoozeReason
+		a.inhibited[i], a.note[i], a.previous[i], a.details[i] = c.InhibitedBy, c.Note, c.PreviousCaseID, string(c.Details)
+		a.seq[i], a.updated[i], a.assigned[i], a.woke[i], a.metric[i] = int32(c.Seq), c.UpdatedAt.UTC(), c.Assigned, utcPtr(c.WokeAt), c.Metric
+	}
+	return a
+}
+
+// args are the parameters $1…$27 of caseUnnest.
+func (a *caseArrays) args() []any {
+	return []any{
+		a.id, a.typ, a.key, a.label, a.state, a.severity, a.peak, a.urgency, a.opened, a.lastSeen,
+		a.resolved, a.reason, a.owner, a.ackBy, a.ackAt, a.ackSev, a.snoozed, a.snoozeReason, a.inhibited, a.note,
+		a.previous, a.details, a.seq, a.updated, a.assigned, a.woke, a.metric,
+	}
+}
+
+// caseColumns is the select list scanCase reads, each column qualified
+// with alias ("" or "c.").
+func caseColumns(alias string) string {
+	return strings.NewReplacer("%", alias).Replace(`%id::text, %type, %key, coalesce(%label, ''), %state,
+		coalesce(%severity, ''), coalesce(%peak_severity, ''), %urgency, %opened_at, %last_seen_at, %resolved_at,
+		coalesce(%resolve_reason, ''), coalesce(%owner, ''), coalesce(%acknowledged_by, ''), %acknowledged_at,
+		coalesce(%ack_severity, ''), %snoozed_until, coalesce(%snooze_reason, ''), coalesce(%inhibited_by, ''),
+		coalesce(%note, ''), coalesce(%previous_case_id::text, ''), %details::text, %seq, %updated_at, %assigned,
+		%woke_at, %metric`)
+}
+
+// caseOrder is the order of FindCases and UnresolvedCases.
+const caseOrder = `ORDER BY urgency DESC, opened_at, key COLLATE "C", id`
+
+// scanCase reads one row of caseColumns; times come back in UTC.
+func scanCase(row pgx.Row) (proactive.Case, error) {
+	var (
+		c                                  proactive.Case
+		typ, state, severity, peak, ackSev string
+		resolved, ackAt, snoozed, woke     *time.Time
+		details                            *string
+	)
+	err := row.Scan(&c.ID, &typ, &c.Key, &c.Label, &state, &severity, &peak, &c.Urgency, &c.OpenedAt, &c.LastSeenAt,
+		&resolved, &c.ResolveReason, &c.Owner, &c.AcknowledgedBy, &ackAt, &ackSev, &snoozed, &c.SnoozeReason,
+		&c.InhibitedBy, &c.Note, &c.PreviousCaseID, &details, &c.Seq, &c.UpdatedAt, &c.Assigned, &woke, &c.Metric)
+	if err != nil {
+		return c, err
+	}
+	c.Type, c.State = proactive.AnomalyType(typ), proactive.CaseState(state)
+	c.Severity, c.PeakSeverity, c.AckSeverity = proactive.Severity(severity), proactive.Severity(peak), proactive.Severity(ackSev)
+	c.OpenedAt, c.LastSeenAt, c.UpdatedAt = c.OpenedAt.UTC(), c.LastSeenAt.UTC(), c.UpdatedAt.UTC()
+	c.ResolvedAt, c.AcknowledgedAt, c.SnoozedUntil, c.WokeAt = utcPtr(resolved), utcPtr(ackAt), utcPtr(snoozed), utcPtr(woke)
+	if details != nil {
+		c.Details = json.RawMessage(*details)
+	}
+	return c, nil
+}
+
+// queryCases runs a query of caseColumns and reads every row.
+func (t *deskTx) queryCases(ctx context.Context, op, query string, args ...any) ([]proactive.Case, error) {
+	rows, err := t.tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	defer rows.Close()
+	var out []proactive.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, t.d.fail(op, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	return out, nil
+}
+
+// UnresolvedCases implements proactive.DeskTx: key = ANY($1), through the
+// unique index of unresolved cases.
+func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return t.queryCases(ctx, "read unresolved cases", `
+		SELECT `+caseColumns("")+` FROM ptd_cases
+		WHERE resolved_at IS NULL AND key = ANY($1::text[])
+		`+caseOrder, keys)
+}
+
+// CasesByID implements proactive.DeskTx: in the order of ids; an id that
+// is not a uuid names no case.
+func (t *deskTx) CasesByID(ctx context.Context, ids []string) ([]proactive.Case, error) {
+	ids = uuids(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return t.queryCases(ctx, "read cases by id", `
+		SELECT `+caseColumns("c.")+`
+		FROM unnest($1::text[]::uuid[]) WITH ORDINALITY AS u(id, ord) JOIN ptd_cases c ON c.id = u.id
+		ORDER BY u.ord`, ids)
+}
+
+// FindCases implements proactive.DeskTx.
+func (t *deskTx) FindCases(ctx context.Context, q proactive.CaseQuery) ([]proactive.Case, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
+	}
+	if q.Unresolved {
+		where = append(where, "resolved_at IS NULL")
+	}
+	if len(q.States) > 0 {
+		states := make([]string, len(q.States))
+		for i, s := range q.States {
+			states[i] = string(s)
+		}
+		add("state = ANY($?::text[])", states)
+	}
+	if len(q.Types) > 0 {
+		types := make([]string, len(q.Types))
+		for i, s := range q.Types {
+			types[i] = string(s)
+		}
+		add("type = ANY($?::text[])", types)
+	}
+	if q.Owner != "" {
+		add("lower(owner) = lower($?::text)", q.Owner)
+	}
+	if q.Search != "" {
+		add("(strpos(lower(key), lower($?::text)) > 0 OR strpos(lower(coalesce(label, '')), lower($?::text)) > 0)", q.Search)
+	}
+	if q.Key != "" {
+		add("key = $?::text", q.Key)
+	}
+	if q.IDPrefix != "" {
+		add("starts_with(id::text, lower($?::text))", q.IDPrefix)
+	}
+	if q.SnoozedUntilAtMost != nil {
+		add("state = 'snoozed' AND snoozed_until <= $?::timestamptz", q.SnoozedUntilAtMost.UTC())
+	}
+	if q.LastSeenAtMost != nil {
+		add("last_seen_at <= $?::timestamptz", q.LastSeenAtMost.UTC())
+	}
+	if q.ResolvedSince != nil {
+		add("resolved_at > $?::timestamptz", q.ResolvedSince.UTC())
+	}
+	query := "SELECT " + caseColumns("") + " FROM ptd_cases"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " " + caseOrder
+	if q.Limit > 0 {
+		args = append(args, q.Limit)
+		query += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	return t.queryCases(ctx, "find cases", query, args...)
+}
+
+// NewestResolvedCaseIDs implements proactive.DeskTx.
+func (t *deskTx) NewestResolvedCaseIDs(ctx context.Context, keys []string) (map[string]string, error) {
+	const op = "read the newest resolved cases"
+	out := map[string]string{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT DISTINCT ON (key) key, id::text FROM ptd_cases
+		WHERE resolved_at IS NOT NULL AND key = ANY($1::text[])
+		ORDER BY key, resolved_at DESC, opened_at DESC`, keys)
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, id string
+		if err := rows.Scan(&key, &id); err != nil {
+			return nil, t.d.fail(op, err)
+		}
+		out[key] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	return out, nil
+}
+
+// InsertCases implements proactive.DeskTx: one COPY of every case (twice as
+// fast as INSERT … SELECT FROM unnest on tens of thousands of cases). A
+// second unresolved case for a key violates the unique index: ECONFLICT;
+// an id that is not a uuid is EINVALID.
+func (t *deskTx) InsertCases(ctx context.Context, cs []proactive.Case) error {
+	const op = "insert cases"
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	cols := caseColumnList()
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+	}
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"ptd_cases"}, names, pgx.CopyFromSlice(len(cs), func(i int) ([]any, error) {
+		return caseRow(&cs[i])
+	}))
+	return t.d.fail(op, err)
+}
+
+// caseRow renders every column of a case for COPY, in caseColumnList's
+// order: empty texts as NULL, times in UTC.
+func caseRow(c *proactive.Case) ([]any, error) {
+	id, err := uuid.Parse(c.ID)
+	if err != nil {
+		return nil, proactive.Errorf(proactive.EINVALID, "insert case %s (%s): the id is not a uuid", c.ID, c.Key)
+	}
+	var previous, details any
+	if c.PreviousCaseID != "" {
+		p, err := uuid.Parse(c.PreviousCaseID)
+		if err != nil {
+			return nil, proactive.Errorf(proactive.EINVALID, "insert case %s: previous_case_id %s is not a uuid", c.ID, c.PreviousCaseID)
+		}
+		previous = p
+	}
+	if len(c.Details) > 0 {
+		details = []byte(c.Details) // raw JSON
+	}
+	return []any{
+		id, string(c.Type), c.Key, nullText(c.Label), string(c.State), nullText(c.Severity), nullText(c.PeakSeverity),
+		int32(c.Urgency), c.OpenedAt.UTC(), c.LastSeenAt.UTC(), utcPtr(c.ResolvedAt), nullText(c.ResolveReason),
+		nullText(c.Owner), nullText(c.AcknowledgedBy), utcPtr(c.AcknowledgedAt), nullText(c.AckSeverity),
+		utcPtr(c.SnoozedUntil), nullText(c.SnoozeReason), nullText(c.InhibitedBy), nullText(c.Note), previous, details,
+		int32(c.Seq), c.UpdatedAt.UTC(), c.Assigned, utcPtr(c.WokeAt), c.Metric,
+	}, nil
+}
+
+// nullText is s, or nil (NULL) for "".
+func nullText[T ~string](s T) any {
+	if s == "" {
+		return nil
+	}
+	return string(s)
+}
+
+// UpdateCases implements proactive.DeskTx: UPDATE … FROM unnest, a
+// statement per deskChunk cases. A case given twice is written as its last
+// copy; an unknown id is ENOTFOUND.
+func (t *deskTx) UpdateCases(ctx context.Context, cs []proactive.Case) error {
+	const op = "update cases"
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	// The last copy of each id, in the order of first appearance.
+	at := make(map[string]int, len(cs))
+	uniq := make([]proactive.Case, 0, len(cs))
+	for _, c := range cs {
+		if i, ok := at[c.ID]; ok {
+			uniq[i] = c
+			continue
+		}
+		at[c.ID] = len(uniq)
+		uniq = append(uniq, c)
+	}
+	query := updateCasesSQL()
+	return chunks(len(uniq), func(from, to int) error {
+		tag, err := t.tx.Exec(ctx, query, newCaseArrays(uniq[from:to]).args()...)
+		if err != nil {
+			return t.d.fail(op, err)
+		}
+		if n := int(tag.RowsAffected()); n != to-from {
+			return proactive.Errorf(proactive.ENOTFOUND, "%s: %d of %d cases not found", op, to-from-n, to-from)
+		}
+		return nil
+	})
+}
+
+// TouchCases implements proactive.DeskTx: one UPDATE … WHERE id = ANY($1)
+// per deskChunk ids, writing only the cases it moves forward.
+func (t *deskTx) TouchCases(ctx context.Context, ids []string, at time.Time) error {
+	const op = "touch cases"
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	ids = uuids(ids)
+	return chunks(len(ids), func(from, to int) error {
+		_, err := t.tx.Exec(ctx, `
+			UPDATE ptd_cases SET last_seen_at = $2
+			WHERE id = ANY($1::text[]::uuid[]) AND last_seen_at < $2`, ids[from:to], at.UTC())
+		return t.d.fail(op, err)
+	})
+}
+
+// SetInhibitedBy implements proactive.DeskTx.
+func (t *deskTx) SetInhibitedBy(ctx context.Context, typ proactive.AnomalyType, by string) error {
+	op := "set inhibited_by of " + string(typ) + " cases"
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	_, err := t.tx.Exec(ctx, `
+		UPDATE ptd_cases SET inhibited_by = nullif($2::text, '')
+		WHERE type = $1 AND resolved_at IS NULL AND inhibited_by IS DISTINCT FROM nullif($2::text, '')`,
+		string(typ), by)
+	return t.d.fail(op, err)
+}
+
+// AddCaseEvents implements proactive.DeskTx: one COPY of every event. A
+// second event with a case's seq is ECONFLICT.
+func (t *deskTx) AddCaseEvents(ctx context.Context, evs []proactive.CaseEvent) error {
+	const op = "add case events"
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"ptd_case_events"},
+		[]string{"id", "case_id", "seq", "at", "kind", "actor", "severity", "note"},
+		pgx.CopyFromSlice(len(evs), func(i int) ([]any, error) {
+			e := &evs[i]
+			id, err := uuid.Parse(e.ID)
+			if err != nil {
+				return nil, proactive.Errorf(proactive.EINVALID, "add event %s: the id is not a uuid", e.ID)
+			}
+			caseID, err := uuid.Parse(e.CaseID)
+			if err != nil {
+				return nil, proactive.Errorf(proactive.EINVALID, "add event %s: case id %s is not a uuid", e.ID, e.CaseID)
+			}
+			return []any{id, caseID, int32(e.Seq), e.At.UTC(), string(e.Kind), nullText(e.Actor), nullText(e.Severity), nullText(e.Note)}, nil
+		}))
+	return t.d.fail(op, err)
+}
+
+// CaseEvents implements proactive.DeskTx: by case, in the order of
+// caseIDs, then seq.
+func (t *deskTx) CaseEvents(ctx context.Context, caseIDs []string) ([]proactive.CaseEvent, error) {
+	const op = "read case events"
+	ids := uuids(caseIDs)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT e.id::text, e.case_id::text, e.seq, e.at, e.kind, coalesce(e.actor, ''), coalesce(e.severity, ''), coalesce(e.note, '')
+		FROM unnest($1::text[]::uuid[]) WITH ORDINALITY AS u(id, ord) JOIN ptd_case_events e ON e.case_id = u.id
+		ORDER BY u.ord, e.seq`, ids)
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	defer rows.Close()
+	var out []proactive.CaseEvent
+	for rows.Next() {
+		var e proactive.CaseEvent
+		var kind, severity string
+		if err := rows.Scan(&e.ID, &e.CaseID, &e.Seq, &e.At, &kind, &e.Actor, &severity, &e.Note); err != nil {
+			return nil, t.d.fail(op, err)
+		}
+		e.At, e.Kind, e.Severity = e.At.UTC(), proactive.EventKind(kind), proactive.Severity(severity)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	return out, nil
+}
+
+// FindSilences implements proactive.DeskTx.
+func (t *deskTx) FindSilences(ctx context.Context, q proactive.SilenceQuery) ([]proactive.Silence, error) {
+	const op = "find silences"
+	var ends *time.Time
+	if !q.EndsAfter.IsZero() {
+		ends = utcPtr(&q.EndsAfter)
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT id::text, match, coalesce(type, ''), coalesce(owner, ''), starts_at, ends_at,
+			coalesce(created_by, ''), coalesce(reason, ''), created_at
+		FROM ptd_silences
+		WHERE ($1::timestamptz IS NULL OR ends_at > $1) AND starts_with(id::text, lower($2::text))
+		ORDER BY starts_at, id`, ends, q.IDPrefix)
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	defer rows.Close()
+	var out []proactive.Silence
+	for rows.Next() {
+		var s proactive.Silence
+		var typ string
+		if err := rows.Scan(&s.ID, &s.Match, &typ, &s.Owner, &s.StartsAt, &s.EndsAt, &s.CreatedBy, &s.Reason, &s.CreatedAt); err != nil {
+			return nil, t.d.fail(op, err)
+		}
+		s.Type = proactive.AnomalyType(typ)
+		s.StartsAt, s.EndsAt, s.CreatedAt = s.StartsAt.UTC(), s.EndsAt.UTC(), s.CreatedAt.UTC()
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	return out, nil
+}
+
+// InsertSilence implements proactive.DeskTx: its id must be a uuid.
+func (t *deskTx) InsertSilence(ctx context.Context, s proactive.Silence) error {
+	op := "insert silence " + s.ID
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	_, err := t.tx.Exec(ctx, `
+		INSERT INTO ptd_silences (id, match, type, owner, starts_at, ends_at, created_by, reason, created_at)
+		VALUES ($1::text::uuid, $2, nullif($3::text, ''), nullif($4::text, ''), $5, $6, nullif($7::text, ''), nullif($8::text, ''), $9)`,
+		s.ID, s.Match, string(s.Type), s.Owner, s.StartsAt.UTC(), s.EndsAt.UTC(), s.CreatedBy, s.Reason, s.CreatedAt.UTC())
+	return t.d.fail(op, err)
+}
+
+// SetSilenceEnd implements proactive.DeskTx: an id that is not a uuid
+// names no silence (ENOTFOUND).
+func (t *deskTx) SetSilenceEnd(ctx context.Context, id string, end time.Time) error {
+	op := "expire silence " + id
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	ids := uuids([]string{id})
+	if len(ids) == 0 {
+		return proactive.Errorf(proactive.ENOTFOUND, "silence %s not found", id)
+	}
+	tag, err := t.tx.Exec(ctx, `UPDATE ptd_silences SET ends_at = $2 WHERE id = $1::text::uuid`, ids[0], end.UTC())
+	if err != nil {
+		return t.d.fail(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return proactive.Errorf(proactive.ENOTFOUND, "silence %s not found", id)
+	}
+	return nil
+}
+
+// UnresolvedCaseIDs implements proactive.DeskTx.
+func (t *deskTx) UnresolvedCaseIDs(ctx context.Context, ids []string) ([]string, error) {
+	const op = "read unresolved case ids"
+	ids = uuids(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT id::text FROM ptd_cases
+		WHERE id = ANY($1::text[]::uuid[]) AND resolved_at IS NULL`, ids)
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	return out, nil
+}
+
+// CountCases implements proactive.DeskTx.
+func (t *deskTx) CountCases(ctx context.Context) ([]proactive.CaseCount, error) {
+	const op = "count cases"
+	rows, err := t.tx.Query(ctx, `SELECT type, state, count(*) FROM ptd_cases GROUP BY type, state ORDER BY type, state`)
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (proactive.CaseCount, error) {
+		var c proactive.CaseCount
+		var typ, state string
+		err := r.Scan(&typ, &state, &c.Count)
+		c.Type, c.State = proactive.AnomalyType(typ), proactive.CaseState(state)
+		return c, err
+	})
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	return out, nil
+}
