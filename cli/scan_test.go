@@ -249,7 +249,7 @@ func TestDryRunStoresNothing(t *testing.T) {
 			resp := scanJSON(t, s, "--now", fixtureNow, "--dry-run")
 			require.True(t, resp.Success)
 			require.Equal(t, 4, resp.AlertGroupsCount)
-			require.Equal(t, 0, resp.AlertsSaved)
+			require.Equal(t, 4, resp.AlertsSaved, "what a real scan would have done (CONTRACT §10.12)")
 			r := mustRun(t, s.dir, nil, "alerts", "--json", "--db", s.url, "--now", fixtureNow)
 			require.Equal(t, "[]", strings.TrimSpace(r.stdout))
 		})

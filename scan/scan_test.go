@@ -160,10 +160,24 @@ func TestDryRunComputesButStoresNothing(t *testing.T) {
 	res, err := newScanner(t, st, nil).Run(context.Background(), scan.Params{Now: storetest.Now(), DryRun: true})
 	require.NoError(t, err)
 	require.Equal(t, 4, res.AlertGroupsCount)
-	require.Zero(t, res.AlertsSaved)
+	// CONTRACT §10.12: it reports what a real scan would have done…
+	require.Equal(t, 4, res.AlertsSaved)
+	require.Equal(t, 4, res.Cases.Opened)
+	require.True(t, res.DryRun)
+	for _, g := range res.AlertGroups {
+		require.Empty(t, g.Saved, "saved is absent in a dry run")
+		require.Empty(t, g.AlertID)
+	}
+	// … and writes nothing.
 	alerts, err := st.ListAlerts(context.Background(), proactive.AlertFilter{Now: storetest.Now()})
 	require.NoError(t, err)
 	require.Empty(t, alerts)
+	require.NoError(t, st.View(context.Background(), func(tx proactive.DeskTx) error {
+		cs, err := tx.FindCases(context.Background(), proactive.CaseQuery{})
+		require.NoError(t, err)
+		require.Empty(t, cs, "no case")
+		return nil
+	}))
 	_, err = st.LastScan(context.Background())
 	require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), "a dry run records no scan")
 }

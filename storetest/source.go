@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -607,4 +608,26 @@ func testMissingTable(t *testing.T, open opener) {
 			}
 		})
 	}
+}
+
+// testHasRows: a scan tells an empty source table (being reloaded) from an
+// all-clear by asking whether it holds any row at all.
+func testHasRows(t *testing.T, open opener) {
+	t.Parallel()
+	s := open(t)
+	hr, ok := s.(interface {
+		HasRows(ctx context.Context, table string) (bool, error)
+	})
+	require.True(t, ok, "the store tells whether a source table has rows")
+	for _, table := range proactive.SourceTables() {
+		has, err := hr.HasRows(t.Context(), table)
+		require.NoError(t, err)
+		require.False(t, has, table)
+	}
+	MustInsert(t, s, proactive.TableLeads, proactive.Row{"name": "Old", "status": "contacted", "created_at": Now().Add(-400 * day)})
+	has, err := hr.HasRows(t.Context(), proactive.TableLeads)
+	require.NoError(t, err)
+	require.True(t, has, "any row counts, in the window or not")
+	_, err = hr.HasRows(t.Context(), "pg_user; --")
+	require.Equal(t, proactive.EINVALID, proactive.ErrorCode(err), "only source tables")
 }
