@@ -43,6 +43,10 @@ type Check struct {
 	// Inputs are the checks whose anomalies this one observes (Detector's
 	// Observe); they run before it, and their failure fails it.
 	Inputs []AnomalyType
+	// After are checks that run, and update and resolve their cases,
+	// before this one, without their failure failing it: a check that
+	// reads their cases through CheckEnv.Cases (coach_workload).
+	After []AnomalyType
 	// New starts one run of the check for one scan.
 	New func(env CheckEnv) Detector
 	// Text writes the check's part of an alert.
@@ -59,6 +63,11 @@ type CheckEnv struct {
 	// configured). A check asserts the reader interface it needs, so that
 	// a new check needs no change to the Store interface.
 	Source any
+	// Cases returns the unresolved cases, in any state, of those of types
+	// whose check is enabled, as they stand when it is called: after the
+	// case updates and resolutions of the checks that ran before (Inputs
+	// and After). Nil outside a scan.
+	Cases func(ctx context.Context, types []AnomalyType) ([]Case, error)
 }
 
 // Detector is one run of a check in one scan.
@@ -164,6 +173,11 @@ func NewRegistry(checks ...Check) (*Registry, error) {
 		for _, in := range c.Inputs {
 			if _, ok := r.index[in]; !ok {
 				return nil, fmt.Errorf("check registry: check %s reads %s, which is not registered", c.Type, in)
+			}
+		}
+		for _, in := range c.After {
+			if _, ok := r.index[in]; !ok {
+				return nil, fmt.Errorf("check registry: check %s runs after %s, which is not registered", c.Type, in)
 			}
 		}
 	}
