@@ -149,7 +149,8 @@ type Registry struct {
 
 // NewRegistry returns a registry of checks in the order given, or an
 // error naming a check that has no type, no New, no text, or a type given
-// twice, or that reads an input not listed before it.
+// twice, or that reads (Inputs) or runs after (After) a type not
+// registered.
 func NewRegistry(checks ...Check) (*Registry, error) {
 	r := &Registry{index: make(map[AnomalyType]int, len(checks))}
 	for _, c := range checks {
