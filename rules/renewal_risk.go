@@ -55,7 +55,7 @@ func RenewalRiskCheck() proactive.Check {
 			Many: func(n int) string { return fmt.Sprintf("%d clients at renewal risk", n) },
 			Describe: func(p *proactive.Anomaly) string {
 				d, _ := p.Details.(RenewalRiskDetails)
-				return fmt.Sprintf("%s has falling health and %d stuck deal(s) or lead(s): %s.",
+				return fmt.Sprintf("%s has falling health and %d stuck deal(s) or lead(s). Signals: %s.",
 					p.Entity, RoundHalfUp(p.Metric)-1, strings.Join(d.Signals, ", "))
 			},
 			Figure: func(a *proactive.Anomaly) string { return Quantity(a.Metric, "signal") },
