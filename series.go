@@ -44,6 +44,13 @@ func (s *ClientSeries) Newest() SeriesPoint {
 }
 
 // SeriesQuery asks a store for per-client health series.
+//
+// A check reads in two passes: a first one over every client, without
+// names and with the prefilters its rules allow, to find the few clients
+// it flags; then a second one restricted to those emails, with names and
+// zone, to judge them again and name them. The prefilters only let a
+// store leave out series that cannot be anomalies: a store may ignore
+// them, and the check judges every series it gets.
 type SeriesQuery struct {
 	Now time.Time
 	// WindowDays selects readings with calculated_at in [Now − WindowDays,
@@ -52,6 +59,31 @@ type SeriesQuery struct {
 	// MinReadings leaves out clients with fewer valid readings in the
 	// window (they are still read to count skipped rows).
 	MinReadings int
+	// Emails, when not nil, restricts the series to these emails as
+	// written; skipped rows are then not counted (nil).
+	Emails []string
+	// NoNames lets the store leave Firstname, Lastname and Zone empty.
+	NoNames bool
+	// MinNewestScore, when > 0, lets the store leave out series whose
+	// newest score is below it.
+	MinNewestScore float64
+	// MinSpan, when > 0, lets the store leave out series whose newest and
+	// oldest readings are less than MinSpan apart.
+	MinSpan time.Duration
+	// MinNewestDrop, when > 0, lets the store leave out series whose
+	// newest change (newest score less the one before) is not a drop of
+	// at least MinNewestDrop. A store that filters compares with
+	// MinNewestDropBound (floating point, as for HealthQuery.MinDrop).
+	MinNewestDrop float64
+}
+
+// MinNewestDropBound is the bound a store's newest-drop filter compares
+// with: MinNewestDrop less DropTolerance, or 0 (no filter).
+func (q SeriesQuery) MinNewestDropBound() float64 {
+	if q.MinNewestDrop <= 0 {
+		return 0
+	}
+	return q.MinNewestDrop - DropTolerance
 }
 
 // HealthSeriesReader streams per-client health series (health_forecast,

@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -117,5 +119,52 @@ func TestAnomalyRequiresTheSeriesReader(t *testing.T) {
 		_, err := c.New(proactive.CheckEnv{Now: testNow, Settings: proactive.DefaultSettings(), Source: struct{}{}}).Detect(t.Context(), &collect{})
 		require.Equal(t, proactive.EINTERNAL, proactive.ErrorCode(err), c.Type)
 		require.Contains(t, err.Error(), "health series")
+	}
+}
+
+// recordingSource is a seriesSource that records the queries it answers.
+type recordingSource struct {
+	seriesSource
+	queries []proactive.SeriesQuery
+}
+
+func (r *recordingSource) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
+	r.queries = append(r.queries, q)
+	skipped, err := r.seriesSource.HealthSeries(ctx, q, fn)
+	if q.Emails == nil {
+		skipped = proactive.Skipped{proactive.SkipNullEmail: 2}
+	}
+	return skipped, err
+}
+
+// The series checks read twice: every client without names and with the
+// prefilters their rules allow, then only the clients flagged, named.
+func TestSeriesChecksReadInTwoPasses(t *testing.T) {
+	t.Parallel()
+	series := seriesSource{
+		clientSeries("drop@x.com", "RED", 50, 51, 50, 52, 50, 50, 40),
+		clientSeries("red@x.com", "", 77, 74, 71, 68, 65, 62, 59),
+		clientSeries("flat@x.com", "", 70, 70, 70, 70, 70, 70, 70),
+	}
+	th := proactive.DefaultThresholds()
+	for _, tc := range []struct {
+		check   proactive.Check
+		first   proactive.SeriesQuery
+		flagged string
+	}{
+		{HealthForecastCheck(), proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: 5, NoNames: true, MinNewestScore: 50, MinSpan: 96 * time.Hour}, "red@x.com"},
+		{HealthAnomalyCheck(), proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: 7, NoNames: true, MinNewestDrop: th.AnomalyMinDrop}, "drop@x.com"},
+	} {
+		src := &recordingSource{seriesSource: series}
+		var e collect
+		skipped, err := tc.check.New(proactive.CheckEnv{Now: testNow, Settings: proactive.DefaultSettings(), Source: src}).Detect(t.Context(), &e)
+		require.NoError(t, err)
+		require.Equal(t, []string{tc.flagged}, e.keys(), tc.check.Type)
+		require.Equal(t, "Jane Doe ("+tc.flagged+")", e.as[0].Entity, "named by the second pass")
+		require.Equal(t, proactive.Skipped{proactive.SkipNullEmail: 2}, skipped, "the first pass's skipped rows")
+		second := tc.first
+		second.NoNames, second.MinNewestScore, second.MinSpan, second.MinNewestDrop = false, 0, 0, 0
+		second.Emails = []string{tc.flagged}
+		require.Equal(t, []proactive.SeriesQuery{tc.first, second}, src.queries, tc.check.Type)
 	}
 }

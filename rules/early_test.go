@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"slices"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
@@ -11,7 +12,7 @@ type seriesSource []proactive.ClientSeries
 
 func (s seriesSource) HealthSeries(_ context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
 	for i := range s {
-		if len(s[i].Readings) >= q.MinReadings {
+		if len(s[i].Readings) >= q.MinReadings && (q.Emails == nil || slices.Contains(q.Emails, s[i].Email)) {
 			if err := fn(&s[i]); err != nil {
 				return nil, err
 			}

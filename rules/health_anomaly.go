@@ -115,19 +115,14 @@ func (d *anomalyDetector) Detect(ctx context.Context, emit proactive.Emitter) (p
 		return nil, err
 	}
 	j := AnomalyJudge{Thresholds: d.env.Settings.Thresholds, Now: d.env.Now, Flagged: d.dropped}
-	var out []proactive.Anomaly
-	skipped, err := src.HealthSeries(ctx, proactive.SeriesQuery{
+	out, skipped, err := judgeSeries(ctx, src, proactive.SeriesQuery{
 		Now: d.env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: anomalyMinReadings,
-	}, func(s *proactive.ClientSeries) error {
-		if a, ok := j.Judge(s); ok {
-			out = append(out, a)
-		}
-		return nil
-	})
+		MinNewestDrop: j.Thresholds.AnomalyMinDrop,
+	}, j.Judge)
 	if err != nil {
 		return skipped, err
 	}
-	return skipped, emitAll(emit, sorted(out))
+	return skipped, emitAll(emit, out)
 }
 
 // AnomalyJudge judges client series for unusual drops under the

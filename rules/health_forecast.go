@@ -60,19 +60,14 @@ func HealthForecastCheck() proactive.Check {
 					return nil, err
 				}
 				f := Forecaster{Thresholds: env.Settings.Thresholds, Now: env.Now}
-				var out []proactive.Anomaly
-				skipped, err := src.HealthSeries(ctx, proactive.SeriesQuery{
+				out, skipped, err := judgeSeries(ctx, src, proactive.SeriesQuery{
 					Now: env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings,
-				}, func(s *proactive.ClientSeries) error {
-					if a, ok := f.Judge(s); ok {
-						out = append(out, a)
-					}
-					return nil
-				})
+					MinNewestScore: redScore, MinSpan: forecastMinSpan,
+				}, f.Judge)
 				if err != nil {
 					return skipped, err
 				}
-				return skipped, emitAll(emit, sorted(out))
+				return skipped, emitAll(emit, out)
 			})
 		},
 		Text: proactive.CheckText{
@@ -210,4 +205,38 @@ func (c *countAnalyzer) Findings() proactive.Findings {
 		return proactive.Findings{}
 	}
 	return proactive.Findings{Insights: []string{c.sentence(c.n)}}
+}
+
+// judgeSeries reads the health series in two passes and returns what
+// judge finds, most urgent first: a first pass over every client with
+// first's prefilters and without names finds the clients judge flags; a
+// second pass reads just those, named, and judges them again. The
+// skipped rows are the first pass's. Memory holds the flagged emails and
+// the anomalies, not the series.
+func judgeSeries(ctx context.Context, src proactive.HealthSeriesReader, first proactive.SeriesQuery,
+	judge func(*proactive.ClientSeries) (proactive.Anomaly, bool)) ([]proactive.Anomaly, proactive.Skipped, error) {
+	first.NoNames = true
+	var flagged []string
+	skipped, err := src.HealthSeries(ctx, first, func(s *proactive.ClientSeries) error {
+		if _, ok := judge(s); ok {
+			flagged = append(flagged, s.Email)
+		}
+		return nil
+	})
+	if err != nil || len(flagged) == 0 {
+		return nil, skipped, err
+	}
+	var out []proactive.Anomaly
+	_, err = src.HealthSeries(ctx, proactive.SeriesQuery{
+		Now: first.Now, WindowDays: first.WindowDays, MinReadings: first.MinReadings, Emails: flagged,
+	}, func(s *proactive.ClientSeries) error {
+		if a, ok := judge(s); ok {
+			out = append(out, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, skipped, err
+	}
+	return sorted(out), skipped, nil
 }

@@ -14,17 +14,69 @@ import (
 // clients allocates once.
 
 // Median is the median of xs: the middle value, or the mean of the two
-// middle values for an even count; NaN for none. It reorders xs.
+// middle values for an even count; NaN for none. It reorders xs (a
+// selection, not a sort: linear time).
 func Median(xs []float64) float64 {
 	n := len(xs)
 	if n == 0 {
 		return math.NaN()
 	}
-	slices.Sort(xs)
+	hi := nthSmallest(xs, n/2)
 	if n%2 == 1 {
-		return xs[n/2]
+		return hi
 	}
-	return (xs[n/2-1] + xs[n/2]) / 2
+	// After the selection every value left of n/2 is at most hi: the
+	// other middle value is the largest of them.
+	return (slices.Max(xs[:n/2]) + hi) / 2
+}
+
+// nthSmallest reorders xs so that xs[k] is the value a sort would put
+// there, every value before it no larger and every value after it no
+// smaller, and returns it (Hoare's selection with a median-of-three
+// pivot; insertion sort for short ranges).
+func nthSmallest(xs []float64, k int) float64 {
+	lo, hi := 0, len(xs)-1
+	for hi-lo > 12 {
+		mid := lo + (hi-lo)/2
+		if xs[mid] < xs[lo] {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[mid] {
+			xs[hi], xs[mid] = xs[mid], xs[hi]
+		}
+		pivot := xs[mid]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
+			}
+			for xs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k] // between j and i: equal to the pivot
+		}
+	}
+	for i := lo + 1; i <= hi; i++ {
+		for j := i; j > lo && xs[j] < xs[j-1]; j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
+		}
+	}
+	return xs[k]
 }
 
 // dayNanos is one day in nanoseconds: x in days = Unix seconds ÷ 86400.
@@ -36,20 +88,32 @@ const dayNanos = float64(24 * time.Hour)
 // exact time difference). ok is false when no pair has different times.
 // scratch is reused for the pairwise slopes and returned grown.
 func TheilSenSlope(pts []proactive.SeriesPoint, scratch []float64) (slope float64, ok bool, buf []float64) {
+	n := len(pts)
+	if n < 2 {
+		return 0, false, scratch[:0]
+	}
+	// The first n entries hold each reading's time after the first in
+	// nanoseconds: whole numbers below 2⁵³ (104 days) are exact in a
+	// float64, and so are their differences; the slopes follow.
 	buf = scratch[:0]
-	for i := range pts {
-		for j := i + 1; j < len(pts); j++ {
-			dt := pts[j].At.Sub(pts[i].At)
+	t0 := pts[0].At
+	for _, p := range pts {
+		buf = append(buf, float64(p.At.Sub(t0)))
+	}
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			dt := buf[j] - buf[i]
 			if dt == 0 {
 				continue
 			}
-			buf = append(buf, (pts[j].Score-pts[i].Score)/(float64(dt)/dayNanos))
+			buf = append(buf, (pts[j].Score-pts[i].Score)/(dt/dayNanos))
 		}
 	}
-	if len(buf) == 0 {
+	slopes := buf[n:]
+	if len(slopes) == 0 {
 		return 0, false, buf
 	}
-	return Denoise(Median(buf)), true, buf
+	return Denoise(Median(slopes)), true, buf
 }
 
 // Robust is a reading-to-reading change judged against a client's own

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,6 +28,22 @@ func TestMedian(t *testing.T) {
 		require.Equal(t, tc.want, Median(append([]float64(nil), tc.in...)), tc.name)
 	}
 	require.True(t, math.IsNaN(Median(nil)), "no value: NaN")
+
+	// The selection agrees with a sort, whatever the count, ties and order.
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		xs := make([]float64, 1+r.IntN(120))
+		for i := range xs {
+			xs[i] = float64(r.IntN(15)) - 7 + float64(r.IntN(3))/4
+		}
+		sorted := slices.Sorted(slices.Values(xs))
+		n := len(sorted)
+		want := sorted[n/2]
+		if n%2 == 0 {
+			want = (sorted[n/2-1] + sorted[n/2]) / 2
+		}
+		require.Equal(t, want, Median(xs), "%v", sorted)
+	}
 }
 
 // pts makes readings one day apart ending an hour before testNow.

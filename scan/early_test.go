@@ -3,6 +3,7 @@ package scan_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ type earlyFake struct {
 
 func (f *earlyFake) HealthSeries(_ context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
 	for i := range f.series {
-		if len(f.series[i].Readings) >= q.MinReadings {
+		if len(f.series[i].Readings) >= q.MinReadings && (q.Emails == nil || slices.Contains(q.Emails, f.series[i].Email)) {
 			if err := fn(&f.series[i]); err != nil {
 				return nil, err
 			}

@@ -20,7 +20,7 @@ func quoteIdent(name string) string { return "`" + strings.ReplaceAll(name, "`",
 // newest valid reading's owner column (as text) and time.
 func ownersQuery(column string) string {
 	return `
-WITH ` + judgedHealthSQL("CAST("+quoteIdent(column)+" AS TEXT) AS owner,") + `,
+WITH ` + judgedHealthSQL("CAST("+quoteIdent(column)+" AS TEXT) AS owner,", "") + `,
 newest AS (
     SELECT email, owner, jd, row_number() OVER (PARTITION BY email ORDER BY jd DESC, score ASC) AS rn
     FROM judged WHERE verdict = 'ok'

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -15,7 +17,7 @@ var _ proactive.HealthSeriesReader = (*DB)(nil)
 // proactive.Skip* reason or 'ok'), with extra columns. The judgement is
 // the health check's (healthQuery), so both count the same skipped rows;
 // the storetest suite holds them to it.
-func judgedHealthSQL(extra string) string {
+func judgedHealthSQL(extra, where string) string {
 	return `judged AS MATERIALIZED (
     SELECT email, health_score AS score, ` + extra + `
            ` + jdSQL("calculated_at") + ` AS jd,
@@ -25,17 +27,22 @@ func judgedHealthSQL(extra string) string {
                     THEN '` + proactive.SkipScoreOutOfRange + `'
                 ELSE 'ok' END AS verdict
     FROM client_health_scores
-    WHERE coalesce(` + jdSQL("calculated_at") + ` >= julianday(:from), 1)
+    WHERE coalesce(` + jdSQL("calculated_at") + ` >= julianday(:from), 1)` + where + `
 )`
 }
+
+// seriesEmailsSQL restricts judgedHealthSQL to the emails of the JSON
+// array :emails (SeriesQuery.Emails), through the index on email.
+const seriesEmailsSQL = `
+      AND email IN (SELECT value FROM json_each(:emails))`
 
 // seriesQuery returns the skip counts (first column not NULL), then every
 // valid reading of the window ordered by email, time, and the higher
 // score first on a tie: one client's readings are consecutive, oldest
 // first, the newest last.
-func seriesQuery() string {
+func seriesQuery(where string) string {
 	return `
-WITH ` + judgedHealthSQL("firstname, lastname, health_zone AS zone,") + `
+WITH ` + judgedHealthSQL("firstname, lastname, health_zone AS zone,", where) + `
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM judged WHERE verdict <> 'ok' GROUP BY verdict
 UNION ALL
@@ -49,18 +56,30 @@ ORDER BY 3, 9, 7 DESC`
 // HealthSeries streams the valid readings of the last q.WindowDays days
 // (14 when 0) per email as written, one client at a time, to fn: clients
 // with at least q.MinReadings readings, oldest first (a tie: the higher
-// score first), with the names and zone of the newest. SQLite sorts; Go
-// holds one client's readings at a time. Rows that make no sense are
-// skipped and counted as HealthTrends counts them.
+// score first), with the names and zone of the newest (NoNames saves
+// nothing here). SQLite sorts; Go holds one client's readings at a time.
+// q.Emails restricts the emails; the other prefilters are left to the
+// check. Rows that make no sense are skipped and counted as HealthTrends
+// counts them (not with q.Emails).
 func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
 	const op = "read client health series"
 	windowDays := q.WindowDays
 	if windowDays <= 0 {
 		windowDays = proactive.HealthWindowDays
 	}
-	rows, err := d.read.QueryContext(ctx, seriesQuery(),
+	where, args := "", []any{
 		sql.Named("now", formatTime(q.Now)),
-		sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))))
+		sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))),
+	}
+	if q.Emails != nil {
+		b, err := json.Marshal(q.Emails)
+		if err != nil {
+			return nil, fmt.Errorf("%s: encode emails: %w", op, err)
+		}
+		where = seriesEmailsSQL
+		args = append(args, sql.Named("emails", string(b)))
+	}
+	rows, err := d.read.QueryContext(ctx, seriesQuery(where), args...)
 	if err != nil {
 		return nil, tableError(op, proactive.TableHealthScores, err)
 	}
@@ -91,6 +110,9 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 	}
 	if err := g.flush(); err != nil {
 		return nil, err
+	}
+	if q.Emails != nil {
+		return nil, nil
 	}
 	return skipped, nil
 }

@@ -203,6 +203,59 @@ func testHealthSeries(t *testing.T, open opener) {
 		}
 	})
 
+	t.Run("Emails restricts to those emails as written, without skip counts", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		MustInsert(t, s, proactive.TableHealthScores,
+			named("Mia", "Li", reading("Mixed@Example.com", 80.0, "GREEN", now.Add(-2*day))),
+			reading("mixed@example.com", 70.0, "GREEN", now.Add(-day)),
+			reading("other@example.com", 70.0, "GREEN", now.Add(-day)),
+			reading("other@example.com", 170.0, "GREEN", cur),
+		)
+		got, skipped := mustSeries(t, s, proactive.SeriesQuery{Now: now, MinReadings: 1, Emails: []string{"Mixed@Example.com", "nobody@example.com"}})
+		require.Equal(t, []seriesView{series("Mixed@Example.com", "Mia", "Li", "GREEN", 80.0, now.Add(-2*day))}, got)
+		requireSkipped(t, nil, skipped)
+		got, _ = mustSeries(t, s, proactive.SeriesQuery{Now: now, MinReadings: 1, Emails: []string{}})
+		require.Empty(t, got, "no email: no series")
+	})
+
+	t.Run("NoNames keeps the readings", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		MustInsert(t, s, proactive.TableHealthScores,
+			named("Jane", "Doe", reading("jane@example.com", 80.0, "GREEN", now.Add(-2*day))),
+			named("Jane", "Doe", reading("jane@example.com", 70.0, "YELLOW", cur)),
+		)
+		got, skipped := mustSeries(t, s, proactive.SeriesQuery{Now: now, MinReadings: 1, NoNames: true})
+		require.Len(t, got, 1)
+		require.Equal(t, []string{point(80, now.Add(-2*day)), point(70, cur)}, got[0].Readings)
+		requireSkipped(t, nil, skipped)
+	})
+
+	t.Run("prefilters keep every series that meets them, on the boundary too", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		MustInsert(t, s, proactive.TableHealthScores,
+			// newest exactly 50, span exactly 96 h
+			reading("edge@example.com", 60.0, "GREEN", cur.Add(-96*time.Hour)),
+			reading("edge@example.com", 50.0, "RED", cur),
+			// newest change −5 in decimal (−4.999999999999993 in floating point)
+			reading("drop@example.com", 65.1, "GREEN", cur.Add(-100*time.Hour)),
+			reading("drop@example.com", 60.1, "GREEN", cur),
+			// a tie at the newest time: the lower score is the newest
+			reading("tie@example.com", 90.0, "GREEN", cur.Add(-100*time.Hour)),
+			reading("tie@example.com", 60.0, "GREEN", cur),
+			reading("tie@example.com", 55.0, "GREEN", cur),
+		)
+		got, _ := mustSeries(t, s, proactive.SeriesQuery{Now: now, MinReadings: 2, NoNames: true,
+			MinNewestScore: 50, MinSpan: 96 * time.Hour, MinNewestDrop: 5})
+		emails := []string{}
+		for _, v := range got {
+			emails = append(emails, v.Email)
+		}
+		require.Subset(t, emails, []string{"edge@example.com", "drop@example.com", "tie@example.com"})
+	})
+
 	t.Run("an fn error stops the stream and is returned", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
