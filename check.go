@@ -68,6 +68,37 @@ type CheckEnv struct {
 	// case updates and resolutions of the checks that ran before (Inputs
 	// and After). Nil outside a scan.
 	Cases func(ctx context.Context, types []AnomalyType) ([]Case, error)
+	// Scope is what the checks of one scan share (one read serving two
+	// checks); nil outside a scan, where each check reads for itself.
+	Scope *ScanScope
+}
+
+// ScanScope holds values the checks of one scan share, by key: a check
+// that reads something another check needs as well leaves it here, and
+// the other takes it instead of reading again. It lives as long as the
+// scan and is used by one check at a time. A nil *ScanScope holds nothing.
+type ScanScope struct {
+	values map[string]any
+}
+
+// Get returns the value left under key, false when none.
+func (s *ScanScope) Get(key string) (any, bool) {
+	if s == nil {
+		return nil, false
+	}
+	v, ok := s.values[key]
+	return v, ok
+}
+
+// Put leaves v under key (nothing on a nil scope).
+func (s *ScanScope) Put(key string, v any) {
+	if s == nil {
+		return
+	}
+	if s.values == nil {
+		s.values = map[string]any{}
+	}
+	s.values[key] = v
 }
 
 // Detector is one run of a check in one scan.

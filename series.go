@@ -46,11 +46,11 @@ func (s *ClientSeries) Newest() SeriesPoint {
 // SeriesQuery asks a store for per-client health series.
 //
 // A check reads in two passes: a first one over every client, without
-// names and with the prefilters its rules allow, to find the few clients
+// names and with the prefilter its rules allow, to find the few clients
 // it flags; then a second one restricted to those emails, with names and
-// zone, to judge them again and name them. The prefilters only let a
+// zone, to judge them again and name them. The prefilter only lets a
 // store leave out series that cannot be anomalies: a store may ignore
-// them, and the check judges every series it gets.
+// it, and the check judges every series it gets.
 type SeriesQuery struct {
 	Now time.Time
 	// WindowDays selects readings with calculated_at in [Now − WindowDays,
@@ -64,12 +64,6 @@ type SeriesQuery struct {
 	Emails []string
 	// NoNames lets the store leave Firstname, Lastname and Zone empty.
 	NoNames bool
-	// MinNewestScore, when > 0, lets the store leave out series whose
-	// newest score is below it.
-	MinNewestScore float64
-	// MinSpan, when > 0, lets the store leave out series whose newest and
-	// oldest readings are less than MinSpan apart.
-	MinSpan time.Duration
 	// MinNewestDrop, when > 0, lets the store leave out series whose
 	// newest change (newest score less the one before) is not a drop of
 	// at least MinNewestDrop. A store that filters compares with

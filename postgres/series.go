@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -15,7 +16,7 @@ var _ proactive.HealthSeriesReader = (*DB)(nil)
 // lower score first), as healthTrendsSQL reads them, through the index
 // ptd_health_email_calculated_at_idx in (email, calculated_at DESC,
 // health_score) order, so the aggregation streams without a sort and the
-// process receives one client at a time. The prefilters of SeriesQuery are
+// process receives one client at a time. The newest-drop prefilter is
 // judged on the aggregates in HAVING, so only candidates travel.
 //
 // %[1]s is the aggregate ORDER BY, as for healthTrendsSQL: empty before
@@ -24,9 +25,8 @@ var _ proactive.HealthSeriesReader = (*DB)(nil)
 // add the names and zone of the newest reading, looked up per client
 // (costly: about three times the rest, hence NoNames for a first pass).
 //
-// $1 window start, $2 now, $3 minimum readings, $4 minimum newest score
-// (0: none), $5 minimum span in seconds (0: none), $6 minimum newest drop
-// (0: none), $7 the emails when %[2]s uses them.
+// $1 window start, $2 now, $3 minimum readings, $4 minimum newest drop
+// (0: none), $5 the emails when %[2]s uses them.
 const healthSeriesSQL = `
 SELECT g.email, g.s, g.a%[3]s
 FROM (
@@ -41,12 +41,8 @@ FROM (
 	) o
 	GROUP BY email
 	HAVING count(*) >= $3
-	   AND ($4::float8 <= 0 OR (array_agg(score%[1]s))[1] >= $4::float8)
-	   AND ($5::float8 <= 0 OR max(at) - min(at) >= $5::float8 * interval '1 second')
-	   AND ($6::float8 <= 0 OR (array_agg(score%[1]s))[2] - (array_agg(score%[1]s))[1] >= $6::float8)
-) g%[4]s
--- A blank email names nobody (counted as a null email).
-WHERE btrim(g.email) <> ''`
+	   AND ($4::float8 <= 0 OR (array_agg(score%[1]s))[2] - (array_agg(score%[1]s))[1] >= $4::float8)
+) g%[4]s`
 
 // healthSeriesNames are the %[3]s and %[4]s of healthSeriesSQL that add
 // the newest reading's names and zone.
@@ -66,7 +62,7 @@ LEFT JOIN LATERAL (
 // (14 when 0) per email as written, one client at a time, to fn: clients
 // with at least q.MinReadings readings, oldest first (a tie: the higher
 // score first), with the names and zone of the newest unless q.NoNames.
-// The prefilters of q are applied in the database. Rows that make no
+// The newest-drop prefilter of q is applied in the database. Rows that make no
 // sense are skipped and counted as HealthTrends counts them (not with
 // q.Emails).
 func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
@@ -81,9 +77,9 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 	if d.major >= 16 {
 		order = " ORDER BY at DESC, score"
 	}
-	args := []any{from, now, max(q.MinReadings, 1), q.MinNewestScore, q.MinSpan.Seconds(), q.MinNewestDropBound()}
+	args := []any{from, now, max(q.MinReadings, 1), q.MinNewestDropBound()}
 	if q.Emails != nil {
-		emails = "\n\t\t  AND email = ANY($7::text[])"
+		emails = "\n\t\t  AND email = ANY($5::text[])"
 		args = append(args, q.Emails)
 	}
 	if !q.NoNames {
@@ -108,6 +104,11 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 		// pgx decodes into the slices' existing memory when it can.
 		if err := rows.Scan(dest...); err != nil {
 			return nil, d.tableFail(op, proactive.TableHealthScores, err)
+		}
+		if strings.Trim(s.Email, " ") == "" { // btrim's spaces, as HealthTrends
+			// A blank email names nobody (healthSkippedSQL counts it as a
+			// null email). Judged here, not per reading in SQL.
+			continue
 		}
 		if len(scores) != len(ats) {
 			return nil, proactive.Errorf(proactive.EINTERNAL, "%s: %d scores but %d times for one client", op, len(scores), len(ats))

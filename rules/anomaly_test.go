@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -137,8 +136,8 @@ func (r *recordingSource) HealthSeries(ctx context.Context, q proactive.SeriesQu
 	return skipped, err
 }
 
-// The series checks read twice: every client without names and with the
-// prefilters their rules allow, then only the clients flagged, named.
+// The series checks read twice: every client without names (with the
+// prefilter the rules allow), then only the clients flagged, named.
 func TestSeriesChecksReadInTwoPasses(t *testing.T) {
 	t.Parallel()
 	series := seriesSource{
@@ -152,7 +151,7 @@ func TestSeriesChecksReadInTwoPasses(t *testing.T) {
 		first   proactive.SeriesQuery
 		flagged string
 	}{
-		{HealthForecastCheck(), proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: 5, NoNames: true, MinNewestScore: 50, MinSpan: 96 * time.Hour}, "red@x.com"},
+		{HealthForecastCheck(), proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: 5, NoNames: true}, "red@x.com"},
 		{HealthAnomalyCheck(), proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: 7, NoNames: true, MinNewestDrop: th.AnomalyMinDrop}, "drop@x.com"},
 	} {
 		src := &recordingSource{seriesSource: series}
@@ -162,9 +161,35 @@ func TestSeriesChecksReadInTwoPasses(t *testing.T) {
 		require.Equal(t, []string{tc.flagged}, e.keys(), tc.check.Type)
 		require.Equal(t, "Jane Doe ("+tc.flagged+")", e.as[0].Entity, "named by the second pass")
 		require.Equal(t, proactive.Skipped{proactive.SkipNullEmail: 2}, skipped, "the first pass's skipped rows")
-		second := tc.first
-		second.NoNames, second.MinNewestScore, second.MinSpan, second.MinNewestDrop = false, 0, 0, 0
-		second.Emails = []string{tc.flagged}
+		second := proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: tc.first.MinReadings, Emails: []string{tc.flagged}}
 		require.Equal(t, []proactive.SeriesQuery{tc.first, second}, src.queries, tc.check.Type)
 	}
+}
+
+// In one scan the forecast's read serves the unusual drops too: the
+// anomaly check reads only its flagged clients, and still leaves out
+// those health_drop flagged.
+func TestForecastReadServesTheAnomalyCheck(t *testing.T) {
+	t.Parallel()
+	src := &recordingSource{seriesSource: seriesSource{
+		clientSeries("drop@x.com", "RED", 50, 51, 50, 52, 50, 50, 40),
+		clientSeries("dropped@x.com", "RED", 50, 51, 50, 52, 50, 50, 40),
+		clientSeries("red@x.com", "", 77, 74, 71, 68, 65, 62, 59),
+	}}
+	env := proactive.CheckEnv{Now: testNow, Settings: proactive.DefaultSettings(), Source: src, Scope: &proactive.ScanScope{}}
+	forecast, anomaly := HealthForecastCheck().New(env), HealthAnomalyCheck().New(env)
+	var e collect
+	_, err := forecast.Detect(t.Context(), &e)
+	require.NoError(t, err)
+	anomaly.Observe(&proactive.Anomaly{Type: proactive.HealthDrop, Key: "dropped@x.com"})
+	e = collect{}
+	skipped, err := anomaly.Detect(t.Context(), &e)
+	require.NoError(t, err)
+	require.Equal(t, []string{"drop@x.com"}, e.keys())
+	require.Equal(t, proactive.Skipped{proactive.SkipNullEmail: 2}, skipped, "the shared read's skipped rows")
+	require.Equal(t, []proactive.SeriesQuery{
+		{Now: testNow, WindowDays: 14, MinReadings: 5, NoNames: true},                                   // forecast, first pass
+		{Now: testNow, WindowDays: 14, MinReadings: 5, Emails: []string{"red@x.com"}},                   // forecast, second pass
+		{Now: testNow, WindowDays: 14, MinReadings: 7, Emails: []string{"drop@x.com", "dropped@x.com"}}, // anomaly: second pass only
+	}, src.queries)
 }

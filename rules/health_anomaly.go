@@ -115,14 +115,40 @@ func (d *anomalyDetector) Detect(ctx context.Context, emit proactive.Emitter) (p
 		return nil, err
 	}
 	j := AnomalyJudge{Thresholds: d.env.Settings.Thresholds, Now: d.env.Now, Flagged: d.dropped}
-	out, skipped, err := judgeSeries(ctx, src, proactive.SeriesQuery{
-		Now: d.env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: anomalyMinReadings,
-		MinNewestDrop: j.Thresholds.AnomalyMinDrop,
-	}, j.Judge)
+	q := proactive.SeriesQuery{Now: d.env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: anomalyMinReadings}
+	var (
+		flagged []string
+		skipped proactive.Skipped
+	)
+	if v, ok := d.env.Scope.Get(anomalyCandidatesKey); ok {
+		// health_forecast's read of this scan found the candidates.
+		c := v.(anomalyCandidates)
+		flagged, skipped = c.emails, c.skipped
+	} else {
+		q.MinNewestDrop = j.Thresholds.AnomalyMinDrop
+		var err error
+		if flagged, skipped, err = flagSeries(ctx, src, q, j.Judge, nil); err != nil {
+			return skipped, err
+		}
+		q.MinNewestDrop = 0
+	}
+	out, err := judgeFlagged(ctx, src, q, flagged, j.Judge)
 	if err != nil {
 		return skipped, err
 	}
 	return skipped, emitAll(emit, out)
+}
+
+// anomalyCandidatesKey is where health_forecast leaves anomalyCandidates
+// in the scan's scope.
+const anomalyCandidatesKey = "health_anomaly.candidates"
+
+// anomalyCandidates are the clients of a scan whose series could be an
+// unusual drop (judged without the health drop exclusion, which the
+// second pass applies), and the skipped rows of the read that found them.
+type anomalyCandidates struct {
+	emails  []string
+	skipped proactive.Skipped
 }
 
 // AnomalyJudge judges client series for unusual drops under the
@@ -144,6 +170,12 @@ type AnomalyJudge struct {
 // flagged.
 func (j *AnomalyJudge) Judge(s *proactive.ClientSeries) (proactive.Anomaly, bool) {
 	if len(s.Readings) < anomalyMinReadings {
+		return proactive.Anomaly{}, false
+	}
+	// The newest change decides most clients: no drop of anomaly_min_drop,
+	// no anomaly, whatever z.
+	n := len(s.Readings)
+	if c := Denoise(s.Readings[n-1].Score - s.Readings[n-2].Score); c >= 0 || -c < j.Thresholds.AnomalyMinDrop {
 		return proactive.Anomaly{}, false
 	}
 	j.scores = j.scores[:0]

@@ -59,11 +59,24 @@ func HealthForecastCheck() proactive.Check {
 				if err != nil {
 					return nil, err
 				}
-				f := Forecaster{Thresholds: env.Settings.Thresholds, Now: env.Now}
-				out, skipped, err := judgeSeries(ctx, src, proactive.SeriesQuery{
-					Now: env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings,
-					MinNewestScore: redScore, MinSpan: forecastMinSpan,
-				}, f.Judge)
+				th := env.Settings.Thresholds
+				f := Forecaster{Thresholds: th, Now: env.Now}
+				q := proactive.SeriesQuery{Now: env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings}
+				// The read serves health_anomaly too (one scan of the window
+				// instead of two): the clients whose newest change could be
+				// an unusual drop are left in the scan's scope for it.
+				a := AnomalyJudge{Thresholds: th, Now: env.Now}
+				var candidates []string
+				flagged, skipped, err := flagSeries(ctx, src, q, f.Judge, func(s *proactive.ClientSeries) {
+					if _, ok := a.Judge(s); ok {
+						candidates = append(candidates, s.Email)
+					}
+				})
+				if err != nil {
+					return skipped, err
+				}
+				env.Scope.Put(anomalyCandidatesKey, anomalyCandidates{emails: candidates, skipped: skipped})
+				out, err := judgeFlagged(ctx, src, q, flagged, f.Judge)
 				if err != nil {
 					return skipped, err
 				}
@@ -207,28 +220,42 @@ func (c *countAnalyzer) Findings() proactive.Findings {
 	return proactive.Findings{Insights: []string{c.sentence(c.n)}}
 }
 
-// judgeSeries reads the health series in two passes and returns what
-// judge finds, most urgent first: a first pass over every client with
-// first's prefilters and without names finds the clients judge flags; a
-// second pass reads just those, named, and judges them again. The
-// skipped rows are the first pass's. Memory holds the flagged emails and
-// the anomalies, not the series.
-func judgeSeries(ctx context.Context, src proactive.HealthSeriesReader, first proactive.SeriesQuery,
-	judge func(*proactive.ClientSeries) (proactive.Anomaly, bool)) ([]proactive.Anomaly, proactive.Skipped, error) {
-	first.NoNames = true
+// The health series are read in two passes (proactive.SeriesQuery): a
+// first pass over every client, without names, finds the clients a
+// check flags (flagSeries); a second reads just those, named, and judges
+// them again (judgeFlagged). Memory holds the flagged emails and the
+// anomalies, never the series.
+
+// flagSeries streams the series of q without names and returns the
+// emails (as written) judge flags, and the skipped rows; tap, when not
+// nil, sees every series too.
+func flagSeries(ctx context.Context, src proactive.HealthSeriesReader, q proactive.SeriesQuery,
+	judge func(*proactive.ClientSeries) (proactive.Anomaly, bool), tap func(*proactive.ClientSeries)) ([]string, proactive.Skipped, error) {
+	q.NoNames = true
 	var flagged []string
-	skipped, err := src.HealthSeries(ctx, first, func(s *proactive.ClientSeries) error {
+	skipped, err := src.HealthSeries(ctx, q, func(s *proactive.ClientSeries) error {
 		if _, ok := judge(s); ok {
 			flagged = append(flagged, s.Email)
 		}
+		if tap != nil {
+			tap(s)
+		}
 		return nil
 	})
-	if err != nil || len(flagged) == 0 {
-		return nil, skipped, err
+	return flagged, skipped, err
+}
+
+// judgeFlagged reads the named series of emails (q's window and minimum
+// readings) and returns what judge finds, most urgent first; nil for no
+// email.
+func judgeFlagged(ctx context.Context, src proactive.HealthSeriesReader, q proactive.SeriesQuery, emails []string,
+	judge func(*proactive.ClientSeries) (proactive.Anomaly, bool)) ([]proactive.Anomaly, error) {
+	if len(emails) == 0 {
+		return nil, nil
 	}
 	var out []proactive.Anomaly
-	_, err = src.HealthSeries(ctx, proactive.SeriesQuery{
-		Now: first.Now, WindowDays: first.WindowDays, MinReadings: first.MinReadings, Emails: flagged,
+	_, err := src.HealthSeries(ctx, proactive.SeriesQuery{
+		Now: q.Now, WindowDays: q.WindowDays, MinReadings: q.MinReadings, Emails: emails,
 	}, func(s *proactive.ClientSeries) error {
 		if a, ok := judge(s); ok {
 			out = append(out, a)
@@ -236,7 +263,7 @@ func judgeSeries(ctx context.Context, src proactive.HealthSeriesReader, first pr
 		return nil
 	})
 	if err != nil {
-		return nil, skipped, err
+		return nil, err
 	}
-	return sorted(out), skipped, nil
+	return sorted(out), nil
 }

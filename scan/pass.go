@@ -90,7 +90,7 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	}
 
 	// Steps 2–4, check by check, inputs first.
-	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings, Source: p.s.opts.Source, Cases: p.unresolvedCases}
+	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings, Source: p.s.opts.Source, Cases: p.unresolvedCases, Scope: &proactive.ScanScope{}}
 	detectors := map[proactive.AnomalyType]proactive.Detector{}
 	for _, c := range p.s.order {
 		d := c.New(env)
