@@ -11,8 +11,9 @@ import (
 )
 
 // BenchmarkHealthSeries times HealthSeries on SeedBench's data
-// (PTD_BENCH_CLIENTS clients × 14 readings, 10,000 by default), beside
-// HealthTrends over the same window.
+// (PTD_BENCH_CLIENTS clients × 14 readings, 10,000 by default) as a
+// check's first pass reads it (no names), with names (which a check asks
+// only for the clients it flags), and HealthTrends over the same window.
 func BenchmarkHealthSeries(b *testing.B) {
 	ctx := context.Background()
 	url := testdb.MustDatabase(b)
@@ -29,7 +30,7 @@ func BenchmarkHealthSeries(b *testing.B) {
 		n, readings := 0, 0
 		for b.Loop() {
 			n, readings = 0, 0
-			_, err := db.HealthSeries(ctx, proactive.SeriesQuery{Now: testNow, MinReadings: 5}, func(s *proactive.ClientSeries) error {
+			_, err := db.HealthSeries(ctx, proactive.SeriesQuery{Now: testNow, MinReadings: 5, NoNames: true}, func(s *proactive.ClientSeries) error {
 				n++
 				readings += len(s.Readings)
 				return nil
@@ -38,6 +39,13 @@ func BenchmarkHealthSeries(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "clients")
 		b.ReportMetric(float64(readings), "readings")
+	})
+	b.Run("HealthSeriesNamed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, err := db.HealthSeries(ctx, proactive.SeriesQuery{Now: testNow, MinReadings: 5}, func(*proactive.ClientSeries) error { return nil })
+			require.NoError(b, err)
+		}
 	})
 	b.Run("HealthTrends", func(b *testing.B) {
 		b.ReportAllocs()
