@@ -46,6 +46,11 @@ type Anomaly struct {
 	Details Details `json:"details"`
 	// Owner is the entity's owner in the data (CONTRACT §11.6), "" for none.
 	Owner string `json:"-"`
+	// Contact is the trimmed, lower-cased email of the person behind the
+	// entity, for renewal_risk's matching (CONTRACT §11.4): the deal's
+	// contact email (deal_stall), the lead's email (response_delay); ""
+	// for none or other checks. It is no detail: details keys are fixed.
+	Contact string `json:"-"`
 	// Metric is the unrounded figure the severity was judged on: the score
 	// drop, days stalled, failure count or hours waiting.
 	Metric            float64   `json:"-"`

@@ -43,6 +43,10 @@ type Check struct {
 	// Inputs are the checks whose anomalies this one observes (Detector's
 	// Observe); they run before it, and their failure fails it.
 	Inputs []AnomalyType
+	// After are checks that run, and update and resolve their cases,
+	// before this one, without their failure failing it: a check that
+	// reads their cases through CheckEnv.Cases (coach_workload).
+	After []AnomalyType
 	// New starts one run of the check for one scan.
 	New func(env CheckEnv) Detector
 	// Text writes the check's part of an alert.
@@ -55,6 +59,42 @@ type CheckEnv struct {
 	Now time.Time
 	// Settings are the thresholds and options of the checks.
 	Settings Settings
+	// Cases returns the unresolved cases, in any state, of those of types
+	// whose check is enabled, as they stand when it is called: after the
+	// case updates and resolutions of the checks that ran before (Inputs
+	// and After). Nil outside a scan.
+	Cases func(ctx context.Context, types []AnomalyType) ([]Case, error)
+	// Scope is what the checks of one scan share (one read serving two
+	// checks); nil outside a scan, where each check reads for itself.
+	Scope *ScanScope
+}
+
+// ScanScope holds values the checks of one scan share, by key: a check
+// that reads something another check needs as well leaves it here, and
+// the other takes it instead of reading again. It lives as long as the
+// scan and is used by one check at a time. A nil *ScanScope holds nothing.
+type ScanScope struct {
+	values map[string]any
+}
+
+// Get returns the value left under key, false when none.
+func (s *ScanScope) Get(key string) (any, bool) {
+	if s == nil {
+		return nil, false
+	}
+	v, ok := s.values[key]
+	return v, ok
+}
+
+// Put leaves v under key (nothing on a nil scope).
+func (s *ScanScope) Put(key string, v any) {
+	if s == nil {
+		return
+	}
+	if s.values == nil {
+		s.values = map[string]any{}
+	}
+	s.values[key] = v
 }
 
 // Detector is one run of a check in one scan.
@@ -140,7 +180,8 @@ type Registry struct {
 
 // NewRegistry returns a registry of checks in the order given, or an
 // error naming a check that has no type, no New, no text, or a type given
-// twice, or that reads an input not listed before it.
+// twice, or that reads (Inputs) or runs after (After) a type not
+// registered.
 func NewRegistry(checks ...Check) (*Registry, error) {
 	r := &Registry{index: make(map[AnomalyType]int, len(checks))}
 	for _, c := range checks {
@@ -164,6 +205,11 @@ func NewRegistry(checks ...Check) (*Registry, error) {
 		for _, in := range c.Inputs {
 			if _, ok := r.index[in]; !ok {
 				return nil, fmt.Errorf("check registry: check %s reads %s, which is not registered", c.Type, in)
+			}
+		}
+		for _, in := range c.After {
+			if _, ok := r.index[in]; !ok {
+				return nil, fmt.Errorf("check registry: check %s runs after %s, which is not registered", c.Type, in)
 			}
 		}
 	}

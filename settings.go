@@ -9,6 +9,8 @@ type Settings struct {
 	StallStages []string
 	// Inhibit are the inhibit rules (CONTRACT §11.8); none by default.
 	Inhibit []InhibitRule
+	// Columns are the optional owner and value columns (CONTRACT §11.1).
+	Columns Columns
 }
 
 // InhibitRule: an unresolved case of SourceType whose key or label

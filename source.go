@@ -143,6 +143,10 @@ type Deal struct {
 	Amount *float64
 	// LastActivity is coalesce(last_activity_date, updated_at, created_at).
 	LastActivity time.Time
+	// ContactEmail is the deal's contact email as the store found it
+	// (CONTRACT §11.4: contacts.email by contact_id, else
+	// deals.contact_email); "" when none.
+	ContactEmail string
 }
 
 // DealQuery asks a store for deals in stall stages.

@@ -61,7 +61,8 @@ func (a *app) newScanner(cfg config.Config, st proactive.Store, replica *postgre
 	opts := scan.Options{
 		Store:         st,
 		Registry:      a.reg,
-		Settings:      proactive.Settings{Thresholds: cfg.Thresholds, StallStages: cfg.StallStages},
+		Checks:        cfg.Checks,
+		Settings:      proactive.Settings{Thresholds: cfg.Thresholds, StallStages: cfg.StallStages, Columns: cfg.Columns},
 		Notify:        router,
 		Logger:        a.log,
 		MaxReplicaLag: cfg.Postgres.MaxReplicaLag,

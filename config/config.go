@@ -11,6 +11,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
 // Config is every setting of ptd-proactive.
@@ -20,6 +21,12 @@ type Config struct {
 	// StallStages are the deal stages the stall check watches, compared
 	// case-insensitively (YAML key stall_stages).
 	StallStages []string `yaml:"stall_stages" json:"stall_stages"`
+	// Checks are the checks a scan runs, any subset of the registry's
+	// (YAML key checks); default the four of Part one (CONTRACT §11.1).
+	Checks []proactive.AnomalyType `yaml:"checks" json:"checks"`
+	// Columns name the optional owner and value columns of the source
+	// tables (YAML key columns); unset by default.
+	Columns proactive.Columns `yaml:"columns" json:"columns"`
 	// Postgres tunes the PostgreSQL store (YAML key postgres).
 	Postgres Postgres `yaml:"postgres" json:"postgres"`
 	// Serve configures `ptd-proactive serve` (YAML key serve).
@@ -126,13 +133,15 @@ const DefaultSchedule = "*/15 * * * *"
 const ScheduleOff = "off"
 
 // Default returns the settings used when nothing is configured: the seed's
-// thresholds and stall stages, a PostgreSQL pool of 8 with a 30 s statement
-// timeout and no read replica (60 s of lag allowed once one is set), loopback listening, a 15-minute schedule and every notification
+// thresholds and stall stages, the four checks of Part one, a PostgreSQL
+// pool of 8 with a 30 s statement timeout and no read replica (60 s of lag
+// allowed once one is set), loopback listening, a 15-minute schedule and every notification
 // channel off with its default priorities.
 func Default() Config {
 	return Config{
 		Thresholds:  proactive.DefaultThresholds(),
 		StallStages: proactive.DefaultStallStages(),
+		Checks:      rules.Registry().Defaults(),
 		Postgres:    Postgres{MaxConns: 8, StatementTimeout: 30 * time.Second, MaxReplicaLag: DefaultMaxReplicaLag},
 		Serve:       Serve{Addr: DefaultAddr},
 		Schedule:    DefaultSchedule,

@@ -31,6 +31,8 @@ func TestDefault(t *testing.T) {
 	c := Default()
 	require.Equal(t, proactive.DefaultThresholds(), c.Thresholds)
 	require.Equal(t, []string{"Assessment", "Proposal", "Negotiation", "Trial"}, c.StallStages)
+	require.Equal(t, []proactive.AnomalyType{"health_drop", "deal_stall", "sync_fail", "response_delay"}, c.Checks)
+	require.Equal(t, proactive.Columns{}, c.Columns)
 	require.Equal(t, Postgres{MaxConns: 8, StatementTimeout: 30 * time.Second, MaxReplicaLag: 60 * time.Second}, c.Postgres)
 	require.Equal(t, "127.0.0.1:8080", c.Serve.Addr)
 	require.Empty(t, c.Serve.APITokens)
@@ -72,9 +74,12 @@ func TestLoadFull(t *testing.T) {
 			SyncFailCritical: 10, SyncFailHigh: 6, SyncFailMedium: 3,
 			ResponseDelayCritical: 48, ResponseDelayHigh: 24, ResponseDelayMedium: 8,
 			DedupWindowHours:    12,
-			ResolveAfterMinutes: 60, RecoveryMargin: 3, ForecastDays: 7, AnomalyZ: 3.5, AnomalyMinDrop: 5, // §11.1 defaults: not in full.yml
+			ResolveAfterMinutes: 90, RecoveryMargin: 2.5, ForecastDays: 10, AnomalyZ: 4, AnomalyMinDrop: 6, LeadValue: 250,
 		},
 		StallStages: []string{"Discovery", "Proposal"},
+		Checks: []proactive.AnomalyType{"health_drop", "deal_stall", "sync_fail", "response_delay",
+			"health_forecast", "health_anomaly", "renewal_risk", "coach_workload"},
+		Columns:  proactive.Columns{ClientOwner: "coach", DealOwner: "owner", ClientValue: "package_value"},
 		Postgres: Postgres{MaxConns: 4, StatementTimeout: 45 * time.Second,
 			ReadURL: "postgres://reader:r3ad@replica.example.com:5432/postgres", MaxReplicaLag: 90 * time.Second},
 		Serve:    Serve{Addr: "0.0.0.0:9090", APITokens: []string{"token-one", "token-two"}},
@@ -143,6 +148,13 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad_trend_days.yml", "thresholds.health_trend_days (15) must be between 1 and 14: the health check reads the last 14 days"},
 		{"bad_trend_days_zero.yml", "thresholds.health_trend_days (0) must be between 1 and 14: the health check reads the last 14 days"},
 		{"bad_dedup_window.yml", "thresholds.dedup_window_hours (0) must be greater than 0"},
+		{"bad_recovery_margin.yml", "thresholds.recovery_margin (8) must be below thresholds.health_drop_medium (8): a health drop case stays open while the drop is at least health_drop_medium − recovery_margin"},
+		{"bad_anomaly_z.yml", "thresholds.anomaly_z (0) must be greater than 0"},
+		{"bad_forecast_days.yml", "thresholds.forecast_days (-2) must not be negative"},
+		{"bad_negative_early.yml", "thresholds.resolve_after_minutes (-5) must not be negative; " +
+			"thresholds.recovery_margin (-1) must not be negative; " +
+			"thresholds.anomaly_min_drop (-0.5) must not be negative; " +
+			"thresholds.lead_value (-100) must not be negative"},
 		{"bad_several.yml", "thresholds.health_drop_critical (10) must be at least thresholds.health_drop_high (15): critical is the larger drop; " +
 			"thresholds.dedup_window_hours (-1) must not be negative; " +
 			`schedule ("hourly") is not a cron expression (expected 5 to 6 fields, found 1: [hourly]): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
@@ -150,13 +162,19 @@ func TestLoadInvalid(t *testing.T) {
 		// Other settings.
 		{"bad_empty_stages.yml", "stall_stages is empty: list the deal stages to watch, e.g. [Assessment, Proposal, Negotiation, Trial]"},
 		{"bad_blank_stage.yml", "stall_stages[1] is blank: name a deal stage or remove the entry"},
+		{"bad_unknown_check.yml", `checks[1] ("health_forcast") is not a check: use health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly, renewal_risk or coach_workload; ` +
+			`checks[3] ("deal_stall") is listed twice (first as checks[2]): list each check once`},
+		{"bad_empty_checks.yml", "checks is empty: list the checks to run, e.g. [health_drop, deal_stall, sync_fail, response_delay]"},
+		{"bad_coach_no_owner.yml", "checks lists coach_workload but columns.client_owner is not set: name the column of client_health_scores that holds each client's owner, e.g. columns: {client_owner: coach}"},
+		{"bad_column_name.yml", `columns.client_owner ("coach name") is not a column name: use letters, digits and underscores, starting with a letter, e.g. coach; ` +
+			`columns.client_value ("1value") is not a column name: use letters, digits and underscores, starting with a letter, e.g. coach`},
 		{"bad_max_conns.yml", "postgres.max_conns (0) must be at least 1"},
 		{"bad_max_replica_lag.yml", "postgres.max_replica_lag (0s) must be positive, e.g. 60s: a read replica further behind the primary than this is not read"},
 		{"bad_read_url.yml", "postgres.read_url must be a postgres:// or postgresql:// URL of a read replica, e.g. postgres://user:password@replica.example.com:5432/postgres"},
 		{"bad_serve_addr.yml", `serve.addr ("8080") must be host:port, e.g. 127.0.0.1:8080 or :8080`},
 		{"bad_schedule.yml", `schedule ("*/15 * * *") is not a cron expression (expected 5 to 6 fields, found 4: [*/15 * * *]): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
 		{"bad_priority.yml", `notify.slack.priorities[1]: unknown priority "urgent": use critical, high, medium or low`},
-		{"bad_type.yml", `notify.webhook.types[0]: unknown alert type "health_drops": use health_drop, deal_stall, sync_fail or response_delay`},
+		{"bad_type.yml", `notify.webhook.types[0]: unknown alert type "health_drops": use health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly, renewal_risk or coach_workload`},
 		{"bad_slack_url.yml", "notify.slack.webhook_url must be an http(s) URL such as https://hooks.slack.com/services/…"},
 		{"bad_smtp_url.yml", "notify.email.smtp_url must look like smtp://user:pass@host:port or smtps://user:pass@host:port"},
 		{"bad_smtp_no_port.yml", "notify.email.smtp_url must look like smtp://user:pass@host:port or smtps://user:pass@host:port"},
@@ -346,6 +364,9 @@ func TestValidate(t *testing.T) {
 		{"webhook url", func(c *Config) { c.Notify.Webhook.URL = "ftp://example.com/x" }, "notify.webhook.url must be an http(s) URL such as https://example.com/hooks/ptd"},
 		{"schedule zone only", func(c *Config) { c.Schedule = "TZ=UTC" }, `schedule ("TZ=UTC") is not a cron expression (no schedule after the time zone): use 5 fields such as "*/15 * * * *" (minute hour day month weekday), or off to disable the schedule`},
 		{"email priority", func(c *Config) { c.Notify.Email.Priorities = []proactive.Severity{"CRITICAL"} }, `notify.email.priorities[0]: unknown priority "CRITICAL": use critical, high, medium or low`},
+		{"NaN anomaly_z", func(c *Config) { c.Thresholds.AnomalyZ = math.NaN() }, "thresholds.anomaly_z (NaN) must be a finite number"},
+		{"recovery margin above medium", func(c *Config) { c.Thresholds.RecoveryMargin = 12 }, "thresholds.recovery_margin (12) must be below thresholds.health_drop_medium (10): a health drop case stays open while the drop is at least health_drop_medium − recovery_margin"},
+		{"no checks", func(c *Config) { c.Checks = nil }, "checks is empty: list the checks to run, e.g. [health_drop, deal_stall, sync_fail, response_delay]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -360,6 +381,10 @@ func TestValidate(t *testing.T) {
 	ok.Thresholds.HealthDropHigh = ok.Thresholds.HealthDropCritical // equal is allowed
 	ok.Postgres.StatementTimeout = 0
 	ok.Serve.Addr = ":0"
+	ok.Thresholds.RecoveryMargin = 0      // no margin
+	ok.Thresholds.ResolveAfterMinutes = 0 // resolve at once
+	ok.Checks = []proactive.AnomalyType{"coach_workload", "health_forecast"}
+	ok.Columns.ClientOwner = "coach"
 	for _, spec := range []string{"off", "0 9 * * 1-5", "*/5 * * * * *", "@hourly", "@every 10m", "CRON_TZ=Europe/Paris 0 8 * * *"} {
 		ok.Schedule = spec
 		require.NoError(t, ok.Validate(), spec)

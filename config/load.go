@@ -186,7 +186,7 @@ func secret(env func(string) string, name string, list bool) (v string, ok bool,
 // empty ones.
 func splitList(s string) []string { return trimList(strings.Split(s, ",")) }
 
-// normalize trims the schedule and lists, and fills an empty schedule and
+// normalize trims the schedule, lists, check names and column names, and fills an empty schedule and
 // empty channel priorities with their defaults.
 func (c *Config) normalize() {
 	c.Schedule = strings.TrimSpace(c.Schedule)
@@ -194,6 +194,12 @@ func (c *Config) normalize() {
 		c.Schedule = DefaultSchedule
 	}
 	c.Serve.APITokens = trimList(c.Serve.APITokens)
+	for i, t := range c.Checks {
+		c.Checks[i] = proactive.AnomalyType(strings.TrimSpace(string(t)))
+	}
+	c.Columns.ClientOwner = strings.TrimSpace(c.Columns.ClientOwner)
+	c.Columns.DealOwner = strings.TrimSpace(c.Columns.DealOwner)
+	c.Columns.ClientValue = strings.TrimSpace(c.Columns.ClientValue)
 	c.Notify.Email.To = trimList(c.Notify.Email.To)
 	routes := []struct {
 		channel string

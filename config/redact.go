@@ -15,6 +15,7 @@ const Mask = "***"
 // Empty secrets stay empty, so an unconfigured channel still reads as off.
 func (c Config) Redacted() Config {
 	c.StallStages = slices.Clone(c.StallStages)
+	c.Checks = slices.Clone(c.Checks)
 	c.Serve.APITokens = slices.Clone(c.Serve.APITokens)
 	for i := range c.Serve.APITokens {
 		c.Serve.APITokens[i] = Mask

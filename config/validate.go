@@ -30,6 +30,8 @@ func (c Config) validate(from map[string]string) error {
 	p := problems{from: from}
 	p.thresholds(c.Thresholds)
 	p.stallStages(c.StallStages)
+	p.checks(c.Checks, c.Columns)
+	p.columns(c.Columns)
 	if c.Postgres.MaxConns < 1 {
 		p.add("%s (%d) must be at least 1", p.key("postgres.max_conns"), c.Postgres.MaxConns)
 	}
@@ -110,6 +112,85 @@ func (p *problems) thresholds(t proactive.Thresholds) {
 		p.add("thresholds.health_trend_days (%d) must be between 1 and %d: the health check reads the last %d days", d, MaxHealthTrendDays, proactive.HealthWindowDays)
 	}
 	p.positive("thresholds.dedup_window_hours", t.DedupWindowHours)
+
+	// The early-warning thresholds (CONTRACT §11.1).
+	p.nonNegative("thresholds.resolve_after_minutes", t.ResolveAfterMinutes)
+	if p.nonNegative("thresholds.recovery_margin", t.RecoveryMargin) && t.RecoveryMargin >= t.HealthDropMedium {
+		p.add("thresholds.recovery_margin (%s) must be below thresholds.health_drop_medium (%s): a health drop case stays open while the drop is at least health_drop_medium − recovery_margin",
+			num(t.RecoveryMargin), num(t.HealthDropMedium))
+	}
+	p.positive("thresholds.forecast_days", t.ForecastDays)
+	p.positive("thresholds.anomaly_z", t.AnomalyZ)
+	p.nonNegative("thresholds.anomaly_min_drop", t.AnomalyMinDrop)
+	p.nonNegative("thresholds.lead_value", t.LeadValue)
+}
+
+// nonNegative records a problem unless v is a finite number, zero or above.
+func (p *problems) nonNegative(key string, v float64) bool {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		p.add("%s (%s) must be a finite number", key, num(v))
+	case v < 0:
+		p.add("%s (%s) must not be negative", key, num(v))
+	default:
+		return true
+	}
+	return false
+}
+
+// checks needs at least one check, each a registered one, once; and the
+// owner column for coach_workload.
+func (p *problems) checks(checks []proactive.AnomalyType, cols proactive.Columns) {
+	reg := rules.Registry()
+	if len(checks) == 0 {
+		p.add("checks is empty: list the checks to run, e.g. [%s]", joinTypes(reg.Defaults(), ", "))
+		return
+	}
+	seen := map[proactive.AnomalyType]int{}
+	for i, c := range checks {
+		if _, ok := reg.Lookup(c); !ok {
+			p.add("checks[%d] (%q) is not a check: use %s", i, c, orList(reg.Types()))
+			continue
+		}
+		if first, dup := seen[c]; dup {
+			p.add("checks[%d] (%q) is listed twice (first as checks[%d]): list each check once", i, c, first)
+			continue
+		}
+		seen[c] = i
+	}
+	if _, coach := seen[proactive.CoachWorkload]; coach && cols.ClientOwner == "" {
+		p.add("checks lists coach_workload but columns.client_owner is not set: name the column of client_health_scores that holds each client's owner, e.g. columns: {client_owner: coach}")
+	}
+}
+
+// columns needs each configured column to be a plain column name.
+func (p *problems) columns(cols proactive.Columns) {
+	for _, c := range []struct{ key, value string }{
+		{"columns.client_owner", cols.ClientOwner},
+		{"columns.deal_owner", cols.DealOwner},
+		{"columns.client_value", cols.ClientValue},
+	} {
+		if c.value != "" && !proactive.Identifier(c.value) {
+			p.add("%s (%q) is not a column name: use letters, digits and underscores, starting with a letter, e.g. coach", c.key, c.value)
+		}
+	}
+}
+
+// joinTypes joins type names with sep.
+func joinTypes(ts []proactive.AnomalyType, sep string) string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = string(t)
+	}
+	return strings.Join(names, sep)
+}
+
+// orList is "a, b or c" of type names.
+func orList(ts []proactive.AnomalyType) string {
+	if len(ts) < 2 {
+		return joinTypes(ts, "")
+	}
+	return joinTypes(ts[:len(ts)-1], ", ") + " or " + string(ts[len(ts)-1])
 }
 
 // positive records a problem unless v is a finite number above zero.

@@ -74,7 +74,7 @@ func TestListAlertsBadQuery(t *testing.T) {
 		{"?priority=urgent", []string{"priority", "critical, high, medium or low"}},
 		{"?priority=CRITICAL", []string{"priority", "critical, high, medium or low"}},
 		{"?priority=", nil}, // empty means all
-		{"?type=health", []string{"type", "health_drop, deal_stall, sync_fail or response_delay"}},
+		{"?type=health", []string{"type", "health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly, renewal_risk or coach_workload"}},
 		{"?limit=0", []string{"limit", "1 to 1000"}},
 		{"?limit=1001", []string{"limit", "1 to 1000"}},
 		{"?limit=-5", []string{"limit", "1 to 1000"}},

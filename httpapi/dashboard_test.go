@@ -78,7 +78,7 @@ func TestDashboardPage(t *testing.T) {
 		require.Contains(t, msg, "priority")
 		resp = e.do(request{method: http.MethodGet, path: "/?type=bad", token: newToken})
 		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
-		require.Contains(t, readAll(t, resp), "health_drop, deal_stall, sync_fail or response_delay")
+		require.Contains(t, readAll(t, resp), "health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly, renewal_risk or coach_workload")
 	})
 
 	t.Run("wrong methods", func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
-// goldenAnomalies runs the four checks over realistic records: for each
+// goldenAnomalies runs the eight checks over realistic records: for each
 // type, one anomaly ("single") or eight ("group", more than 5 related).
 func goldenAnomalies(typ proactive.AnomalyType, n int) []proactive.Anomaly {
 	th := proactive.DefaultThresholds()
@@ -71,8 +72,103 @@ func goldenAnomalies(typ proactive.AnomalyType, n int) []proactive.Anomaly {
 			{ID: "L8", Name: "Ben Carter", Email: "ben@example.com", CreatedAt: ago(9*time.Hour + 30*time.Minute)},
 		}
 		return rules.Leads(all[:n], th, testNow)
+	case proactive.HealthForecast:
+		all := []proactive.ClientSeries{
+			daily("maria@example.com", "Maria", "Garcia", "YELLOW", 74, 71, 69, 66, 63, 60, 57, 54),
+			daily("john@example.com", "John", "Smith", "YELLOW", 90, 87.5, 85, 82.5, 80, 77.5, 75, 72.5, 70, 67.5, 65, 62.5, 60, 57.5),
+			daily("li@example.com", "Li", "Wei", "GREEN", 68, 67, 65, 64, 62, 61, 59),
+			daily("noname@example.com", "", "", "GREEN", 66, 64, 62, 60, 58),
+			daily("ade@example.com", "Ade", "Okafor", "YELLOW", 62, 60, 58.5, 57, 55.5, 54),
+			daily("sam@example.com", "Sam", "", "GREEN", 75, 72, 70, 67, 65, 63, 60),
+			daily("eva@example.com", "Eva", "Novak", "YELLOW", 55, 54, 53, 52, 51),
+			daily("tom@example.com", "Tom", "Berg", "GREEN", 64, 63, 62, 61, 60, 59, 58, 57),
+		}
+		return rules.Forecasts(all[:n], th, testNow)
+	case proactive.HealthAnomaly:
+		all := []proactive.ClientSeries{
+			daily("john@example.com", "John", "Smith", "YELLOW", 72, 73, 72, 74, 73, 72, 73, 60),
+			daily("maria@example.com", "Maria", "Garcia", "GREEN", 80, 80, 80, 80, 80, 80, 80, 72),
+			daily("li@example.com", "Li", "Wei", "YELLOW", 65, 66, 65, 66, 65, 66, 65, 58),
+			daily("noname@example.com", "", "", "GREEN", 70, 71, 70, 72, 70, 70, 64),
+			daily("ade@example.com", "Ade", "Okafor", "GREEN", 88, 87, 88, 87, 88, 87, 88, 80),
+			daily("sam@example.com", "Sam", "", "RED", 55, 56, 57, 58, 59, 60, 61, 52),
+			daily("eva@example.com", "Eva", "Novak", "GREEN", 77, 75, 77, 75, 77, 75, 77, 65),
+			daily("tom@example.com", "Tom", "Berg", "RED", 50, 51, 52, 50, 51, 52, 50, 41),
+		}
+		return rules.Anomalies(all[:n], nil, th, testNow)
+	case proactive.RenewalRisk:
+		var in []proactive.Anomaly
+		health := func(t proactive.AnomalyType, email, entity string, urgency int) {
+			in = append(in, proactive.Anomaly{Type: t, Key: email, Entity: entity, UrgencyScore: urgency})
+		}
+		stuck := func(t proactive.AnomalyType, key, contact string) {
+			in = append(in, proactive.Anomaly{Type: t, Key: key, Entity: key, UrgencyScore: 60, Contact: contact})
+		}
+		health(proactive.HealthDrop, "john@example.com", "John Smith (john@example.com)", 100)
+		health(proactive.HealthForecast, "john@example.com", "John Smith (john@example.com)", 90)
+		stuck(proactive.DealStall, "deal-101", "john@example.com")
+		stuck(proactive.DealStall, "deal-104", "john@example.com")
+		stuck(proactive.ResponseDelay, "lead-L1", "john@example.com")
+		health(proactive.HealthAnomaly, "maria@example.com", "Maria Garcia (maria@example.com)", 70)
+		stuck(proactive.DealStall, "deal-102", "maria@example.com")
+		stuck(proactive.ResponseDelay, "lead-L5", "maria@example.com")
+		health(proactive.HealthForecast, "li@example.com", "Li Wei (li@example.com)", 80)
+		stuck(proactive.DealStall, "deal-103", "li@example.com")
+		health(proactive.HealthDrop, "noname@example.com", "noname@example.com", 75)
+		stuck(proactive.ResponseDelay, "lead-L2", "noname@example.com")
+		health(proactive.HealthDrop, "ade@example.com", "Ade Okafor (ade@example.com)", 61)
+		stuck(proactive.DealStall, "deal-105", "ade@example.com")
+		stuck(proactive.DealStall, "deal-106", "ade@example.com")
+		health(proactive.HealthAnomaly, "sam@example.com", "Sam (sam@example.com)", 73)
+		stuck(proactive.ResponseDelay, "lead-L6", "sam@example.com")
+		health(proactive.HealthForecast, "eva@example.com", "Eva Novak (eva@example.com)", 76)
+		stuck(proactive.DealStall, "deal-107", "eva@example.com")
+		health(proactive.HealthDrop, "tom@example.com", "Tom Berg (tom@example.com)", 71)
+		stuck(proactive.ResponseDelay, "lead-L8", "tom@example.com")
+		return first(rules.RenewalRisks(in, testNow), n)
+	case proactive.CoachWorkload:
+		var owners []proactive.ClientOwner
+		var cases []proactive.Case
+		team := func(owner string, clients, atRisk int) {
+			for i := range clients {
+				email := fmt.Sprintf("%s-%d@example.com", strings.ToLower(strings.Fields(owner)[0]), i)
+				owners = append(owners, proactive.ClientOwner{Email: email, Owner: owner, At: testNow})
+				if i < atRisk {
+					cases = append(cases, proactive.Case{Type: proactive.HealthDrop, Key: proactive.CaseKey(proactive.HealthDrop, email)})
+				}
+			}
+		}
+		team("Ann Lee", 10, 6)
+		team("Bob Stone", 12, 4)
+		team("Cara Diaz", 10, 3)
+		team("Dan Wu", 15, 3)
+		team("Ela Sen", 20, 5)
+		team("Finn Ray", 8, 4)
+		team("Gus Moe", 9, 3)
+		team("Hal Ito", 14, 3)
+		for _, o := range []string{"Ida", "Jo", "Kim", "Lu", "Max", "Ned", "Oli", "Pat", "Quinn"} {
+			team(o, 10, 1) // the team median: 10%
+		}
+		return first(rules.Workloads(owners, cases, testNow), n)
 	}
 	return nil
+}
+
+// daily is a client's series of daily readings ending an hour before
+// testNow.
+func daily(email, first, last, zone string, scores ...float64) proactive.ClientSeries {
+	s := proactive.ClientSeries{Email: email, Firstname: first, Lastname: last, Zone: zone}
+	for i, v := range scores {
+		at := testNow.Add(-time.Hour - time.Duration(len(scores)-1-i)*24*time.Hour)
+		s.Readings = append(s.Readings, proactive.SeriesPoint{Score: v, At: at})
+	}
+	return s
+}
+
+// first returns the n most urgent of anomalies (they come most urgent
+// first), all of them when fewer.
+func first(as []proactive.Anomaly, n int) []proactive.Anomaly {
+	return as[:min(n, len(as))]
 }
 
 func ptr(f float64) *float64 { return &f }

@@ -119,6 +119,7 @@ func Deals(deals []proactive.Deal, th proactive.Thresholds, now time.Time) []pro
 				DealName:    orNil(d.Name),
 				Stage:       d.Stage,
 			},
+			Contact:           proactive.NormEmail(d.ContactEmail),
 			Metric:            float64(days),
 			RecommendedAction: dealAction(sev, d.Stage, days),
 			UrgencyScore:      DealUrgency(sev, days, amount),

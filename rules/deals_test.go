@@ -62,7 +62,7 @@ func TestDealAnomaly(t *testing.T) {
 	amount := 25000.5
 	got := Deals([]proactive.Deal{{
 		ID: "d-1", Name: "Enterprise Package - ACME Corp", Stage: "negotiation",
-		Amount: &amount, LastActivity: testNow.Add(-45*day - time.Hour),
+		Amount: &amount, LastActivity: testNow.Add(-45*day - time.Hour), ContactEmail: " Ann@X.com ",
 	}}, proactive.DefaultThresholds(), testNow)
 	require.Len(t, got, 1)
 	require.Equal(t, proactive.Anomaly{
@@ -71,6 +71,7 @@ func TestDealAnomaly(t *testing.T) {
 		Entity:    "Enterprise Package - ACME Corp",
 		EntityKey: "Enterprise Package - ACME Corp",
 		Key:       "deal-d-1",
+		Contact:   "ann@x.com", // for renewal_risk: trimmed, lower-cased; no detail
 		Details: DealStallDetails{
 			DealID:      sp("d-1"),
 			DealName:    sp("Enterprise Package - ACME Corp"),

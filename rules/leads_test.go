@@ -52,6 +52,7 @@ func TestLeadAnomaly(t *testing.T) {
 		Severity:  proactive.SeverityCritical,
 		Entity:    "Sarah Johnson",
 		EntityKey: "sarah@x.com",
+		Contact:   "sarah@x.com",
 		Key:       "lead-L7",
 		Details: ResponseDelayDetails{
 			LeadID:       sp("L7"),

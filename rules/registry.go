@@ -14,6 +14,10 @@ func Checks() []proactive.Check {
 		DealStallCheck(),
 		SyncFailCheck(),
 		ResponseDelayCheck(),
+		HealthForecastCheck(),
+		HealthAnomalyCheck(),
+		RenewalRiskCheck(),
+		CoachWorkloadCheck(),
 	}
 }
 

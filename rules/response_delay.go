@@ -114,6 +114,7 @@ func Leads(leads []proactive.Lead, th proactive.Thresholds, now time.Time) []pro
 				Name:         orNil(l.Name),
 				Source:       orNil(l.Source),
 			},
+			Contact:           proactive.NormEmail(l.Email),
 			Metric:            hours,
 			RecommendedAction: leadAction(sev, hours, l.Source),
 			UrgencyScore:      LeadUrgency(sev, hours),

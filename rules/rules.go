@@ -1,11 +1,14 @@
 // Package rules is the rule engine of ptd-proactive: the four checks of
-// CONTRACT §3 (health drops, deal stalls, sync failures, response delays) and
-// the urgency scores of CONTRACT §4.
+// CONTRACT §3 (health drops, deal stalls, sync failures, response delays),
+// the four early-warning checks of §11 (health forecasts, unusual health
+// drops, renewal risks, coach workloads) and the urgency scores of §4.
 //
-// Every function is pure: it takes the records a store reduced, the
-// thresholds and the scan's now, and returns anomalies. Nothing here reads a
-// clock, a database or a file. Each check returns its anomalies most urgent
-// first (see CompareAnomalies).
+// Every detection function is pure: it takes the records a store reduced
+// (or, for renewal risks and coach workloads, the scan's anomalies and
+// cases), the thresholds and the scan's now, and returns anomalies. Nothing
+// here reads a clock, a database or a file but through the CheckEnv a check
+// is given. Each check returns its anomalies most urgent first (see
+// CompareAnomalies).
 package rules
 
 import (

@@ -101,7 +101,7 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	if warning != "" {
 		res.Warnings = append(res.Warnings, warning)
 	}
-	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings}
+	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings, Cases: p.unresolvedCases, Scope: &proactive.ScanScope{}}
 	detectors := map[proactive.AnomalyType]proactive.Detector{}
 	for _, c := range p.s.order {
 		d := c.New(env)
@@ -161,6 +161,22 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 		}
 	}
 	return nil
+}
+
+// unresolvedCases is CheckEnv.Cases: the unresolved cases of those of
+// types whose check is enabled (CONTRACT §11.9: a check not enabled does
+// not count), read in the scan's transaction, so a check that runs after
+// others (Check.After) sees their case updates and resolutions.
+func (p *pass) unresolvedCases(ctx context.Context, types []proactive.AnomalyType) ([]proactive.Case, error) {
+	types = slices.DeleteFunc(slices.Clone(types), func(t proactive.AnomalyType) bool { return !p.s.enabled(t) })
+	if len(types) == 0 {
+		return nil, nil
+	}
+	cs, err := p.tx.FindCases(ctx, proactive.CaseQuery{Unresolved: true, Types: types})
+	if err != nil {
+		return nil, fmt.Errorf("read unresolved cases: %w", err)
+	}
+	return cs, nil
 }
 
 // wakeDue wakes every snoozed case due at now (CONTRACT §10.4 step 1).

@@ -156,8 +156,9 @@ func New(opts Options) (*Scanner, error) {
 	return s, nil
 }
 
-// runOrder puts each check after the checks it reads (a stable
-// topological order; the registry refuses inputs it does not know).
+// runOrder puts each check after the checks it reads or runs after
+// (Inputs and After: a stable topological order; the registry refuses
+// types it does not know).
 func runOrder(checks []proactive.Check) []proactive.Check {
 	var out []proactive.Check
 	placed := map[proactive.AnomalyType]bool{}
@@ -172,7 +173,7 @@ func runOrder(checks []proactive.Check) []proactive.Check {
 				continue
 			}
 			ready := true
-			for _, in := range c.Inputs {
+			for _, in := range slices.Concat(c.Inputs, c.After) {
 				if enabled[in] && !placed[in] {
 					ready = false
 				}

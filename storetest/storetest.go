@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) proactive.Store) {
 	t.Run("StalledDeals", func(t *testing.T) { testStalledDeals(t, o) })
 	t.Run("SyncFailures", func(t *testing.T) { testSyncFailures(t, o) })
 	t.Run("WaitingLeads", func(t *testing.T) { testWaitingLeads(t, o) })
+	t.Run("HealthSeries", func(t *testing.T) { testHealthSeries(t, o) })
+	t.Run("ClientOwners", func(t *testing.T) { testClientOwners(t, o) })
 	t.Run("MissingTable", func(t *testing.T) { testMissingTable(t, o) })
 	t.Run("HasRows", func(t *testing.T) { testHasRows(t, o) })
 	t.Run("SaveAlert", func(t *testing.T) { testSaveAlert(t, o) })

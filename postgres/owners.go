@@ -1,0 +1,73 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+var _ proactive.ClientOwnerReader = (*DB)(nil)
+
+// clientOwnersSQL returns, per email as written with a valid reading in
+// the window, the owner column (%[1]s, quoted) of its newest valid reading
+// (a tie on time: the lower score is the newer, as for the health check)
+// and that reading's time. DISTINCT ON walks
+// ptd_health_email_calculated_at_idx in its order.
+//
+// $1 window start, $2 now.
+const clientOwnersSQL = `
+SELECT DISTINCT ON (email) email::text, %[1]s::text, calculated_at::timestamptz
+FROM client_health_scores
+WHERE calculated_at >= $1 AND calculated_at <= $2
+  AND email IS NOT NULL AND btrim(email::text) <> '' AND health_score >= 0 AND health_score <= 100
+ORDER BY email, calculated_at DESC, health_score`
+
+// ClientOwners streams, per email as written with a valid reading in the
+// last q.WindowDays days (14 when 0), the trimmed q.Column of its newest
+// valid reading. A missing column is ENOTFOUND naming it; rows that make
+// no sense are skipped and counted as HealthTrends counts them.
+func (d *DB) ClientOwners(ctx context.Context, q proactive.OwnerQuery, fn func(proactive.ClientOwner) error) (proactive.Skipped, error) {
+	const op = "read client owners"
+	if !proactive.Identifier(q.Column) {
+		return nil, proactive.Errorf(proactive.EINVALID, "%s: %q is no column name: use letters, digits and underscores", op, q.Column)
+	}
+	now := q.Now.UTC()
+	windowDays := q.WindowDays
+	if windowDays <= 0 {
+		windowDays = proactive.HealthWindowDays
+	}
+	from := now.Add(-time.Duration(windowDays) * 24 * time.Hour)
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(clientOwnersSQL, pgx.Identifier{q.Column}.Sanitize()), from, now)
+	if err != nil {
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			c     proactive.ClientOwner
+			owner *string
+		)
+		if err := rows.Scan(&c.Email, &owner, &c.At); err != nil {
+			return nil, d.tableFail(op, proactive.TableHealthScores, err)
+		}
+		if owner != nil {
+			c.Owner = strings.TrimSpace(*owner)
+		}
+		c.At = c.At.UTC()
+		if err := fn(c); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	skipped, err := d.healthSkipped(ctx, from, now)
+	if err != nil {
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	return skipped, nil
+}

@@ -1,0 +1,151 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+var _ proactive.HealthSeriesReader = (*DB)(nil)
+
+// healthSeriesSQL streams one row per email with at least $3 valid
+// readings in the window: its scores and times newest first (a tie: the
+// lower score first), as healthTrendsSQL reads them, through the index
+// ptd_health_email_calculated_at_idx in (email, calculated_at DESC,
+// health_score) order, so the aggregation streams without a sort and the
+// process receives one client at a time. The newest-drop prefilter is
+// judged on the aggregates in HAVING, so only candidates travel.
+//
+// %[1]s is the aggregate ORDER BY, as for healthTrendsSQL: empty before
+// PostgreSQL 16, " ORDER BY at DESC, score" from 16 on. %[2]s restricts the
+// emails (SeriesQuery.Emails: an index range per email). %[3]s and %[4]s
+// add the names and zone of the newest reading, looked up per client
+// (costly: about three times the rest, hence NoNames for a first pass).
+//
+// $1 window start, $2 now, $3 minimum readings, $4 minimum newest drop
+// (0: none), $5 the emails when %[2]s uses them.
+const healthSeriesSQL = `
+SELECT g.email, g.s, g.a%[3]s
+FROM (
+	SELECT email, array_agg(score%[1]s) AS s, array_agg(at%[1]s) AS a
+	FROM (
+		SELECT email::text AS email, health_score::float8 AS score, calculated_at::timestamptz AS at
+		FROM client_health_scores
+		WHERE calculated_at >= $1 AND calculated_at <= $2
+		  AND email IS NOT NULL AND email <> '' AND health_score >= 0 AND health_score <= 100%[2]s
+		ORDER BY email, calculated_at DESC, health_score
+		OFFSET 0
+	) o
+	GROUP BY email
+	HAVING count(*) >= $3
+	   AND ($4::float8 <= 0 OR (array_agg(score%[1]s))[2] - (array_agg(score%[1]s))[1] >= $4::float8)
+) g%[4]s`
+
+// healthSeriesNames are the %[3]s and %[4]s of healthSeriesSQL that add
+// the newest reading's names and zone.
+const (
+	healthSeriesNameColumns = `, coalesce(n.firstname, ''), coalesce(n.lastname, ''), coalesce(n.zone, '')`
+	healthSeriesNameJoin    = `
+LEFT JOIN LATERAL (
+	SELECT c.firstname::text AS firstname, c.lastname::text AS lastname, c.health_zone::text AS zone
+	FROM client_health_scores c
+	WHERE c.email = g.email AND c.calculated_at = g.a[1] AND c.health_score = g.s[1]
+	ORDER BY c.health_zone, c.firstname, c.lastname
+	LIMIT 1
+) n ON true`
+)
+
+// HealthSeries streams the valid readings of the last q.WindowDays days
+// (14 when 0) per email as written, one client at a time, to fn: clients
+// with at least q.MinReadings readings, oldest first (a tie: the higher
+// score first), with the names and zone of the newest unless q.NoNames.
+// The newest-drop prefilter of q is applied in the database. Rows that make no
+// sense are skipped and counted as HealthTrends counts them (not with
+// q.Emails).
+func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
+	const op = "read client health series"
+	now := q.Now.UTC()
+	windowDays := q.WindowDays
+	if windowDays <= 0 {
+		windowDays = proactive.HealthWindowDays
+	}
+	from := now.Add(-time.Duration(windowDays) * 24 * time.Hour)
+	order, emails, columns, join := "", "", "", ""
+	if d.major >= 16 {
+		order = " ORDER BY at DESC, score"
+	}
+	args := []any{from, now, max(q.MinReadings, 1), q.MinNewestDropBound()}
+	if q.Emails != nil {
+		emails = "\n\t\t  AND email = ANY($5::text[])"
+		args = append(args, q.Emails)
+	}
+	if !q.NoNames {
+		columns, join = healthSeriesNameColumns, healthSeriesNameJoin
+	}
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(healthSeriesSQL, order, emails, columns, join), args...)
+	if err != nil {
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	defer rows.Close()
+	var (
+		s      proactive.ClientSeries
+		scores []float64
+		ats    []time.Time
+		zone   string
+	)
+	dest := []any{&s.Email, &scores, &ats}
+	if !q.NoNames {
+		dest = append(dest, &s.Firstname, &s.Lastname, &zone)
+	}
+	for rows.Next() {
+		// pgx decodes into the slices' existing memory when it can.
+		if err := rows.Scan(dest...); err != nil {
+			return nil, d.tableFail(op, proactive.TableHealthScores, err)
+		}
+		if strings.Trim(s.Email, " ") == "" { // btrim's spaces, as HealthTrends
+			// A blank email names nobody (healthSkippedSQL counts it as a
+			// null email). Judged here, not per reading in SQL.
+			continue
+		}
+		if len(scores) != len(ats) {
+			return nil, proactive.Errorf(proactive.EINTERNAL, "%s: %d scores but %d times for one client", op, len(scores), len(ats))
+		}
+		s.Zone = normalizeZone(zone)
+		s.Readings = s.Readings[:0]
+		for i := len(scores) - 1; i >= 0; i-- { // newest first → oldest first
+			s.Readings = append(s.Readings, proactive.SeriesPoint{Score: scores[i], At: ats[i].UTC()})
+		}
+		if err := fn(&s); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	if q.Emails != nil {
+		return nil, nil
+	}
+	skipped, err := d.healthSkipped(ctx, from, now)
+	if err != nil {
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	return skipped, nil
+}
+
+// healthSkipped counts the health rows that make no sense as the health
+// check does (healthSkippedSQL, through the partial indexes).
+func (d *DB) healthSkipped(ctx context.Context, from, now time.Time) (proactive.Skipped, error) {
+	var nullTS, future, nullEmail, badScore int64
+	if err := d.pool.QueryRow(ctx, healthSkippedSQL, from, now).Scan(&nullTS, &future, &nullEmail, &badScore); err != nil {
+		return nil, err
+	}
+	skipped := proactive.Skipped{}
+	skipped.Add(proactive.SkipNullTimestamp, int(nullTS))
+	skipped.Add(proactive.SkipFutureTimestamp, int(future))
+	skipped.Add(proactive.SkipNullEmail, int(nullEmail))
+	skipped.Add(proactive.SkipScoreOutOfRange, int(badScore))
+	return skipped, nil
+}
