@@ -79,7 +79,7 @@ func TestLoadFull(t *testing.T) {
 		StallStages: []string{"Discovery", "Proposal"},
 		Checks: []proactive.AnomalyType{"health_drop", "deal_stall", "sync_fail", "response_delay",
 			"health_forecast", "health_anomaly", "renewal_risk", "coach_workload"},
-		Columns:  proactive.Columns{ClientOwner: "coach", DealOwner: "owner", ClientValue: "package_value"},
+		Columns: proactive.Columns{ClientOwner: "coach", DealOwner: "owner", ClientValue: "package_value"},
 		Postgres: Postgres{MaxConns: 4, StatementTimeout: 45 * time.Second,
 			ReadURL: "postgres://reader:r3ad@replica.example.com:5432/postgres", MaxReplicaLag: 90 * time.Second},
 		Serve:    Serve{Addr: "0.0.0.0:9090", APITokens: []string{"token-one", "token-two"}},

@@ -45,7 +45,7 @@ type pass struct {
 	// source is what the checks read (the replica when it is read);
 	// primary what a check falls back to when the replica fails it.
 	source, primary any
-	onReplica      bool
+	onReplica       bool
 }
 
 // group is one type's actionable anomalies.
