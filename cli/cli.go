@@ -20,6 +20,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 	"github.com/ptd-agents/ptd-proactive/postgres"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
 )
@@ -88,7 +89,7 @@ func Main(ctx context.Context, pio IO) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			if pio.Stderr != nil {
-				fmt.Fprintf(pio.Stderr, "ptd-proactive: internal error (a bug; please report it with what follows): %v\n%s", r, debug.Stack())
+				termtext.Fprintf(pio.Stderr, "ptd-proactive: internal error (a bug; please report it with what follows): %v\n%s", r, debug.Stack())
 			}
 			code = ExitFailure
 		}
@@ -112,17 +113,17 @@ func Main(ctx context.Context, pio IO) (code int) {
 	var ee exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(pio.Stderr, "ptd-proactive:", ee.err)
+			termtext.Fprintln(pio.Stderr, "ptd-proactive:", ee.err)
 		}
 		return ee.code
 	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
-		fmt.Fprintln(pio.Stderr, "ptd-proactive:", err)
-		fmt.Fprintln(pio.Stderr, "Run 'ptd-proactive --help' for usage.")
+		termtext.Fprintln(pio.Stderr, "ptd-proactive:", err)
+		termtext.Fprintln(pio.Stderr, "Run 'ptd-proactive --help' for usage.")
 		return ExitUsage
 	}
-	fmt.Fprintln(pio.Stderr, "ptd-proactive:", errorText(err))
+	termtext.Fprintln(pio.Stderr, "ptd-proactive:", errorText(err))
 	return ExitFailure
 }
 

@@ -10,6 +10,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // Finding is one line of the doctor's diagnosis (`doctor --json` prints
@@ -173,15 +174,15 @@ func printDiagnosis(a *app, d diagnosis) {
 		if f.Table != "" {
 			prefix = f.Table + ": "
 		}
-		fmt.Fprintf(a.io.Stdout, "%s %s%s\n", marks[f.Level], prefix, f.Message)
+		termtext.Fprintf(a.io.Stdout, "%s %s%s\n", marks[f.Level], prefix, f.Message)
 		if f.Fix != "" {
-			fmt.Fprintf(a.io.Stdout, "    fix: %s\n", f.Fix)
+			termtext.Fprintf(a.io.Stdout, "    fix: %s\n", f.Fix)
 		}
 	}
 	if d.Problems > 0 {
-		fmt.Fprintf(a.io.Stdout, "\n%d problem(s) found.\n", d.Problems)
+		termtext.Fprintf(a.io.Stdout, "\n%d problem(s) found.\n", d.Problems)
 	} else {
-		fmt.Fprintln(a.io.Stdout, "\nNo problems found.")
+		termtext.Fprintln(a.io.Stdout, "\nNo problems found.")
 	}
 }
 
