@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/internal/redact"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 	"github.com/ptd-agents/ptd-proactive/postgres"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
@@ -110,20 +112,25 @@ func Main(ctx context.Context, pio IO) (code int) {
 	if err == nil {
 		return ExitOK
 	}
+	// Whatever a message quotes, the database's password never shows
+	// (defence in depth: the stores redact their own messages).
+	say := func(msg string) {
+		termtext.Fprintln(pio.Stderr, "ptd-proactive:", redact.Text(msg, redact.Secrets(a.dbURL)...))
+	}
 	var ee exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			termtext.Fprintln(pio.Stderr, "ptd-proactive:", ee.err)
+			say(ee.err.Error())
 		}
 		return ee.code
 	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
-		termtext.Fprintln(pio.Stderr, "ptd-proactive:", err)
+		say(err.Error())
 		termtext.Fprintln(pio.Stderr, "Run 'ptd-proactive --help' for usage.")
 		return ExitUsage
 	}
-	termtext.Fprintln(pio.Stderr, "ptd-proactive:", errorText(err))
+	say(errorText(err))
 	return ExitFailure
 }
 
@@ -239,14 +246,17 @@ func (a *app) setupLogger() error {
 		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", a.logLevel)}
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
 	switch a.logFormat {
 	case "text":
-		a.log = slog.New(slog.NewTextHandler(a.io.Stderr, opts))
+		h = slog.NewTextHandler(a.io.Stderr, opts)
 	case "json":
-		a.log = slog.New(slog.NewJSONHandler(a.io.Stderr, opts))
+		h = slog.NewJSONHandler(a.io.Stderr, opts)
 	default:
 		return usageError{fmt.Errorf("--log-format %q: use text or json", a.logFormat)}
 	}
+	// No log line shows the database's password, whoever writes it.
+	a.log = slog.New(redact.NewHandler(h, redact.Secrets(a.dbURL)...))
 	return nil
 }
 
@@ -293,11 +303,23 @@ func checkDatabaseURL(u string) error {
 	if isPostgresURL(u) || strings.HasPrefix(u, "sqlite:") || strings.HasPrefix(u, "file:") {
 		return nil
 	}
+	if isKeyValueDSN(u) {
+		return usageError{errors.New("--db looks like a key=value PostgreSQL connection string (not shown: it may hold a password): write it as a URL, postgres://user:password@host:5432/dbname?sslmode=require, with the password percent-encoded")}
+	}
 	if scheme, _, ok := strings.Cut(u, "://"); ok && len(scheme) > 1 && !strings.ContainsAny(scheme, `/\.`) {
 		return usageError{fmt.Errorf("--db: unsupported database %q: use postgres://… or postgresql://… for PostgreSQL, sqlite:PATH or a file path for the embedded store", scheme+"://")}
 	}
 	return nil
 }
+
+// keyValueDSN matches a key of PostgreSQL's key=value connection strings
+// ("host=db user=u password=…") at the start of a word.
+var keyValueDSN = regexp.MustCompile(`(?i)(^|\s)(host|hostaddr|port|dbname|user|password|passfile|sslmode|sslpassword|connect_timeout|application_name|options|service|target_session_attrs)\s*=`)
+
+// isKeyValueDSN reports whether u reads as a key=value connection string.
+// Such a string is no SQLite path: taken as one it would create a file
+// named after the password.
+func isKeyValueDSN(u string) bool { return keyValueDSN.MatchString(u) }
 
 // checkSQLitePath refuses a SQLite path that names a directory.
 func checkSQLitePath(path string) error {

@@ -10,6 +10,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/internal/redact"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
@@ -120,8 +121,8 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 	if err != nil {
 		return d, fmt.Errorf("inspect the database: %w", err)
 	}
-	d.Database, d.Tables = rep.Database, rep.Tables
-	add(Finding{Level: "ok", Message: "connected to " + rep.Database})
+	d.Database, d.Tables = redact.Text(rep.Database, redact.Secrets(a.dbURL)...), rep.Tables
+	add(Finding{Level: "ok", Message: "connected to " + d.Database})
 	for _, t := range rep.Tables {
 		isSource := t.Table != proactive.TableInsights
 		switch {

@@ -76,3 +76,44 @@ func TestTextOutputEscapesControlCharacters(t *testing.T) {
 	requireTerminalSafe(t, r.stderr)
 	require.Contains(t, r.stderr, `no\x1b[2Jdir`)
 }
+
+// TestNoPasswordInAnyOutput: a PostgreSQL password never shows in what a
+// command prints (errors, logs in either format, doctor), wherever it sits
+// in --db: the user information, a password= query parameter, the
+// key=value form, in a URL that parses or not, given as a flag or in the
+// environment.
+func TestNoPasswordInAnyOutput(t *testing.T) {
+	const pw = "Pw9hunter2Q"
+	dir := t.TempDir()
+	urls := []string{
+		"postgres://u@127.0.0.1:1/x?password=" + pw + "&sslmode=bogus",
+		"postgres://u@127.0.0.1:1/x?sslmode=disable&password=" + pw + "&connect_timeout=bogus",
+		"postgres://u@127.0.0.1:1/x?sslpassword=" + pw + "&sslmode=bogus",
+		"postgres://u:" + pw + "@127.0.0.1:1/x?sslmode=bogus",
+		"postgres://u:" + pw + "@127.0.0.1:1/x?sslmode=disable",
+		"postgres://u@127.0.0.1:1/x?sslmode=disable&password=" + pw,
+		"postgres://u:" + pw[:4] + "/" + pw[4:] + "@127.0.0.1:1/x",
+		"postgresql://u:" + pw + "@[::1:1/x",
+		"host=127.0.0.1 port=1 user=u password=" + pw + " dbname=x",
+		"host=127.0.0.1 password = '" + pw + "' dbname=x",
+	}
+	for _, u := range urls {
+		for _, args := range [][]string{
+			{"alerts"}, {"doctor"}, {"scan", "--log-format", "json"}, {"notifications", "--log-level", "debug"},
+		} {
+			t.Run(args[0]+" "+u, func(t *testing.T) {
+				r := run(t, dir, nil, append(args, "--db", u)...)
+				require.NotEqual(t, 0, r.code, "the database cannot be used")
+				require.NotEmpty(t, r.stderr, "an error says why")
+				require.NotContains(t, r.stdout+r.stderr, pw)
+				require.NotContains(t, r.stdout+r.stderr, pw[4:], "not even the part after an unescaped /")
+				r = run(t, dir, []string{"PTD_DATABASE_URL=" + u}, args...)
+				require.NotEqual(t, 0, r.code)
+				require.NotContains(t, r.stdout+r.stderr, pw)
+			})
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Empty(t, entries, "no SQLite file named after a connection string")
+}
