@@ -63,6 +63,23 @@ type app struct {
 	logFormat  string
 	logLevel   string
 	log        *slog.Logger
+	// mayCreate says whether the running command may create a missing
+	// SQLite database (createsDatabase).
+	mayCreate bool
+}
+
+// createsDatabase reports whether a command (its path without the program
+// name, "notifications retry") may create a missing SQLite database: the
+// ones that set up or fill one. Every other command needs the database to
+// exist, so that a mistyped --db is an error, not a new empty database
+// reporting "No active alerts"; new commands are read-only unless listed
+// here.
+func createsDatabase(command string) bool {
+	switch command {
+	case "scan", "serve", "migrate", "demo", "import":
+		return true
+	}
+	return false
 }
 
 // usageError marks a wrong command line (exit 2).
@@ -179,6 +196,7 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 			return exitError{code: ExitUsage, err: errors.New("no command given: run 'ptd-proactive demo' to try it, or one of the commands above")}
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.mayCreate = createsDatabase(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))
 			if err := a.applyEnv(cmd); err != nil {
 				return err
 			}
@@ -344,7 +362,7 @@ func (a *app) openStore(ctx context.Context, cfg config.Config) (proactive.Store
 	if err := checkSQLitePath(path); err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, path)
+	return sqlite.OpenWith(ctx, path, sqlite.Options{MustExist: !a.mayCreate})
 }
 
 // openMigrated opens the store and, unless skip, creates what is missing.

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,4 +117,51 @@ func TestNoPasswordInAnyOutput(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Empty(t, entries, "no SQLite file named after a connection string")
+}
+
+// TestReadCommandsNeedAnExistingDatabase: a mistyped SQLite path is an
+// error for the commands that read (exit 1, naming the file and the way
+// out), never a new empty database reporting an all-clear; the commands
+// that set up or fill a database still create it.
+func TestReadCommandsNeedAnExistingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "ptd-proactiv.db")
+	for _, args := range [][]string{
+		{"alerts"},
+		{"alerts", "--json"},
+		{"doctor"},
+		{"dismiss", "3f2c8a1e-5b7d-4c39-9a61-0d2e4f6b8c10"},
+		{"notifications"},
+		{"notifications", "retry", "--all"},
+	} {
+		for _, db := range []string{typo, "sqlite:" + typo} {
+			r := run(t, dir, nil, append(args, "--db", db)...)
+			require.Equal(t, 1, r.code, "%v: %s", args, r.stderr)
+			require.Contains(t, r.stderr, "the SQLite database "+typo+" does not exist", args)
+			require.Contains(t, r.stderr, "check the path given to --db", args)
+			require.Contains(t, r.stderr, "ptd-proactive migrate", args)
+			require.NotContains(t, r.stdout, "No active alerts")
+			require.NoFileExists(t, typo, "%v created the database", args)
+		}
+	}
+	// The default database, missing in the working directory, too.
+	r := run(t, dir, nil, "alerts")
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "ptd-proactive.db does not exist")
+	require.NoFileExists(t, filepath.Join(dir, "ptd-proactive.db"))
+
+	// The commands that set up or fill one create it; then reads work.
+	for i, args := range [][]string{
+		{"migrate"},
+		{"scan", "--log-level", "error"},
+		{"import", "leads", filepath.Join(dir, "leads.csv")},
+		{"demo", "--clients", "20", "--log-level", "error"},
+	} {
+		db := filepath.Join(dir, fmt.Sprintf("new%d.db", i))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "leads.csv"), []byte("name\nA\n"), 0o600))
+		mustRun(t, dir, nil, append(args, "--db", db)...)
+		require.FileExists(t, db, "%v creates the database", args)
+		r := mustRun(t, dir, nil, "alerts", "--db", db)
+		require.NotEmpty(t, r.stdout)
+	}
 }
