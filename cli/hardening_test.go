@@ -3,10 +3,12 @@ package cli_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
@@ -164,4 +166,35 @@ func TestReadCommandsNeedAnExistingDatabase(t *testing.T) {
 		r := mustRun(t, dir, nil, "alerts", "--db", db)
 		require.NotEmpty(t, r.stdout)
 	}
+}
+
+// TestScanInTheFutureStillNotifies: a scan evaluated at a --now after the
+// wall clock stores its alerts at that now, yet queues their notifications
+// due now, so they are delivered before the scan exits (they used to wait,
+// silently, until that future moment).
+func TestScanInTheFutureStillNotifies(t *testing.T) {
+	hook := &receiver{}
+	srv := httptest.NewServer(hook)
+	defer srv.Close()
+	env := []string{"PTD_WEBHOOK_URL=" + srv.URL + "/ptd"}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ptd.db")
+	future := time.Now().UTC().Add(72 * time.Hour).Truncate(time.Second)
+	leads := fmt.Sprintf("id,name,email,created_at,status\n1,Ola Berg,ola@example.com,%s,new\n", future.Add(-30*time.Hour).Format(time.RFC3339))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "leads.csv"), []byte(leads), 0o600))
+	mustRun(t, dir, env, "import", "leads", filepath.Join(dir, "leads.csv"), "--db", db)
+
+	r := mustRun(t, dir, env, "scan", "--now", future.Format(time.RFC3339), "--db", db, "--json", "--notify-timeout", "10s")
+	var res scanResponse
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
+	require.Equal(t, 1, res.AlertsSaved)
+	require.Equal(t, 1, hook.count(), "delivered before the scan exits: %s", r.stderr)
+
+	r = mustRun(t, dir, env, "alerts", "--json", "--now", future.Format(time.RFC3339), "--db", db)
+	var alerts []struct {
+		CreatedAt time.Time `json:"created_at"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &alerts))
+	require.Len(t, alerts, 1)
+	require.True(t, alerts[0].CreatedAt.Equal(future), "the alert keeps the scan's now (CONTRACT §1): %s", alerts[0].CreatedAt)
 }

@@ -217,7 +217,11 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 			}
 			res = proactive.SaveResult{Outcome: proactive.Escalated, ID: id}
 		}
-		return enqueue(ctx, tx, res.ID, a.Priority, p.Channels, p.ScanID, now)
+		at := p.EnqueueAt // the caller's wall clock; the alert row keeps now
+		if at.IsZero() {
+			at = now
+		}
+		return enqueue(ctx, tx, res.ID, a.Priority, p.Channels, p.ScanID, at)
 	})
 	if err != nil {
 		return proactive.SaveResult{}, d.fail(op+" "+a.DedupKey, err)

@@ -34,8 +34,10 @@ type Options struct {
 	Route func(proactive.Alert) []string
 	// Logger receives the seed's log lines; nil discards them.
 	Logger *slog.Logger
-	// Clock measures the scan's duration; nil means time.Now. (The scan's
-	// "now" for windows and dates is Params.Now, not this clock.)
+	// Clock is the wall clock: it measures the scan's duration and dates
+	// the notifications the scan queues (the outbox worker claims by the
+	// wall clock); nil means time.Now. (The scan's "now" for windows,
+	// dates and the alert rows is Params.Now, not this clock.)
 	Clock func() time.Time
 }
 
@@ -178,6 +180,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 				Now:         now,
 				Channels:    channels,
 				ScanID:      scanID,
+				EnqueueAt:   s.opts.Clock(), // the outbox runs on the wall clock, whatever p.Now
 			})
 			if err != nil {
 				res.AlertGroups = append(res.AlertGroups, summary)

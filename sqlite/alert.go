@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -99,12 +100,21 @@ func (d *DB) SaveAlert(ctx context.Context, p proactive.SaveAlertParams) (proact
 			res = proactive.SaveResult{Outcome: proactive.Duplicate, ID: existingID}
 			return nil
 		}
-		return enqueue(ctx, tx, res.ID, a.Priority, p.Channels, p.ScanID, now)
+		return enqueue(ctx, tx, res.ID, a.Priority, p.Channels, p.ScanID, formatTime(enqueueAt(p, at)))
 	})
 	if err != nil {
 		return proactive.SaveResult{}, translate(op, err)
 	}
 	return res, nil
+}
+
+// enqueueAt is when SaveAlert's notifications are created and due:
+// p.EnqueueAt (the caller's wall clock), else the alert's moment.
+func enqueueAt(p proactive.SaveAlertParams, at time.Time) time.Time {
+	if p.EnqueueAt.IsZero() {
+		return at
+	}
+	return p.EnqueueAt
 }
 
 // enqueue adds one pending notification per channel for an alert, in the
