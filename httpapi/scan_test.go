@@ -124,12 +124,22 @@ func TestScanFailure(t *testing.T) {
 	}})
 	for _, path := range []string{"/functions/v1/ptd-proactive", "/api/v1/scan"} {
 		resp := e.do(request{method: http.MethodPost, path: path})
-		require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "the database is down: try again later")
+		require.Equal(t, "5", resp.Header.Get("Retry-After"))
 		var body map[string]any
 		decodeJSON(t, resp, &body)
 		require.Equal(t, map[string]any{"success": false, "error": "the database does not answer: check PTD_DATABASE_URL"}, body)
 	}
 	require.Contains(t, scrape(t, e), `ptd_proactive_scan_duration_seconds_count{outcome="failure"} 2`)
+
+	t.Run("a scan that fails for another reason is a 500", func(t *testing.T) {
+		f := newEnv(t, envOptions{scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
+			return proactive.ScanResult{}, proactive.Errorf(proactive.EINVALID, "save alert: the alert has no dedup key")
+		}})
+		resp := f.do(request{method: http.MethodPost, path: "/api/v1/scan"})
+		require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+		require.Empty(t, resp.Header.Get("Retry-After"))
+	})
 
 	t.Run("a panicking scan is a failure and frees the guard", func(t *testing.T) {
 		p := newEnv(t, envOptions{scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
