@@ -79,6 +79,13 @@ type Options struct {
 	PollInterval time.Duration
 	// SessionTTL is the lifetime of a dashboard session; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// LoginFailures is how many wrong tokens one client address may send
+	// to the sign-in form per LoginWindow; after that /login answers 429
+	// with Retry-After until the window ends. 0 means DefaultLoginFailures
+	// per DefaultLoginWindow.
+	LoginFailures int
+	// LoginWindow is the window of LoginFailures; 0 means DefaultLoginWindow.
+	LoginWindow time.Duration
 	// OnNotificationsRetried, when set, is called after a failed
 	// notification was queued again (serve wakes its delivery worker).
 	OnNotificationsRetried func()
@@ -98,6 +105,7 @@ type Server struct {
 	pages          *template.Template
 	static         fs.FS
 	handler        http.Handler
+	logins         *loginThrottle // wrong sign-in tokens per client address
 
 	// ctx is the server's lifetime: scans and the poller run on it.
 	ctx    context.Context
@@ -136,6 +144,12 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = DefaultSessionTTL
 	}
+	if opts.LoginFailures <= 0 {
+		opts.LoginFailures = DefaultLoginFailures
+	}
+	if opts.LoginWindow <= 0 {
+		opts.LoginWindow = DefaultLoginWindow
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -156,6 +170,7 @@ func New(opts Options) (*Server, error) {
 		csrf:    http.NewCrossOriginProtection(),
 		events:  newBroker(),
 		resync:  make(chan struct{}, 1),
+		logins:  newLoginThrottle(opts.LoginFailures, opts.LoginWindow, maxThrottledClients),
 	}
 	for _, t := range opts.Tokens {
 		if t = strings.TrimSpace(t); t != "" {
