@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -230,12 +231,27 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		errorf(w, r, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s (the API is described at /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
-	var h http.Handler = mux
+	var h http.Handler = cleanAPIPaths(mux)
 	h = s.requireAuth(h)
 	h = limitBody(s.opts.MaxBodyBytes, h)
 	h = cors(h)
 	h = securityHeaders(h)
 	return s.logRequests(h)
+}
+
+// cleanAPIPaths answers an API path that is not clean (a trailing slash,
+// an empty, "." or ".." segment: "/api/v1/alerts/", "/api/v1/alerts/..")
+// with a 400 JSON error, where ServeMux would redirect to the cleaned path,
+// an HTML answer no API client expects.
+func cleanAPIPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if (strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/functions/")) && path.Clean(p) != p {
+			errorf(w, r, http.StatusBadRequest, fmt.Sprintf("malformed path %q: no empty, . or .. segments and no trailing slash (an alert id is a uuid or a number)", p))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // HTTPServer returns an *http.Server for addr with the service's handler
