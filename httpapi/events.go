@@ -159,6 +159,9 @@ func (s *Server) poll() {
 			s.events.publish(eventAlerts, alertsEvent{Reason: "poll", At: s.now().UTC().Format(time.RFC3339)})
 		}
 		last = fp
+		if s.opts.polled != nil {
+			s.opts.polled()
+		}
 	}
 }
 

@@ -110,6 +110,8 @@ type envOptions struct {
 	onRetried func()
 	// now is the server's clock; nil means time.Now.
 	now func() time.Time
+	// polled is called after each look the event poller takes.
+	polled func()
 }
 
 // newEnv starts a server for one test; everything stops at cleanup.
@@ -138,6 +140,7 @@ func newEnv(t *testing.T, o envOptions) *testEnv {
 		Now:                    e.now,
 		PollInterval:           o.pollInterval,
 		OnNotificationsRetried: o.onRetried,
+		polled:                 o.polled,
 	})
 	require.NoError(t, err)
 	e.srv = srv

@@ -241,7 +241,15 @@ func TestScanSingleFlight(t *testing.T) {
 func TestScanOutlivesItsCaller(t *testing.T) {
 	t.Parallel()
 	b := newBlockingScan()
-	e := newEnv(t, envOptions{scan: b.scan})
+	served := make(chan string, 10) // the request records: the handler has returned
+	e := newEnv(t, envOptions{scan: b.scan, logger: slog.New(recordHandler{func(r slog.Record) {
+		if r.Message == "http request" {
+			select {
+			case served <- r.Message:
+			default:
+			}
+		}
+	}})})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.ts.URL+"/functions/v1/ptd-proactive", nil)
@@ -257,8 +265,13 @@ func TestScanOutlivesItsCaller(t *testing.T) {
 	<-b.started
 	cancel() // pg_cron's net.http_post gives up after its timeout
 	require.Error(t, <-done)
-	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-served: // the server saw the caller leave and answered nobody
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never ended")
+	}
 	require.True(t, e.srv.ScanRunning(), "the scan goes on")
+	require.Empty(t, b.ctxErr, "the scan was not cancelled")
 	close(b.release)
 	require.NoError(t, <-b.ctxErr)
 	require.Eventually(t, func() bool {
@@ -466,3 +479,21 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// recordHandler is a slog.Handler that hands every record to a function.
+type recordHandler struct{ fn func(slog.Record) }
+
+// Enabled enables every level.
+func (recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+// Handle passes the record on.
+func (h recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.fn(r)
+	return nil
+}
+
+// WithAttrs keeps the handler.
+func (h recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+
+// WithGroup keeps the handler.
+func (h recordHandler) WithGroup(string) slog.Handler { return h }

@@ -87,6 +87,10 @@ type Options struct {
 	LoginFailures int
 	// LoginWindow is the window of LoginFailures; 0 means DefaultLoginWindow.
 	LoginWindow time.Duration
+
+	// polled, when set (by this package's tests), is called after each
+	// look the event poller takes at the store.
+	polled func()
 	// OnNotificationsRetried, when set, is called after a failed
 	// notification was queued again (serve wakes its delivery worker).
 	OnNotificationsRetried func()

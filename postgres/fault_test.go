@@ -200,10 +200,18 @@ func TestIdleConnectionsTerminated(t *testing.T) {
 		require.NoError(t, err)
 	}
 	admin := mustConnect(t, url)
-	_, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = current_database() AND application_name = $1`, ApplicationName)
-	require.NoError(t, err)
-	time.Sleep(50 * time.Millisecond)
+	var terminated int
+	require.NoError(t, admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = $1`, ApplicationName).Scan(&terminated))
+	require.GreaterOrEqual(t, terminated, 1)
+	// The backends end a moment after the signal: wait until the server
+	// has none of the store's left, so the calls below meet dead connections.
+	require.Eventually(t, func() bool {
+		var left int
+		err := admin.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = $1`, ApplicationName).Scan(&left)
+		return err == nil && left == 0
+	}, 10*time.Second, 10*time.Millisecond)
 	for range 5 {
 		_, err := db.ListAlerts(ctx, proactive.AlertFilter{Now: testNow})
 		require.NoError(t, err)
