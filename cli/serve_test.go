@@ -32,7 +32,7 @@ func startServe(t *testing.T, dir string, env []string, args ...string) (*exec.C
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"HOME=" + dir}, env...)
+	cmd.Env = append(binaryEnv(dir), env...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
