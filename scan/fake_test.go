@@ -91,7 +91,7 @@ func fullFake() *fakeStore {
 	}
 }
 
-func runFake(t *testing.T, f *fakeStore, opts scan.Options) (proactive.ScanResult, error, string) {
+func runFake(t *testing.T, f *fakeStore, opts scan.Options) (proactive.ScanResult, string, error) {
 	t.Helper()
 	var logs bytes.Buffer
 	opts.Store = f
@@ -99,7 +99,7 @@ func runFake(t *testing.T, f *fakeStore, opts scan.Options) (proactive.ScanResul
 	sc, err := scan.New(opts)
 	require.NoError(t, err)
 	res, err := sc.Run(context.Background(), scan.Params{Now: storetest.Now(), Trigger: "test"})
-	return res, err, logs.String()
+	return res, logs.String(), err
 }
 
 func TestScanCheckErrors(t *testing.T) {
@@ -156,7 +156,7 @@ func TestScanCheckErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := fullFake()
 			tc.set(f)
-			res, err, logs := runFake(t, f, scan.Options{})
+			res, logs, err := runFake(t, f, scan.Options{})
 			require.Len(t, f.runs, 1, "every scan is recorded")
 			require.Equal(t, !tc.fails, f.runs[0].Success)
 			if tc.fails {
@@ -184,7 +184,7 @@ func TestScanCountsSaveOutcomes(t *testing.T) {
 		proactive.DealStall: proactive.Escalated,
 		proactive.SyncFail:  proactive.Duplicate,
 	}
-	res, err, logs := runFake(t, f, scan.Options{})
+	res, logs, err := runFake(t, f, scan.Options{})
 	require.NoError(t, err)
 	require.Equal(t, 3, res.AlertsSaved, "inserted and escalated count as saved")
 	require.Equal(t, 1, res.AlertsEscalated)
@@ -211,7 +211,7 @@ func TestScanPassesDedupWindowChannelsAndScanID(t *testing.T) {
 		}
 		return nil
 	}
-	_, err, _ := runFake(t, f, scan.Options{Thresholds: th, Route: route})
+	_, _, err := runFake(t, f, scan.Options{Thresholds: th, Route: route})
 	require.NoError(t, err)
 	require.Len(t, f.saved, 4)
 	for _, p := range f.saved {
@@ -230,7 +230,7 @@ func TestScanPassesDedupWindowChannelsAndScanID(t *testing.T) {
 // to a drop exactly on it).
 func TestScanHealthPrefilterIsTheMediumThreshold(t *testing.T) {
 	f := fullFake()
-	_, err, _ := runFake(t, f, scan.Options{})
+	_, _, err := runFake(t, f, scan.Options{})
 	require.NoError(t, err)
 	require.Equal(t, proactive.DefaultThresholds().HealthDropMedium, f.healthQ.MinDrop)
 	require.Equal(t, proactive.HealthWindowDays, f.healthQ.WindowDays)
@@ -242,7 +242,7 @@ func TestScanReportsSkippedRows(t *testing.T) {
 	f.healthSkipped = proactive.Skipped{proactive.SkipScoreOutOfRange: 2, proactive.SkipNullEmail: 1}
 	f.dealSkipped = proactive.Skipped{proactive.SkipNegativeAmount: 3}
 	f.leadErr = proactive.Errorf(proactive.ENOTFOUND, "no table leads")
-	res, err, _ := runFake(t, f, scan.Options{})
+	res, _, err := runFake(t, f, scan.Options{})
 	require.NoError(t, err)
 	require.Equal(t, []proactive.SkippedRows{
 		{Monitor: "checkHealthScoreDrops", Reason: proactive.SkipNullEmail, Count: 1},

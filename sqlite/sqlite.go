@@ -232,14 +232,6 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // formatTime renders t in the canonical form the store writes.
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-// nullTimeText renders an optional time for a nullable column.
-func nullTimeText(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return formatTime(*t)
-}
-
 // parseTime parses a timestamp read from the database; text without a zone
 // is UTC. The canonical form and strftime's output are RFC 3339; the other
 // layouts are what julianday() reads besides.
