@@ -39,14 +39,14 @@ const minScrub = 3
 
 // URL returns the connection string s with every password masked.
 func URL(s string) string {
-	out, _ := redact(s)
+	out, _, _ := redact(s)
 	return out
 }
 
 // Secrets returns the passwords s holds, as written and percent-decoded;
 // nil when it holds none.
 func Secrets(s string) []string {
-	_, secrets := redact(s)
+	_, _, secrets := redact(s)
 	if len(secrets) == 0 {
 		return nil
 	}
@@ -70,13 +70,15 @@ func Text(text string, secrets ...string) string {
 // single-quoted value (backslash escapes allowed) or a bare one.
 var kvPassword = regexp.MustCompile(`(?i)([a-z_]*password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&#]*)`)
 
-// redact masks the passwords of s and returns them.
-func redact(s string) (string, []string) {
-	var secrets []string
+// redact masks the passwords of s and returns them: written, as s holds
+// them (the text masked); secrets, those and the forms a driver reads
+// them in (percent-decoded, unquoted).
+func redact(s string) (out string, written, secrets []string) {
 	add := func(v string) {
 		if v == "" {
 			return
 		}
+		written = append(written, v)
 		secrets = append(secrets, v)
 		if d, err := url.PathUnescape(v); err == nil && d != v {
 			secrets = append(secrets, d)
@@ -101,25 +103,22 @@ func redact(s string) (string, []string) {
 
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return maskKV(s), secrets
+		return maskKV(s), written, secrets
 	}
 	from, to, found := passwordSpan(rest)
 	if u, err := url.Parse(s); err == nil && unambiguous(rest, found) {
-		if p, set := u.User.Password(); set {
-			add(p)
-			if found {
-				add(rest[from:to])
-			}
+		if _, set := u.User.Password(); set && found {
+			add(rest[from:to]) // as written; add adds the decoded form
 		}
 		u.RawQuery = maskQuery(u.RawQuery, add)
 		u.Fragment, u.RawFragment = maskKV(u.Fragment), ""
-		return u.Redacted(), secrets
+		return u.Redacted(), written, secrets
 	}
 	if found {
 		add(rest[from:to])
 		rest = rest[:from] + Mask + rest[to:]
 	}
-	return scheme + "://" + maskKV(rest), secrets
+	return scheme + "://" + maskKV(rest), written, secrets
 }
 
 // unambiguous reports whether url.Parse reads the user information of the
