@@ -116,16 +116,24 @@ func TestEvents(t *testing.T) {
 	})
 
 	t.Run("a change made by another replica is seen by polling", func(t *testing.T) {
-		// The poller takes its baseline after the changes above: one look
-		// may have begun before them, the next one begins after.
+		// The poller takes its baseline after the changes above: the
+		// resync they asked for is taken (a look that announces nothing),
+		// and the looks after it see them. Two looks ended with no resync
+		// pending: the first may be the resync's own, the second surely
+		// began after it.
 		for len(polls) > 0 {
 			<-polls
 		}
-		for range 2 {
+		for quiet := 0; quiet < 2; {
 			select {
 			case <-polls:
 			case <-time.After(10 * time.Second):
 				t.Fatal("the poller stopped looking")
+			}
+			if len(e.srv.resync) == 0 {
+				quiet++
+			} else {
+				quiet = 0
 			}
 		}
 		drain(events)
