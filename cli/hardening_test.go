@@ -33,6 +33,7 @@ func requireTerminalSafe(t *testing.T, out string) {
 // that a lead named "ESC[2J…" cannot clear the operator's screen; JSON
 // output keeps the data as it is.
 func TestTextOutputEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "ptd.db")
 	files := map[string]string{
@@ -86,6 +87,7 @@ func TestTextOutputEscapesControlCharacters(t *testing.T) {
 // key=value form, in a URL that parses or not, given as a flag or in the
 // environment.
 func TestNoPasswordInAnyOutput(t *testing.T) {
+	t.Parallel()
 	const pw = "Pw9hunter2Q"
 	dir := t.TempDir()
 	urls := []string{
@@ -126,6 +128,7 @@ func TestNoPasswordInAnyOutput(t *testing.T) {
 // out), never a new empty database reporting an all-clear; the commands
 // that set up or fill a database still create it.
 func TestReadCommandsNeedAnExistingDatabase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	typo := filepath.Join(dir, "ptd-proactiv.db")
 	for _, args := range [][]string{
@@ -173,6 +176,7 @@ func TestReadCommandsNeedAnExistingDatabase(t *testing.T) {
 // due now, so they are delivered before the scan exits (they used to wait,
 // silently, until that future moment).
 func TestScanInTheFutureStillNotifies(t *testing.T) {
+	t.Parallel()
 	hook := &receiver{}
 	srv := httptest.NewServer(hook)
 	defer srv.Close()

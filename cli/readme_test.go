@@ -32,6 +32,7 @@ func helpFlags(t *testing.T, command string) map[string]string {
 // TestEveryFlagHasAnEnvironmentVariable checks CONTRACT §1's promise on
 // every command's help: each flag names its variable.
 func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands {
 		for name, line := range helpFlags(t, c) {
 			if name == "help" {
@@ -50,6 +51,7 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 // command table lists real commands with their real flags, every flag it
 // mentions exists, and every variable it names is read.
 func TestReadmeIsTrue(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	readme := string(data)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestServePrintsTheBoundAddress(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, base := startServe(t, dir, []string{"PTD_SCHEDULE=off", "PTD_DATABASE_URL=" + filepath.Join(dir, "s.db")},
 		"--addr", "127.0.0.1:0")
@@ -22,6 +23,7 @@ func TestServePrintsTheBoundAddress(t *testing.T) {
 }
 
 func TestServeOnATakenPortFailsBeforeAnyWork(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()

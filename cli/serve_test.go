@@ -70,6 +70,7 @@ func mustGet(t *testing.T, url string) *http.Response {
 }
 
 func TestServeWithoutTokenListensOnLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
 	cmd, base := startServe(t, dir, []string{"PTD_SCHEDULE=off", "PTD_DATABASE_URL=" + filepath.Join(dir, "s.db")},
@@ -101,6 +102,7 @@ func TestServeWithoutTokenListensOnLoopbackOnly(t *testing.T) {
 }
 
 func TestServeWithTokenRequiresIt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
 	_, base := startServe(t, dir, []string{"PTD_SCHEDULE=off", "PTD_API_TOKEN=old-token-0123456789,new-token-0123456789",
