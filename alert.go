@@ -76,6 +76,12 @@ type SaveAlertParams struct {
 	// ScanID identifies the scan; stored on each outbox row so that a
 	// channel can batch one scan's alerts (one email per scan).
 	ScanID string
+	// EnqueueAt dates the queued notifications (created and due at it):
+	// the caller's wall clock, which the outbox worker claims by, so that a
+	// scan evaluated at another Now (scan --now) still has its
+	// notifications delivered now. Zero means Now. The alert row itself
+	// keeps Now (CONTRACT §1).
+	EnqueueAt time.Time
 }
 
 // SaveResult is the outcome of SaveAlert and the id of the stored row.

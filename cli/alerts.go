@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 type alertsFlags struct {
@@ -78,14 +79,14 @@ func (a *app) runAlerts(ctx context.Context, f alertsFlags) error {
 		return writeJSON(a.io.Stdout, alerts)
 	}
 	if len(alerts) == 0 {
-		fmt.Fprintln(a.io.Stdout, "No active alerts.")
+		termtext.Fprintln(a.io.Stdout, "No active alerts.")
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPRIORITY\tURGENCY\tTYPE\tAFFECTED\tAGE\tTITLE")
+	termtext.Fprintln(tw, "ID\tPRIORITY\tURGENCY\tTYPE\tAFFECTED\tAGE\tTITLE")
 	for _, al := range alerts {
-		fmt.Fprintf(tw, "%s\t%s\t%d/100\t%s\t%d\t%s\t%s\n", al.ID, al.Priority, al.AffectedEntities.UrgencyScore,
-			al.AffectedEntities.Type, al.AffectedEntities.Count, humanAge(now.Sub(al.CreatedAt)), al.Title)
+		termtext.Fprintf(tw, "%s\t%s\t%d/100\t%s\t%d\t%s\t%s\n", termtext.Line(al.ID), termtext.Line(string(al.Priority)), al.AffectedEntities.UrgencyScore,
+			termtext.Line(string(al.AffectedEntities.Type)), al.AffectedEntities.Count, humanAge(now.Sub(al.CreatedAt)), termtext.Line(al.Title))
 	}
 	return tw.Flush()
 }
@@ -114,7 +115,7 @@ func (a *app) dismissCommand() *cobra.Command {
 			if asJSON {
 				return writeJSON(a.io.Stdout, map[string]any{"id": args[0], "dismissed": true})
 			}
-			fmt.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", args[0])
+			termtext.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", args[0])
 			return nil
 		},
 	}
@@ -149,13 +150,13 @@ func (a *app) migrateCommand() *cobra.Command {
 				return writeJSON(a.io.Stdout, rep)
 			}
 			if len(rep.Created) == 0 {
-				fmt.Fprintln(a.io.Stdout, "Nothing to do: every table and index exists.")
+				termtext.Fprintln(a.io.Stdout, "Nothing to do: every table and index exists.")
 			}
 			for _, c := range rep.Created {
-				fmt.Fprintln(a.io.Stdout, "created", c)
+				termtext.Fprintln(a.io.Stdout, "created", c)
 			}
 			for _, w := range rep.Warnings {
-				fmt.Fprintln(a.io.Stdout, "warning:", w)
+				termtext.Fprintln(a.io.Stdout, "warning:", w)
 			}
 			return nil
 		},

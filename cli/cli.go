@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/internal/redact"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 	"github.com/ptd-agents/ptd-proactive/postgres"
 	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
@@ -63,6 +66,23 @@ type app struct {
 	log        *slog.Logger
 	// reg is the registry of checks every command iterates.
 	reg *proactive.Registry
+	// mayCreate says whether the running command may create a missing
+	// SQLite database (createsDatabase).
+	mayCreate bool
+}
+
+// createsDatabase reports whether a command (its path without the program
+// name, "notifications retry") may create a missing SQLite database: the
+// ones that set up or fill one. Every other command needs the database to
+// exist, so that a mistyped --db is an error, not a new empty database
+// reporting "No active alerts"; new commands are read-only unless listed
+// here.
+func createsDatabase(command string) bool {
+	switch command {
+	case "scan", "serve", "migrate", "demo", "import":
+		return true
+	}
+	return false
 }
 
 // usageError marks a wrong command line (exit 2).
@@ -91,7 +111,7 @@ func Main(ctx context.Context, pio IO) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			if pio.Stderr != nil {
-				fmt.Fprintf(pio.Stderr, "ptd-proactive: internal error (a bug; please report it with what follows): %v\n%s", r, debug.Stack())
+				termtext.Fprintf(pio.Stderr, "ptd-proactive: internal error (a bug; please report it with what follows): %v\n%s", r, debug.Stack())
 			}
 			code = ExitFailure
 		}
@@ -112,20 +132,25 @@ func Main(ctx context.Context, pio IO) (code int) {
 	if err == nil {
 		return ExitOK
 	}
+	// Whatever a message quotes, the database's password never shows
+	// (defence in depth: the stores redact their own messages).
+	say := func(msg string) {
+		termtext.Fprintln(pio.Stderr, "ptd-proactive:", redact.Text(msg, redact.Secrets(a.dbURL)...))
+	}
 	var ee exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(pio.Stderr, "ptd-proactive:", ee.err)
+			say(ee.err.Error())
 		}
 		return ee.code
 	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
-		fmt.Fprintln(pio.Stderr, "ptd-proactive:", err)
-		fmt.Fprintln(pio.Stderr, "Run 'ptd-proactive --help' for usage.")
+		say(err.Error())
+		termtext.Fprintln(pio.Stderr, "Run 'ptd-proactive --help' for usage.")
 		return ExitUsage
 	}
-	fmt.Fprintln(pio.Stderr, "ptd-proactive:", errorText(err))
+	say(errorText(err))
 	return ExitFailure
 }
 
@@ -174,6 +199,7 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 			return exitError{code: ExitUsage, err: errors.New("no command given: run 'ptd-proactive demo' to try it, or one of the commands above")}
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.mayCreate = createsDatabase(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))
 			if err := a.applyEnv(cmd); err != nil {
 				return err
 			}
@@ -243,14 +269,17 @@ func (a *app) setupLogger() error {
 		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", a.logLevel)}
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
 	switch a.logFormat {
 	case "text":
-		a.log = slog.New(slog.NewTextHandler(a.io.Stderr, opts))
+		h = slog.NewTextHandler(a.io.Stderr, opts)
 	case "json":
-		a.log = slog.New(slog.NewJSONHandler(a.io.Stderr, opts))
+		h = slog.NewJSONHandler(a.io.Stderr, opts)
 	default:
 		return usageError{fmt.Errorf("--log-format %q: use text or json", a.logFormat)}
 	}
+	// No log line shows the database's password, whoever writes it.
+	a.log = slog.New(redact.NewHandler(h, redact.Secrets(a.dbURL)...))
 	return nil
 }
 
@@ -297,11 +326,23 @@ func checkDatabaseURL(u string) error {
 	if isPostgresURL(u) || strings.HasPrefix(u, "sqlite:") || strings.HasPrefix(u, "file:") {
 		return nil
 	}
+	if isKeyValueDSN(u) {
+		return usageError{errors.New("--db looks like a key=value PostgreSQL connection string (not shown: it may hold a password): write it as a URL, postgres://user:password@host:5432/dbname?sslmode=require, with the password percent-encoded")}
+	}
 	if scheme, _, ok := strings.Cut(u, "://"); ok && len(scheme) > 1 && !strings.ContainsAny(scheme, `/\.`) {
 		return usageError{fmt.Errorf("--db: unsupported database %q: use postgres://… or postgresql://… for PostgreSQL, sqlite:PATH or a file path for the embedded store", scheme+"://")}
 	}
 	return nil
 }
+
+// keyValueDSN matches a key of PostgreSQL's key=value connection strings
+// ("host=db user=u password=…") at the start of a word.
+var keyValueDSN = regexp.MustCompile(`(?i)(^|\s)(host|hostaddr|port|dbname|user|password|passfile|sslmode|sslpassword|connect_timeout|application_name|options|service|target_session_attrs)\s*=`)
+
+// isKeyValueDSN reports whether u reads as a key=value connection string.
+// Such a string is no SQLite path: taken as one it would create a file
+// named after the password.
+func isKeyValueDSN(u string) bool { return keyValueDSN.MatchString(u) }
 
 // checkSQLitePath refuses a SQLite path that names a directory.
 func checkSQLitePath(path string) error {
@@ -326,7 +367,7 @@ func (a *app) openStore(ctx context.Context, cfg config.Config) (proactive.Store
 	if err := checkSQLitePath(path); err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, path)
+	return sqlite.OpenWith(ctx, path, sqlite.Options{MustExist: !a.mayCreate})
 }
 
 // replicaURL returns the read replica's URL: --read-db when given, else

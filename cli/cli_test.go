@@ -17,6 +17,7 @@ import (
 )
 
 func TestNoCommandIsAUsageError(t *testing.T) {
+	t.Parallel()
 	r := run(t, t.TempDir(), nil)
 	require.Equal(t, 2, r.code)
 	require.Empty(t, r.stdout, "the help goes to stderr")
@@ -31,6 +32,7 @@ func TestNoCommandIsAUsageError(t *testing.T) {
 }
 
 func TestDatabaseThatIsNotOne(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	notes := filepath.Join(dir, "notes.txt")
 	require.NoError(t, os.WriteFile(notes, []byte("my notes\n"), 0o600))
@@ -72,6 +74,7 @@ func TestDatabaseThatIsNotOne(t *testing.T) {
 }
 
 func TestImportOddInput(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			write := func(name, body string) string {
@@ -151,6 +154,7 @@ func TestImportOddInput(t *testing.T) {
 }
 
 func TestAlertsOrderAndFilters(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			files := map[string]string{
@@ -226,6 +230,7 @@ func TestAlertsOrderAndFilters(t *testing.T) {
 }
 
 func TestDemoHasEveryAnomalyAtEverySeverity(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			const now = "2026-03-02T08:30:00Z"
@@ -274,6 +279,7 @@ func TestDemoHasEveryAnomalyAtEverySeverity(t *testing.T) {
 }
 
 func TestBench(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		args []string
@@ -319,6 +325,7 @@ type panicWriter struct{}
 func (panicWriter) Write([]byte) (int, error) { panic("boom") }
 
 func TestMainReportsAPanicAsABug(t *testing.T) {
+	t.Parallel()
 	var stderr strings.Builder
 	code := cli.Main(context.Background(), cli.IO{Args: []string{"--help"}, Stdout: panicWriter{}, Stderr: &stderr})
 	require.Equal(t, cli.ExitFailure, code, "a panic is not a usage error")
@@ -327,6 +334,7 @@ func TestMainReportsAPanicAsABug(t *testing.T) {
 }
 
 func TestImportShowsProgressOnATerminalOnly(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "leads.csv")
 	var body strings.Builder

@@ -12,6 +12,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/demo"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
@@ -99,11 +100,11 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		}
 		c := ds.Counts()
 		if !f.json {
-			fmt.Fprintf(out, "Built %s with sample data: %d clients (%d health readings), %d deals, %d sync errors, %d leads.\n\n",
+			termtext.Fprintf(out, "Built %s with sample data: %d clients (%d health readings), %d deals, %d sync errors, %d leads.\n\n",
 				rep.Database, f.clients, c[proactive.TableHealthScores], c[proactive.TableDeals], c[proactive.TableSyncErrors], c[proactive.TableLeads])
 		}
 	} else if !f.json {
-		fmt.Fprintf(out, "Using the %d source rows already in %s (--reset rebuilds it).\n\n", existing, rep.Database)
+		termtext.Fprintf(out, "Using the %d source rows already in %s (--reset rebuilds it).\n\n", existing, rep.Database)
 	}
 
 	notifier, err := a.newNotifier(cfg, st, nil)
@@ -123,14 +124,14 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		return writeJSON(out, res)
 	}
 	renderScan(out, res, reportOptions{TopEntities: 3, Registry: a.reg})
-	fmt.Fprintln(out)
+	termtext.Fprintln(out)
 	switch {
 	case res.AlertsSaved == 0 && res.DuplicatesSkipped > 0:
-		fmt.Fprintf(out, "No duplicates stored: all %d alert groups were already alerted within the dedup window.\n", res.DuplicatesSkipped)
+		termtext.Fprintf(out, "No duplicates stored: all %d alert groups were already alerted within the dedup window.\n", res.DuplicatesSkipped)
 	default:
-		fmt.Fprintln(out, "Run the demo again: the second scan stores no duplicates.")
+		termtext.Fprintln(out, "Run the demo again: the second scan stores no duplicates.")
 	}
-	fmt.Fprintln(out, "See the alerts with 'ptd-proactive alerts', or the dashboard with 'ptd-proactive serve'.")
+	termtext.Fprintln(out, "See the alerts with 'ptd-proactive alerts', or the dashboard with 'ptd-proactive serve'.")
 	return nil
 }
 

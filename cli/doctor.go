@@ -10,6 +10,8 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/internal/redact"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // Finding is one line of the doctor's diagnosis (`doctor --json` prints
@@ -112,8 +114,8 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 	if err != nil {
 		return d, fmt.Errorf("inspect the database: %w", err)
 	}
-	d.Database, d.Tables = rep.Database, rep.Tables
-	add(Finding{Level: "ok", Message: "connected to " + rep.Database})
+	d.Database, d.Tables = redact.Text(rep.Database, redact.Secrets(a.dbURL)...), rep.Tables
+	add(Finding{Level: "ok", Message: "connected to " + d.Database})
 	for _, t := range rep.Tables {
 		isSource := t.Table != proactive.TableInsights
 		switch {
@@ -166,15 +168,15 @@ func printDiagnosis(a *app, d diagnosis) {
 		if f.Table != "" {
 			prefix = f.Table + ": "
 		}
-		fmt.Fprintf(a.io.Stdout, "%s %s%s\n", marks[f.Level], prefix, f.Message)
+		termtext.Fprintf(a.io.Stdout, "%s %s%s\n", marks[f.Level], prefix, f.Message)
 		if f.Fix != "" {
-			fmt.Fprintf(a.io.Stdout, "    fix: %s\n", f.Fix)
+			termtext.Fprintf(a.io.Stdout, "    fix: %s\n", f.Fix)
 		}
 	}
 	if d.Problems > 0 {
-		fmt.Fprintf(a.io.Stdout, "\n%d problem(s) found.\n", d.Problems)
+		termtext.Fprintf(a.io.Stdout, "\n%d problem(s) found.\n", d.Problems)
 	} else {
-		fmt.Fprintln(a.io.Stdout, "\nNo problems found.")
+		termtext.Fprintln(a.io.Stdout, "\nNo problems found.")
 	}
 }
 

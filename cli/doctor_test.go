@@ -30,6 +30,7 @@ func dropTable(t *testing.T, s store, table string) {
 }
 
 func TestDoctorNamesWhatIsWrongAndTheFix(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			mustRun(t, s.dir, nil, "migrate", "--db", s.url)
@@ -74,6 +75,7 @@ func TestDoctorNamesWhatIsWrongAndTheFix(t *testing.T) {
 }
 
 func TestDoctorNamesMissingColumns(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			mustRun(t, s.dir, nil, "migrate", "--db", s.url)

@@ -12,6 +12,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/importer"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 func (a *app) importCommand() *cobra.Command {
@@ -83,11 +84,11 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 				}
 				return writeJSON(a.io.Stdout, res)
 			}
-			fmt.Fprintf(a.io.Stdout, "Imported %d rows into %s.\n", res.Imported, table)
+			termtext.Fprintf(a.io.Stdout, "Imported %d rows into %s.\n", res.Imported, table)
 			if len(res.Skipped) > 0 {
-				fmt.Fprintf(a.io.Stdout, "Skipped %d invalid lines:\n", len(res.Skipped))
+				termtext.Fprintf(a.io.Stdout, "Skipped %d invalid lines:\n", len(res.Skipped))
 				for _, s := range res.Skipped {
-					fmt.Fprintf(a.io.Stdout, "  %s\n", s)
+					termtext.Fprintf(a.io.Stdout, "  %s\n", s)
 				}
 			}
 			return nil

@@ -8,37 +8,86 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"runtime/coverage"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ptd-agents/ptd-proactive/cli"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 )
 
 // update rewrites the golden files: go test ./cli -update
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// binary is the ptd-proactive binary built once for the CLI tests.
+// asBinaryEnv, set to 1, makes this test executable be ptd-proactive:
+// TestMain runs cli.Main on the command line, as cmd/ptd-proactive does,
+// instead of the tests. The CLI tests run it so, as a separate process
+// (exit status, signals, standard streams), yet through the code this
+// test executable was built from: in a coverage run (go test -cover) what
+// those processes run counts in package cli's coverage.
+const asBinaryEnv = "CLI_TEST_RUN_AS_PTD_PROACTIVE"
+
+// binary is the executable the CLI tests run: this test executable, which
+// is ptd-proactive when asBinaryEnv is set (binaryEnv sets it).
 var binary string
 
+// coverDir is where a coverage run collects counters (the test flag
+// -test.gocoverdir, which go test -cover sets); "" otherwise.
+var coverDir string
+
 func TestMain(m *testing.M) {
+	if os.Getenv(asBinaryEnv) == "1" {
+		os.Exit(runAsBinary())
+	}
 	flag.Parse()
-	dir, err := os.MkdirTemp("", "ptd-cli-test")
+	exe, err := os.Executable()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "find the test executable:", err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "ptd-proactive")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/ptd-proactive")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build ptd-proactive:", err)
-		os.Exit(1)
+	binary = exe
+	if f := flag.Lookup("test.gocoverdir"); f != nil && testing.CoverMode() != "" {
+		coverDir = f.Value.String()
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
+}
+
+// runAsBinary is cmd/ptd-proactive's main: the command line through
+// cli.Main, SIGINT and SIGTERM for a graceful stop; then, in a coverage
+// run, this process's counters go to GOCOVERDIR, where go test -cover
+// merges them with the test process's own.
+func runAsBinary() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	code := cli.Main(ctx, cli.IO{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	if dir := os.Getenv("GOCOVERDIR"); dir != "" && testing.CoverMode() != "" {
+		if err := coverage.WriteMetaDir(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "write coverage meta-data:", err)
+		}
+		if err := coverage.WriteCountersDir(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "write coverage counters:", err)
+		}
+	}
+	return code
+}
+
+// binaryEnv is the environment every run of the binary starts from: the
+// switch that makes it ptd-proactive, PATH, HOME in the test's directory,
+// and GOCOVERDIR in a coverage run.
+func binaryEnv(home string) []string {
+	env := []string{asBinaryEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + home}
+	if coverDir != "" {
+		env = append(env, "GOCOVERDIR="+coverDir)
+	}
+	return env
 }
 
 // result is one run of the binary.
@@ -67,7 +116,7 @@ func runWith(t *testing.T, dir string, env []string, stdin string, args ...strin
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
+	cmd.Env = append(binaryEnv(dir), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

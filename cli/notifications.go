@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 func (a *app) notificationsCommand() *cobra.Command {
@@ -54,14 +55,14 @@ func (a *app) notificationsCommand() *cobra.Command {
 				return writeJSON(a.io.Stdout, ns)
 			}
 			if len(ns) == 0 {
-				fmt.Fprintln(a.io.Stdout, "No notifications.")
+				termtext.Fprintln(a.io.Stdout, "No notifications.")
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tALERT\tCHANNEL\tPRIORITY\tSTATUS\tATTEMPTS\tCREATED\tLAST ERROR")
+			termtext.Fprintln(tw, "ID\tALERT\tCHANNEL\tPRIORITY\tSTATUS\tATTEMPTS\tCREATED\tLAST ERROR")
 			for _, n := range ns {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", n.ID, n.AlertID, n.Channel, n.Priority, n.Status,
-					n.Attempts, n.CreatedAt.UTC().Format(time.RFC3339), n.LastError)
+				termtext.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", termtext.Line(n.ID), termtext.Line(n.AlertID), termtext.Line(n.Channel),
+					termtext.Line(string(n.Priority)), termtext.Line(string(n.Status)), n.Attempts, n.CreatedAt.UTC().Format(time.RFC3339), termtext.Line(n.LastError))
 			}
 			return tw.Flush()
 		},
@@ -138,11 +139,11 @@ delivers them.`,
 			}
 			switch {
 			case p.ID != "":
-				fmt.Fprintf(a.io.Stdout, "Queued notification %s again: the next scan, or a running serve, delivers it.\n", p.ID)
+				termtext.Fprintf(a.io.Stdout, "Queued notification %s again: the next scan, or a running serve, delivers it.\n", p.ID)
 			case n == 0 && channel != "":
-				fmt.Fprintf(a.io.Stdout, "No failed %s notifications to retry.\n", channel)
+				termtext.Fprintf(a.io.Stdout, "No failed %s notifications to retry.\n", channel)
 			case n == 0:
-				fmt.Fprintln(a.io.Stdout, "No failed notifications to retry.")
+				termtext.Fprintln(a.io.Stdout, "No failed notifications to retry.")
 			default:
 				what := "failed notification"
 				if channel != "" {
@@ -151,7 +152,7 @@ delivers them.`,
 				if n != 1 {
 					what += "s"
 				}
-				fmt.Fprintf(a.io.Stdout, "Queued %d %s again: the next scan, or a running serve, delivers them.\n", n, what)
+				termtext.Fprintf(a.io.Stdout, "Queued %d %s again: the next scan, or a running serve, delivers them.\n", n, what)
 			}
 			return nil
 		},

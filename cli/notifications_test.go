@@ -35,6 +35,7 @@ func listNotifications(t *testing.T, s store, env []string, status string) []map
 }
 
 func TestNotificationsRetry(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			slack := &revocable{receiver: &receiver{}}

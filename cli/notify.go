@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -28,8 +29,8 @@ const defaultNotifyTimeout = 30 * time.Second
 // With no channel configured, route queues nothing and drain does nothing.
 // onDelivery, when not nil, is told each delivery attempt's outcome (metrics).
 func (a *app) newNotifier(cfg config.Config, st proactive.Store, onDelivery func(channel, outcome string)) (*notifier, error) {
-	n := &notifier{a: a, router: notify.NewRouter(cfg.Notify)}
-	ns, err := notifiers.FromConfig(cfg.Notify, notifiers.Options{})
+	n := &notifier{a: a, router: notify.NewRouter(notifyRoutes(cfg.Notify))}
+	ns, err := notifiers.New(notifyDestinations(cfg.Notify), notifiers.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +47,35 @@ func (a *app) newNotifier(cfg config.Config, st proactive.Store, onDelivery func
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
 	return n, nil
+}
+
+// notifyRoutes converts the notify configuration to the router's routes:
+// one per channel whose destination is configured, in the order slack,
+// email, webhook (the channels notifyDestinations enables).
+func notifyRoutes(n config.Notify) []notify.Route {
+	var routes []notify.Route
+	add := func(channel string, on bool, r config.Route) {
+		if on {
+			routes = append(routes, notify.Route{Channel: channel, Priorities: slices.Clone(r.Priorities), Types: slices.Clone(r.Types)})
+		}
+	}
+	add(proactive.ChannelSlack, n.Slack.WebhookURL != "", n.Slack.Route)
+	add(proactive.ChannelEmail, n.Email.SMTPURL != "", n.Email.Route)
+	add(proactive.ChannelWebhook, n.Webhook.URL != "", n.Webhook.Route)
+	return routes
+}
+
+// notifyDestinations converts the notify configuration to the notifiers'
+// destinations.
+func notifyDestinations(n config.Notify) notifiers.Destinations {
+	return notifiers.Destinations{
+		SlackWebhookURL: n.Slack.WebhookURL,
+		SMTPURL:         n.Email.SMTPURL,
+		EmailFrom:       n.Email.From,
+		EmailTo:         slices.Clone(n.Email.To),
+		WebhookURL:      n.Webhook.URL,
+		WebhookSecret:   n.Webhook.Secret,
+	}
 }
 
 // scanRouter is what a scan asks about notifications: the router, or nil

@@ -56,6 +56,7 @@ func (rc *receiver) count() int {
 }
 
 func TestScanDeliversNotificationsBeforeItExits(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			hook := &receiver{secret: "s3cret-webhook-key"}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // reportOptions shape the readable scan report.
@@ -22,7 +23,7 @@ type reportOptions struct {
 // severity, urgency, title and top entities with their recommended
 // action, then the insights and predictions, skipped rows and errors.
 func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := func(format string, args ...any) { termtext.Fprintf(w, format, args...) }
 	timing := ""
 	if !o.HideDuration {
 		timing = fmt.Sprintf(" in %d ms", res.DurationMS)

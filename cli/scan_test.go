@@ -116,6 +116,7 @@ func scanJSON(t *testing.T, s store, args ...string) scanResponse {
 }
 
 func TestScanFollowsTheContract(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			loadFixture(t, s)
@@ -216,6 +217,7 @@ func TestScanFollowsTheContract(t *testing.T) {
 }
 
 func TestSeverityRiseEscalatesTheStoredAlert(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			path := filepath.Join(s.dir, "leads.csv")
@@ -243,6 +245,7 @@ func TestSeverityRiseEscalatesTheStoredAlert(t *testing.T) {
 }
 
 func TestDryRunStoresNothing(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			loadFixture(t, s)
@@ -257,6 +260,7 @@ func TestDryRunStoresNothing(t *testing.T) {
 }
 
 func TestExitStatusAndMessages(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "x.db")
 	badConfig := filepath.Join(dir, "bad.yml")
@@ -293,6 +297,7 @@ func TestExitStatusAndMessages(t *testing.T) {
 }
 
 func TestEnvironmentVariablesSetFlags(t *testing.T) {
+	t.Parallel()
 	s := stores(t)[0]
 	loadFixture(t, s)
 	env := []string{"PTD_DATABASE_URL=" + s.url, "PTD_JSON=true", "PTD_NOW=" + fixtureNow}
@@ -306,6 +311,7 @@ func TestEnvironmentVariablesSetFlags(t *testing.T) {
 }
 
 func TestImportIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			path := filepath.Join(s.dir, "deals.csv")
@@ -349,6 +355,7 @@ func tableRows(t *testing.T, s store, table string) int {
 var timing = regexp.MustCompile(` in \d+ ms`)
 
 func TestDemoReportGolden(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	now := "2026-11-27T10:00:00Z"
 	first := mustRun(t, dir, nil, "demo", "--now", now, "--log-level", "error")

@@ -12,6 +12,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
 	"github.com/ptd-agents/ptd-proactive/httpapi"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 	"github.com/ptd-agents/ptd-proactive/metrics"
 	"github.com/ptd-agents/ptd-proactive/scan"
 	"github.com/ptd-agents/ptd-proactive/schedule"
@@ -170,7 +171,7 @@ func (a *app) runServe(ctx context.Context, flagAddr, readDB string, noMigrate b
 	} else {
 		a.log.InfoContext(ctx, "schedule: off (PTD_SCHEDULE=off); scans run only when triggered")
 	}
-	fmt.Fprintf(a.io.Stderr, "ptd-proactive: dashboard on %s\n", dashboardURL(ln.Addr()))
+	termtext.Fprintf(a.io.Stderr, "ptd-proactive: dashboard on %s\n", dashboardURL(ln.Addr()))
 	return srv.Serve(ctx, ln)
 }
 

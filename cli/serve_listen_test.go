@@ -12,16 +12,18 @@ import (
 )
 
 func TestServePrintsTheBoundAddress(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, base := startServe(t, dir, []string{"PTD_SCHEDULE=off", "PTD_DATABASE_URL=" + filepath.Join(dir, "s.db")},
 		"--addr", "127.0.0.1:0")
 	require.Regexp(t, regexp.MustCompile(`^http://127\.0\.0\.1:[1-9][0-9]*$`), base, "the port the kernel chose, not :0")
-	resp := waitHTTP(t, base+"/healthz")
+	resp := mustGet(t, base+"/healthz")
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
 
 func TestServeOnATakenPortFailsBeforeAnyWork(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()

@@ -32,7 +32,7 @@ func startServe(t *testing.T, dir string, env []string, args ...string) (*exec.C
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"HOME=" + dir}, env...)
+	cmd.Env = append(binaryEnv(dir), env...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -59,29 +59,25 @@ func startServe(t *testing.T, dir string, env []string, args ...string) (*exec.C
 	}
 }
 
-func waitHTTP(t *testing.T, url string) *http.Response {
+// mustGet GETs url. serve prints its address once it listens, so the
+// first request is answered: no waiting, no retries.
+func mustGet(t *testing.T, url string) *http.Response {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			return resp
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET %s: %v", url, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Get(url)
+	require.NoError(t, err, "GET %s", url)
+	return resp
 }
 
 func TestServeWithoutTokenListensOnLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
 	cmd, base := startServe(t, dir, []string{"PTD_SCHEDULE=off", "PTD_DATABASE_URL=" + filepath.Join(dir, "s.db")},
 		"--addr", fmt.Sprintf("0.0.0.0:%d", port))
 	require.Equal(t, fmt.Sprintf("http://127.0.0.1:%d", port), base, "no token: loopback only, whatever was asked")
 
-	resp := waitHTTP(t, base+"/healthz")
+	resp := mustGet(t, base+"/healthz")
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
@@ -106,11 +102,12 @@ func TestServeWithoutTokenListensOnLoopbackOnly(t *testing.T) {
 }
 
 func TestServeWithTokenRequiresIt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
 	_, base := startServe(t, dir, []string{"PTD_SCHEDULE=off", "PTD_API_TOKEN=old-token-0123456789,new-token-0123456789",
 		"PTD_ADDR=" + fmt.Sprintf("127.0.0.1:%d", port), "PTD_DATABASE_URL=" + filepath.Join(dir, "s.db")})
-	waitHTTP(t, base+"/healthz").Body.Close()
+	mustGet(t, base+"/healthz").Body.Close()
 
 	ctx := context.Background()
 	get := func(token string) int {

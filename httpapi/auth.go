@@ -6,6 +6,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -195,7 +197,8 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleLogin checks the token of the sign-in form (POST /login) and sets
-// the session cookie.
+// the session cookie. Wrong tokens are throttled per client address
+// (Options.LoginFailures per LoginWindow, then 429 with Retry-After).
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if err := s.csrf.Check(r); err != nil {
 		errorf(w, r, http.StatusForbidden, "cross-origin sign-in refused")
@@ -203,6 +206,15 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.authEnabled() {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	client := clientKey(r)
+	if wait, blocked := s.logins.blocked(client, s.now()); blocked {
+		secs := int(math.Ceil(wait.Seconds()))
+		noteError(r, errors.New("sign-in refused: too many wrong tokens from this address"))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.render(w, r, http.StatusTooManyRequests, "login.html", loginData{Error: fmt.Sprintf(
+			"Too many wrong tokens from your address: try again in %d seconds.", secs)})
 		return
 	}
 	body, err := readBody(r)
@@ -217,10 +229,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	token := strings.TrimSpace(form.Get("token"))
 	if token == "" || !s.tokenValid(token) {
+		s.logins.fail(client, s.now())
 		noteError(r, errors.New("sign-in refused: wrong token"))
 		s.render(w, r, http.StatusUnauthorized, "login.html", loginData{Error: "That token is not valid. Use one of the API tokens configured on the server (PTD_API_TOKEN)."})
 		return
 	}
+	s.logins.succeed(client)
 	exp := s.now().Add(s.opts.SessionTTL)
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,

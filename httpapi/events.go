@@ -120,11 +120,12 @@ func (b *broker) close() {
 // and asks the poller to take the new state as its baseline (so the same
 // change is not announced twice).
 func (s *Server) alertsChanged(reason string) {
-	s.events.publish(eventAlerts, alertsEvent{Reason: reason, At: s.now().UTC().Format(time.RFC3339)})
+	// The resync first: whoever sees the event may count on it being asked.
 	select {
 	case s.resync <- struct{}{}:
 	default:
 	}
+	s.events.publish(eventAlerts, alertsEvent{Reason: reason, At: s.now().UTC().Format(time.RFC3339)})
 }
 
 // poll watches the store while at least one stream is open, so that
@@ -159,6 +160,9 @@ func (s *Server) poll() {
 			s.events.publish(eventAlerts, alertsEvent{Reason: "poll", At: s.now().UTC().Format(time.RFC3339)})
 		}
 		last = fp
+		if s.opts.polled != nil {
+			s.opts.polled()
+		}
 	}
 }
 

@@ -81,7 +81,13 @@ func nextEvent(t *testing.T, events <-chan sseEvent, name string) sseEvent {
 
 func TestEvents(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{tokens: []string{newToken}, pollInterval: 100 * time.Millisecond})
+	polls := make(chan struct{}, 64)
+	e := newEnv(t, envOptions{tokens: []string{newToken}, pollInterval: 100 * time.Millisecond, polled: func() {
+		select {
+		case polls <- struct{}{}:
+		default:
+		}
+	}})
 	alerts := seedSet(t, e)
 
 	t.Run("the stream needs the token", func(t *testing.T) {
@@ -110,8 +116,26 @@ func TestEvents(t *testing.T) {
 	})
 
 	t.Run("a change made by another replica is seen by polling", func(t *testing.T) {
-		// Let the poller take its baseline after the changes above.
-		time.Sleep(300 * time.Millisecond)
+		// The poller takes its baseline after the changes above: the
+		// resync they asked for is taken (a look that announces nothing),
+		// and the looks after it see them. Two looks ended with no resync
+		// pending: the first may be the resync's own, the second surely
+		// began after it.
+		for len(polls) > 0 {
+			<-polls
+		}
+		for quiet := 0; quiet < 2; {
+			select {
+			case <-polls:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the poller stopped looking")
+			}
+			if len(e.srv.resync) == 0 {
+				quiet++
+			} else {
+				quiet = 0
+			}
+		}
 		drain(events)
 		MustSaveAlert(t, e.store, e.now(), seedAlert{proactive.SeverityCritical, proactive.SyncFail, 99, "Other replica", 0, 7})
 		ev := nextEvent(t, events, eventAlerts)

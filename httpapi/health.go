@@ -34,6 +34,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if reason, err := s.ready(r.Context()); err != nil {
 		noteError(r, err)
+		setRetryAfter(w)
 		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "not ready: " + reason})
 		return
 	}

@@ -108,12 +108,19 @@ type envOptions struct {
 	logger       *slog.Logger
 	// onRetried is Options.OnNotificationsRetried.
 	onRetried func()
+	// now is the server's clock; nil means time.Now.
+	now func() time.Time
+	// polled is called after each look the event poller takes.
+	polled func()
 }
 
 // newEnv starts a server for one test; everything stops at cleanup.
 func newEnv(t *testing.T, o envOptions) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, store: MustStore(t), now: time.Now}
+	if o.now != nil {
+		e.now = o.now
+	}
 	scan := o.scan
 	if scan == nil {
 		scan = func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
@@ -133,6 +140,7 @@ func newEnv(t *testing.T, o envOptions) *testEnv {
 		Now:                    e.now,
 		PollInterval:           o.pollInterval,
 		OnNotificationsRetried: o.onRetried,
+		polled:                 o.polled,
 	})
 	require.NoError(t, err)
 	e.srv = srv

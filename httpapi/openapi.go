@@ -93,9 +93,12 @@ func scanResponses() []response {
 	return []response{
 		{http.StatusOK, "The scan ran (checks that could not run are listed in errors).", ref("ScanResult")},
 		{http.StatusInternalServerError, "The scan could not run.", ref("ScanFailure")},
-		{http.StatusServiceUnavailable, "The server is shutting down.", ref("ScanFailure")},
+		{http.StatusServiceUnavailable, unavailableDoc, ref("ScanFailure")},
 	}
 }
+
+// unavailableDoc describes the 503 every API call may answer.
+const unavailableDoc = "The database cannot be reached, or the server is shutting down; the Retry-After header says how many seconds to wait before trying again."
 
 // alertIDResponses adds the answers about an {id} to ok.
 func alertIDResponses(ok response) []response {
@@ -303,6 +306,9 @@ func (o *operation) render(method, path string) map[string]any {
 	if accessFor(path) == accessAPI {
 		op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
 		responses["401"] = renderResponse(response{http.StatusUnauthorized, "Missing or wrong bearer token (only when tokens are configured).", ref("Error")})
+		if _, ok := responses["503"]; !ok {
+			responses["503"] = renderResponse(response{http.StatusServiceUnavailable, unavailableDoc, ref("Error")})
+		}
 	} else {
 		op["security"] = []any{}
 	}

@@ -115,7 +115,7 @@ func (s *Server) routes() []route {
 			summary: "Readiness: the database answers and the tables are migrated",
 			responses: []response{
 				{http.StatusOK, "Ready.", ref("Health")},
-				{http.StatusServiceUnavailable, "Not ready, or shutting down; the error says why.", ref("Error")},
+				{http.StatusServiceUnavailable, "Not ready, or shutting down; the error says why, Retry-After when to look again.", ref("Error")},
 			},
 		}},
 		{http.MethodGet, "/metrics", s.handleMetrics, &operation{

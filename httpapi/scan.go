@@ -75,7 +75,8 @@ func (s *Server) handleScan(w http.ResponseWriter, r *http.Request) {
 
 // serveScan runs (or joins) a scan and answers CONTRACT §6's object, or
 // the seed's {"success": false, "error": "..."} with 500 when the scan
-// could not run (503 while the server shuts down).
+// could not run — 503 with Retry-After when the database cannot be reached
+// or the server shuts down.
 func (s *Server) serveScan(w http.ResponseWriter, r *http.Request, trigger string) {
 	// The scan may outlast the server's read and write timeouts.
 	rc := http.NewResponseController(w)
@@ -93,11 +94,12 @@ func (s *Server) serveScan(w http.ResponseWriter, r *http.Request, trigger strin
 	}
 	if err != nil {
 		noteError(r, err)
-		status := http.StatusInternalServerError
-		if proactive.ErrorCode(err) == proactive.EUNAVAILABLE && s.isDraining() {
-			status = http.StatusServiceUnavailable
+		status, msg := http.StatusInternalServerError, proactive.ErrorMessage(err)
+		if StatusCode(err) == http.StatusServiceUnavailable {
+			status, msg = http.StatusServiceUnavailable, publicMessage(err)
+			setRetryAfter(w)
 		}
-		writeJSON(w, status, scanFailure{Success: false, Error: proactive.ErrorMessage(err)})
+		writeJSON(w, status, scanFailure{Success: false, Error: msg})
 		return
 	}
 	writeJSON(w, http.StatusOK, res)

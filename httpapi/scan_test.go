@@ -124,12 +124,22 @@ func TestScanFailure(t *testing.T) {
 	}})
 	for _, path := range []string{"/functions/v1/ptd-proactive", "/api/v1/scan"} {
 		resp := e.do(request{method: http.MethodPost, path: path})
-		require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "the database is down: try again later")
+		require.Equal(t, "5", resp.Header.Get("Retry-After"))
 		var body map[string]any
 		decodeJSON(t, resp, &body)
 		require.Equal(t, map[string]any{"success": false, "error": "the database does not answer: check PTD_DATABASE_URL"}, body)
 	}
 	require.Contains(t, scrape(t, e), `ptd_proactive_scan_duration_seconds_count{outcome="failure"} 2`)
+
+	t.Run("a scan that fails for another reason is a 500", func(t *testing.T) {
+		f := newEnv(t, envOptions{scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
+			return proactive.ScanResult{}, proactive.Errorf(proactive.EINVALID, "save alert: the alert has no dedup key")
+		}})
+		resp := f.do(request{method: http.MethodPost, path: "/api/v1/scan"})
+		require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+		require.Empty(t, resp.Header.Get("Retry-After"))
+	})
 
 	t.Run("a panicking scan is a failure and frees the guard", func(t *testing.T) {
 		p := newEnv(t, envOptions{scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
@@ -231,7 +241,15 @@ func TestScanSingleFlight(t *testing.T) {
 func TestScanOutlivesItsCaller(t *testing.T) {
 	t.Parallel()
 	b := newBlockingScan()
-	e := newEnv(t, envOptions{scan: b.scan})
+	served := make(chan string, 10) // the request records: the handler has returned
+	e := newEnv(t, envOptions{scan: b.scan, logger: slog.New(recordHandler{func(r slog.Record) {
+		if r.Message == "http request" {
+			select {
+			case served <- r.Message:
+			default:
+			}
+		}
+	}})})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.ts.URL+"/functions/v1/ptd-proactive", nil)
@@ -247,8 +265,13 @@ func TestScanOutlivesItsCaller(t *testing.T) {
 	<-b.started
 	cancel() // pg_cron's net.http_post gives up after its timeout
 	require.Error(t, <-done)
-	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-served: // the server saw the caller leave and answered nobody
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never ended")
+	}
 	require.True(t, e.srv.ScanRunning(), "the scan goes on")
+	require.Empty(t, b.ctxErr, "the scan was not cancelled")
 	close(b.release)
 	require.NoError(t, <-b.ctxErr)
 	require.Eventually(t, func() bool {
@@ -456,3 +479,21 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// recordHandler is a slog.Handler that hands every record to a function.
+type recordHandler struct{ fn func(slog.Record) }
+
+// Enabled enables every level.
+func (recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+// Handle passes the record on.
+func (h recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.fn(r)
+	return nil
+}
+
+// WithAttrs keeps the handler.
+func (h recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+
+// WithGroup keeps the handler.
+func (h recordHandler) WithGroup(string) slog.Handler { return h }

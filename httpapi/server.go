@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -83,6 +84,17 @@ type Options struct {
 	PollInterval time.Duration
 	// SessionTTL is the lifetime of a dashboard session; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// LoginFailures is how many wrong tokens one client address may send
+	// to the sign-in form per LoginWindow; after that /login answers 429
+	// with Retry-After until the window ends. 0 means DefaultLoginFailures
+	// per DefaultLoginWindow.
+	LoginFailures int
+	// LoginWindow is the window of LoginFailures; 0 means DefaultLoginWindow.
+	LoginWindow time.Duration
+
+	// polled, when set (by this package's tests), is called after each
+	// look the event poller takes at the store.
+	polled func()
 	// OnNotificationsRetried, when set, is called after a failed
 	// notification was queued again (serve wakes its delivery worker).
 	OnNotificationsRetried func()
@@ -102,6 +114,7 @@ type Server struct {
 	pages          *template.Template
 	static         fs.FS
 	handler        http.Handler
+	logins         *loginThrottle // wrong sign-in tokens per client address
 
 	// ctx is the server's lifetime: scans and the poller run on it.
 	ctx    context.Context
@@ -140,6 +153,12 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = DefaultSessionTTL
 	}
+	if opts.LoginFailures <= 0 {
+		opts.LoginFailures = DefaultLoginFailures
+	}
+	if opts.LoginWindow <= 0 {
+		opts.LoginWindow = DefaultLoginWindow
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -163,6 +182,7 @@ func New(opts Options) (*Server, error) {
 		csrf:    http.NewCrossOriginProtection(),
 		events:  newBroker(),
 		resync:  make(chan struct{}, 1),
+		logins:  newLoginThrottle(opts.LoginFailures, opts.LoginWindow, maxThrottledClients),
 	}
 	for _, t := range opts.Tokens {
 		if t = strings.TrimSpace(t); t != "" {
@@ -222,12 +242,27 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		errorf(w, r, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s (the API is described at /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
-	var h http.Handler = mux
+	var h http.Handler = cleanAPIPaths(mux)
 	h = s.requireAuth(h)
 	h = limitBody(s.opts.MaxBodyBytes, h)
 	h = cors(h)
 	h = securityHeaders(h)
 	return s.logRequests(h)
+}
+
+// cleanAPIPaths answers an API path that is not clean (a trailing slash,
+// an empty, "." or ".." segment: "/api/v1/alerts/", "/api/v1/alerts/..")
+// with a 400 JSON error, where ServeMux would redirect to the cleaned path,
+// an HTML answer no API client expects.
+func cleanAPIPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if (strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/functions/")) && path.Clean(p) != p {
+			errorf(w, r, http.StatusBadRequest, fmt.Sprintf("malformed path %q: no empty, . or .. segments and no trailing slash (an alert id is a uuid or a number)", p))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // HTTPServer returns an *http.Server for addr with the service's handler

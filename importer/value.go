@@ -104,6 +104,24 @@ func intValue(s string) (any, string) {
 	return int64(f), ""
 }
 
+// upperTZ returns s (at least 11 bytes) with a lower-case "t" separator at
+// byte 10 and a trailing "z" in upper case. Only those bytes change: a
+// full strings.ToUpper could change the length of s (a dotless ı becomes
+// a one-byte I) and so the positions read after it.
+func upperTZ(s string) string {
+	if s[10] != 't' && s[len(s)-1] != 'z' {
+		return s
+	}
+	b := []byte(s)
+	if b[10] == 't' {
+		b[10] = 'T'
+	}
+	if b[len(b)-1] == 'z' {
+		b[len(b)-1] = 'Z'
+	}
+	return string(b)
+}
+
 // ParseTime reads a timestamp as the importer accepts it, and returns it
 // in UTC:
 //
@@ -120,9 +138,7 @@ func ParseTime(s string) (time.Time, bool) {
 		return t, err == nil
 	}
 	if len(s) == len("2006-01-02 15:04") { // a spreadsheet's minutes, no seconds
-		if s[10] == 't' {
-			s = strings.ToUpper(s)
-		}
+		s = upperTZ(s)
 		if s[10] != 'T' && s[10] != ' ' {
 			return time.Time{}, false
 		}
@@ -132,9 +148,7 @@ func ParseTime(s string) (time.Time, bool) {
 	if len(s) < len(time.DateTime) {
 		return time.Time{}, false
 	}
-	if s[10] == 't' || s[len(s)-1] == 'z' {
-		s = strings.ToUpper(s)
-	}
+	s = upperTZ(s)
 	sep := s[10]
 	if sep != 'T' && sep != ' ' {
 		return time.Time{}, false

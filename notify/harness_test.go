@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
-	"github.com/ptd-agents/ptd-proactive/config"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 	"github.com/ptd-agents/ptd-proactive/notify"
 	"github.com/ptd-agents/ptd-proactive/notify/email"
@@ -131,18 +130,13 @@ func newHarness(t *testing.T, st proactive.Store) *harness {
 		outcomes: &outcomes{},
 	}
 	h.hook.Path = "/hooks/ptd-hook-url-token-secret"
-	cfg := config.Notify{
-		Slack:   config.Slack{WebhookURL: h.slack.URL()},
-		Email:   config.Email{SMTPURL: h.smtp.URL(), From: "alerts@ptd.example", To: []string{"ops@ptd.example"}},
-		Webhook: config.Webhook{URL: h.hook.URL(), Secret: webhookSecret},
-	}
-	h.router = notify.NewRouter(cfg)
-	sl, err := slack.New(slack.Options{WebhookURL: cfg.Slack.WebhookURL, Timeout: testTimeout})
+	h.router = notify.NewRouter([]notify.Route{{Channel: "slack"}, {Channel: "email"}, {Channel: "webhook"}})
+	sl, err := slack.New(slack.Options{WebhookURL: h.slack.URL(), Timeout: testTimeout})
 	require.NoError(t, err)
-	em, err := email.New(email.Options{URL: cfg.Email.SMTPURL, From: cfg.Email.From, To: cfg.Email.To,
+	em, err := email.New(email.Options{URL: h.smtp.URL(), From: "alerts@ptd.example", To: []string{"ops@ptd.example"},
 		TLSConfig: h.smtp.ClientTLS, Timeout: 5 * time.Second})
 	require.NoError(t, err)
-	wh, err := webhook.New(webhook.Options{URL: cfg.Webhook.URL, Secret: webhookSecret, Timeout: testTimeout})
+	wh, err := webhook.New(webhook.Options{URL: h.hook.URL(), Secret: webhookSecret, Timeout: testTimeout})
 	require.NoError(t, err)
 	h.notifiers = map[string]notify.Notifier{sl.Name(): sl, em.Name(): em, wh.Name(): wh}
 	t.Cleanup(func() { h.requireNoSecrets(t) })

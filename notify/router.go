@@ -4,51 +4,60 @@ import (
 	"slices"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
-	"github.com/ptd-agents/ptd-proactive/config"
 )
 
-// route is one enabled channel and what it receives.
-type route struct {
-	channel    string
-	priorities []proactive.Severity
-	types      []proactive.AnomalyType // empty: all
+// Route is one enabled channel and the alerts it receives.
+type Route struct {
+	// Channel is the channel's name: proactive.ChannelSlack, ChannelEmail
+	// or ChannelWebhook.
+	Channel string
+	// Priorities the channel receives; empty means DefaultPriorities(Channel).
+	Priorities []proactive.Severity
+	// Types the channel receives (affected_entities.type); empty means all.
+	Types []proactive.AnomalyType
 }
 
-// Router decides which channels want an alert. A channel is enabled when its
-// destination is configured (Slack webhook URL, SMTP URL, webhook URL); it
-// receives the alerts whose priority is among its priorities
-// (config.DefaultPriorities when none are configured: Slack critical and
-// high, email critical, the webhook all) and, when types are configured, whose
-// type (affected_entities.type) is among them. A Router is immutable and
-// safe for concurrent use.
+// DefaultPriorities returns the priorities a channel receives when its
+// route names none: slack critical and high, email critical, any other
+// (the webhook) all.
+func DefaultPriorities(channel string) []proactive.Severity {
+	switch channel {
+	case proactive.ChannelSlack:
+		return []proactive.Severity{proactive.SeverityCritical, proactive.SeverityHigh}
+	case proactive.ChannelEmail:
+		return []proactive.Severity{proactive.SeverityCritical}
+	}
+	return proactive.Severities()
+}
+
+// Router decides which channels want an alert: a channel receives the
+// alerts whose priority is among its route's priorities and, when the
+// route names types, whose type (affected_entities.type) is among them. A
+// Router is immutable and safe for concurrent use.
 type Router struct {
-	routes []route // in the order slack, email, webhook
+	routes []Route // in the order given
 }
 
-// NewRouter builds the Router of a notify configuration.
-func NewRouter(cfg config.Notify) *Router {
+// NewRouter builds the Router of the enabled channels' routes (one per
+// channel, in the order Enabled and Channels list them). The caller decides
+// which channels are enabled: those whose destination is configured.
+func NewRouter(routes []Route) *Router {
 	r := &Router{}
-	add := func(channel string, on bool, rt config.Route) {
-		if !on {
-			return
-		}
+	for _, rt := range routes {
 		prios := slices.Clone(rt.Priorities)
 		if len(prios) == 0 {
-			prios = config.DefaultPriorities(channel)
+			prios = DefaultPriorities(rt.Channel)
 		}
-		r.routes = append(r.routes, route{channel: channel, priorities: prios, types: slices.Clone(rt.Types)})
+		r.routes = append(r.routes, Route{Channel: rt.Channel, Priorities: prios, Types: slices.Clone(rt.Types)})
 	}
-	add(proactive.ChannelSlack, cfg.Slack.WebhookURL != "", cfg.Slack.Route)
-	add(proactive.ChannelEmail, cfg.Email.SMTPURL != "", cfg.Email.Route)
-	add(proactive.ChannelWebhook, cfg.Webhook.URL != "", cfg.Webhook.Route)
 	return r
 }
 
-// Enabled lists the enabled channels (slack, email, webhook order).
+// Enabled lists the enabled channels, in the order of the routes.
 func (r *Router) Enabled() []string {
 	out := make([]string, 0, len(r.routes))
 	for _, rt := range r.routes {
-		out = append(out, rt.channel)
+		out = append(out, rt.Channel)
 	}
 	return out
 }
@@ -61,13 +70,13 @@ func (r *Router) Enabled() []string {
 func (r *Router) AlertDestinations(a proactive.Alert, sev proactive.Severity, _ []string) []proactive.Destination {
 	var out []proactive.Destination
 	for _, rt := range r.routes {
-		if !slices.Contains(rt.priorities, sev) {
+		if !slices.Contains(rt.Priorities, sev) {
 			continue
 		}
-		if len(rt.types) > 0 && !slices.Contains(rt.types, a.AffectedEntities.Type) {
+		if len(rt.Types) > 0 && !slices.Contains(rt.Types, a.AffectedEntities.Type) {
 			continue
 		}
-		out = append(out, proactive.Destination{Channel: rt.channel})
+		out = append(out, proactive.Destination{Channel: rt.Channel})
 	}
 	return out
 }
@@ -82,13 +91,13 @@ func (r *Router) ResolvedRoutes() []proactive.ResolvedRoute { return nil }
 func (r *Router) Channels(a proactive.Alert) []string {
 	var out []string
 	for _, rt := range r.routes {
-		if !slices.Contains(rt.priorities, a.Priority) {
+		if !slices.Contains(rt.Priorities, a.Priority) {
 			continue
 		}
-		if len(rt.types) > 0 && !slices.Contains(rt.types, a.AffectedEntities.Type) {
+		if len(rt.Types) > 0 && !slices.Contains(rt.Types, a.AffectedEntities.Type) {
 			continue
 		}
-		out = append(out, rt.channel)
+		out = append(out, rt.Channel)
 	}
 	return out
 }

@@ -6,28 +6,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
-	"github.com/ptd-agents/ptd-proactive/config"
 	"github.com/ptd-agents/ptd-proactive/notify"
 )
 
 func TestRouter(t *testing.T) {
 	t.Parallel()
-	all := config.Notify{
-		Slack:   config.Slack{WebhookURL: "https://hooks.slack.example/services/x"},
-		Email:   config.Email{SMTPURL: "smtp://u:p@mail.example:587", From: "a@x.y", To: []string{"b@x.y"}},
-		Webhook: config.Webhook{URL: "https://receiver.example/hook"},
+	all := []notify.Route{{Channel: "slack"}, {Channel: "email"}, {Channel: "webhook"}}
+	typed := []notify.Route{
+		{Channel: "slack", Priorities: []proactive.Severity{proactive.SeverityCritical, proactive.SeverityHigh, proactive.SeverityMedium}},
+		{Channel: "email"},
+		{Channel: "webhook", Types: []proactive.AnomalyType{proactive.SyncFail}},
 	}
-	typed := all
-	typed.Slack.Priorities = []proactive.Severity{proactive.SeverityCritical, proactive.SeverityHigh, proactive.SeverityMedium}
-	typed.Webhook.Types = []proactive.AnomalyType{proactive.SyncFail}
-	emailOnly := config.Notify{Email: all.Email}
+	emailOnly := []notify.Route{{Channel: "email"}}
 
 	a := func(p proactive.Severity, typ proactive.AnomalyType) proactive.Alert {
 		return proactive.Alert{Priority: p, AffectedEntities: proactive.AffectedEntities{Type: typ}}
 	}
 	for _, tc := range []struct {
 		name  string
-		cfg   config.Notify
+		cfg   []notify.Route
 		alert proactive.Alert
 		want  []string
 	}{
@@ -37,7 +34,7 @@ func TestRouter(t *testing.T) {
 		{"defaults: low only the webhook", all, a("low", proactive.ResponseDelay), []string{"webhook"}},
 		{"configured priorities", typed, a("medium", proactive.SyncFail), []string{"slack", "webhook"}},
 		{"configured types filter", typed, a("critical", proactive.HealthDrop), []string{"slack", "email"}},
-		{"nothing configured", config.Notify{}, a("critical", proactive.HealthDrop), nil},
+		{"nothing configured", nil, a("critical", proactive.HealthDrop), nil},
 		{"one channel", emailOnly, a("critical", proactive.HealthDrop), []string{"email"}},
 		{"one channel, not wanted", emailOnly, a("high", proactive.HealthDrop), nil},
 	} {
@@ -47,5 +44,5 @@ func TestRouter(t *testing.T) {
 	}
 	require.Equal(t, []string{"slack", "email", "webhook"}, notify.NewRouter(all).Enabled())
 	require.Equal(t, []string{"email"}, notify.NewRouter(emailOnly).Enabled())
-	require.Empty(t, notify.NewRouter(config.Notify{}).Enabled())
+	require.Empty(t, notify.NewRouter(nil).Enabled())
 }

@@ -407,21 +407,19 @@ func TestStartStopWake(t *testing.T) {
 func TestStopPutsAnInterruptedSendBackToPending(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, mustOpenSQLite(t))
-	h.hook.Respond(func(int, *http.Request) (int, time.Duration) { return http.StatusOK, time.Minute })
-	h.saveTo(t, "scan-1", alert("a", proactive.SeverityHigh, proactive.DealStall), time.Now(), proactive.ChannelWebhook)
-	var sending atomic.Bool
-	w := h.worker(t, func(o *notify.Options) {
-		n := o.Notifiers[proactive.ChannelWebhook]
-		o.Notifiers = map[string]notify.Notifier{proactive.ChannelWebhook: hookNotifier{Notifier: n,
-			around: func(_ context.Context, _ []proactive.Alert, send func() (bool, error)) (bool, error) {
-				sending.Store(true)
-				return send()
-			}}}
-		o.Lease = time.Hour
+	arrived := make(chan struct{}, 1) // the receiver holds the post, then answers in a minute
+	h.hook.Respond(func(int, *http.Request) (int, time.Duration) {
+		arrived <- struct{}{}
+		return http.StatusOK, time.Minute
 	})
+	h.saveTo(t, "scan-1", alert("a", proactive.SeverityHigh, proactive.DealStall), time.Now(), proactive.ChannelWebhook)
+	w := h.worker(t, func(o *notify.Options) { o.Lease = time.Hour })
 	w.Start(t.Context())
-	require.Eventually(t, sending.Load, 10*time.Second, 10*time.Millisecond)
-	time.Sleep(100 * time.Millisecond) // let the post reach the receiver
+	select {
+	case <-arrived: // the send is under way
+	case <-time.After(10 * time.Second):
+		t.Fatal("the post never reached the receiver")
+	}
 	w.Stop()
 
 	pending := h.list(t, proactive.NotificationPending)

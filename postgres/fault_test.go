@@ -69,6 +69,20 @@ func TestOpenRefusesBadInput(t *testing.T) {
 	_, err = Open(ctx, "postgres://u:s3cretpw@h:notaport/db", Options{})
 	requireCode(t, proactive.EINVALID, err)
 	require.NotContains(t, err.Error(), "s3cretpw")
+	// A password given as a query parameter or in the key=value form, in
+	// a string that does not parse.
+	for _, u := range []string{
+		"postgres://u@127.0.0.1:1/x?password=s3cretpw&sslmode=bogus",
+		"postgres://u@127.0.0.1:1/x?sslmode=disable&password=s3cretpw&connect_timeout=bogus",
+		"postgres://u@127.0.0.1:1/x?sslpassword=s3cretpw&sslmode=bogus",
+		"postgres://u:s3cretpw@127.0.0.1:1/x?sslmode=bogus",
+		"host=127.0.0.1 port=1 user=u password=s3cretpw dbname=x",
+	} {
+		_, err = Open(ctx, u, Options{})
+		requireCode(t, proactive.EINVALID, err)
+		require.NotContains(t, err.Error(), "s3cretpw", u)
+		require.NotContains(t, proactive.ErrorMessage(err), "s3cretpw", u)
+	}
 	_, err = Open(ctx, "postgres://h/db", Options{MaxConns: -1})
 	requireCode(t, proactive.EINVALID, err)
 	_, err = Open(ctx, "postgres://h/db", Options{StatementTimeout: -time.Second})
@@ -78,21 +92,19 @@ func TestOpenRefusesBadInput(t *testing.T) {
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"postgres://u:pw@h:5432/db?sslmode=disable": "postgres://u:xxxxx@h:5432/db?sslmode=disable",
-		"postgresql://u@h/db":                       "postgresql://u@h/db",
-		"postgres://h/db":                           "postgres://h/db",
-		"postgres://u:p@ss@h/db":                    "postgres://u:xxxxx@h/db",
-		"postgres://u:pa/ss@h:5432/db":              "postgres://u:xxxxx@h:5432/db",
-		"postgres://u:p?s#s/x@h/db?sslmode=require": "postgres://u:xxxxx@h/db?sslmode=require",
-		"postgres://h:5432/db?application_name=a@b": "postgres://h:xxxxx@b", // no password: hidden all the same
-		"postgres://u@h/db?application_name=a@b":    "postgres://u@h/db?application_name=a@b",
-		"host=h user=u password=s3cretpw":           "(a key=value connection string)",
+		"postgres://u:pw@h:5432/db?sslmode=disable":        "postgres://u:xxxxx@h:5432/db?sslmode=disable",
+		"postgresql://u@h/db":                              "postgresql://u@h/db",
+		"postgres://h/db":                                  "postgres://h/db",
+		"postgres://u:p@ss@h/db":                           "postgres://u:xxxxx@h/db",
+		"postgres://u:pa/ss@h:5432/db":                     "postgres://u:xxxxx@h:5432/db",
+		"postgres://u:p?s#s/x@h/db?sslmode=require":        "postgres://u:xxxxx@h/db?sslmode=require",
+		"postgres://h:5432/db?application_name=a@b":        "postgres://h:xxxxx@b", // no password: hidden all the same
+		"postgres://u@h/db?application_name=a@b":           "postgres://u@h/db?application_name=a@b",
+		"host=h user=u password=s3cretpw":                  "host=h user=u password=xxxxx",
+		"postgres://u@h/x?password=s3cretpw&sslmode=bogus": "postgres://u@h/x?password=xxxxx&sslmode=bogus",
 	} {
 		require.Equal(t, want, Redact(in), in)
 	}
-	require.Equal(t, "p@ss", passwordOf("postgres://u:p@ss@h/db"))
-	require.Equal(t, "pa/ss", passwordOf("postgres://u:pa/ss@h/db"))
-	require.Equal(t, "", passwordOf("postgres://u@h/db"))
 }
 
 // TestOpenNeverPrintsAnUnescapedPassword: a password with a "/" (as
@@ -218,10 +230,18 @@ func TestIdleConnectionsTerminated(t *testing.T) {
 		require.NoError(t, err)
 	}
 	admin := mustConnect(t, url)
-	_, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = current_database() AND application_name = $1`, ApplicationName)
-	require.NoError(t, err)
-	time.Sleep(50 * time.Millisecond)
+	var terminated int
+	require.NoError(t, admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = $1`, ApplicationName).Scan(&terminated))
+	require.GreaterOrEqual(t, terminated, 1)
+	// The backends end a moment after the signal: wait until the server
+	// has none of the store's left, so the calls below meet dead connections.
+	require.Eventually(t, func() bool {
+		var left int
+		err := admin.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = $1`, ApplicationName).Scan(&left)
+		return err == nil && left == 0
+	}, 10*time.Second, 10*time.Millisecond)
 	for range 5 {
 		_, err := db.ListAlerts(ctx, proactive.AlertFilter{Now: testNow})
 		require.NoError(t, err)

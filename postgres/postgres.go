@@ -38,6 +38,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/redact"
 )
 
 // Defaults of Options.
@@ -129,7 +130,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, &proactive.Error{Code: proactive.EINVALID,
 			Message: "open postgres database: cannot parse the URL " + Redact(url) + ": check PTD_DATABASE_URL (postgres://user:password@host:5432/dbname)",
-			Err:     scrubbed(err, passwordOf(url))}
+			Err:     scrubbed(err, redact.Secrets(url)...)}
 	}
 	cfg.MaxConns = opts.MaxConns
 	cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
@@ -151,14 +152,14 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	d := &DB{where: location(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database), opts: opts}
 	d.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, d.fail("open postgres database", scrubbed(err, cfg.ConnConfig.Password))
+		return nil, d.fail("open postgres database", scrubbed(err, append(redact.Secrets(url), cfg.ConnConfig.Password)...))
 	}
 	pctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout+time.Second)
 	defer cancel()
 	conn, err := d.pool.Acquire(pctx)
 	if err != nil {
 		d.pool.Close()
-		return nil, d.fail("open postgres database", scrubbed(err, cfg.ConnConfig.Password))
+		return nil, d.fail("open postgres database", scrubbed(err, append(redact.Secrets(url), cfg.ConnConfig.Password)...))
 	}
 	d.major = serverMajor(conn.Conn().PgConn().ParameterStatus("server_version"))
 	conn.Release()
@@ -215,66 +216,12 @@ func (d *DB) ExecForTest(ctx context.Context, sql string) error {
 	return nil
 }
 
-// Redact returns url with its password replaced by "xxxxx", for messages.
-// A password holding "/", "?" or "#" unescaped (a URL that does not parse)
-// is hidden too, even if more than the password goes with it. Text that is
-// not a URL is cut to 16 characters; a key=value connection string is not
-// shown at all.
-func Redact(url string) string {
-	scheme, rest, ok := strings.Cut(url, "://")
-	if !ok {
-		if strings.Contains(url, "=") {
-			return "(a key=value connection string)"
-		}
-		if len(url) > 16 {
-			return url[:16] + "…"
-		}
-		return url
-	}
-	from, to, ok := passwordSpan(rest)
-	if !ok {
-		return url
-	}
-	return scheme + "://" + rest[:from] + "xxxxx" + rest[to:]
-}
-
-// passwordOf returns the password of a URL, "" when it has none.
-func passwordOf(url string) string {
-	_, rest, ok := strings.Cut(url, "://")
-	if !ok {
-		return ""
-	}
-	from, to, ok := passwordSpan(rest)
-	if !ok {
-		return ""
-	}
-	return rest[from:to]
-}
-
-// passwordSpan finds the password in the part of a URL after "://": the
-// bytes rest[from:to]. The user information normally ends at the last "@"
-// of the authority (up to the first "/", "?" or "#"); when the authority
-// holds no "@" but the rest does after a ":", the password is taken to run
-// from that ":" to the last "@" (a password with an unescaped "/", "?" or
-// "#"): better to hide too much than to print it.
-func passwordSpan(rest string) (from, to int, ok bool) {
-	authority := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority = rest[:i]
-	}
-	at := strings.LastIndex(authority, "@")
-	if at < 0 {
-		at = strings.LastIndex(rest, "@")
-	}
-	if at < 0 {
-		return 0, 0, false
-	}
-	colon := strings.Index(rest[:at], ":")
-	if colon < 0 {
-		return 0, 0, false
-	}
-	return colon + 1, at, true
-}
+// Redact returns a connection string with every password replaced by
+// "xxxxx", for messages: the user information's, a password= query
+// parameter's and a key=value string's (see package internal/redact; a URL
+// that does not parse loses everything from the user's ":" to the last
+// "@").
+func Redact(url string) string { return redact.URL(url) }
 
 // scrubbedError is an error whose text has had a secret removed; it keeps
 // the original in its chain for errors.As (never for printing).
@@ -289,13 +236,17 @@ func (e *scrubbedError) Error() string { return e.msg }
 // Unwrap returns the original error, for errors.As only.
 func (e *scrubbedError) Unwrap() error { return e.err }
 
-// scrubbed returns err with every occurrence of secret in its text replaced
-// by "xxxxx".
-func scrubbed(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+// scrubbed returns err with every occurrence of each secret in its text
+// replaced by "xxxxx".
+func scrubbed(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := redact.Text(err.Error(), secrets...)
+	if msg == err.Error() {
 		return err
 	}
-	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), secret, "xxxxx"), err: err}
+	return &scrubbedError{msg: msg, err: err}
 }
 
 // isNoRows reports whether err says a query returned no row.

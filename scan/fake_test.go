@@ -109,7 +109,7 @@ func alertsOf(t *testing.T, d proactive.Desk) []proactive.Alert {
 	return out
 }
 
-func runFake(t *testing.T, f *fakeStore, opts scan.Options) (proactive.ScanResult, error, string) {
+func runFake(t *testing.T, f *fakeStore, opts scan.Options) (proactive.ScanResult, string, error) {
 	t.Helper()
 	var logs bytes.Buffer
 	opts.Store = f
@@ -120,7 +120,7 @@ func runFake(t *testing.T, f *fakeStore, opts scan.Options) (proactive.ScanResul
 	sc, err := scan.New(opts)
 	require.NoError(t, err)
 	res, err := sc.Run(context.Background(), scan.Params{Now: storetest.Now(), Trigger: "test"})
-	return res, err, logs.String()
+	return res, logs.String(), err
 }
 
 func TestScanCheckErrors(t *testing.T) {
@@ -170,7 +170,7 @@ func TestScanCheckErrors(t *testing.T) {
 			f := fullFake()
 			tc.set(f)
 			desk := memstore.New(uuid.NewString)
-			res, err, logs := runFake(t, f, scan.Options{Desk: desk})
+			res, logs, err := runFake(t, f, scan.Options{Desk: desk})
 			require.Len(t, f.runs, 1, "every scan is recorded")
 			require.Equal(t, !tc.fails, f.runs[0].Success)
 			if tc.fails {
@@ -198,7 +198,7 @@ func TestScanAlertWriteFailureRollsBack(t *testing.T) {
 	f := fullFake()
 	desk := &faultyDesk{Desk: memstore.New(uuid.NewString), insertErr: map[proactive.AnomalyType]error{
 		proactive.SyncFail: proactive.Errorf(proactive.EINTERNAL, "disk full")}}
-	res, err, logs := runFake(t, f, scan.Options{Desk: desk})
+	res, logs, err := runFake(t, f, scan.Options{Desk: desk})
 	require.Error(t, err)
 	require.False(t, res.Success)
 	require.Equal(t, `save alert "HubSpot - rate_limit: 3 Sync Failures": disk full`, res.Error)
@@ -214,7 +214,7 @@ func TestScanAlertWriteFailureRollsBack(t *testing.T) {
 func TestScanOutcomes(t *testing.T) {
 	f := fullFake()
 	desk := memstore.New(uuid.NewString)
-	res, err, _ := runFake(t, f, scan.Options{Desk: desk})
+	res, _, err := runFake(t, f, scan.Options{Desk: desk})
 	require.NoError(t, err)
 	require.Equal(t, 4, res.AlertsSaved)
 	require.Equal(t, 4, res.Cases.Opened)
@@ -227,7 +227,7 @@ func TestScanOutcomes(t *testing.T) {
 	}
 	require.Equal(t, []proactive.SaveOutcome{proactive.Inserted, proactive.Inserted, proactive.Inserted, proactive.Inserted}, saved)
 
-	res, err, logs := runFake(t, f, scan.Options{Desk: desk})
+	res, logs, err := runFake(t, f, scan.Options{Desk: desk})
 	require.NoError(t, err)
 	require.Zero(t, res.AlertsSaved)
 	require.Equal(t, 4, res.DuplicatesSkipped)
@@ -237,7 +237,7 @@ func TestScanOutcomes(t *testing.T) {
 	// The deal escalates (35 days: critical); a second lead arrives.
 	f.deals[0].LastActivity = storetest.Now().Add(-35 * 24 * time.Hour)
 	f.leads = append(f.leads, proactive.Lead{ID: "8", Name: "Ola", CreatedAt: storetest.Now().Add(-8 * time.Hour)})
-	res, err, logs = runFake(t, f, scan.Options{Desk: desk})
+	res, logs, err = runFake(t, f, scan.Options{Desk: desk})
 	require.NoError(t, err)
 	saved = nil
 	for _, g := range res.AlertGroups {
@@ -274,7 +274,7 @@ func TestScanQueuesNotificationsOnTheWallClock(t *testing.T) {
 	f := fullFake()
 	desk := memstore.New(uuid.NewString)
 	wall := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	_, err, _ := runFake(t, f, scan.Options{Desk: desk, Notify: router{}, Clock: func() time.Time { return wall }})
+	_, _, err := runFake(t, f, scan.Options{Desk: desk, Notify: router{}, Clock: func() time.Time { return wall }})
 	require.NoError(t, err)
 	out := desk.Outbox()
 	require.Len(t, out, 6, "webhook ×4, Slack for the critical health drop and the high sync failure")
@@ -287,7 +287,7 @@ func TestScanQueuesNotificationsOnTheWallClock(t *testing.T) {
 		require.Equal(t, proactive.NotificationPending, n.Status)
 		require.NotEmpty(t, n.AlertID)
 	}
-	_, err, _ = runFake(t, f, scan.Options{Desk: desk, Notify: router{}})
+	_, _, err = runFake(t, f, scan.Options{Desk: desk, Notify: router{}})
 	require.NoError(t, err)
 	require.Len(t, desk.Outbox(), 6, "a duplicate notifies nobody")
 }
@@ -297,7 +297,7 @@ func TestScanQueuesNotificationsOnTheWallClock(t *testing.T) {
 // to a drop exactly on it).
 func TestScanHealthPrefilterIsTheMediumThreshold(t *testing.T) {
 	f := fullFake()
-	_, err, _ := runFake(t, f, scan.Options{})
+	_, _, err := runFake(t, f, scan.Options{})
 	require.NoError(t, err)
 	th := proactive.DefaultThresholds()
 	require.Equal(t, th.HealthDropMedium-th.RecoveryMargin, f.healthQ.MinDrop, "drops within the recovery margin keep cases open")
@@ -310,7 +310,7 @@ func TestScanReportsSkippedRows(t *testing.T) {
 	f.healthSkipped = proactive.Skipped{proactive.SkipScoreOutOfRange: 2, proactive.SkipNullEmail: 1}
 	f.dealSkipped = proactive.Skipped{proactive.SkipNegativeAmount: 3}
 	f.leadErr = proactive.Errorf(proactive.ENOTFOUND, "no table leads")
-	res, err, _ := runFake(t, f, scan.Options{})
+	res, _, err := runFake(t, f, scan.Options{})
 	require.NoError(t, err)
 	require.Equal(t, []proactive.SkippedRows{
 		{Monitor: "checkHealthScoreDrops", Reason: proactive.SkipNullEmail, Count: 1},

@@ -59,7 +59,7 @@ func TestScanReadsTheReplica(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res, err, logs := runFake(t, fullFake(), scan.Options{Replica: tc.replica, MaxReplicaLag: time.Minute})
+			res, logs, err := runFake(t, fullFake(), scan.Options{Replica: tc.replica, MaxReplicaLag: time.Minute})
 			require.NoError(t, err)
 			require.Equal(t, tc.readFrom, res.ReadFrom)
 			require.Equal(t, tc.anomalies, res.AnomaliesDetected)
@@ -75,7 +75,7 @@ func TestScanReadsTheReplica(t *testing.T) {
 	}
 	t.Run("without a replica, no read_from and no warnings", func(t *testing.T) {
 		t.Parallel()
-		res, err, _ := runFake(t, fullFake(), scan.Options{})
+		res, _, err := runFake(t, fullFake(), scan.Options{})
 		require.NoError(t, err)
 		out, err := json.Marshal(res)
 		require.NoError(t, err)
@@ -84,7 +84,7 @@ func TestScanReadsTheReplica(t *testing.T) {
 	})
 	t.Run("a replica that cannot report its lag is read as it is", func(t *testing.T) {
 		t.Parallel()
-		res, err, _ := runFake(t, fullFake(), scan.Options{Replica: onlyLead()})
+		res, _, err := runFake(t, fullFake(), scan.Options{Replica: onlyLead()})
 		require.NoError(t, err)
 		require.Equal(t, "replica", res.ReadFrom)
 		require.Equal(t, 1, res.AnomaliesDetected)

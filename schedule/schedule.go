@@ -82,6 +82,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// After waits on the same clock as Now: it returns a channel that
+	// receives once d has passed (the wait for the next tick, and between
+	// claim retries). nil means time.After. Tests pass a fake clock's, to
+	// move time by hand.
+	After func(d time.Duration) <-chan time.Time
 	// Name names the schedule in ptd_schedule_ticks; replicas that must
 	// share ticks use the same name. Empty means DefaultName.
 	Name string
@@ -181,6 +186,9 @@ func New(opts Options) (*Scheduler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.After == nil {
+		opts.After = time.After
+	}
 	if opts.StopTimeout <= 0 {
 		opts.StopTimeout = DefaultStopTimeout
 	}
@@ -250,13 +258,11 @@ func (s *Scheduler) Stop() {
 func (s *Scheduler) loop(ctx, runCtx context.Context) {
 	next := s.sched.Next(s.opts.Now())
 	for {
-		timer := time.NewTimer(next.Sub(s.opts.Now()))
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			s.log.Info("schedule stopped")
 			return
-		case <-timer.C:
+		case <-s.opts.After(next.Sub(s.opts.Now())):
 		}
 		tick := next
 		s.handle(ctx, runCtx, tick)
@@ -306,12 +312,10 @@ func (s *Scheduler) claim(ctx context.Context, log *slog.Logger, tick time.Time)
 		}
 		log.WarnContext(ctx, "schedule tick not claimed yet (a database error): retrying",
 			"attempt", attempt, "retry_in", backoff.String(), "error", err)
-		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return false, err
-		case <-t.C:
+		case <-s.opts.After(backoff):
 		}
 		backoff = min(2*backoff, claimBackoffMax)
 	}

@@ -129,7 +129,7 @@ type instance struct {
 }
 
 // startInstance wires a replica as `serve` does and starts its schedule.
-func startInstance(t *testing.T, ctx context.Context, name string, store proactive.Store, log *tickLog) *instance {
+func startInstance(t *testing.T, ctx context.Context, name string, store proactive.Store, log *tickLog, clock *fakeClock) *instance {
 	t.Helper()
 	srv, err := httpapi.New(httpapi.Options{
 		Store: store,
@@ -157,6 +157,8 @@ func startInstance(t *testing.T, ctx context.Context, name string, store proacti
 		},
 		Logger:  slog.New(slog.DiscardHandler),
 		Metrics: m,
+		Now:     clock.Now,
+		After:   clock.After,
 	})
 	require.NoError(t, err)
 	sched.Start(ctx)
@@ -168,7 +170,7 @@ func startInstance(t *testing.T, ctx context.Context, name string, store proacti
 }
 
 // requireEachTickOnce checks that the ticks form an unbroken run of
-// seconds, each scanned by exactly one instance.
+// seconds, each scanned by exactly one instance, at least minTicks of them.
 func requireEachTickOnce(t *testing.T, log *tickLog, minTicks int) {
 	t.Helper()
 	log.mu.Lock()
@@ -189,15 +191,19 @@ func requireEachTickOnce(t *testing.T, log *tickLog, minTicks int) {
 // for a few ticks.
 func runTwoInstances(t *testing.T, open func(t *testing.T) proactive.Store) {
 	var log tickLog
+	clock := newFakeClock(start)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := startInstance(t, ctx, "a", open(t), &log)
-	b := startInstance(t, ctx, "b", open(t), &log)
-	time.Sleep(4500 * time.Millisecond)
+	a := startInstance(t, ctx, "a", open(t), &log, clock)
+	b := startInstance(t, ctx, "b", open(t), &log, clock)
+	clock.Run(t, 2, 5*time.Second, 100*time.Millisecond)
 	cancel()
 	a.sched.Stop()
 	b.sched.Stop()
-	requireEachTickOnce(t, &log, 3)
+	requireEachTickOnce(t, &log, 5)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	require.Len(t, log.runs, 5, "every second of the five, once: %v", log.runs)
 }
 
 func TestTwoInstancesOnePostgres(t *testing.T) {
@@ -229,9 +235,10 @@ func TestBusyTickIsLeftToOtherReplicas(t *testing.T) {
 	busyStore := &countingStore{RunStore: mustSQLite(t, path)}
 	freeStore := mustSQLite(t, path)
 	var log tickLog
+	clock := newFakeClock(start)
 	mk := func(name string, store proactive.RunStore, busy bool) *schedule.Scheduler {
 		s, err := schedule.New(schedule.Options{
-			Spec: everySecond, Store: store, Name: "scan",
+			Spec: everySecond, Store: store, Name: "scan", Now: clock.Now, After: clock.After,
 			Busy: func() bool { return busy },
 			Run: func(ctx context.Context) error {
 				tick, _ := schedule.Tick(ctx)
@@ -247,11 +254,11 @@ func TestBusyTickIsLeftToOtherReplicas(t *testing.T) {
 	defer cancel()
 	busy.Start(ctx)
 	free.Start(ctx)
-	time.Sleep(3500 * time.Millisecond)
+	clock.Run(t, 2, 3*time.Second, 100*time.Millisecond)
 	busy.Stop()
 	free.Stop()
 	require.Zero(t, busyStore.claims.Load(), "a busy replica claims nothing")
-	requireEachTickOnce(t, &log, 2)
+	requireEachTickOnce(t, &log, 3)
 	for _, who := range log.runs {
 		require.Equal(t, []string{"free"}, who)
 	}
@@ -263,8 +270,9 @@ func TestStopWaitsForTheRunningScan(t *testing.T) {
 	started := make(chan struct{}, 1)
 	release := make(chan struct{})
 	ended := make(chan error, 1)
+	clock := newFakeClock(start)
 	s, err := schedule.New(schedule.Options{
-		Spec: everySecond, Store: store, StopTimeout: 10 * time.Second,
+		Spec: everySecond, Store: store, StopTimeout: 10 * time.Second, Now: clock.Now, After: clock.After,
 		Run: func(ctx context.Context) error {
 			started <- struct{}{}
 			select {
@@ -281,6 +289,8 @@ func TestStopWaitsForTheRunningScan(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Start(ctx)
 	s.Start(ctx) // twice: one loop
+	clock.BlockUntil(t, 1)
+	clock.Advance(time.Second)
 	<-started
 	cancel() // SIGTERM: no new ticks, but the running scan goes on
 	stopped := make(chan struct{})
@@ -305,8 +315,9 @@ func TestStopIsBounded(t *testing.T) {
 	store := mustSQLite(t, filepath.Join(t.TempDir(), "s.db"))
 	started := make(chan struct{}, 1)
 	ended := make(chan error, 1)
+	clock := newFakeClock(start)
 	s, err := schedule.New(schedule.Options{
-		Spec: everySecond, Store: store, StopTimeout: 200 * time.Millisecond,
+		Spec: everySecond, Store: store, StopTimeout: 200 * time.Millisecond, Now: clock.Now, After: clock.After,
 		Run: func(ctx context.Context) error {
 			started <- struct{}{}
 			<-ctx.Done()
@@ -316,6 +327,8 @@ func TestStopIsBounded(t *testing.T) {
 	})
 	require.NoError(t, err)
 	s.Start(context.Background())
+	clock.BlockUntil(t, 1)
+	clock.Advance(time.Second)
 	<-started
 	begin := time.Now()
 	s.Stop()
@@ -329,8 +342,9 @@ func TestTickOutcomesAreCounted(t *testing.T) {
 	m := metrics.New(rules.Checks())
 	var logs lockedBuffer
 	var calls atomic.Int32
+	clock := newFakeClock(start)
 	s, err := schedule.New(schedule.Options{
-		Spec: everySecond, Store: mustSQLite(t, path), Metrics: m, Name: "scan-test",
+		Spec: everySecond, Store: mustSQLite(t, path), Metrics: m, Name: "scan-test", Now: clock.Now, After: clock.After,
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Run: func(ctx context.Context) error {
 			switch calls.Add(1) {
@@ -344,7 +358,8 @@ func TestTickOutcomesAreCounted(t *testing.T) {
 	})
 	require.NoError(t, err)
 	s.Start(context.Background())
-	require.Eventually(t, func() bool { return calls.Load() >= 3 }, 10*time.Second, 50*time.Millisecond)
+	clock.Run(t, 1, 3*time.Second, time.Second)
+	require.Equal(t, int32(3), calls.Load(), "one run per tick")
 	s.Stop()
 	families, err := m.Registry().Gather()
 	require.NoError(t, err)
@@ -359,7 +374,7 @@ func TestTickOutcomesAreCounted(t *testing.T) {
 	}
 	require.Equal(t, 1.0, got[metrics.TickBusy])
 	require.Equal(t, 1.0, got[metrics.TickRunFailed])
-	require.GreaterOrEqual(t, got[metrics.TickRan], 1.0)
+	require.Equal(t, 1.0, got[metrics.TickRan])
 
 	// Each tick is a structured record naming the schedule and the tick.
 	var claimed, failed, done int
@@ -382,9 +397,9 @@ func TestTickOutcomesAreCounted(t *testing.T) {
 			require.Contains(t, rec, "duration_ms")
 		}
 	}
-	require.GreaterOrEqual(t, claimed, 3)
+	require.Equal(t, 3, claimed)
 	require.Equal(t, 1, failed)
-	require.GreaterOrEqual(t, done, 1)
+	require.Equal(t, 1, done)
 }
 
 // lockedBuffer is a bytes.Buffer safe for concurrent writes.
@@ -450,13 +465,14 @@ func TestClaimIsRetriedWhileTheDatabaseIsBrieflyDown(t *testing.T) {
 		{RunStore: mustSQLite(t, path), failures: 1, down: down},
 	}
 	m := metrics.New(rules.Checks())
+	clock := newFakeClock(start)
 	var log tickLog
 	var logs lockedBuffer
 	var scheds []*schedule.Scheduler
 	for i, st := range stores {
 		name := fmt.Sprintf("replica-%d", i)
 		s, err := schedule.New(schedule.Options{
-			Spec: everySecond, Store: st, Metrics: m,
+			Spec: everySecond, Store: st, Metrics: m, Now: clock.Now, After: clock.After,
 			Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 			Run: func(ctx context.Context) error {
 				tick, _ := schedule.Tick(ctx)
@@ -470,7 +486,7 @@ func TestClaimIsRetriedWhileTheDatabaseIsBrieflyDown(t *testing.T) {
 	for _, s := range scheds {
 		s.Start(context.Background())
 	}
-	time.Sleep(3500 * time.Millisecond)
+	clock.Run(t, 2, 3*time.Second, 100*time.Millisecond)
 	for _, s := range scheds {
 		s.Stop()
 	}
@@ -505,9 +521,10 @@ func TestClaimRetryEndsBeforeTheNextTick(t *testing.T) {
 		return tick.Unix() == firstTick.Load()
 	}}
 	m := metrics.New(rules.Checks())
+	clock := newFakeClock(start)
 	var log tickLog
 	s, err := schedule.New(schedule.Options{
-		Spec: everySecond, Store: st, Metrics: m,
+		Spec: everySecond, Store: st, Metrics: m, Now: clock.Now, After: clock.After,
 		Run: func(ctx context.Context) error {
 			tick, _ := schedule.Tick(ctx)
 			log.add(tick, "only")
@@ -516,12 +533,11 @@ func TestClaimRetryEndsBeforeTheNextTick(t *testing.T) {
 	})
 	require.NoError(t, err)
 	s.Start(context.Background())
-	time.Sleep(3500 * time.Millisecond)
+	clock.Run(t, 1, 3*time.Second, 100*time.Millisecond)
 	s.Stop()
 
 	first := time.Unix(firstTick.Load(), 0).UTC()
-	require.GreaterOrEqual(t, st.attemptsAt(first), 2, "retried")
-	require.LessOrEqual(t, st.attemptsAt(first), 4, "within the second before the next tick")
+	require.Equal(t, 3, st.attemptsAt(first), "tried at +0, +200 ms and +600 ms; a retry at +1.4 s would pass the next tick")
 	v, _ := tickCount(t, m, metrics.TickError)
 	require.Equal(t, 1.0, v, "the tick was given up once")
 	log.mu.Lock()

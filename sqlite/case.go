@@ -566,3 +566,11 @@ func (t *deskTx) CountCases(ctx context.Context) ([]proactive.CaseCount, error) 
 	}
 	return out, nil
 }
+
+// nullTimeText is an optional timestamp as the store writes it, or NULL.
+func nullTimeText(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}

@@ -21,7 +21,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -55,56 +57,106 @@ const timeFormat = "2006-01-02T15:04:05.000000Z"
 // DB is the SQLite store. It implements proactive.Store. Create it with
 // Open; it is safe for concurrent use.
 type DB struct {
-	path  string
-	write *sql.DB // one connection, BEGIN IMMEDIATE transactions
-	read  *sql.DB // WAL readers; the same pool as write for ":memory:"
+	path string
+	// mustExist: the file is opened without being created (Options.MustExist).
+	mustExist bool
+	write     *sql.DB // one connection, BEGIN IMMEDIATE transactions
+	read      *sql.DB // WAL readers; the same pool as write for ":memory:"
 }
 
 var _ proactive.Store = (*DB)(nil)
+
+// Options tune Open. The zero value creates a missing database file.
+type Options struct {
+	// MustExist refuses to create a missing database file: Open fails with
+	// ENOTFOUND instead. Commands that only read (or change one record)
+	// set it, so that a mistyped path is an error, not an empty database
+	// that reports "no alerts".
+	MustExist bool
+}
 
 // Open opens (creating it when missing) the SQLite database file at path
 // and checks that it is usable. The caller strips any "sqlite:" prefix; a
 // "file:" URI is accepted as well. Open does not create tables: call
 // Migrate.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options: with MustExist, a database file that does
+// not exist is ENOTFOUND, and is not created.
+func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	if strings.TrimSpace(path) == "" {
 		return nil, proactive.Errorf(proactive.EINVALID, "open sqlite database: the path is empty: give a file path such as ptd-proactive.db")
 	}
-	d := &DB{path: path}
+	mustExist := o.MustExist && path != ":memory:"
+	if mustExist {
+		if err := checkExists(path); err != nil {
+			return nil, err
+		}
+	}
+	d := &DB{path: path, mustExist: mustExist}
 	var err error
 	// Driver "sqlite" is modernc.org/sqlite, registered by its import in errors.go.
-	if d.write, err = sql.Open("sqlite", dsn(path, "immediate")); err != nil {
-		return nil, openError(path, err)
+	if d.write, err = sql.Open("sqlite", d.dsn("immediate")); err != nil {
+		return nil, d.openError(err)
 	}
 	d.write.SetMaxOpenConns(1)
 	// The first connection creates the file and switches it to WAL; do it
 	// now so that a bad path is reported by Open, not by the first query.
 	if err := d.write.PingContext(ctx); err != nil {
 		d.write.Close()
-		return nil, openError(path, err)
+		return nil, d.openError(err)
 	}
 	if path == ":memory:" {
 		// Every connection to ":memory:" is its own database: share one.
 		d.read = d.write
 		return d, nil
 	}
-	if d.read, err = sql.Open("sqlite", dsn(path, "deferred")); err != nil {
+	if d.read, err = sql.Open("sqlite", d.dsn("deferred")); err != nil {
 		d.write.Close()
-		return nil, openError(path, err)
+		return nil, d.openError(err)
 	}
 	d.read.SetMaxOpenConns(maxReaders)
 	if err := d.read.PingContext(ctx); err != nil {
 		d.Close()
-		return nil, openError(path, err)
+		return nil, d.openError(err)
 	}
 	return d, nil
 }
 
-// dsn builds the driver's connection string for path: a file: URI (so that
-// any character in the path is safe) with the connection settings every
-// connection needs. txlock is how its transactions begin.
-func dsn(path, txlock string) string {
+// checkExists is ENOTFOUND, saying how to fix it, when the database file
+// at path (a plain path or the path of a file: URI) does not exist.
+func checkExists(path string) error {
+	name := path
+	if rest, ok := strings.CutPrefix(path, "file:"); ok {
+		name, _, _ = strings.Cut(rest, "?")
+		if u, err := url.PathUnescape(name); err == nil {
+			name = u
+		}
+	}
+	if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) {
+		return notExist(path)
+	}
+	return nil
+}
+
+// notExist is the error for a database file that must exist and does not.
+func notExist(path string) error {
+	return proactive.Errorf(proactive.ENOTFOUND, "the SQLite database %s does not exist: check the path given to --db (or PTD_DATABASE_URL), or create it with `ptd-proactive migrate` (or `ptd-proactive demo` for sample data)", path)
+}
+
+// dsn builds the driver's connection string for the database: a file: URI
+// (so that any character in the path is safe) with the connection settings
+// every connection needs. txlock is how its transactions begin. With
+// mustExist, SQLite opens the file read-write without creating it (so a
+// file removed after checkExists is not created either).
+func (d *DB) dsn(txlock string) string {
+	path := d.path
 	q := url.Values{}
+	if d.mustExist && !(strings.HasPrefix(path, "file:") && strings.Contains(path, "mode=")) {
+		q.Set("mode", "rw")
+	}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	q.Add("_pragma", "foreign_keys(1)")
 	// In WAL mode NORMAL syncs at checkpoints only: a commit survives a
@@ -138,10 +190,14 @@ func dsn(path, txlock string) string {
 	return "file:" + esc + "?" + q.Encode()
 }
 
-// openError explains why the database at path could not be opened.
-func openError(path string, err error) error {
+// openError explains why the database could not be opened.
+func (d *DB) openError(err error) error {
+	path := d.path
 	switch sqliteCode(err) {
 	case codeCantOpen:
+		if d.mustExist && checkExists(path) != nil {
+			return notExist(path)
+		}
 		return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("open sqlite database %s: cannot open or create the file: check that its directory exists and is writable", path)}
 	case codeNotADB:
@@ -204,14 +260,6 @@ func (d *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // formatTime renders t in the canonical form the store writes.
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
-
-// nullTimeText renders an optional time for a nullable column.
-func nullTimeText(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return formatTime(*t)
-}
 
 // parseTime parses a timestamp read from the database; text without a zone
 // is UTC. The canonical form and strftime's output are RFC 3339; the other

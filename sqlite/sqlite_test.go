@@ -94,6 +94,36 @@ func TestOpen(t *testing.T) {
 	})
 }
 
+// TestOpenMustExist: with MustExist a missing file is ENOTFOUND saying how
+// to fix it, and nothing is created; an existing database opens as usual.
+func TestOpenMustExist(t *testing.T) {
+	dir := t.TempDir()
+	for _, path := range []string{
+		filepath.Join(dir, "typo.db"),
+		"file:" + filepath.Join(dir, "typo uri.db"),
+		filepath.Join(dir, "no", "dir", "x.db"),
+	} {
+		_, err := sqlite.OpenWith(t.Context(), path, sqlite.Options{MustExist: true})
+		require.Error(t, err, path)
+		require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), path)
+		require.Contains(t, proactive.ErrorMessage(err), "does not exist")
+		require.Contains(t, proactive.ErrorMessage(err), "ptd-proactive migrate")
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Empty(t, entries, "no database file was created")
+
+	path := filepath.Join(dir, "ptd.db")
+	mustMigrate(t, mustOpenPath(t, path))
+	db, err := sqlite.OpenWith(t.Context(), path, sqlite.Options{MustExist: true})
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.ListAlerts(t.Context(), proactive.AlertFilter{Now: storetest.Now()})
+	require.NoError(t, err)
+	_, err = db.Migrate(t.Context())
+	require.NoError(t, err, "an existing database is writable")
+}
+
 func TestNotMigrated(t *testing.T) {
 	db := mustOpen(t)
 	ctx := t.Context()

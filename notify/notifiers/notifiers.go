@@ -1,6 +1,7 @@
-// Package notifiers builds the notifiers of the enabled channels from the
-// notify configuration: the one place that knows every channel package, so
-// that package notify and the channels stay independent of each other.
+// Package notifiers builds the notifiers of the enabled channels from their
+// destinations: the one place that knows every channel package, so that
+// package notify and the channels stay independent of each other. It knows
+// nothing of the configuration file: the caller (cli) fills Destinations.
 package notifiers
 
 import (
@@ -8,7 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ptd-agents/ptd-proactive/config"
 	"github.com/ptd-agents/ptd-proactive/notify"
 	"github.com/ptd-agents/ptd-proactive/notify/email"
 	"github.com/ptd-agents/ptd-proactive/notify/slack"
@@ -25,22 +25,39 @@ type Options struct {
 	SMTPTLSConfig *tls.Config
 }
 
-// FromConfig returns a notifier per enabled channel (the same channels as
-// notify.NewRouter(cfg).Enabled()), keyed by channel name: Slack when its
-// webhook URL is set, email when its SMTP URL is set, the webhook when its
-// URL is set. An error names the setting at fault and never quotes a secret.
-func FromConfig(cfg config.Notify, o Options) (map[string]notify.Notifier, error) {
+// Destinations say where each channel delivers; a channel whose
+// destination is empty is off.
+type Destinations struct {
+	// SlackWebhookURL is the Slack incoming-webhook URL (a secret).
+	SlackWebhookURL string
+	// SMTPURL is smtp://user:pass@host:port or smtps://… (a secret).
+	SMTPURL string
+	// EmailFrom is the sender address of the emails.
+	EmailFrom string
+	// EmailTo are the recipients of the emails.
+	EmailTo []string
+	// WebhookURL receives the alerts as JSON (a secret).
+	WebhookURL string
+	// WebhookSecret keys the webhook's HMAC-SHA256 signature; empty sends none.
+	WebhookSecret string
+}
+
+// New returns a notifier per enabled channel, keyed by channel name: Slack
+// when its webhook URL is set, email when its SMTP URL is set, the webhook
+// when its URL is set. An error names the setting at fault and never
+// quotes a secret.
+func New(d Destinations, o Options) (map[string]notify.Notifier, error) {
 	out := map[string]notify.Notifier{}
-	if cfg.Slack.WebhookURL != "" {
-		n, err := slack.New(slack.Options{WebhookURL: cfg.Slack.WebhookURL, Timeout: o.HTTPTimeout})
+	if d.SlackWebhookURL != "" {
+		n, err := slack.New(slack.Options{WebhookURL: d.SlackWebhookURL, Timeout: o.HTTPTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("notify.slack.webhook_url (PTD_SLACK_WEBHOOK_URL): %w", err)
 		}
 		out[n.Name()] = n
 	}
-	if cfg.Email.SMTPURL != "" {
+	if d.SMTPURL != "" {
 		n, err := email.New(email.Options{
-			URL: cfg.Email.SMTPURL, From: cfg.Email.From, To: cfg.Email.To,
+			URL: d.SMTPURL, From: d.EmailFrom, To: d.EmailTo,
 			Timeout: o.SMTPTimeout, TLSConfig: o.SMTPTLSConfig,
 		})
 		if err != nil {
@@ -48,8 +65,8 @@ func FromConfig(cfg config.Notify, o Options) (map[string]notify.Notifier, error
 		}
 		out[n.Name()] = n
 	}
-	if cfg.Webhook.URL != "" {
-		n, err := webhook.New(webhook.Options{URL: cfg.Webhook.URL, Secret: cfg.Webhook.Secret, Timeout: o.HTTPTimeout})
+	if d.WebhookURL != "" {
+		n, err := webhook.New(webhook.Options{URL: d.WebhookURL, Secret: d.WebhookSecret, Timeout: o.HTTPTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("notify.webhook.url (PTD_WEBHOOK_URL): %w", err)
 		}

@@ -5,39 +5,46 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ptd-agents/ptd-proactive/config"
-	"github.com/ptd-agents/ptd-proactive/notify"
 	"github.com/ptd-agents/ptd-proactive/notify/notifiers"
 )
 
-func TestFromConfig(t *testing.T) {
+func TestNew(t *testing.T) {
 	t.Parallel()
-	cfg := config.Notify{
-		Slack:   config.Slack{WebhookURL: "https://hooks.slack.example/services/T/B/s3cr3t"},
-		Email:   config.Email{SMTPURL: "smtp://u:s3cr3t@mail.example:587", From: "a@x.y", To: []string{"b@x.y"}},
-		Webhook: config.Webhook{URL: "https://receiver.example/hook", Secret: "s3cr3t"},
+	all := notifiers.Destinations{
+		SlackWebhookURL: "https://hooks.slack.example/services/T/B/s3cr3t",
+		SMTPURL:         "smtp://u:s3cr3t@mail.example:587", EmailFrom: "a@x.y", EmailTo: []string{"b@x.y"},
+		WebhookURL: "https://receiver.example/hook", WebhookSecret: "s3cr3t",
 	}
-	ns, err := notifiers.FromConfig(cfg, notifiers.Options{})
+	ns, err := notifiers.New(all, notifiers.Options{})
 	require.NoError(t, err)
 	require.Len(t, ns, 3)
 	for name, n := range ns {
 		require.Equal(t, name, n.Name())
 	}
-	require.ElementsMatch(t, notify.NewRouter(cfg).Enabled(), []string{"slack", "email", "webhook"})
+	require.ElementsMatch(t, []string{"slack", "email", "webhook"}, keys(ns))
 
-	none, err := notifiers.FromConfig(config.Notify{}, notifiers.Options{})
+	none, err := notifiers.New(notifiers.Destinations{}, notifiers.Options{})
 	require.NoError(t, err)
 	require.Empty(t, none)
 
-	for _, bad := range []config.Notify{
-		{Slack: config.Slack{WebhookURL: "hooks.slack.example/s3cr3t"}},
-		{Email: config.Email{SMTPURL: "smtp://u:s3cr3t@mail.example:587", From: "a@x.y"}},
-		{Email: config.Email{SMTPURL: "imap://u:s3cr3t@mail.example", From: "a@x.y", To: []string{"b@x.y"}}},
-		{Webhook: config.Webhook{URL: "ftp://x/s3cr3t"}},
+	for _, bad := range []notifiers.Destinations{
+		{SlackWebhookURL: "hooks.slack.example/s3cr3t"},
+		{SMTPURL: "smtp://u:s3cr3t@mail.example:587", EmailFrom: "a@x.y"},
+		{SMTPURL: "imap://u:s3cr3t@mail.example", EmailFrom: "a@x.y", EmailTo: []string{"b@x.y"}},
+		{WebhookURL: "ftp://x/s3cr3t"},
 	} {
-		_, err := notifiers.FromConfig(bad, notifiers.Options{})
+		_, err := notifiers.New(bad, notifiers.Options{})
 		require.Error(t, err)
 		require.NotContains(t, err.Error(), "s3cr3t")
 		require.Contains(t, err.Error(), "notify.")
 	}
+}
+
+// keys lists the channel names of ns.
+func keys[V any](ns map[string]V) []string {
+	out := make([]string, 0, len(ns))
+	for k := range ns {
+		out = append(out, k)
+	}
+	return out
 }

@@ -1,0 +1,38 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzURL feeds any text to URL. Properties: no panic; a password as the
+// text holds it (where the text holds it only once: not also as, say, the
+// host) never comes out — the mask's own letters aside ("x y" is not shown
+// by "xxxxx y"); and what a second pass would still take for a password is
+// the mask, or text the input held as no password.
+func FuzzURL(f *testing.F) {
+	for _, s := range []string{
+		"postgres://u:pw@h:5432/db?sslmode=disable", "postgres://u:pa/ss@h/db", "postgres://u@h/x?password=P&sslmode=bogus",
+		"host=h password='x y' dbname=d", "postgres://h:1/db?application_name=a@b", "postgres://u:p@[::1/x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, written, secrets := redact(s)
+		require.Equal(t, got, URL(s))
+		const placeholder = "\uFFFF"
+		shown := strings.ReplaceAll(got, Mask, placeholder)
+		for _, w := range written {
+			if len(w) >= minScrub && !strings.Contains(w, placeholder) && strings.Count(s, w) <= 1 {
+				require.NotContains(t, shown, w, "input %q", s)
+			}
+		}
+		for _, again := range Secrets(got) {
+			if again != Mask && len(again) >= minScrub {
+				require.NotContains(t, secrets, again, "input %q gave %q", s, got)
+			}
+		}
+	})
+}
