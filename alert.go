@@ -43,10 +43,11 @@ type Alert struct {
 	ResolvedAt *time.Time `json:"resolved_at"`
 }
 
-// SaveOutcome says what SaveAlert did.
+// SaveOutcome says what became of a group's alert of the day (CONTRACT
+// §10.6); package lifecycle decides it.
 type SaveOutcome string
 
-// The outcomes of SaveAlert.
+// The outcomes of a group's alert.
 const (
 	// Inserted: a new row was written.
 	Inserted SaveOutcome = "inserted"
@@ -62,29 +63,7 @@ const (
 	Duplicate SaveOutcome = "duplicate"
 )
 
-// SaveAlertParams asks a store to save an alert under the dedup rule.
-type SaveAlertParams struct {
-	Alert Alert // ID is ignored; CreatedAt is the scan's now
-	// DedupWindow: an alert with the same dedup_key created in
-	// (Now − DedupWindow, Now] makes this one a duplicate or an escalation.
-	DedupWindow time.Duration
-	Now         time.Time
-	// Channels are the notification channels that want this alert; when the
-	// outcome is Inserted or Escalated the store enqueues one notification
-	// per channel in the same transaction (the outbox).
-	Channels []string
-	// ScanID identifies the scan; stored on each outbox row so that a
-	// channel can batch one scan's alerts (one email per scan).
-	ScanID string
-	// EnqueueAt dates the queued notifications (created and due at it):
-	// the caller's wall clock, which the outbox worker claims by, so that a
-	// scan evaluated at another Now (scan --now) still has its
-	// notifications delivered now. Zero means Now. The alert row itself
-	// keeps Now (CONTRACT §1).
-	EnqueueAt time.Time
-}
-
-// SaveResult is the outcome of SaveAlert and the id of the stored row.
+// SaveResult is what became of a group's alert and the id of its row.
 type SaveResult struct {
 	Outcome SaveOutcome
 	ID      string
@@ -98,25 +77,4 @@ type AlertFilter struct {
 	Priority Severity    // "" for all
 	Type     AnomalyType // "" for all; matches affected_entities.type
 	Limit    int         // 0 for no limit
-}
-
-// Check validates the parameters the way every store must, before any
-// write: a dedup key, a known priority and a moment (Now, else the alert's
-// CreatedAt). It returns that moment in UTC, or an EINVALID error prefixed
-// with op.
-func (p SaveAlertParams) Check(op string) (time.Time, error) {
-	if p.Alert.DedupKey == "" {
-		return time.Time{}, Errorf(EINVALID, "%s: the alert has no dedup key", op)
-	}
-	if !p.Alert.Priority.Valid() {
-		return time.Time{}, Errorf(EINVALID, "%s: unknown priority %q: use critical, high, medium or low", op, p.Alert.Priority)
-	}
-	now := p.Now
-	if now.IsZero() {
-		now = p.Alert.CreatedAt
-	}
-	if now.IsZero() {
-		return time.Time{}, Errorf(EINVALID, "%s: the scan's now is not set", op)
-	}
-	return now.UTC(), nil
 }

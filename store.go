@@ -19,9 +19,6 @@ type SourceReader interface {
 
 // AlertStore stores and lists alerts in proactive_insights.
 type AlertStore interface {
-	// SaveAlert stores an alert under the dedup rule atomically: any number
-	// of concurrent callers, in any number of processes, store each key once.
-	SaveAlert(ctx context.Context, p SaveAlertParams) (SaveResult, error)
 	// ListAlerts lists active alerts, most urgent first.
 	ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, error)
 	// GetAlert returns one alert by id: EINVALID for a malformed id,

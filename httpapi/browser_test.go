@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
 // chromiumPath is where the browser tests expect Chromium.
@@ -145,7 +146,7 @@ func TestDashboardInBrowser(t *testing.T) {
 				AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail, Count: 6, Entities: []string{"HubSpot - rate_limit"}, UrgencyScore: 99},
 				DedupKey:         fmt.Sprintf("sync_fail_fresh_%d", n), CreatedAt: now,
 			}
-			if _, err := e.store.SaveAlert(ctx, proactive.SaveAlertParams{Alert: a, DedupWindow: 24 * time.Hour, Now: now}); err != nil {
+			if _, err := storetest.SaveAlert(ctx, e.store, a, now, "scan"); err != nil {
 				return proactive.ScanResult{}, err
 			}
 			res := okResult()

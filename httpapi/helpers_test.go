@@ -18,6 +18,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
 // Tokens used by the tests: two, as during a rotation.
@@ -72,9 +73,7 @@ func MustSaveAlert(tb testing.TB, store proactive.Store, now time.Time, s seedAl
 		DedupKey:    fmt.Sprintf("%s_%s_%s", s.typ, strings.ReplaceAll(s.title, " ", "_"), created.Format("2006-01-02")),
 		CreatedAt:   created,
 	}
-	res, err := store.SaveAlert(context.Background(), proactive.SaveAlertParams{
-		Alert: a, DedupWindow: 24 * time.Hour, Now: created,
-	})
+	res, err := storetest.SaveAlert(context.Background(), store, a, created, "scan")
 	require.NoError(tb, err)
 	require.Equal(tb, proactive.Inserted, res.Outcome, "seed alert %q", s.title)
 	a.ID = res.ID

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
 func TestListNotifications(t *testing.T) {
@@ -19,14 +20,11 @@ func TestListNotifications(t *testing.T) {
 	now := e.now()
 	a := MustSaveAlert(t, e.store, now, seedAlert{proactive.SeverityCritical, proactive.SyncFail, 95, "HubSpot down", time.Minute, 5})
 	// A second alert queued for two channels through the outbox.
-	saved, err := e.store.SaveAlert(ctx, proactive.SaveAlertParams{
-		Alert: proactive.Alert{
-			InsightType: proactive.InsightType, Priority: proactive.SeverityHigh, Title: "Leads waiting",
-			AffectedEntities: proactive.AffectedEntities{Type: proactive.ResponseDelay, Count: 2, UrgencyScore: 80},
-			SourceAgent:      proactive.SourceAgent, DedupKey: "response_delay_x_" + now.Format("2006-01-02"), CreatedAt: now,
-		},
-		DedupWindow: 24 * time.Hour, Now: now, Channels: []string{proactive.ChannelSlack, proactive.ChannelWebhook}, ScanID: "scan-1",
-	})
+	saved, err := storetest.SaveAlert(ctx, e.store, proactive.Alert{
+		InsightType: proactive.InsightType, Priority: proactive.SeverityHigh, Title: "Leads waiting",
+		AffectedEntities: proactive.AffectedEntities{Type: proactive.ResponseDelay, Count: 2, UrgencyScore: 80},
+		SourceAgent:      proactive.SourceAgent, DedupKey: "response_delay_x_" + now.Format("2006-01-02"), CreatedAt: now,
+	}, now, "scan-1", proactive.ChannelSlack, proactive.ChannelWebhook)
 	require.NoError(t, err)
 	require.NotEqual(t, a.ID, saved.ID)
 
@@ -67,14 +65,11 @@ func TestRetryNotification(t *testing.T) {
 	e := newEnv(t, envOptions{tokens: []string{newToken}, onRetried: func() { woken.Add(1) }})
 	ctx := context.Background()
 	now := e.now()
-	_, err := e.store.SaveAlert(ctx, proactive.SaveAlertParams{
-		Alert: proactive.Alert{
-			InsightType: proactive.InsightType, Priority: proactive.SeverityCritical, Title: "Sync down",
-			AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail, Count: 1, UrgencyScore: 95},
-			SourceAgent:      proactive.SourceAgent, DedupKey: "sync_fail_x_" + now.Format("2006-01-02"), CreatedAt: now,
-		},
-		DedupWindow: 24 * time.Hour, Now: now, Channels: []string{proactive.ChannelSlack, proactive.ChannelWebhook}, ScanID: "scan-1",
-	})
+	_, err := storetest.SaveAlert(ctx, e.store, proactive.Alert{
+		InsightType: proactive.InsightType, Priority: proactive.SeverityCritical, Title: "Sync down",
+		AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail, Count: 1, UrgencyScore: 95},
+		SourceAgent:      proactive.SourceAgent, DedupKey: "sync_fail_x_" + now.Format("2006-01-02"), CreatedAt: now,
+	}, now, "scan-1", proactive.ChannelSlack, proactive.ChannelWebhook)
 	require.NoError(t, err)
 	claimed, err := e.store.ClaimNotifications(ctx, proactive.ClaimParams{Now: now, Limit: 10, Lease: time.Minute, Channel: proactive.ChannelSlack})
 	require.NoError(t, err)

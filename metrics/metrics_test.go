@@ -20,6 +20,7 @@ import (
 	"github.com/ptd-agents/ptd-proactive/metrics"
 	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
 // value returns the value of the series of family name whose labels
@@ -68,10 +69,6 @@ func mustValue(t *testing.T, m *metrics.Metrics, name string, labels map[string]
 	v, ok := value(t, m, name, labels)
 	require.True(t, ok, "%s%v missing", name, labels)
 	return v
-}
-
-func anomaly(typ proactive.AnomalyType, sev proactive.Severity) proactive.Anomaly {
-	return proactive.Anomaly{Type: typ, Severity: sev}
 }
 
 func TestObserveScan(t *testing.T) {
@@ -174,11 +171,8 @@ func TestNotificationQueueFromTheStore(t *testing.T) {
 	_, err = store.Migrate(ctx)
 	require.NoError(t, err)
 	now := time.Now().UTC()
-	_, err = store.SaveAlert(ctx, proactive.SaveAlertParams{
-		Alert: proactive.Alert{Priority: proactive.SeverityCritical, Title: "t", DedupKey: "k", CreatedAt: now,
-			AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail}},
-		DedupWindow: time.Hour, Now: now, Channels: []string{proactive.ChannelSlack, proactive.ChannelWebhook},
-	})
+	_, err = storetest.SaveAlert(ctx, store, proactive.Alert{Priority: proactive.SeverityCritical, Title: "t", DedupKey: "k", CreatedAt: now,
+		AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail}}, now, "scan", proactive.ChannelSlack, proactive.ChannelWebhook)
 	require.NoError(t, err)
 
 	m := metrics.New(rules.Checks())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/google/uuid"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/ptd-agents/ptd-proactive/notify/webhook"
 	"github.com/ptd-agents/ptd-proactive/postgres"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
 // Secrets of the test peers; none may show in an error, a stored last
@@ -175,11 +177,32 @@ func (h *harness) save(t *testing.T, scanID string, a proactive.Alert, now time.
 
 func (h *harness) saveTo(t *testing.T, scanID string, a proactive.Alert, now time.Time, channels ...string) proactive.SaveResult {
 	t.Helper()
-	res, err := h.st.SaveAlert(t.Context(), proactive.SaveAlertParams{
-		Alert: a, DedupWindow: 24 * time.Hour, Now: now, Channels: channels, ScanID: scanID,
-	})
+	res, err := storetest.SaveAlert(t.Context(), h.st, a, now, scanID, channels...)
 	require.NoError(t, err)
 	return res
+}
+
+// escalate raises a stored alert to prio and queues its escalation for the
+// channels that want it, as a scan's desk transaction does.
+func (h *harness) escalate(t *testing.T, scanID, id string, prio proactive.Severity, now time.Time) {
+	t.Helper()
+	require.NoError(t, h.st.Update(t.Context(), func(tx proactive.DeskTx) error {
+		a, err := tx.GetAlert(t.Context(), id)
+		if err != nil {
+			return err
+		}
+		a.Priority = prio
+		if err := tx.RewriteAlert(t.Context(), a); err != nil {
+			return err
+		}
+		var ns []proactive.Notification
+		for _, ch := range h.router.Channels(a) {
+			ns = append(ns, proactive.Notification{ID: uuid.NewString(), AlertID: id, Channel: ch, Event: proactive.EventEscalation,
+				Priority: prio, IdempotencyKey: id + ":" + ch + ":" + string(prio), Status: proactive.NotificationPending,
+				NextAttemptAt: now, CreatedAt: now, ScanID: scanID})
+		}
+		return tx.Enqueue(t.Context(), ns)
+	}))
 }
 
 func (h *harness) drain(t *testing.T, w *notify.Worker, bound time.Duration) notify.DrainResult {

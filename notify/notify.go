@@ -6,10 +6,9 @@
 //
 // The flow, alertmanager-style:
 //
-//  1. A scan asks Router.Channels which channels want each alert and passes
-//     them to Store.SaveAlert (SaveAlertParams.Channels). The store enqueues
-//     one outbox row per channel in the alert's own transaction, only when the
-//     alert is new or escalated, keyed <alert id>:<channel>:<priority>.
+//  1. A scan asks the Router where each new, escalated or updated alert (and
+//     each resolved case) goes, and queues one outbox row per destination in
+//     its desk transaction, with the alert's own write (package scan).
 //  2. A Worker claims due rows under a lease, loads their alerts, hands them to
 //     the channel's Notifier and records the outcome: delivered, pending again
 //     at now + backoff, or failed for good (visible with its last error).

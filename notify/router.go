@@ -85,9 +85,8 @@ func (r *Router) AlertDestinations(a proactive.Alert, sev proactive.Severity, _ 
 // until the channels can write them.
 func (r *Router) ResolvedRoutes() []proactive.ResolvedRoute { return nil }
 
-// Channels lists the enabled channels that want the alert; nil when none.
-// Pass it as SaveAlertParams.Channels: the store enqueues a notification per
-// channel only when the alert is new or escalated.
+// Channels lists the enabled channels that want the alert at its priority;
+// nil when none.
 func (r *Router) Channels(a proactive.Alert) []string {
 	var out []string
 	for _, rt := range r.routes {

@@ -609,11 +609,10 @@ func groupNotifications(ns []proactive.Notification, byScan bool) [][]proactive.
 	return groups
 }
 
-// eventOf tells a new alert from an escalated one: an escalation keeps the
-// alert's created_at and enqueues its notification at the escalating scan's
-// now, which is later.
-func eventOf(n proactive.Notification, a proactive.Alert) string {
-	if !n.CreatedAt.IsZero() && !a.CreatedAt.IsZero() && n.CreatedAt.Sub(a.CreatedAt) > time.Second {
+// eventOf is the webhook event of a notification: what the scan queued it
+// for (an escalation, else a new alert).
+func eventOf(n proactive.Notification, _ proactive.Alert) string {
+	if n.Event == proactive.EventEscalation {
 		return EventEscalated
 	}
 	return EventCreated

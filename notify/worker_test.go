@@ -114,19 +114,14 @@ func TestDeliversEachNewOrEscalatedAlertOncePerChannel(t *testing.T) {
 		require.Equal(t, 3, h.outcomes.get("email/delivered"))
 		require.Equal(t, 5, h.outcomes.get("webhook/delivered"))
 
-		// A duplicate (same key, same priority) is not stored, so it never
-		// notifies again.
-		later := time.Now().UTC()
-		require.Equal(t, proactive.Duplicate, h.save(t, "scan-3", alert("a", proactive.SeverityCritical, proactive.HealthDrop), later).Outcome)
+		// Nothing new queued: nothing sent again.
 		require.Equal(t, notify.DrainResult{}, h.drain(t, w, 10*time.Second))
 		require.Len(t, h.slack.Requests(), 4)
 		require.Len(t, h.hook.Requests(), 5)
 		require.Len(t, h.smtp.Mails(), 2)
 
 		// An escalation (c: high → critical) notifies again, as an escalation.
-		esc := h.save(t, "scan-3", alert("c", proactive.SeverityCritical, proactive.DealStall), later)
-		require.Equal(t, proactive.Escalated, esc.Outcome)
-		require.Equal(t, c.ID, esc.ID)
+		h.escalate(t, "scan-3", c.ID, proactive.SeverityCritical, time.Now().UTC())
 		require.Equal(t, notify.DrainResult{Delivered: 3}, h.drain(t, w, 30*time.Second))
 		require.Len(t, h.slack.Accepted(), 5)
 		require.Len(t, h.smtp.Mails(), 3)

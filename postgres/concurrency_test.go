@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,90 +11,6 @@ import (
 	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
-
-// TestConcurrentScansStoreEachKeyOnce runs 8 savers, each with a pool of its
-// own (as 8 processes would), over the same keys at once: one row and one
-// notification per key.
-func TestConcurrentScansStoreEachKeyOnce(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db, url := mustMigrate(t)
-	const savers, keys, rounds = 8, 20, 3
-	stores := make([]*DB, savers)
-	for i := range stores {
-		stores[i] = mustOpenURL(t, url, Options{MaxConns: 2})
-	}
-	var mu sync.Mutex
-	outcomes := map[proactive.SaveOutcome]int{}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i, s := range stores {
-		wg.Go(func() {
-			<-start
-			for r := range rounds {
-				for k := range keys {
-					key := fmt.Sprintf("health_drop_c%d@example.com_2025-12-10", (k+i+r)%keys)
-					res, err := save(ctx, s, key, proactive.SeverityHigh, proactive.ChannelSlack, proactive.ChannelEmail)
-					if !assertNoError(t, err) {
-						return
-					}
-					mu.Lock()
-					outcomes[res.Outcome]++
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	require.Equal(t, map[proactive.SaveOutcome]int{proactive.Inserted: keys, proactive.Duplicate: savers*keys*rounds - keys}, outcomes)
-	require.Equal(t, keys, mustCount(t, db, "SELECT count(*) FROM proactive_insights"))
-	require.Equal(t, keys, mustCount(t, db, "SELECT count(DISTINCT dedup_key) FROM proactive_insights"))
-	require.Equal(t, 2*keys, mustCount(t, db, "SELECT count(*) FROM ptd_notifications"))
-}
-
-// TestEscalationRace races an escalation with a second scan's save of the
-// lower severity, over separate pools: one row per key, critical.
-func TestEscalationRace(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db, url := mustMigrate(t)
-	a, b := mustOpenURL(t, url, Options{}), mustOpenURL(t, url, Options{})
-	const keys = 30
-	for k := range keys {
-		key := fmt.Sprintf("deal_stall_Deal_%d_2025-12-10", k)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		results := make([]proactive.SaveResult, 2)
-		for i, s := range []*DB{a, b} {
-			prio := proactive.SeverityHigh
-			if (i+k)%2 == 0 {
-				prio = proactive.SeverityCritical
-			}
-			wg.Go(func() {
-				<-start
-				res, err := save(ctx, s, key, prio, proactive.ChannelWebhook)
-				if assertNoError(t, err) {
-					results[i] = res
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		require.Equal(t, results[0].ID, results[1].ID, "both saves name the one row")
-		// Critical first: the high one is a duplicate. High first: the
-		// critical one escalates it.
-		outs := []string{string(results[0].Outcome), string(results[1].Outcome)}
-		slices.Sort(outs)
-		require.Contains(t, [][]string{{"duplicate", "inserted"}, {"escalated", "inserted"}}, outs)
-	}
-	require.Equal(t, keys, mustCount(t, db, "SELECT count(*) FROM proactive_insights"))
-	require.Equal(t, keys, mustCount(t, db, "SELECT count(*) FROM proactive_insights WHERE priority = 'critical'"))
-	require.Equal(t, 0, mustCount(t, db, `
-		SELECT count(*) FROM proactive_insights i
-		WHERE NOT EXISTS (SELECT 1 FROM ptd_notifications n WHERE n.alert_id = i.id::text AND n.priority = 'critical')`),
-		"every key notified at its final severity")
-}
 
 // assertNoError reports an error from a goroutine without stopping it.
 func assertNoError(t *testing.T, err error) bool {

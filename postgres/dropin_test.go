@@ -168,23 +168,30 @@ func TestDropIn(t *testing.T) {
 			require.Len(t, leads, 1)
 			require.Equal(t, "Waiting Wanda", leads[0].Name)
 
-			// The duplicated key: a save of the same priority adds nothing, a
-			// higher one escalates the newest row; still two rows.
+			// The duplicated key: the group's alert of the day is the newest
+			// row; rewriting it (an escalation) leaves the older copy alone.
 			key := "health_drop_dup@example.com_2025-12-10"
-			res, err := save(ctx, db, key, proactive.SeverityHigh, proactive.ChannelSlack)
-			require.NoError(t, err)
-			require.Equal(t, proactive.Duplicate, res.Outcome)
-			res, err = save(ctx, db, key, proactive.SeverityCritical, proactive.ChannelSlack)
-			require.NoError(t, err)
-			require.Equal(t, proactive.Escalated, res.Outcome)
+			var newest proactive.Alert
+			require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error {
+				a, ok, err := tx.FindGroupAlert(ctx, proactive.GroupAlertQuery{Type: proactive.HealthDrop, Day: "2025-12-10",
+					After: testNow.Add(-24 * time.Hour), UpTo: testNow})
+				require.True(t, ok)
+				newest = a
+				if err != nil {
+					return err
+				}
+				up := testAlert(key, proactive.SeverityCritical, testNow)
+				up.ID = a.ID
+				return tx.RewriteAlert(ctx, up)
+			}))
 			require.Equal(t, 2, mustCount(t, db, "SELECT count(*) FROM proactive_insights WHERE dedup_key = $1", key))
-			got, err := db.GetAlert(ctx, res.ID)
+			got, err := db.GetAlert(ctx, newest.ID)
 			require.NoError(t, err)
 			require.Equal(t, proactive.SeverityCritical, got.Priority)
 			require.Equal(t, "old 1", mustTitleOfNewest(t, db, key, "high"), "the older copy is left alone")
 
 			// A new key gets a new row with an id of the user's type.
-			res, err = save(ctx, db, "sync_fail_hubspot_rate_limit_2025-12-10", proactive.SeverityHigh)
+			res, err := save(ctx, db, "sync_fail_hubspot_rate_limit_2025-12-10", proactive.SeverityHigh)
 			require.NoError(t, err)
 			require.Equal(t, proactive.Inserted, res.Outcome)
 			got, err = db.GetAlert(ctx, res.ID)

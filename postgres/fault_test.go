@@ -126,7 +126,7 @@ func TestOpenNeverPrintsAnUnescapedPassword(t *testing.T) {
 	}
 }
 
-// TestTerminatedMidSave terminates the backend of a SaveAlert between the
+// TestTerminatedMidSave terminates the backend of a desk transaction between the
 // alert's insert and its outbox row: a clear EUNAVAILABLE error, nothing
 // half-written, and the next save succeeds.
 func TestTerminatedMidSave(t *testing.T) {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
 // FuzzAlertID feeds any text as an alert id to GetAlert and DismissAlert
@@ -33,11 +33,8 @@ func FuzzAlertID(f *testing.F) {
 		mustExec(f, db, "CREATE TABLE proactive_insights (id "+typ.id+" PRIMARY KEY "+typ.def+", dedup_key text, created_at timestamptz DEFAULT now())")
 		_, err := db.Migrate(ctx)
 		require.NoError(f, err)
-		res, err := db.SaveAlert(ctx, proactive.SaveAlertParams{
-			Alert: proactive.Alert{Priority: proactive.SeverityHigh, Title: "t", DedupKey: "health_drop_a@x.y_2025-12-10",
-				AffectedEntities: proactive.AffectedEntities{Type: proactive.HealthDrop}},
-			DedupWindow: 24 * time.Hour, Now: testNow,
-		})
+		res, err := storetest.SaveAlert(ctx, db, proactive.Alert{Priority: proactive.SeverityHigh, Title: "t", DedupKey: "health_drop_a@x.y_2025-12-10",
+			AffectedEntities: proactive.AffectedEntities{Type: proactive.HealthDrop}}, testNow, "scan")
 		require.NoError(f, err)
 		stores = append(stores, store{db: db, id: res.ID})
 		f.Add(res.ID)

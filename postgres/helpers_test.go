@@ -10,6 +10,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/bench"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -89,12 +90,10 @@ func testAlert(key string, prio proactive.Severity, at time.Time) proactive.Aler
 	}
 }
 
-// save saves an alert at testNow with the default window.
+// save stores a new alert at testNow with a notification per channel, in
+// one desk transaction (storetest.SaveAlert).
 func save(ctx context.Context, db *DB, key string, prio proactive.Severity, channels ...string) (proactive.SaveResult, error) {
-	return db.SaveAlert(ctx, proactive.SaveAlertParams{
-		Alert: testAlert(key, prio, testNow), DedupWindow: 24 * time.Hour, Now: testNow,
-		Channels: channels, ScanID: "scan-1",
-	})
+	return storetest.SaveAlert(ctx, db, testAlert(key, prio, testNow), testNow, "scan-1", channels...)
 }
 
 // waitForLockWaiter waits until a backend of the store (application_name

@@ -305,7 +305,7 @@ func addColumns(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 
 // ensureIDDefault gives proactive_insights.id a default when it has none
 // (a column Migrate just added, or a user's table without one), so that
-// SaveAlert can insert: gen_random_uuid() for a uuid or text id. An integer
+// a scan can insert alerts: gen_random_uuid() for a uuid or text id. An integer
 // id without a default cannot be fixed without the user: that is a warning.
 func ensureIDDefault(ctx context.Context, conn *pgx.Conn) (created []string, warning string, err error) {
 	var typ string

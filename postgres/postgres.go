@@ -10,10 +10,9 @@
 // Each check is one SQL statement that does the reduction in the database
 // (an ordered aggregation per client, GROUP BY, partial indexes) and streams
 // its few result rows, so the process's memory does not grow with the
-// number of readings. SaveAlert
-// enforces the dedup rule in the database with a transaction-scoped
-// advisory lock on the dedup key, so any number of scans in any number of
-// processes store each key once. The outbox is claimed with FOR UPDATE SKIP
+// number of readings. The desk (cases, group alerts, the outbox) is
+// written in transactions under a transaction-scoped advisory lock, so any
+// number of scans and actions in any number of processes take turns. The outbox is claimed with FOR UPDATE SKIP
 // LOCKED. The desk's Update transactions (cases, silences, group alerts)
 // take turns under one transaction-scoped advisory lock and write in bulk
 // (COPY, unnest), never a round trip per case.
@@ -99,7 +98,7 @@ type DB struct {
 	major int
 
 	mu sync.Mutex
-	// ids caches what SaveAlert and GetAlert need to know about the id
+	// ids caches what the alert statements need to know about the id
 	// column of proactive_insights; Migrate clears it.
 	ids *idColumn
 }

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -28,11 +27,8 @@ func FuzzAlertID(f *testing.F) {
 	_, err = db.Migrate(ctx)
 	require.NoError(f, err)
 	now := storetest.Now()
-	saved, err := db.SaveAlert(ctx, proactive.SaveAlertParams{
-		Alert: proactive.Alert{Priority: proactive.SeverityHigh, Title: "t", DedupKey: "health_drop_a@x.y_2025-12-10",
-			AffectedEntities: proactive.AffectedEntities{Type: proactive.HealthDrop}},
-		DedupWindow: 24 * time.Hour, Now: now,
-	})
+	saved, err := storetest.SaveAlert(ctx, db, proactive.Alert{Priority: proactive.SeverityHigh, Title: "t", DedupKey: "health_drop_a@x.y_2025-12-10",
+		AffectedEntities: proactive.AffectedEntities{Type: proactive.HealthDrop}}, now, "scan")
 	require.NoError(f, err)
 	for _, s := range []string{saved.ID, strings.ToUpper(saved.ID), "{" + saved.ID + "}", "urn:uuid:" + saved.ID, " " + saved.ID + "\n",
 		"", "x", "3f2c8a1e-5b7d-4c39-9a61-0d2e4f6b8c10", "'; DROP TABLE proactive_insights; --", "\x00", "\xff\xfe", strings.Repeat("a", 4096)} {

@@ -5,9 +5,9 @@
 // go through one connection whose transactions start with BEGIN IMMEDIATE:
 // inside a process they queue on that connection, across processes SQLite's
 // write lock (with a busy timeout) serialises them. That is what makes the
-// dedup of SaveAlert, the outbox claim and the schedule tick safe with any
-// number of scans and workers at once, and what makes the desk's Update
-// transactions (cases, silences, group alerts) take turns.
+// outbox claim and the schedule tick safe with any number of scans and
+// workers at once, and what makes the desk's Update transactions (cases,
+// silences, group alerts, the alert outbox) take turns.
 //
 // Timestamps the store writes are UTC text in one fixed-width form
 // (2006-01-02T15:04:05.000000Z), so text order is time order in the

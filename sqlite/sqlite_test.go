@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -317,49 +316,6 @@ func TestInsertRowsWritesCanonicalTime(t *testing.T) {
 	require.Equal(t, "2025-12-10T12:30:00.123456Z", leads[0].Name)
 }
 
-// TestSaveAlertAcrossConnections stands in for several processes: each
-// store has its own connections to the same file.
-func TestSaveAlertAcrossConnections(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "shared.db")
-	first := mustOpenPath(t, path)
-	mustMigrate(t, first)
-	stores := []*sqlite.DB{first}
-	for range 5 {
-		stores = append(stores, mustOpenPath(t, path))
-	}
-	now := storetest.Now()
-	expires := now.Add(proactive.AlertTTL)
-	alert := proactive.Alert{Priority: proactive.SeverityHigh, Title: "t", DedupKey: "sync_fail_hubspot_rate_limit_2025-12-10",
-		AffectedEntities: proactive.AffectedEntities{Type: proactive.SyncFail}, ExpiresAt: &expires}
-	var wg sync.WaitGroup
-	outcomes := make([]proactive.SaveOutcome, 4*len(stores))
-	errs := make([]error, len(outcomes))
-	start := make(chan struct{})
-	for i := range outcomes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			res, err := stores[i%len(stores)].SaveAlert(t.Context(), proactive.SaveAlertParams{
-				Alert: alert, DedupWindow: 24 * time.Hour, Now: now, Channels: []string{proactive.ChannelSlack}})
-			outcomes[i], errs[i] = res.Outcome, err
-		}()
-	}
-	close(start)
-	wg.Wait()
-	inserted := 0
-	for i := range outcomes {
-		require.NoError(t, errs[i])
-		if outcomes[i] == proactive.Inserted {
-			inserted++
-		}
-	}
-	require.Equal(t, 1, inserted)
-	ns, err := first.ListNotifications(t.Context(), proactive.NotificationFilter{})
-	require.NoError(t, err)
-	require.Len(t, ns, 1)
-}
-
 // TestDeskAcrossConnections stands in for several processes: each store
 // has its own connections to the same file, and their Update transactions
 // (BEGIN IMMEDIATE) take turns.
@@ -382,8 +338,8 @@ func TestMigrateAddsTheDesk(t *testing.T) {
 	ctx := t.Context()
 	mustMigrate(t, db)
 	now := storetest.Now()
-	res, err := db.SaveAlert(ctx, proactive.SaveAlertParams{Alert: proactive.Alert{Priority: proactive.SeverityHigh,
-		DedupKey: "health_drop_a@x.com_2025-12-10"}, DedupWindow: time.Hour, Now: now, Channels: []string{proactive.ChannelSlack}})
+	res, err := storetest.SaveAlert(ctx, db, proactive.Alert{Priority: proactive.SeverityHigh,
+		DedupKey: "health_drop_a@x.com_2025-12-10"}, now, "scan", proactive.ChannelSlack)
 	require.NoError(t, err)
 	// Back to the schema before the desk.
 	require.NoError(t, db.ExecForTest(ctx, `

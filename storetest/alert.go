@@ -1,13 +1,15 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
-	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
 // unknownID is a well-formed uuid no store holds.
@@ -43,13 +45,52 @@ func newAlert(key string, prio proactive.Severity, typ proactive.AnomalyType, at
 	}
 }
 
-// mustSave saves an alert at a moment with the default window, failing the
-// test on an error.
+// SaveAlert stores a new alert as a scan's desk transaction writes one:
+// the row, and one pending notification per channel (event alert), due at
+// at, under scanID. It decides nothing (no dedup: package lifecycle does
+// that); tests use it to put alerts and notifications in a store.
+func SaveAlert(ctx context.Context, d proactive.Desk, a proactive.Alert, at time.Time, scanID string, channels ...string) (proactive.SaveResult, error) {
+	var res proactive.SaveResult
+	err := d.Update(ctx, func(tx proactive.DeskTx) error {
+		if a.CreatedAt.IsZero() {
+			a.CreatedAt = at
+		}
+		if a.ExpiresAt == nil {
+			exp := a.CreatedAt.Add(proactive.AlertTTL)
+			a.ExpiresAt = &exp
+		}
+		if a.SourceAgent == "" {
+			a.SourceAgent = proactive.SourceAgent
+		}
+		if a.InsightType == "" {
+			a.InsightType = proactive.InsightType
+		}
+		id, err := tx.InsertAlert(ctx, a)
+		if err != nil {
+			return err
+		}
+		res = proactive.SaveResult{Outcome: proactive.Inserted, ID: id}
+		var ns []proactive.Notification
+		for _, ch := range channels {
+			ns = append(ns, proactive.Notification{
+				ID: uuid.NewString(), AlertID: id, Channel: ch, Event: proactive.EventAlert, Priority: a.Priority,
+				IdempotencyKey: id + ":" + ch + ":" + string(a.Priority), Status: proactive.NotificationPending,
+				NextAttemptAt: at, CreatedAt: at, ScanID: scanID,
+			})
+		}
+		if len(ns) == 0 {
+			return nil
+		}
+		return tx.Enqueue(ctx, ns)
+	})
+	return res, err
+}
+
+// mustSave saves an alert at a moment, queueing a notification per
+// channel, failing the test on an error.
 func mustSave(t *testing.T, s proactive.Store, a proactive.Alert, at time.Time, channels ...string) proactive.SaveResult {
 	t.Helper()
-	res, err := s.SaveAlert(t.Context(), proactive.SaveAlertParams{
-		Alert: a, DedupWindow: dedupWindow, Now: at, Channels: channels, ScanID: "scan-" + ts(at),
-	})
+	res, err := SaveAlert(t.Context(), s, a, at, "scan-"+ts(at), channels...)
 	require.NoError(t, err, "save %s at %s", a.DedupKey, ts(at))
 	require.NotEmpty(t, res.ID)
 	return res
@@ -71,7 +112,7 @@ func insertForeignAlert(t *testing.T, s proactive.Store, id, key string, at time
 }
 
 // insertRawAlert writes a proactive_insights row as another program would
-// (an older product, another agent): plain SQL, not SaveAlert.
+// (an older product, another agent): plain SQL, not the desk.
 func insertRawAlert(t *testing.T, s proactive.Store, id, agent, key string, prio proactive.Severity, at time.Time) {
 	t.Helper()
 	MustExec(t, s, fmt.Sprintf(`INSERT INTO proactive_insights
@@ -81,303 +122,6 @@ func insertRawAlert(t *testing.T, s proactive.Store, id, agent, key string, prio
 		 '%s', '{}', '%s', '%s', false, '%s')`,
 		id, prio, agent, key, at.Add(proactive.AlertTTL).UTC().Format("2006-01-02T15:04:05.000000Z"),
 		at.UTC().Format("2006-01-02T15:04:05.000000Z")))
-}
-
-// requireAlert compares a stored alert with what was saved.
-func requireAlert(t *testing.T, want, got proactive.Alert) {
-	t.Helper()
-	require.Equal(t, want.ID, got.ID, "id")
-	require.Equal(t, proactive.InsightType, got.InsightType, "insight_type")
-	require.Equal(t, want.Priority, got.Priority, "priority")
-	require.Equal(t, want.Title, got.Title, "title")
-	require.Equal(t, want.Content, got.Content, "content")
-	require.Equal(t, want.Summary, got.Summary, "summary")
-	require.Equal(t, want.ActionItems, got.ActionItems, "action_items")
-	require.Equal(t, want.AffectedEntities, got.AffectedEntities, "affected_entities")
-	require.Equal(t, proactive.SourceAgent, got.SourceAgent, "source_agent")
-	require.Equal(t, want.SourceData, got.SourceData, "source_data")
-	require.Equal(t, want.DedupKey, got.DedupKey, "dedup_key")
-	require.Equal(t, tsp(want.ExpiresAt), tsp(got.ExpiresAt), "expires_at")
-	require.Equal(t, want.IsDismissed, got.IsDismissed, "is_dismissed")
-	require.Equal(t, ts(want.CreatedAt), ts(got.CreatedAt), "created_at")
-}
-
-func testSaveAlert(t *testing.T, open opener) {
-	now := Now()
-	h := time.Hour
-	const key = "health_drop_jane@example.com_2025-12-10"
-	cases := []struct {
-		name string
-		run  func(t *testing.T, s proactive.Store)
-	}{
-		{"inserted: stored as given", func(t *testing.T, s proactive.Store) {
-			a := newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now)
-			res := mustSave(t, s, a, now)
-			require.Equal(t, proactive.Inserted, res.Outcome)
-			a.ID = res.ID
-			requireAlert(t, a, mustGet(t, s, res.ID))
-		}},
-		{"duplicate: same key in the window, same or lower priority", func(t *testing.T, s proactive.Store) {
-			first := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now), now)
-			for _, tc := range []struct {
-				prio proactive.Severity
-				at   time.Time
-			}{{proactive.SeverityHigh, now.Add(h)}, {proactive.SeverityMedium, now.Add(23 * h)}, {proactive.SeverityLow, now.Add(24*h - time.Second)}} {
-				a := newAlert(key, tc.prio, proactive.HealthDrop, tc.at)
-				a.Title = "changed"
-				res := mustSave(t, s, a, tc.at)
-				require.Equal(t, proactive.SaveResult{Outcome: proactive.Duplicate, ID: first.ID}, res, "%s at %s", tc.prio, ts(tc.at))
-			}
-			got := mustGet(t, s, first.ID)
-			require.Equal(t, key, got.Title, "a duplicate writes nothing")
-			require.Equal(t, proactive.SeverityHigh, got.Priority)
-		}},
-		{"duplicate: a dismissed alert still counts", func(t *testing.T, s proactive.Store) {
-			first := mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, now), now)
-			require.NoError(t, s.DismissAlert(t.Context(), first.ID))
-			res := mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, now.Add(h)), now.Add(h))
-			require.Equal(t, proactive.SaveResult{Outcome: proactive.Duplicate, ID: first.ID}, res)
-			require.True(t, mustGet(t, s, first.ID).IsDismissed, "a duplicate leaves it dismissed")
-		}},
-		{"inserted: after the window the key is stored again", func(t *testing.T, s proactive.Store) {
-			first := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now), now)
-			next := now.Add(25 * h)
-			res := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, next), next)
-			require.Equal(t, proactive.Inserted, res.Outcome)
-			require.NotEqual(t, first.ID, res.ID)
-			list, err := s.ListAlerts(t.Context(), proactive.AlertFilter{Now: next})
-			require.NoError(t, err)
-			require.Len(t, list, 2)
-		}},
-		{"escalated: severity rose: updated, expiry moved, active again, created_at kept", func(t *testing.T, s proactive.Store) {
-			first := mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, now), now)
-			require.NoError(t, s.DismissAlert(t.Context(), first.ID))
-			later := now.Add(2 * h)
-			up := newAlert(key, proactive.SeverityCritical, proactive.HealthDrop, later)
-			up.Title, up.Summary = "Client Health Drop: escalated", "worse"
-			up.AffectedEntities.Count = 3
-			res := mustSave(t, s, up, later)
-			require.Equal(t, proactive.SaveResult{Outcome: proactive.Escalated, ID: first.ID}, res)
-			want := up
-			want.ID, want.CreatedAt, want.IsDismissed = first.ID, now, false
-			want.ExpiresAt = ptr(later.Add(proactive.AlertTTL))
-			requireAlert(t, want, mustGet(t, s, first.ID))
-			list, err := s.ListAlerts(t.Context(), proactive.AlertFilter{Now: later})
-			require.NoError(t, err)
-			require.Len(t, list, 1, "one row for the key")
-		}},
-		{"duplicate: a lower severity never escalates", func(t *testing.T, s proactive.Store) {
-			first := mustSave(t, s, newAlert(key, proactive.SeverityCritical, proactive.HealthDrop, now), now)
-			res := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now.Add(h)), now.Add(h))
-			require.Equal(t, proactive.SaveResult{Outcome: proactive.Duplicate, ID: first.ID}, res)
-			require.Equal(t, proactive.SeverityCritical, mustGet(t, s, first.ID).Priority)
-		}},
-		{"inserted: another agent's alert with the key does not count", func(t *testing.T, s proactive.Store) {
-			insertForeignAlert(t, s, foreignID, key, now)
-			res := mustSave(t, s, newAlert(key, proactive.SeverityLow, proactive.HealthDrop, now.Add(h)), now.Add(h))
-			require.Equal(t, proactive.Inserted, res.Outcome)
-		}},
-		{"outbox: one notification per channel on insert and escalation, none on duplicate", func(t *testing.T, s proactive.Store) {
-			ctx := t.Context()
-			first := mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, now), now,
-				proactive.ChannelSlack, proactive.ChannelWebhook)
-			ns, err := s.ListNotifications(ctx, proactive.NotificationFilter{})
-			require.NoError(t, err)
-			require.ElementsMatch(t, []string{first.ID + ":slack:medium", first.ID + ":webhook:medium"}, idempotencyKeys(ns))
-			for _, n := range ns {
-				require.Equal(t, first.ID, n.AlertID)
-				require.Equal(t, proactive.SeverityMedium, n.Priority)
-				require.Equal(t, proactive.NotificationPending, n.Status)
-				require.Zero(t, n.Attempts)
-				require.Equal(t, ts(now), ts(n.NextAttemptAt), "due at once")
-				require.Equal(t, ts(now), ts(n.CreatedAt))
-				require.Equal(t, "scan-"+ts(now), n.ScanID)
-				require.Nil(t, n.DeliveredAt)
-				require.Equal(t, proactive.EventAlert, n.Event, "an inserted alert's event")
-				require.Empty(t, n.Recipient)
-				require.Nil(t, n.Payload)
-			}
-
-			dup := mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, now.Add(h)), now.Add(h),
-				proactive.ChannelSlack, proactive.ChannelWebhook, proactive.ChannelEmail)
-			require.Equal(t, proactive.Duplicate, dup.Outcome)
-			ns, err = s.ListNotifications(ctx, proactive.NotificationFilter{})
-			require.NoError(t, err)
-			require.Len(t, ns, 2, "a duplicate enqueues nothing")
-
-			up := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now.Add(2*h)), now.Add(2*h),
-				proactive.ChannelSlack)
-			require.Equal(t, proactive.Escalated, up.Outcome)
-			ns, err = s.ListNotifications(ctx, proactive.NotificationFilter{})
-			require.NoError(t, err)
-			require.ElementsMatch(t, []string{first.ID + ":slack:medium", first.ID + ":webhook:medium", first.ID + ":slack:high"},
-				idempotencyKeys(ns), "an escalation notifies again")
-			for _, n := range ns {
-				want := proactive.EventAlert
-				if n.Priority == proactive.SeverityHigh {
-					want = proactive.EventEscalation
-				}
-				require.Equal(t, want, n.Event, n.IdempotencyKey)
-			}
-
-			other := mustSave(t, s, newAlert("deal_stall_Acme_2025-12-10", proactive.SeverityCritical, proactive.DealStall, now), now)
-			require.Equal(t, proactive.Inserted, other.Outcome)
-			ns, err = s.ListNotifications(ctx, proactive.NotificationFilter{})
-			require.NoError(t, err)
-			require.Len(t, ns, 3, "no channels, no notification")
-		}},
-		{"concurrent saves of one key store it once", func(t *testing.T, s proactive.Store) {
-			const n = 8
-			results := make([]proactive.SaveResult, n)
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			for i := range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					results[i], errs[i] = s.SaveAlert(t.Context(), proactive.SaveAlertParams{
-						Alert: newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now), DedupWindow: dedupWindow,
-						Now: now, Channels: []string{proactive.ChannelSlack},
-					})
-				}()
-			}
-			close(start)
-			wg.Wait()
-			inserted := 0
-			for i := range n {
-				require.NoError(t, errs[i])
-				require.Equal(t, results[0].ID, results[i].ID, "every saver sees the one row")
-				if results[i].Outcome == proactive.Inserted {
-					inserted++
-				} else {
-					require.Equal(t, proactive.Duplicate, results[i].Outcome)
-				}
-			}
-			require.Equal(t, 1, inserted)
-			list, err := s.ListAlerts(t.Context(), proactive.AlertFilter{Now: now})
-			require.NoError(t, err)
-			require.Len(t, list, 1)
-			ns, err := s.ListNotifications(t.Context(), proactive.NotificationFilter{})
-			require.NoError(t, err)
-			require.Len(t, ns, 1)
-		}},
-		{"inserted: an alert created exactly a window ago no longer counts", func(t *testing.T, s proactive.Store) {
-			first := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now), now)
-			next := now.Add(dedupWindow)
-			res := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, next), next)
-			require.Equal(t, proactive.Inserted, res.Outcome, "the window is (now - window, now]")
-			require.NotEqual(t, first.ID, res.ID)
-		}},
-		{"inserted: created at the scan's now, expiring 48 h later, as ptd-proactive, whatever the alert says", func(t *testing.T, s proactive.Store) {
-			a := newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now)
-			a.ExpiresAt = ptr(now.Add(time.Hour))
-			a.CreatedAt = now.Add(-time.Hour)
-			a.SourceAgent = "someone-else"
-			a.AffectedEntities.Entities = nil
-			res := mustSave(t, s, a, now)
-			require.Equal(t, proactive.Inserted, res.Outcome)
-			got := mustGet(t, s, res.ID)
-			require.Equal(t, ts(now), ts(got.CreatedAt))
-			require.Equal(t, ts(now.Add(proactive.AlertTTL)), tsp(got.ExpiresAt))
-			require.Equal(t, proactive.SourceAgent, got.SourceAgent)
-			require.Equal(t, []string{}, got.AffectedEntities.Entities, "no entities is an empty list")
-			again := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now.Add(h)), now.Add(h))
-			require.Equal(t, proactive.SaveResult{Outcome: proactive.Duplicate, ID: res.ID}, again)
-		}},
-		{"refused: no dedup key, an unknown priority, no now; nothing written", func(t *testing.T, s proactive.Store) {
-			ctx := t.Context()
-			noKey := newAlert("", proactive.SeverityHigh, proactive.HealthDrop, now)
-			_, err := s.SaveAlert(ctx, proactive.SaveAlertParams{Alert: noKey, DedupWindow: dedupWindow, Now: now,
-				Channels: []string{proactive.ChannelSlack}})
-			requireCode(t, proactive.EINVALID, err, "no dedup key")
-			for _, prio := range []proactive.Severity{"", "CRITICAL", "urgent"} {
-				_, err = s.SaveAlert(ctx, proactive.SaveAlertParams{Alert: newAlert(key, prio, proactive.HealthDrop, now),
-					DedupWindow: dedupWindow, Now: now, Channels: []string{proactive.ChannelSlack}})
-				requireCode(t, proactive.EINVALID, err, "priority %q", prio)
-			}
-			noNow := newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, time.Time{})
-			_, err = s.SaveAlert(ctx, proactive.SaveAlertParams{Alert: noNow, DedupWindow: dedupWindow})
-			requireCode(t, proactive.EINVALID, err, "no now")
-			list, err := s.ListAlerts(ctx, proactive.AlertFilter{Now: now})
-			require.NoError(t, err)
-			require.Empty(t, list)
-			require.Empty(t, mustList(t, s, proactive.NotificationFilter{}))
-		}},
-		{"escalated step by step: each rise updates and notifies; the first created_at stays", func(t *testing.T, s proactive.Store) {
-			first := mustSave(t, s, newAlert(key, proactive.SeverityLow, proactive.HealthDrop, now), now, proactive.ChannelSlack)
-			for i, prio := range []proactive.Severity{proactive.SeverityMedium, proactive.SeverityHigh, proactive.SeverityCritical} {
-				at := now.Add(time.Duration(i+1) * h)
-				res := mustSave(t, s, newAlert(key, prio, proactive.HealthDrop, at), at, proactive.ChannelSlack)
-				require.Equal(t, proactive.SaveResult{Outcome: proactive.Escalated, ID: first.ID}, res, "to %s", prio)
-				got := mustGet(t, s, first.ID)
-				require.Equal(t, prio, got.Priority)
-				require.Equal(t, ts(now), ts(got.CreatedAt), "created_at kept")
-				require.Equal(t, ts(at.Add(proactive.AlertTTL)), tsp(got.ExpiresAt), "expiry moved")
-			}
-			// The window counts from the first created_at, not from the escalations.
-			at := now.Add(23 * h)
-			res := mustSave(t, s, newAlert(key, proactive.SeverityCritical, proactive.HealthDrop, at), at, proactive.ChannelSlack)
-			require.Equal(t, proactive.Duplicate, res.Outcome)
-			at = now.Add(dedupWindow)
-			res = mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, at), at, proactive.ChannelSlack)
-			require.Equal(t, proactive.Inserted, res.Outcome, "out of the first one's window")
-			require.ElementsMatch(t, []string{
-				first.ID + ":slack:low", first.ID + ":slack:medium", first.ID + ":slack:high", first.ID + ":slack:critical",
-				res.ID + ":slack:medium",
-			}, idempotencyKeys(mustList(t, s, proactive.NotificationFilter{})))
-		}},
-		{"concurrent saves of rising severities: one row at the highest, one notification per rise", func(t *testing.T, s proactive.Store) {
-			prios := []proactive.Severity{proactive.SeverityLow, proactive.SeverityMedium, proactive.SeverityHigh, proactive.SeverityCritical}
-			const n = 8
-			results := make([]proactive.SaveResult, n)
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			for i := range n {
-				wg.Go(func() {
-					<-start
-					results[i], errs[i] = s.SaveAlert(t.Context(), proactive.SaveAlertParams{
-						Alert:       newAlert(key, prios[(i*3)%len(prios)], proactive.HealthDrop, now),
-						DedupWindow: dedupWindow, Now: now, Channels: []string{proactive.ChannelWebhook},
-					})
-				})
-			}
-			close(start)
-			wg.Wait()
-			outcomes := map[proactive.SaveOutcome]int{}
-			for i := range n {
-				require.NoError(t, errs[i])
-				require.Equal(t, results[0].ID, results[i].ID, "every saver names the one row")
-				outcomes[results[i].Outcome]++
-			}
-			require.Equal(t, 1, outcomes[proactive.Inserted])
-			require.Equal(t, proactive.SeverityCritical, mustGet(t, s, results[0].ID).Priority)
-			list, err := s.ListAlerts(t.Context(), proactive.AlertFilter{Now: now})
-			require.NoError(t, err)
-			require.Len(t, list, 1)
-			ns := mustList(t, s, proactive.NotificationFilter{})
-			require.Len(t, ns, outcomes[proactive.Inserted]+outcomes[proactive.Escalated],
-				"an escalation only when the severity rose: each notified once, at its own priority")
-			require.LessOrEqual(t, len(ns), len(prios))
-		}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t, open(t))
-		})
-	}
-}
-
-// idempotencyKeys lists the notifications' keys.
-func idempotencyKeys(ns []proactive.Notification) []string {
-	out := []string{}
-	for _, n := range ns {
-		out = append(out, n.IdempotencyKey)
-	}
-	return out
 }
 
 // titles lists the alerts' titles, in order.

@@ -33,6 +33,21 @@ func activeAlerts(t *testing.T, s proactive.Store, now time.Time) []proactive.Al
 	return list
 }
 
+// groupAlertID is the id of the group's alert of the day (CONTRACT §10.6)
+// at now, "" when none.
+func groupAlertID(t *testing.T, s proactive.Store, typ proactive.AnomalyType, now time.Time) string {
+	t.Helper()
+	var id string
+	require.NoError(t, s.View(t.Context(), func(tx proactive.DeskTx) error {
+		a, ok, err := tx.FindGroupAlert(t.Context(), proactive.GroupAlertQuery{Type: typ, Day: now.UTC().Format(time.DateOnly), After: now.Add(-dedupWindow), UpTo: now})
+		if ok {
+			id = a.ID
+		}
+		return err
+	}))
+	return id
+}
+
 func testMigrate(t *testing.T, open opener) {
 	now := Now()
 	h := time.Hour
@@ -69,9 +84,8 @@ func testMigrate(t *testing.T, open opener) {
 			require.Len(t, rep.Warnings, 1)
 			require.Contains(t, rep.Warnings[0], "1 dedup keys on more than one row (2 rows")
 			require.Contains(t, rep.Warnings[0], "delete the older copies", "the warning says what to do")
-			res := mustSave(t, s, newAlert(key, proactive.SeverityHigh, proactive.HealthDrop, now), now)
-			require.Equal(t, proactive.SaveResult{Outcome: proactive.Duplicate, ID: "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"}, res,
-				"compared with the newest copy")
+			require.Equal(t, "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d", groupAlertID(t, s, proactive.HealthDrop, now),
+				"the group's alert of the day is the newest copy")
 			require.Len(t, activeAlerts(t, s, now), 2, "no row added, none removed")
 		}},
 		{"an older proactive_insights gets the columns it lacks; its rows are kept and dedupe", func(t *testing.T, s proactive.Store) {
@@ -95,10 +109,12 @@ func testMigrate(t *testing.T, open opener) {
 			require.False(t, list[0].IsDismissed)
 			require.Equal(t, []proactive.ActionItem{}, list[0].ActionItems, "a NULL list is an empty one")
 
-			res := mustSave(t, s, newAlert(key, proactive.SeverityMedium, proactive.HealthDrop, now), now)
-			require.Equal(t, proactive.SaveResult{Outcome: proactive.Duplicate, ID: legacyID}, res)
-			res = mustSave(t, s, newAlert(key, proactive.SeverityCritical, proactive.HealthDrop, now), now, proactive.ChannelSlack)
-			require.Equal(t, proactive.SaveResult{Outcome: proactive.Escalated, ID: legacyID}, res)
+			require.Equal(t, legacyID, groupAlertID(t, s, proactive.HealthDrop, now), "the legacy row is the group's alert of the day")
+			up := newAlert(key, proactive.SeverityCritical, proactive.HealthDrop, now)
+			up.ID = legacyID
+			exp := now.Add(proactive.AlertTTL)
+			up.ExpiresAt = &exp
+			require.NoError(t, s.Update(t.Context(), func(tx proactive.DeskTx) error { return tx.RewriteAlert(t.Context(), up) }))
 			got := mustGet(t, s, legacyID)
 			require.Equal(t, proactive.SeverityCritical, got.Priority)
 			require.Equal(t, ts(now.Add(-2*h)), ts(got.CreatedAt), "created_at kept")

@@ -65,18 +65,6 @@ func testNotifications(t *testing.T, open opener) {
 				require.Equal(t, 2, n.Attempts)
 			}
 		}},
-		{"EnqueueAt dates the notifications, the alert keeps Now", func(t *testing.T, s proactive.Store) {
-			later, wall := now.Add(72*time.Hour), now.Add(time.Minute)
-			res, err := s.SaveAlert(t.Context(), proactive.SaveAlertParams{
-				Alert: newAlert("future", proactive.SeverityHigh, proactive.DealStall, later), DedupWindow: dedupWindow,
-				Now: later, EnqueueAt: wall, Channels: []string{proactive.ChannelEmail},
-			})
-			require.NoError(t, err)
-			require.Equal(t, later, mustGet(t, s, res.ID).CreatedAt.UTC())
-			ns := mustClaim(t, s, wall, 10, proactive.ChannelEmail)
-			require.Len(t, ns, 1, "due at the wall clock, not at the scan's now")
-			require.Equal(t, ts(wall), ts(ns[0].CreatedAt))
-		}},
 		{"channel filter and limit", func(t *testing.T, s proactive.Store) {
 			ns := mustClaim(t, s, now, 10, proactive.ChannelSlack)
 			require.Len(t, ns, 1)

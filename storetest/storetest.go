@@ -64,7 +64,6 @@ func Run(t *testing.T, open func(t *testing.T) proactive.Store) {
 	t.Run("ClientOwners", func(t *testing.T) { testClientOwners(t, o) })
 	t.Run("MissingTable", func(t *testing.T) { testMissingTable(t, o) })
 	t.Run("HasRows", func(t *testing.T) { testHasRows(t, o) })
-	t.Run("SaveAlert", func(t *testing.T) { testSaveAlert(t, o) })
 	t.Run("ListAlerts", func(t *testing.T) { testListAlerts(t, o) })
 	t.Run("GetDismissAlert", func(t *testing.T) { testGetDismiss(t, o) })
 	t.Run("Notifications", func(t *testing.T) { testNotifications(t, o) })
