@@ -115,7 +115,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	res, err := sc.Run(ctx, scan.Params{Now: now, Trigger: "demo"})
+	res, err := sc.Run(ctx, scan.Params{Now: now, Trigger: scan.TriggerDemo})
 	if err != nil {
 		return exitError{code: ExitFailure, err: fmt.Errorf("the scan could not run: %s", errorText(err))}
 	}

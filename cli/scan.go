@@ -107,7 +107,7 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 	if err != nil {
 		return err
 	}
-	res, scanErr := sc.Run(ctx, scan.Params{Now: now, Trigger: "cli", DryRun: f.dryRun})
+	res, scanErr := sc.Run(ctx, scan.Params{Now: now, Trigger: scan.TriggerCLI, DryRun: f.dryRun})
 	if scanErr == nil && !f.dryRun {
 		notifier.drain(ctx, f.notifyTimeout)
 	}

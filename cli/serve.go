@@ -107,16 +107,18 @@ func (a *app) runServe(ctx context.Context, flagAddr, readDB string, noMigrate b
 	if err != nil {
 		return err
 	}
-	scanFunc := func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
+	// One guard runs this process's scans: the API's, the dashboard's and
+	// the schedule's.
+	guard := scan.NewGuard(func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
 		res, err := sc.Run(ctx, scan.Params{Now: time.Now(), Trigger: trigger})
-		if err == nil && notifier.worker != nil && res.AlertsSaved > 0 {
+		if err == nil && notifier.worker != nil && res.AlertsSaved+res.Cases.Resolved > 0 {
 			notifier.worker.Wake()
 		}
 		return res, err
-	}
+	}, scan.GuardOptions{})
 	srv, err := httpapi.New(httpapi.Options{
 		Store:   st,
-		Scan:    scanFunc,
+		Scans:   guard,
 		Tokens:  cfg.Serve.APITokens,
 		Metrics: m,
 		Logger:  a.log,
@@ -153,10 +155,10 @@ func (a *app) runServe(ctx context.Context, flagAddr, readDB string, noMigrate b
 			Spec:  cfg.Schedule,
 			Store: st,
 			Run: func(ctx context.Context) error {
-				_, err := srv.TryScan(ctx, httpapi.TriggerSchedule)
+				_, err := guard.Try(ctx, scan.TriggerSchedule)
 				return err
 			},
-			Busy:    srv.Busy,
+			Busy:    guard.Busy,
 			Logger:  a.log,
 			Metrics: m,
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
 // login signs in through the form and returns the session cookie.
@@ -164,7 +165,7 @@ func TestAuthSession(t *testing.T) {
 	})
 
 	t.Run("a session dies with its token", func(t *testing.T) {
-		rotated, err := New(Options{Store: e.store, Scan: e.srv.opts.Scan, Tokens: []string{oldToken}})
+		rotated, err := New(Options{Store: e.store, Scans: scan.NewGuard(func(context.Context, string) (proactive.ScanResult, error) { return okResult(), nil }, scan.GuardOptions{}), Tokens: []string{oldToken}})
 		require.NoError(t, err)
 		defer rotated.Close()
 		require.False(t, rotated.sessionValid(c.Value))

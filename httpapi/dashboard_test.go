@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
 // cardTitles extracts the alert titles of a rendered page, in order.
@@ -158,7 +159,7 @@ func TestDashboardStoreErrorShowsNoDriverDetail(t *testing.T) {
 			"the database does not answer: check PTD_DATABASE_URL", "internal error"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv, err := New(Options{Store: failingStore{Store: MustStore(t), err: c.err}, Scan: newBlockingScan().scan})
+			srv, err := New(Options{Store: failingStore{Store: MustStore(t), err: c.err}, Scans: scan.NewGuard(newBlockingScan().scan, scan.GuardOptions{})})
 			require.NoError(t, err)
 			e := &testEnv{t: t, srv: srv}
 			e.ts = httptestServer(t, srv)

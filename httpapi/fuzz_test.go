@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
 // fuzzEnv is a server on a store holding one alert of each priority.
@@ -29,7 +30,7 @@ func fuzzEnv(f *testing.F) (*Server, []proactive.Alert) {
 	} {
 		alerts = append(alerts, MustSaveAlert(f, st, now, s))
 	}
-	srv, err := New(Options{Store: st, Scan: newBlockingScan().scan})
+	srv, err := New(Options{Store: st, Scans: scan.NewGuard(newBlockingScan().scan, scan.GuardOptions{})})
 	require.NoError(f, err)
 	f.Cleanup(srv.Close)
 	return srv, alerts

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/scan"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
 )
 
@@ -37,7 +39,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bare.db"))
 		require.NoError(t, err)
 		defer db.Close()
-		srv, err := New(Options{Store: db, Scan: e.srv.opts.Scan})
+		srv, err := New(Options{Store: db, Scans: scan.NewGuard(func(context.Context, string) (proactive.ScanResult, error) { return okResult(), nil }, scan.GuardOptions{})})
 		require.NoError(t, err)
 		defer srv.Close()
 		b := &testEnv{t: t, srv: srv}
@@ -53,7 +55,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		require.NoError(t, err)
 		_, err = db.Migrate(context.Background())
 		require.NoError(t, err)
-		srv, err := New(Options{Store: db, Scan: e.srv.opts.Scan})
+		srv, err := New(Options{Store: db, Scans: scan.NewGuard(func(context.Context, string) (proactive.ScanResult, error) { return okResult(), nil }, scan.GuardOptions{})})
 		require.NoError(t, err)
 		defer srv.Close()
 		b := &testEnv{t: t, srv: srv}

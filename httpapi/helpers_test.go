@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	scanpkg "github.com/ptd-agents/ptd-proactive/scan"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
 	"github.com/ptd-agents/ptd-proactive/storetest"
 )
@@ -128,12 +129,12 @@ func newEnv(t *testing.T, o envOptions) *testEnv {
 	}
 	srv, err := New(Options{
 		Store: e.store,
-		Scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
+		Scans: scanpkg.NewGuard(func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
 			e.mu.Lock()
 			e.calls = append(e.calls, scanCall{trigger: trigger})
 			e.mu.Unlock()
 			return scan(ctx, trigger)
-		},
+		}, scanpkg.GuardOptions{}),
 		Tokens:                 o.tokens,
 		Logger:                 o.logger,
 		Now:                    e.now,

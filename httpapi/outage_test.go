@@ -98,9 +98,7 @@ func TestDatabaseOutageIs503(t *testing.T) {
 	require.NoError(t, err)
 	sc, err := scan.New(scan.Options{Store: st})
 	require.NoError(t, err)
-	srv, err := New(Options{Store: st, Scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
-		return sc.Run(ctx, scan.Params{Now: time.Now(), Trigger: trigger})
-	}})
+	srv, err := New(Options{Store: st, Scans: scan.NewGuard(scan.ForScanner(sc), scan.GuardOptions{})})
 	require.NoError(t, err)
 	e := &testEnv{t: t, srv: srv}
 	e.ts = httptestServer(t, srv)
@@ -175,7 +173,7 @@ func TestStoreErrorStatus(t *testing.T) {
 		{"unknown", errors.New("list alerts: something odd at 10.9.8.7"), 500, internalMessage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, err := New(Options{Store: downStore{Store: MustStore(t), err: tc.err}, Scan: newBlockingScan().scan})
+			srv, err := New(Options{Store: downStore{Store: MustStore(t), err: tc.err}, Scans: scan.NewGuard(newBlockingScan().scan, scan.GuardOptions{})})
 			require.NoError(t, err)
 			e := &testEnv{t: t, srv: srv}
 			e.ts = httptestServer(t, srv)

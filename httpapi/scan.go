@@ -9,16 +9,14 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
-// Scan triggers.
+// Scan triggers: TriggerHTTP for both scan endpoints unless the body names
+// another, TriggerDashboard for the dashboard's "Run scan now" button.
 const (
-	// TriggerHTTP is the trigger of both scan endpoints unless the body names another.
-	TriggerHTTP = "http"
-	// TriggerDashboard is the trigger of the dashboard's "Run scan now" button.
-	TriggerDashboard = "dashboard"
-	// TriggerSchedule is the trigger of the built-in schedule.
-	TriggerSchedule = "schedule"
+	TriggerHTTP      = scan.TriggerHTTP
+	TriggerDashboard = scan.TriggerDashboard
 )
 
 // triggerPattern is what a trigger named in a request body may look like.
@@ -80,11 +78,11 @@ func (s *Server) handleScan(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveScan(w http.ResponseWriter, r *http.Request, trigger string) {
 	// The scan may outlast the server's read and write timeouts.
 	rc := http.NewResponseController(w)
-	deadline := time.Now().Add(s.opts.ScanTimeout + 30*time.Second)
+	deadline := time.Now().Add(s.opts.Scans.Timeout() + 30*time.Second)
 	_ = rc.SetReadDeadline(deadline)
 	_ = rc.SetWriteDeadline(deadline)
 
-	res, joined, err := s.Scan(r.Context(), trigger)
+	res, joined, err := s.opts.Scans.Do(r.Context(), trigger)
 	if r.Context().Err() != nil {
 		noteError(r, errors.New("the caller left before the scan ended; the scan went on"))
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
 // contractKeys are the keys CONTRACT §6 requires of a scan answer.
@@ -152,7 +153,7 @@ func TestScanFailure(t *testing.T) {
 			decodeJSON(t, resp, &body)
 			require.Contains(t, body.Error, "panicked")
 		}
-		require.False(t, p.srv.ScanRunning())
+		require.False(t, p.srv.opts.Scans.Running())
 	})
 }
 
@@ -200,24 +201,20 @@ func TestScanSingleFlight(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		answers <- answer{resp.StatusCode, resp.Header.Get("X-PTD-Scan-Joined"), string(b)}
 	}
-	require.False(t, e.srv.Busy())
+	require.False(t, e.srv.opts.Scans.Busy())
 	go post("/api/v1/scan")
 	require.Equal(t, TriggerHTTP, <-b.started)
-	require.True(t, e.srv.ScanRunning())
-	require.True(t, e.srv.Busy())
+	require.True(t, e.srv.opts.Scans.Running())
+	require.True(t, e.srv.opts.Scans.Busy())
 
 	go post("/functions/v1/ptd-proactive")
 	// The schedule never queues a second scan.
-	_, err := e.srv.TryScan(context.Background(), TriggerSchedule)
+	_, err := e.srv.opts.Scans.Try(context.Background(), scan.TriggerSchedule)
 	require.Equal(t, proactive.ECONFLICT, proactive.ErrorCode(err))
 	require.Contains(t, proactive.ErrorMessage(err), "already running")
 
 	// Let the second request join before the scan ends.
-	require.Eventually(t, func() bool {
-		e.srv.mu.Lock()
-		defer e.srv.mu.Unlock()
-		return e.srv.current != nil && e.srv.current.waiters == 1
-	}, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return e.srv.opts.Scans.Joined() == 1 }, 5*time.Second, 5*time.Millisecond)
 	close(b.release)
 
 	a1, a2 := <-answers, <-answers
@@ -227,15 +224,15 @@ func TestScanSingleFlight(t *testing.T) {
 	require.ElementsMatch(t, []string{"", "true"}, []string{a1.joined, a2.joined})
 	require.Len(t, e.scanCalls(), 1, "one scan for both callers")
 	require.Len(t, b.started, 0)
-	require.Eventually(t, func() bool { return !e.srv.ScanRunning() }, time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return !e.srv.opts.Scans.Running() }, time.Second, 10*time.Millisecond)
 
 	// Once it ended, the next trigger starts a new scan.
 	b.release = make(chan struct{})
 	close(b.release)
-	res, err := e.srv.TryScan(context.Background(), TriggerSchedule)
+	res, err := e.srv.opts.Scans.Try(context.Background(), scan.TriggerSchedule)
 	require.NoError(t, err)
 	require.True(t, res.Success)
-	require.Equal(t, []string{TriggerHTTP, TriggerSchedule}, e.scanCalls())
+	require.Equal(t, []string{TriggerHTTP, scan.TriggerSchedule}, e.scanCalls())
 }
 
 func TestScanOutlivesItsCaller(t *testing.T) {
@@ -270,7 +267,7 @@ func TestScanOutlivesItsCaller(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the request never ended")
 	}
-	require.True(t, e.srv.ScanRunning(), "the scan goes on")
+	require.True(t, e.srv.opts.Scans.Running(), "the scan goes on")
 	require.Empty(t, b.ctxErr, "the scan was not cancelled")
 	close(b.release)
 	require.NoError(t, <-b.ctxErr)
@@ -283,7 +280,7 @@ func TestShutdownWaitsForTheRunningScan(t *testing.T) {
 	t.Parallel()
 	b := newBlockingScan()
 	e := newEnv(t, envOptions{scan: b.scan})
-	go func() { _, _ = e.srv.TryScan(context.Background(), TriggerSchedule) }()
+	go func() { _, _ = e.srv.opts.Scans.Try(context.Background(), scan.TriggerSchedule) }()
 	<-b.started
 
 	stopped := make(chan error, 1)
@@ -304,7 +301,7 @@ func TestShutdownWaitsForTheRunningScan(t *testing.T) {
 	decodeJSON(t, resp, &body)
 	require.Contains(t, body.Error, "shutting down")
 	requireError(t, e.do(request{method: http.MethodGet, path: "/readyz"}), http.StatusServiceUnavailable)
-	require.True(t, e.srv.Busy(), "a draining server takes no schedule tick")
+	require.True(t, e.srv.opts.Scans.Busy(), "a draining server takes no schedule tick")
 
 	close(b.release)
 	require.NoError(t, <-stopped)
@@ -316,7 +313,7 @@ func TestShutdownIsBounded(t *testing.T) {
 	t.Parallel()
 	b := newBlockingScan()
 	e := newEnv(t, envOptions{scan: b.scan})
-	go func() { _, _ = e.srv.TryScan(context.Background(), TriggerSchedule) }()
+	go func() { _, _ = e.srv.opts.Scans.Try(context.Background(), scan.TriggerSchedule) }()
 	<-b.started
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -332,7 +329,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	b := newBlockingScan()
 	store := MustStore(t)
-	srv, err := New(Options{Store: store, Scan: b.scan, ShutdownTimeout: 10 * time.Second})
+	srv, err := New(Options{Store: store, Scans: scan.NewGuard(b.scan, scan.GuardOptions{}), ShutdownTimeout: 10 * time.Second})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -402,7 +399,7 @@ func TestConcurrentTriggersNeverOverlap(t *testing.T) {
 	for i := range 20 {
 		wg.Go(func() {
 			if i%2 == 0 {
-				_, _ = e.srv.TryScan(context.Background(), TriggerSchedule)
+				_, _ = e.srv.opts.Scans.Try(context.Background(), scan.TriggerSchedule)
 				return
 			}
 			resp, err := http.Post(e.ts.URL+"/api/v1/scan", "application/json", nil)
@@ -445,19 +442,19 @@ func scrape(t *testing.T, e *testEnv) string {
 
 func TestListenAndServeBadAddress(t *testing.T) {
 	t.Parallel()
-	srv, err := New(Options{Store: MustStore(t), Scan: newBlockingScan().scan})
+	srv, err := New(Options{Store: MustStore(t), Scans: scan.NewGuard(newBlockingScan().scan, scan.GuardOptions{})})
 	require.NoError(t, err)
 	err = srv.ListenAndServe(context.Background(), "256.0.0.1:99999")
 	require.Equal(t, proactive.EUNAVAILABLE, proactive.ErrorCode(err))
 	require.Contains(t, proactive.ErrorMessage(err), "PTD_ADDR")
-	require.False(t, srv.ScanRunning())
+	require.False(t, srv.opts.Scans.Running())
 }
 
 func TestCloseWithoutAScanReportsNone(t *testing.T) {
 	t.Parallel()
 	for range 100 {
 		var logs strings.Builder
-		srv, err := New(Options{Store: MustStore(t), Scan: newBlockingScan().scan,
+		srv, err := New(Options{Store: MustStore(t), Scans: scan.NewGuard(newBlockingScan().scan, scan.GuardOptions{}),
 			Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))})
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(context.Background())

@@ -32,12 +32,12 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/metrics"
 	"github.com/ptd-agents/ptd-proactive/rules"
+	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
 // Defaults of the Options.
 const (
 	DefaultMaxBodyBytes    = 1 << 20
-	DefaultScanTimeout     = 10 * time.Minute
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultPollInterval    = 5 * time.Second
 	DefaultSessionTTL      = 12 * time.Hour
@@ -48,16 +48,14 @@ const (
 	dashboardLimit = 500
 )
 
-// ScanFunc runs one scan; trigger says who asked (http, dashboard,
-// schedule). It returns an error only when the scan could not run.
-type ScanFunc func(ctx context.Context, trigger string) (proactive.ScanResult, error)
-
 // Options configure a Server.
 type Options struct {
 	// Store lists and dismisses alerts and reports the last scan. Required.
 	Store proactive.Store
-	// Scan runs one scan. Required.
-	Scan ScanFunc
+	// Scans runs the scans the API and the dashboard trigger, one at a
+	// time in this process (the schedule shares it). Required; Shutdown
+	// shuts it down.
+	Scans *scan.Guard
 	// Registry lists the checks (filters, labels, the API's enums); nil
 	// means rules.Registry().
 	Registry *proactive.Registry
@@ -116,16 +114,14 @@ type Server struct {
 	handler        http.Handler
 	logins         *loginThrottle // wrong sign-in tokens per client address
 
-	// ctx is the server's lifetime: scans and the poller run on it.
+	// ctx is the server's lifetime: the poller runs on it.
 	ctx    context.Context
 	cancel context.CancelFunc
-	scans  sync.WaitGroup // running scan goroutines
 	bg     sync.WaitGroup // the poller
 	events *broker
 	resync chan struct{} // asks the poller to take a new baseline
 
 	mu       sync.Mutex
-	current  *flight // the running scan, nil when none
 	draining bool
 }
 
@@ -135,14 +131,11 @@ func New(opts Options) (*Server, error) {
 	if opts.Store == nil {
 		return nil, proactive.Errorf(proactive.EINVALID, "httpapi: a store is required")
 	}
-	if opts.Scan == nil {
-		return nil, proactive.Errorf(proactive.EINVALID, "httpapi: a scan function is required")
+	if opts.Scans == nil {
+		return nil, proactive.Errorf(proactive.EINVALID, "httpapi: a scan guard is required")
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if opts.ScanTimeout <= 0 {
-		opts.ScanTimeout = DefaultScanTimeout
 	}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
@@ -205,6 +198,7 @@ func New(opts Options) (*Server, error) {
 		defer s.bg.Done()
 		s.poll()
 	}()
+	opts.Scans.Observe(s)
 	return s, nil
 }
 
@@ -344,33 +338,18 @@ func (s *Server) drain() {
 	s.events.close()
 }
 
-// Shutdown drains the server and waits for a running scan until ctx is
-// done; then it cancels the scan, stops the poller and waits for both. It
-// returns ctx's error when the scan had to be cancelled. Calling it again
-// (or Close) is harmless.
+// Shutdown drains the server, shuts its scan guard down (waiting for a
+// running scan until ctx is done, then cancelling it), stops the poller
+// and waits for it. It returns an error when the scan had to be
+// cancelled. Calling it again (or Close) is harmless.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.drain()
-	done := make(chan struct{})
-	go func() {
-		s.scans.Wait()
-		close(done)
-	}()
-	// Draining, no scan starts any more: with none running there is
-	// nothing to wait for (and nothing to report, even with ctx done).
-	s.mu.Lock()
-	running := s.current != nil
-	s.mu.Unlock()
-	var err error
-	if running {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			err = fmt.Errorf("http: the running scan outlived the shutdown timeout and was cancelled: %w", ctx.Err())
-			s.log.Warn(err.Error())
-		}
+	err := s.opts.Scans.Shutdown(ctx)
+	if err != nil {
+		err = fmt.Errorf("http: %w", err)
+		s.log.Warn(err.Error())
 	}
 	s.cancel()
-	<-done
 	s.bg.Wait()
 	return err
 }

@@ -151,8 +151,8 @@ func TestAFifthCheckFlowsThroughScanAlertAndAPI(t *testing.T) {
 		return nil
 	}))
 
-	srv, err := httpapi.New(httpapi.Options{Store: st, Registry: reg, Now: func() time.Time { return now },
-		Scan: func(context.Context, string) (proactive.ScanResult, error) { return res, nil }})
+	srv, err := httpapi.New(httpapi.Options{Store: st, Registry: reg, Now: func() time.Time { return now }, Scans: scan.NewGuard(
+		func(context.Context, string) (proactive.ScanResult, error) { return res, nil }, scan.GuardOptions{})})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.Close(); ts.Close() })

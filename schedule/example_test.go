@@ -11,6 +11,7 @@ import (
 	"github.com/ptd-agents/ptd-proactive/httpapi"
 	"github.com/ptd-agents/ptd-proactive/metrics"
 	"github.com/ptd-agents/ptd-proactive/rules"
+	"github.com/ptd-agents/ptd-proactive/scan"
 	"github.com/ptd-agents/ptd-proactive/schedule"
 )
 
@@ -20,14 +21,16 @@ import (
 // and the running scan finish within the shutdown timeout), then the
 // schedule stops, then the store closes.
 func Example() {
-	run := func(store proactive.Store, scan httpapi.ScanFunc, tokens []string, addr, spec string) error {
+	run := func(store proactive.Store, sc *scan.Scanner, tokens []string, addr, spec string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		defer stop()
 		log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 		m := metrics.New(rules.Checks())
 		m.SetNotificationQueue(metrics.StoreQueue(store, 0))
 
-		api, err := httpapi.New(httpapi.Options{Store: store, Scan: scan, Tokens: tokens, Metrics: m, Logger: log})
+		// One guard runs the process's scans: the API's and the schedule's.
+		guard := scan.NewGuard(scan.ForScanner(sc), scan.GuardOptions{})
+		api, err := httpapi.New(httpapi.Options{Store: store, Scans: guard, Tokens: tokens, Metrics: m, Logger: log})
 		if err != nil {
 			return err
 		}
@@ -35,11 +38,11 @@ func Example() {
 			sched, err := schedule.New(schedule.Options{
 				Spec:  spec,
 				Store: store,
-				// One scan per process: the schedule shares the server's
-				// guard, and a draining server claims no tick.
-				Busy: api.Busy,
+				// One scan per process: the schedule calls the scanner through
+				// the same guard, and a draining guard claims no tick.
+				Busy: guard.Busy,
 				Run: func(ctx context.Context) error {
-					_, err := api.TryScan(ctx, httpapi.TriggerSchedule)
+					_, err := guard.Try(ctx, scan.TriggerSchedule)
 					return err
 				},
 				Logger:  log,

@@ -22,6 +22,7 @@ import (
 	"github.com/ptd-agents/ptd-proactive/metrics"
 	"github.com/ptd-agents/ptd-proactive/postgres"
 	"github.com/ptd-agents/ptd-proactive/rules"
+	"github.com/ptd-agents/ptd-proactive/scan"
 	"github.com/ptd-agents/ptd-proactive/schedule"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
 )
@@ -120,9 +121,8 @@ func (l *tickLog) add(tick time.Time, who string) {
 	l.runs[tick.UTC()] = append(l.runs[tick.UTC()], who)
 }
 
-// instance is one replica of the service: an HTTP server (which owns the
-// process's scan guard) and its scheduler, on its own connection to the
-// shared database.
+// instance is one replica of the service: a scan guard shared by its HTTP
+// server and its scheduler, on its own connection to the shared database.
 type instance struct {
 	srv   *httpapi.Server
 	sched *schedule.Scheduler
@@ -131,25 +131,23 @@ type instance struct {
 // startInstance wires a replica as `serve` does and starts its schedule.
 func startInstance(t *testing.T, ctx context.Context, name string, store proactive.Store, log *tickLog, clock *fakeClock) *instance {
 	t.Helper()
-	srv, err := httpapi.New(httpapi.Options{
-		Store: store,
-		Scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
-			err := store.RecordScan(ctx, proactive.ScanRun{StartedAt: time.Now(), Success: true, Trigger: trigger, Message: name})
-			return proactive.ScanResult{Success: true, Errors: []proactive.MonitorError{}}, err
-		},
-	})
+	guard := scan.NewGuard(func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
+		err := store.RecordScan(ctx, proactive.ScanRun{StartedAt: time.Now(), Success: true, Trigger: trigger, Message: name})
+		return proactive.ScanResult{Success: true, Errors: []proactive.MonitorError{}}, err
+	}, scan.GuardOptions{})
+	srv, err := httpapi.New(httpapi.Options{Store: store, Scans: guard})
 	require.NoError(t, err)
 	m := metrics.New(rules.Checks())
 	sched, err := schedule.New(schedule.Options{
 		Spec:  everySecond,
 		Store: store,
-		Busy:  srv.Busy,
+		Busy:  guard.Busy,
 		Run: func(ctx context.Context) error {
 			tick, ok := schedule.Tick(ctx)
 			if !ok {
 				return fmt.Errorf("no tick in the run's context")
 			}
-			if _, err := srv.TryScan(ctx, httpapi.TriggerSchedule); err != nil {
+			if _, err := guard.Try(ctx, scan.TriggerSchedule); err != nil {
 				return err
 			}
 			log.add(tick, name)
