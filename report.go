@@ -188,11 +188,11 @@ type ScanResult struct {
 func (r ScanResult) MarshalJSON() ([]byte, error) {
 	type plain ScanResult // without this method
 	p := plain(r)
-	p.Insights = nonNil(p.Insights)
-	p.Predictions = nonNil(p.Predictions)
-	p.AlertGroups = nonNil(p.AlertGroups)
-	p.Errors = nonNil(p.Errors)
-	p.SkippedRows = nonNil(p.SkippedRows)
+	p.Insights = NonNil(p.Insights)
+	p.Predictions = NonNil(p.Predictions)
+	p.AlertGroups = NonNil(p.AlertGroups)
+	p.Errors = NonNil(p.Errors)
+	p.SkippedRows = NonNil(p.SkippedRows)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -202,8 +202,9 @@ func (r ScanResult) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// nonNil returns s, or an empty slice for nil.
-func nonNil[T any](s []T) []T {
+// NonNil returns s, or an empty slice for nil, so that JSON shows [] and
+// never null (the one helper for it).
+func NonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
 	}

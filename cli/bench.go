@@ -45,7 +45,7 @@ At the --sqlite-scales the data is also copied into an embedded SQLite file and
 dry-run scans of both stores are compared on it (time, RSS, same result).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !isPostgresURL(a.dbURL) {
+			if !postgres.IsURL(a.dbURL) {
 				return usageError{errors.New("bench needs a PostgreSQL --db (postgres://…) whose user may create databases")}
 			}
 			if runs < 1 {

@@ -145,7 +145,7 @@ func Main(ctx context.Context, pio IO) (code int) {
 		return ee.code
 	}
 	var ue usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
+	if errors.As(err, &ue) {
 		say(err.Error())
 		termtext.Fprintln(pio.Stderr, "Run 'ptd-proactive --help' for usage.")
 		return ExitUsage
@@ -169,16 +169,6 @@ func errorText(err error) string {
 	return err.Error()
 }
 
-// isCobraUsage recognises cobra's own command-line errors.
-func isCobraUsage(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "received "} {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
-}
 
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
@@ -192,6 +182,18 @@ Every flag can also be set with an environment variable: PTD_ and the flag's nam
 upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATABASE_URL.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A word that names no command is a usage error (cobra's own
+		// message otherwise), with cobra's suggestions.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.Name())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageError{fmt.Errorf("%s (run 'ptd-proactive --help' for the commands)", msg)}
+		},
 		// No command is a usage error: the help goes to stderr, exit 2.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(a.io.Stderr)
@@ -304,10 +306,6 @@ func (a *app) session(ctx context.Context, migrate bool) (config.Config, proacti
 	return cfg, st, err
 }
 
-// isPostgresURL reports whether a database URL selects PostgreSQL.
-func isPostgresURL(u string) bool {
-	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
-}
 
 // sqlitePath returns the file path of an embedded-store database URL.
 func sqlitePath(u string) string {
@@ -323,7 +321,7 @@ func checkDatabaseURL(u string) error {
 	if strings.TrimSpace(u) == "" {
 		return usageError{errors.New("--db is empty: give a postgres:// URL or a SQLite file path (or unset PTD_DATABASE_URL for the default ptd-proactive.db)")}
 	}
-	if isPostgresURL(u) || strings.HasPrefix(u, "sqlite:") || strings.HasPrefix(u, "file:") {
+	if postgres.IsURL(u) || strings.HasPrefix(u, "sqlite:") || strings.HasPrefix(u, "file:") {
 		return nil
 	}
 	if isKeyValueDSN(u) {
@@ -357,7 +355,7 @@ func (a *app) openStore(ctx context.Context, cfg config.Config) (proactive.Store
 	if err := checkDatabaseURL(a.dbURL); err != nil {
 		return nil, err
 	}
-	if isPostgresURL(a.dbURL) {
+	if postgres.IsURL(a.dbURL) {
 		return postgres.Open(ctx, a.dbURL, postgres.Options{
 			MaxConns:         cfg.Postgres.MaxConns,
 			StatementTimeout: cfg.Postgres.StatementTimeout,
@@ -384,7 +382,7 @@ func (a *app) replicaURL(cfg config.Config, flagURL string) (string, error) {
 		return "", nil
 	case !config.IsPostgresURL(u):
 		return "", usageError{errors.New("--read-db must be a postgres:// or postgresql:// URL of a read replica (PTD_READ_DATABASE_URL, postgres.read_url)")}
-	case !isPostgresURL(a.dbURL):
+	case !postgres.IsURL(a.dbURL):
 		return "", usageError{errors.New("--read-db needs a PostgreSQL --db: the embedded SQLite store has no read replicas")}
 	}
 	return u, nil

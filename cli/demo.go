@@ -13,6 +13,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/demo"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
+	"github.com/ptd-agents/ptd-proactive/postgres"
 	"github.com/ptd-agents/ptd-proactive/scan"
 )
 
@@ -60,7 +61,7 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		return err
 	}
 	if f.reset {
-		if isPostgresURL(a.dbURL) {
+		if postgres.IsURL(a.dbURL) {
 			return usageError{errors.New("--reset only deletes an embedded (SQLite) database file; it never drops PostgreSQL data")}
 		}
 		path := sqlitePath(a.dbURL)

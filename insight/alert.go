@@ -81,8 +81,8 @@ func BuildAlert(c proactive.Check, g proactive.AlertGroup, a Analysis, now time.
 			"primary_anomaly": anomalyData(g.Primary),
 			"related_count":   g.RelatedCount(),
 			"related":         related,
-			"insights":        orEmpty(insights),
-			"predictions":     orEmpty(predictions),
+			"insights":        proactive.NonNil(insights),
+			"predictions":     proactive.NonNil(predictions),
 		},
 		DedupKey:  DedupKey(g, now),
 		ExpiresAt: &expires,
@@ -103,10 +103,3 @@ func anomalyData(a proactive.Anomaly) map[string]any {
 	}
 }
 
-// orEmpty returns ss, or an empty list for nil, so JSON shows [] not null.
-func orEmpty(ss []string) []string {
-	if ss == nil {
-		return []string{}
-	}
-	return ss
-}

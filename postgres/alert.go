@@ -133,9 +133,7 @@ func encodeAlertJSON(a proactive.Alert) (alertJSON, error) {
 	}
 	j.actions = string(b)
 	affected := a.AffectedEntities
-	if affected.Entities == nil {
-		affected.Entities = []string{}
-	}
+	affected.Entities = proactive.NonNil(affected.Entities)
 	if b, err = json.Marshal(affected); err != nil {
 		return j, fmt.Errorf("encode affected_entities: %w", err)
 	}

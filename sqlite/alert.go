@@ -33,9 +33,7 @@ func encodeAlert(a proactive.Alert) (alertJSON, error) {
 		return j, fmt.Errorf("encode action items: %w", err)
 	}
 	affected := a.AffectedEntities
-	if affected.Entities == nil {
-		affected.Entities = []string{}
-	}
+	affected.Entities = proactive.NonNil(affected.Entities)
 	b, err := json.Marshal(affected)
 	if err != nil {
 		return j, fmt.Errorf("encode affected entities: %w", err)
