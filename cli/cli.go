@@ -169,7 +169,6 @@ func errorText(err error) string {
 	return err.Error()
 }
 
-
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ptd-proactive",
@@ -305,7 +304,6 @@ func (a *app) session(ctx context.Context, migrate bool) (config.Config, proacti
 	}
 	return cfg, st, err
 }
-
 
 // sqlitePath returns the file path of an embedded-store database URL.
 func sqlitePath(u string) string {

@@ -102,4 +102,3 @@ func anomalyData(a proactive.Anomaly) map[string]any {
 		"detected_at":        a.DetectedAt.UTC().Format(time.RFC3339Nano),
 	}
 }
-
