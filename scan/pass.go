@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"slices"
 	"time"
@@ -36,7 +37,11 @@ type pass struct {
 
 	silences  lifecycle.Silences
 	groups    map[proactive.AnomalyType]*group
-	seen      map[string]*seenCase // by case key
+	// seen remembers, by a hash of the case key, each case the scan saw
+	// and how its anomalies count: small and fixed per case, so that a
+	// scan's memory stays far below its anomalies'.
+	seen      map[uint64]seenCase
+	seed      maphash.Seed
 	failed    map[proactive.AnomalyType]string
 	observers map[proactive.AnomalyType][]proactive.Detector
 	counts    map[proactive.AnomalyType]map[proactive.Severity]int
@@ -55,16 +60,26 @@ type group struct {
 	members []lifecycle.Member
 }
 
-// seenCase is what the scan remembers of a case it saw.
+// seenCase is what the scan remembers of a case it saw: where its later
+// anomalies of the same key go (a key's first anomaly in a scan is its
+// case's: checks report the most urgent first; the others still count and
+// group), and whether the case is the scan's (not to be resolved).
 type seenCase struct {
-	id             string
-	state          proactive.CaseState
-	silenced       bool
-	owner          string
-	wokeAt         *time.Time
-	silenceEndedAt *time.Time
-	member         bool // an anomaly (not only the recovery margin) saw it
+	typ    proactive.AnomalyType
+	bucket bucket
+	member int32 // index in the group's members when actionable, else -1
 }
+
+// bucket is where an anomaly counts (CONTRACT §10.5).
+type bucket uint8
+
+const (
+	actionable bucket = iota
+	silenced
+	snoozed
+	acknowledged
+	inert // a resolved or frozen case (neither actionable nor suppressed)
+)
 
 func newPass(s *Scanner, tx proactive.DeskTx, log *slog.Logger, now time.Time, scanID string, p Params) *pass {
 	return &pass{
@@ -73,7 +88,8 @@ func newPass(s *Scanner, tx proactive.DeskTx, log *slog.Logger, now time.Time, s
 		newID:     lifecycle.IDs(s.opts.NewID),
 		analyst:   insight.NewAnalyst(s.opts.Registry, s.opts.Settings),
 		groups:    map[proactive.AnomalyType]*group{},
-		seen:      map[string]*seenCase{},
+		seen:      map[uint64]seenCase{},
+		seed:      maphash.MakeSeed(),
 		failed:    map[proactive.AnomalyType]string{},
 		observers: map[proactive.AnomalyType][]proactive.Detector{},
 		counts:    map[proactive.AnomalyType]map[proactive.Severity]int{},
@@ -335,21 +351,20 @@ func (p *pass) forget(t proactive.AnomalyType) {
 	delete(p.counts, t)
 	delete(p.groups, t)
 	p.analyst.Reset(t)
-	for key, sc := range p.seen {
-		if proactive.AnomalyType(keyType(key)) == t {
-			sc.member = false
+	for h, sc := range p.seen {
+		if sc.typ == t {
+			delete(p.seen, h)
 		}
 	}
 }
 
-// keyType is the type part of a case key.
-func keyType(key string) string {
-	for i := range len(key) {
-		if key[i] == ':' {
-			return key[:i]
-		}
-	}
-	return key
+// hash is the seen map's key of a case key.
+func (p *pass) hash(key string) uint64 { return maphash.String(p.seed, key) }
+
+// saw reports whether the scan saw the case with this key.
+func (p *pass) saw(key string) bool {
+	_, ok := p.seen[p.hash(key)]
+	return ok
 }
 
 // resolveUnseen resolves the check's unresolved cases it did not see
@@ -360,7 +375,7 @@ func (p *pass) resolveUnseen(ctx context.Context, c proactive.Check, b *batcher,
 	if err != nil {
 		return fmt.Errorf("%s: read cases to resolve: %w", c.Monitor, err)
 	}
-	candidates = slices.DeleteFunc(candidates, func(cs proactive.Case) bool { return p.seen[cs.Key] != nil })
+	candidates = slices.DeleteFunc(candidates, func(cs proactive.Case) bool { return p.saw(cs.Key) })
 	if len(candidates) == 0 {
 		return nil
 	}
@@ -464,13 +479,13 @@ func (b *batcher) flush() error {
 	keys := make([]string, 0, len(b.items)+len(b.sighted))
 	want := map[string]bool{}
 	for i := range b.items {
-		if k := b.items[i].CaseKey(); p.seen[k] == nil && !want[k] {
+		if k := b.items[i].CaseKey(); !p.saw(k) && !want[k] {
 			want[k] = true
 			keys = append(keys, k)
 		}
 	}
 	for _, k := range b.sighted {
-		if p.seen[k] == nil && !want[k] {
+		if !p.saw(k) && !want[k] {
 			want[k] = true
 			keys = append(keys, k)
 		}
@@ -503,27 +518,28 @@ func (b *batcher) flush() error {
 	for i := range b.items {
 		a := &b.items[i]
 		key := a.CaseKey()
-		sc := p.seen[key]
-		if sc == nil {
-			details, err := json.Marshal(a.Details)
-			if err != nil {
-				return b.fail(fmt.Errorf("encode the details of %s: %w", key, err))
-			}
-			o := lifecycle.Observation{Anomaly: a, Owner: a.Owner, Details: details}
-			var ch lifecycle.Change
-			if c, ok := stored[key]; ok {
-				ch = lifecycle.Refresh(c, o, p.now, p.newID)
-			} else {
-				ch = lifecycle.Open(o, prev[key], p.now, p.newID)
-			}
-			w.add(ch, b.res)
-			sc = p.remember(&ch.Case)
+		h := p.hash(key)
+		if sc, ok := p.seen[h]; ok {
+			p.account(a, sc, nil, b.res) // a later anomaly of a case already seen
+			continue
 		}
-		sc.member = true
-		p.account(a, sc, b.res)
+		details, err := json.Marshal(a.Details)
+		if err != nil {
+			return b.fail(fmt.Errorf("encode the details of %s: %w", key, err))
+		}
+		o := lifecycle.Observation{Anomaly: a, Owner: a.Owner, Details: details}
+		var ch lifecycle.Change
+		if c, ok := stored[key]; ok {
+			ch = lifecycle.Refresh(c, o, p.now, p.newID)
+		} else {
+			ch = lifecycle.Open(o, prev[key], p.now, p.newID)
+		}
+		w.add(ch, b.res)
+		p.seen[h] = p.account(a, p.classify(&ch.Case), &ch.Case, b.res)
 	}
 	for _, key := range b.sighted {
-		if p.seen[key] != nil {
+		h := p.hash(key)
+		if _, ok := p.seen[h]; ok {
 			continue
 		}
 		c, ok := stored[key]
@@ -532,7 +548,7 @@ func (b *batcher) flush() error {
 		}
 		ch := lifecycle.Seen(c, p.now)
 		w.add(ch, b.res)
-		p.remember(&ch.Case)
+		p.seen[h] = seenCase{typ: b.check.Type, bucket: inert, member: -1}
 	}
 	b.items, b.sighted = b.items[:0], b.sighted[:0]
 	if err := w.flush(ctx, p.tx); err != nil {
@@ -547,20 +563,28 @@ func (b *batcher) fail(err error) error {
 	return b.writeErr
 }
 
-// remember notes a case the scan saw.
-func (p *pass) remember(c *proactive.Case) *seenCase {
-	sc := &seenCase{
-		id: c.ID, state: c.State, owner: c.Owner, wokeAt: c.WokeAt,
-		silenced:       p.silences.MutesCase(p.now, c),
-		silenceEndedAt: p.silences.EndedFor(p.now, c.Type, c.Key, c.Label, c.Owner),
+// classify is where the anomalies of case c count: silenced when an
+// active silence matches it, else by its state.
+func (p *pass) classify(c *proactive.Case) seenCase {
+	sc := seenCase{typ: c.Type, member: -1}
+	switch {
+	case p.silences.MutesCase(p.now, c):
+		sc.bucket = silenced
+	case c.State == proactive.CaseSnoozed:
+		sc.bucket = snoozed
+	case c.State == proactive.CaseAcknowledged:
+		sc.bucket = acknowledged
+	case c.State == proactive.CaseOpen:
+		sc.bucket = actionable
+	default:
+		sc.bucket = inert
 	}
-	p.seen[c.Key] = sc
 	return sc
 }
 
 // account feeds one anomaly, whose case is sc, to the scan's figures and,
 // when actionable (its case open and not silenced), to its group.
-func (p *pass) account(a *proactive.Anomaly, sc *seenCase, res *proactive.ScanResult) {
+func (p *pass) account(a *proactive.Anomaly, sc seenCase, c *proactive.Case, res *proactive.ScanResult) seenCase {
 	if p.counts[a.Type] == nil {
 		p.counts[a.Type] = map[proactive.Severity]int{}
 	}
@@ -569,27 +593,34 @@ func (p *pass) account(a *proactive.Anomaly, sc *seenCase, res *proactive.ScanRe
 	for _, d := range p.observers[a.Type] {
 		d.Observe(a)
 	}
-	switch {
-	case sc.silenced:
+	switch sc.bucket {
+	case silenced:
 		res.Suppressed.Silenced++
-		return
-	case sc.state == proactive.CaseSnoozed:
+		return sc
+	case snoozed:
 		res.Suppressed.Snoozed++
-		return
-	case sc.state == proactive.CaseAcknowledged:
+		return sc
+	case acknowledged:
 		res.Suppressed.Acknowledged++
-		return
-	case sc.state != proactive.CaseOpen:
-		return
+		return sc
+	case inert:
+		return sc
 	}
 	g := p.groups[a.Type]
 	if g == nil {
-		c, _ := p.s.opts.Registry.Lookup(a.Type)
-		g = &group{check: c, reducer: insight.NewReducer(a.Type)}
+		chk, _ := p.s.opts.Registry.Lookup(a.Type)
+		g = &group{check: chk, reducer: insight.NewReducer(a.Type)}
 		p.groups[a.Type] = g
 	}
 	g.reducer.Add(*a)
-	g.members = append(g.members, lifecycle.Member{CaseID: sc.id, Owner: sc.owner, WokeAt: sc.wokeAt, SilenceEndedAt: sc.silenceEndedAt})
+	if c == nil { // another anomaly of a case already a member: the same member again
+		g.members = append(g.members, g.members[sc.member])
+		return sc
+	}
+	sc.member = int32(len(g.members))
+	g.members = append(g.members, lifecycle.Member{CaseID: c.ID, Owner: c.Owner, WokeAt: c.WokeAt,
+		SilenceEndedAt: p.silences.EndedFor(p.now, c.Type, c.Key, c.Label, c.Owner)})
+	return sc
 }
 
 // inhibit evaluates the inhibit rules from the source cases unresolved now
