@@ -35,8 +35,8 @@ type pass struct {
 	newID   lifecycle.IDs
 	analyst *insight.Analyst
 
-	silences  lifecycle.Silences
-	groups    map[proactive.AnomalyType]*group
+	silences lifecycle.Silences
+	groups   map[proactive.AnomalyType]*group
 	// seen remembers, by a hash of the case key, each case the scan saw
 	// and how its anomalies count: small and fixed per case, so that a
 	// scan's memory stays far below its anomalies'.
