@@ -288,11 +288,11 @@ func (k *killableStore) GetAlert(ctx context.Context, id string) (proactive.Aler
 // hookNotifier wraps a notifier with a function run around each call.
 type hookNotifier struct {
 	notify.Notifier
-	around func(ctx context.Context, alerts []proactive.Alert, send func() (bool, error)) (bool, error)
+	around func(ctx context.Context, msgs []notify.Message, send func() (bool, error)) (bool, error)
 }
 
-func (h hookNotifier) Notify(ctx context.Context, alerts []proactive.Alert) (bool, error) {
-	return h.around(ctx, alerts, func() (bool, error) { return h.Notifier.Notify(ctx, alerts) })
+func (h hookNotifier) Notify(ctx context.Context, msgs []notify.Message) (bool, error) {
+	return h.around(ctx, msgs, func() (bool, error) { return h.Notifier.Notify(ctx, msgs) })
 }
 
 // BatchesByScan keeps the wrapped notifier's batching.
