@@ -348,9 +348,11 @@ type batch struct {
 // and delivers them: one Notify call per notification, or per scan and
 // recipient for a ScanBatcher. A full claim may cut its last scan in two;
 // for a ScanBatcher that scan is held back and delivered with the rest of
-// it, which the next claim returns (claims go oldest due first, and the
-// notifications of a scan are due together), so that a backlog still gives
-// one message per scan and recipient. It returns the claim's error.
+// it, which the next claims return (claims go oldest due first, and the
+// notifications of a scan are due together), so that a backlog, or a scan
+// with more notifications than a claim takes, still gives one message per
+// scan and recipient. A held part keeps the lease it was claimed under. It
+// returns the claim's error.
 func (w *Worker) deliverChannel(ctx context.Context, ch string, st *drainState) error {
 	notifier := w.opts.Notifiers[ch]
 	byScan := batchesByScan(notifier)
@@ -385,21 +387,20 @@ func (w *Worker) deliverChannel(ctx context.Context, ch string, st *drainState) 
 			}
 		}
 		held = nil
-		if byScan && full && len(ns) > 0 {
-			// Hold back the claim's last scan (every recipient's part of
-			// it), unless it is all the claim holds.
+		if byScan && full {
+			// Hold back the claim's last scan, every recipient's part of
+			// it (the whole claim when it is all one scan): the next claim
+			// may hold more of it.
 			if last := ns[len(ns)-1].ScanID; last != "" {
-				var keep, hold []batch
+				var keep []batch
 				for _, b := range batches {
-					if b.ns[0].ScanID == last && b.leaseEnd.Equal(leaseEnd) {
-						hold = append(hold, b)
+					if b.ns[0].ScanID == last {
+						held = append(held, b)
 					} else {
 						keep = append(keep, b)
 					}
 				}
-				if len(keep) > 0 {
-					batches, held = keep, hold
-				}
+				batches = keep
 			}
 		}
 		w.deliverBatches(ctx, notifier, batches, st)
