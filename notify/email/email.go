@@ -207,7 +207,7 @@ func New(o Options) (*Notifier, error) {
 // Name returns "email".
 func (n *Notifier) Name() string { return proactive.ChannelEmail }
 
-// BatchesByScan returns true: one message per scan.
+// BatchesByScan returns true: one message per scan and recipient.
 func (n *Notifier) BatchesByScan() bool { return true }
 
 // Notify sends one message holding the messages to their recipient: the
