@@ -91,6 +91,9 @@ type Destination struct {
 type ResolvedRoute struct {
 	Channel    string
 	Priorities []Severity
+	// Types, when not empty, are the only case types the channel hears of
+	// (its route's types filter).
+	Types []AnomalyType
 }
 
 // ClaimParams asks a store for due notifications.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -50,25 +51,37 @@ func (a *app) newNotifier(cfg config.Config, st proactive.Store, onDelivery func
 }
 
 // notifyRoutes converts the notify configuration to the router's routes:
-// one per channel whose destination is configured, in the order slack,
-// email, webhook (the channels notifyDestinations enables).
+// one per channel whose destination, or an owner's, is configured, in the
+// order slack, email, webhook (the channels notifyDestinations enables).
 func notifyRoutes(n config.Notify) []notify.Route {
 	var routes []notify.Route
-	add := func(channel string, on bool, r config.Route) {
-		if on {
-			routes = append(routes, notify.Route{Channel: channel, Priorities: slices.Clone(r.Priorities), Types: slices.Clone(r.Types)})
+	add := func(channel string, team bool, r config.Route, owners []string) {
+		if team || len(owners) > 0 {
+			routes = append(routes, notify.Route{
+				Channel: channel, Priorities: slices.Clone(r.Priorities), Types: slices.Clone(r.Types),
+				SendResolved: r.SendResolved, Owners: owners, OwnersOnly: !team,
+			})
 		}
 	}
-	add(proactive.ChannelSlack, n.Slack.WebhookURL != "", n.Slack.Route)
-	add(proactive.ChannelEmail, n.Email.SMTPURL != "", n.Email.Route)
-	add(proactive.ChannelWebhook, n.Webhook.URL != "", n.Webhook.Route)
+	var slackOwners, emailOwners []string
+	for _, name := range slices.Sorted(maps.Keys(n.Owners)) {
+		if n.Owners[name].SlackWebhookURL != "" {
+			slackOwners = append(slackOwners, name)
+		}
+		if n.Owners[name].Email != "" && n.Email.SMTPURL != "" {
+			emailOwners = append(emailOwners, name)
+		}
+	}
+	add(proactive.ChannelSlack, n.Slack.WebhookURL != "", n.Slack.Route, slackOwners)
+	add(proactive.ChannelEmail, n.Email.SMTPURL != "", n.Email.Route, emailOwners)
+	add(proactive.ChannelWebhook, n.Webhook.URL != "", n.Webhook.Route, nil)
 	return routes
 }
 
 // notifyDestinations converts the notify configuration to the notifiers'
 // destinations.
 func notifyDestinations(n config.Notify) notifiers.Destinations {
-	return notifiers.Destinations{
+	d := notifiers.Destinations{
 		SlackWebhookURL: n.Slack.WebhookURL,
 		SMTPURL:         n.Email.SMTPURL,
 		EmailFrom:       n.Email.From,
@@ -76,6 +89,11 @@ func notifyDestinations(n config.Notify) notifiers.Destinations {
 		WebhookURL:      n.Webhook.URL,
 		WebhookSecret:   n.Webhook.Secret,
 	}
+	for _, name := range slices.Sorted(maps.Keys(n.Owners)) {
+		o := n.Owners[name]
+		d.Owners = append(d.Owners, notifiers.Owner{Name: name, SlackWebhookURL: o.SlackWebhookURL, Email: o.Email})
+	}
+	return d
 }
 
 // scanRouter is what a scan asks about notifications: the router, or nil

@@ -77,8 +77,11 @@ func TestScanDeliversNotificationsBeforeItExits(t *testing.T) {
 			require.Equal(t, 4, slack.count(), "Slack receives critical and high alerts (all four are critical)")
 			require.Len(t, hook.keys, 4)
 			for _, b := range hook.bodies {
-				require.Equal(t, "ptd-proactive", b["source_agent"])
-				require.NotEmpty(t, b["dedup_key"])
+				require.Equal(t, "alert", b["event"], "CONTRACT §10.10's body: the event and the alert row")
+				row, ok := b["alert"].(map[string]any)
+				require.True(t, ok, "%v", b)
+				require.Equal(t, "ptd-proactive", row["source_agent"])
+				require.NotEmpty(t, row["dedup_key"])
 			}
 
 			// A duplicate never notifies again.

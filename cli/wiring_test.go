@@ -8,6 +8,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/config"
 	"github.com/ptd-agents/ptd-proactive/notify"
+	"github.com/ptd-agents/ptd-proactive/notify/notifiers"
 )
 
 // TestNotifyWiring: the configuration reaches the router and the notifiers
@@ -59,4 +60,45 @@ func TestNotifyWiring(t *testing.T) {
 	for _, ch := range []string{proactive.ChannelSlack, proactive.ChannelEmail, proactive.ChannelWebhook} {
 		require.Equal(t, config.DefaultPriorities(ch), notify.DefaultPriorities(ch), ch)
 	}
+}
+
+// TestNotifyWiringResolvedAndOwners: send_resolved reaches the router's
+// resolved routes; owners reach the routes of the channels they have a
+// destination on (a channel with owners only sends no resolved message)
+// and the notifiers' destinations.
+func TestNotifyWiringResolvedAndOwners(t *testing.T) {
+	t.Parallel()
+	cfg := config.Default()
+	cfg.Notify.Email.SMTPURL, cfg.Notify.Email.From, cfg.Notify.Email.To = "smtp://u:p@mail.example:587", "a@x.y", []string{"b@x.y"}
+	cfg.Notify.Email.SendResolved = true
+	cfg.Notify.Webhook.URL = "https://receiver.example/hook"
+	cfg.Notify.Owners = map[string]config.Owner{
+		"Coach Ann": {SlackWebhookURL: "https://hooks.slack.example/services/ann", Email: "ann@x.y"},
+		"Bob":       {Email: "bob@x.y"},
+	}
+	r := notify.NewRouter(notifyRoutes(cfg.Notify))
+	require.Equal(t, []string{"slack", "email", "webhook"}, r.Enabled())
+	require.Equal(t, []proactive.ResolvedRoute{
+		{Channel: "email", Priorities: []proactive.Severity{"critical"}},
+		{Channel: "webhook", Priorities: proactive.Severities()},
+	}, r.ResolvedRoutes())
+
+	a := proactive.Alert{AffectedEntities: proactive.AffectedEntities{Type: proactive.HealthDrop}}
+	require.Equal(t, []proactive.Destination{
+		{Channel: "slack", Recipient: "Coach Ann"},
+		{Channel: "email"}, {Channel: "email", Recipient: "Bob"}, {Channel: "email", Recipient: "Coach Ann"},
+		{Channel: "webhook"},
+	}, r.AlertDestinations(a, proactive.SeverityCritical, []string{"coach ann", "BOB"}))
+	require.Equal(t, []proactive.Destination{{Channel: "slack", Recipient: "Coach Ann"}, {Channel: "webhook"}},
+		r.AlertDestinations(a, proactive.SeverityHigh, []string{"coach ann", "BOB"}), "each channel's priorities apply to its owners")
+
+	d := notifyDestinations(cfg.Notify)
+	require.Equal(t, []notifiers.Owner{
+		{Name: "Bob", Email: "bob@x.y"},
+		{Name: "Coach Ann", SlackWebhookURL: "https://hooks.slack.example/services/ann", Email: "ann@x.y"},
+	}, d.Owners)
+
+	off := config.Default()
+	off.Notify.Webhook.URL, off.Notify.Webhook.SendResolved = "https://receiver.example/hook", false
+	require.Empty(t, notify.NewRouter(notifyRoutes(off.Notify)).ResolvedRoutes())
 }

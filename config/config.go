@@ -68,7 +68,8 @@ type Serve struct {
 	APITokens []string `yaml:"api_tokens" json:"api_tokens"`
 }
 
-// Notify configures the three notification channels.
+// Notify configures the three notification channels and the owners who
+// receive their own messages.
 type Notify struct {
 	// Slack is the Slack incoming-webhook channel (YAML key notify.slack).
 	Slack Slack `yaml:"slack" json:"slack"`
@@ -76,15 +77,32 @@ type Notify struct {
 	Email Email `yaml:"email" json:"email"`
 	// Webhook is the generic JSON webhook channel (YAML key notify.webhook).
 	Webhook Webhook `yaml:"webhook" json:"webhook"`
+	// Owners maps an owner's name, as the owner columns hold it (matched
+	// ignoring case), to their own destinations (YAML key notify.owners,
+	// CONTRACT §11.6): each new, escalated or updated alert in which they
+	// own a notified member reaches them too, under each channel's filter.
+	Owners map[string]Owner `yaml:"owners" json:"owners"`
 }
 
-// Route selects which alerts a channel receives.
+// Owner is where one owner's messages go; either may be empty.
+type Owner struct {
+	// SlackWebhookURL is the owner's own Slack incoming-webhook URL; a secret.
+	SlackWebhookURL string `yaml:"slack_webhook_url" json:"slack_webhook_url"`
+	// Email is the owner's address; sent through notify.email.smtp_url.
+	Email string `yaml:"email" json:"email"`
+}
+
+// Route selects which messages a channel receives.
 type Route struct {
 	// Priorities the channel receives; Load replaces an empty list with the
 	// channel's default (slack: critical, high; email: critical; webhook: all).
 	Priorities []proactive.Severity `yaml:"priorities" json:"priorities"`
 	// Types the channel receives; empty means all.
 	Types []proactive.AnomalyType `yaml:"types" json:"types"`
+	// SendResolved makes the channel send a message per scan listing the
+	// cases it resolved (CONTRACT §10.10); default true for the webhook,
+	// false for Slack and email (YAML key notify.<channel>.send_resolved).
+	SendResolved bool `yaml:"send_resolved" json:"send_resolved"`
 }
 
 // Slack is the Slack incoming-webhook channel; off when WebhookURL is empty.
@@ -136,7 +154,8 @@ const ScheduleOff = "off"
 // thresholds and stall stages, the four checks of Part one, a PostgreSQL
 // pool of 8 with a 30 s statement timeout and no read replica (60 s of lag
 // allowed once one is set), loopback listening, a 15-minute schedule and every notification
-// channel off with its default priorities.
+// channel off with its default priorities (resolved messages on for the
+// webhook only) and no owners.
 func Default() Config {
 	return Config{
 		Thresholds:  proactive.DefaultThresholds(),
@@ -148,7 +167,7 @@ func Default() Config {
 		Notify: Notify{
 			Slack:   Slack{Route: Route{Priorities: DefaultPriorities(proactive.ChannelSlack)}},
 			Email:   Email{Route: Route{Priorities: DefaultPriorities(proactive.ChannelEmail)}},
-			Webhook: Webhook{Route: Route{Priorities: DefaultPriorities(proactive.ChannelWebhook)}},
+			Webhook: Webhook{Route: Route{Priorities: DefaultPriorities(proactive.ChannelWebhook), SendResolved: true}},
 		},
 	}
 }

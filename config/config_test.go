@@ -45,6 +45,10 @@ func TestDefault(t *testing.T) {
 	require.Empty(t, c.Notify.Slack.WebhookURL)
 	require.Empty(t, c.Notify.Email.SMTPURL)
 	require.Empty(t, c.Notify.Webhook.URL)
+	require.False(t, c.Notify.Slack.SendResolved)
+	require.False(t, c.Notify.Email.SendResolved)
+	require.True(t, c.Notify.Webhook.SendResolved)
+	require.Empty(t, c.Notify.Owners)
 	require.NoError(t, c.Validate())
 
 	// Default returns a fresh value each time.
@@ -87,18 +91,22 @@ func TestLoadFull(t *testing.T) {
 		Notify: Notify{
 			Slack: Slack{
 				WebhookURL: "https://hooks.slack.com/services/T000/B000/XXXX",
-				Route:      Route{Priorities: []proactive.Severity{"critical"}, Types: []proactive.AnomalyType{"health_drop", "deal_stall"}},
+				Route:      Route{Priorities: []proactive.Severity{"critical"}, Types: []proactive.AnomalyType{"health_drop", "deal_stall"}, SendResolved: true},
 			},
 			Email: Email{
 				SMTPURL: "smtps://mailer:s3cret@smtp.example.com:465",
 				From:    "PTD Alerts <alerts@example.com>",
 				To:      []string{"ops@example.com", "cs@example.com"},
-				Route:   Route{Priorities: []proactive.Severity{"critical", "high"}},
+				Route:   Route{Priorities: []proactive.Severity{"critical", "high"}, SendResolved: true},
 			},
 			Webhook: Webhook{
 				URL:    "https://example.com/hooks/ptd",
 				Secret: "hook-secret",
 				Route:  Route{Priorities: proactive.Severities(), Types: []proactive.AnomalyType{"sync_fail"}},
+			},
+			Owners: map[string]Owner{
+				"Coach Ann": {SlackWebhookURL: "https://hooks.slack.com/services/T001/B001/ANN", Email: "ann@example.com"},
+				"Bob":       {Email: "Bob Stone <bob@example.com>"},
 			},
 		},
 	}
@@ -125,7 +133,7 @@ func TestLoadInvalid(t *testing.T) {
 		// YAML shape: unknown keys and wrong kinds, with their line.
 		{"bad_unknown_key.yml", "config testdata/bad_unknown_key.yml: line 3: unknown key thresholds.health_drop_critcal: did you mean thresholds.health_drop_critical?"},
 		{"bad_unknown_top_key.yml", "config testdata/bad_unknown_top_key.yml: line 2: unknown key dedup_window_hours: did you mean thresholds.dedup_window_hours?"},
-		{"bad_unknown_far_key.yml", "config testdata/bad_unknown_far_key.yml: line 3: unknown key notify.slack.channel: the keys under notify.slack are priorities, types, webhook_url"},
+		{"bad_unknown_far_key.yml", "config testdata/bad_unknown_far_key.yml: line 3: unknown key notify.slack.channel: the keys under notify.slack are priorities, send_resolved, types, webhook_url"},
 		{"bad_duplicate_key.yml", "config testdata/bad_duplicate_key.yml: line 2: schedule is set twice (first on line 1): keep one"},
 		{"bad_text_number.yml", `config testdata/bad_text_number.yml: line 2: thresholds.health_drop_high ("fifteen") must be a number`},
 		{"bad_fraction_int.yml", `config testdata/bad_fraction_int.yml: line 2: thresholds.sync_fail_high ("2.5") must be a whole number`},
@@ -181,6 +189,17 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad_email_no_from.yml", "notify.email.from is required when notify.email.smtp_url is set: give the sender address (or PTD_EMAIL_FROM)"},
 		{"bad_email_no_to.yml", "notify.email.to is required when notify.email.smtp_url is set: give at least one recipient (or PTD_EMAIL_TO, comma-separated)"},
 		{"bad_address.yml", `notify.email.to[1] ("bob@") is not an email address: write it like alerts@example.com`},
+		{"bad_send_resolved.yml", `config testdata/bad_send_resolved.yml: line 3: notify.webhook.send_resolved ("no") must be true or false`},
+		{"bad_owners_list.yml", "config testdata/bad_owners_list.yml: line 3: notify.owners must be a mapping of names to settings (notify.owners: then one indented name: per entry)"},
+		{"bad_owner_key.yml", `config testdata/bad_owner_key.yml: line 4: unknown key notify.owners["Coach Ann"].slack_url: the keys under notify.owners["Coach Ann"] are email, slack_webhook_url`},
+		{"bad_owner_twice.yml", `config testdata/bad_owner_twice.yml: line 4: notify.owners["Coach Ann"] is set twice (first on line 3): keep one`},
+		{"bad_owners.yml", `notify.owners[" "]: an owner's name is blank: write it as the owner columns hold it, e.g. "Coach Ann"; ` +
+			`notify.owners["Bob"].email ("bob@") is not an email address: write it like alerts@example.com; ` +
+			`notify.owners["Bob"].email needs notify.email.smtp_url: owners' email goes through the team's SMTP server; ` +
+			`notify.owners["Carla"] has neither slack_webhook_url nor email: give at least one, or remove the owner; ` +
+			`notify.owners["Coach Ann"].slack_webhook_url must be an http(s) URL such as https://hooks.slack.com/services/… (value not shown: it is a secret); ` +
+			`notify.owners["Coach Ann"] and notify.owners["coach ann"] are the same owner (names are matched ignoring case): keep one`},
+		{"bad_owner_no_smtp.yml", `notify.owners["Coach Ann"].email needs notify.email.smtp_url: owners' email goes through the team's SMTP server`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -403,10 +422,13 @@ func TestRedacted(t *testing.T) {
 	require.Equal(t, "***", r.Notify.Webhook.Secret)
 	require.Equal(t, c.Notify.Webhook.URL, r.Notify.Webhook.URL)
 	require.Equal(t, c.Thresholds, r.Thresholds)
+	require.Equal(t, map[string]Owner{"Coach Ann": {SlackWebhookURL: "***", Email: "ann@example.com"}, "Bob": {Email: "Bob Stone <bob@example.com>"}},
+		r.Notify.Owners, "owners' Slack URLs are secrets; addresses are shown like notify.email.to")
 
 	// The original is untouched.
 	require.Equal(t, []string{"token-one", "token-two"}, c.Serve.APITokens)
 	require.Equal(t, "hook-secret", c.Notify.Webhook.Secret)
+	require.Equal(t, "https://hooks.slack.com/services/T001/B001/ANN", c.Notify.Owners["Coach Ann"].SlackWebhookURL)
 
 	// Empty secrets stay empty: the channel still reads as off.
 	d := Default().Redacted()

@@ -186,8 +186,9 @@ func secret(env func(string) string, name string, list bool) (v string, ok bool,
 // empty ones.
 func splitList(s string) []string { return trimList(strings.Split(s, ",")) }
 
-// normalize trims the schedule, lists, check names and column names, and fills an empty schedule and
-// empty channel priorities with their defaults.
+// normalize trims the schedule, lists, check names, column names and
+// owners' destinations, and fills an empty schedule and empty channel
+// priorities with their defaults.
 func (c *Config) normalize() {
 	c.Schedule = strings.TrimSpace(c.Schedule)
 	if c.Schedule == "" {
@@ -201,6 +202,12 @@ func (c *Config) normalize() {
 	c.Columns.DealOwner = strings.TrimSpace(c.Columns.DealOwner)
 	c.Columns.ClientValue = strings.TrimSpace(c.Columns.ClientValue)
 	c.Notify.Email.To = trimList(c.Notify.Email.To)
+	if len(c.Notify.Owners) == 0 {
+		c.Notify.Owners = nil // owners: {} says the same as no owners
+	}
+	for name, o := range c.Notify.Owners {
+		c.Notify.Owners[name] = Owner{SlackWebhookURL: strings.TrimSpace(o.SlackWebhookURL), Email: strings.TrimSpace(o.Email)}
+	}
 	routes := []struct {
 		channel string
 		route   *Route

@@ -9,7 +9,8 @@ import (
 const Mask = "***"
 
 // Redacted returns a copy of c safe to print or log: the API tokens, the
-// Slack webhook URL and the webhook secret become "***", and the SMTP URL
+// Slack webhook URLs (the team's and the owners') and the webhook secret
+// become "***", and the SMTP URL
 // and the read replica's URL keep only their scheme, host and port
 // ("smtps://***@mail.example.com:465").
 // Empty secrets stay empty, so an unconfigured channel still reads as off.
@@ -25,6 +26,14 @@ func (c Config) Redacted() Config {
 	c.Notify.Email.SMTPURL = redactSMTP(c.Notify.Email.SMTPURL)
 	c.Postgres.ReadURL = redactSMTP(c.Postgres.ReadURL)
 	c.Notify.Email.To = slices.Clone(c.Notify.Email.To)
+	if c.Notify.Owners != nil {
+		owners := make(map[string]Owner, len(c.Notify.Owners))
+		for name, o := range c.Notify.Owners {
+			o.SlackWebhookURL = mask(o.SlackWebhookURL)
+			owners[name] = o
+		}
+		c.Notify.Owners = owners
+	}
 	for _, r := range []*Route{&c.Notify.Slack.Route, &c.Notify.Email.Route, &c.Notify.Webhook.Route} {
 		r.Priorities = slices.Clone(r.Priorities)
 		r.Types = slices.Clone(r.Types)

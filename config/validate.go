@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -290,6 +291,44 @@ func (p *problems) notify(n Notify) {
 		p.add("%s must be an http(s) URL such as https://example.com/hooks/ptd", p.key("notify.webhook.url"))
 	}
 	p.route("notify.webhook", n.Webhook.Route)
+	p.owners(n)
+}
+
+// owners checks notify.owners: named, each name once ignoring case, each
+// with a destination, URLs and addresses well formed, and email only with
+// an SMTP server to send it. URLs are secrets: never quoted.
+func (p *problems) owners(n Notify) {
+	names := make([]string, 0, len(n.Owners))
+	for name := range n.Owners {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	seen := map[string]string{}
+	for _, name := range names {
+		o, key := n.Owners[name], mapKey("notify.owners", name)
+		norm := strings.ToLower(strings.TrimSpace(name))
+		if norm == "" {
+			p.add("%s: an owner's name is blank: write it as the owner columns hold it, e.g. \"Coach Ann\"", key)
+			continue
+		}
+		if first, dup := seen[norm]; dup {
+			p.add("%s and %s are the same owner (names are matched ignoring case): keep one", mapKey("notify.owners", first), key)
+			continue
+		}
+		seen[norm] = name
+		if o.SlackWebhookURL == "" && o.Email == "" {
+			p.add("%s has neither slack_webhook_url nor email: give at least one, or remove the owner", key)
+		}
+		if o.SlackWebhookURL != "" && !httpURL(o.SlackWebhookURL) {
+			p.add("%s.slack_webhook_url must be an http(s) URL such as https://hooks.slack.com/services/… (value not shown: it is a secret)", key)
+		}
+		if o.Email != "" {
+			p.address(key+".email", o.Email)
+			if n.Email.SMTPURL == "" {
+				p.add("%s.email needs %s: owners' email goes through the team's SMTP server", key, p.key("notify.email.smtp_url"))
+			}
+		}
+	}
 }
 
 // address needs one email address (a display name is allowed).

@@ -109,6 +109,12 @@ func (s *schemaCheck) walk(n *yaml.Node, path string, t reflect.Type) {
 			return
 		}
 		s.walkMapping(n, path, t)
+	case t.Kind() == reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			s.fail(n, "%s must be a mapping of names to settings (%s: then one indented name: per entry)", path, path)
+			return
+		}
+		s.walkMap(n, path, t)
 	case t.Kind() == reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			s.fail(n, "%s must be a list, e.g. [a, b] or one \"- item\" per line", path)
@@ -142,6 +148,10 @@ func (s *schemaCheck) scalar(n *yaml.Node, path string, t reflect.Type) {
 	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
 		if tag != "!!int" && tag != "!!float" {
 			s.fail(n, "%s (%q) must be a number", path, n.Value)
+		}
+	case t.Kind() == reflect.Bool:
+		if tag != "!!bool" {
+			s.fail(n, "%s (%q) must be true or false", path, n.Value)
 		}
 	case t.Kind() == reflect.String:
 		// any scalar reads as text
@@ -182,6 +192,31 @@ func (s *schemaCheck) walkMapping(n *yaml.Node, path string, t reflect.Type) {
 		s.walk(v, key, ft)
 	}
 }
+
+// walkMap checks a mapping of free names (notify.owners) whose values
+// are of t's element type. Each entry's key path is path["name"].
+func (s *schemaCheck) walkMap(n *yaml.Node, path string, t reflect.Type) {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content) && s.err == nil; i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			s.fail(k, "%s: each name must be a single value", path)
+			return
+		}
+		key := mapKey(path, k.Value)
+		if first, dup := seen[k.Value]; dup {
+			s.fail(k, "%s is set twice (first on line %d): keep one", key, first)
+			return
+		}
+		seen[k.Value] = k.Line
+		s.set[key] = true
+		s.walk(v, key, t.Elem())
+	}
+}
+
+// mapKey names the entry name of the mapping at path in messages:
+// notify.owners["Coach Ann"].
+func mapKey(path, name string) string { return fmt.Sprintf("%s[%q]", path, name) }
 
 // joinKey returns the dotted key of name under path.
 func joinKey(path, name string) string {

@@ -96,7 +96,7 @@ type countingNotifier struct{ calls *atomic.Int32 }
 
 func (countingNotifier) Name() string { return proactive.ChannelWebhook }
 
-func (c countingNotifier) Notify(context.Context, []proactive.Alert) (bool, error) {
+func (c countingNotifier) Notify(context.Context, []notify.Message) (bool, error) {
 	c.calls.Add(1)
 	return false, nil
 }

@@ -4,14 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/google/uuid"
+	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -109,10 +111,21 @@ func (o *outcomes) get(key string) int {
 	return o.n[key]
 }
 
-// harness is a store with the three channels pointed at real local peers.
+// Owners of the harness (notify.owners): Coach Ann has a Slack webhook and
+// an address, Bob an address only.
+const (
+	ownerAnn = "Coach Ann"
+	ownerBob = "Bob"
+	annEmail = "ann@ptd.example"
+	bobEmail = "bob@ptd.example"
+)
+
+// harness is a store with the three channels pointed at real local peers,
+// and owners with their own destinations.
 type harness struct {
 	st        proactive.Store
 	slack     *notifytest.Receiver
+	annSlack  *notifytest.Receiver // Coach Ann's own Slack webhook
 	hook      *notifytest.Receiver
 	smtp      *notifytest.SMTPServer
 	notifiers map[string]notify.Notifier
@@ -126,16 +139,24 @@ func newHarness(t *testing.T, st proactive.Store) *harness {
 	h := &harness{
 		st:       st,
 		slack:    notifytest.NewReceiver(t),
+		annSlack: notifytest.NewReceiver(t),
 		hook:     notifytest.NewReceiver(t),
 		smtp:     notifytest.NewSMTPServer(t, "ptd", smtpPassword),
 		logs:     &syncBuffer{},
 		outcomes: &outcomes{},
 	}
 	h.hook.Path = "/hooks/ptd-hook-url-token-secret"
-	h.router = notify.NewRouter([]notify.Route{{Channel: "slack"}, {Channel: "email"}, {Channel: "webhook"}})
-	sl, err := slack.New(slack.Options{WebhookURL: h.slack.URL(), Timeout: testTimeout})
+	h.annSlack.Path = "/services/T0A/B0A/ann-0wn-s3cr3t-token"
+	// The defaults of CONTRACT §11.1: resolved messages on the webhook only.
+	h.router = notify.NewRouter([]notify.Route{
+		{Channel: "slack", Owners: []string{ownerAnn}},
+		{Channel: "email", Owners: []string{ownerAnn, ownerBob}},
+		{Channel: "webhook", SendResolved: true},
+	})
+	sl, err := slack.New(slack.Options{WebhookURL: h.slack.URL(), Owners: map[string]string{ownerAnn: h.annSlack.URL()}, Timeout: testTimeout})
 	require.NoError(t, err)
 	em, err := email.New(email.Options{URL: h.smtp.URL(), From: "alerts@ptd.example", To: []string{"ops@ptd.example"},
+		Owners:    map[string]string{ownerAnn: annEmail, ownerBob: bobEmail},
 		TLSConfig: h.smtp.ClientTLS, Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	wh, err := webhook.New(webhook.Options{URL: h.hook.URL(), Secret: webhookSecret, Timeout: testTimeout})
@@ -205,6 +226,58 @@ func (h *harness) escalate(t *testing.T, scanID, id string, prio proactive.Sever
 	}))
 }
 
+// queue stores what a scan's desk transaction stores for one alert event:
+// the alert (a new row) and a notification per destination the router
+// gives for the notified members' severity sev and owners. It returns the
+// alert with its id.
+func (h *harness) queue(t *testing.T, scanID string, a proactive.Alert, event string, sev proactive.Severity, owners []string,
+	payload *proactive.NotificationPayload, now time.Time) proactive.Alert {
+	t.Helper()
+	a.ID = h.saveTo(t, scanID, a, now).ID
+	require.NoError(t, h.st.Update(t.Context(), func(tx proactive.DeskTx) error {
+		var ns []proactive.Notification
+		for _, d := range h.router.AlertDestinations(a, sev, owners) {
+			ns = append(ns, proactive.Notification{ID: uuid.NewString(), AlertID: a.ID, Channel: d.Channel, Recipient: d.Recipient,
+				Event: event, Payload: payload, Priority: a.Priority, Status: proactive.NotificationPending,
+				IdempotencyKey: fmt.Sprintf("%s:%s:%s:%s:%d", a.ID, d.Channel, d.Recipient, event, now.UnixNano()),
+				NextAttemptAt:  now, CreatedAt: now, ScanID: scanID})
+		}
+		if len(ns) == 0 {
+			return nil
+		}
+		return tx.Enqueue(t.Context(), ns)
+	}))
+	return a
+}
+
+// queueResolved queues what a scan queues for the cases it resolved: per
+// resolved route, one message with the cases its priorities admit.
+func (h *harness) queueResolved(t *testing.T, scanID string, cases []proactive.ResolvedCase, now time.Time) {
+	t.Helper()
+	require.NoError(t, h.st.Update(t.Context(), func(tx proactive.DeskTx) error {
+		var ns []proactive.Notification
+		for _, r := range h.router.ResolvedRoutes() {
+			var admitted []proactive.ResolvedCase
+			for _, c := range cases {
+				if slices.Contains(r.Priorities, c.Severity) {
+					admitted = append(admitted, c)
+				}
+			}
+			if len(admitted) == 0 {
+				continue
+			}
+			ns = append(ns, proactive.Notification{ID: uuid.NewString(), Channel: r.Channel, Event: proactive.EventResolve,
+				Payload: &proactive.NotificationPayload{Cases: admitted}, Priority: admitted[0].Severity,
+				IdempotencyKey: "resolved:" + scanID + ":" + r.Channel, Status: proactive.NotificationPending,
+				NextAttemptAt: now, CreatedAt: now, ScanID: scanID})
+		}
+		if len(ns) == 0 {
+			return nil
+		}
+		return tx.Enqueue(t.Context(), ns)
+	}))
+}
+
 func (h *harness) drain(t *testing.T, w *notify.Worker, bound time.Duration) notify.DrainResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), bound)
@@ -225,6 +298,7 @@ func (h *harness) list(t *testing.T, status proactive.NotificationStatus) []proa
 func (h *harness) requireNoSecrets(t *testing.T) {
 	t.Helper()
 	secrets := append(notify.URLSecrets(h.slack.URL()), notify.URLSecrets(h.hook.URL())...)
+	secrets = append(secrets, notify.URLSecrets(h.annSlack.URL())...)
 	secrets = append(secrets, notify.URLSecrets(h.smtp.URL())...)
 	secrets = append(secrets, webhookSecret, smtpPassword)
 	texts := []string{h.logs.String()}
@@ -288,11 +362,11 @@ func (k *killableStore) GetAlert(ctx context.Context, id string) (proactive.Aler
 // hookNotifier wraps a notifier with a function run around each call.
 type hookNotifier struct {
 	notify.Notifier
-	around func(ctx context.Context, alerts []proactive.Alert, send func() (bool, error)) (bool, error)
+	around func(ctx context.Context, msgs []notify.Message, send func() (bool, error)) (bool, error)
 }
 
-func (h hookNotifier) Notify(ctx context.Context, alerts []proactive.Alert) (bool, error) {
-	return h.around(ctx, alerts, func() (bool, error) { return h.Notifier.Notify(ctx, alerts) })
+func (h hookNotifier) Notify(ctx context.Context, msgs []notify.Message) (bool, error) {
+	return h.around(ctx, msgs, func() (bool, error) { return h.Notifier.Notify(ctx, msgs) })
 }
 
 // BatchesByScan keeps the wrapped notifier's batching.

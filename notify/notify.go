@@ -29,7 +29,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
-// Notifier delivers alerts on one channel.
+// Notifier delivers messages on one channel.
 //
 // Notify reports whether a failed delivery is worth retrying: true for
 // transient faults (HTTP 5xx, 408 and 429, timeouts, refused or reset
@@ -38,45 +38,80 @@ import (
 // The error never contains a secret (a webhook URL, an SMTP password): it
 // is stored as the notification's last error and logged.
 //
-// Notify is called with the alerts of one delivery: one alert, or, for a
-// notifier that implements ScanBatcher, all the alerts of one scan claimed
-// together. It must be safe for concurrent use. The context carries the
-// Delivery (see DeliveryFrom) and bounds the call.
+// Notify is called with the messages of one delivery: one message, or, for
+// a notifier that implements ScanBatcher, all the messages of one scan for
+// one recipient claimed together. The messages of one call always share
+// their Recipient. It must be safe for concurrent use. The context carries
+// the Delivery (see DeliveryFrom) and bounds the call.
 type Notifier interface {
 	// Name is the channel name: slack, email or webhook.
 	Name() string
-	// Notify delivers the alerts; see the interface comment for retry.
-	Notify(ctx context.Context, alerts []proactive.Alert) (retry bool, err error)
+	// Notify delivers the messages; see the interface comment for retry.
+	Notify(ctx context.Context, msgs []Message) (retry bool, err error)
 }
 
-// ScanBatcher is implemented by notifiers that deliver all the alerts of one
-// scan in a single message (email: one message per scan). The Worker groups
-// the notifications it claims for such a channel by scan id.
+// ScanBatcher is implemented by notifiers that deliver all the messages of
+// one scan to one recipient in a single message (email: one message per
+// scan and recipient). The Worker groups the notifications it claims for
+// such a channel by scan id and recipient.
 type ScanBatcher interface {
 	Notifier
 	// BatchesByScan reports whether the notifier wants one call per scan.
 	BatchesByScan() bool
 }
 
-// Events say why an alert is notified (the webhook's X-PTD-Event header).
-const (
-	EventCreated   = "alert.created"   // the alert is new
-	EventEscalated = "alert.escalated" // a stored alert's priority rose
-)
+// Message is one queued notification as a Notifier delivers it: what
+// happened (Event), the alert row it is about, and what the row does not
+// say (the new members of an update, the cases of a resolved message).
+type Message struct {
+	// NotificationID is the outbox row's id.
+	NotificationID string
+	// Event is proactive.EventAlert, EventEscalation, EventUpdate or
+	// EventResolve (CONTRACT §10.10).
+	Event string
+	// Alert is the alert as stored now (as `alerts --json` prints it); nil
+	// for a resolved message.
+	Alert *proactive.Alert
+	// NewEntities are the labels of an update's new members, most urgent
+	// first: an update names only these.
+	NewEntities []string
+	// Cases are the cases of a resolved message.
+	Cases []proactive.ResolvedCase
+	// Recipient is the owner (notify.owners) the message goes to; "" for
+	// the channel's own destination.
+	Recipient string
+	// IdempotencyKey is the outbox key: the same on every attempt, so a
+	// receiver can drop a repeat.
+	IdempotencyKey string
+	// Priority is the notification's priority: the alert's, or the highest
+	// peak severity of a resolved message's cases.
+	Priority proactive.Severity
+}
 
-// Delivery describes the notifications a Notify call delivers, one entry per
-// alert and in the same order. The Worker puts it into the context; notifiers
-// read it with DeliveryFrom and pass on what their peer understands.
+// AlertMessages wraps alerts as new-alert messages (EventAlert), keyed as
+// Part one keyed them (<alert id>:<channel>:<priority>): for callers and
+// tests that deliver alerts outside the outbox.
+func AlertMessages(channel string, alerts ...proactive.Alert) []Message {
+	out := make([]Message, 0, len(alerts))
+	for i := range alerts {
+		a := alerts[i]
+		out = append(out, Message{
+			Event: proactive.EventAlert, Alert: &a, Priority: a.Priority,
+			IdempotencyKey: a.ID + ":" + channel + ":" + string(a.Priority),
+		})
+	}
+	return out
+}
+
+// Delivery describes the Notify call under way. The Worker puts it into
+// the context; notifiers read it with DeliveryFrom and pass on what their
+// peer understands.
 type Delivery struct {
 	// Channel is the channel name.
 	Channel string
-	// NotificationIDs are the outbox row ids.
-	NotificationIDs []string
-	// IdempotencyKeys are the outbox keys, <alert id>:<channel>:<priority>:
-	// the same on every attempt, so a receiver can drop a repeat.
-	IdempotencyKeys []string
-	// Events are EventCreated or EventEscalated.
-	Events []string
+	// Recipient is the owner the messages go to, "" for the channel's own
+	// destination.
+	Recipient string
 	// Attempt is the attempt number of the delivery (1 for the first); for a
 	// batch, the highest of its notifications.
 	Attempt int

@@ -111,7 +111,7 @@ func TestDeliveryContext(t *testing.T) {
 	t.Parallel()
 	_, ok := notify.DeliveryFrom(context.Background())
 	require.False(t, ok)
-	d := notify.Delivery{Channel: "webhook", IdempotencyKeys: []string{"a:webhook:high"}}
+	d := notify.Delivery{Channel: "webhook", Recipient: "Coach Ann", Attempt: 2, ScanID: "scan-1"}
 	got, ok := notify.DeliveryFrom(notify.WithDelivery(context.Background(), d))
 	require.True(t, ok)
 	require.Equal(t, d, got)

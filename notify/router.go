@@ -2,11 +2,12 @@ package notify
 
 import (
 	"slices"
+	"strings"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
-// Route is one enabled channel and the alerts it receives.
+// Route is one enabled channel and the messages it receives.
 type Route struct {
 	// Channel is the channel's name: proactive.ChannelSlack, ChannelEmail
 	// or ChannelWebhook.
@@ -15,6 +16,15 @@ type Route struct {
 	Priorities []proactive.Severity
 	// Types the channel receives (affected_entities.type); empty means all.
 	Types []proactive.AnomalyType
+	// SendResolved makes the channel send resolved messages (CONTRACT
+	// §10.10, §11.1 notify.<channel>.send_resolved).
+	SendResolved bool
+	// Owners are the owners (notify.owners) with their own destination on
+	// this channel, as configured.
+	Owners []string
+	// OwnersOnly is set when the channel has no destination of its own:
+	// only owners receive its messages (no resolved messages either).
+	OwnersOnly bool
 }
 
 // DefaultPriorities returns the priorities a channel receives when its
@@ -30,17 +40,25 @@ func DefaultPriorities(channel string) []proactive.Severity {
 	return proactive.Severities()
 }
 
-// Router decides which channels want an alert: a channel receives the
-// alerts whose priority is among its route's priorities and, when the
-// route names types, whose type (affected_entities.type) is among them. A
-// Router is immutable and safe for concurrent use.
+// DefaultSendResolved reports whether a channel sends resolved messages
+// when the configuration does not say: the webhook does, Slack and email
+// do not (CONTRACT §10.10).
+func DefaultSendResolved(channel string) bool { return channel == proactive.ChannelWebhook }
+
+// Router decides who hears of what: a channel receives the alert events
+// whose notified members' combined severity is among its route's
+// priorities and, when the route names types, whose type
+// (affected_entities.type) is among them; the owners among those members
+// with a destination on the channel receive them too, under the same
+// filter. A Router is immutable and safe for concurrent use.
 type Router struct {
 	routes []Route // in the order given
 }
 
 // NewRouter builds the Router of the enabled channels' routes (one per
 // channel, in the order Enabled and Channels list them). The caller decides
-// which channels are enabled: those whose destination is configured.
+// which channels are enabled: those whose destination, or an owner's, is
+// configured.
 func NewRouter(routes []Route) *Router {
 	r := &Router{}
 	for _, rt := range routes {
@@ -48,7 +66,13 @@ func NewRouter(routes []Route) *Router {
 		if len(prios) == 0 {
 			prios = DefaultPriorities(rt.Channel)
 		}
-		r.routes = append(r.routes, Route{Channel: rt.Channel, Priorities: prios, Types: slices.Clone(rt.Types)})
+		owners := slices.Clone(rt.Owners)
+		slices.SortFunc(owners, func(a, b string) int { return strings.Compare(OwnerKey(a), OwnerKey(b)) })
+		owners = slices.CompactFunc(owners, func(a, b string) bool { return OwnerKey(a) == OwnerKey(b) })
+		r.routes = append(r.routes, Route{
+			Channel: rt.Channel, Priorities: prios, Types: slices.Clone(rt.Types),
+			SendResolved: rt.SendResolved && !rt.OwnersOnly, Owners: owners, OwnersOnly: rt.OwnersOnly,
+		})
 	}
 	return r
 }
@@ -62,41 +86,57 @@ func (r *Router) Enabled() []string {
 	return out
 }
 
-// AlertDestinations lists the enabled channels that want an alert event
-// whose notified members have the combined severity sev (CONTRACT
-// §10.10): the channel's priorities admit sev and, when it has types, the
-// alert's type is among them. Owners' own destinations come with the
-// owners routing.
-func (r *Router) AlertDestinations(a proactive.Alert, sev proactive.Severity, _ []string) []proactive.Destination {
+// AlertDestinations lists where an alert event whose notified members have
+// the combined severity sev goes (CONTRACT §10.10, §11.6): each enabled
+// channel whose priorities admit sev and, when it has types, whose types
+// hold the alert's type — to the channel's own destination, and to each
+// owner among owners (the notified members' owners, matched ignoring
+// case) with a destination on that channel, named as configured.
+func (r *Router) AlertDestinations(a proactive.Alert, sev proactive.Severity, owners []string) []proactive.Destination {
 	var out []proactive.Destination
 	for _, rt := range r.routes {
-		if !slices.Contains(rt.Priorities, sev) {
+		if !rt.admits(sev, a.AffectedEntities.Type) {
 			continue
 		}
-		if len(rt.Types) > 0 && !slices.Contains(rt.Types, a.AffectedEntities.Type) {
-			continue
+		if !rt.OwnersOnly {
+			out = append(out, proactive.Destination{Channel: rt.Channel})
 		}
-		out = append(out, proactive.Destination{Channel: rt.Channel})
+		for _, o := range rt.Owners {
+			if slices.ContainsFunc(owners, func(m string) bool { return OwnerKey(m) == OwnerKey(o) }) {
+				out = append(out, proactive.Destination{Channel: rt.Channel, Recipient: o})
+			}
+		}
 	}
 	return out
 }
 
-// ResolvedRoutes lists the channels that send resolved messages; none
-// until the channels can write them.
-func (r *Router) ResolvedRoutes() []proactive.ResolvedRoute { return nil }
+// ResolvedRoutes lists the channels that send resolved messages (their
+// own destination, with send_resolved on), with their priorities and
+// types; the scan tests the priorities on each case's peak severity.
+func (r *Router) ResolvedRoutes() []proactive.ResolvedRoute {
+	var out []proactive.ResolvedRoute
+	for _, rt := range r.routes {
+		if rt.SendResolved {
+			out = append(out, proactive.ResolvedRoute{Channel: rt.Channel, Priorities: slices.Clone(rt.Priorities), Types: slices.Clone(rt.Types)})
+		}
+	}
+	return out
+}
 
-// Channels lists the enabled channels that want the alert at its priority;
-// nil when none.
+// Channels lists the enabled channels whose own destination wants the
+// alert at its priority; nil when none.
 func (r *Router) Channels(a proactive.Alert) []string {
 	var out []string
 	for _, rt := range r.routes {
-		if !slices.Contains(rt.Priorities, a.Priority) {
-			continue
+		if !rt.OwnersOnly && rt.admits(a.Priority, a.AffectedEntities.Type) {
+			out = append(out, rt.Channel)
 		}
-		if len(rt.Types) > 0 && !slices.Contains(rt.Types, a.AffectedEntities.Type) {
-			continue
-		}
-		out = append(out, rt.Channel)
 	}
 	return out
+}
+
+// admits reports whether the route's filter lets through a message of
+// severity sev about an alert of type typ.
+func (rt Route) admits(sev proactive.Severity, typ proactive.AnomalyType) bool {
+	return slices.Contains(rt.Priorities, sev) && (len(rt.Types) == 0 || slices.Contains(rt.Types, typ))
 }

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,8 +76,8 @@ type Options struct {
 }
 
 // Worker delivers the notification outbox: it claims due notifications
-// under a lease, hands their alerts to the channel's Notifier, and records
-// the outcome. Run it in the background with Start and Stop (serve), or
+// under a lease, hands their messages (the alert as stored now and the
+// payload) to the channel's Notifier, and records the outcome. Run it in the background with Start and Stop (serve), or
 // deliver what is due now with Drain (scan from the command line). Any
 // number of workers, in any number of processes, may share a store: a claim
 // gives each notification to one worker at a time.
@@ -344,19 +345,21 @@ type batch struct {
 }
 
 // deliverChannel claims one channel's due notifications, a claim at a time,
-// and delivers them: one Notify call per notification, or per scan for a
-// ScanBatcher. A full claim may cut its last scan in two; for a ScanBatcher
-// that scan is held back and delivered with the rest of it, which the next
-// claim returns (claims go oldest due first, and the notifications of a
-// scan are due together), so that a backlog still gives one message per
-// scan. It returns the claim's error.
+// and delivers them: one Notify call per notification, or per scan and
+// recipient for a ScanBatcher. A full claim may cut its last scan in two;
+// for a ScanBatcher that scan is held back and delivered with the rest of
+// it, which the next claims return (claims go oldest due first, and the
+// notifications of a scan are due together), so that a backlog, or a scan
+// with more notifications than a claim takes, still gives one message per
+// scan and recipient. A held part keeps the lease it was claimed under. It
+// returns the claim's error.
 func (w *Worker) deliverChannel(ctx context.Context, ch string, st *drainState) error {
 	notifier := w.opts.Notifiers[ch]
 	byScan := batchesByScan(notifier)
-	var held *batch
+	var held []batch
 	defer func() {
-		if held != nil { // the last claim failed or came back empty
-			w.deliverBatches(ctx, notifier, []batch{*held}, st)
+		if len(held) > 0 { // the last claim failed or came back empty
+			w.deliverBatches(ctx, notifier, held, st)
 		}
 	}()
 	for ctx.Err() == nil {
@@ -373,21 +376,32 @@ func (w *Worker) deliverChannel(ctx context.Context, ch string, st *drainState) 
 		for _, g := range groupNotifications(ns, byScan) {
 			batches = append(batches, batch{ns: g, leaseEnd: leaseEnd})
 		}
-		if held != nil {
-			// Join the rest of its scan; the joined batch keeps the older,
-			// earlier-ending lease.
-			i := slices.IndexFunc(batches, func(b batch) bool { return b.ns[0].ScanID == held.ns[0].ScanID })
+		// Join the held part of a scan to its rest; a joined batch keeps
+		// the older, earlier-ending lease.
+		for _, h := range held {
+			i := slices.IndexFunc(batches, func(b batch) bool { return groupKey(b.ns[0]) == groupKey(h.ns[0]) })
 			if i >= 0 {
-				batches[i] = batch{ns: append(held.ns, batches[i].ns...), leaseEnd: held.leaseEnd}
+				batches[i] = batch{ns: append(h.ns, batches[i].ns...), leaseEnd: h.leaseEnd}
 			} else {
-				batches = append([]batch{*held}, batches...)
+				batches = append([]batch{h}, batches...)
 			}
-			held = nil
 		}
-		if last := len(batches) - 1; byScan && full && last > 0 &&
-			batches[last].ns[0].ScanID != "" && batches[last].leaseEnd.Equal(leaseEnd) {
-			held = &batches[last]
-			batches = batches[:last]
+		held = nil
+		if byScan && full {
+			// Hold back the claim's last scan, every recipient's part of
+			// it (the whole claim when it is all one scan): the next claim
+			// may hold more of it.
+			if last := ns[len(ns)-1].ScanID; last != "" {
+				var keep []batch
+				for _, b := range batches {
+					if b.ns[0].ScanID == last {
+						held = append(held, b)
+					} else {
+						keep = append(keep, b)
+					}
+				}
+				batches = keep
+			}
 		}
 		w.deliverBatches(ctx, notifier, batches, st)
 		if !full {
@@ -421,38 +435,35 @@ func (w *Worker) deliverBatches(ctx context.Context, notifier Notifier, batches 
 // the group's notifications.
 func (w *Worker) deliverGroup(ctx context.Context, notifier Notifier, g []proactive.Notification, leaseEnd time.Time, st *drainState) {
 	var (
-		alerts []proactive.Alert
-		kept   []proactive.Notification
+		msgs []Message
+		kept []proactive.Notification
 	)
 	for _, n := range g {
-		a, err := w.opts.Store.GetAlert(ctx, n.AlertID)
+		m, err := w.message(ctx, n)
 		switch {
 		case err == nil:
-			alerts = append(alerts, a)
+			msgs = append(msgs, m)
 			kept = append(kept, n)
 		case ctx.Err() != nil:
 			w.release(ctx, []proactive.Notification{n}, st)
-		case proactive.ErrorCode(err) == proactive.ENOTFOUND:
-			w.fail(ctx, []proactive.Notification{n}, false, fmt.Errorf("alert %s no longer exists", n.AlertID), st)
+		case proactive.ErrorCode(err) == proactive.ENOTFOUND || proactive.ErrorCode(err) == proactive.EINVALID:
+			w.fail(ctx, []proactive.Notification{n}, false, err, st)
 		default:
-			w.fail(ctx, []proactive.Notification{n}, true, fmt.Errorf("load alert %s: %w", n.AlertID, err), st)
+			w.fail(ctx, []proactive.Notification{n}, true, err, st)
 		}
 	}
 	if len(kept) == 0 {
 		return
 	}
-	d := Delivery{Channel: notifier.Name(), ScanID: kept[0].ScanID}
-	for i, n := range kept {
-		d.NotificationIDs = append(d.NotificationIDs, n.ID)
-		d.IdempotencyKeys = append(d.IdempotencyKeys, n.IdempotencyKey)
-		d.Events = append(d.Events, eventOf(n, alerts[i]))
+	d := Delivery{Channel: notifier.Name(), Recipient: kept[0].Recipient, ScanID: kept[0].ScanID}
+	for _, n := range kept {
 		d.Attempt = max(d.Attempt, n.Attempts)
 	}
 	// The send must end before the lease does (measured on the worker's
 	// clock, waited for on the real one).
 	sendCtx, cancel := context.WithTimeout(WithDelivery(ctx, d), leaseEnd.Sub(w.opts.Now())-w.leaseSafe)
 	start := time.Now()
-	retry, err := notifier.Notify(sendCtx, alerts)
+	retry, err := notifier.Notify(sendCtx, msgs)
 	cancel()
 	took := time.Since(start)
 	if err == nil {
@@ -467,6 +478,35 @@ func (w *Worker) deliverGroup(ctx context.Context, notifier Notifier, g []proact
 		return
 	}
 	w.fail(ctx, kept, retry, err, st)
+}
+
+// message turns a claimed notification into what its notifier sends: the
+// alert as stored now (none for a resolved message) and the payload. An
+// ENOTFOUND or EINVALID error is not worth a retry.
+func (w *Worker) message(ctx context.Context, n proactive.Notification) (Message, error) {
+	m := Message{
+		NotificationID: n.ID, Event: cmp.Or(n.Event, proactive.EventAlert), Recipient: n.Recipient,
+		IdempotencyKey: n.IdempotencyKey, Priority: n.Priority,
+	}
+	if n.Payload != nil {
+		m.NewEntities = slices.Clone(n.Payload.NewEntities)
+		m.Cases = slices.Clone(n.Payload.Cases)
+	}
+	if m.Event == proactive.EventResolve {
+		if len(m.Cases) == 0 {
+			return m, proactive.Errorf(proactive.EINVALID, "resolved message %s names no case", n.ID)
+		}
+		return m, nil
+	}
+	a, err := w.opts.Store.GetAlert(ctx, n.AlertID)
+	switch {
+	case err == nil:
+		m.Alert = &a
+		return m, nil
+	case proactive.ErrorCode(err) == proactive.ENOTFOUND:
+		return m, proactive.Errorf(proactive.ENOTFOUND, "alert %s no longer exists", n.AlertID)
+	}
+	return m, fmt.Errorf("load alert %s: %w", n.AlertID, err)
 }
 
 // fail records a failed attempt of notifications delivered together. The
@@ -574,8 +614,14 @@ func (w *Worker) observe(channel, outcome string) {
 }
 
 func (w *Worker) attrs(n proactive.Notification, more ...any) []any {
-	return append([]any{"channel", n.Channel, "notification_id", n.ID, "alert_id", n.AlertID,
-		"priority", string(n.Priority), "attempt", n.Attempts}, more...)
+	attrs := []any{"channel", n.Channel, "notification_id", n.ID, "event", cmp.Or(n.Event, proactive.EventAlert)}
+	if n.AlertID != "" {
+		attrs = append(attrs, "alert_id", n.AlertID)
+	}
+	if n.Recipient != "" {
+		attrs = append(attrs, "recipient", n.Recipient)
+	}
+	return append(attrs, append([]any{"priority", string(n.Priority), "attempt", n.Attempts}, more...)...)
 }
 
 // writeContext bounds an outbox write that must happen even when ctx has
@@ -591,29 +637,27 @@ func batchesByScan(n Notifier) bool {
 }
 
 // groupNotifications splits a claim into Notify calls: one per notification,
-// or, when byScan, one per scan id (in the order of first appearance; a
-// notification without a scan id goes alone).
+// or, when byScan, one per scan id and recipient (in the order of first
+// appearance; a notification without a scan id goes alone).
 func groupNotifications(ns []proactive.Notification, byScan bool) [][]proactive.Notification {
 	var groups [][]proactive.Notification
 	index := map[string]int{}
 	for _, n := range ns {
 		if byScan && n.ScanID != "" {
-			if i, ok := index[n.ScanID]; ok {
+			k := groupKey(n)
+			if i, ok := index[k]; ok {
 				groups[i] = append(groups[i], n)
 				continue
 			}
-			index[n.ScanID] = len(groups)
+			index[k] = len(groups)
 		}
 		groups = append(groups, []proactive.Notification{n})
 	}
 	return groups
 }
 
-// eventOf is the webhook event of a notification: what the scan queued it
-// for (an escalation, else a new alert).
-func eventOf(n proactive.Notification, _ proactive.Alert) string {
-	if n.Event == proactive.EventEscalation {
-		return EventEscalated
-	}
-	return EventCreated
+// groupKey is what the notifications of one batched call share: the scan
+// and the recipient.
+func groupKey(n proactive.Notification) string {
+	return n.ScanID + "\x00" + n.Recipient
 }

@@ -30,8 +30,10 @@ func webhookKeys(t *testing.T, rc *notifytest.Receiver) map[string]int {
 	keys := map[string]int{}
 	for _, r := range rc.Accepted() {
 		require.True(t, webhook.Verify(webhookSecret, r.Body, r.Header.Get(webhook.HeaderSignature)), "bad signature")
-		var a proactive.Alert
-		require.NoError(t, json.Unmarshal(r.Body, &a))
+		var b webhook.Body
+		require.NoError(t, json.Unmarshal(r.Body, &b))
+		require.NotNil(t, b.Alert)
+		a := *b.Alert
 		key := r.Header.Get(webhook.HeaderIdempotencyKey)
 		require.Equal(t, fmt.Sprintf("%s:webhook:%s", a.ID, a.Priority), key)
 		keys[key]++
@@ -90,7 +92,7 @@ func TestDeliversEachNewOrEscalatedAlertOncePerChannel(t *testing.T) {
 		keys := webhookKeys(t, h.hook)
 		require.Len(t, keys, 5)
 		for _, r := range h.hook.Accepted() {
-			require.Equal(t, notify.EventCreated, r.Header.Get(webhook.HeaderEvent))
+			require.Equal(t, webhook.HeaderEventCreated, r.Header.Get(webhook.HeaderEvent))
 			require.Equal(t, "1", r.Header.Get(webhook.HeaderAttempt))
 		}
 		mails := h.smtp.Mails()
@@ -127,7 +129,7 @@ func TestDeliversEachNewOrEscalatedAlertOncePerChannel(t *testing.T) {
 		require.Len(t, h.smtp.Mails(), 3)
 		last := h.hook.Accepted()[5]
 		require.Equal(t, c.ID+":webhook:critical", last.Header.Get(webhook.HeaderIdempotencyKey))
-		require.Equal(t, notify.EventEscalated, last.Header.Get(webhook.HeaderEvent))
+		require.Equal(t, webhook.HeaderEventEscalated, last.Header.Get(webhook.HeaderEvent))
 		require.Equal(t, "1 Critical Alerts Need Attention", mailSubject(t, h.smtp.Mails()[2]))
 		_, _ = a, b
 	})
@@ -300,7 +302,7 @@ func TestCrashMidBatch(t *testing.T) {
 				var calls atomic.Int32
 				wrapped := map[string]notify.Notifier{}
 				for name, n := range h.notifiers {
-					wrapped[name] = hookNotifier{Notifier: n, around: func(ctx context.Context, _ []proactive.Alert, send func() (bool, error)) (bool, error) {
+					wrapped[name] = hookNotifier{Notifier: n, around: func(ctx context.Context, _ []notify.Message, send func() (bool, error)) (bool, error) {
 						k := calls.Add(1)
 						if k == killAt && !tc.afterSend {
 							kill()
@@ -569,7 +571,7 @@ func TestALateFailureLeavesAnotherWorkersClaimAlone(t *testing.T) {
 		w := h.worker(t, func(o *notify.Options) {
 			o.Notifiers = map[string]notify.Notifier{proactive.ChannelWebhook: hookNotifier{
 				Notifier: o.Notifiers[proactive.ChannelWebhook],
-				around: func(ctx context.Context, _ []proactive.Alert, _ func() (bool, error)) (bool, error) {
+				around: func(ctx context.Context, _ []notify.Message, _ func() (bool, error)) (bool, error) {
 					d, _ := notify.DeliveryFrom(ctx)
 					require.Equal(t, 1, d.Attempt)
 					// Meanwhile this worker's lease runs out and another
@@ -611,10 +613,10 @@ func TestALateFailureLeavesAnotherWorkersDeliveryAlone(t *testing.T) {
 		w := h.worker(t, func(o *notify.Options) {
 			o.Notifiers = map[string]notify.Notifier{proactive.ChannelWebhook: hookNotifier{
 				Notifier: o.Notifiers[proactive.ChannelWebhook],
-				around: func(ctx context.Context, _ []proactive.Alert, _ func() (bool, error)) (bool, error) {
+				around: func(ctx context.Context, msgs []notify.Message, _ func() (bool, error)) (bool, error) {
 					d, _ := notify.DeliveryFrom(ctx)
 					// Meanwhile another worker delivered it.
-					require.NoError(t, st.CompleteNotification(ctx, d.NotificationIDs[0], d.Attempt, time.Now()))
+					require.NoError(t, st.CompleteNotification(ctx, msgs[0].NotificationID, d.Attempt, time.Now()))
 					return true, fmt.Errorf("post to webhook: 503 Service Unavailable")
 				},
 			}}

@@ -251,7 +251,8 @@ func (p *pass) notifyResolved(ctx context.Context) error {
 		var cases []proactive.ResolvedCase
 		var manualIDs []string
 		add := func(c proactive.Case) {
-			if c.ResolvedAt == nil || !slices.Contains(r.Priorities, c.PeakSeverity) || p.silences.MutesCase(*c.ResolvedAt, &c) {
+			if c.ResolvedAt == nil || !slices.Contains(r.Priorities, c.PeakSeverity) ||
+				(len(r.Types) > 0 && !slices.Contains(r.Types, c.Type)) || p.silences.MutesCase(*c.ResolvedAt, &c) {
 				return
 			}
 			cases = append(cases, proactive.ResolvedCase{ID: c.ID, Key: c.Key, Label: c.Label, Severity: c.PeakSeverity,

@@ -1,12 +1,16 @@
-// Package email delivers alerts by SMTP: one message per scan holding all
-// the scan's alerts for the email channel (the Worker groups them), subject
-// "N Critical Alerts Need Attention", with a plain-text and an HTML part.
+// Package email delivers notifications by SMTP: one message per scan and
+// recipient holding all the scan's notifications for them on the email
+// channel (the Worker groups them), subject "N Critical Alerts Need
+// Attention" (or "N Cases Resolved" when it holds only resolved cases),
+// with a plain-text and an HTML part. The team's messages go to the
+// configured recipients; an owner's (notify.owners) to that owner's
+// address alone.
 //
 // The server is given as a URL:
 //
 //	smtp://user:pass@host:587               STARTTLS, required (the default)
 //	smtps://user:pass@host:465              TLS from the first byte
-//	smtp://host:25?tls=none                 plain text, only without credentials
+//	smtp://host:25?tls=none                 plain text, only without credentials (a local relay)
 //
 // User and password are percent-decoded; a password is never sent before
 // TLS is up, and never appears in an error or a log line. AUTH uses PLAIN,
@@ -106,8 +110,11 @@ type Options struct {
 	URL string
 	// From is the sender address (PTD_EMAIL_FROM).
 	From string
-	// To are the recipients (PTD_EMAIL_TO).
+	// To are the team's recipients (PTD_EMAIL_TO).
 	To []string
+	// Owners maps an owner's name (notify.owners, matched ignoring case)
+	// to their own address.
+	Owners map[string]string
 	// Timeout bounds one delivery and each command. Default 30 s.
 	Timeout time.Duration
 	// TLSConfig verifies the server (its ServerName defaults to the URL's
@@ -126,6 +133,7 @@ type Notifier struct {
 	server    Server
 	from      *mail.Address
 	to        []*mail.Address
+	owners    map[string]*mail.Address // lower-cased, trimmed owner name → address
 	timeout   time.Duration
 	tlsConfig *tls.Config
 	localName string
@@ -160,8 +168,16 @@ func New(o Options) (*Notifier, error) {
 		}
 		to = append(to, a)
 	}
+	owners := map[string]*mail.Address{}
+	for name, addr := range o.Owners {
+		a, err := mail.ParseAddress(strings.TrimSpace(addr))
+		if err != nil {
+			return nil, fmt.Errorf("email address %q of owner %q is not an address (notify.owners): %v", addr, name, err)
+		}
+		owners[notify.OwnerKey(name)] = a
+	}
 	n := &Notifier{
-		server: s, from: from, to: to, timeout: o.Timeout, localName: o.LocalName, now: o.Now,
+		server: s, from: from, to: to, owners: owners, timeout: o.Timeout, localName: o.LocalName, now: o.Now,
 		red: notify.NewRedactor(append(notify.URLSecrets(o.URL), s.Password,
 			base64.StdEncoding.EncodeToString([]byte("\x00"+s.Username+"\x00"+s.Password)))...),
 	}
@@ -191,27 +207,57 @@ func New(o Options) (*Notifier, error) {
 // Name returns "email".
 func (n *Notifier) Name() string { return proactive.ChannelEmail }
 
-// BatchesByScan returns true: one message per scan.
+// BatchesByScan returns true: one message per scan and recipient.
 func (n *Notifier) BatchesByScan() bool { return true }
 
-// Notify sends one message holding the alerts to every recipient. SMTP 4xx
-// replies, timeouts and network or TLS failures are worth a retry; 5xx
-// replies (a refused sender or recipient, failed authentication) and a
-// server without STARTTLS or AUTH are not.
-func (n *Notifier) Notify(ctx context.Context, alerts []proactive.Alert) (bool, error) {
-	if len(alerts) == 0 {
+// Notify sends one message holding the messages to their recipient: the
+// team's recipients, or the owner's address. SMTP 4xx replies, timeouts and
+// network or TLS failures are worth a retry; 5xx replies (a refused sender
+// or recipient, failed authentication), a server without STARTTLS or AUTH
+// and an owner no longer configured are not.
+func (n *Notifier) Notify(ctx context.Context, msgs []notify.Message) (bool, error) {
+	if len(msgs) == 0 {
 		return false, nil
 	}
-	d, _ := notify.DeliveryFrom(ctx)
-	msg, err := Compose(Envelope{From: n.from, To: n.to, Date: n.now(), Keys: d.IdempotencyKeys}, alerts)
+	to, err := n.recipients(msgs)
 	if err != nil {
 		return false, err
 	}
-	retry, err := n.send(ctx, msg)
+	keys := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		keys = append(keys, m.IdempotencyKey)
+	}
+	msg, err := Compose(Envelope{From: n.from, To: to, Date: n.now(), Keys: keys}, msgs)
+	if err != nil {
+		return false, err
+	}
+	rcpts := make([]string, 0, len(to))
+	for _, a := range to {
+		rcpts = append(rcpts, a.Address)
+	}
+	retry, err := n.send(ctx, rcpts, msg)
 	if err != nil {
 		return retry, n.red.Error(fmt.Errorf("send email via %s: %w", n.server.Addr, err))
 	}
 	return false, nil
+}
+
+// recipients returns who the messages go to: the team, or their owner.
+func (n *Notifier) recipients(msgs []notify.Message) ([]*mail.Address, error) {
+	owner := msgs[0].Recipient
+	for _, m := range msgs[1:] {
+		if notify.OwnerKey(m.Recipient) != notify.OwnerKey(owner) {
+			return nil, errors.New("email: one delivery holds messages for two recipients")
+		}
+	}
+	if owner == "" {
+		return n.to, nil
+	}
+	a, ok := n.owners[notify.OwnerKey(owner)]
+	if !ok {
+		return nil, fmt.Errorf("email: owner %q has no email in notify.owners any more", owner)
+	}
+	return []*mail.Address{a}, nil
 }
 
 // permanent marks a failure that another attempt cannot fix.
@@ -234,7 +280,7 @@ func retryable(err error) bool {
 
 // send runs one SMTP session. The whole session is bounded by the timeout
 // and by ctx: when either ends, the connection is closed under it.
-func (n *Notifier) send(ctx context.Context, msg []byte) (retry bool, err error) {
+func (n *Notifier) send(ctx context.Context, rcpts []string, msg []byte) (retry bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, n.timeout)
 	defer cancel()
 	defer func() {
@@ -264,7 +310,7 @@ func (n *Notifier) send(ctx context.Context, msg []byte) (retry bool, err error)
 		if err != nil {
 			conn.Close()
 			if strings.Contains(err.Error(), "doesn't support STARTTLS") {
-				return false, permanent{errors.New("the server does not offer STARTTLS; use smtps:// or a server that does")}
+				return false, permanent{errors.New("the server does not offer STARTTLS; use smtps://, a server that does, or, for a local relay without TLS or credentials, smtp://host:25?tls=none")}
 			}
 			return true, fmt.Errorf("starttls: %w", err)
 		}
@@ -290,10 +336,6 @@ func (n *Notifier) send(ctx context.Context, msg []byte) (retry bool, err error)
 		if err := c.Auth(auth); err != nil {
 			return false, fmt.Errorf("authenticate as %s: %w", n.server.Username, err)
 		}
-	}
-	rcpts := make([]string, 0, len(n.to))
-	for _, a := range n.to {
-		rcpts = append(rcpts, a.Address)
 	}
 	if err := c.SendMail(n.from.Address, rcpts, bytes.NewReader(msg)); err != nil {
 		return true, err

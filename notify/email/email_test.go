@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,11 @@ func sampleAlerts() []proactive.Alert {
 	c.AffectedEntities.UrgencyScore = 99
 	c.ActionItems = nil
 	return []proactive.Alert{a, b, c}
+}
+
+// messages wraps alerts as new-alert messages of the email channel.
+func messages(alerts ...proactive.Alert) []notify.Message {
+	return notify.AlertMessages(proactive.ChannelEmail, alerts...)
 }
 
 // parsed is a received message taken apart.
@@ -113,10 +119,8 @@ func TestNotifySendsOneMessageOverSTARTTLSWithAuth(t *testing.T) {
 	require.Equal(t, proactive.ChannelEmail, n.Name())
 	require.True(t, n.BatchesByScan())
 
-	ctx := notify.WithDelivery(context.Background(), notify.Delivery{
-		IdempotencyKeys: []string{"a1:email:critical", "b2:email:high", "c3:email:critical"},
-	})
-	retry, err := n.Notify(ctx, sampleAlerts())
+	ctx := notify.WithDelivery(context.Background(), notify.Delivery{Channel: proactive.ChannelEmail, Attempt: 1})
+	retry, err := n.Notify(ctx, messages(sampleAlerts()...))
 	require.NoError(t, err)
 	require.False(t, retry)
 
@@ -147,7 +151,7 @@ func TestNotifySendsOneMessageOverSTARTTLSWithAuth(t *testing.T) {
 	requireGolden(t, "message.html.golden", []byte(p.HTML))
 
 	// The same delivery again has the same Message-ID (a mail system can drop it).
-	_, err = n.Notify(ctx, sampleAlerts())
+	_, err = n.Notify(ctx, messages(sampleAlerts()...))
 	require.NoError(t, err)
 	require.Equal(t, p.Header.Get("Message-ID"), parse(t, srv.Mails()[1].Data).Header.Get("Message-ID"))
 }
@@ -157,7 +161,7 @@ func TestCompose(t *testing.T) {
 	from, _ := mail.ParseAddress("alerts@ptd.example")
 	to, _ := mail.ParseAddress("Ops <ops@ptd.example>")
 	msg, err := email.Compose(email.Envelope{From: from, To: []*mail.Address{to}, Date: fixedNow(),
-		Keys: []string{"a1:email:critical"}}, sampleAlerts()[:1])
+		Keys: []string{"a1:email:critical"}}, messages(sampleAlerts()[0]))
 	require.NoError(t, err)
 	requireGolden(t, "message.eml.golden", msg)
 	require.NotContains(t, string(bytes.ReplaceAll(msg, []byte("\r\n"), nil)), "\n", "every line must end in CRLF")
@@ -166,23 +170,36 @@ func TestCompose(t *testing.T) {
 func TestSubject(t *testing.T) {
 	t.Parallel()
 	alert := func(p proactive.Severity) proactive.Alert { return proactive.Alert{Priority: p} }
+	resolved := func(n int) proactive.Alert { return proactive.Alert{ID: fmt.Sprint("resolved-", n)} }
 	for _, tc := range []struct {
 		alerts []proactive.Alert
 		want   string
 	}{
+		{[]proactive.Alert{resolved(1)}, "1 Case Resolved"},
+		{[]proactive.Alert{resolved(3)}, "3 Cases Resolved"},
+		{[]proactive.Alert{resolved(2), alert("high")}, "1 High Alerts Need Attention"},
 		{[]proactive.Alert{alert("critical")}, "1 Critical Alerts Need Attention"},
 		{[]proactive.Alert{alert("critical"), alert("critical"), alert("critical")}, "3 Critical Alerts Need Attention"},
 		{[]proactive.Alert{alert("high"), alert("critical")}, "2 Critical Alerts Need Attention"},
 		{[]proactive.Alert{alert("high")}, "1 High Alerts Need Attention"},
 		{[]proactive.Alert{alert("medium"), alert("low")}, "2 Medium Alerts Need Attention"},
 	} {
-		require.Equal(t, tc.want, email.Subject(tc.alerts))
+		var msgs []notify.Message
+		for _, a := range tc.alerts {
+			if n, ok := strings.CutPrefix(a.ID, "resolved-"); ok {
+				k, _ := strconv.Atoi(n)
+				msgs = append(msgs, notify.Message{Event: proactive.EventResolve, Cases: make([]proactive.ResolvedCase, k)})
+				continue
+			}
+			msgs = append(msgs, messages(a)...)
+		}
+		require.Equal(t, tc.want, email.Subject(msgs))
 	}
 }
 
 func TestFailuresAndRetry(t *testing.T) {
 	t.Parallel()
-	alerts := sampleAlerts()[:1]
+	alerts := messages(sampleAlerts()[0])
 
 	t.Run("wrong password: no retry, no password in the error", func(t *testing.T) {
 		t.Parallel()
@@ -221,6 +238,7 @@ func TestFailuresAndRetry(t *testing.T) {
 		require.Error(t, err)
 		require.False(t, retry)
 		require.Contains(t, err.Error(), "STARTTLS")
+		require.Contains(t, err.Error(), "smtp://host:25?tls=none", "the error names the option for a local relay (issue 12)")
 		require.Empty(t, srv.Mails())
 	})
 	t.Run("tls=none without credentials", func(t *testing.T) {
@@ -330,7 +348,7 @@ func TestAlertTextCannotForgeHeadersOrEndTheMessage(t *testing.T) {
 	a.Title = "Client\r\nBcc: victim@evil.example\r\nSubject: forged"
 	a.Summary = "before\r\n.\r\nMAIL FROM:<x@evil.example>\nafter\rthe end"
 	a.ActionItems = []proactive.ActionItem{{Action: "Call\n\nX-Injected: yes"}}
-	_, err := newNotifier(t, srv, srv.URL(), 0).Notify(context.Background(), []proactive.Alert{a})
+	_, err := newNotifier(t, srv, srv.URL(), 0).Notify(context.Background(), messages(a))
 	require.NoError(t, err)
 
 	mails := srv.Mails()
@@ -360,7 +378,7 @@ func TestManyRecipientsFoldTheToHeader(t *testing.T) {
 		to = append(to, &mail.Address{Address: addr})
 		want = append(want, addr)
 	}
-	msg, err := email.Compose(email.Envelope{From: from, To: to, Date: fixedNow()}, sampleAlerts()[:1])
+	msg, err := email.Compose(email.Envelope{From: from, To: to, Date: fixedNow()}, messages(sampleAlerts()[0]))
 	require.NoError(t, err)
 	for _, line := range strings.Split(string(msg), "\r\n") {
 		require.LessOrEqual(t, len(line), 998, "line %q", line)
@@ -373,4 +391,93 @@ func TestManyRecipientsFoldTheToHeader(t *testing.T) {
 		addrs = append(addrs, a.Address)
 	}
 	require.Equal(t, want, addrs)
+}
+
+// changeMessages are one message of each form: a new alert with revenue
+// at risk, an escalation, an update (whose summary names a member that is
+// not new) and a resolved message.
+func changeMessages() []notify.Message {
+	as := sampleAlerts()
+	fresh, escalated, updated := as[0], as[1], notifytest.Alert("u4", proactive.SeverityCritical, proactive.HealthDrop)
+	fresh.SourceData["revenue_at_risk"] = 1234567.891
+	escalated.Priority = proactive.SeverityCritical
+	updated.Title = "3 Clients: Health Scores Dropping"
+	updated.AffectedEntities.Count = 3
+	updated.SourceData["revenue_at_risk"] = 4500.0
+	at := notifytest.Created().Add(2 * time.Hour)
+	return []notify.Message{
+		{Event: proactive.EventAlert, Alert: &fresh, IdempotencyKey: "k1"},
+		{Event: proactive.EventEscalation, Alert: &escalated, IdempotencyKey: "k2"},
+		{Event: proactive.EventUpdate, Alert: &updated, IdempotencyKey: "k3", NewEntities: []string{"Sam Lee (sam@example.com)", "Ana <Ruiz> (ana@example.com)"}},
+		{Event: proactive.EventResolve, IdempotencyKey: "k4", Cases: []proactive.ResolvedCase{
+			{ID: "c-1", Key: "health_drop:kim@example.com", Label: "Kim Park (kim@example.com)", Severity: proactive.SeverityCritical, ResolvedAt: at, ResolveReason: proactive.ResolveCleared},
+			{ID: "c-2", Key: "deal_stall:deal-42", Label: "ACME & Sons <renewal>", Severity: proactive.SeverityHigh, ResolvedAt: at, ResolveReason: proactive.ResolveManual},
+		}},
+	}
+}
+
+// TestNewForms: escalations, updates, revenue at risk and resolved cases in
+// one scan's message, and a message of resolved cases alone, as golden files.
+func TestNewForms(t *testing.T) {
+	t.Parallel()
+	from, _ := mail.ParseAddress("alerts@ptd.example")
+	to, _ := mail.ParseAddress("Ops <ops@ptd.example>")
+	env := email.Envelope{From: from, To: []*mail.Address{to}, Date: fixedNow()}
+
+	msg, err := email.Compose(env, changeMessages())
+	require.NoError(t, err)
+	p := parse(t, msg)
+	require.Equal(t, "3 Critical Alerts Need Attention", p.Header.Get("Subject"))
+	require.Contains(t, p.Text, "Escalated to critical.")
+	require.Contains(t, p.Text, "New: Sam Lee (sam@example.com), Ana <Ruiz> (ana@example.com)")
+	require.Contains(t, p.Text, "Revenue at risk: 1,234,567.89")
+	require.NotContains(t, p.Text, "jane.u4@example.com", "an update names only its new entities")
+	require.Contains(t, p.Text, "Kim Park (kim@example.com) — critical, cleared")
+	require.Contains(t, p.HTML, "ACME &amp; Sons &lt;renewal&gt; &mdash; high, resolved manually")
+	requireGolden(t, "changes.txt.golden", []byte(p.Text))
+	requireGolden(t, "changes.html.golden", []byte(p.HTML))
+
+	msg, err = email.Compose(env, changeMessages()[3:])
+	require.NoError(t, err)
+	p = parse(t, msg)
+	require.Equal(t, "2 Cases Resolved", p.Header.Get("Subject"))
+	requireGolden(t, "resolved.txt.golden", []byte(p.Text))
+	requireGolden(t, "resolved.html.golden", []byte(p.HTML))
+}
+
+// TestOwnersGetTheirOwnMessage: an owner's messages go to the owner's
+// address alone (matched ignoring case), the team's to the team.
+func TestOwnersGetTheirOwnMessage(t *testing.T) {
+	t.Parallel()
+	srv := notifytest.NewSMTPServer(t, "ptd", password)
+	n, err := email.New(email.Options{
+		URL: srv.URL(), From: "alerts@ptd.example", To: []string{"ops@ptd.example"},
+		Owners:    map[string]string{"Coach Ann": "Ann <ann@ptd.example>"},
+		TLSConfig: srv.ClientTLS, Now: fixedNow,
+	})
+	require.NoError(t, err)
+	a := sampleAlerts()[0]
+	owned := []notify.Message{{Event: proactive.EventAlert, Alert: &a, Recipient: "COACH ANN", IdempotencyKey: "a1:email:COACH ANN"}}
+	_, err = n.Notify(context.Background(), owned)
+	require.NoError(t, err)
+	_, err = n.Notify(context.Background(), messages(a))
+	require.NoError(t, err)
+	mails := srv.Mails()
+	require.Len(t, mails, 2)
+	require.Equal(t, []string{"ann@ptd.example"}, mails[0].To)
+	require.Equal(t, `"Ann" <ann@ptd.example>`, parse(t, mails[0].Data).Header.Get("To"))
+	require.Equal(t, []string{"ops@ptd.example"}, mails[1].To)
+	require.NotEqual(t, parse(t, mails[0].Data).Header.Get("Message-ID"), parse(t, mails[1].Data).Header.Get("Message-ID"))
+
+	retry, err := n.Notify(context.Background(), []notify.Message{{Event: proactive.EventAlert, Alert: &a, Recipient: "Bob"}})
+	require.False(t, retry)
+	require.ErrorContains(t, err, `owner "Bob"`)
+	mixed := append(messages(a), owned...)
+	_, err = n.Notify(context.Background(), mixed)
+	require.ErrorContains(t, err, "two recipients")
+	require.Len(t, srv.Mails(), 2)
+
+	_, err = email.New(email.Options{URL: srv.URL(), From: "alerts@ptd.example", To: []string{"ops@ptd.example"},
+		Owners: map[string]string{"Coach Ann": "not an address"}})
+	require.ErrorContains(t, err, "Coach Ann")
 }

@@ -14,6 +14,7 @@ func TestNew(t *testing.T) {
 		SlackWebhookURL: "https://hooks.slack.example/services/T/B/s3cr3t",
 		SMTPURL:         "smtp://u:s3cr3t@mail.example:587", EmailFrom: "a@x.y", EmailTo: []string{"b@x.y"},
 		WebhookURL: "https://receiver.example/hook", WebhookSecret: "s3cr3t",
+		Owners: []notifiers.Owner{{Name: "Coach Ann", SlackWebhookURL: "https://hooks.slack.example/services/T/B/ann-s3cr3t", Email: "ann@x.y"}},
 	}
 	ns, err := notifiers.New(all, notifiers.Options{})
 	require.NoError(t, err)
@@ -27,11 +28,19 @@ func TestNew(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, none)
 
+	// Owners' Slack URLs alone enable Slack (for the owners only).
+	owners, err := notifiers.New(notifiers.Destinations{Owners: []notifiers.Owner{{Name: "Ann", SlackWebhookURL: "https://hooks.slack.example/a"}}}, notifiers.Options{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"slack"}, keys(owners))
+
 	for _, bad := range []notifiers.Destinations{
 		{SlackWebhookURL: "hooks.slack.example/s3cr3t"},
 		{SMTPURL: "smtp://u:s3cr3t@mail.example:587", EmailFrom: "a@x.y"},
 		{SMTPURL: "imap://u:s3cr3t@mail.example", EmailFrom: "a@x.y", EmailTo: []string{"b@x.y"}},
 		{WebhookURL: "ftp://x/s3cr3t"},
+		{SlackWebhookURL: "https://hooks.slack.example/services/T/B/s3cr3t", Owners: []notifiers.Owner{{Name: "Ann", SlackWebhookURL: "hooks.slack.example/ann-s3cr3t"}}},
+		{SMTPURL: "smtp://u:s3cr3t@mail.example:587", EmailFrom: "a@x.y", EmailTo: []string{"b@x.y"}, Owners: []notifiers.Owner{{Name: "Ann", Email: "not an address"}}},
+		{Owners: []notifiers.Owner{{Name: "Ann", Email: "ann@x.y"}}},
 	} {
 		_, err := notifiers.New(bad, notifiers.Options{})
 		require.Error(t, err)

@@ -189,7 +189,7 @@ func RetryCases() []RetryCase {
 // receiver slower than the notifier's timeout (retry), which newNotifier
 // must set below one second.
 func TestRetry(t *testing.T, newNotifier func(url string) notify.Notifier, secrets ...string) {
-	alerts := []proactive.Alert{Alert("a1", proactive.SeverityCritical, proactive.HealthDrop)}
+	alerts := notify.AlertMessages("test", Alert("a1", proactive.SeverityCritical, proactive.HealthDrop))
 	for _, tc := range RetryCases() {
 		t.Run(fmt.Sprint(tc.Status), func(t *testing.T) {
 			rc := NewReceiver(t)

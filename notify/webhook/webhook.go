@@ -1,22 +1,33 @@
-// Package webhook delivers alerts to a generic JSON webhook: one POST per
-// alert whose body is the alert as `ptd-proactive alerts --json` prints a
-// row (proactive_insights column names as keys), signed so that the
-// receiver can check where it came from.
+// Package webhook delivers notifications to a generic JSON webhook: one
+// POST per notification whose body is CONTRACT §10.10's
+//
+//	{"event": "alert" | "escalation" | "update" | "resolved",
+//	 "alert": <the alert as `ptd-proactive alerts --json` prints a row>,   (absent for resolved)
+//	 "new_entities": ["<label>", …],                                      (update only)
+//	 "cases": [{"id", "key", "label", "severity", "resolved_at", "resolve_reason"}, …]}  (resolved only)
+//
+// signed so that the receiver can check where it came from. A case's
+// severity is its peak severity.
 //
 // Headers:
 //
 //	Content-Type: application/json
 //	X-PTD-Signature: sha256=<hex HMAC-SHA256 of the exact body, keyed with the secret>  (when a secret is set)
-//	X-PTD-Idempotency-Key: <alert id>:webhook:<priority>  (the same on every attempt)
-//	X-PTD-Event: alert.created | alert.escalated
+//	X-PTD-Idempotency-Key: <the notification's key>  (the same on every attempt)
+//	X-PTD-Event: alert.created | alert.escalated | alert.updated | cases.resolved
 //	X-PTD-Attempt: <attempt number, 1 for the first>
 //
-// Delivery is at least once: a receiver that must act once per alert keeps
-// the idempotency keys it has seen and ignores a repeat. Verify checks a
-// signature in constant time.
+// X-PTD-Event keeps Part one's values and names the body's event one to
+// one: alert → alert.created, escalation → alert.escalated, update →
+// alert.updated, resolved → cases.resolved (see HeaderEventOf).
+//
+// Delivery is at least once: a receiver that must act once per message
+// keeps the idempotency keys it has seen and ignores a repeat. Verify
+// checks a signature in constant time.
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -77,27 +88,76 @@ func New(o Options) (*Notifier, error) {
 // Name returns "webhook".
 func (n *Notifier) Name() string { return proactive.ChannelWebhook }
 
-// Notify posts each alert in turn and stops at the first failure. (The
-// Worker passes one alert per call, so a retry never re-sends another.)
-func (n *Notifier) Notify(ctx context.Context, alerts []proactive.Alert) (bool, error) {
+// The X-PTD-Event values (Part one's names, kept for receivers that route
+// on them).
+const (
+	HeaderEventCreated   = "alert.created"   // event alert: a new alert
+	HeaderEventEscalated = "alert.escalated" // event escalation: a stored alert's priority rose
+	HeaderEventUpdated   = "alert.updated"   // event update: a stored alert gained members
+	HeaderEventResolved  = "cases.resolved"  // event resolved: cases were resolved
+)
+
+// HeaderEventOf returns the X-PTD-Event value of a body's event.
+func HeaderEventOf(event string) string {
+	switch event {
+	case proactive.EventEscalation:
+		return HeaderEventEscalated
+	case proactive.EventUpdate:
+		return HeaderEventUpdated
+	case proactive.EventResolve:
+		return HeaderEventResolved
+	}
+	return HeaderEventCreated
+}
+
+// Body is the JSON a webhook receives (CONTRACT §10.10).
+type Body struct {
+	// Event is alert, escalation, update or resolved.
+	Event string `json:"event"`
+	// Alert is the alert row; absent for resolved.
+	Alert *proactive.Alert `json:"alert,omitempty"`
+	// NewEntities are the labels of an update's new members; update only.
+	NewEntities []string `json:"new_entities,omitempty"`
+	// Cases are the resolved cases; resolved only.
+	Cases []proactive.ResolvedCase `json:"cases,omitempty"`
+}
+
+// NewBody returns the body of a message: each field only for the events
+// that carry it.
+func NewBody(m notify.Message) Body {
+	b := Body{Event: cmp.Or(m.Event, proactive.EventAlert)}
+	if b.Event == proactive.EventResolve {
+		b.Cases = m.Cases
+		return b
+	}
+	b.Alert = m.Alert
+	if b.Event == proactive.EventUpdate {
+		b.NewEntities = m.NewEntities
+	}
+	return b
+}
+
+// Notify posts each message in turn and stops at the first failure. (The
+// Worker passes one message per call, so a retry never re-sends another.)
+func (n *Notifier) Notify(ctx context.Context, msgs []notify.Message) (bool, error) {
 	d, _ := notify.DeliveryFrom(ctx)
-	for i, a := range alerts {
-		body, err := notify.MarshalJSON(a)
+	for _, m := range msgs {
+		b := NewBody(m)
+		if b.Alert == nil && b.Event != proactive.EventResolve {
+			return false, fmt.Errorf("webhook: notification %s (%s) has no alert", m.NotificationID, b.Event)
+		}
+		body, err := notify.MarshalJSON(b)
 		if err != nil {
-			return false, fmt.Errorf("encode alert %s: %w", a.ID, err)
+			return false, fmt.Errorf("encode webhook body of notification %s: %w", m.NotificationID, err)
 		}
 		h := http.Header{}
 		if n.secret != "" {
 			h.Set(HeaderSignature, Sign(n.secret, body))
 		}
-		if i < len(d.IdempotencyKeys) {
-			h.Set(HeaderIdempotencyKey, d.IdempotencyKeys[i])
+		if m.IdempotencyKey != "" {
+			h.Set(HeaderIdempotencyKey, m.IdempotencyKey)
 		}
-		event := notify.EventCreated
-		if i < len(d.Events) && d.Events[i] != "" {
-			event = d.Events[i]
-		}
-		h.Set(HeaderEvent, event)
+		h.Set(HeaderEvent, HeaderEventOf(b.Event))
 		if d.Attempt > 0 {
 			h.Set(HeaderAttempt, strconv.Itoa(d.Attempt))
 		}
