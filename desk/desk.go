@@ -245,6 +245,13 @@ func findCases(ctx context.Context, tx proactive.DeskTx, ref string) ([]proactiv
 // "@") acknowledges every unresolved health and renewal case of that
 // client. A resolve also closes the alerts whose cases are all resolved.
 func (s *Service) Act(ctx context.Context, ref string, act lifecycle.Action, now time.Time) ([]proactive.Case, error) {
+	cs, _, err := s.ActEvents(ctx, ref, act, now)
+	return cs, err
+}
+
+// ActEvents is Act that also returns the events the action recorded: none
+// when it changed nothing (an ack of an acknowledged case).
+func (s *Service) ActEvents(ctx context.Context, ref string, act lifecycle.Action, now time.Time) ([]proactive.Case, []proactive.CaseEvent, error) {
 	var (
 		out      []proactive.Case
 		recorded []proactive.CaseEvent
@@ -291,10 +298,10 @@ func (s *Service) Act(ctx context.Context, ref string, act lifecycle.Action, now
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.recorded(recorded)
-	return out, nil
+	return out, recorded, nil
 }
 
 // clientCases are the unresolved cases of the client's email of the
@@ -418,15 +425,20 @@ func (s *Service) ListSilences(ctx context.Context, all bool, now time.Time) ([]
 	return out, err
 }
 
-// ExpireSilence ends a silence at now; an ended one is left as it is.
-func (s *Service) ExpireSilence(ctx context.Context, ref string, now time.Time) (proactive.Silence, error) {
-	var out proactive.Silence
+// ExpireSilence ends a silence at now and reports whether it changed
+// anything: an ended one is left as it is.
+func (s *Service) ExpireSilence(ctx context.Context, ref string, now time.Time) (proactive.Silence, bool, error) {
+	var (
+		out     proactive.Silence
+		changed bool
+	)
 	err := s.Desk.Update(ctx, func(tx proactive.DeskTx) error {
 		sil, err := findSilence(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
-		end, changed := lifecycle.Expire(sil, now)
+		var end time.Time
+		end, changed = lifecycle.Expire(sil, now)
 		sil.EndsAt = end
 		out = sil
 		if !changed {
@@ -434,7 +446,7 @@ func (s *Service) ExpireSilence(ctx context.Context, ref string, now time.Time) 
 		}
 		return tx.SetSilenceEnd(ctx, sil.ID, end)
 	})
-	return out, err
+	return out, changed && err == nil, err
 }
 
 // findSilence resolves a silence id or unique prefix.
