@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 	"github.com/ptd-agents/ptd-proactive/lifecycle"
 )
@@ -15,15 +16,6 @@ import (
 // The manual actions on a case (CONTRACT §10.9): ack, snooze, assign,
 // comment and resolve. Each names its case by id, unique id prefix (6+
 // characters) or key; ack takes a client's email too.
-
-// actionResult is what an action prints with --json (and what the HTTP
-// API answers): the action, the cases after it, and the events it
-// recorded (none when it changed nothing).
-type actionResult struct {
-	Action string                `json:"action"`
-	Cases  []proactive.Case      `json:"cases"`
-	Events []proactive.CaseEvent `json:"events"`
-}
 
 // actFlags are the flags every action has.
 type actFlags struct {
@@ -65,10 +57,7 @@ func (a *app) runActionAt(ctx context.Context, ref string, act lifecycle.Action,
 		return err
 	}
 	if f.json {
-		if evs == nil {
-			evs = []proactive.CaseEvent{}
-		}
-		return writeJSON(a.io.Stdout, actionResult{Action: act.Kind, Cases: cs, Events: evs})
+		return writeJSON(a.io.Stdout, desk.NewActionResult(act.Kind, cs, evs))
 	}
 	changed := map[string]bool{}
 	for _, e := range evs {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
 	"github.com/ptd-agents/ptd-proactive/internal/csvout"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
@@ -111,14 +112,6 @@ func writeAlertsCSV(w io.Writer, alerts []proactive.Alert) error {
 	return csvout.Write(w, cols, alerts)
 }
 
-// dismissResult is what `dismiss --json` prints (and the HTTP API
-// answers): the alert, and the ids of the cases the dismiss acknowledged.
-type dismissResult struct {
-	ID           string   `json:"id"`
-	Dismissed    bool     `json:"dismissed"`
-	Acknowledged []string `json:"acknowledged"`
-}
-
 func (a *app) dismissCommand() *cobra.Command {
 	var (
 		asJSON    bool
@@ -146,12 +139,8 @@ succeeds and changes nothing.`,
 			if err != nil {
 				return fmt.Errorf("dismiss alert %s: %w", args[0], err)
 			}
-			ids := make([]string, 0, len(acked))
-			for _, c := range acked {
-				ids = append(ids, c.ID)
-			}
 			if asJSON {
-				return writeJSON(a.io.Stdout, dismissResult{ID: al.ID, Dismissed: true, Acknowledged: ids})
+				return writeJSON(a.io.Stdout, desk.NewDismissResult(al, acked))
 			}
 			termtext.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", al.ID)
 			if len(acked) > 0 {

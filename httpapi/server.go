@@ -1,6 +1,8 @@
-// Package httpapi is ptd-proactive's HTTP service (CONTRACT §7): the scan
-// trigger at the seed's path POST /functions/v1/ptd-proactive and at POST
-// /api/v1/scan, the alert API, server-sent events, the dashboard (server
+// Package httpapi is ptd-proactive's HTTP service (CONTRACT §7, §10.11):
+// the scan trigger at the seed's path POST /functions/v1/ptd-proactive and
+// at POST /api/v1/scan, the alert API, the risk desk's API (cases, their
+// actions, silences, clients) through package desk, server-sent events,
+// the dashboard (server
 // rendered from embedded templates and assets under ui/, no CDN, no build
 // step), health and readiness probes, Prometheus metrics and the OpenAPI
 // document at /api/v1/openapi.json.
@@ -30,6 +32,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
 	"github.com/ptd-agents/ptd-proactive/metrics"
 	"github.com/ptd-agents/ptd-proactive/rules"
 )
@@ -104,6 +107,7 @@ type Options struct {
 // mount Handler, and end it with Shutdown or Close.
 type Server struct {
 	opts           Options
+	desk           *desk.Service
 	log            *slog.Logger
 	metrics        *metrics.Metrics
 	now            func() time.Time
@@ -196,6 +200,10 @@ func New(opts Options) (*Server, error) {
 	var err error
 	if s.pages, s.static, err = loadUI(opts.Registry); err != nil {
 		return nil, fmt.Errorf("httpapi: load the dashboard templates: %w", err)
+	}
+	s.desk = &desk.Service{Desk: opts.Store, Registry: opts.Registry, Recorded: s.caseEventsRecorded}
+	if r, ok := opts.Store.(proactive.ClientHistoryReader); ok {
+		s.desk.Source = r
 	}
 	s.metricsHandler = m.Handler()
 	s.handler = s.buildHandler()
