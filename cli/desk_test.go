@@ -123,6 +123,14 @@ func TestDeskCommands(t *testing.T) {
 			}
 			r := deskRun(t, s, "cases", "--json", "--csv")
 			require.Equal(t, 2, r.code, r.stderr)
+			// --now takes import's forms, on every command.
+			for _, now := range []string{"2025-12-10", "2025-12-10 12:00:00", "2025-12-10T12:00:00+01:00"} {
+				require.Len(t, decode[[]caseJSON](t, mustRun(t, s.dir, nil, "cases", "--json", "--db", s.url, "--now", now).stdout), len(cs), now)
+				mustRun(t, s.dir, nil, "alerts", "--db", s.url, "--now", now)
+			}
+			r = run(t, s.dir, nil, "cases", "--db", s.url, "--now", "yesterday")
+			require.Equal(t, 2, r.code, r.stderr)
+			require.Contains(t, r.stderr, `--now "yesterday" is not a time`)
 
 			text := mustDesk(t, s, "cases")
 			require.Contains(t, text, "ID        STATE  SEVERITY  URGENCY  TYPE")
