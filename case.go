@@ -132,6 +132,15 @@ func (v CaseView) MarshalJSON() ([]byte, error) {
 // MarshalJSON writes the contract's columns with nulls for absent values.
 func (c Case) MarshalJSON() ([]byte, error) { return json.Marshal(c.contractJSON()) }
 
+// CaseColumns lists the columns of ptd_cases as CONTRACT §10.2 orders
+// them: the keys of a case's JSON (a CaseView adds "silenced").
+func CaseColumns() []string {
+	return []string{"id", "type", "key", "label", "state", "severity", "peak_severity", "urgency",
+		"opened_at", "last_seen_at", "resolved_at", "resolve_reason", "owner", "acknowledged_by",
+		"acknowledged_at", "ack_severity", "snoozed_until", "snooze_reason", "inhibited_by", "note",
+		"previous_case_id", "details"}
+}
+
 // contractJSON is the case as §10.2's columns.
 func (c Case) contractJSON() map[string]any {
 	text := func(s string) any {

@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
+	"github.com/ptd-agents/ptd-proactive/internal/csvout"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
@@ -17,6 +20,7 @@ type alertsFlags struct {
 	typ      string
 	limit    int
 	json     bool
+	csv      bool
 	now      string
 }
 
@@ -26,7 +30,8 @@ func (a *app) alertsCommand() *cobra.Command {
 		Use:   "alerts",
 		Short: "List active alerts (not dismissed, not expired), most urgent first",
 		Long: `List active alerts, ordered critical > high > medium > low, then newest first.
---json prints an array of proactive_insights rows (column names as keys).`,
+--json prints an array of proactive_insights rows (column names as keys); --csv the
+same rows as CSV (JSON columns as JSON text).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runAlerts(cmd.Context(), f) },
 	}
@@ -35,11 +40,15 @@ func (a *app) alertsCommand() *cobra.Command {
 	fl.StringVar(&f.typ, "type", "", "only this type: health_drop, deal_stall, sync_fail or response_delay (env PTD_TYPE)")
 	fl.IntVar(&f.limit, "limit", 0, "at most this many alerts; 0 for all (env PTD_LIMIT)")
 	fl.BoolVar(&f.json, "json", false, "print JSON (env PTD_JSON)")
-	fl.StringVar(&f.now, "now", "", "judge expiry at this RFC 3339 time instead of the current time (env PTD_NOW)")
+	fl.BoolVar(&f.csv, "csv", false, "print CSV with the JSON keys as header (env PTD_CSV)")
+	fl.StringVar(&f.now, "now", "", "judge expiry at this time instead of the current time: "+timeForms+" (env PTD_NOW)")
 	return cmd
 }
 
 func (a *app) runAlerts(ctx context.Context, f alertsFlags) error {
+	if err := jsonCSV(f.json, f.csv); err != nil {
+		return err
+	}
 	filter := proactive.AlertFilter{Limit: f.limit}
 	if f.limit < 0 {
 		return usageError{fmt.Errorf("--limit %d: use 0 (all) or a positive number", f.limit)}
@@ -72,11 +81,14 @@ func (a *app) runAlerts(ctx context.Context, f alertsFlags) error {
 	if err != nil {
 		return fmt.Errorf("list alerts: %w", err)
 	}
-	if f.json {
-		if alerts == nil {
-			alerts = []proactive.Alert{}
-		}
+	if alerts == nil {
+		alerts = []proactive.Alert{}
+	}
+	switch {
+	case f.json:
 		return writeJSON(a.io.Stdout, alerts)
+	case f.csv:
+		return writeAlertsCSV(a.io.Stdout, alerts)
 	}
 	if len(alerts) == 0 {
 		termtext.Fprintln(a.io.Stdout, "No active alerts.")
@@ -91,35 +103,58 @@ func (a *app) runAlerts(ctx context.Context, f alertsFlags) error {
 	return tw.Flush()
 }
 
+// writeAlertsCSV writes alerts as CSV, the JSON keys as header.
+func writeAlertsCSV(w io.Writer, alerts []proactive.Alert) error {
+	cols, err := csvout.Keys(proactive.Alert{})
+	if err != nil {
+		return err
+	}
+	return csvout.Write(w, cols, alerts)
+}
+
 func (a *app) dismissCommand() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON    bool
+		by, nowAt string
+	)
 	cmd := &cobra.Command{
 		Use:   "dismiss ID",
-		Short: "Dismiss one alert",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{fmt.Errorf("dismiss takes exactly one alert id (see 'ptd-proactive alerts'), got %d arguments", len(args))}
-			}
-			return nil
-		},
+		Short: "Dismiss one alert and acknowledge the cases it holds",
+		Long: `Dismiss an alert: it leaves the active list, and the unresolved cases it holds that
+are open or snoozed are acknowledged (by --by, default cli). Dismissing again
+succeeds and changes nothing.`,
+		Args: exactlyArgs("dismiss", "exactly one alert id (see 'ptd-proactive alerts')", 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, st, err := a.session(ctx, true)
+			now, err := parseNow(nowAt)
+			if err != nil {
+				return err
+			}
+			svc, st, err := a.deskSession(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := st.DismissAlert(ctx, args[0]); err != nil {
+			al, acked, err := svc.Dismiss(ctx, args[0], by, now)
+			if err != nil {
 				return fmt.Errorf("dismiss alert %s: %w", args[0], err)
 			}
 			if asJSON {
-				return writeJSON(a.io.Stdout, map[string]any{"id": args[0], "dismissed": true})
+				return writeJSON(a.io.Stdout, desk.NewDismissResult(al, acked))
 			}
-			termtext.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", args[0])
+			termtext.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", al.ID)
+			if len(acked) > 0 {
+				termtext.Fprintf(a.io.Stdout, "Acknowledged %s it holds:\n", count(len(acked), "case"))
+				for _, c := range acked {
+					termtext.Fprintf(a.io.Stdout, "  %s  %s\n", shortID(c.ID), termtext.Line(c.Key))
+				}
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: {id, dismissed, acknowledged} (env PTD_JSON)")
+	cmd.Flags().StringVar(&by, "by", "", "who dismisses, recorded on the acknowledged cases; default cli (env PTD_BY)")
+	cmd.Flags().StringVar(&nowAt, "now", "", "act at this time instead of the current time: "+timeForms+" (env PTD_NOW)")
 	return cmd
 }
 

@@ -226,6 +226,15 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 		a.importCommand(),
 		a.notificationsCommand(),
 		a.benchCommand(),
+		a.casesCommand(),
+		a.caseCommand(),
+		a.ackCommand(),
+		a.snoozeCommand(),
+		a.assignCommand(),
+		a.commentCommand(),
+		a.resolveCommand(),
+		a.silenceCommand(),
+		a.clientCommand(),
 	)
 	return root
 }
@@ -426,16 +435,14 @@ func (a *app) openMigrated(ctx context.Context, cfg config.Config, skip bool) (p
 	return st, nil
 }
 
-// parseNow parses a --now value; empty means the current time.
+// parseNow parses a --now value in import's timestamp forms (RFC 3339,
+// or YYYY-MM-DD HH:MM:SS / YYYY-MM-DD as UTC); empty means the current
+// time.
 func parseNow(s string) (time.Time, error) {
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return time.Now().UTC(), nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, usageError{fmt.Errorf("--now %q is not an RFC 3339 time: write it like 2025-12-10T09:30:00Z", s)}
-	}
-	return t.UTC(), nil
+	return parseTimeFlag("now", s)
 }
 
 // isTerminal reports whether w is a terminal (for progress bars).

@@ -40,7 +40,7 @@ duplicates. --reset rebuilds the embedded database.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.now, "now", "", "build the data and scan at this RFC 3339 time (env PTD_NOW)")
+	fl.StringVar(&f.now, "now", "", "build the data and scan at this time: "+timeForms+" (env PTD_NOW)")
 	fl.IntVar(&f.clients, "clients", demo.DefaultClients, "number of clients to generate (env PTD_CLIENTS)")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed; the same seed and --now give the same data (env PTD_SEED)")
 	fl.BoolVar(&f.reset, "reset", false, "delete the embedded database file first (env PTD_RESET)")

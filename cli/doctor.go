@@ -76,7 +76,7 @@ of each table is recent. Exit status 1 when a problem stops a check from running
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")
-	cmd.Flags().StringVar(&nowFlag, "now", "", "judge recency at this RFC 3339 time (env PTD_NOW)")
+	cmd.Flags().StringVar(&nowFlag, "now", "", "judge recency at this time: "+timeForms+" (env PTD_NOW)")
 	return cmd
 }
 

@@ -51,10 +51,26 @@ func TestTextOutputEscapesControlCharacters(t *testing.T) {
 		{"scan", "--now", now},
 		{"alerts", "--now", now},
 		{"scan", "--now", now}, // the duplicates' report
+		{"cases", "--now", now},
+		{"case", "deal_stall:deal-7", "--now", now},
+		{"client", "x@example.com", "--now", now},
+		{"comment", "deal_stall:deal-7", "called \x1b[2J", "--now", now},
+		{"assign", "deal_stall:deal-7", "Ann\x1b[2J", "--now", now},
+		{"case", "deal_stall:deal-7", "--now", now}, // the note and owner
 	} {
 		r := mustRun(t, dir, nil, append(args, "--db", db, "--log-level", "error")...)
 		requireTerminalSafe(t, r.stdout)
 		requireTerminalSafe(t, r.stderr)
+		switch args[0] {
+		case "client":
+			require.Contains(t, r.stdout, `\x1b[2J\x1b[HAll clear\a`)
+			continue
+		case "comment":
+			continue
+		case "assign":
+			require.Contains(t, r.stdout, `Ann\x1b[2J`)
+			continue
+		}
 		require.Contains(t, r.stdout, `Deal\r\x1b]0;pwned\a`, "%v: the name is shown, escaped", args)
 		if args[0] == "scan" {
 			require.Contains(t, r.stdout, `\x1b[2J\x1b[HAll clear\a`)
@@ -138,6 +154,18 @@ func TestReadCommandsNeedAnExistingDatabase(t *testing.T) {
 		{"dismiss", "3f2c8a1e-5b7d-4c39-9a61-0d2e4f6b8c10"},
 		{"notifications"},
 		{"notifications", "retry", "--all"},
+		{"cases"},
+		{"cases", "--csv"},
+		{"case", "health_drop:jane@example.com"},
+		{"ack", "jane@example.com"},
+		{"snooze", "health_drop:jane@example.com", "--for", "1d"},
+		{"assign", "health_drop:jane@example.com", "Ann"},
+		{"comment", "health_drop:jane@example.com", "called"},
+		{"resolve", "health_drop:jane@example.com"},
+		{"silence", "add", "--match", "x", "--for", "1d", "--reason", "r"},
+		{"silence", "list"},
+		{"silence", "expire", "0123456789"},
+		{"client", "jane@example.com"},
 	} {
 		for _, db := range []string{typo, "sqlite:" + typo} {
 			r := run(t, dir, nil, append(args, "--db", db)...)

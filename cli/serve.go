@@ -96,9 +96,10 @@ func (a *app) runServe(ctx context.Context, flagAddr, readDB string, noMigrate b
 	}
 
 	m := metrics.New(a.reg.All())
-	// /metrics is public: the outbox is read at most every 15 s, however
-	// often it is asked for.
+	// /metrics is public: the outbox and the case counts are read at most
+	// every 15 s, however often it is asked for.
 	m.SetNotificationQueue(metrics.CacheQueue(metrics.StoreQueue(st, 1000), 15*time.Second))
+	m.SetCaseCounts(metrics.CacheCaseCounts(metrics.DeskCaseCounts(st), 15*time.Second))
 	notifier, err := a.newNotifier(cfg, st, m.ObserveDelivery)
 	if err != nil {
 		return err

@@ -126,3 +126,36 @@ func TestServeWithTokenRequiresIt(t *testing.T) {
 	require.Equal(t, http.StatusOK, get("old-token-0123456789"))
 	require.Equal(t, http.StatusOK, get("new-token-0123456789"))
 }
+
+// TestServeDeskAPIAndMetrics: serve wires the desk's API and its metrics:
+// an action through the API is counted, and the case gauge reads the
+// store.
+func TestServeDeskAPIAndMetrics(t *testing.T) {
+	t.Parallel()
+	s := stores(t)[0]
+	loadFixture(t, s)
+	scanJSON(t, s, "--now", fixtureNow)
+	_, base := startServe(t, s.dir, []string{"PTD_SCHEDULE=off", "PTD_DATABASE_URL=" + s.url, "PTD_ADDR=" + fmt.Sprintf("127.0.0.1:%d", freePort(t))})
+
+	resp, err := http.Post(base+"/api/v1/cases/health_drop:john%40example.com/ack", "application/json", strings.NewReader(`{"by": "ann"}`))
+	require.NoError(t, err)
+	var act struct {
+		Cases []struct {
+			State string `json:"state"`
+		} `json:"cases"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&act))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "acknowledged", act.Cases[0].State)
+
+	resp = mustGet(t, base+"/metrics")
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	metrics := string(b)
+	require.Contains(t, metrics, `ptd_proactive_case_transitions_total{kind="acknowledged"} 1`)
+	require.Contains(t, metrics, `ptd_proactive_cases{state="acknowledged",type="health_drop"} 1`)
+	require.Contains(t, metrics, `ptd_proactive_cases{state="open",type="health_drop"} 1`)
+	require.Contains(t, metrics, `ptd_proactive_cases{state="open",type="deal_stall"} 2`)
+}

@@ -33,6 +33,20 @@ type Service struct {
 	Registry *proactive.Registry
 	// NewID makes ids; nil means uuids.
 	NewID func() string
+	// Source reads a client's readings, deals and leads (Client); nil
+	// shows only the client's cases.
+	Source proactive.ClientHistoryReader
+	// Recorded, when set, is called after an action or a dismiss is
+	// committed, with the case events it recorded (none when it changed
+	// nothing): the metrics and the dashboard's live updates hang here.
+	Recorded func(evs []proactive.CaseEvent)
+}
+
+// recorded hands committed events to Recorded.
+func (s *Service) recorded(evs []proactive.CaseEvent) {
+	if s.Recorded != nil {
+		s.Recorded(evs)
+	}
 }
 
 func (s *Service) newID() lifecycle.IDs {
@@ -231,9 +245,19 @@ func findCases(ctx context.Context, tx proactive.DeskTx, ref string) ([]proactiv
 // "@") acknowledges every unresolved health and renewal case of that
 // client. A resolve also closes the alerts whose cases are all resolved.
 func (s *Service) Act(ctx context.Context, ref string, act lifecycle.Action, now time.Time) ([]proactive.Case, error) {
-	var out []proactive.Case
+	cs, _, err := s.ActEvents(ctx, ref, act, now)
+	return cs, err
+}
+
+// ActEvents is Act that also returns the events the action recorded: none
+// when it changed nothing (an ack of an acknowledged case).
+func (s *Service) ActEvents(ctx context.Context, ref string, act lifecycle.Action, now time.Time) ([]proactive.Case, []proactive.CaseEvent, error) {
+	var (
+		out      []proactive.Case
+		recorded []proactive.CaseEvent
+	)
 	err := s.Desk.Update(ctx, func(tx proactive.DeskTx) error {
-		out = nil
+		out, recorded = nil, nil
 		var targets []proactive.Case
 		if act.Kind == lifecycle.ActAck && strings.Contains(ref, "@") && !strings.Contains(ref, ":") {
 			cs, err := s.clientCases(ctx, tx, ref)
@@ -267,12 +291,17 @@ func (s *Service) Act(ctx context.Context, ref string, act lifecycle.Action, now
 		if err := write(ctx, tx, updates, events); err != nil {
 			return err
 		}
+		recorded = events
 		if act.Kind == lifecycle.ActResolve {
 			return scan.CloseResolvedAlerts(ctx, tx, now)
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, nil, err
+	}
+	s.recorded(recorded)
+	return out, recorded, nil
 }
 
 // clientCases are the unresolved cases of the client's email of the
@@ -311,13 +340,16 @@ func write(ctx context.Context, tx proactive.DeskTx, cs []proactive.Case, evs []
 // succeeds and changes nothing. It returns the alert and the cases it
 // acknowledged.
 func (s *Service) Dismiss(ctx context.Context, alertID, by string, now time.Time) (proactive.Alert, []proactive.Case, error) {
-	var a proactive.Alert
-	var acked []proactive.Case
+	var (
+		a        proactive.Alert
+		acked    []proactive.Case
+		recorded []proactive.CaseEvent
+	)
 	if strings.TrimSpace(by) == "" {
 		by = proactive.ActorCLI
 	}
 	err := s.Desk.Update(ctx, func(tx proactive.DeskTx) error {
-		acked = nil
+		acked, recorded = nil, nil
 		var err error
 		if a, err = tx.GetAlert(ctx, alertID); err != nil {
 			return err
@@ -346,9 +378,14 @@ func (s *Service) Dismiss(ctx context.Context, alertID, by string, now time.Time
 				acked = append(acked, ch.Case)
 			}
 		}
+		recorded = events
 		return write(ctx, tx, updates, events)
 	})
-	return a, acked, err
+	if err != nil {
+		return a, nil, err
+	}
+	s.recorded(recorded)
+	return a, acked, nil
 }
 
 // AddSilence creates a silence at now (CONTRACT §10.8); typ, when given,
@@ -388,15 +425,20 @@ func (s *Service) ListSilences(ctx context.Context, all bool, now time.Time) ([]
 	return out, err
 }
 
-// ExpireSilence ends a silence at now; an ended one is left as it is.
-func (s *Service) ExpireSilence(ctx context.Context, ref string, now time.Time) (proactive.Silence, error) {
-	var out proactive.Silence
+// ExpireSilence ends a silence at now and reports whether it changed
+// anything: an ended one is left as it is.
+func (s *Service) ExpireSilence(ctx context.Context, ref string, now time.Time) (proactive.Silence, bool, error) {
+	var (
+		out     proactive.Silence
+		changed bool
+	)
 	err := s.Desk.Update(ctx, func(tx proactive.DeskTx) error {
 		sil, err := findSilence(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
-		end, changed := lifecycle.Expire(sil, now)
+		var end time.Time
+		end, changed = lifecycle.Expire(sil, now)
 		sil.EndsAt = end
 		out = sil
 		if !changed {
@@ -404,7 +446,7 @@ func (s *Service) ExpireSilence(ctx context.Context, ref string, now time.Time) 
 		}
 		return tx.SetSilenceEnd(ctx, sil.ID, end)
 	})
-	return out, err
+	return out, changed && err == nil, err
 }
 
 // findSilence resolves a silence id or unique prefix.

@@ -1,12 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
+	"github.com/ptd-agents/ptd-proactive/internal/csvout"
 )
 
 // Limits of the limit query parameter of GET /api/v1/alerts.
@@ -16,12 +21,6 @@ const (
 	// maxIDLength bounds an alert id in a path.
 	maxIDLength = 128
 )
-
-// dismissResult answers a dismiss.
-type dismissResult struct {
-	ID        string `json:"id"`
-	Dismissed bool   `json:"dismissed"`
-}
 
 // parseAlertFilter reads priority, type and limit from q; an absent limit
 // is def. A bad value is an EINVALID error naming the parameter and the
@@ -89,10 +88,15 @@ func validID(id string) error {
 }
 
 // handleListAlerts is GET /api/v1/alerts: the active alerts as a JSON
-// array, most urgent first, filtered by priority and type, at most limit
-// (default 100, 1 to 1000).
+// array (CSV with format=csv), most urgent first, filtered by priority
+// and type, at most limit (default 100, 1 to 1000).
 func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) {
 	f, err := parseAlertFilter(s.opts.Registry, r.URL.Query(), DefaultAlertLimit)
+	if err != nil {
+		Error(w, r, err)
+		return
+	}
+	asCSV, err := wantCSV(r.URL.Query())
 	if err != nil {
 		Error(w, r, err)
 		return
@@ -105,6 +109,15 @@ func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	if alerts == nil {
 		alerts = []proactive.Alert{}
+	}
+	if asCSV {
+		cols, err := csvout.Keys(proactive.Alert{})
+		if err != nil {
+			Error(w, r, err)
+			return
+		}
+		writeCSV(w, "alerts.csv", cols, alerts)
+		return
 	}
 	writeJSON(w, http.StatusOK, alerts)
 }
@@ -124,23 +137,44 @@ func (s *Server) handleGetAlert(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
-// handleDismiss is POST /api/v1/alerts/{id}/dismiss. Dismissing an alert
-// twice is not an error.
+// dismissBody is the optional body of a dismiss: who dismisses.
+type dismissBody struct {
+	By string `json:"by"`
+}
+
+// handleDismiss is POST /api/v1/alerts/{id}/dismiss with an optional
+// {"by": NAME} (default api): the alert is dismissed and the open or
+// snoozed cases it holds are acknowledged (CONTRACT §10.7). Dismissing
+// again succeeds and changes nothing. Other keys of the body are ignored
+// (callers that sent one before it was read keep working).
 func (s *Server) handleDismiss(w http.ResponseWriter, r *http.Request) {
-	if _, err := readBody(r); err != nil {
+	b, err := readBody(r)
+	if err != nil {
 		Error(w, r, err)
 		return
+	}
+	var body dismissBody
+	if b = bytes.TrimSpace(b); len(b) > 0 {
+		if b[0] != '{' || json.Unmarshal(b, &body) != nil {
+			Error(w, r, proactive.Errorf(proactive.EINVALID, `request body: send nothing or a JSON object such as {"by": "ann"}`))
+			return
+		}
 	}
 	id := r.PathValue("id")
 	if err := validID(id); err != nil {
 		Error(w, r, err)
 		return
 	}
-	if err := s.opts.Store.DismissAlert(r.Context(), id); err != nil {
+	by := strings.TrimSpace(body.By)
+	if by == "" {
+		by = proactive.ActorAPI
+	}
+	a, acked, err := s.desk.Dismiss(r.Context(), id, by, s.now())
+	if err != nil {
 		Error(w, r, fmt.Errorf("dismiss alert %s: %w", id, err))
 		return
 	}
-	s.log.InfoContext(r.Context(), "alert dismissed", "alert_id", id)
+	s.log.InfoContext(r.Context(), "alert dismissed", "alert_id", id, "by", by, "acknowledged", len(acked))
 	s.alertsChanged("dismiss")
-	writeJSON(w, http.StatusOK, dismissResult{ID: id, Dismissed: true})
+	writeJSON(w, http.StatusOK, desk.NewDismissResult(a, acked))
 }

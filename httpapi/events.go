@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,9 @@ const (
 	eventAlerts = "alerts"
 	// eventScan says a scan started (state running) or ended (state done) in this process.
 	eventScan = "scan"
+	// eventCases says cases or silences changed through this process's
+	// API: an action, a dismiss, a silence added or expired.
+	eventCases = "cases"
 )
 
 // event is one server-sent event.
@@ -35,6 +40,17 @@ type alertsEvent struct {
 	// Reason is scan, dismiss or poll.
 	Reason string `json:"reason"`
 	At     string `json:"at"`
+}
+
+// casesEvent is the data of a cases event.
+type casesEvent struct {
+	// Reason is the event kinds recorded (acknowledged, snoozed, …) joined
+	// by commas, or silence.
+	Reason string `json:"reason"`
+	At     string `json:"at"`
+	// CaseIDs are the cases that changed; none for a silence (every
+	// matching case's silenced flag may have changed).
+	CaseIDs []string `json:"case_ids"`
 }
 
 // scanEvent is the data of a scan event.
@@ -126,6 +142,34 @@ func (s *Server) alertsChanged(reason string) {
 	default:
 	}
 	s.events.publish(eventAlerts, alertsEvent{Reason: reason, At: s.now().UTC().Format(time.RFC3339)})
+}
+
+// caseEventsRecorded is the desk's Recorded hook: the events of an action
+// or dismiss committed through the API are counted in the metrics and
+// announced on the event stream (nothing when it changed nothing).
+func (s *Server) caseEventsRecorded(evs []proactive.CaseEvent) {
+	if len(evs) == 0 {
+		return
+	}
+	s.metrics.ObserveCaseEvents(evs)
+	var kinds, ids []string
+	for _, e := range evs {
+		if !slices.Contains(kinds, string(e.Kind)) {
+			kinds = append(kinds, string(e.Kind))
+		}
+		if !slices.Contains(ids, e.CaseID) {
+			ids = append(ids, e.CaseID)
+		}
+	}
+	s.casesChanged(strings.Join(kinds, ","), ids)
+}
+
+// casesChanged tells the streams that cases or silences changed here.
+func (s *Server) casesChanged(reason string, ids []string) {
+	if ids == nil {
+		ids = []string{}
+	}
+	s.events.publish(eventCases, casesEvent{Reason: reason, At: s.now().UTC().Format(time.RFC3339), CaseIDs: ids})
 }
 
 // poll watches the store while at least one stream is open, so that

@@ -126,3 +126,45 @@ func FuzzAlertPathID(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCaseRef feeds any text as the {id} of GET /api/v1/cases/{id} and
+// of a comment on it, and any text as the body of a snooze. Properties:
+// no panic and never a 500; every answer is JSON; a refusal is 400 or 404
+// (never 409: the cases are open), and an answer is the case the
+// reference names.
+func FuzzCaseRef(f *testing.F) {
+	st := MustStore(f)
+	now := time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
+	c := proactive.Case{ID: "3f2c8a1e-5b7d-4c39-9a61-0d2e4f6b8c10", Type: proactive.HealthDrop, Key: "health_drop:jane@example.com",
+		Label: "Jane (jane@example.com)", State: proactive.CaseOpen, Severity: proactive.SeverityHigh, PeakSeverity: proactive.SeverityHigh,
+		Urgency: 70, OpenedAt: now, LastSeenAt: now}
+	require.NoError(f, st.Update(f.Context(), func(tx proactive.DeskTx) error { return tx.InsertCases(f.Context(), []proactive.Case{c}) }))
+	srv, err := New(Options{Store: st, Scans: scan.NewGuard(newBlockingScan().scan, scan.GuardOptions{}), Now: func() time.Time { return now }})
+	require.NoError(f, err)
+	f.Cleanup(srv.Close)
+	for _, s := range []string{c.ID, c.ID[:6], c.Key, "jane@example.com", "", "x", "3f2c8a", "health_drop:", ":", "a/b", "..", "%00", strings.Repeat("a", 600), "ünïcode"} {
+		f.Add(s, `{"for": "1d"}`)
+	}
+	f.Add(c.ID, `{"until": "2025-12-11"}`)
+	f.Add(c.ID, `{"until": 1}`)
+	f.Add(c.ID, `[]`)
+	f.Fuzz(func(t *testing.T, ref, body string) {
+		path := "/api/v1/cases/" + url.PathEscape(ref)
+		rec := get(srv, path)
+		comment := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(comment, httptest.NewRequest(http.MethodPost, path+"/comment", strings.NewReader(`{"note": "n"}`)))
+		snooze := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(snooze, httptest.NewRequest(http.MethodPost, "/api/v1/cases/"+c.ID+"/snooze", strings.NewReader(body)))
+		for _, r := range []*httptest.ResponseRecorder{rec, comment, snooze} {
+			require.Contains(t, []int{http.StatusOK, http.StatusBadRequest, http.StatusNotFound}, r.Code, "ref %q body %q: %d %s", ref, body, r.Code, r.Body.String())
+			require.Equal(t, "application/json; charset=utf-8", r.Header().Get("Content-Type"), "ref %q", ref)
+		}
+		if rec.Code == http.StatusOK {
+			var got struct {
+				ID string `json:"id"`
+			}
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+			require.Equal(t, c.ID, got.ID, "ref %q", ref)
+		}
+	})
+}

@@ -88,8 +88,11 @@ type scanCall struct {
 
 // testEnv is a Server on a real SQLite store behind an httptest.Server.
 type testEnv struct {
-	t     *testing.T
+	t *testing.T
+	// store is the SQLite store of the default env (nil with
+	// envOptions.store); st is the store the server uses either way.
 	store *sqlite.DB
+	st    proactive.Store
 	srv   *Server
 	ts    *httptest.Server
 	now   func() time.Time
@@ -112,12 +115,20 @@ type envOptions struct {
 	now func() time.Time
 	// polled is called after each look the event poller takes.
 	polled func()
+	// store replaces the env's own SQLite store.
+	store proactive.Store
 }
 
 // newEnv starts a server for one test; everything stops at cleanup.
 func newEnv(t *testing.T, o envOptions) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, store: MustStore(t), now: time.Now}
+	e := &testEnv{t: t, now: time.Now}
+	if o.store != nil {
+		e.st = o.store
+	} else {
+		e.store = MustStore(t)
+		e.st = e.store
+	}
 	if o.now != nil {
 		e.now = o.now
 	}
@@ -128,7 +139,7 @@ func newEnv(t *testing.T, o envOptions) *testEnv {
 		}
 	}
 	srv, err := New(Options{
-		Store: e.store,
+		Store: e.st,
 		Scans: scanpkg.NewGuard(func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
 			e.mu.Lock()
 			e.calls = append(e.calls, scanCall{trigger: trigger})

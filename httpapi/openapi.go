@@ -31,11 +31,13 @@ type requestBody struct {
 }
 
 // response documents one status of an endpoint; a schema with the key
-// "x-media" is served under that media type instead of JSON.
+// "x-media" is served under that media type instead of JSON. csv says the
+// endpoint answers text/csv too (format=csv).
 type response struct {
 	status      int
 	description string
 	schema      map[string]any
+	csv         bool
 }
 
 // ref points at a component schema.
@@ -88,12 +90,41 @@ func idParam() parameter {
 		schema: map[string]any{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,128}$"}}
 }
 
+// caseParam is the {id} path parameter of a case.
+func caseParam() parameter {
+	return parameter{name: "id", in: "path", description: "The case's id, a unique id prefix of 6 or more characters, or its URL-escaped key (health_drop:jane%40example.com).",
+		schema: map[string]any{"type": "string", "maxLength": maxRefLength}}
+}
+
+// formatParam is the format query parameter of the listings with CSV.
+func formatParam() parameter {
+	return parameter{name: "format", in: "query", description: "json (default) or csv: RFC 4180, the JSON keys as header.", schema: enumOf("json", "csv")}
+}
+
+// caseRefResponses adds the answers about a case {id} to ok.
+func caseRefResponses(ok response) []response {
+	return []response{
+		ok,
+		{status: http.StatusBadRequest, description: "Malformed id, an ambiguous prefix (the error names the matches), or bad input (an end at or before now, a missing end, an empty owner or note).", schema: ref("Error")},
+		{status: http.StatusNotFound, description: "No case has this id, prefix or key.", schema: ref("Error")},
+	}
+}
+
+// typeEnum is the anomaly types of the registry's checks.
+func (s *Server) typeEnum() map[string]any {
+	var types []string
+	for _, c := range s.opts.Registry.All() {
+		types = append(types, string(c.Type))
+	}
+	return enumOf(types...)
+}
+
 // scanResponses are the answers of both scan endpoints.
 func scanResponses() []response {
 	return []response{
-		{http.StatusOK, "The scan ran (checks that could not run are listed in errors).", ref("ScanResult")},
-		{http.StatusInternalServerError, "The scan could not run.", ref("ScanFailure")},
-		{http.StatusServiceUnavailable, unavailableDoc, ref("ScanFailure")},
+		{status: http.StatusOK, description: "The scan ran (checks that could not run are listed in errors).", schema: ref("ScanResult")},
+		{status: http.StatusInternalServerError, description: "The scan could not run.", schema: ref("ScanFailure")},
+		{status: http.StatusServiceUnavailable, description: unavailableDoc, schema: ref("ScanFailure")},
 	}
 }
 
@@ -104,8 +135,8 @@ const unavailableDoc = "The database cannot be reached, or the server is shuttin
 func alertIDResponses(ok response) []response {
 	return []response{
 		ok,
-		{http.StatusBadRequest, "Malformed id.", ref("Error")},
-		{http.StatusNotFound, "No alert has this id.", ref("Error")},
+		{status: http.StatusBadRequest, description: "Malformed id.", schema: ref("Error")},
+		{status: http.StatusNotFound, description: "No alert has this id.", schema: ref("Error")},
 	}
 }
 
@@ -122,8 +153,121 @@ func schemas(reg *proactive.Registry) map[string]any {
 		}
 	}
 	anomalyType := enumOf(types...)
+	sev := func() map[string]any { return enumOf("critical", "high", "medium", "low") }
+	caseState := enumOf("open", "acknowledged", "snoozed", "resolved")
+	caseProps := func(extra map[string]any) map[string]any {
+		p := map[string]any{
+			"id":               str("The case's id (a uuid)."),
+			"type":             anomalyType,
+			"key":              str("<type>:<id>, e.g. health_drop:jane@example.com (CONTRACT §10.1)."),
+			"label":            str("The entity as the alert names it."),
+			"state":            caseState,
+			"severity":         sev(),
+			"peak_severity":    sev(),
+			"urgency":          integer("0–100."),
+			"opened_at":        dateTime(""),
+			"last_seen_at":     dateTime(""),
+			"resolved_at":      nullable(dateTime("")),
+			"resolve_reason":   nullable(enumOf("cleared", "manual")),
+			"owner":            nullable(str("")),
+			"acknowledged_by":  nullable(str("")),
+			"acknowledged_at":  nullable(dateTime("")),
+			"ack_severity":     nullable(sev()),
+			"snoozed_until":    nullable(dateTime("")),
+			"snooze_reason":    nullable(str("")),
+			"inhibited_by":     nullable(str("The source case key of the inhibit rule that holds it back (CONTRACT §11.8).")),
+			"note":             nullable(str("")),
+			"previous_case_id": nullable(str("The key's previous case, resolved before this one opened.")),
+			"details":          nullable(obj(nil)),
+			"silenced":         boolean("An active silence matches it (derived, not stored)."),
+		}
+		for k, v := range extra {
+			p[k] = v
+		}
+		return p
+	}
+	caseRequired := []string{"id", "type", "key", "label", "state", "severity", "peak_severity", "urgency", "opened_at", "last_seen_at"}
 	return map[string]any{
-		"Error": obj(map[string]any{"error": str("What is wrong and what to do.")}, "error"),
+		"Case":       obj(caseProps(nil), append(caseRequired, "silenced")...),
+		"CaseDetail": obj(caseProps(map[string]any{"events": arrayOf(ref("CaseEvent"))}), append(caseRequired, "silenced", "events")...),
+		"CaseEvent": obj(map[string]any{
+			"id":       str(""),
+			"case_id":  str(""),
+			"seq":      integer("Increasing per case, from 1."),
+			"at":       dateTime(""),
+			"kind":     enumOf("opened", "escalated", "deescalated", "acknowledged", "snoozed", "woke", "assigned", "commented", "resolved"),
+			"actor":    str("ptd-proactive for scans, cli or api by default, or the by given."),
+			"severity": sev(),
+			"note":     str(""),
+		}, "id", "case_id", "seq", "at", "kind", "actor"),
+		"ActionRequest": obj(map[string]any{
+			"by":    str("Who acts (default api)."),
+			"note":  str("ack, comment, resolve: the note; snooze: the reason."),
+			"until": str("snooze: until this time (RFC 3339, or YYYY-MM-DD HH:MM:SS / YYYY-MM-DD as UTC)."),
+			"for":   str("snooze: for this long from now: a Go duration (36h) or days (3d)."),
+			"owner": str("assign: the new owner."),
+		}),
+		"ActionResult": obj(map[string]any{
+			"action": enumOf("ack", "snooze", "assign", "comment", "resolve"),
+			"cases":  arrayOf(ref("Case")),
+			"events": arrayOf(ref("CaseEvent")),
+		}, "action", "cases", "events"),
+		"Silence": obj(map[string]any{
+			"id":         str(""),
+			"match":      str("A glob: * any run, ? one character, case ignored."),
+			"type":       str("Only cases of this check; empty for any."),
+			"owner":      str("Only cases of this owner; empty for any."),
+			"starts_at":  dateTime(""),
+			"ends_at":    dateTime(""),
+			"created_by": str(""),
+			"reason":     str(""),
+			"created_at": dateTime(""),
+		}, "id", "match", "starts_at", "ends_at", "reason"),
+		"SilenceRequest": obj(map[string]any{
+			"match":     str("The glob (required)."),
+			"type":      anomalyType,
+			"owner":     str(""),
+			"starts_at": str("Start (default now): RFC 3339, or YYYY-MM-DD HH:MM:SS / YYYY-MM-DD as UTC."),
+			"until":     str("End, in the same forms; or give for."),
+			"for":       str("Length from the start: a Go duration (36h) or days (14d)."),
+			"by":        str("Who adds it (default api)."),
+			"reason":    str("Why (required)."),
+		}, "match", "reason"),
+		"Client": obj(map[string]any{
+			"email": str("The email asked for, trimmed and lower-cased."),
+			"readings": arrayOf(obj(map[string]any{
+				"email":         str("As written."),
+				"firstname":     str(""),
+				"lastname":      str(""),
+				"health_score":  nullable(map[string]any{"type": "number"}),
+				"health_zone":   str("As written."),
+				"calculated_at": dateTime(""),
+			})),
+			"cases": arrayOf(ref("CaseDetail")),
+			"deals": arrayOf(obj(map[string]any{
+				"id":                 str(""),
+				"name":               str(""),
+				"stage":              str(""),
+				"amount":             nullable(map[string]any{"type": "number"}),
+				"contact_id":         str(""),
+				"contact_email":      str("The email the deal was joined by."),
+				"created_at":         nullable(dateTime("")),
+				"updated_at":         nullable(dateTime("")),
+				"last_activity_date": nullable(dateTime("")),
+			})),
+			"leads": arrayOf(obj(map[string]any{
+				"id":                str(""),
+				"name":              str(""),
+				"email":             str(""),
+				"status":            str(""),
+				"source":            str(""),
+				"created_at":        nullable(dateTime("")),
+				"last_contact_date": nullable(dateTime("")),
+			})),
+			"deals_joinable": boolean("A contacts(id, email) table or a deals.contact_email column exists."),
+		}, "email", "readings", "cases", "deals", "leads", "deals_joinable"),
+		"DismissRequest": obj(map[string]any{"by": str("Who dismisses (default api); recorded on the acknowledged cases.")}),
+		"Error":          obj(map[string]any{"error": str("What is wrong and what to do.")}, "error"),
 		"Health": obj(map[string]any{
 			"status":   str("ok or ready."),
 			"database": str("The store's kind: sqlite or postgres (readyz)."),
@@ -150,7 +294,7 @@ func schemas(reg *proactive.Registry) map[string]any {
 				"urgency":        integer("Combined urgency, 0–100."),
 				"affected_count": integer(""),
 				"title":          str("The group's alert title."),
-				"saved":          enumOf("inserted", "escalated", "duplicate"),
+				"saved":          enumOf("inserted", "escalated", "updated", "duplicate"),
 				"alert_id":       str("The stored alert's id."),
 			}, "type", "severity", "urgency", "affected_count")),
 			"errors": arrayOf(obj(map[string]any{
@@ -214,9 +358,10 @@ func schemas(reg *proactive.Registry) map[string]any {
 			"created_at":   dateTime(""),
 		}, "id", "priority", "title", "affected_entities", "created_at"),
 		"DismissResult": obj(map[string]any{
-			"id":        str(""),
-			"dismissed": boolean(""),
-		}, "id", "dismissed"),
+			"id":           str(""),
+			"dismissed":    boolean(""),
+			"acknowledged": arrayOf(str("The id of a case the dismiss acknowledged.")),
+		}, "id", "dismissed", "acknowledged"),
 		"RetryResult": obj(map[string]any{
 			"id":      str("The notification queued again."),
 			"retried": boolean(""),
@@ -256,7 +401,7 @@ func (s *Server) openAPI() map[string]any {
 				"Errors are JSON: {\"error\": \"...\"}.",
 		},
 		"tags": []any{
-			map[string]any{"name": "scan"}, map[string]any{"name": "alerts"}, map[string]any{"name": "notifications"},
+			map[string]any{"name": "scan"}, map[string]any{"name": "alerts"}, map[string]any{"name": "cases"}, map[string]any{"name": "notifications"},
 			map[string]any{"name": "operations"}, map[string]any{"name": "meta"},
 		},
 		"paths": paths,
@@ -305,17 +450,17 @@ func (o *operation) render(method, path string) map[string]any {
 	}
 	if accessFor(path) == accessAPI {
 		op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
-		responses["401"] = renderResponse(response{http.StatusUnauthorized, "Missing or wrong bearer token (only when tokens are configured).", ref("Error")})
+		responses["401"] = renderResponse(response{status: http.StatusUnauthorized, description: "Missing or wrong bearer token (only when tokens are configured).", schema: ref("Error")})
 		if _, ok := responses["503"]; !ok {
-			responses["503"] = renderResponse(response{http.StatusServiceUnavailable, unavailableDoc, ref("Error")})
+			responses["503"] = renderResponse(response{status: http.StatusServiceUnavailable, description: unavailableDoc, schema: ref("Error")})
 		}
 	} else {
 		op["security"] = []any{}
 	}
 	if method == http.MethodPost {
-		responses["413"] = renderResponse(response{http.StatusRequestEntityTooLarge, "The request body is over the limit.", ref("Error")})
+		responses["413"] = renderResponse(response{status: http.StatusRequestEntityTooLarge, description: "The request body is over the limit.", schema: ref("Error")})
 	}
-	responses["405"] = renderResponse(response{http.StatusMethodNotAllowed, "Wrong method for this path.", ref("Error")})
+	responses["405"] = renderResponse(response{status: http.StatusMethodNotAllowed, description: "Wrong method for this path.", schema: ref("Error")})
 	op["responses"] = responses
 	return op
 }
@@ -328,9 +473,13 @@ func renderResponse(r response) map[string]any {
 		media = m
 		schema = map[string]any{"type": "string"}
 	}
+	content := map[string]any{media: map[string]any{"schema": schema}}
+	if r.csv {
+		content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
+	}
 	return map[string]any{
 		"description": r.description,
-		"content":     map[string]any{media: map[string]any{"schema": schema}},
+		"content":     content,
 	}
 }
 

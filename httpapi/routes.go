@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/ptd-agents/ptd-proactive/lifecycle"
+)
 
 // route is one endpoint. routes() is the one list of endpoints: the mux
 // and the OpenAPI document are both built from it.
@@ -11,6 +15,18 @@ type route struct {
 	// doc describes the endpoint in the OpenAPI document; nil for the
 	// dashboard's pages and fragments, which are not part of the API.
 	doc *operation
+}
+
+// caseActionRoute is the route of one manual action on a case.
+func (s *Server) caseActionRoute(kind, id, summary, description string) route {
+	return route{http.MethodPost, "/api/v1/cases/{id}/" + kind, s.caseAction(kind), &operation{
+		id: id, tag: "cases", summary: summary,
+		description: description + " The actor is by, else api.",
+		params:      []parameter{caseParam()},
+		body:        &requestBody{mediaType: "application/json", schema: ref("ActionRequest"), required: false},
+		responses: append(caseRefResponses(response{status: http.StatusOK, description: "The cases after the action and the events it recorded.", schema: ref("ActionResult")}),
+			response{status: http.StatusConflict, description: "The case's state refuses the action (ack, snooze or resolve of a resolved case).", schema: ref("Error")}),
+	}}
 }
 
 // routes lists every endpoint of the service.
@@ -28,14 +44,14 @@ func (s *Server) routes() []route {
 			summary:     "Run a scan",
 			description: "Runs one monitoring scan and answers CONTRACT §6's object. A scan already running in this process is joined: the answer is its result, with X-PTD-Scan-Joined: true.",
 			body:        &requestBody{mediaType: "application/json", schema: ref("ScanRequest"), required: false},
-			responses:   append(scanResponses(), response{http.StatusBadRequest, "Malformed body or trigger.", ref("Error")}),
+			responses:   append(scanResponses(), response{status: http.StatusBadRequest, description: "Malformed body or trigger.", schema: ref("Error")}),
 		}},
 		{http.MethodGet, "/api/v1/scans/last", s.handleLastScan, &operation{
 			id: "getLastScan", tag: "scan",
 			summary: "The most recent scan",
 			responses: []response{
-				{http.StatusOK, "The record of the most recent scan.", ref("ScanRun")},
-				{http.StatusNotFound, "No scan has run yet.", ref("Error")},
+				{status: http.StatusOK, description: "The record of the most recent scan.", schema: ref("ScanRun")},
+				{status: http.StatusNotFound, description: "No scan has run yet.", schema: ref("Error")},
 			},
 		}},
 		{http.MethodGet, "/api/v1/alerts", s.handleListAlerts, &operation{
@@ -44,26 +60,106 @@ func (s *Server) routes() []route {
 			description: "Active alerts (not dismissed, not expired), ordered critical > high > medium > low, then newest first.",
 			params: []parameter{
 				{name: "priority", in: "query", description: "Only alerts of this priority.", schema: enumOf("critical", "high", "medium", "low")},
-				{name: "type", in: "query", description: "Only alerts of this anomaly type.", schema: enumOf("health_drop", "deal_stall", "sync_fail", "response_delay")},
+				{name: "type", in: "query", description: "Only alerts of this anomaly type.", schema: s.typeEnum()},
 				{name: "limit", in: "query", description: "At most this many alerts (default 100).", schema: map[string]any{"type": "integer", "minimum": 1, "maximum": MaxAlertLimit, "default": DefaultAlertLimit}},
+				formatParam(),
 			},
 			responses: []response{
-				{http.StatusOK, "The alerts.", arrayOf(ref("Alert"))},
-				{http.StatusBadRequest, "A query parameter has a value that is not allowed; the error names it and the allowed values.", ref("Error")},
+				{status: http.StatusOK, description: "The alerts (format=csv: as CSV, the JSON keys as header, JSON columns as JSON text).", schema: arrayOf(ref("Alert")), csv: true},
+				{status: http.StatusBadRequest, description: "A query parameter has a value that is not allowed; the error names it and the allowed values.", schema: ref("Error")},
 			},
 		}},
 		{http.MethodGet, "/api/v1/alerts/{id}", s.handleGetAlert, &operation{
 			id: "getAlert", tag: "alerts",
 			summary:   "Get one alert",
 			params:    []parameter{idParam()},
-			responses: alertIDResponses(response{http.StatusOK, "The alert (dismissed or expired ones too).", ref("Alert")}),
+			responses: alertIDResponses(response{status: http.StatusOK, description: "The alert (dismissed or expired ones too).", schema: ref("Alert")}),
 		}},
 		{http.MethodPost, "/api/v1/alerts/{id}/dismiss", s.handleDismiss, &operation{
 			id: "dismissAlert", tag: "alerts",
-			summary:     "Dismiss an alert",
-			description: "Sets is_dismissed. Dismissing twice is not an error.",
+			summary:     "Dismiss an alert and acknowledge its cases",
+			description: "Sets is_dismissed and acknowledges the unresolved cases the alert holds that are open or snoozed (CONTRACT §10.7), by `by` (default api). Dismissing again succeeds and acknowledges nothing.",
 			params:      []parameter{idParam()},
-			responses:   alertIDResponses(response{http.StatusOK, "Dismissed.", ref("DismissResult")}),
+			body:        &requestBody{mediaType: "application/json", schema: ref("DismissRequest"), required: false},
+			responses:   alertIDResponses(response{status: http.StatusOK, description: "Dismissed.", schema: ref("DismissResult")}),
+		}},
+		{http.MethodGet, "/api/v1/cases", s.handleListCases, &operation{
+			id: "listCases", tag: "cases",
+			summary:     "List cases",
+			description: "The risk desk's cases (CONTRACT §10.11): by default the unresolved ones; ordered by urgency (highest first), then opened_at, then key. format=csv answers the same rows as CSV (RFC 4180, the JSON keys as header).",
+			params: []parameter{
+				{name: "state", in: "query", description: "Only cases in this state; silenced: unresolved cases an active silence matches; all: every case. Default: unresolved.",
+					schema: enumOf("open", "acknowledged", "snoozed", "resolved", "silenced", "all")},
+				{name: "type", in: "query", description: "Only cases of this check.", schema: s.typeEnum()},
+				{name: "owner", in: "query", description: "Only cases of this owner, ignoring case.", schema: str("")},
+				{name: "search", in: "query", description: "Only cases whose key or label contains this, ignoring case.", schema: str("")},
+				{name: "limit", in: "query", description: "At most this many cases (default: all).", schema: map[string]any{"type": "integer", "minimum": 1, "maximum": MaxCaseLimit}},
+				formatParam(),
+			},
+			responses: []response{
+				{status: http.StatusOK, description: "The cases.", schema: arrayOf(ref("Case")), csv: true},
+				{status: http.StatusBadRequest, description: "A query parameter has a value that is not allowed; the error names it and the allowed values.", schema: ref("Error")},
+			},
+		}},
+		{http.MethodGet, "/api/v1/cases/{id}", s.handleGetCase, &operation{
+			id: "getCase", tag: "cases",
+			summary:     "Get one case with its history",
+			description: "A case by id, unique id prefix (6+ characters) or URL-escaped key (a key shows its unresolved case, else its newest), with its events oldest first.",
+			params:      []parameter{caseParam()},
+			responses:   caseRefResponses(response{status: http.StatusOK, description: "The case and its events.", schema: ref("CaseDetail")}),
+		}},
+		s.caseActionRoute(lifecycle.ActAck, "ackCase", "Acknowledge a case",
+			"Acknowledges the case (ack_severity the current severity; a snooze replaced); an acknowledged case is left as it is (no events). With a client's email as {id}, every unresolved health and renewal case of that client. Uses by and note."),
+		s.caseActionRoute(lifecycle.ActSnooze, "snoozeCase", "Snooze a case",
+			"Snoozes the case until `until`, or for `for` counted from now; the end must be after now. An acknowledgement is replaced. Uses by, note (the reason), until or for."),
+		s.caseActionRoute(lifecycle.ActAssign, "assignCase", "Assign a case",
+			"Sets the owner (any state); scans no longer refresh it from the data. Uses by and owner."),
+		s.caseActionRoute(lifecycle.ActComment, "commentCase", "Comment on a case",
+			"Records a note (any state). Uses by and note."),
+		s.caseActionRoute(lifecycle.ActResolve, "resolveCase", "Resolve a case",
+			"Resolves the case (resolve_reason manual); alerts whose cases are then all resolved close. Uses by and note."),
+		{http.MethodGet, "/api/v1/silences", s.handleListSilences, &operation{
+			id: "listSilences", tag: "cases",
+			summary:     "List silences",
+			description: "The silences not yet ended, started or not, by starts_at; all=true adds the ended ones.",
+			params:      []parameter{{name: "all", in: "query", description: "List ended silences too.", schema: boolean("")}},
+			responses: []response{
+				{status: http.StatusOK, description: "The silences.", schema: arrayOf(ref("Silence"))},
+				{status: http.StatusBadRequest, description: "A query parameter has a value that is not allowed.", schema: ref("Error")},
+			},
+		}},
+		{http.MethodPost, "/api/v1/silences", s.handleAddSilence, &operation{
+			id: "addSilence", tag: "cases",
+			summary:     "Add a silence",
+			description: "Mutes the cases the glob matches (full key, key without type, or label; case ignored), narrowed by type and owner, from starts_at (default now) until `until`, or for `for` counted from its start. An end is required and must be after both now and the start.",
+			body:        &requestBody{mediaType: "application/json", schema: ref("SilenceRequest"), required: true},
+			responses: []response{
+				{status: http.StatusCreated, description: "The silence.", schema: ref("Silence")},
+				{status: http.StatusBadRequest, description: "Malformed body, no match or reason, an unknown type, no end, or an end at or before now or the start.", schema: ref("Error")},
+			},
+		}},
+		{http.MethodDelete, "/api/v1/silences/{id}", s.handleExpireSilence, &operation{
+			id: "expireSilence", tag: "cases",
+			summary:     "Expire a silence",
+			description: "Sets ends_at to now; an ended silence is left as it is.",
+			params: []parameter{{name: "id", in: "path", description: "The silence's id, or a unique prefix of 6 or more characters.",
+				schema: map[string]any{"type": "string"}}},
+			responses: []response{
+				{status: http.StatusOK, description: "The silence, ended.", schema: ref("Silence")},
+				{status: http.StatusBadRequest, description: "Malformed id, or an ambiguous prefix (the error names the matches).", schema: ref("Error")},
+				{status: http.StatusNotFound, description: "No silence has this id.", schema: ref("Error")},
+			},
+		}},
+		{http.MethodGet, "/api/v1/clients/{email}", s.handleGetClient, &operation{
+			id: "getClient", tag: "cases",
+			summary:     "One client's history",
+			description: "The client's health readings (oldest first), its cases of every state with their events, and its deals and leads where they can be joined (CONTRACT §11.4). Emails are compared trimmed and lower-cased.",
+			params:      []parameter{{name: "email", in: "path", description: "The client's email (URL-escaped).", schema: map[string]any{"type": "string"}}},
+			responses: []response{
+				{status: http.StatusOK, description: "The client.", schema: ref("Client")},
+				{status: http.StatusBadRequest, description: "Not an email.", schema: ref("Error")},
+				{status: http.StatusNotFound, description: "No reading, case, deal or lead has this email.", schema: ref("Error")},
+			},
 		}},
 		{http.MethodGet, "/api/v1/notifications", s.handleListNotifications, &operation{
 			id: "listNotifications", tag: "notifications",
@@ -74,8 +170,8 @@ func (s *Server) routes() []route {
 				{name: "limit", in: "query", description: "At most this many (default 100).", schema: map[string]any{"type": "integer", "minimum": 1, "maximum": MaxAlertLimit, "default": DefaultAlertLimit}},
 			},
 			responses: []response{
-				{http.StatusOK, "The notifications.", arrayOf(ref("Notification"))},
-				{http.StatusBadRequest, "A query parameter has a value that is not allowed; the error names it and the allowed values.", ref("Error")},
+				{status: http.StatusOK, description: "The notifications.", schema: arrayOf(ref("Notification"))},
+				{status: http.StatusBadRequest, description: "A query parameter has a value that is not allowed; the error names it and the allowed values.", schema: ref("Error")},
 			},
 		}},
 		{http.MethodPost, "/api/v1/notifications/{id}/retry", s.handleRetryNotification, &operation{
@@ -85,10 +181,10 @@ func (s *Server) routes() []route {
 			params: []parameter{{name: "id", in: "path", description: "The notification's id (a uuid).",
 				schema: map[string]any{"type": "string", "format": "uuid"}}},
 			responses: []response{
-				{http.StatusOK, "Queued again.", ref("RetryResult")},
-				{http.StatusBadRequest, "Malformed id.", ref("Error")},
-				{http.StatusNotFound, "No notification has this id.", ref("Error")},
-				{http.StatusConflict, "The notification is not failed (pending, sending or delivered): nothing to retry.", ref("Error")},
+				{status: http.StatusOK, description: "Queued again.", schema: ref("RetryResult")},
+				{status: http.StatusBadRequest, description: "Malformed id.", schema: ref("Error")},
+				{status: http.StatusNotFound, description: "No notification has this id.", schema: ref("Error")},
+				{status: http.StatusConflict, description: "The notification is not failed (pending, sending or delivered): nothing to retry.", schema: ref("Error")},
 			},
 		}},
 		{http.MethodGet, "/api/v1/events", s.handleEvents, &operation{
@@ -96,32 +192,32 @@ func (s *Server) routes() []route {
 			summary:     "Server-sent events",
 			description: "A text/event-stream: `ready` when it opens, `alerts` ({reason, at}) when the active alerts change — after a scan or a dismiss here, or seen by polling the store (other replicas) — and `scan` ({state: running|done, trigger, success, alerts_saved}) when a scan starts or ends in this process.",
 			responses: []response{
-				{http.StatusOK, "The event stream.", textOf("text/event-stream")},
-				{http.StatusServiceUnavailable, "The server is shutting down.", ref("Error")},
+				{status: http.StatusOK, description: "The event stream.", schema: textOf("text/event-stream")},
+				{status: http.StatusServiceUnavailable, description: "The server is shutting down.", schema: ref("Error")},
 			},
 		}},
 		{http.MethodGet, "/api/v1/openapi.json", s.handleOpenAPI, &operation{
 			id: "getOpenAPI", tag: "meta",
 			summary:   "This document",
-			responses: []response{{http.StatusOK, "The OpenAPI 3 document.", obj(nil)}},
+			responses: []response{{status: http.StatusOK, description: "The OpenAPI 3 document.", schema: obj(nil)}},
 		}},
 		{http.MethodGet, "/healthz", s.handleHealthz, &operation{
 			id: "healthz", tag: "operations",
 			summary:   "Liveness: the process is up",
-			responses: []response{{http.StatusOK, "Up.", ref("Health")}},
+			responses: []response{{status: http.StatusOK, description: "Up.", schema: ref("Health")}},
 		}},
 		{http.MethodGet, "/readyz", s.handleReadyz, &operation{
 			id: "readyz", tag: "operations",
 			summary: "Readiness: the database answers and the tables are migrated",
 			responses: []response{
-				{http.StatusOK, "Ready.", ref("Health")},
-				{http.StatusServiceUnavailable, "Not ready, or shutting down; the error says why, Retry-After when to look again.", ref("Error")},
+				{status: http.StatusOK, description: "Ready.", schema: ref("Health")},
+				{status: http.StatusServiceUnavailable, description: "Not ready, or shutting down; the error says why, Retry-After when to look again.", schema: ref("Error")},
 			},
 		}},
 		{http.MethodGet, "/metrics", s.handleMetrics, &operation{
 			id: "metrics", tag: "operations",
 			summary:   "Prometheus metrics",
-			responses: []response{{http.StatusOK, "Metrics in the Prometheus text format.", textOf("text/plain")}},
+			responses: []response{{status: http.StatusOK, description: "Metrics in the Prometheus text format.", schema: textOf("text/plain")}},
 		}},
 
 		// The dashboard.

@@ -1,17 +1,19 @@
-// Package httpapi is ptd-proactive's HTTP service (CONTRACT §7): the scan
-// trigger at the seed's path POST /functions/v1/ptd-proactive and at POST
-// /api/v1/scan, the alert API, server-sent events, the dashboard (server
+// Package httpapi is ptd-proactive's HTTP service (CONTRACT §7, §10.11):
+// the scan trigger at the seed's path POST /functions/v1/ptd-proactive and
+// at POST /api/v1/scan, the alert API, the risk desk's API (cases, their
+// actions, silences, clients) through package desk, server-sent events,
+// the dashboard (server
 // rendered from embedded templates and assets under ui/, no CDN, no build
 // step), health and readiness probes, Prometheus metrics and the OpenAPI
 // document at /api/v1/openapi.json.
 //
-// A Server also owns the process's scan guard: one process never runs two
-// scans at once. A scan trigger that arrives while a scan runs waits for
-// that scan and answers its result (header X-PTD-Scan-Joined: true); the
-// schedule uses TryScan, which refuses instead of waiting. Scans run on
-// the server's own context, not the request's: a caller that hangs up
-// (pg_cron's net.http_post gives up after a few seconds) does not cancel
-// the scan.
+// A Server runs scans through the process's scan.Guard (shared with the
+// schedule): one process never runs two scans at once. A scan trigger that
+// arrives while a scan runs waits for that scan and answers its result
+// (header X-PTD-Scan-Joined: true). Scans run on the guard's own context,
+// not the request's: a caller that hangs up (pg_cron's net.http_post gives
+// up after a few seconds) does not cancel the scan. The server observes
+// the guard (metrics, live updates) and shuts it down.
 package httpapi
 
 import (
@@ -30,6 +32,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
 	"github.com/ptd-agents/ptd-proactive/metrics"
 	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/scan"
@@ -102,6 +105,7 @@ type Options struct {
 // mount Handler, and end it with Shutdown or Close.
 type Server struct {
 	opts           Options
+	desk           *desk.Service
 	log            *slog.Logger
 	metrics        *metrics.Metrics
 	now            func() time.Time
@@ -189,6 +193,10 @@ func New(opts Options) (*Server, error) {
 	var err error
 	if s.pages, s.static, err = loadUI(opts.Registry); err != nil {
 		return nil, fmt.Errorf("httpapi: load the dashboard templates: %w", err)
+	}
+	s.desk = &desk.Service{Desk: opts.Store, Registry: opts.Registry, Recorded: s.caseEventsRecorded}
+	if r, ok := opts.Store.(proactive.ClientHistoryReader); ok {
+		s.desk.Source = r
 	}
 	s.metricsHandler = m.Handler()
 	s.handler = s.buildHandler()

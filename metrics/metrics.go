@@ -1,7 +1,8 @@
 // Package metrics exposes ptd-proactive's Prometheus metrics: scan duration,
 // anomalies by type and severity, alerts stored and skipped as duplicates,
 // check errors by check, the time of the last successful scan, schedule
-// ticks and notification deliveries.
+// ticks, notification deliveries, the risk desk's cases by state and type,
+// and case transitions by kind.
 //
 // Every Metrics value owns its own prometheus.Registry: nothing is
 // registered globally, so tests and several servers in one process never
@@ -54,6 +55,8 @@ type Metrics struct {
 	ticks         *prometheus.CounterVec
 	deliveries    *prometheus.CounterVec
 	notifications *queueCollector
+	transitions   *prometheus.CounterVec
+	cases         *caseCollector
 }
 
 // New returns Metrics with a fresh registry holding the product's
@@ -116,17 +119,33 @@ func New(checks []proactive.Check) *Metrics {
 			"Notifications in the outbox by status (pending, sending, failed), as last read from the database.",
 			[]string{"status"}, nil,
 		)},
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace,
+			Name:      "case_transitions_total",
+			Help:      "Case events recorded by this process, by kind: opened, escalated and resolved by scans; acknowledged, snoozed, assigned, commented and resolved by actions through the API (dismisses included).",
+		}, []string{"kind"}),
+		cases: &caseCollector{desc: prometheus.NewDesc(
+			prometheus.BuildFQName(Namespace, "", "cases"),
+			"Cases on the risk desk by stored state and type (every case, resolved ones included), as last read from the database.",
+			[]string{"state", "type"}, nil,
+		)},
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.scanDuration, m.anomalies, m.alerts, m.checkErrors, m.skippedRows,
 		m.lastSuccess, m.scanRunning, m.ticks, m.deliveries, m.notifications,
+		m.transitions, m.cases,
 	)
 	for _, o := range []string{ScanSuccess, ScanFailure} {
 		m.scanDuration.WithLabelValues(o)
 	}
+	for _, k := range []proactive.EventKind{proactive.EventOpened, proactive.EventEscalated, proactive.EventResolved,
+		proactive.EventAcknowledged, proactive.EventSnoozed, proactive.EventAssigned, proactive.EventCommented} {
+		m.transitions.WithLabelValues(string(k))
+	}
 	for _, c := range checks {
+		m.cases.types = append(m.cases.types, c.Type)
 		m.checkErrors.WithLabelValues(c.Monitor)
 		for _, s := range proactive.Severities() {
 			m.anomalies.WithLabelValues(string(c.Type), string(s))
@@ -164,8 +183,9 @@ func (m *Metrics) ScanStarted() {
 
 // ObserveScan records one finished scan: its duration d, the anomalies of
 // res's groups by type and severity, the outcome of each group's alert,
-// the checks that could not run, the skipped rows, and — when err is nil
-// and res.Success — the time of the last success. A failed scan still
+// the checks that could not run, the skipped rows, the cases it opened,
+// escalated and resolved (not for a dry run, which changes nothing), and —
+// when err is nil and res.Success — the time of the last success. A failed scan still
 // counts what it reported before it failed (alerts already stored stay
 // stored).
 func (m *Metrics) ObserveScan(res proactive.ScanResult, d time.Duration, err error) {
@@ -192,6 +212,11 @@ func (m *Metrics) ObserveScan(res proactive.ScanResult, d time.Duration, err err
 	}
 	for _, s := range res.SkippedRows {
 		m.skippedRows.WithLabelValues(s.Monitor, s.Reason).Add(float64(s.Count))
+	}
+	if !res.DryRun {
+		m.transitions.WithLabelValues(string(proactive.EventOpened)).Add(float64(res.Cases.Opened))
+		m.transitions.WithLabelValues(string(proactive.EventEscalated)).Add(float64(res.Cases.Escalated))
+		m.transitions.WithLabelValues(string(proactive.EventResolved)).Add(float64(res.Cases.Resolved))
 	}
 	if ok {
 		m.lastSuccess.Set(float64(m.now().UnixNano()) / 1e9)

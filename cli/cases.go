@@ -1,0 +1,215 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
+	"github.com/ptd-agents/ptd-proactive/internal/csvout"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
+)
+
+type casesFlags struct {
+	state, typ, owner, search, now string
+	json, csv                      bool
+}
+
+func (a *app) casesCommand() *cobra.Command {
+	var f casesFlags
+	cmd := &cobra.Command{
+		Use:   "cases",
+		Short: "List the risk desk's cases, most urgent first",
+		Long: `List cases: one tracked risk per client, deal, integration, lead or coach.
+By default the unresolved ones (open, acknowledged, snoozed), ordered by urgency
+(highest first), then when they opened, then key. --state selects one state, or
+silenced (unresolved cases an active silence matches) or all. --search matches the
+key or the label, ignoring case.
+
+--json prints an array of ptd_cases rows (column names as keys) with "silenced";
+--csv prints the same as CSV, one case per row.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runCases(cmd.Context(), f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.state, "state", "", "open, acknowledged, snoozed, resolved, silenced or all; default: unresolved (env PTD_STATE)")
+	fl.StringVar(&f.typ, "type", "", "only this check's cases, e.g. health_drop (env PTD_TYPE)")
+	fl.StringVar(&f.owner, "owner", "", "only this owner's cases, ignoring case (env PTD_OWNER)")
+	fl.StringVar(&f.search, "search", "", "only cases whose key or label contains this, ignoring case (env PTD_SEARCH)")
+	fl.BoolVar(&f.json, "json", false, "print JSON (env PTD_JSON)")
+	fl.BoolVar(&f.csv, "csv", false, "print CSV with the JSON keys as header (env PTD_CSV)")
+	fl.StringVar(&f.now, "now", "", "judge silences at this time instead of the current time: "+timeForms+" (env PTD_NOW)")
+	return cmd
+}
+
+func (a *app) runCases(ctx context.Context, f casesFlags) error {
+	if err := jsonCSV(f.json, f.csv); err != nil {
+		return err
+	}
+	now, err := parseNow(f.now)
+	if err != nil {
+		return err
+	}
+	svc, st, err := a.deskSession(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cs, err := svc.ListCases(ctx, desk.CaseFilter{State: f.state, Type: f.typ, Owner: f.owner, Search: f.search}, now)
+	if err != nil {
+		return fmt.Errorf("list cases: %w", err)
+	}
+	if cs == nil {
+		cs = []proactive.CaseView{}
+	}
+	switch {
+	case f.json:
+		return writeJSON(a.io.Stdout, cs)
+	case f.csv:
+		return csvout.Write(a.io.Stdout, caseCSVColumns(), cs)
+	}
+	if len(cs) == 0 {
+		what := "unresolved cases"
+		switch st := strings.ToLower(strings.TrimSpace(f.state)); st {
+		case "":
+		case "all":
+			what = "cases"
+		default:
+			what = st + " cases"
+		}
+		if f.typ != "" || f.owner != "" || f.search != "" {
+			what += " match the filters"
+		}
+		termtext.Fprintf(a.io.Stdout, "No %s.\n", what)
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
+	termtext.Fprintln(tw, "ID\tSTATE\tSEVERITY\tURGENCY\tTYPE\tKEY\tLABEL\tOWNER\tOPENED")
+	byState := map[string]int{}
+	for _, c := range cs {
+		state := string(c.State)
+		if c.Silenced {
+			state += ", silenced"
+		}
+		byState[string(c.State)]++
+		termtext.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", shortID(c.ID), state, termtext.Line(string(c.Severity)), c.Urgency,
+			termtext.Line(string(c.Type)), termtext.Line(c.Key), termtext.Line(c.Label), termtext.Line(orDash(c.Owner)), clock(c.OpenedAt))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var parts []string
+	for _, s := range proactive.CaseStates() {
+		if n := byState[string(s)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	termtext.Fprintf(a.io.Stdout, "\n%s (%s).\n", count(len(cs), "case"), strings.Join(parts, ", "))
+	return nil
+}
+
+// caseCSVColumns is the CSV header of cases: the JSON keys.
+func caseCSVColumns() []string { return append(proactive.CaseColumns(), "silenced") }
+
+func (a *app) caseCommand() *cobra.Command {
+	var (
+		asJSON bool
+		now    string
+	)
+	cmd := &cobra.Command{
+		Use:   "case ID|KEY",
+		Short: "Show one case and its history",
+		Long: `Show one case: its fields and its history, oldest event first. Name it by its id,
+a unique id prefix of 6 or more characters, or its key (health_drop:jane@example.com),
+which shows the key's unresolved case, else its newest.
+
+--json prints the case as in 'cases --json' with "events".`,
+		Args: exactlyArgs("case", "one case id, id prefix or key", 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			t, err := parseNow(now)
+			if err != nil {
+				return err
+			}
+			svc, st, err := a.deskSession(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			d, err := svc.GetCase(ctx, args[0], t)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.io.Stdout, d)
+			}
+			return writeCase(a.io.Stdout, d)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")
+	cmd.Flags().StringVar(&now, "now", "", "judge silences at this time: "+timeForms+" (env PTD_NOW)")
+	return cmd
+}
+
+// writeCase prints a case and its history for people.
+func writeCase(w io.Writer, d desk.CaseDetail) error {
+	c := d.Case
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) { termtext.Fprintf(tw, "%s\t%s\n", k, termtext.Line(v)) }
+	row("Case", c.ID)
+	row("Key", c.Key)
+	row("Label", c.Label)
+	state := string(c.State)
+	switch c.State {
+	case proactive.CaseAcknowledged:
+		state += " by " + orDash(c.AcknowledgedBy) + " at " + clockPtr(c.AcknowledgedAt) + " (at " + orDash(c.AckSeverity) + ")"
+	case proactive.CaseSnoozed:
+		state += " until " + clockPtr(c.SnoozedUntil)
+		if c.SnoozeReason != "" {
+			state += ": " + c.SnoozeReason
+		}
+	case proactive.CaseResolved:
+		state += " at " + clockPtr(c.ResolvedAt) + " (" + orDash(c.ResolveReason) + ")"
+	}
+	if d.Silenced {
+		state += "; silenced"
+	}
+	row("State", state)
+	row("Severity", fmt.Sprintf("%s (peak %s), urgency %d", c.Severity, c.PeakSeverity, c.Urgency))
+	row("Opened", clock(c.OpenedAt))
+	row("Last seen", clock(c.LastSeenAt))
+	row("Owner", orDash(c.Owner))
+	if c.InhibitedBy != "" {
+		row("Inhibited by", c.InhibitedBy)
+	}
+	if c.Note != "" {
+		row("Note", c.Note)
+	}
+	if c.PreviousCaseID != "" {
+		row("Previous case", c.PreviousCaseID)
+	}
+	if len(c.Details) > 0 {
+		row("Details", string(c.Details))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	termtext.Fprintf(w, "\nHistory (%s, oldest first):\n", count(len(d.Events), "event"))
+	return writeEvents(w, d.Events, "")
+}
+
+// writeEvents prints events as a table, each line after indent.
+func writeEvents(w io.Writer, evs []proactive.CaseEvent, indent string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	termtext.Fprintf(tw, "%sSEQ\tAT\tEVENT\tACTOR\tSEVERITY\tNOTE\n", indent)
+	for _, e := range evs {
+		termtext.Fprintf(tw, "%s%d\t%s\t%s\t%s\t%s\t%s\n", indent, e.Seq, clock(e.At), termtext.Line(string(e.Kind)),
+			termtext.Line(orDash(e.Actor)), termtext.Line(orDash(e.Severity)), termtext.Line(e.Note))
+	}
+	return tw.Flush()
+}
