@@ -95,7 +95,16 @@ type scanResponse struct {
 		Severity      string `json:"severity"`
 		Urgency       int    `json:"urgency"`
 		AffectedCount int    `json:"affected_count"`
+		Saved         string `json:"saved"`
+		AlertID       string `json:"alert_id"`
 	} `json:"alert_groups"`
+	AlertsUpdated int `json:"alerts_updated"`
+	Suppressed    struct {
+		Silenced, Snoozed, Acknowledged, Inhibited int
+	} `json:"suppressed"`
+	Cases struct {
+		Opened, Escalated, Resolved, Open int
+	} `json:"cases"`
 	Errors []struct {
 		Monitor string `json:"monitor"`
 		Error   string `json:"error"`
