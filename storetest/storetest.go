@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) proactive.Store) {
 	t.Run("WaitingLeads", func(t *testing.T) { testWaitingLeads(t, o) })
 	t.Run("HealthSeries", func(t *testing.T) { testHealthSeries(t, o) })
 	t.Run("ClientOwners", func(t *testing.T) { testClientOwners(t, o) })
+	t.Run("Context", func(t *testing.T) { testContext(t, o) })
 	t.Run("MissingTable", func(t *testing.T) { testMissingTable(t, o) })
 	t.Run("HasRows", func(t *testing.T) { testHasRows(t, o) })
 	t.Run("ListAlerts", func(t *testing.T) { testListAlerts(t, o) })
