@@ -46,6 +46,21 @@ type ConfiguredColumn struct {
 	Column string `json:"column"`
 }
 
+// MissingMessage says what it means for the checks that the column's
+// table lacks it (CONTRACT §11.1), for doctor and the scan's log.
+func (c ConfiguredColumn) MissingMessage() string {
+	effect := "the checks run as if it were unset"
+	switch c.Key {
+	case "columns.client_owner":
+		effect += ": health and renewal cases have no owner, and coach_workload cannot run"
+	case "columns.deal_owner":
+		effect += ": deal stall cases have no owner"
+	case "columns.client_value":
+		effect += ": clients' values count 0 in revenue at risk"
+	}
+	return c.Key + " names the column " + c.Column + ", which table " + c.Table + " lacks: " + effect
+}
+
 // Configured returns the columns that are set, in the order client_owner,
 // deal_owner, client_value.
 func (c Columns) Configured() []ConfiguredColumn {
