@@ -15,14 +15,21 @@ var _ proactive.ColumnInspector = (*DB)(nil)
 // catalog caches the columns, and their types, of the user's tables that
 // the readers look up before they read optional columns (the configured
 // owner and value columns, contacts, deals.contact_email; CONTRACT §11.1,
-// §11.4). It keeps what it found: a column found once is read without
-// another look; a column or table not found is looked up again at every
-// use (it may be added at any time, and a lookup is one small catalog
-// query). Migrate forgets everything, as does a reader whose query fails
-// (a column dropped or retyped since).
+// §11.4), like the other catalog facts the store keeps: read once, kept
+// until the next Migrate. A reader whose query fails forgets it too (a
+// column dropped or retyped since), and MissingColumns, which a scan with
+// configured columns calls first, reads their tables afresh, so that a
+// configured column added while a service runs is read from its next
+// scan on.
 type catalog struct {
 	mu     sync.Mutex
-	tables map[string]map[string]string // table name as looked up -> column -> SQL type (format_type)
+	tables map[string]*catalogTable // table name as looked up -> what the catalog says
+}
+
+// catalogTable is what the catalog says about one table name.
+type catalogTable struct {
+	exists bool
+	types  map[string]string // column -> SQL type (format_type)
 }
 
 // forget empties the cache.
@@ -47,41 +54,39 @@ GROUP BY r.oid`
 // lacks, and whether the table exists. Only what the cache does not know
 // is looked up.
 func (d *DB) columnTypesOf(ctx context.Context, table string, cols ...string) (types []string, exists bool, err error) {
+	d.cat.mu.Lock()
+	tc := d.cat.tables[table]
+	d.cat.mu.Unlock()
+	if tc == nil {
+		if tc, err = d.lookUpColumns(ctx, table); err != nil {
+			return nil, false, err
+		}
+	}
 	types = make([]string, len(cols))
-	d.cat.mu.Lock()
-	known := d.cat.tables[table]
-	all := known != nil
 	for i, c := range cols {
-		if types[i] = known[c]; types[i] == "" {
-			all = false
-		}
+		types[i] = tc.types[c]
 	}
-	d.cat.mu.Unlock()
-	if all {
-		return types, true, nil
-	}
+	return types, tc.exists, nil
+}
+
+// lookUpColumns reads what the catalog says about table and caches it.
+func (d *DB) lookUpColumns(ctx context.Context, table string) (*catalogTable, error) {
 	var names, typs []string
-	if err := d.pool.QueryRow(ctx, tableColumnsSQL, table).Scan(&exists, &names, &typs); err != nil {
-		return nil, false, fmt.Errorf("look up the columns of %s: %w", table, err)
+	tc := &catalogTable{}
+	if err := d.pool.QueryRow(ctx, tableColumnsSQL, table).Scan(&tc.exists, &names, &typs); err != nil {
+		return nil, fmt.Errorf("look up the columns of %s: %w", table, err)
 	}
-	set := make(map[string]string, len(names))
+	tc.types = make(map[string]string, len(names))
 	for i, n := range names {
-		set[n] = typs[i]
+		tc.types[n] = typs[i]
 	}
 	d.cat.mu.Lock()
-	if exists {
-		if d.cat.tables == nil {
-			d.cat.tables = map[string]map[string]string{}
-		}
-		d.cat.tables[table] = set
-	} else {
-		delete(d.cat.tables, table)
+	if d.cat.tables == nil {
+		d.cat.tables = map[string]*catalogTable{}
 	}
+	d.cat.tables[table] = tc
 	d.cat.mu.Unlock()
-	for i, c := range cols {
-		types[i] = set[c]
-	}
-	return types, exists, nil
+	return tc, nil
 }
 
 // optionalColumns returns, for each configured column of table ("" for
@@ -114,15 +119,21 @@ func (d *DB) optionalColumns(ctx context.Context, table string, cols ...string) 
 }
 
 // MissingColumns implements proactive.ColumnInspector: the configured
-// columns whose table exists without them.
+// columns whose table exists without them. It reads their tables afresh
+// (and refreshes the cache the readers use).
 func (d *DB) MissingColumns(ctx context.Context, c proactive.Columns) ([]proactive.ConfiguredColumn, error) {
 	var out []proactive.ConfiguredColumn
+	read := map[string]*catalogTable{}
 	for _, cc := range c.Configured() {
-		types, exists, err := d.columnTypesOf(ctx, cc.Table, cc.Column)
-		if err != nil {
-			return nil, d.fail("look up the configured columns", err)
+		tc := read[cc.Table]
+		if tc == nil {
+			var err error
+			if tc, err = d.lookUpColumns(ctx, cc.Table); err != nil {
+				return nil, d.fail("look up the configured columns", err)
+			}
+			read[cc.Table] = tc
 		}
-		if exists && types[0] == "" {
+		if tc.exists && tc.types[cc.Column] == "" {
 			out = append(out, cc)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
@@ -58,24 +59,25 @@ func (d *DB) ClientOwners(ctx context.Context, q proactive.OwnerQuery, fn func(p
 		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 	defer rows.Close()
+	var (
+		c     proactive.ClientOwner
+		owner *string
+		val   pgtype.Float8 // a value, not a pointer: no allocation per client
+		dest  = []any{&c.Email, &owner, &c.At}
+	)
+	if value != "" {
+		dest = append(dest, &val)
+	}
 	for rows.Next() {
-		var (
-			c     proactive.ClientOwner
-			owner *string
-			val   *float64
-		)
-		dest := []any{&c.Email, &owner, &c.At}
-		if value != "" {
-			dest = append(dest, &val)
-		}
+		c, owner, val = proactive.ClientOwner{}, nil, pgtype.Float8{}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, d.tableFail(op, proactive.TableHealthScores, err)
 		}
 		if owner != nil {
 			c.Owner = strings.TrimSpace(*owner)
 		}
-		if val != nil {
-			c.Value = *val
+		if val.Valid {
+			c.Value = val.Float64
 		}
 		c.At = c.At.UTC()
 		if err := fn(c); err != nil {

@@ -370,19 +370,20 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 	defer rows.Close()
 	out := []proactive.Deal{}
 	skipped := proactive.Skipped{}
+	var (
+		dl             proactive.Deal
+		last           *time.Time
+		contact, owner *string
+		dest           = []any{&dl.ID, &dl.Name, &dl.Stage, &dl.Amount, &last}
+	)
+	if dc.contact {
+		dest = append(dest, &contact)
+	}
+	if dc.owner {
+		dest = append(dest, &owner)
+	}
 	for rows.Next() {
-		var (
-			dl             proactive.Deal
-			last           *time.Time
-			contact, owner *string
-		)
-		dest := []any{&dl.ID, &dl.Name, &dl.Stage, &dl.Amount, &last}
-		if dc.contact {
-			dest = append(dest, &contact)
-		}
-		if dc.owner {
-			dest = append(dest, &owner)
-		}
+		dl, last, contact, owner = proactive.Deal{}, nil, nil, nil
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, d.tableFail(op, proactive.TableDeals, err)
 		}

@@ -277,9 +277,12 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 
 // warnMissingColumns logs, once per scan, each configured column the
 // source lacks (CONTRACT §11.1): the checks run as if it were unset, and
-// coach_workload fails without its owner column. Nothing is looked up
-// when no column is configured or the source cannot tell; a lookup that
-// fails is left to the checks, which read the same database.
+// coach_workload fails without its owner column. The stores look the
+// columns up afresh here, so a column added since the last scan is read
+// in this one (a read replica the scan reads is asked too, for that
+// alone: pass.run). Nothing is looked up when no column is configured or
+// the source cannot tell; a lookup that fails is left to the checks,
+// which read the same database.
 func (s *Scanner) warnMissingColumns(ctx context.Context, log *slog.Logger) {
 	cols := s.opts.Settings.Columns
 	ci, ok := s.opts.Source.(proactive.ColumnInspector)

@@ -12,15 +12,21 @@ var _ proactive.ColumnInspector = (*DB)(nil)
 
 // catalog caches the columns of the user's tables that the readers look
 // up before they read optional columns (the configured owner and value
-// columns, contacts, deals.contact_email; CONTRACT §11.1, §11.4). It keeps
-// what it found: a column found once is read without another look; a
-// column or table not found is looked up again at every use (it may be
-// added at any time, and a lookup is cheap). Migrate and ExecForTest
-// forget everything, as does a reader whose query fails (a column dropped
-// since).
+// columns, contacts, deals.contact_email; CONTRACT §11.1, §11.4): read
+// once, kept until the next Migrate (or ExecForTest). A reader whose query
+// fails forgets it too (a column dropped since), and MissingColumns, which
+// a scan with configured columns calls first, reads their tables afresh,
+// so that a configured column added while a service runs is read from its
+// next scan on.
 type catalog struct {
 	mu     sync.Mutex
-	tables map[string]map[string]bool // lower-cased table -> lower-cased columns
+	tables map[string]*catalogTable // lower-cased table -> what the schema says
+}
+
+// catalogTable is what the schema says about one table name.
+type catalogTable struct {
+	exists bool
+	cols   map[string]bool // lower-cased column names
 }
 
 // forget empties the cache.
@@ -34,45 +40,35 @@ func (c *catalog) forget() {
 // SQLite compares names (without regard to ASCII case), and whether the
 // table exists at all. Only what is not known from the cache is looked up.
 func (d *DB) has(ctx context.Context, table string, cols ...string) (found []bool, exists bool, err error) {
-	t := strings.ToLower(table)
+	d.cat.mu.Lock()
+	tc := d.cat.tables[strings.ToLower(table)]
+	d.cat.mu.Unlock()
+	if tc == nil {
+		if tc, err = d.lookUpColumns(ctx, table); err != nil {
+			return nil, false, err
+		}
+	}
 	found = make([]bool, len(cols))
-	d.cat.mu.Lock()
-	known := d.cat.tables[t]
-	d.cat.mu.Unlock()
-	if known != nil && allIn(known, cols) {
-		for i := range found {
-			found[i] = true
-		}
-		return found, true, nil
-	}
-	kind, colSet, err := tableInfo(ctx, d.read, table)
-	if err != nil {
-		return nil, false, err
-	}
-	d.cat.mu.Lock()
-	if kind == "" {
-		delete(d.cat.tables, t)
-	} else {
-		if d.cat.tables == nil {
-			d.cat.tables = map[string]map[string]bool{}
-		}
-		d.cat.tables[t] = colSet
-	}
-	d.cat.mu.Unlock()
 	for i, c := range cols {
-		found[i] = colSet[strings.ToLower(c)]
+		found[i] = tc.cols[strings.ToLower(c)]
 	}
-	return found, kind != "", nil
+	return found, tc.exists, nil
 }
 
-// allIn reports whether every col is in set (lower-cased names).
-func allIn(set map[string]bool, cols []string) bool {
-	for _, c := range cols {
-		if !set[strings.ToLower(c)] {
-			return false
-		}
+// lookUpColumns reads what the schema says about table and caches it.
+func (d *DB) lookUpColumns(ctx context.Context, table string) (*catalogTable, error) {
+	kind, cols, err := tableInfo(ctx, d.read, table)
+	if err != nil {
+		return nil, err
 	}
-	return true
+	tc := &catalogTable{exists: kind != "", cols: cols}
+	d.cat.mu.Lock()
+	if d.cat.tables == nil {
+		d.cat.tables = map[string]*catalogTable{}
+	}
+	d.cat.tables[strings.ToLower(table)] = tc
+	d.cat.mu.Unlock()
+	return tc, nil
 }
 
 // optionalColumns returns, for each configured column of table ("" for
@@ -105,15 +101,21 @@ func (d *DB) optionalColumns(ctx context.Context, table string, cols ...string) 
 }
 
 // MissingColumns implements proactive.ColumnInspector: the configured
-// columns whose table exists without them.
+// columns whose table exists without them. It reads their tables afresh
+// (and refreshes the cache the readers use).
 func (d *DB) MissingColumns(ctx context.Context, c proactive.Columns) ([]proactive.ConfiguredColumn, error) {
 	var out []proactive.ConfiguredColumn
+	read := map[string]*catalogTable{}
 	for _, cc := range c.Configured() {
-		found, exists, err := d.has(ctx, cc.Table, cc.Column)
-		if err != nil {
-			return nil, translate("look up the configured columns", err)
+		tc := read[cc.Table]
+		if tc == nil {
+			var err error
+			if tc, err = d.lookUpColumns(ctx, cc.Table); err != nil {
+				return nil, translate("look up the configured columns", err)
+			}
+			read[cc.Table] = tc
 		}
-		if exists && !found[0] {
+		if tc.exists && !tc.cols[strings.ToLower(cc.Column)] {
 			out = append(out, cc)
 		}
 	}

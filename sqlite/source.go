@@ -119,8 +119,26 @@ func extraColumns(exprs []string) string {
 type healthReading struct {
 	first, last, zone sql.NullString
 	score, jd         float64
-	owner             sql.NullString // the configured owner column, when read
-	value             sql.NullFloat64
+}
+
+// readingExtra are the configured columns of one reading, kept beside the
+// readings (same index) only when a column is read, so that the readings
+// cost nothing more without.
+type readingExtra struct {
+	owner sql.NullString
+	value sql.NullFloat64
+}
+
+// newestIndex is the index of the newest of rs in newerFirst order (the
+// reading reduceTrend makes current).
+func newestIndex(rs []healthReading) int {
+	best := 0
+	for i := 1; i < len(rs); i++ {
+		if newerFirst(rs[i], rs[best]) < 0 {
+			best = i
+		}
+	}
+	return best
 }
 
 // newerFirst orders one email's readings: newest first, a tie puts the
@@ -156,7 +174,6 @@ func reduceTrend(email string, rs []healthReading, trendDays int) proactive.Heal
 		Email: email, Firstname: cur.first.String, Lastname: cur.last.String,
 		Zone: normalizeZone(cur.zone.String), Current: cur.score, CurrentAt: julianTime(cur.jd),
 		Previous: prev.score, PreviousAt: julianTime(prev.jd), Readings: len(rs),
-		Owner: strings.TrimSpace(cur.owner.String), Value: cur.value.Float64,
 	}
 	from := cur.jd - float64(trendDays)
 	sum, n := 0.0, 0
@@ -220,13 +237,20 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		byEmail = map[string][]healthReading{}
 	)
 	minDrop := q.MinDropBound()
-	var extra []string
+	var (
+		extra  []string
+		x      readingExtra
+		extras map[string][]readingExtra // with extra only
+	)
 	dest := []any{&email, &r.first, &r.last, &r.zone, &score, &jd}
 	if use[0] {
-		extra, dest = append(extra, ownerSQL(q.OwnerColumn)), append(dest, &r.owner)
+		extra, dest = append(extra, ownerSQL(q.OwnerColumn)), append(dest, &x.owner)
 	}
 	if use[1] {
-		extra, dest = append(extra, valueSQL(q.ValueColumn)), append(dest, &r.value)
+		extra, dest = append(extra, valueSQL(q.ValueColumn)), append(dest, &x.value)
+	}
+	if len(extra) > 0 {
+		extras = map[string][]readingExtra{}
 	}
 	skipped, err := d.readSource(ctx, op, proactive.TableHealthScores, healthQuery(extra...),
 		[]any{
@@ -238,6 +262,9 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		func() {
 			r.score, r.jd = score.Float64, jd.Float64
 			byEmail[email.String] = append(byEmail[email.String], r)
+			if extras != nil {
+				extras[email.String] = append(extras[email.String], x)
+			}
 		})
 	if err != nil {
 		if len(extra) > 0 {
@@ -247,7 +274,12 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	}
 	out := make([]proactive.HealthTrend, 0, len(byEmail))
 	for e, rs := range byEmail {
+		var ex readingExtra
+		if extras != nil {
+			ex = extras[e][newestIndex(rs)] // before reduceTrend sorts rs
+		}
 		t := reduceTrend(e, rs, trendDays)
+		t.Owner, t.Value = strings.TrimSpace(ex.owner.String), ex.value.Float64
 		drop := t.Previous - t.Current
 		if t.WeekAvg != nil {
 			drop = max(drop, *t.WeekAvg-t.Current)

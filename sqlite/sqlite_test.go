@@ -445,3 +445,35 @@ func sqliteScalar(t *testing.T, path, query string) string {
 	require.NoError(t, conn.QueryRowContext(t.Context(), query).Scan(&s))
 	return s
 }
+
+// The columns the readers look up are cached until the next Migrate; a
+// configured column another process adds is read once MissingColumns (a
+// scan with configured columns calls it first) has looked again.
+func TestConfiguredColumnAddedWhileRunning(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "ptd.db")
+	db := mustOpenPath(t, path)
+	mustMigrate(t, db)
+	now := storetest.Now()
+	require.NoError(t, db.InsertRows(ctx, proactive.TableHealthScores, proactive.SourceColumns(proactive.TableHealthScores), []proactive.Row{
+		{"email": "a@x.com", "health_score": 90.0, "calculated_at": now.Add(-48 * time.Hour)},
+		{"email": "a@x.com", "health_score": 70.0, "calculated_at": now.Add(-time.Hour)},
+	}))
+	q := proactive.HealthQuery{Now: now, OwnerColumn: "coach"}
+	trends, _, err := db.HealthTrends(ctx, q)
+	require.NoError(t, err)
+	require.Empty(t, trends[0].Owner, "no such column yet")
+
+	other := mustOpenPath(t, path)
+	require.NoError(t, other.ExecForTest(ctx, "ALTER TABLE client_health_scores ADD COLUMN coach TEXT; UPDATE client_health_scores SET coach = 'Kim'"))
+	trends, _, err = db.HealthTrends(ctx, q)
+	require.NoError(t, err)
+	require.Empty(t, trends[0].Owner, "cached: not looked up again")
+
+	missing, err := db.MissingColumns(ctx, proactive.Columns{ClientOwner: "coach"})
+	require.NoError(t, err)
+	require.Empty(t, missing)
+	trends, _, err = db.HealthTrends(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, "Kim", trends[0].Owner, "read from the scan that looked again")
+}

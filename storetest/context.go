@@ -111,6 +111,9 @@ func testContext(t *testing.T, open opener) {
 			withCoach(reading("ann@example.com", 150.0, "GREEN", now.Add(-30*time.Minute)), "Nobody", 9.0), // newer, not valid
 			withCoach(reading("bo@example.com", 80.0, "GREEN", now.Add(-2*day)), "Lee", 300.0),
 			withCoach(reading("bo@example.com", 60.0, "RED", cur), nil, nil),
+			withCoach(reading("cy@example.com", 80.0, "GREEN", now.Add(-2*day)), "Old", 1.0),
+			withCoach(reading("cy@example.com", 70.0, "GREEN", cur), "High", 2.0),
+			withCoach(reading("cy@example.com", 60.0, "GREEN", cur), "Low", 3.0), // a tie: the lower score is the newer
 		)
 	}
 
@@ -118,14 +121,14 @@ func testContext(t *testing.T, open opener) {
 		t.Parallel()
 		s := open(t)
 		seedHealth(t, s)
-		want := []contextView{{"ann@example.com", "Kim", 1200.5}, {"bo@example.com", "", 0}}
+		want := []contextView{{"ann@example.com", "Kim", 1200.5}, {"bo@example.com", "", 0}, {"cy@example.com", "Low", 3}}
 		require.Equal(t, want, trends(t, s, cols))
 		require.Equal(t, want, series(t, s, cols, false))
 		got, err := owners(t, s, cols)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 
-		none := []contextView{{"ann@example.com", "", 0}, {"bo@example.com", "", 0}}
+		none := []contextView{{"ann@example.com", "", 0}, {"bo@example.com", "", 0}, {"cy@example.com", "", 0}}
 		require.Equal(t, none, trends(t, s, proactive.Columns{}), "no column configured: none read")
 		require.Equal(t, none, series(t, s, proactive.Columns{}, false))
 		require.Equal(t, none, series(t, s, cols, true), "a first pass (NoNames) needs neither")
