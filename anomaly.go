@@ -24,6 +24,9 @@ const (
 type Details interface {
 	// DetailsType is the type of the check whose figures these are.
 	DetailsType() AnomalyType
+	// RevenueAtRisk is the anomaly's revenue at risk, the details'
+	// revenue_at_risk (CONTRACT §11.7); never negative.
+	RevenueAtRisk() float64
 }
 
 // Anomaly is one finding of one check about one entity (a client, a deal, a
@@ -57,6 +60,15 @@ type Anomaly struct {
 	RecommendedAction string    `json:"recommended_action"`
 	UrgencyScore      int       `json:"urgency_score"`
 	DetectedAt        time.Time `json:"detected_at"`
+}
+
+// RevenueAtRisk is the anomaly's revenue at risk: its details', 0 without
+// details.
+func (a *Anomaly) RevenueAtRisk() float64 {
+	if a.Details == nil {
+		return 0
+	}
+	return a.Details.RevenueAtRisk()
 }
 
 // CaseKey is the key of the anomaly's case: "<type>:<key>".
@@ -110,6 +122,9 @@ type AlertGroup struct {
 	// Urgency is the combined urgency, 0–100.
 	Urgency       int
 	AffectedCount int
+	// RevenueAtRisk is the sum of every member's revenue at risk
+	// (Details.RevenueAtRisk), unrounded (CONTRACT §11.7).
+	RevenueAtRisk float64
 }
 
 // Members returns the primary followed by the related anomalies it keeps,

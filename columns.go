@@ -1,5 +1,7 @@
 package proactive
 
+import "context"
+
 // Columns names optional columns of the user's source tables that the
 // checks read when configured (CONTRACT §11.1, YAML key columns); "" for
 // unset.
@@ -31,4 +33,57 @@ func Identifier(s string) bool {
 		}
 	}
 	return true
+}
+
+// ConfiguredColumn is one configured column: the setting that names it,
+// the table it belongs to and its name.
+type ConfiguredColumn struct {
+	// Key is the setting ("columns.client_owner").
+	Key string `json:"key"`
+	// Table is the source table the column belongs to.
+	Table string `json:"table"`
+	// Column is the column's name as configured.
+	Column string `json:"column"`
+}
+
+// MissingMessage says what it means for the checks that the column's
+// table lacks it (CONTRACT §11.1), for doctor and the scan's log.
+func (c ConfiguredColumn) MissingMessage() string {
+	effect := "the checks run as if it were unset"
+	switch c.Key {
+	case "columns.client_owner":
+		effect += ": health and renewal cases have no owner, and coach_workload cannot run"
+	case "columns.deal_owner":
+		effect += ": deal stall cases have no owner"
+	case "columns.client_value":
+		effect += ": clients' values count 0 in revenue at risk"
+	}
+	return c.Key + " names the column " + c.Column + ", which table " + c.Table + " lacks: " + effect
+}
+
+// Configured returns the columns that are set, in the order client_owner,
+// deal_owner, client_value.
+func (c Columns) Configured() []ConfiguredColumn {
+	var out []ConfiguredColumn
+	for _, x := range []ConfiguredColumn{
+		{"columns.client_owner", TableHealthScores, c.ClientOwner},
+		{"columns.deal_owner", TableDeals, c.DealOwner},
+		{"columns.client_value", TableHealthScores, c.ClientValue},
+	} {
+		if x.Column != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ColumnInspector tells which configured columns a database lacks
+// (CONTRACT §11.1: the checks run as if such a column were unset; doctor
+// reports it and a scan logs it). Both stores implement it.
+type ColumnInspector interface {
+	// MissingColumns returns the configured columns of c whose table
+	// exists and lacks them, in Configured order; none when c configures
+	// none (and nothing is read). A table that is missing altogether is
+	// not reported here (its check fails on its own).
+	MissingColumns(ctx context.Context, c Columns) ([]ConfiguredColumn, error)
 }

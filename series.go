@@ -33,6 +33,11 @@ type ClientSeries struct {
 	// unknown.
 	Zone     string
 	Readings []SeriesPoint
+	// Owner and Value are the newest reading's SeriesQuery.OwnerColumn
+	// (trimmed) and ValueColumn; "" and 0 when not asked for, missing or
+	// null.
+	Owner string
+	Value float64
 }
 
 // Newest is the newest reading; the zero SeriesPoint when there is none.
@@ -64,6 +69,10 @@ type SeriesQuery struct {
 	Emails []string
 	// NoNames lets the store leave Firstname, Lastname and Zone empty.
 	NoNames bool
+	// OwnerColumn and ValueColumn, as in HealthQuery, fill the series'
+	// Owner and Value from the newest reading; a store may leave them
+	// unread with NoNames.
+	OwnerColumn, ValueColumn string
 	// MinNewestDrop, when > 0, lets the store leave out series whose
 	// newest change (newest score less the one before) is not a drop of
 	// at least MinNewestDrop. A store that filters compares with
@@ -104,6 +113,9 @@ type ClientOwner struct {
 	// At is the newest valid reading's calculated_at, so that a caller
 	// merging emails that differ in case can keep the newest.
 	At time.Time
+	// Value is the newest valid reading's OwnerQuery.ValueColumn; 0 when
+	// none is asked for, the column is missing or the value null.
+	Value float64
 }
 
 // OwnerQuery asks a store for the owner of every client.
@@ -114,6 +126,10 @@ type OwnerQuery struct {
 	// Column is the owner column of client_health_scores
 	// (columns.client_owner); it must be an Identifier.
 	Column string
+	// ValueColumn, when set, is the value column (columns.client_value,
+	// an Identifier) filling ClientOwner.Value; a column the table lacks
+	// reads as unset (unlike Column, which must exist).
+	ValueColumn string
 }
 
 // ClientOwnerReader streams the owner of every client with a valid

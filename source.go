@@ -9,7 +9,15 @@ const (
 	TableSyncErrors   = "sync_errors"
 	TableLeads        = "leads"
 	TableInsights     = "proactive_insights"
+	// TableContacts is the optional contacts(id, email) table: a deal's
+	// contact email is looked up there by deals.contact_id (CONTRACT
+	// §11.4). A user's database may lack it.
+	TableContacts = "contacts"
 )
+
+// ColumnContactEmail is the optional column of deals holding the deal's
+// contact email, read where contacts has none (CONTRACT §11.4).
+const ColumnContactEmail = "contact_email"
 
 // SourceTables lists the four source tables in check order.
 func SourceTables() []string {
@@ -46,6 +54,36 @@ func SourceColumns(table string) []string {
 		return []string{"id", "name", "email", "created_at", "status", "source", "last_contact_date"}
 	}
 	return nil
+}
+
+// ImportTables lists the tables import writes: the four source tables,
+// then contacts (CONTRACT §11.1).
+func ImportTables() []string { return append(SourceTables(), TableContacts) }
+
+// ImportColumns returns the columns import accepts for a table of
+// ImportTables: the contract's (SourceColumns), the optional ones the
+// product reads where they exist (deals.contact_email; contacts' id and
+// email) and the configured columns of that table (cols); nil for any
+// other table.
+func ImportColumns(table string, cols Columns) []string {
+	var out []string
+	switch table {
+	case TableContacts:
+		return []string{"id", "email"}
+	case TableDeals:
+		out = append(SourceColumns(table), ColumnContactEmail)
+	default:
+		out = SourceColumns(table)
+	}
+	if out == nil {
+		return nil
+	}
+	for _, c := range cols.Configured() {
+		if c.Table == table && !containsString(out, c.Column) {
+			out = append(out, c.Column)
+		}
+	}
+	return out
 }
 
 // Reasons a source row is skipped as making no sense (CONTRACT §2).
@@ -106,6 +144,12 @@ type HealthTrend struct {
 	// calculated_at lies in [CurrentAt − trend days, CurrentAt]; nil when none.
 	WeekAvg  *float64
 	Readings int
+	// Owner is the newest reading's HealthQuery.OwnerColumn, trimmed; ""
+	// when none is asked for, the column is missing, null or blank.
+	Owner string
+	// Value is the newest reading's HealthQuery.ValueColumn (ClientValue);
+	// 0 when none is asked for, the column is missing or the value null.
+	Value float64
 }
 
 // HealthQuery asks a store for health trends.
@@ -113,6 +157,12 @@ type HealthQuery struct {
 	Now        time.Time
 	WindowDays int // readings with calculated_at in [Now − WindowDays, Now]; 14
 	TrendDays  int // the week_avg window; thresholds.health_trend_days
+	// OwnerColumn and ValueColumn, when set, name the owner and value
+	// columns of client_health_scores (columns.client_owner and
+	// columns.client_value, Identifiers) whose values of the newest
+	// reading fill HealthTrend.Owner and Value. A column the table lacks
+	// reads as unset (CONTRACT §11.1); "" costs nothing.
+	OwnerColumn, ValueColumn string
 	// MinDrop, when > 0, lets the store return only trends whose drop
 	// (max of Previous−Current and WeekAvg−Current) is at least MinDrop.
 	// The rule engine judges again, so a store may ignore it. A store that
@@ -143,10 +193,15 @@ type Deal struct {
 	Amount *float64
 	// LastActivity is coalesce(last_activity_date, updated_at, created_at).
 	LastActivity time.Time
-	// ContactEmail is the deal's contact email as the store found it
-	// (CONTRACT §11.4: contacts.email by contact_id, else
-	// deals.contact_email); "" when none.
+	// ContactEmail is the deal's contact email, trimmed and lower-cased
+	// (CONTRACT §11.4): contacts.email of the contact whose id is
+	// deals.contact_id when it is not blank, else deals.contact_email
+	// where that column exists and is not blank; "" when none. Either
+	// table or column may be missing.
 	ContactEmail string
+	// Owner is the deal's DealQuery.OwnerColumn, trimmed; "" when none is
+	// asked for, the column is missing, null or blank.
+	Owner string
 }
 
 // DealQuery asks a store for deals in stall stages.
@@ -156,6 +211,10 @@ type DealQuery struct {
 	// MinDays, when > 0, lets the store return only deals whose last
 	// activity is at least MinDays whole days before Now.
 	MinDays int
+	// OwnerColumn, when set, names the owner column of deals
+	// (columns.deal_owner, an Identifier) that fills Deal.Owner; a column
+	// the table lacks reads as unset.
+	OwnerColumn string
 }
 
 // SyncFailureGroup is the unresolved sync errors of one (source, error_type)

@@ -372,7 +372,7 @@ func (a *app) openStore(ctx context.Context, cfg config.Config) (proactive.Store
 	if err := checkSQLitePath(path); err != nil {
 		return nil, err
 	}
-	return sqlite.OpenWith(ctx, path, sqlite.Options{MustExist: !a.mayCreate})
+	return sqlite.OpenWith(ctx, path, sqlite.Options{MustExist: !a.mayCreate, Columns: cfg.Columns})
 }
 
 // replicaURL returns the read replica's URL: --read-db when given, else

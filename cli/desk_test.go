@@ -255,7 +255,7 @@ func TestDeskCommands(t *testing.T) {
 			require.Len(t, cl.Cases, 1)
 			require.Equal(t, []string{"opened", "acknowledged"}, kinds(cl.Cases[0]))
 			require.NotNil(t, cl.Deals)
-			require.False(t, cl.DealsJoinable)
+			require.True(t, cl.DealsJoinable, "migrate creates contacts (CONTRACT §11.1): deals can be joined")
 			text = mustDesk(t, s, "client", "sarah@example.com")
 			require.Contains(t, text, "Client sarah@example.com")
 			require.Contains(t, text, "Readings: none.")

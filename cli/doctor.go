@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,6 +152,9 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 		}
 		add(Finding{Level: level, Table: t.Table, Message: msg, Fix: fix})
 	}
+	if err := a.diagnoseColumns(ctx, st, cfg, add); err != nil {
+		return d, err
+	}
 	th := cfg.Thresholds
 	add(Finding{Level: "ok", Message: fmt.Sprintf("thresholds: health drop %g/%g/%g points, deal stall %d/%d/%d days, sync failures %d/%d/%d in 24 h, lead wait %g/%g/%g h, dedup window %g h (critical/high/medium)",
 		th.HealthDropCritical, th.HealthDropHigh, th.HealthDropMedium, th.DealStallDaysCritical, th.DealStallDaysHigh, th.DealStallDaysMedium,
@@ -159,6 +163,43 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 		add(Finding{Level: "ok", Message: fmt.Sprintf("%d active alerts; a group already alerted within %g h is skipped as a duplicate unless its severity rose", len(alerts), th.DedupWindowHours)})
 	}
 	return d, nil
+}
+
+// diagnoseColumns reports the configured owner and value columns (CONTRACT
+// §11.1): one the database lacks is a warning (the checks run as if it
+// were unset), a problem for client_owner when coach_workload is enabled
+// (it cannot run).
+func (a *app) diagnoseColumns(ctx context.Context, st proactive.Store, cfg config.Config, add func(Finding)) error {
+	configured := cfg.Columns.Configured()
+	ci, ok := st.(proactive.ColumnInspector)
+	if !ok || len(configured) == 0 {
+		return nil
+	}
+	missing, err := ci.MissingColumns(ctx, cfg.Columns)
+	if err != nil {
+		return fmt.Errorf("look up the configured columns: %w", err)
+	}
+	var found []string
+	for _, c := range configured {
+		if !slices.Contains(missing, c) {
+			found = append(found, c.Key+": "+c.Table+"."+c.Column)
+		}
+	}
+	if len(found) > 0 {
+		add(Finding{Level: "ok", Message: "configured columns found: " + strings.Join(found, ", ")})
+	}
+	for _, m := range missing {
+		level := "warning"
+		if m.Key == "columns.client_owner" && slices.Contains(cfg.Checks, proactive.CoachWorkload) {
+			level = "problem"
+		}
+		fix := fmt.Sprintf("add the column to %s (ALTER TABLE %s ADD COLUMN %s …), or correct %s in the configuration", m.Table, m.Table, m.Column, m.Key)
+		if st.Kind() == "sqlite" {
+			fix = fmt.Sprintf("run 'ptd-proactive migrate' with this configuration (the embedded store adds the configured columns), then import the data into it, or correct %s", m.Key)
+		}
+		add(Finding{Level: level, Table: m.Table, Message: m.MissingMessage(), Fix: fix})
+	}
+	return nil
 }
 
 func printDiagnosis(a *app, d diagnosis) {

@@ -24,14 +24,16 @@ func (a *app) importCommand() *cobra.Command {
 		Use:   "import TABLE FILE",
 		Short: "Import a CSV or NDJSON export into a source table, all or nothing",
 		Long: `Import a CSV (header row of column names, in any order; other columns ignored)
-or NDJSON file (one object per line) into client_health_scores, deals, sync_errors or
-leads. Timestamps: RFC 3339, "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" (UTC). The whole
+or NDJSON file (one object per line) into client_health_scores, deals, sync_errors,
+leads or contacts (id, email). deals takes contact_email too, and client_health_scores
+and deals the owner and value columns the configuration names (columns:); on the
+embedded store migrate adds them. Timestamps: RFC 3339, "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" (UTC). The whole
 file is one transaction: a bad row means nothing is written and the error names its
 line, column and value — unless --skip-invalid, which imports the rest and lists the
 skipped lines. FILE "-" reads standard input (give --format).`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 2 {
-				return usageError{fmt.Errorf("import takes TABLE and FILE (TABLE one of %s), got %d arguments", strings.Join(proactive.SourceTables(), ", "), len(args))}
+				return usageError{fmt.Errorf("import takes TABLE and FILE (TABLE one of %s), got %d arguments", strings.Join(proactive.ImportTables(), ", "), len(args))}
 			}
 			if strings.TrimSpace(args[1]) == "" {
 				return usageError{errors.New("import: FILE is empty: give the path of a CSV or NDJSON file, or - for standard input")}
@@ -41,8 +43,8 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			table, name := args[0], args[1]
-			if proactive.SourceColumns(table) == nil {
-				return usageError{fmt.Errorf("unknown table %q: import into %s", table, strings.Join(proactive.SourceTables(), ", "))}
+			if proactive.ImportColumns(table, proactive.Columns{}) == nil {
+				return usageError{fmt.Errorf("unknown table %q: import into %s", table, strings.Join(proactive.ImportTables(), ", "))}
 			}
 			// The format comes from --format or the file name: a missing or
 			// unknown one is the command line's fault.
@@ -69,11 +71,12 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 			if a.isTerminal(a.io.Stderr) && !asJSON {
 				opts.Progress = a.io.Stderr
 			}
-			_, st, err := a.session(ctx, true)
+			cfg, st, err := a.session(ctx, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			opts.Columns = cfg.Columns
 			res, err := importer.Import(ctx, st, table, name, r, opts)
 			if err != nil {
 				return err

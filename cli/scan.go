@@ -62,7 +62,7 @@ func (a *app) newScanner(cfg config.Config, st proactive.Store, replica *postgre
 		Store:         st,
 		Registry:      a.reg,
 		Checks:        cfg.Checks,
-		Settings:      proactive.Settings{Thresholds: cfg.Thresholds, StallStages: cfg.StallStages, Columns: cfg.Columns},
+		Settings:      proactive.Settings{Thresholds: cfg.Thresholds, StallStages: cfg.StallStages, Columns: cfg.Columns, Inhibit: cfg.Inhibit},
 		Notify:        router,
 		Logger:        a.log,
 		MaxReplicaLag: cfg.Postgres.MaxReplicaLag,

@@ -27,6 +27,10 @@ type Config struct {
 	// Columns name the optional owner and value columns of the source
 	// tables (YAML key columns); unset by default.
 	Columns proactive.Columns `yaml:"columns" json:"columns"`
+	// Inhibit are the inhibit rules (YAML key inhibit, CONTRACT §11.8):
+	// an unresolved case of source_type matching source_match inhibits
+	// every anomaly of target_type; none by default.
+	Inhibit []proactive.InhibitRule `yaml:"inhibit" json:"inhibit"`
 	// Postgres tunes the PostgreSQL store (YAML key postgres).
 	Postgres Postgres `yaml:"postgres" json:"postgres"`
 	// Serve configures `ptd-proactive serve` (YAML key serve).

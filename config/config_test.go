@@ -84,6 +84,10 @@ func TestLoadFull(t *testing.T) {
 		Checks: []proactive.AnomalyType{"health_drop", "deal_stall", "sync_fail", "response_delay",
 			"health_forecast", "health_anomaly", "renewal_risk", "coach_workload"},
 		Columns: proactive.Columns{ClientOwner: "coach", DealOwner: "owner", ClientValue: "package_value"},
+		Inhibit: []proactive.InhibitRule{
+			{SourceType: "sync_fail", SourceMatch: "hubspot_*", TargetType: "deal_stall"},
+			{SourceType: "health_drop", SourceMatch: "*@example.com", TargetType: "coach_workload"},
+		},
 		Postgres: Postgres{MaxConns: 4, StatementTimeout: 45 * time.Second,
 			ReadURL: "postgres://reader:r3ad@replica.example.com:5432/postgres", MaxReplicaLag: 90 * time.Second},
 		Serve:    Serve{Addr: "0.0.0.0:9090", APITokens: []string{"token-one", "token-two"}},
@@ -174,6 +178,11 @@ func TestLoadInvalid(t *testing.T) {
 			`checks[3] ("deal_stall") is listed twice (first as checks[2]): list each check once`},
 		{"bad_empty_checks.yml", "checks is empty: list the checks to run, e.g. [health_drop, deal_stall, sync_fail, response_delay]"},
 		{"bad_coach_no_owner.yml", "checks lists coach_workload but columns.client_owner is not set: name the column of client_health_scores that holds each client's owner, e.g. columns: {client_owner: coach}"},
+		{"bad_inhibit.yml", `inhibit[0].source_type ("sync_failure") is not a check: use health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly, renewal_risk or coach_workload; ` +
+			`inhibit[1].source_match is empty: give a glob matching the inhibiting cases' keys or labels, e.g. "hubspot_*"; ` +
+			`inhibit[1].target_type is missing: name a check, one of health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly, renewal_risk or coach_workload; ` +
+			`inhibit[2].target_type is missing: name a check, one of health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly, renewal_risk or coach_workload`},
+		{"bad_inhibit_key.yml", "config testdata/bad_inhibit_key.yml: line 2: unknown key inhibit[0].match: the keys under inhibit[0] are source_match, source_type, target_type"},
 		{"bad_column_name.yml", `columns.client_owner ("coach name") is not a column name: use letters, digits and underscores, starting with a letter, e.g. coach; ` +
 			`columns.client_value ("1value") is not a column name: use letters, digits and underscores, starting with a letter, e.g. coach`},
 		{"bad_max_conns.yml", "postgres.max_conns (0) must be at least 1"},

@@ -201,6 +201,12 @@ func (c *Config) normalize() {
 	c.Columns.ClientOwner = strings.TrimSpace(c.Columns.ClientOwner)
 	c.Columns.DealOwner = strings.TrimSpace(c.Columns.DealOwner)
 	c.Columns.ClientValue = strings.TrimSpace(c.Columns.ClientValue)
+	for i := range c.Inhibit {
+		r := &c.Inhibit[i]
+		r.SourceType = proactive.AnomalyType(strings.TrimSpace(string(r.SourceType)))
+		r.TargetType = proactive.AnomalyType(strings.TrimSpace(string(r.TargetType)))
+		r.SourceMatch = strings.TrimSpace(r.SourceMatch)
+	}
 	c.Notify.Email.To = trimList(c.Notify.Email.To)
 	if len(c.Notify.Owners) == 0 {
 		c.Notify.Owners = nil // owners: {} says the same as no owners

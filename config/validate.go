@@ -33,6 +33,7 @@ func (c Config) validate(from map[string]string) error {
 	p.stallStages(c.StallStages)
 	p.checks(c.Checks, c.Columns)
 	p.columns(c.Columns)
+	p.inhibit(c.Inhibit)
 	if c.Postgres.MaxConns < 1 {
 		p.add("%s (%d) must be at least 1", p.key("postgres.max_conns"), c.Postgres.MaxConns)
 	}
@@ -174,6 +175,30 @@ func (p *problems) columns(cols proactive.Columns) {
 		if c.value != "" && !proactive.Identifier(c.value) {
 			p.add("%s (%q) is not a column name: use letters, digits and underscores, starting with a letter, e.g. coach", c.key, c.value)
 		}
+	}
+}
+
+// inhibit needs each rule's source and target types to be checks and its
+// glob not to be empty (CONTRACT §11.8).
+func (p *problems) inhibit(rs []proactive.InhibitRule) {
+	for i, r := range rs {
+		key := fmt.Sprintf("inhibit[%d]", i)
+		p.checkType(key+".source_type", r.SourceType)
+		if r.SourceMatch == "" {
+			p.add(`%s.source_match is empty: give a glob matching the inhibiting cases' keys or labels, e.g. "hubspot_*"`, key)
+		}
+		p.checkType(key+".target_type", r.TargetType)
+	}
+}
+
+// checkType needs t to name a registered check.
+func (p *problems) checkType(key string, t proactive.AnomalyType) {
+	reg := rules.Registry()
+	switch _, ok := reg.Lookup(t); {
+	case t == "":
+		p.add("%s is missing: name a check, one of %s", key, orList(reg.Types()))
+	case !ok:
+		p.add("%s (%q) is not a check: use %s", key, t, orList(reg.Types()))
 	}
 }
 

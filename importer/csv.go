@@ -62,7 +62,7 @@ func (p *parser) readCSV(r io.Reader) error {
 		}
 		row := make(proactive.Row, len(cols))
 		for _, c := range cols {
-			v, reason := textValue(c.name, rec[c.field])
+			v, reason := p.textValue(c.name, rec[c.field])
 			if reason != "" {
 				line, _ := cr.FieldPos(c.field)
 				if err := p.bad(Skip{Line: line, Column: c.name, Value: rec[c.field], Reason: reason}); err != nil {
@@ -87,10 +87,11 @@ func (p *parser) readCSV(r io.Reader) error {
 func (p *parser) csvHeader(header []string) ([]csvColumn, error) {
 	var cols []csvColumn
 	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		if !slices.Contains(p.known, name) {
+		k := slices.IndexFunc(p.known, func(k string) bool { return strings.EqualFold(k, strings.TrimSpace(h)) })
+		if k < 0 {
 			continue
 		}
+		name := p.known[k] // as the table (or the configuration) spells it
 		if j := slices.IndexFunc(cols, func(c csvColumn) bool { return c.name == name }); j >= 0 {
 			return nil, p.fileError(1, "column %s appears twice in the header (fields %d and %d): keep one", name, cols[j].field+1, i+1)
 		}

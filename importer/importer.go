@@ -40,6 +40,10 @@ type Options struct {
 	// Progress receives a progress bar while the file is read; nil for
 	// none. The caller passes a terminal only.
 	Progress io.Writer
+	// Columns are the configured owner and value columns (CONTRACT
+	// §11.1): the file may hold those of its table too, owners as text,
+	// values as numbers.
+	Columns proactive.Columns
 }
 
 // Skip is one row that could not be parsed.
@@ -121,7 +125,10 @@ func Import(ctx context.Context, dst proactive.Importer, table, name string, r i
 }
 
 // Parse reads a CSV or NDJSON file (name is its path, Stdin for standard
-// input) into a Batch for table, one of the four source tables.
+// input) into a Batch for table, one of the four source tables or contacts
+// (proactive.ImportTables), with the columns proactive.ImportColumns
+// names (the contract's, deals.contact_email, and the configured columns
+// of opts.Columns).
 //
 // CSV: the first row names the columns, in any order, matched to the
 // table's columns case-insensitively; other columns are ignored; a header
@@ -141,9 +148,9 @@ func Import(ctx context.Context, dst proactive.Importer, table, name string, r i
 // opts.SkipInvalid, which lists it in Batch.Skipped instead. A bad table
 // name, format or header is EINVALID too; a read error is returned wrapped.
 func Parse(table, name string, r io.Reader, opts Options) (*Batch, error) {
-	cols := proactive.SourceColumns(table)
+	cols := proactive.ImportColumns(table, opts.Columns)
 	if cols == nil {
-		return nil, proactive.Errorf(proactive.EINVALID, "unknown table %q: import into %s", table, orList(proactive.SourceTables()))
+		return nil, proactive.Errorf(proactive.EINVALID, "unknown table %q: import into %s", table, orList(proactive.ImportTables()))
 	}
 	format, err := ResolveFormat(name, opts.Format)
 	if err != nil {
@@ -153,6 +160,7 @@ func Parse(table, name string, r io.Reader, opts Options) (*Batch, error) {
 		table:       table,
 		name:        displayName(name),
 		known:       cols,
+		values:      valueColumns(table, opts.Columns),
 		skipInvalid: opts.SkipInvalid,
 		batch:       &Batch{Table: table},
 	}
@@ -200,10 +208,19 @@ func ResolveFormat(name, format string) (string, error) {
 // parser accumulates one file's rows.
 type parser struct {
 	table       string
-	name        string   // for messages
-	known       []string // the table's columns
+	name        string          // for messages
+	known       []string        // the table's columns
+	values      map[string]bool // configured value columns: numbers
 	skipInvalid bool
 	batch       *Batch
+}
+
+// valueColumns are the configured value columns of table.
+func valueColumns(table string, c proactive.Columns) map[string]bool {
+	if table == proactive.TableHealthScores && c.ClientValue != "" {
+		return map[string]bool{c.ClientValue: true}
+	}
+	return nil
 }
 
 // bad records a row that cannot be parsed: an error that stops the parse,

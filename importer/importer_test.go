@@ -189,6 +189,43 @@ func TestParse(t *testing.T) {
 			file:  "l.ndjson",
 			input: "\n\n",
 		},
+		{
+			name:  "contacts (CONTRACT §11.1)",
+			table: proactive.TableContacts,
+			file:  "contacts.csv",
+			input: "id,email,phone\n42,ann@x.com,555\n",
+			cols:  []string{"id", "email"},
+			rows:  []proactive.Row{{"id": "42", "email": "ann@x.com"}},
+		},
+		{
+			name:  "deals.contact_email is read; configured columns only when configured",
+			table: proactive.TableDeals,
+			file:  "deals.csv",
+			input: "name,contact_email,rep\nAcme,ann@x.com,Lee\n",
+			cols:  []string{"name", "contact_email"},
+			rows:  []proactive.Row{{"name": "Acme", "contact_email": "ann@x.com"}},
+		},
+		{
+			name:  "csv configured owner (text) and value (number) columns, header in any case",
+			table: proactive.TableHealthScores,
+			file:  "h.csv",
+			opts:  Options{Columns: proactive.Columns{ClientOwner: "coach", DealOwner: "rep", ClientValue: "Package_Value"}},
+			input: "email,COACH,package_value,rep\nann@x.com,Kim,1200.50,Lee\nbo@x.com,,,\n",
+			cols:  []string{"email", "coach", "Package_Value"},
+			rows: []proactive.Row{
+				{"email": "ann@x.com", "coach": "Kim", "Package_Value": 1200.5},
+				{"email": "bo@x.com", "coach": nil, "Package_Value": nil},
+			},
+		},
+		{
+			name:  "ndjson configured columns",
+			table: proactive.TableHealthScores,
+			file:  "h.ndjson",
+			opts:  Options{Columns: proactive.Columns{ClientOwner: "coach", ClientValue: "package_value"}},
+			input: "{\"email\": \"ann@x.com\", \"coach\": \"Kim\", \"package_value\": 900}\n",
+			cols:  []string{"email", "coach", "package_value"},
+			rows:  []proactive.Row{{"email": "ann@x.com", "coach": "Kim", "package_value": 900.0}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,14 +250,18 @@ func TestParseErrors(t *testing.T) {
 		input string
 		want  string
 	}{
-		{"unknown table", "deal", "d.csv", Options{}, "", `unknown table "deal": import into client_health_scores, deals, sync_errors or leads`},
-		{"output table", proactive.TableInsights, "d.csv", Options{}, "", `unknown table "proactive_insights": import into client_health_scores, deals, sync_errors or leads`},
+		{"unknown table", "deal", "d.csv", Options{}, "", `unknown table "deal": import into client_health_scores, deals, sync_errors, leads or contacts`},
+		{"output table", proactive.TableInsights, "d.csv", Options{}, "", `unknown table "proactive_insights": import into client_health_scores, deals, sync_errors, leads or contacts`},
 		{"unknown format", "deals", "d.csv", Options{Format: "xml"}, "", `unknown format "xml": use --format csv or --format ndjson`},
 		{"stdin without format", "deals", "-", Options{}, "", "standard input has no file name to tell its format from: pass --format csv or --format ndjson"},
 		{"unknown extension", "deals", "deals.json", Options{}, "", "cannot tell the format of deals.json from its extension: name it .csv, .ndjson or .jsonl, or pass --format csv or --format ndjson"},
 
 		{"bad number", "deals", "deals.csv", Options{}, "name,amount\nA,100\nB,12k\n",
 			`deals.csv: line 3, column amount, value "12k": not a number` + skipHint},
+		{"a configured value column takes numbers", proactive.TableHealthScores, "h.csv", Options{Columns: proactive.Columns{ClientValue: "package_value"}},
+			"email,package_value\na@x.com,1k\n", `h.csv: line 2, column package_value, value "1k": not a number` + skipHint},
+		{"a configured value column takes numbers (ndjson)", proactive.TableHealthScores, "h.ndjson", Options{Columns: proactive.Columns{ClientValue: "package_value"}},
+			"{\"email\": \"a@x.com\", \"package_value\": true}\n", `h.ndjson: line 1, column package_value, value "true": true or false where a number goes` + skipHint},
 		{"NaN is not a number", "deals", "deals.csv", Options{}, "name,amount\nA,NaN\n",
 			`deals.csv: line 2, column amount, value "NaN": not a number` + skipHint},
 		{"bad whole number", "sync_errors", "s.csv", Options{}, "id,retry_count\n1,2.5\n",
@@ -242,13 +283,13 @@ func TestParseErrors(t *testing.T) {
 		{"invalid UTF-8", "deals", "deals.csv", Options{}, "name\n\xff\xfe\n",
 			"deals.csv: line 2, column name, value \"\\xff\\xfe\": not UTF-8 text: save the file as UTF-8" + skipHint},
 		{"header without known columns", "deals", "deals.csv", Options{}, "Deal Name,Deal Stage\nA,B\n",
-			"deals.csv: line 1: the header names none of the columns of deals (id, name, stage, amount, contact_id, created_at, updated_at, last_activity_date): the first row must hold the column names"},
+			"deals.csv: line 1: the header names none of the columns of deals (id, name, stage, amount, contact_id, created_at, updated_at, last_activity_date, contact_email): the first row must hold the column names"},
 		{"semicolons", "deals", "deals.csv", Options{}, "id;name;amount\n1;A;5\n",
-			"deals.csv: line 1: the header names none of the columns of deals (id, name, stage, amount, contact_id, created_at, updated_at, last_activity_date): the first row must hold the column names; the fields look separated by semicolons or tabs: save the file with commas"},
+			"deals.csv: line 1: the header names none of the columns of deals (id, name, stage, amount, contact_id, created_at, updated_at, last_activity_date, contact_email): the first row must hold the column names; the fields look separated by semicolons or tabs: save the file with commas"},
 		{"header twice", "leads", "l.csv", Options{}, "email,name,Email\n",
 			"l.csv: line 1: column email appears twice in the header (fields 1 and 3): keep one"},
 		{"header without known columns even with skip", "deals", "deals.csv", Options{SkipInvalid: true}, "x\n1\n",
-			"deals.csv: line 1: the header names none of the columns of deals (id, name, stage, amount, contact_id, created_at, updated_at, last_activity_date): the first row must hold the column names"},
+			"deals.csv: line 1: the header names none of the columns of deals (id, name, stage, amount, contact_id, created_at, updated_at, last_activity_date, contact_email): the first row must hold the column names"},
 
 		{"ndjson malformed", "leads", "l.ndjson", Options{}, "{\"name\": \"A\"}\n\n{\"name\": \"B\",}\n",
 			`l.ndjson: line 3 ("{\"name\": \"B\",}"): malformed JSON: invalid character '}' looking for beginning of object key string` + skipHint},

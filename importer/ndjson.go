@@ -68,7 +68,7 @@ func (p *parser) ndjsonLine(line int, data []byte, seen map[string]bool) error {
 		if !ok {
 			continue
 		}
-		v, reason := jsonValue(col, raw)
+		v, reason := p.jsonValue(col, raw)
 		if reason != "" {
 			return p.bad(Skip{Line: line, Column: col, Value: string(raw), Reason: reason})
 		}
@@ -87,7 +87,8 @@ func (p *parser) ndjsonLine(line int, data []byte, seen map[string]bool) error {
 // jsonValue types one JSON value for a column: null is nil, a string is
 // read as a CSV cell would be (except that "" stays "" in a text column
 // other than id), a number must suit the column.
-func jsonValue(col string, raw json.RawMessage) (any, string) {
+func (p *parser) jsonValue(col string, raw json.RawMessage) (any, string) {
+	k := p.kindOf(col)
 	switch raw[0] {
 	case 'n':
 		return nil, ""
@@ -96,20 +97,20 @@ func jsonValue(col string, raw json.RawMessage) (any, string) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, "malformed JSON string"
 		}
-		if s == "" && columnKind(col) == kindText && col != "id" {
+		if s == "" && k == kindText && col != "id" {
 			return "", ""
 		}
-		return textValue(col, s)
+		return p.textValue(col, s)
 	case 't', 'f':
-		if columnKind(col) != kindText {
-			return nil, "true or false where a " + kindWord(col) + " goes"
+		if k != kindText {
+			return nil, "true or false where a " + kindWord(k) + " goes"
 		}
 		return string(raw), ""
 	case '{', '[':
-		return nil, "an object or list where a " + kindWord(col) + " goes"
+		return nil, "an object or list where a " + kindWord(k) + " goes"
 	}
 	// a number
-	switch columnKind(col) {
+	switch k {
 	case kindFloat:
 		return floatValue(string(raw))
 	case kindInt:
@@ -121,8 +122,8 @@ func jsonValue(col string, raw json.RawMessage) (any, string) {
 }
 
 // kindWord names what a column holds, for messages.
-func kindWord(col string) string {
-	switch columnKind(col) {
+func kindWord(k kind) string {
+	switch k {
 	case kindFloat:
 		return "number"
 	case kindInt:

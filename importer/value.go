@@ -42,13 +42,22 @@ const (
 	reasonNUL       = "contains a NUL character"
 )
 
+// kindOf returns the kind of a column of the parser's table: a configured
+// value column is a number, any other column as columnKind says.
+func (p *parser) kindOf(col string) kind {
+	if p.values[col] {
+		return kindFloat
+	}
+	return columnKind(col)
+}
+
 // textValue types one column's text (a CSV cell or a JSON string). An
 // empty text, or a blank id, is nil. reason is "" when v is good.
-func textValue(col, s string) (v any, reason string) {
+func (p *parser) textValue(col, s string) (v any, reason string) {
 	if s == "" {
 		return nil, ""
 	}
-	switch columnKind(col) {
+	switch p.kindOf(col) {
 	case kindFloat:
 		return floatValue(strings.TrimSpace(s))
 	case kindInt:

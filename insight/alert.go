@@ -1,9 +1,11 @@
 package insight
 
 import (
+	"math"
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
 // Limits of what an alert carries about its members.
@@ -44,8 +46,9 @@ func DedupKey(g proactive.AlertGroup, now time.Time) string {
 // them, affected entities (the first 10, most urgent first, with the
 // combined urgency), source data (the primary anomaly, the related count,
 // up to 50 related anomalies as {entity, severity, urgency}, and the
-// insights and predictions of the group's type), created at now, expiring
-// 48 hours later, and its dedup key. ID is left empty for the store.
+// insights and predictions of the group's type, and the revenue at risk of
+// every member rounded to cents), created at now, expiring 48 hours later,
+// and its dedup key. ID is left empty for the store.
 func BuildAlert(c proactive.Check, g proactive.AlertGroup, a Analysis, now time.Time) proactive.Alert {
 	members := g.Members()
 	entities := make([]string, 0, min(len(members), maxActionItems))
@@ -83,11 +86,23 @@ func BuildAlert(c proactive.Check, g proactive.AlertGroup, a Analysis, now time.
 			"related":         related,
 			"insights":        proactive.NonNil(insights),
 			"predictions":     proactive.NonNil(predictions),
+			"revenue_at_risk": Cents(g.RevenueAtRisk),
 		},
 		DedupKey:  DedupKey(g, now),
 		ExpiresAt: &expires,
 		CreatedAt: now,
 	}
+}
+
+// Cents rounds an amount to cents, halves away from zero
+// (source_data.revenue_at_risk, CONTRACT §11.7); 0 for a value that is no
+// finite number.
+func Cents(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	// Denoised first: 0.285 × 100 is 28.499999999999996 in binary.
+	return math.Round(rules.Denoise(x*100)) / 100
 }
 
 // anomalyData is an anomaly as plain JSON values (the keys of its JSON form).

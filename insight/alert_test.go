@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
 func fixedZone(hours int) *time.Location { return time.FixedZone("T", hours*3600) }
@@ -95,4 +96,32 @@ func TestBuildAlertSingleWithoutAnalysis(t *testing.T) {
 	require.Equal(t, 0, al.SourceData["related_count"])
 	require.Equal(t, []string{"a@x.com"}, al.AffectedEntities.Entities)
 	require.Equal(t, 57, al.AffectedEntities.UrgencyScore)
+}
+
+// CONTRACT §11.7: source_data.revenue_at_risk is the sum over every member
+// of the group — not only the 51 it keeps by name — rounded to cents.
+func TestRevenueAtRiskSumsEveryMember(t *testing.T) {
+	t.Parallel()
+	r := NewReducer(proactive.DealStall)
+	want := 0.0
+	for i := range 200 {
+		a := anom(proactive.DealStall, med, fmt.Sprintf("Deal %03d", i), 50+i%40, 20)
+		a.Details = rules.DealStallDetails{DaysStalled: 20, Revenue: 100.105}
+		want += 100.105
+		r.Add(a)
+	}
+	g, ok := r.Group()
+	require.True(t, ok)
+	require.Len(t, g.Related, proactive.MaxRelated)
+	require.InDelta(t, want, g.RevenueAtRisk, 1e-6)
+	al := BuildAlert(chk(g), g, Analysis{}, testNow)
+	require.Equal(t, 20021.0, al.SourceData["revenue_at_risk"], "200 × 100.105 = 20021, to the cent")
+
+	for _, tc := range []struct{ in, want float64 }{
+		{0, 0}, {0.285, 0.29}, {1.005, 1.01}, {12.344999, 12.34}, {1e9 + 0.125, 1e9 + 0.13},
+	} {
+		require.Equal(t, tc.want, Cents(tc.in), "%v", tc.in)
+	}
+	g = groupOf(anom(proactive.SyncFail, med, "HubSpot - x", 60, 2))
+	require.Equal(t, 0.0, BuildAlert(chk(g), g, Analysis{}, testNow).SourceData["revenue_at_risk"], "present when 0")
 }

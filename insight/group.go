@@ -28,8 +28,9 @@ const keep = 1 + proactive.MaxRelated
 type Reducer struct {
 	typ     proactive.AnomalyType
 	n       int
-	sum     int // urgencies
-	topRank int // highest severity rank
+	sum     int     // urgencies
+	revenue float64 // revenue at risk, over every member
+	topRank int     // highest severity rank
 	top     []proactive.Anomaly
 	sorted  bool
 }
@@ -41,6 +42,7 @@ func NewReducer(t proactive.AnomalyType) *Reducer { return &Reducer{typ: t} }
 func (r *Reducer) Add(a proactive.Anomaly) {
 	r.n++
 	r.sum += a.UrgencyScore
+	r.revenue += a.RevenueAtRisk()
 	r.topRank = max(r.topRank, a.Severity.Rank())
 	r.top = append(r.top, a)
 	r.sorted = false
@@ -67,7 +69,7 @@ func (r *Reducer) Len() int { return r.n }
 // Group returns the alert group, false when no member was added: the
 // primary is the most urgent member (rules.CompareAnomalies), Related the
 // next most urgent (at most proactive.MaxRelated), and the combined
-// severity and urgency cover every member.
+// severity and urgency, and the revenue at risk, cover every member.
 func (r *Reducer) Group() (proactive.AlertGroup, bool) {
 	if r.n == 0 {
 		return proactive.AlertGroup{}, false
@@ -81,6 +83,7 @@ func (r *Reducer) Group() (proactive.AlertGroup, bool) {
 		Severity:      combinedSeverity(r.topRank, r.n, r.top[0].Severity),
 		Urgency:       combinedUrgency(r.sum, r.n),
 		AffectedCount: r.n,
+		RevenueAtRisk: r.revenue,
 	}, true
 }
 

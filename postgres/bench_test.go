@@ -90,3 +90,60 @@ func BenchmarkDeskBulk(b *testing.B) {
 	db, _ := mustMigrate(b)
 	storetest.BenchDesk(b, db, 65000)
 }
+
+// BenchmarkScanReadersContext times the health and deal readers and
+// ClientOwners with the context of CONTRACT §11 present: a coach and a
+// package value on every reading, a rep on every deal, a contact with an
+// email for every deal's contact_id (PTD_BENCH_CLIENTS clients). "Plain"
+// reads none of the configured columns, "Columns" reads them.
+func BenchmarkScanReadersContext(b *testing.B) {
+	ctx := context.Background()
+	url := testdb.MustDatabase(b)
+	mustSeedBench(b, url, benchClients(b), 1)
+	db, err := Open(ctx, url, Options{StatementTimeout: 10 * time.Minute})
+	require.NoError(b, err)
+	b.Cleanup(func() { db.Close() })
+	mustExec(b, db, `
+		ALTER TABLE client_health_scores ADD COLUMN coach text, ADD COLUMN package_value numeric;
+		ALTER TABLE deals ADD COLUMN rep text;
+		UPDATE client_health_scores SET coach = 'Coach ' || (abs(hashtext(email)) % 17), package_value = 100 * (abs(hashtext(email)) % 40);
+		UPDATE deals SET rep = 'Rep ' || (abs(hashtext(name)) % 9);
+		INSERT INTO contacts (id, email) SELECT DISTINCT contact_id, contact_id || '@example.com' FROM deals WHERE contact_id IS NOT NULL`)
+	mustExec(b, db, "VACUUM (ANALYZE) client_health_scores, deals, contacts")
+	th := proactive.DefaultThresholds()
+	for _, tc := range []struct {
+		name string
+		cols proactive.Columns
+	}{{"Plain", proactive.Columns{}}, {"Columns", proactive.Columns{ClientOwner: "coach", DealOwner: "rep", ClientValue: "package_value"}}} {
+		b.Run("HealthTrends/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				out, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow, WindowDays: proactive.HealthWindowDays,
+					TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium, OwnerColumn: tc.cols.ClientOwner, ValueColumn: tc.cols.ClientValue})
+				require.NoError(b, err)
+				n = len(out)
+			}
+			b.ReportMetric(float64(n), "records")
+		})
+		b.Run("StalledDeals/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				out, _, err := db.StalledDeals(ctx, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages(),
+					MinDays: th.DealStallDaysMedium, OwnerColumn: tc.cols.DealOwner})
+				require.NoError(b, err)
+				n = len(out)
+			}
+			b.ReportMetric(float64(n), "records")
+		})
+		b.Run("ClientOwners/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, err := db.ClientOwners(ctx, proactive.OwnerQuery{Now: testNow, Column: "coach", ValueColumn: tc.cols.ClientValue},
+					func(proactive.ClientOwner) error { return nil })
+				require.NoError(b, err)
+			}
+		})
+	}
+}

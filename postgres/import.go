@@ -16,21 +16,25 @@ import (
 // insertChunk is how many rows one INSERT … SELECT FROM unnest carries.
 const insertChunk = 5000
 
-// InsertRows inserts rows into a source table in one transaction: all or
-// nothing. Values travel as text and are cast to each column's own type,
+// InsertRows inserts rows into a source table or contacts
+// (proactive.ImportTables) in one transaction: all or nothing; cols are
+// known columns (proactive.ImportColumns) or configured ones, each of
+// which the table must have (ENOTFOUND). Values travel as text and are cast to each column's own type,
 // so the same rows go into uuid, bigint or text ids, numeric or double
 // amounts, timestamptz or timestamp columns. A row without an id (nil,
 // missing or "") gets the column's default. A value the column's type
 // cannot take is EINVALID naming it; an id already stored is ECONFLICT.
 func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows []proactive.Row) error {
 	op := "insert into " + table
-	known := proactive.SourceColumns(table)
+	known := proactive.ImportColumns(table, proactive.Columns{})
 	if known == nil {
-		return proactive.Errorf(proactive.EINVALID, "%s: unknown table: use one of %s", op, strings.Join(proactive.SourceTables(), ", "))
+		return proactive.Errorf(proactive.EINVALID, "%s: unknown table: use one of %s", op, strings.Join(proactive.ImportTables(), ", "))
 	}
 	for _, c := range cols {
-		if !slices.Contains(known, c) {
-			return proactive.Errorf(proactive.EINVALID, "%s: unknown column %q: the columns are %s", op, c, strings.Join(known, ", "))
+		// Besides the known columns, plain column names: the configured
+		// owner and value columns, which the table must have (below).
+		if !slices.Contains(known, c) && !proactive.Identifier(c) {
+			return proactive.Errorf(proactive.EINVALID, "%s: unknown column %q: the columns are %s, or a configured column", op, c, strings.Join(known, ", "))
 		}
 	}
 	if len(rows) == 0 {

@@ -75,6 +75,7 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 	rep := proactive.MigrateReport{Created: []string{}, Warnings: []string{}}
 	d.forgetIDColumn()
 	defer d.forgetIDColumn()
+	defer d.cat.forget()
 
 	conn, err := d.lockMigrate(ctx)
 	if err != nil {
@@ -87,7 +88,9 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 		_ = conn.Close(cctx)
 	}()
 
-	for _, table := range proactive.SourceTables() {
+	// The source tables, and contacts (CONTRACT §11.1), only where missing:
+	// an existing table of the user's is never altered.
+	for _, table := range proactive.ImportTables() {
 		made, err := createIfMissing(ctx, conn, table, sourceTableDDL(table))
 		if err != nil {
 			return rep, d.fail("migrate: create table "+table, err)

@@ -121,13 +121,21 @@ func TestCheckPlans(t *testing.T) {
 		require.NoError(t, err)
 		return strings.Join(lines, "\n")
 	}
-	p := plan(fmt.Sprintf(healthTrendsSQL, ""), from, testNow, 7, 10.0)
+	p := plan(fmt.Sprintf(healthTrendsSQL, "", "", ""), from, testNow, 7, 10.0)
 	require.Contains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
 	require.NotContains(t, p, "WindowAgg", p)
 	require.NotContains(t, p, "Sort Key: client_health_scores.email", p)
 	p = plan(healthSkippedSQL, from, testNow)
 	require.Contains(t, p, "ptd_health_invalid_idx", p)
 	require.NotContains(t, p, "Seq Scan", p)
+
+	// With owner and value columns configured, only the names' lookup
+	// reads them: the window is still read index-only.
+	mustExec(t, db, "ALTER TABLE client_health_scores ADD COLUMN coach text, ADD COLUMN package_value numeric")
+	outer, inner := nameExtras("coach", "package_value", []string{"text", "numeric"})
+	p = plan(fmt.Sprintf(healthTrendsSQL, "", outer, inner), from, testNow, 7, 10.0)
+	require.Contains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
+	require.NotContains(t, p, "Sort Key: client_health_scores.email", p)
 }
 
 // TestHealthTrendsBothForms runs the health statement in its PostgreSQL 16
@@ -198,4 +206,42 @@ func TestMigrateAddsTheDesk(t *testing.T) {
 	ns, err = db.ListNotifications(ctx, proactive.NotificationFilter{})
 	require.NoError(t, err)
 	require.Equal(t, proactive.EventResolve, ns[0].Event, "the recreated outbox has the desk's columns")
+}
+
+// CONTRACT §11.1 on PostgreSQL: migrate creates contacts where it is
+// missing and never alters a user's table for the context: no
+// deals.contact_email, no configured column (those are the user's).
+func TestMigrateContextLeavesUserTables(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := mustOpenURL(t, testdb.MustSchema(t), Options{})
+	mustExec(t, db, `CREATE TABLE deals (id bigint PRIMARY KEY, name text, stage text, amount numeric, contact_id bigint,
+		created_at timestamptz, updated_at timestamptz, last_activity_date timestamptz, owner_email text)`)
+	rep, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Contains(t, rep.Created, "table contacts")
+	require.NotContains(t, rep.Created, "table deals")
+	require.NotContains(t, rep.Created, "column deals.contact_email")
+	info, err := readTableInfo(ctx, db.pool, "deals")
+	require.NoError(t, err)
+	require.NotContains(t, info.columns, "contact_email", "the user's deals are left as they are")
+	again, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, again.Created)
+
+	// A user's contacts (bigint ids, more columns) is theirs: kept as it is,
+	// and read by deals.contact_id of the same type.
+	mustExec(t, db, "DROP TABLE contacts; CREATE TABLE contacts (id bigint PRIMARY KEY, email text, phone text)")
+	rep, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, rep.Created)
+	mustExec(t, db, "INSERT INTO contacts VALUES (7, ' Ann@X.com ', '555')")
+	mustExec(t, db, "INSERT INTO deals (id, name, stage, amount, contact_id, created_at) VALUES (1, 'Acme', 'Trial', 10, 7, $1)", testNow.Add(-20*24*time.Hour))
+	ds, _, err := db.StalledDeals(ctx, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages()})
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	require.Equal(t, "ann@x.com", ds[0].ContactEmail)
+	dc, err := db.dealContext(ctx, "")
+	require.NoError(t, err)
+	require.Equal(t, contactByKeySQL, dc.join, "ids of one type: looked up through contacts' key")
 }

@@ -187,7 +187,7 @@ func TestPartitionedHealth(t *testing.T) {
 		plan  string
 		extra []string // partitions allowed besides the window's
 	}{
-		{"health trends", explain(fmt.Sprintf(healthTrendsSQL, ""), from, testNow, 7, 10.0), nil},
+		{"health trends", explain(fmt.Sprintf(healthTrendsSQL, "", "", ""), from, testNow, 7, 10.0), nil},
 		{"health skipped", explain(healthSkippedSQL, from, testNow), future},
 	} {
 		got := partitionsIn(tc.plan)

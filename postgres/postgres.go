@@ -101,6 +101,8 @@ type DB struct {
 	// ids caches what the alert statements need to know about the id
 	// column of proactive_insights; Migrate clears it.
 	ids *idColumn
+	// cat caches the optional columns and tables the readers look up.
+	cat catalog
 }
 
 var _ proactive.Store = (*DB)(nil)
@@ -209,6 +211,7 @@ func (d *DB) Close() error {
 // implicit transaction). It is for tests only (package storetest drops
 // tables and plants odd rows with it); the product never calls it.
 func (d *DB) ExecForTest(ctx context.Context, sql string) error {
+	defer d.cat.forget() // it may add or drop columns and tables
 	if _, err := d.pool.Exec(ctx, sql); err != nil {
 		return d.fail("exec for test", err)
 	}

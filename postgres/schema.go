@@ -6,7 +6,10 @@ import proactive "github.com/ptd-agents/ptd-proactive"
 // the table is missing (the user's own tables are never changed). Ids are
 // text holding a uuid by default, so that imported ids of any form (an
 // integer, a uuid, a CRM's key) are kept; timestamps are timestamptz and
-// amounts numeric.
+// amounts numeric. deals has the optional contact_email, and contacts(id,
+// email) is created too (CONTRACT §11.1, §11.4), so that a database
+// migrate created can hold every check's data; the configured owner and
+// value columns are the user's own and never added here.
 func sourceTableDDL(table string) string {
 	switch table {
 	case proactive.TableHealthScores:
@@ -28,7 +31,8 @@ func sourceTableDDL(table string) string {
     contact_id         text,
     created_at         timestamptz,
     updated_at         timestamptz,
-    last_activity_date timestamptz
+    last_activity_date timestamptz,
+    contact_email      text
 )`
 	case proactive.TableSyncErrors:
 		return `CREATE TABLE IF NOT EXISTS sync_errors (
@@ -50,6 +54,11 @@ func sourceTableDDL(table string) string {
     status            text,
     source            text,
     last_contact_date timestamptz
+)`
+	case proactive.TableContacts:
+		return `CREATE TABLE IF NOT EXISTS contacts (
+    id    text PRIMARY KEY DEFAULT gen_random_uuid()::text,
+    email text
 )`
 	}
 	return ""

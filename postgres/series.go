@@ -45,12 +45,14 @@ FROM (
 ) g%[4]s`
 
 // healthSeriesNames are the %[3]s and %[4]s of healthSeriesSQL that add
-// the newest reading's names and zone.
+// the newest reading's names and zone; the join's %[1]s and the columns'
+// %[1]s (after Sprintf of the join) are its configured owner and value
+// columns (nameExtras), "" when none.
 const (
 	healthSeriesNameColumns = `, coalesce(n.firstname, ''), coalesce(n.lastname, ''), coalesce(n.zone, '')`
 	healthSeriesNameJoin    = `
 LEFT JOIN LATERAL (
-	SELECT c.firstname::text AS firstname, c.lastname::text AS lastname, c.health_zone::text AS zone
+	SELECT c.firstname::text AS firstname, c.lastname::text AS lastname, c.health_zone::text AS zone%[1]s
 	FROM client_health_scores c
 	WHERE c.email = g.email AND c.calculated_at = g.a[1] AND c.health_score = g.s[1]
 	ORDER BY c.health_zone, c.firstname, c.lastname
@@ -64,7 +66,8 @@ LEFT JOIN LATERAL (
 // score first), with the names and zone of the newest unless q.NoNames.
 // The newest-drop prefilter of q is applied in the database. Rows that make no
 // sense are skipped and counted as HealthTrends counts them (not with
-// q.Emails).
+// q.Emails). The configured owner and value columns of q that the table
+// has are read with the names (not with q.NoNames).
 func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
 	const op = "read client health series"
 	now := q.Now.UTC()
@@ -82,11 +85,20 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 		emails = "\n\t\t  AND email = ANY($5::text[])"
 		args = append(args, q.Emails)
 	}
+	use := []string{"", ""}
 	if !q.NoNames {
-		columns, join = healthSeriesNameColumns, healthSeriesNameJoin
+		var err error
+		if use, err = d.optionalColumns(ctx, proactive.TableHealthScores, q.OwnerColumn, q.ValueColumn); err != nil {
+			return nil, d.tableFail(op, proactive.TableHealthScores, err)
+		}
+		outer, inner := nameExtras(q.OwnerColumn, q.ValueColumn, use)
+		columns, join = healthSeriesNameColumns+outer, fmt.Sprintf(healthSeriesNameJoin, inner)
 	}
 	rows, err := d.pool.Query(ctx, fmt.Sprintf(healthSeriesSQL, order, emails, columns, join), args...)
 	if err != nil {
+		if use[0] != "" || use[1] != "" {
+			d.cat.forget() // a column dropped or retyped since it was looked up
+		}
 		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 	defer rows.Close()
@@ -95,12 +107,21 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 		scores []float64
 		ats    []time.Time
 		zone   string
+		owner  *string
+		value  *float64
 	)
 	dest := []any{&s.Email, &scores, &ats}
 	if !q.NoNames {
 		dest = append(dest, &s.Firstname, &s.Lastname, &zone)
 	}
+	if use[0] != "" {
+		dest = append(dest, &owner)
+	}
+	if use[1] != "" {
+		dest = append(dest, &value)
+	}
 	for rows.Next() {
+		owner, value = nil, nil
 		// pgx decodes into the slices' existing memory when it can.
 		if err := rows.Scan(dest...); err != nil {
 			return nil, d.tableFail(op, proactive.TableHealthScores, err)
@@ -114,6 +135,13 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 			return nil, proactive.Errorf(proactive.EINTERNAL, "%s: %d scores but %d times for one client", op, len(scores), len(ats))
 		}
 		s.Zone = normalizeZone(zone)
+		s.Owner, s.Value = "", 0
+		if owner != nil {
+			s.Owner = strings.TrimSpace(*owner)
+		}
+		if value != nil {
+			s.Value = *value
+		}
 		s.Readings = s.Readings[:0]
 		for i := len(scores) - 1; i >= 0; i-- { // newest first → oldest first
 			s.Readings = append(s.Readings, proactive.SeriesPoint{Score: scores[i], At: ats[i].UTC()})

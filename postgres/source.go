@@ -36,7 +36,10 @@ import (
 // array_agg keeps the order of its sorted subquery (no partial aggregation,
 // no join at that level); " ORDER BY at DESC, score" from 16 on, where the
 // planner feeds presorted input to such an aggregate at no cost and
-// array_agg could otherwise be combined from parallel workers.
+// array_agg could otherwise be combined from parallel workers. %[2]s are
+// the configured owner and value columns of the newest reading, looked
+// up with its names (%[3]s: their expressions over c); both "" when none
+// is configured.
 //
 // $1 window start, $2 now, $3 trend days, $4 minimum drop (0: all).
 const healthTrendsSQL = `
@@ -60,10 +63,10 @@ WITH g AS (
 	WHERE $4::float8 <= 0 OR hi - s[1] >= $4::float8
 )
 SELECT t.email, coalesce(n.firstname, ''), coalesce(n.lastname, ''), coalesce(n.zone, ''),
-	t.current, t.current_at, t.previous, t.previous_at, t.week_avg, t.readings
+	t.current, t.current_at, t.previous, t.previous_at, t.week_avg, t.readings%[2]s
 FROM t
 LEFT JOIN LATERAL (
-	SELECT c.firstname::text AS firstname, c.lastname::text AS lastname, c.health_zone::text AS zone
+	SELECT c.firstname::text AS firstname, c.lastname::text AS lastname, c.health_zone::text AS zone%[3]s
 	FROM client_health_scores c
 	WHERE c.email = t.email AND c.calculated_at = t.current_at AND c.health_score = t.current
 	  -- The window again: on a table partitioned by calculated_at, the
@@ -99,18 +102,94 @@ WHERE calculated_at IS NULL OR calculated_at > $2
 // stalledDealsSQL returns the deals in a stall stage whose last activity is
 // at or before the cutoff, and (to be counted as skipped) those with a
 // negative amount, no timestamp at all or a last activity in the future.
+// %[1]s are more columns of deals the deal context reads, %[2]s what is
+// returned of them, %[3]s the lookup of the contact (dealContext); all ""
+// when it reads none.
 //
 // $1 lower-cased stages, $2 now, $3 cutoff.
 const stalledDealsSQL = `
-SELECT id, name, stage, amount, last_activity
+SELECT d.id, d.name, d.stage, d.amount, d.last_activity%[2]s
 FROM (
 	SELECT id::text AS id, coalesce(name::text, '') AS name, coalesce(stage::text, '') AS stage,
 		amount::float8 AS amount,
-		coalesce(last_activity_date, updated_at, created_at)::timestamptz AS last_activity
+		coalesce(last_activity_date, updated_at, created_at)::timestamptz AS last_activity%[1]s
 	FROM deals
 	WHERE lower(stage::text) = ANY($1::text[])
-) d
-WHERE amount < 0 OR last_activity IS NULL OR last_activity > $2 OR last_activity <= $3`
+) d%[3]s
+WHERE d.amount < 0 OR d.last_activity IS NULL OR d.last_activity > $2 OR d.last_activity <= $3`
+
+// The lookups of a deal's contact email in contacts (CONTRACT §11.4): by
+// contacts' key when contacts.id and deals.contact_id have one type (an
+// index lookup per deal), else once over contacts by the ids' text (a
+// hash join; a cast per lookup would scan contacts per deal). A contact
+// whose email is blank is none.
+const (
+	contactByKeySQL = `
+LEFT JOIN LATERAL (
+	SELECT btrim(c.email::text) AS email FROM contacts c
+	WHERE c.id = d.ptd_contact_id AND btrim(c.email::text) <> ''
+	ORDER BY 1 LIMIT 1
+) ct ON true`
+	contactByTextSQL = `
+LEFT JOIN (
+	SELECT c.id::text AS id, min(btrim(c.email::text)) AS email FROM contacts c
+	WHERE btrim(c.email::text) <> ''
+	GROUP BY 1
+) ct ON ct.id = d.ptd_contact_id::text`
+)
+
+// dealContext is what the deal query reads besides the contract's columns
+// (CONTRACT §11.1, §11.4): the configured owner column, contacts and
+// deals.contact_email, each only where it exists; the three parts of
+// stalledDealsSQL and whether it reads a contact and an owner.
+type dealContext struct {
+	inner, outer, join string
+	contact, owner     bool
+}
+
+// dealContext looks up what the deal query may read.
+func (d *DB) dealContext(ctx context.Context, ownerColumn string) (dealContext, error) {
+	var c dealContext
+	cols := []string{"contact_id", proactive.ColumnContactEmail}
+	if ownerColumn != "" && proactive.Identifier(ownerColumn) {
+		cols = append(cols, ownerColumn)
+	}
+	types, _, err := d.columnTypesOf(ctx, proactive.TableDeals, cols...)
+	if err != nil {
+		return c, err
+	}
+	var contact []string
+	if types[0] != "" {
+		ct, _, err := d.columnTypesOf(ctx, proactive.TableContacts, "id", "email")
+		if err != nil {
+			return c, err
+		}
+		if ct[0] != "" && ct[1] != "" {
+			c.inner += ", contact_id AS ptd_contact_id"
+			c.join = contactByTextSQL
+			if ct[0] == types[0] {
+				c.join = contactByKeySQL
+			}
+			contact = append(contact, "ct.email")
+		}
+	}
+	if types[1] != "" {
+		c.inner += ", nullif(btrim(" + proactive.ColumnContactEmail + "::text), '') AS ptd_contact_email"
+		contact = append(contact, "d.ptd_contact_email")
+	}
+	switch len(contact) {
+	case 1:
+		c.outer, c.contact = ", "+contact[0], true
+	case 2:
+		c.outer, c.contact = ", coalesce("+contact[0]+", "+contact[1]+")", true
+	}
+	if len(types) > 2 && types[2] != "" {
+		c.inner += ", " + ownerSQL("deals", ownerColumn) + " AS ptd_owner"
+		c.outer += ", d.ptd_owner"
+		c.owner = true
+	}
+	return c, nil
+}
 
 // syncFailuresSQL groups the unresolved sync errors since the window start
 // by (source, error_type), both kept whole, through the partial index
@@ -147,10 +226,17 @@ WHERE ` + leadWaiting + `
 // 0) to one trend per email with at least two valid readings (DESIGN.md).
 // With q.MinDrop > 0 only trends whose drop reaches it are returned. Rows
 // without an email, with a score outside 0–100 or a null or future
-// timestamp are skipped and counted.
+// timestamp are skipped and counted. The configured owner and value
+// columns of q that the table has are read from the newest reading; one it
+// lacks reads as unset.
 func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
 	const op = "read client health scores"
 	now := q.Now.UTC()
+	use, err := d.optionalColumns(ctx, proactive.TableHealthScores, q.OwnerColumn, q.ValueColumn)
+	if err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+	}
+	outer, inner := nameExtras(q.OwnerColumn, q.ValueColumn, use)
 	windowDays := q.WindowDays
 	if windowDays <= 0 {
 		windowDays = proactive.HealthWindowDays
@@ -165,19 +251,39 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	if d.major >= 16 {
 		order = " ORDER BY at DESC, score"
 	}
-	rows, err := d.pool.Query(ctx, fmt.Sprintf(healthTrendsSQL, order), from, now, trendDays, q.MinDropBound())
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(healthTrendsSQL, order, outer, inner), from, now, trendDays, q.MinDropBound())
 	if err != nil {
+		if outer != "" {
+			d.cat.forget() // a column dropped or retyped since it was looked up
+		}
 		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 	defer rows.Close()
 	out := []proactive.HealthTrend{}
+	var (
+		t        proactive.HealthTrend
+		zone     string
+		readings int64
+		owner    *string
+		value    *float64
+		dest     = []any{&t.Email, &t.Firstname, &t.Lastname, &zone, &t.Current, &t.CurrentAt, &t.Previous, &t.PreviousAt, &t.WeekAvg, &readings}
+	)
+	if use[0] != "" {
+		dest = append(dest, &owner)
+	}
+	if use[1] != "" {
+		dest = append(dest, &value)
+	}
 	for rows.Next() {
-		var t proactive.HealthTrend
-		var zone string
-		var readings int64
-		if err := rows.Scan(&t.Email, &t.Firstname, &t.Lastname, &zone, &t.Current, &t.CurrentAt,
-			&t.Previous, &t.PreviousAt, &t.WeekAvg, &readings); err != nil {
+		t, owner, value = proactive.HealthTrend{}, nil, nil
+		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		}
+		if owner != nil {
+			t.Owner = strings.TrimSpace(*owner)
+		}
+		if value != nil {
+			t.Value = *value
 		}
 		t.Zone = normalizeZone(zone)
 		t.CurrentAt, t.PreviousAt = t.CurrentAt.UTC(), t.PreviousAt.UTC()
@@ -200,6 +306,23 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	return out, skipped, nil
 }
 
+// nameExtras are the select lists that read the configured owner and value
+// columns (owner, value; types the column types optionalColumns found, ""
+// for one not read) of the newest reading where its names are looked up:
+// outer over the lookup n, inner over the reading c. Both "" when neither
+// is read.
+func nameExtras(owner, value string, types []string) (outer, inner string) {
+	if types[0] != "" {
+		outer += ", n.ptd_owner"
+		inner += ", " + ownerSQL("c", owner) + " AS ptd_owner"
+	}
+	if types[1] != "" {
+		outer += ", n.ptd_value"
+		inner += ", " + valueSQL("c", value, types[1]) + " AS ptd_value"
+	}
+	return outer, inner
+}
+
 // normalizeZone upper-cases a health zone; "" for anything but GREEN,
 // YELLOW and RED.
 func normalizeZone(z string) string {
@@ -215,10 +338,16 @@ func normalizeZone(z string) string {
 // last activity, coalesce(last_activity_date, updated_at, created_at), is
 // at least q.MinDays whole days before q.Now. Deals in those stages with a
 // negative amount, no timestamp or a last activity in the future are
-// skipped and counted.
+// skipped and counted. Each carries its contact email (CONTRACT §11.4:
+// contacts, else deals.contact_email, where they exist) and q.OwnerColumn
+// where the table has it.
 func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
 	const op = "read deals"
 	now := q.Now.UTC()
+	dc, err := d.dealContext(ctx, q.OwnerColumn)
+	if err != nil {
+		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+	}
 	stages := q.Stages
 	if len(stages) == 0 {
 		stages = proactive.DefaultStallStages()
@@ -231,18 +360,38 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 	if q.MinDays > 0 {
 		cutoff = now.Add(-time.Duration(q.MinDays) * 24 * time.Hour)
 	}
-	rows, err := d.pool.Query(ctx, stalledDealsSQL, lower, now, cutoff)
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(stalledDealsSQL, dc.inner, dc.outer, dc.join), lower, now, cutoff)
 	if err != nil {
+		if dc.inner != "" {
+			d.cat.forget() // a column or table dropped since it was looked up
+		}
 		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
 	}
 	defer rows.Close()
 	out := []proactive.Deal{}
 	skipped := proactive.Skipped{}
+	var (
+		dl             proactive.Deal
+		last           *time.Time
+		contact, owner *string
+		dest           = []any{&dl.ID, &dl.Name, &dl.Stage, &dl.Amount, &last}
+	)
+	if dc.contact {
+		dest = append(dest, &contact)
+	}
+	if dc.owner {
+		dest = append(dest, &owner)
+	}
 	for rows.Next() {
-		var dl proactive.Deal
-		var last *time.Time
-		if err := rows.Scan(&dl.ID, &dl.Name, &dl.Stage, &dl.Amount, &last); err != nil {
+		dl, last, contact, owner = proactive.Deal{}, nil, nil, nil
+		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+		}
+		if contact != nil {
+			dl.ContactEmail = proactive.NormEmail(*contact)
+		}
+		if owner != nil {
+			dl.Owner = strings.TrimSpace(*owner)
 		}
 		switch {
 		case dl.Amount != nil && *dl.Amount < 0:

@@ -29,7 +29,7 @@ func TestAnomalyBasics(t *testing.T) {
 	require.Equal(t, "Unusual 10.0-point drop for this client (z = -6.7). Send a check-in message and watch the next readings.", a.RecommendedAction)
 	b, err := json.Marshal(a.Details)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"change": -10, "mad": 1, "median_change": 0, "z": -6.745}`, string(b))
+	require.JSONEq(t, `{"change": -10, "mad": 1, "median_change": 0, "revenue_at_risk": 0, "z": -6.745}`, string(b))
 }
 
 func TestAnomalyRules(t *testing.T) {
@@ -88,7 +88,7 @@ func TestAnomalyInfiniteZ(t *testing.T) {
 	require.Nil(t, d.Z, "−∞ has no JSON number: null")
 	b, err := json.Marshal(d)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"change": -8, "mad": 0, "median_change": 0, "z": null}`, string(b))
+	require.JSONEq(t, `{"change": -8, "mad": 0, "median_change": 0, "revenue_at_risk": 0, "z": null}`, string(b))
 	require.Equal(t, "High Priority: Unusual 8.0-point drop for this client (z = -∞). Reach out within 48 hours to understand what changed.", got[0].RecommendedAction)
 }
 

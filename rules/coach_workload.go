@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,11 +16,17 @@ type CoachWorkloadDetails struct {
 	AtRisk      int     `json:"at_risk"`
 	Clients     int     `json:"clients"`
 	MedianShare float64 `json:"median_share"`
-	Share       float64 `json:"share"`
+	// Revenue is the sum of the at-risk clients' values (each client's
+	// newest reading; CONTRACT §11.7).
+	Revenue float64 `json:"revenue_at_risk"`
+	Share   float64 `json:"share"`
 }
 
 // DetailsType implements proactive.Details.
 func (CoachWorkloadDetails) DetailsType() proactive.AnomalyType { return proactive.CoachWorkload }
+
+// RevenueAtRisk implements proactive.Details.
+func (d CoachWorkloadDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // The rules of the coach workload (CONTRACT §11.5).
 const (
@@ -77,6 +84,7 @@ func CoachWorkloadCheck() proactive.Check {
 				w := NewWorkload(cases)
 				skipped, err := src.ClientOwners(ctx, proactive.OwnerQuery{
 					Now: env.Now, WindowDays: proactive.HealthWindowDays, Column: col,
+					ValueColumn: env.Settings.Columns.ClientValue,
 				}, func(c proactive.ClientOwner) error { w.Add(c); return nil })
 				if err != nil {
 					return skipped, err
@@ -112,9 +120,10 @@ func CoachWorkloadCheck() proactive.Check {
 	}
 }
 
-// Workload counts each owner's clients and at-risk clients. It keeps one
-// entry per client (normalised email: emails differing in case are one
-// client, owned as its newest reading says) and the at-risk emails.
+// Workload counts each owner's clients and at-risk clients, and sums the
+// values of the at-risk ones. It keeps one entry per client (normalised
+// email: emails differing in case are one client, owned and valued as its
+// newest reading says) and the at-risk emails.
 type Workload struct {
 	atRisk  map[string]struct{}
 	clients map[string]proactive.ClientOwner
@@ -153,6 +162,7 @@ func (w *Workload) Add(c proactive.ClientOwner) {
 type ownerLoad struct {
 	label           string // as written (of several spellings, the alphabetically first)
 	clients, atRisk int
+	atRiskEmails    []string
 }
 
 // Overloaded returns the overloaded owners (CONTRACT §11.5), most urgent
@@ -179,6 +189,7 @@ func (w *Workload) Overloaded(now time.Time) []proactive.Anomaly {
 		l.clients++
 		if _, ok := w.atRisk[email]; ok {
 			l.atRisk++
+			l.atRiskEmails = append(l.atRiskEmails, email)
 		}
 	}
 	shares := make([]float64, 0, len(loads))
@@ -199,6 +210,12 @@ func (w *Workload) Overloaded(now time.Time) []proactive.Anomaly {
 		if median == 0 || s >= Denoise(coachHighFactor*median) {
 			sev = proactive.SeverityHigh
 		}
+		// Summed in email order: the same figure whatever the map's order.
+		slices.Sort(l.atRiskEmails)
+		revenue := 0.0
+		for _, e := range l.atRiskEmails {
+			revenue += Revenue(w.clients[e].Value)
+		}
 		out = append(out, proactive.Anomaly{
 			Type:      proactive.CoachWorkload,
 			Severity:  sev,
@@ -207,7 +224,7 @@ func (w *Workload) Overloaded(now time.Time) []proactive.Anomaly {
 			Key:       key,
 			Owner:     l.label,
 			Details: CoachWorkloadDetails{
-				AtRisk: l.atRisk, Clients: l.clients, MedianShare: median, Share: s,
+				AtRisk: l.atRisk, Clients: l.clients, MedianShare: median, Revenue: revenue, Share: s,
 			},
 			Metric:            float64(l.atRisk),
 			RecommendedAction: coachAction(sev, l.atRisk, l.clients, s, median),

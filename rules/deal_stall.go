@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -15,11 +16,16 @@ type DealStallDetails struct {
 	DaysStalled int      `json:"days_stalled"`
 	DealID      *string  `json:"deal_id"`
 	DealName    *string  `json:"deal_name"`
-	Stage       string   `json:"stage"` // as written in the data
+	// Revenue is the amount, 0 when null (CONTRACT §11.7).
+	Revenue float64 `json:"revenue_at_risk"`
+	Stage   string  `json:"stage"` // as written in the data
 }
 
 // DetailsType implements proactive.Details.
 func (DealStallDetails) DetailsType() proactive.AnomalyType { return proactive.DealStall }
+
+// RevenueAtRisk implements proactive.Details.
+func (d DealStallDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // StalledDealReader is what the deal stall check reads.
 type StalledDealReader interface {
@@ -48,7 +54,8 @@ func DealStallCheck() proactive.Check {
 					return nil, err
 				}
 				th := env.Settings.Thresholds
-				deals, skipped, err := src.StalledDeals(ctx, proactive.DealQuery{Now: env.Now, Stages: env.Settings.StallStages, MinDays: th.DealStallDaysMedium})
+				deals, skipped, err := src.StalledDeals(ctx, proactive.DealQuery{Now: env.Now, Stages: env.Settings.StallStages,
+					MinDays: th.DealStallDaysMedium, OwnerColumn: env.Settings.Columns.DealOwner})
 				if err != nil {
 					return skipped, err
 				}
@@ -117,8 +124,10 @@ func Deals(deals []proactive.Deal, th proactive.Thresholds, now time.Time) []pro
 				DaysStalled: days,
 				DealID:      orNil(d.ID),
 				DealName:    orNil(d.Name),
+				Revenue:     Revenue(amount),
 				Stage:       d.Stage,
 			},
+			Owner:             strings.TrimSpace(d.Owner),
 			Contact:           proactive.NormEmail(d.ContactEmail),
 			Metric:            float64(days),
 			RecommendedAction: dealAction(sev, d.Stage, days),

@@ -62,7 +62,7 @@ func TestDealAnomaly(t *testing.T) {
 	amount := 25000.5
 	got := Deals([]proactive.Deal{{
 		ID: "d-1", Name: "Enterprise Package - ACME Corp", Stage: "negotiation",
-		Amount: &amount, LastActivity: testNow.Add(-45*day - time.Hour), ContactEmail: " Ann@X.com ",
+		Amount: &amount, LastActivity: testNow.Add(-45*day - time.Hour), ContactEmail: " Ann@X.com ", Owner: " Bea ",
 	}}, proactive.DefaultThresholds(), testNow)
 	require.Len(t, got, 1)
 	require.Equal(t, proactive.Anomaly{
@@ -72,12 +72,14 @@ func TestDealAnomaly(t *testing.T) {
 		EntityKey: "Enterprise Package - ACME Corp",
 		Key:       "deal-d-1",
 		Contact:   "ann@x.com", // for renewal_risk: trimmed, lower-cased; no detail
+		Owner:     "Bea",       // CONTRACT §11.6: the deal's owner column, trimmed
 		Details: DealStallDetails{
 			DealID:      sp("d-1"),
 			DealName:    sp("Enterprise Package - ACME Corp"),
 			Stage:       "negotiation",
 			Amount:      &amount,
 			DaysStalled: 45,
+			Revenue:     25000.5, // CONTRACT §11.7: the amount
 		},
 		Metric:            45,
 		RecommendedAction: "CRITICAL: Deal stuck in negotiation for 45 days. Immediate follow-up required. Consider re-engagement strategy or close-lost.",

@@ -26,11 +26,15 @@ func (s seriesSource) HealthSeries(_ context.Context, q proactive.SeriesQuery, f
 type ownerSource struct {
 	owners []proactive.ClientOwner
 	column *string
+	query  *proactive.OwnerQuery // the whole query, when not nil
 }
 
 func (o ownerSource) ClientOwners(_ context.Context, q proactive.OwnerQuery, fn func(proactive.ClientOwner) error) (proactive.Skipped, error) {
 	if o.column != nil {
 		*o.column = q.Column
+	}
+	if o.query != nil {
+		*o.query = q
 	}
 	for _, c := range o.owners {
 		if err := fn(c); err != nil {

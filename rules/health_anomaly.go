@@ -20,6 +20,8 @@ type HealthAnomalyDetails struct {
 	MAD float64 `json:"mad"`
 	// MedianChange is the median m of the other changes.
 	MedianChange float64 `json:"median_change"`
+	// Revenue is the client's value of the newest reading; 0 when unset.
+	Revenue float64 `json:"revenue_at_risk"`
 	// Z is the robust z of the change, rounded to 9 decimals; null when it
 	// is −∞ (the other changes have no spread at all), which JSON cannot
 	// carry.
@@ -28,6 +30,9 @@ type HealthAnomalyDetails struct {
 
 // DetailsType implements proactive.Details.
 func (HealthAnomalyDetails) DetailsType() proactive.AnomalyType { return proactive.HealthAnomaly }
+
+// RevenueAtRisk implements proactive.Details.
+func (d HealthAnomalyDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // ZScore is the z of the details: −∞ when Z is null.
 func (d HealthAnomalyDetails) ZScore() float64 {
@@ -115,7 +120,9 @@ func (d *anomalyDetector) Detect(ctx context.Context, source any, emit proactive
 		return nil, err
 	}
 	j := AnomalyJudge{Thresholds: d.env.Settings.Thresholds, Now: d.env.Now, Flagged: d.dropped}
-	q := proactive.SeriesQuery{Now: d.env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: anomalyMinReadings}
+	cols := d.env.Settings.Columns
+	q := proactive.SeriesQuery{Now: d.env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: anomalyMinReadings,
+		OwnerColumn: cols.ClientOwner, ValueColumn: cols.ClientValue}
 	var (
 		flagged []string
 		skipped proactive.Skipped
@@ -194,7 +201,7 @@ func (j *AnomalyJudge) Judge(s *proactive.ClientSeries) (proactive.Anomaly, bool
 		return proactive.Anomaly{}, false
 	}
 	sev := AnomalySeverity(r.Z)
-	d := HealthAnomalyDetails{Change: r.Change, MAD: r.MAD, MedianChange: r.Median}
+	d := HealthAnomalyDetails{Change: r.Change, MAD: r.MAD, MedianChange: r.Median, Revenue: Revenue(s.Value)}
 	if !math.IsInf(r.Z, 0) {
 		z := r.Z
 		d.Z = &z
@@ -206,6 +213,7 @@ func (j *AnomalyJudge) Judge(s *proactive.ClientSeries) (proactive.Anomaly, bool
 		EntityKey:         key,
 		Key:               key,
 		Details:           d,
+		Owner:             strings.TrimSpace(s.Owner),
 		Metric:            -r.Change,
 		RecommendedAction: anomalyAction(sev, -r.Change, r.Z),
 		// §11.3: base + min(−c × 0.5, 10) + §4's zone bonus, as a health drop.

@@ -13,16 +13,22 @@ import (
 // are in the alphabetical order of their JSON names, the order the stored
 // JSON has always had.
 type HealthDropDetails struct {
-	CurrentScore  float64  `json:"current_score"`
-	CurrentZone   *string  `json:"current_zone"` // upper-cased; null when unknown
-	Email         string   `json:"email"`
-	PreviousScore float64  `json:"previous_score"`
-	ScoreDrop     float64  `json:"score_drop"`
-	WeekAvg       *float64 `json:"week_avg"`
+	CurrentScore  float64 `json:"current_score"`
+	CurrentZone   *string `json:"current_zone"` // upper-cased; null when unknown
+	Email         string  `json:"email"`
+	PreviousScore float64 `json:"previous_score"`
+	// Revenue is the client's value (columns.client_value) of the newest
+	// reading; 0 when unset (CONTRACT §11.7).
+	Revenue   float64  `json:"revenue_at_risk"`
+	ScoreDrop float64  `json:"score_drop"`
+	WeekAvg   *float64 `json:"week_avg"`
 }
 
 // DetailsType implements proactive.Details.
 func (HealthDropDetails) DetailsType() proactive.AnomalyType { return proactive.HealthDrop }
+
+// RevenueAtRisk implements proactive.Details.
+func (d HealthDropDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // HealthTrendReader is what the health drop check reads.
 type HealthTrendReader interface {
@@ -53,8 +59,10 @@ func HealthDropCheck() proactive.Check {
 				}
 				th := env.Settings.Thresholds
 				keep := KeepOpenDrop(th)
+				cols := env.Settings.Columns
 				trends, skipped, err := src.HealthTrends(ctx, proactive.HealthQuery{
 					Now: env.Now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: keep,
+					OwnerColumn: cols.ClientOwner, ValueColumn: cols.ClientValue,
 				})
 				if err != nil {
 					return skipped, err
@@ -114,6 +122,7 @@ func Health(trends []proactive.HealthTrend, th proactive.Thresholds, now time.Ti
 			CurrentScore:  t.Current,
 			Email:         strings.TrimSpace(t.Email),
 			PreviousScore: t.Previous,
+			Revenue:       Revenue(t.Value),
 			ScoreDrop:     drop,
 		}
 		if t.WeekAvg != nil {
@@ -130,6 +139,7 @@ func Health(trends []proactive.HealthTrend, th proactive.Thresholds, now time.Ti
 			EntityKey:         d.Email,
 			Key:               proactive.NormEmail(t.Email),
 			Details:           d,
+			Owner:             strings.TrimSpace(t.Owner),
 			Metric:            drop,
 			RecommendedAction: healthAction(sev, drop),
 			UrgencyScore:      HealthUrgency(sev, drop, t.Zone),

@@ -18,12 +18,17 @@ type HealthForecastDetails struct {
 	DaysToRed float64 `json:"days_to_red"`
 	// RedOn is the UTC date (YYYY-MM-DD) of the newest reading + DaysToRed.
 	RedOn string `json:"red_on"`
+	// Revenue is the client's value of the newest reading; 0 when unset.
+	Revenue float64 `json:"revenue_at_risk"`
 	// Slope is the Theil–Sen slope in points a day (negative).
 	Slope float64 `json:"slope"`
 }
 
 // DetailsType implements proactive.Details.
 func (HealthForecastDetails) DetailsType() proactive.AnomalyType { return proactive.HealthForecast }
+
+// RevenueAtRisk implements proactive.Details.
+func (d HealthForecastDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // The rules of the forecast (CONTRACT §11.2).
 const (
@@ -61,7 +66,8 @@ func HealthForecastCheck() proactive.Check {
 				}
 				th := env.Settings.Thresholds
 				f := Forecaster{Thresholds: th, Now: env.Now}
-				q := proactive.SeriesQuery{Now: env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings}
+				q := proactive.SeriesQuery{Now: env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings,
+					OwnerColumn: env.Settings.Columns.ClientOwner, ValueColumn: env.Settings.Columns.ClientValue}
 				// The read serves health_anomaly too (one scan of the window
 				// instead of two): the clients whose newest change could be
 				// an unusual drop are left in the scan's scope for it.
@@ -151,8 +157,10 @@ func (f *Forecaster) Judge(s *proactive.ClientSeries) (proactive.Anomaly, bool) 
 		Details: HealthForecastDetails{
 			DaysToRed: days,
 			RedOn:     newest.At.Add(time.Duration(days * dayNanos)).UTC().Format(time.DateOnly),
+			Revenue:   Revenue(s.Value),
 			Slope:     slope,
 		},
+		Owner:             strings.TrimSpace(s.Owner),
 		Metric:            days,
 		RecommendedAction: forecastAction(sev, slope, days),
 		UrgencyScore:      ForecastUrgency(sev, days, th.ForecastDays),
@@ -231,7 +239,7 @@ func (c *countAnalyzer) Findings() proactive.Findings {
 // nil, sees every series too.
 func flagSeries(ctx context.Context, src proactive.HealthSeriesReader, q proactive.SeriesQuery,
 	judge func(*proactive.ClientSeries) (proactive.Anomaly, bool), tap func(*proactive.ClientSeries)) ([]string, proactive.Skipped, error) {
-	q.NoNames = true
+	q.NoNames, q.OwnerColumn, q.ValueColumn = true, "", ""
 	var flagged []string
 	skipped, err := src.HealthSeries(ctx, q, func(s *proactive.ClientSeries) error {
 		if _, ok := judge(s); ok {
@@ -256,6 +264,7 @@ func judgeFlagged(ctx context.Context, src proactive.HealthSeriesReader, q proac
 	var out []proactive.Anomaly
 	_, err := src.HealthSeries(ctx, proactive.SeriesQuery{
 		Now: q.Now, WindowDays: q.WindowDays, MinReadings: q.MinReadings, Emails: emails,
+		OwnerColumn: q.OwnerColumn, ValueColumn: q.ValueColumn,
 	}, func(s *proactive.ClientSeries) error {
 		if a, ok := judge(s); ok {
 			out = append(out, a)

@@ -10,8 +10,12 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
-// RenewalRiskDetails are the figures of a renewal risk (CONTRACT §11.4).
+// RenewalRiskDetails are the figures of a renewal risk (CONTRACT §11.4),
+// in the alphabetical order of their JSON names.
 type RenewalRiskDetails struct {
+	// Revenue is the client's value plus the amounts of its matched
+	// stalled deals (CONTRACT §11.7).
+	Revenue float64 `json:"revenue_at_risk"`
 	// Signals are the case keys of every matched anomaly, health ones
 	// included, sorted.
 	Signals []string `json:"signals"`
@@ -19,6 +23,9 @@ type RenewalRiskDetails struct {
 
 // DetailsType implements proactive.Details.
 func (RenewalRiskDetails) DetailsType() proactive.AnomalyType { return proactive.RenewalRisk }
+
+// RevenueAtRisk implements proactive.Details.
+func (d RenewalRiskDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // Renewal risk urgency (CONTRACT §11.4): 90 + 5 × (signals − 2), capped.
 const (
@@ -84,28 +91,32 @@ func (d *renewalDetector) Detect(_ context.Context, _ any, emit proactive.Emitte
 
 // RenewalMatcher matches a scan's health anomalies with its deal stalls
 // and response delays by email, one anomaly at a time. It keeps no
-// anomaly: one entry per client with a health anomaly (its entity and
-// health case keys), and, per contact email, the case keys of the deal
-// stalls and response delays carrying it. Its memory is therefore bounded
+// anomaly: one entry per client with a health anomaly (its entity, owner,
+// value and health case keys), and, per contact email, the case keys of
+// the deal stalls and response delays carrying it with each one's
+// revenue at risk. Its memory is therefore bounded
 // by the number of health anomalies plus the number of deal_stall and
 // response_delay anomalies with a contact email (deals and leads run
 // before the later health checks, so they cannot be filtered by health
 // first).
 type RenewalMatcher struct {
 	health map[string]*renewalClient
-	stuck  map[string]map[string]struct{} // contact email -> case keys
+	stuck  map[string]map[string]float64 // contact email -> case key -> revenue at risk (deals only)
 }
 
-// renewalClient is what the matcher keeps of a client with falling health.
+// renewalClient is what the matcher keeps of a client with falling health:
+// the entity, owner and value of its most urgent health anomaly.
 type renewalClient struct {
 	entity  string
 	urgency int
+	owner   string
+	value   float64
 	keys    []string // health case keys, distinct
 }
 
 // NewRenewalMatcher returns an empty matcher.
 func NewRenewalMatcher() *RenewalMatcher {
-	return &RenewalMatcher{health: map[string]*renewalClient{}, stuck: map[string]map[string]struct{}{}}
+	return &RenewalMatcher{health: map[string]*renewalClient{}, stuck: map[string]map[string]float64{}}
 }
 
 // Observe takes one anomaly of any type; those of other types than the
@@ -117,12 +128,13 @@ func (m *RenewalMatcher) Observe(a *proactive.Anomaly) {
 	case proactive.HealthDrop, proactive.HealthForecast, proactive.HealthAnomaly:
 		c := m.health[a.Key]
 		if c == nil {
-			c = &renewalClient{entity: a.Entity, urgency: a.UrgencyScore}
+			c = &renewalClient{entity: a.Entity, urgency: a.UrgencyScore, owner: a.Owner, value: a.RevenueAtRisk()}
 			m.health[a.Key] = c
 		} else if a.UrgencyScore > c.urgency || a.UrgencyScore == c.urgency && CompareText(a.Entity, c.entity) < 0 {
 			// The client's label is that of its most urgent health anomaly
-			// (ties: the alphabetically first), as a case's is (§10.1).
-			c.entity, c.urgency = a.Entity, a.UrgencyScore
+			// (ties: the alphabetically first), as a case's is (§10.1);
+			// so are its owner and value (all read from the newest reading).
+			c.entity, c.urgency, c.owner, c.value = a.Entity, a.UrgencyScore, a.Owner, a.RevenueAtRisk()
 		}
 		if k := a.CaseKey(); !slices.Contains(c.keys, k) {
 			c.keys = append(c.keys, k)
@@ -133,10 +145,14 @@ func (m *RenewalMatcher) Observe(a *proactive.Anomaly) {
 		}
 		keys := m.stuck[a.Contact]
 		if keys == nil {
-			keys = map[string]struct{}{}
+			keys = map[string]float64{}
 			m.stuck[a.Contact] = keys
 		}
-		keys[a.CaseKey()] = struct{}{}
+		revenue := 0.0 // a lead's value is no stalled deal's amount (§11.7)
+		if a.Type == proactive.DealStall {
+			revenue = a.RevenueAtRisk()
+		}
+		keys[a.CaseKey()] = revenue
 	}
 }
 
@@ -144,7 +160,8 @@ func (m *RenewalMatcher) Observe(a *proactive.Anomaly) {
 // (CompareAnomalies); nil when none: one per client with falling health
 // and at least one matched deal stall or response delay. Severity
 // critical; signals = 1 + the matched anomalies; urgency = min(90 + 5 ×
-// (signals − 2), 100).
+// (signals − 2), 100); revenue at risk = the client's value + the
+// matched deals' amounts; owner the client's.
 func (m *RenewalMatcher) Risks(now time.Time) []proactive.Anomaly {
 	var out []proactive.Anomaly
 	for email, c := range m.health {
@@ -159,13 +176,18 @@ func (m *RenewalMatcher) Risks(now time.Time) []proactive.Anomaly {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
+		revenue := c.value
+		for _, k := range keys {
+			revenue += stuck[k] // in key order: the same sum whatever the observation order
+		}
 		out = append(out, proactive.Anomaly{
 			Type:              proactive.RenewalRisk,
 			Severity:          proactive.SeverityCritical,
 			Entity:            c.entity,
 			EntityKey:         email,
 			Key:               email,
-			Details:           RenewalRiskDetails{Signals: keys},
+			Details:           RenewalRiskDetails{Revenue: Revenue(revenue), Signals: keys},
+			Owner:             c.owner,
 			Metric:            float64(signals),
 			RecommendedAction: renewalAction(signals - 1),
 			UrgencyScore:      RenewalUrgency(signals),

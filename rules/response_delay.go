@@ -15,11 +15,16 @@ type ResponseDelayDetails struct {
 	HoursWaiting float64 `json:"hours_waiting"`
 	LeadID       *string `json:"lead_id"`
 	Name         *string `json:"name"`
-	Source       *string `json:"source"`
+	// Revenue is thresholds.lead_value (CONTRACT §11.7).
+	Revenue float64 `json:"revenue_at_risk"`
+	Source  *string `json:"source"`
 }
 
 // DetailsType implements proactive.Details.
 func (ResponseDelayDetails) DetailsType() proactive.AnomalyType { return proactive.ResponseDelay }
+
+// RevenueAtRisk implements proactive.Details.
+func (d ResponseDelayDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // WaitingLeadReader is what the response delay check reads.
 type WaitingLeadReader interface {
@@ -112,6 +117,7 @@ func Leads(leads []proactive.Lead, th proactive.Thresholds, now time.Time) []pro
 				HoursWaiting: hours,
 				LeadID:       orNil(l.ID),
 				Name:         orNil(l.Name),
+				Revenue:      Revenue(th.LeadValue),
 				Source:       orNil(l.Source),
 			},
 			Contact:           proactive.NormEmail(l.Email),

@@ -117,6 +117,16 @@ func CompareText(a, b string) int {
 	return strings.Compare(a, b)
 }
 
+// Revenue is a value as revenue at risk (CONTRACT §11.7): a value read
+// from the data, or 0 when it is negative or not a finite number (a
+// value column may hold anything).
+func Revenue(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return 0
+	}
+	return v
+}
+
 // Denoise rounds x to 9 decimal places, removing the noise of binary
 // floating point (80.3 − 55.3 = 25.000000000000004 becomes 25) while keeping
 // every fraction a score can carry. Severities and urgencies are judged on

@@ -16,11 +16,17 @@ type SyncFailDetails struct {
 	ErrorType    string  `json:"error_type"` // kept whole: rate_limit stays rate_limit
 	FailureCount int     `json:"failure_count"`
 	LatestError  *string `json:"latest_error"`
-	Source       string  `json:"source"` // as written in the data
+	// Revenue is always 0: a sync failure puts no revenue at risk by
+	// itself (CONTRACT §11.7).
+	Revenue float64 `json:"revenue_at_risk"`
+	Source  string  `json:"source"` // as written in the data
 }
 
 // DetailsType implements proactive.Details.
 func (SyncFailDetails) DetailsType() proactive.AnomalyType { return proactive.SyncFail }
+
+// RevenueAtRisk implements proactive.Details.
+func (d SyncFailDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // SyncFailureReader is what the sync failure check reads.
 type SyncFailureReader interface {

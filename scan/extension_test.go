@@ -46,6 +46,8 @@ type invoiceDetails struct {
 
 func (invoiceDetails) DetailsType() proactive.AnomalyType { return invoiceOverdue }
 
+func (invoiceDetails) RevenueAtRisk() float64 { return 0 }
+
 func invoiceCheck() proactive.Check {
 	return proactive.Check{
 		Type: invoiceOverdue, Monitor: "checkOverdueInvoices", BreakdownKey: "invoices_overdue",

@@ -113,6 +113,12 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	// Steps 2–4, check by check, inputs first.
 	src, readFrom, warning := p.s.pickSource(ctx, p.log)
 	p.source, p.primary, p.onReplica = src, p.s.opts.Source, readFrom == ReadFromReplica
+	if ci, ok := src.(proactive.ColumnInspector); ok && p.onReplica && len(p.s.opts.Settings.Columns.Configured()) > 0 {
+		// The replica's readers cache the columns of their own: look again,
+		// as for the primary (Scanner.warnMissingColumns); a failure is the
+		// checks' to meet.
+		_, _ = ci.MissingColumns(ctx, p.s.opts.Settings.Columns)
+	}
 	res.ReadFrom = readFrom
 	if warning != "" {
 		res.Warnings = append(res.Warnings, warning)

@@ -242,6 +242,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 	if err := s.opts.Store.Ping(ctx); err != nil {
 		return fail(err)
 	}
+	s.warnMissingColumns(ctx, log)
 
 	var final proactive.ScanResult
 	err := s.opts.Desk.Update(ctx, func(tx proactive.DeskTx) error {
@@ -272,6 +273,30 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 		"cases_opened", res.Cases.Opened, "cases_resolved", res.Cases.Resolved)
 	s.record(ctx, log, start, p, res)
 	return res, nil
+}
+
+// warnMissingColumns logs, once per scan, each configured column the
+// source lacks (CONTRACT §11.1): the checks run as if it were unset, and
+// coach_workload fails without its owner column. The stores look the
+// columns up afresh here, so a column added since the last scan is read
+// in this one (a read replica the scan reads is asked too, for that
+// alone: pass.run). Nothing is looked up when no column is configured or
+// the source cannot tell; a lookup that fails is left to the checks,
+// which read the same database.
+func (s *Scanner) warnMissingColumns(ctx context.Context, log *slog.Logger) {
+	cols := s.opts.Settings.Columns
+	ci, ok := s.opts.Source.(proactive.ColumnInspector)
+	if !ok || len(cols.Configured()) == 0 {
+		return
+	}
+	missing, err := ci.MissingColumns(ctx, cols)
+	if err != nil {
+		log.WarnContext(ctx, "could not look up the configured columns", "error", err)
+		return
+	}
+	for _, m := range missing {
+		log.WarnContext(ctx, m.MissingMessage(), "setting", m.Key, "table", m.Table, "column", m.Column)
+	}
 }
 
 // record stores the scan's record for the dashboard. A dry run records

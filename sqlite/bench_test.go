@@ -100,3 +100,70 @@ func BenchmarkScanReaders(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkScanReadersContext times the health and deal readers on the
+// demo data with the context of CONTRACT §11 present: a coach and a
+// package value on every reading, a rep on every deal, a contact (with an
+// email) for every deal's contact_id. "Plain" reads none of the configured
+// columns (what a configuration without columns costs), "Columns" reads
+// them.
+func BenchmarkScanReadersContext(b *testing.B) {
+	ctx := context.Background()
+	clients := 10000
+	if s := os.Getenv("PTD_BENCH_CLIENTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(b, err, "PTD_BENCH_CLIENTS")
+		clients = n
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	require.NoError(b, err)
+	b.Cleanup(func() { db.Close() })
+	_, err = db.Migrate(ctx)
+	require.NoError(b, err)
+	require.NoError(b, demo.Load(ctx, db, demo.Generate(demo.Options{Now: benchNow, Clients: clients, Seed: 1})))
+	require.NoError(b, db.ExecForTest(ctx, `
+		ALTER TABLE client_health_scores ADD COLUMN coach TEXT;
+		ALTER TABLE client_health_scores ADD COLUMN package_value NUMERIC;
+		ALTER TABLE deals ADD COLUMN rep TEXT;
+		UPDATE client_health_scores SET coach = 'Coach ' || (length(email) % 17), package_value = 100 * (length(email) % 40);
+		UPDATE deals SET rep = 'Rep ' || (length(coalesce(name, '')) % 9);
+		INSERT INTO contacts (id, email) SELECT DISTINCT contact_id, contact_id || '@example.com' FROM deals WHERE contact_id IS NOT NULL`))
+	_, err = db.Migrate(ctx) // statistics of the filled tables
+	require.NoError(b, err)
+	th := proactive.DefaultThresholds()
+	for _, tc := range []struct {
+		name string
+		cols proactive.Columns
+	}{{"Plain", proactive.Columns{}}, {"Columns", proactive.Columns{ClientOwner: "coach", DealOwner: "rep", ClientValue: "package_value"}}} {
+		b.Run("HealthTrends/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				out, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: benchNow, WindowDays: proactive.HealthWindowDays,
+					TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium, OwnerColumn: tc.cols.ClientOwner, ValueColumn: tc.cols.ClientValue})
+				require.NoError(b, err)
+				n = len(out)
+			}
+			b.ReportMetric(float64(n), "records")
+		})
+		b.Run("StalledDeals/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				out, _, err := db.StalledDeals(ctx, proactive.DealQuery{Now: benchNow, Stages: proactive.DefaultStallStages(),
+					MinDays: th.DealStallDaysMedium, OwnerColumn: tc.cols.DealOwner})
+				require.NoError(b, err)
+				n = len(out)
+			}
+			b.ReportMetric(float64(n), "records")
+		})
+		b.Run("ClientOwners/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, err := db.ClientOwners(ctx, proactive.OwnerQuery{Now: benchNow, Column: "coach", ValueColumn: tc.cols.ClientValue},
+					func(proactive.ClientOwner) error { return nil })
+				require.NoError(b, err)
+			}
+		})
+	}
+}

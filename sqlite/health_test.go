@@ -166,3 +166,32 @@ func TestHealthWithoutIndex(t *testing.T) {
 	require.Equal(t, want, got)
 	require.Equal(t, wantSkipped, skipped)
 }
+
+// newestIndex finds the reading reduceTrend makes current, ties included,
+// so that the configured columns kept beside the readings are the newest
+// reading's.
+func TestNewestIndexIsReduceTrendsCurrent(t *testing.T) {
+	t.Parallel()
+	str := func(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+	for seed := range 200 {
+		n := 2 + seed%7
+		rs := make([]healthReading, n)
+		for i := range rs {
+			rs[i] = healthReading{
+				jd:    2461000.5 + float64((seed*7+i*3)%3), // many ties on time
+				score: float64((seed + i*5) % 4 * 10),      // and on score
+				zone:  str([]string{"", "RED", "GREEN"}[(seed+i)%3]),
+				first: str([]string{"", "Ann", "Bo"}[(seed*i)%3]),
+			}
+		}
+		i := newestIndex(rs)
+		want := rs[i]
+		cp := append([]healthReading(nil), rs...)
+		got := reduceTrend("a@x.com", cp, 7)
+		require.Equal(t, want.score, got.Current, "seed %d", seed)
+		require.Equal(t, julianTime(want.jd), got.CurrentAt, "seed %d", seed)
+		require.Equal(t, normalizeZone(want.zone.String), got.Zone, "seed %d", seed)
+		require.Equal(t, want.first.String, got.Firstname, "seed %d", seed)
+		require.Zero(t, newerFirst(cp[0], want), "seed %d: the same reading", seed)
+	}
+}

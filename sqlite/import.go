@@ -11,14 +11,20 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
-// InsertRows inserts rows into one of the four source tables in one
-// transaction: all or nothing. cols lists the columns present in the rows;
-// they must be among the table's contract columns. A row without an id (nil
-// or empty) leaves the id to the column's default. time.Time values are
-// written in the canonical UTC text form.
+// InsertRows inserts rows into one of the four source tables or contacts
+// (proactive.ImportTables) in one transaction: all or nothing. cols lists
+// the columns present in the rows: the table's contract columns, its
+// optional ones (proactive.ImportColumns) or other plain column names (the
+// configured owner and value columns), which the table must have
+// (ENOTFOUND naming one it lacks). A row without an id (nil or empty)
+// leaves the id to the column's default. time.Time values are written in
+// the canonical UTC text form.
 func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows []proactive.Row) error {
 	op := "insert into " + table
 	if err := checkColumns(table, cols); err != nil {
+		return err
+	}
+	if err := d.checkExtraColumns(ctx, op, table, cols); err != nil {
 		return err
 	}
 	if len(rows) == 0 {
@@ -63,21 +69,51 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 	return tableError(op, table, err)
 }
 
-// checkColumns refuses a table other than the four source tables, and
-// columns that are not its contract columns (or repeated).
+// checkColumns refuses a table other than the import tables, and columns
+// that are neither its known columns nor plain column names (or repeated).
 func checkColumns(table string, cols []string) error {
-	allowed := proactive.SourceColumns(table)
+	allowed := proactive.ImportColumns(table, proactive.Columns{})
 	if allowed == nil {
 		return proactive.Errorf(proactive.EINVALID, "insert into %q: not a source table: use one of %s",
-			table, strings.Join(proactive.SourceTables(), ", "))
+			table, strings.Join(proactive.ImportTables(), ", "))
 	}
 	for i, c := range cols {
-		if !slices.Contains(allowed, c) {
-			return proactive.Errorf(proactive.EINVALID, "insert into %s: unknown column %q: the columns are %s",
+		if !slices.Contains(allowed, c) && !proactive.Identifier(c) {
+			return proactive.Errorf(proactive.EINVALID, "insert into %s: unknown column %q: the columns are %s, or a configured column",
 				table, c, strings.Join(allowed, ", "))
 		}
 		if slices.Contains(cols[:i], c) {
 			return proactive.Errorf(proactive.EINVALID, "insert into %s: column %q given twice", table, c)
+		}
+	}
+	return nil
+}
+
+// checkExtraColumns is ENOTFOUND naming a column of cols beyond the
+// table's contract columns (an optional or configured one) that the table
+// lacks.
+func (d *DB) checkExtraColumns(ctx context.Context, op, table string, cols []string) error {
+	contract := proactive.SourceColumns(table)
+	var extra []string
+	for _, c := range cols {
+		if !slices.Contains(contract, c) {
+			extra = append(extra, c)
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	found, exists, err := d.has(ctx, table, extra...)
+	if err != nil {
+		return translate(op, err)
+	}
+	if !exists {
+		return proactive.Errorf(proactive.ENOTFOUND, "%s: table %s does not exist: run `ptd-proactive migrate` to create it", op, table)
+	}
+	for i, ok := range found {
+		if !ok {
+			return proactive.Errorf(proactive.ENOTFOUND, "%s: table %s has no column %s: configure it (columns: in the config file) and run `ptd-proactive migrate` to add it, or import without it",
+				op, table, extra[i])
 		}
 	}
 	return nil

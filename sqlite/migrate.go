@@ -21,7 +21,7 @@ var migrationFiles embed.FS
 // throughout): Migrate runs them again after goose to recreate what a user
 // dropped.
 func repairFiles() []string {
-	return []string{"migrations/00001_baseline.sql", "migrations/00010_desk.sql"}
+	return []string{"migrations/00001_baseline.sql", "migrations/00010_desk.sql", "migrations/00011_contacts.sql"}
 }
 
 // gooseTable records the applied migrations. It has a name of its own so
@@ -37,11 +37,16 @@ type queryer interface {
 // Migrate creates whatever tables, columns and indexes are missing and
 // reports what it created. It never drops or rewrites data: source tables
 // that exist are left as they are, with extra columns or without some
-// (a warning names what their check will miss); an existing
-// proactive_insights gets the columns it lacks, and rows of it that already
-// share a dedup key are a warning (they are kept).
+// (a warning names what their check will miss), but for the columns the
+// embedded store holds so that every check can run (CONTRACT §11.1):
+// deals.contact_email, a contacts(id, email) table and the configured
+// owner (text) and value (numeric) columns (Options.Columns) are added
+// where missing; an existing proactive_insights gets the columns it
+// lacks, and rows of it that already share a dedup key are a warning
+// (they are kept).
 func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 	rep := proactive.MigrateReport{Created: []string{}, Warnings: []string{}}
+	defer d.cat.forget()
 	before, err := d.schemaObjects(ctx)
 	if err != nil {
 		return rep, translate("migrate: read the schema", err)
@@ -113,7 +118,7 @@ func (d *DB) schemaObjects(ctx context.Context) ([]string, error) {
 func (d *DB) addColumns(ctx context.Context) ([]string, error) {
 	var added []string
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		for _, tc := range addedColumns() {
+		for _, tc := range d.addedColumns() {
 			kind, cols, err := tableInfo(ctx, tx, tc.table)
 			if err != nil {
 				return err
@@ -122,11 +127,11 @@ func (d *DB) addColumns(ctx context.Context) ([]string, error) {
 				continue
 			}
 			for _, c := range tc.columns {
-				if cols[c.name] {
+				if cols[strings.ToLower(c.name)] {
 					continue
 				}
 				if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s",
-					tc.table, c.name, c.decl)); err != nil {
+					tc.table, quoteIdent(c.name), c.decl)); err != nil {
 					return fmt.Errorf("add column %s.%s: %w", tc.table, c.name, err)
 				}
 				added = append(added, "column "+tc.table+"."+c.name)

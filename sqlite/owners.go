@@ -17,25 +17,32 @@ var _ proactive.ClientOwnerReader = (*DB)(nil)
 func quoteIdent(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
 // ownersQuery returns the skip counts, then per email as written its
-// newest valid reading's owner column (as text) and time.
-func ownersQuery(column string) string {
+// newest valid reading's owner column (as text), time and, with a value
+// column (not ""), that column (as a number).
+func ownersQuery(column, value string) string {
+	judged, newest, out, nulls := ownerSQL(column)+" AS owner,", "", "", ""
+	if value != "" {
+		judged += " " + valueSQL(value) + " AS ptd_value,"
+		newest, out, nulls = " ptd_value,", ", ptd_value", ", NULL"
+	}
 	return `
-WITH ` + judgedHealthSQL("CAST("+quoteIdent(column)+" AS TEXT) AS owner,", "") + `,
+WITH ` + judgedHealthSQL(judged, "") + `,
 newest AS (
-    SELECT email, owner, jd, row_number() OVER (PARTITION BY email ORDER BY jd DESC, score ASC) AS rn
+    SELECT email, owner,` + newest + ` jd, row_number() OVER (PARTITION BY email ORDER BY jd DESC, score ASC) AS rn
     FROM judged WHERE verdict = 'ok'
 )
-SELECT verdict, count(*), NULL, NULL, NULL
+SELECT verdict, count(*), NULL, NULL, NULL` + nulls + `
 FROM judged WHERE verdict <> 'ok' GROUP BY verdict
 UNION ALL
-SELECT NULL, NULL, email, coalesce(owner, ''), ` + isoUTC("jd") + `
+SELECT NULL, NULL, email, coalesce(owner, ''), ` + isoUTC("jd") + out + `
 FROM newest WHERE rn = 1`
 }
 
 // ClientOwners streams, per email as written with a valid reading in the
 // last q.WindowDays days (14 when 0), the trimmed q.Column of its newest
-// valid reading (a tie on time: the lower score is the newer). A missing
-// column is ENOTFOUND naming it.
+// valid reading (a tie on time: the lower score is the newer), and its
+// q.ValueColumn where the table has it. A missing q.Column is ENOTFOUND
+// naming it.
 func (d *DB) ClientOwners(ctx context.Context, q proactive.OwnerQuery, fn func(proactive.ClientOwner) error) (proactive.Skipped, error) {
 	const op = "read client owners"
 	if !proactive.Identifier(q.Column) {
@@ -45,10 +52,21 @@ func (d *DB) ClientOwners(ctx context.Context, q proactive.OwnerQuery, fn func(p
 	if windowDays <= 0 {
 		windowDays = proactive.HealthWindowDays
 	}
-	rows, err := d.read.QueryContext(ctx, ownersQuery(q.Column),
+	use, err := d.optionalColumns(ctx, proactive.TableHealthScores, q.ValueColumn)
+	if err != nil {
+		return nil, tableError(op, proactive.TableHealthScores, err)
+	}
+	value := ""
+	if use[0] {
+		value = q.ValueColumn
+	}
+	rows, err := d.read.QueryContext(ctx, ownersQuery(q.Column, value),
 		sql.Named("now", formatTime(q.Now)),
 		sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))))
 	if err != nil {
+		if value != "" {
+			d.cat.forget() // a column dropped since it was looked up
+		}
 		return nil, tableError(op, proactive.TableHealthScores, err)
 	}
 	defer rows.Close()
@@ -56,18 +74,23 @@ func (d *DB) ClientOwners(ctx context.Context, q proactive.OwnerQuery, fn func(p
 		reason       sql.NullString
 		n            sql.NullInt64
 		email, owner sql.NullString
+		val          sql.NullFloat64
 		at           nullTime
 		skipped      = proactive.Skipped{}
+		dest         = []any{&reason, &n, &email, &owner, &at}
 	)
+	if value != "" {
+		dest = append(dest, &val)
+	}
 	for rows.Next() {
-		if err := rows.Scan(&reason, &n, &email, &owner, &at); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, tableError(op, proactive.TableHealthScores, err)
 		}
 		if reason.Valid {
 			skipped.Add(reason.String, int(n.Int64))
 			continue
 		}
-		if err := fn(proactive.ClientOwner{Email: email.String, Owner: strings.TrimSpace(owner.String), At: at.Time}); err != nil {
+		if err := fn(proactive.ClientOwner{Email: email.String, Owner: strings.TrimSpace(owner.String), At: at.Time, Value: val.Float64}); err != nil {
 			return nil, err
 		}
 	}

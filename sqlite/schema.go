@@ -1,6 +1,10 @@
 package sqlite
 
-import proactive "github.com/ptd-agents/ptd-proactive"
+import (
+	"strings"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
 
 // column is one expected column and the declaration Migrate uses to add it
 // to an existing table that lacks it.
@@ -38,11 +42,12 @@ type tableColumns struct {
 }
 
 // addedColumns are the columns Migrate adds to an existing table that lacks
-// them: a user's older proactive_insights, and the columns the product
-// added to its own tables after their first migration (SQLite has no ADD
-// COLUMN IF NOT EXISTS, so a migration cannot).
-func addedColumns() []tableColumns {
-	return []tableColumns{
+// them: a user's older proactive_insights, the columns the product added to
+// its own tables after their first migration (SQLite has no ADD COLUMN IF
+// NOT EXISTS, so a migration cannot), deals.contact_email and the
+// configured owner and value columns of the source tables (CONTRACT §11.1).
+func (d *DB) addedColumns() []tableColumns {
+	out := []tableColumns{
 		{proactive.TableInsights, insightColumns()},
 		{"ptd_notifications", []column{
 			{"event", "TEXT NOT NULL DEFAULT 'alert'"},
@@ -50,6 +55,29 @@ func addedColumns() []tableColumns {
 			{"payload", "TEXT"},
 		}},
 	}
+	health := tableColumns{table: proactive.TableHealthScores}
+	deals := tableColumns{table: proactive.TableDeals, columns: []column{{proactive.ColumnContactEmail, "TEXT"}}}
+	add := func(tc *tableColumns, name, decl string) {
+		for _, c := range tc.columns {
+			if strings.EqualFold(c.name, name) {
+				return // client_owner and client_value may name one column
+			}
+		}
+		tc.columns = append(tc.columns, column{name, decl})
+	}
+	if c := d.columns.ClientOwner; c != "" {
+		add(&health, c, "TEXT")
+	}
+	if c := d.columns.ClientValue; c != "" {
+		add(&health, c, "NUMERIC")
+	}
+	if c := d.columns.DealOwner; c != "" {
+		add(&deals, c, "TEXT")
+	}
+	if len(health.columns) > 0 {
+		out = append(out, health)
+	}
+	return append(out, deals)
 }
 
 // sourceIndex is an index a check needs on a source table. Migrate creates

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -39,16 +40,24 @@ const seriesEmailsSQL = `
 // seriesQuery returns the skip counts (first column not NULL), then every
 // valid reading of the window ordered by email, time, and the higher
 // score first on a tie: one client's readings are consecutive, oldest
-// first, the newest last.
-func seriesQuery(where string) string {
+// first, the newest last. With owner or value (the configured columns,
+// "" for none) each reading carries them too, after the Julian day.
+func seriesQuery(where, owner, value string) string {
+	var judged, out []string
+	if owner != "" {
+		judged, out = append(judged, ownerSQL(owner)+" AS ptd_owner,"), append(out, "ptd_owner")
+	}
+	if value != "" {
+		judged, out = append(judged, valueSQL(value)+" AS ptd_value,"), append(out, "ptd_value")
+	}
 	return `
-WITH ` + judgedHealthSQL("firstname, lastname, health_zone AS zone,", where) + `
-SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL
+WITH ` + judgedHealthSQL("firstname, lastname, health_zone AS zone, "+strings.Join(judged, " "), where) + `
+SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(out)) + `
 FROM judged WHERE verdict <> 'ok' GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, email, coalesce(firstname, ''), coalesce(lastname, ''),
        CASE upper(trim(zone)) WHEN 'GREEN' THEN 'GREEN' WHEN 'YELLOW' THEN 'YELLOW' WHEN 'RED' THEN 'RED' ELSE '' END,
-       score, ` + isoUTC("jd") + `, jd
+       score, ` + isoUTC("jd") + `, jd` + extraColumns(out) + `
 FROM judged WHERE verdict = 'ok'
 ORDER BY 3, 9, 7 DESC`
 }
@@ -60,9 +69,24 @@ ORDER BY 3, 9, 7 DESC`
 // nothing here). SQLite sorts; Go holds one client's readings at a time.
 // q.Emails restricts the emails; the other prefilters are left to the
 // check. Rows that make no sense are skipped and counted as HealthTrends
-// counts them (not with q.Emails).
+// counts them (not with q.Emails). The configured owner and value columns
+// of q that the table has are read from the newest reading, unless
+// q.NoNames (a first pass needs neither).
 func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
 	const op = "read client health series"
+	var owner, value string
+	if !q.NoNames {
+		use, err := d.optionalColumns(ctx, proactive.TableHealthScores, q.OwnerColumn, q.ValueColumn)
+		if err != nil {
+			return nil, tableError(op, proactive.TableHealthScores, err)
+		}
+		if use[0] {
+			owner = q.OwnerColumn
+		}
+		if use[1] {
+			value = q.ValueColumn
+		}
+	}
 	windowDays := q.WindowDays
 	if windowDays <= 0 {
 		windowDays = proactive.HealthWindowDays
@@ -79,8 +103,11 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 		where = seriesEmailsSQL
 		args = append(args, sql.Named("emails", string(b)))
 	}
-	rows, err := d.read.QueryContext(ctx, seriesQuery(where), args...)
+	rows, err := d.read.QueryContext(ctx, seriesQuery(where, owner, value), args...)
 	if err != nil {
+		if owner != "" || value != "" {
+			d.cat.forget() // a column dropped since it was looked up
+		}
 		return nil, tableError(op, proactive.TableHealthScores, err)
 	}
 	defer rows.Close()
@@ -89,12 +116,21 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 		n                        sql.NullInt64
 		email, first, last, zone sql.NullString
 		score, jd                sql.NullFloat64
+		ownerCol                 sql.NullString
+		valueCol                 sql.NullFloat64
 		at                       nullTime
 		skipped                  = proactive.Skipped{}
 	)
+	dest := []any{&reason, &n, &email, &first, &last, &zone, &score, &at, &jd}
+	if owner != "" {
+		dest = append(dest, &ownerCol)
+	}
+	if value != "" {
+		dest = append(dest, &valueCol)
+	}
 	g := seriesGrouper{min: q.MinReadings, fn: fn}
 	for rows.Next() {
-		if err := rows.Scan(&reason, &n, &email, &first, &last, &zone, &score, &at, &jd); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, tableError(op, proactive.TableHealthScores, err)
 		}
 		if reason.Valid {
@@ -104,6 +140,7 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 		if err := g.add(email.String, first.String, last.String, zone.String, score.Float64, at.Time); err != nil {
 			return nil, err
 		}
+		g.cur.Owner, g.cur.Value = strings.TrimSpace(ownerCol.String), valueCol.Float64
 	}
 	if err := rows.Err(); err != nil {
 		return nil, tableError(op, proactive.TableHealthScores, err)
@@ -136,6 +173,7 @@ func (g *seriesGrouper) add(email, first, last, zone string, score float64, at t
 		}
 		g.started = true
 		g.cur.Email, g.cur.Readings = email, g.cur.Readings[:0]
+		g.cur.Owner, g.cur.Value = "", 0
 	}
 	g.cur.Firstname, g.cur.Lastname, g.cur.Zone = first, last, zone
 	g.cur.Readings = append(g.cur.Readings, proactive.SeriesPoint{Score: score, At: at})

@@ -66,7 +66,11 @@ func verdictSQL(raw, jd string) string {
 // reading; every blank email sorts below '!'. Without the index (a view, a
 // table migrate could not index) the same statement computes the
 // expression per reading: slower, same result.
-func healthQuery() string {
+//
+// extra are expressions over client_health_scores read with each reading
+// of the candidates (the configured owner and value columns), after the
+// Julian day; none leaves the statement as it was.
+func healthQuery(extra ...string) string {
 	jd := jdSQL("calculated_at")
 	inWindow := jd + ` >= julianday(:from) AND ` + jd + ` <= julianday(:now)
 	      AND email IS NOT NULL AND health_score >= 0 AND health_score <= 100`
@@ -91,12 +95,23 @@ WITH candidates AS MATERIALIZED (
       AND (` + jd + ` IS NULL OR ` + jd + ` > julianday(:now) OR email IS NULL OR email < '!'
            OR NOT coalesce(health_score >= 0 AND health_score <= 100, 0))
 )
-SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL
+SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(extra)) + `
 FROM judged WHERE verdict <> 'ok' GROUP BY verdict
 UNION ALL
-SELECT NULL, NULL, email, firstname, lastname, health_zone, health_score, ` + jd + `
+SELECT NULL, NULL, email, firstname, lastname, health_zone, health_score, ` + jd + extraColumns(extra) + `
 FROM client_health_scores
 WHERE email IN (SELECT email FROM candidates) AND ` + inWindow
+}
+
+// nullColumns is n more NULL columns of a select list.
+func nullColumns(n int) string { return strings.Repeat(", NULL", n) }
+
+// extraColumns is more columns of a select list.
+func extraColumns(exprs []string) string {
+	if len(exprs) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(exprs, ", ")
 }
 
 // healthReading is one valid reading of a candidate email, as healthQuery
@@ -104,6 +119,26 @@ WHERE email IN (SELECT email FROM candidates) AND ` + inWindow
 type healthReading struct {
 	first, last, zone sql.NullString
 	score, jd         float64
+}
+
+// readingExtra are the configured columns of one reading, kept beside the
+// readings (same index) only when a column is read, so that the readings
+// cost nothing more without.
+type readingExtra struct {
+	owner sql.NullString
+	value sql.NullFloat64
+}
+
+// newestIndex is the index of the newest of rs in newerFirst order (the
+// reading reduceTrend makes current).
+func newestIndex(rs []healthReading) int {
+	best := 0
+	for i := 1; i < len(rs); i++ {
+		if newerFirst(rs[i], rs[best]) < 0 {
+			best = i
+		}
+	}
+	return best
 }
 
 // newerFirst orders one email's readings: newest first, a tie puts the
@@ -178,9 +213,15 @@ func normalizeZone(z string) string {
 // HealthTrends reduces the health readings of the last q.WindowDays days
 // (14 when 0) to one trend per email with at least two valid readings; the
 // week average spans q.TrendDays (the default 7 when 0). With q.MinDrop,
-// only trends whose drop reaches it (less proactive.DropTolerance).
+// only trends whose drop reaches it (less proactive.DropTolerance). The
+// configured owner and value columns of q that the table has are read
+// from the newest reading; one it lacks reads as unset.
 func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
 	const op = "read client health scores"
+	use, err := d.optionalColumns(ctx, proactive.TableHealthScores, q.OwnerColumn, q.ValueColumn)
+	if err != nil {
+		return nil, nil, tableError(op, proactive.TableHealthScores, err)
+	}
 	windowDays, trendDays := q.WindowDays, q.TrendDays
 	if windowDays <= 0 {
 		windowDays = proactive.HealthWindowDays
@@ -196,23 +237,49 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		byEmail = map[string][]healthReading{}
 	)
 	minDrop := q.MinDropBound()
-	skipped, err := d.readSource(ctx, op, proactive.TableHealthScores, healthQuery(),
+	var (
+		extra  []string
+		x      readingExtra
+		extras map[string][]readingExtra // with extra only
+	)
+	dest := []any{&email, &r.first, &r.last, &r.zone, &score, &jd}
+	if use[0] {
+		extra, dest = append(extra, ownerSQL(q.OwnerColumn)), append(dest, &x.owner)
+	}
+	if use[1] {
+		extra, dest = append(extra, valueSQL(q.ValueColumn)), append(dest, &x.value)
+	}
+	if len(extra) > 0 {
+		extras = map[string][]readingExtra{}
+	}
+	skipped, err := d.readSource(ctx, op, proactive.TableHealthScores, healthQuery(extra...),
 		[]any{
 			sql.Named("now", formatTime(q.Now)),
 			sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))),
 			sql.Named("min_drop", minDrop),
 		},
-		[]any{&email, &r.first, &r.last, &r.zone, &score, &jd},
+		dest,
 		func() {
 			r.score, r.jd = score.Float64, jd.Float64
 			byEmail[email.String] = append(byEmail[email.String], r)
+			if extras != nil {
+				extras[email.String] = append(extras[email.String], x)
+			}
 		})
 	if err != nil {
+		if len(extra) > 0 {
+			d.cat.forget() // a column dropped since it was looked up
+		}
 		return nil, nil, err
 	}
 	out := make([]proactive.HealthTrend, 0, len(byEmail))
 	for e, rs := range byEmail {
+		var ex readingExtra
+		if extras != nil {
+			ex = extras[e][newestIndex(rs)] // before reduceTrend sorts rs
+		}
 		t := reduceTrend(e, rs, trendDays)
+		t.Owner, t.Value = strings.TrimSpace(ex.owner.String), ex.value.Float64
 		drop := t.Previous - t.Current
 		if t.WeekAvg != nil {
 			drop = max(drop, *t.WeekAvg-t.Current)
@@ -225,12 +292,48 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	return out, skipped, nil
 }
 
+// dealContext says which optional columns and tables the deal query reads
+// (CONTRACT §11.1, §11.4): the configured owner column, contacts and
+// deals.contact_email; each only where it exists.
+type dealContext struct {
+	owner        string // the owner column, "" for none
+	contacts     bool   // contacts(id, email) exists
+	contactEmail bool   // deals.contact_email exists
+}
+
 // dealQuery selects the deals in the stall stages (a JSON array of
-// lower-cased stages) with their last activity.
-func dealQuery() string {
+// lower-cased stages) with their last activity, then the columns of c:
+// the contact email (contacts.email of the contact whose id is
+// contact_id, when not blank, else contact_email), then the owner. The
+// contact is looked up for the stalled deals only, through contacts' key.
+func dealQuery(c dealContext) string {
+	var base, out, nulls []string
+	var contact []string
+	if c.contacts {
+		base = append(base, "contact_id")
+		contact = append(contact, `(SELECT trim(c.email) FROM contacts c
+            WHERE c.id = judged.contact_id AND trim(c.email) <> '' ORDER BY 1 LIMIT 1)`)
+	}
+	if c.contactEmail {
+		base = append(base, proactive.ColumnContactEmail)
+		contact = append(contact, "nullif(trim("+proactive.ColumnContactEmail+"), '')")
+	}
+	switch len(contact) {
+	case 1:
+		out = append(out, contact[0])
+	case 2:
+		out = append(out, "coalesce("+contact[0]+", "+contact[1]+")")
+	}
+	if c.owner != "" {
+		base = append(base, ownerSQL(c.owner)+" AS ptd_owner")
+		out = append(out, "ptd_owner")
+	}
+	for range out {
+		nulls = append(nulls, "NULL")
+	}
 	return `
 WITH base AS (
-    SELECT CAST(id AS TEXT) AS id, name, stage, amount,
+    SELECT CAST(id AS TEXT) AS id, name, stage, amount` + extraColumns(base) + `,
            coalesce(last_activity_date, updated_at, created_at) AS activity,
            ` + jdSQL("coalesce(last_activity_date, updated_at, created_at)") + ` AS jd
     FROM deals
@@ -242,13 +345,38 @@ WITH base AS (
                 ELSE 'ok' END AS verdict
     FROM base
 )
-SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL
+SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL` + extraColumns(nulls) + `
 FROM judged WHERE verdict <> 'ok' GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, id, coalesce(name, ''), stage,
-       CASE WHEN typeof(amount) IN ('integer', 'real') THEN amount END, ` + isoUTC("jd") + `
+       CASE WHEN typeof(amount) IN ('integer', 'real') THEN amount END, ` + isoUTC("jd") + extraColumns(out) + `
 FROM judged
 WHERE verdict = 'ok' AND (:min_days <= 0 OR jd <= julianday(:cutoff))`
+}
+
+// dealContext looks up what the deal query may read besides the
+// contract's columns.
+func (d *DB) dealContext(ctx context.Context, ownerColumn string) (dealContext, error) {
+	var c dealContext
+	found, _, err := d.has(ctx, proactive.TableDeals, proactive.ColumnContactEmail, "contact_id")
+	if err != nil {
+		return c, err
+	}
+	c.contactEmail = found[0]
+	if found[1] { // contacts are looked up by deals.contact_id
+		if found, _, err = d.has(ctx, proactive.TableContacts, "id", "email"); err != nil {
+			return c, err
+		}
+		c.contacts = found[0] && found[1]
+	}
+	use, err := d.optionalColumns(ctx, proactive.TableDeals, ownerColumn)
+	if err != nil {
+		return c, err
+	}
+	if use[0] {
+		c.owner = ownerColumn
+	}
+	return c, nil
 }
 
 // stagesJSON renders stall stages as the JSON array of lower-cased names
@@ -268,28 +396,45 @@ func stagesJSON(stages []string) (string, error) {
 // StalledDeals returns the deals in q.Stages (compared case-insensitively)
 // with their last activity, coalesce(last_activity_date, updated_at,
 // created_at); with q.MinDays, only those idle at least that many days.
+// Each carries its contact email (CONTRACT §11.4: contacts, else
+// deals.contact_email, where they exist) and q.OwnerColumn where the table
+// has it.
 func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
 	const op = "read deals"
 	stages, err := stagesJSON(q.Stages)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
+	dc, err := d.dealContext(ctx, q.OwnerColumn)
+	if err != nil {
+		return nil, nil, tableError(op, proactive.TableDeals, err)
+	}
 	var (
 		id, name, stage sql.NullString
+		contact, owner  sql.NullString
 		amount          sql.NullFloat64
 		activity        nullTime
 		out             []proactive.Deal
+		dest            = []any{&id, &name, &stage, &amount, &activity}
+		optional        = dc.contacts || dc.contactEmail || dc.owner != ""
 	)
-	skipped, err := d.readSource(ctx, op, proactive.TableDeals, dealQuery(),
+	if dc.contacts || dc.contactEmail {
+		dest = append(dest, &contact)
+	}
+	if dc.owner != "" {
+		dest = append(dest, &owner)
+	}
+	skipped, err := d.readSource(ctx, op, proactive.TableDeals, dealQuery(dc),
 		[]any{
 			sql.Named("now", formatTime(q.Now)),
 			sql.Named("stages", stages),
 			sql.Named("min_days", q.MinDays),
 			sql.Named("cutoff", formatTime(q.Now.Add(-time.Duration(q.MinDays)*24*time.Hour))),
 		},
-		[]any{&id, &name, &stage, &amount, &activity},
+		dest,
 		func() {
-			deal := proactive.Deal{ID: id.String, Name: name.String, Stage: stage.String, LastActivity: activity.Time}
+			deal := proactive.Deal{ID: id.String, Name: name.String, Stage: stage.String, LastActivity: activity.Time,
+				ContactEmail: proactive.NormEmail(contact.String), Owner: strings.TrimSpace(owner.String)}
 			if amount.Valid {
 				a := amount.Float64
 				deal.Amount = &a
@@ -297,6 +442,9 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 			out = append(out, deal)
 		})
 	if err != nil {
+		if optional {
+			d.cat.forget() // a column or table dropped since it was looked up
+		}
 		return nil, nil, err
 	}
 	slices.SortFunc(out, func(a, b proactive.Deal) int {

@@ -62,6 +62,11 @@ type DB struct {
 	mustExist bool
 	write     *sql.DB // one connection, BEGIN IMMEDIATE transactions
 	read      *sql.DB // WAL readers; the same pool as write for ":memory:"
+	// columns are the configured owner and value columns Migrate adds
+	// (Options.Columns).
+	columns proactive.Columns
+	// cat caches the optional columns and tables the readers look up.
+	cat catalog
 }
 
 var _ proactive.Store = (*DB)(nil)
@@ -73,6 +78,11 @@ type Options struct {
 	// set it, so that a mistyped path is an error, not an empty database
 	// that reports "no alerts".
 	MustExist bool
+	// Columns are the configured owner and value columns (CONTRACT
+	// §11.1): Migrate adds those the source tables lack (owners as text,
+	// values as numeric), so that the embedded store can hold them.
+	// Columns that are no identifiers are refused by Open.
+	Columns proactive.Columns
 }
 
 // Open opens (creating it when missing) the SQLite database file at path
@@ -89,13 +99,18 @@ func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
 	if strings.TrimSpace(path) == "" {
 		return nil, proactive.Errorf(proactive.EINVALID, "open sqlite database: the path is empty: give a file path such as ptd-proactive.db")
 	}
+	for _, c := range o.Columns.Configured() {
+		if !proactive.Identifier(c.Column) {
+			return nil, proactive.Errorf(proactive.EINVALID, "open sqlite database: %s (%q) is no column name: use letters, digits and underscores", c.Key, c.Column)
+		}
+	}
 	mustExist := o.MustExist && path != ":memory:"
 	if mustExist {
 		if err := checkExists(path); err != nil {
 			return nil, err
 		}
 	}
-	d := &DB{path: path, mustExist: mustExist}
+	d := &DB{path: path, mustExist: mustExist, columns: o.Columns}
 	var err error
 	// Driver "sqlite" is modernc.org/sqlite, registered by its import in errors.go.
 	if d.write, err = sql.Open("sqlite", d.dsn("immediate")); err != nil {
@@ -235,6 +250,7 @@ func (d *DB) Close() error {
 // for tests only (package storetest drops tables with it); the product
 // never calls it.
 func (d *DB) ExecForTest(ctx context.Context, query string) error {
+	defer d.cat.forget() // it may add or drop columns and tables
 	if _, err := d.write.ExecContext(ctx, query); err != nil {
 		return translate("exec for test", err)
 	}

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -348,7 +349,7 @@ func TestMigrateAddsTheDesk(t *testing.T) {
 		ALTER TABLE ptd_notifications DROP COLUMN recipient;
 		ALTER TABLE ptd_notifications DROP COLUMN payload;
 		ALTER TABLE proactive_insights DROP COLUMN resolved_at;
-		DELETE FROM ptd_schema_migrations WHERE version_id = 10`))
+		DELETE FROM ptd_schema_migrations WHERE version_id >= 10`))
 
 	rep := mustMigrate(t, db)
 	for _, want := range []string{"table ptd_cases", "table ptd_case_events", "table ptd_silences", "table ptd_resolve_notices",
@@ -380,4 +381,99 @@ func BenchmarkDeskBulk(b *testing.B) {
 	_, err = db.Migrate(b.Context())
 	require.NoError(b, err)
 	storetest.BenchDesk(b, db, 65000)
+}
+
+// CONTRACT §11.1: on the embedded store migrate adds the configured owner
+// (text) and value (numeric) columns, deals.contact_email and a
+// contacts(id, email) table, to a new database and to one migrated
+// before; a view is left alone.
+func TestMigrateAddsTheContext(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "ptd.db")
+	plain := mustOpenPath(t, path)
+	mustMigrate(t, plain)
+	require.NoError(t, plain.ExecForTest(ctx, `DROP TABLE contacts; ALTER TABLE deals DROP COLUMN contact_email;
+		DELETE FROM ptd_schema_migrations WHERE version_id = 11`))
+
+	cols := proactive.Columns{ClientOwner: "Coach", DealOwner: "rep", ClientValue: "package_value"}
+	db, err := sqlite.OpenWith(ctx, path, sqlite.Options{Columns: cols})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	rep := mustMigrate(t, db)
+	require.ElementsMatch(t, []string{"table contacts", "column deals.contact_email", "column client_health_scores.Coach",
+		"column client_health_scores.package_value", "column deals.rep"}, rep.Created)
+	require.Empty(t, rep.Warnings)
+	require.Empty(t, mustMigrate(t, db).Created, "a second migrate finds nothing to do")
+	missing, err := db.MissingColumns(ctx, cols)
+	require.NoError(t, err)
+	require.Empty(t, missing)
+	require.NoError(t, db.InsertRows(ctx, proactive.TableHealthScores, []string{"email", "coach", "package_value"},
+		[]proactive.Row{{"email": "a@x.com", "coach": "Kim", "package_value": "1200"}}))
+	require.Equal(t, "integer Kim", sqliteScalar(t, path, "SELECT typeof(package_value) || ' ' || coach FROM client_health_scores"),
+		"a value column is numeric: the text 1200 is stored as a number")
+
+	// A fresh database gets them as part of its tables; a view is left alone.
+	fresh, err := sqlite.OpenWith(ctx, filepath.Join(t.TempDir(), "fresh.db"), sqlite.Options{Columns: cols})
+	require.NoError(t, err)
+	t.Cleanup(func() { fresh.Close() })
+	require.NoError(t, fresh.ExecForTest(ctx, `CREATE TABLE client_health_scores_raw (email TEXT, firstname TEXT, lastname TEXT,
+		health_score REAL, health_zone TEXT, calculated_at TEXT);
+		CREATE VIEW client_health_scores AS SELECT * FROM client_health_scores_raw`))
+	rep = mustMigrate(t, fresh)
+	require.Contains(t, rep.Created, "table contacts")
+	require.Contains(t, rep.Created, "table deals")
+	require.NotContains(t, rep.Created, "column client_health_scores.Coach", "a view is the user's to change")
+	missing, err = fresh.MissingColumns(ctx, cols)
+	require.NoError(t, err)
+	require.Equal(t, []proactive.ConfiguredColumn{
+		{Key: "columns.client_owner", Table: proactive.TableHealthScores, Column: "Coach"},
+		{Key: "columns.client_value", Table: proactive.TableHealthScores, Column: "package_value"},
+	}, missing)
+
+	_, err = sqlite.OpenWith(ctx, filepath.Join(t.TempDir(), "bad.db"), sqlite.Options{Columns: proactive.Columns{ClientOwner: "a b"}})
+	require.Equal(t, proactive.EINVALID, proactive.ErrorCode(err))
+}
+
+// sqliteScalar reads one text value from the database file at path,
+// through a connection of its own.
+func sqliteScalar(t *testing.T, path, query string) string {
+	t.Helper()
+	conn, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	defer conn.Close()
+	var s string
+	require.NoError(t, conn.QueryRowContext(t.Context(), query).Scan(&s))
+	return s
+}
+
+// The columns the readers look up are cached until the next Migrate; a
+// configured column another process adds is read once MissingColumns (a
+// scan with configured columns calls it first) has looked again.
+func TestConfiguredColumnAddedWhileRunning(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "ptd.db")
+	db := mustOpenPath(t, path)
+	mustMigrate(t, db)
+	now := storetest.Now()
+	require.NoError(t, db.InsertRows(ctx, proactive.TableHealthScores, proactive.SourceColumns(proactive.TableHealthScores), []proactive.Row{
+		{"email": "a@x.com", "health_score": 90.0, "calculated_at": now.Add(-48 * time.Hour)},
+		{"email": "a@x.com", "health_score": 70.0, "calculated_at": now.Add(-time.Hour)},
+	}))
+	q := proactive.HealthQuery{Now: now, OwnerColumn: "coach"}
+	trends, _, err := db.HealthTrends(ctx, q)
+	require.NoError(t, err)
+	require.Empty(t, trends[0].Owner, "no such column yet")
+
+	other := mustOpenPath(t, path)
+	require.NoError(t, other.ExecForTest(ctx, "ALTER TABLE client_health_scores ADD COLUMN coach TEXT; UPDATE client_health_scores SET coach = 'Kim'"))
+	trends, _, err = db.HealthTrends(ctx, q)
+	require.NoError(t, err)
+	require.Empty(t, trends[0].Owner, "cached: not looked up again")
+
+	missing, err := db.MissingColumns(ctx, proactive.Columns{ClientOwner: "coach"})
+	require.NoError(t, err)
+	require.Empty(t, missing)
+	trends, _, err = db.HealthTrends(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, "Kim", trends[0].Owner, "read from the scan that looked again")
 }

@@ -48,6 +48,7 @@ func testClientHistory(t *testing.T, open opener) {
 	t.Run("readings and leads of the email, trimmed and lower-cased, oldest first", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
+		withoutContacts(t, s)
 		MustInsert(t, s, proactive.TableHealthScores,
 			named("Jane", "Doe", reading("jane@example.com", 70.0, "GREEN", at(2*day))),
 			named("Jane", "Doe", reading(" Jane@Example.com ", 55.0, "yellow", at(day))),
@@ -89,8 +90,7 @@ func testClientHistory(t *testing.T, open opener) {
 	t.Run("deals by contacts.email, else deals.contact_email", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		MustExec(t, s, "CREATE TABLE contacts (id text, email text)")
-		MustExec(t, s, "ALTER TABLE deals ADD COLUMN contact_email text")
+		withContacts(t, s)
 		MustExec(t, s, "INSERT INTO contacts (id, email) VALUES ('c1', ' Jane@Example.com '), ('c2', 'other@example.com'), ('c3', ''), ('c4', NULL)")
 		d := func(id, contact any, created time.Time) proactive.Row {
 			r := deal("Deal "+id.(string), "Proposal", 1000.0, created, nil, nil)
@@ -137,7 +137,7 @@ func testClientHistory(t *testing.T, open opener) {
 	t.Run("deals by contacts only", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		MustExec(t, s, "CREATE TABLE contacts (id text, email text)")
+		withContacts(t, s)
 		MustExec(t, s, "INSERT INTO contacts (id, email) VALUES ('c1', 'jane@example.com')")
 		r := deal("Only", "Trial", nil, at(day), nil, nil)
 		r["id"], r["contact_id"] = "d1", "c1"

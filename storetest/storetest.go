@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) proactive.Store) {
 	t.Run("HealthSeries", func(t *testing.T) { testHealthSeries(t, o) })
 	t.Run("ClientOwners", func(t *testing.T) { testClientOwners(t, o) })
 	t.Run("ClientHistory", func(t *testing.T) { testClientHistory(t, o) })
+	t.Run("Context", func(t *testing.T) { testContext(t, o) })
 	t.Run("MissingTable", func(t *testing.T) { testMissingTable(t, o) })
 	t.Run("HasRows", func(t *testing.T) { testHasRows(t, o) })
 	t.Run("ListAlerts", func(t *testing.T) { testListAlerts(t, o) })
@@ -90,6 +91,33 @@ func MustExec(t *testing.T, s proactive.Store, sql string) {
 	e, ok := s.(Execer)
 	require.True(t, ok, "%T does not implement storetest.Execer (ExecForTest), which the suite needs", s)
 	require.NoError(t, e.ExecForTest(t.Context(), sql), "exec %s", sql)
+}
+
+// TryExec runs SQL on the store's database and ignores its error: for
+// statements one store needs and the other refuses (an ALTER TABLE of a
+// column that may already exist).
+func TryExec(t *testing.T, s proactive.Store, sql string) {
+	t.Helper()
+	if e, ok := s.(Execer); ok {
+		_ = e.ExecForTest(t.Context(), sql)
+	}
+}
+
+// withoutContacts removes what the embedded store's migrate adds for the
+// contact email join (CONTRACT §11.1): the contacts table and
+// deals.contact_email, then migrates again so that the store forgets them.
+func withoutContacts(t *testing.T, s proactive.Store) {
+	t.Helper()
+	MustExec(t, s, "DROP TABLE IF EXISTS contacts")
+	TryExec(t, s, "ALTER TABLE deals DROP COLUMN contact_email")
+}
+
+// withContacts makes sure the contacts table and deals.contact_email exist
+// (PostgreSQL's migrate leaves a user's deals table alone).
+func withContacts(t *testing.T, s proactive.Store) {
+	t.Helper()
+	MustExec(t, s, "CREATE TABLE IF NOT EXISTS contacts (id text, email text)")
+	TryExec(t, s, "ALTER TABLE deals ADD COLUMN contact_email text")
 }
 
 // requireCode fails unless err carries the proactive error code.
