@@ -43,6 +43,17 @@ type Alert struct {
 	ResolvedAt *time.Time `json:"resolved_at"`
 }
 
+// ActionEntity returns the entity action item i is about. The items are
+// written one per member, in the order of AffectedEntities.Entities (most
+// urgent first), so item i is about entity i; "" when the alert lists no
+// such entity (a row written by another tool).
+func (a Alert) ActionEntity(i int) string {
+	if i < 0 || i >= len(a.ActionItems) || i >= len(a.AffectedEntities.Entities) {
+		return ""
+	}
+	return a.AffectedEntities.Entities[i]
+}
+
 // SaveOutcome says what became of a group's alert of the day (CONTRACT
 // §10.6); package lifecycle decides it.
 type SaveOutcome string

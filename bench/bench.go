@@ -35,6 +35,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // Scale is a number of clients, with its name when it has one.
@@ -268,7 +269,7 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		defer admin.Exec(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)")
 	}
 
-	fmt.Fprintf(o.Log, "%s (%d clients, %s data): generating data in database %s…\n", s, s.Clients, v, name)
+	fmt.Fprintf(o.Log, "%s (%s, %s data): generating data in database %s…\n", s, termtext.Count(s.Clients, "client"), v, name)
 	start := time.Now()
 	if err := Seed(ctx, dbURL, v, s.Clients, o.Now, 1); err != nil {
 		return res, err

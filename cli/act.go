@@ -64,7 +64,7 @@ func (a *app) runActionAt(ctx context.Context, ref string, act lifecycle.Action,
 		changed[e.CaseID] = true
 	}
 	if len(cs) > 1 {
-		termtext.Fprintf(a.io.Stdout, "%s of %s:\n", count(len(cs), "case"), strings.TrimSpace(ref))
+		termtext.Fprintf(a.io.Stdout, "%s of %s:\n", termtext.Count(len(cs), "case"), strings.TrimSpace(ref))
 	}
 	for _, c := range cs {
 		name := "case " + shortID(c.ID) + " (" + termtext.Line(c.Key) + ")"

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -32,9 +31,15 @@ func (a *app) alertsCommand() *cobra.Command {
 		Long: `List active alerts, ordered critical > high > medium > low, then newest first.
 --json prints an array of proactive_insights rows (column names as keys); --csv the
 same rows as CSV (JSON columns as JSON text).`,
-		Args: noArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unexpected argument %q: alerts takes flags only, or the command show ID", args[0])}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runAlerts(cmd.Context(), f) },
 	}
+	cmd.AddCommand(a.alertShowCommand())
 	fl := cmd.Flags()
 	fl.StringVar(&f.priority, "priority", "", "only this priority: critical, high, medium or low (env PTD_PRIORITY)")
 	fl.StringVar(&f.typ, "type", "", "only this type: health_drop, deal_stall, sync_fail or response_delay (env PTD_TYPE)")
@@ -94,13 +99,13 @@ func (a *app) runAlerts(ctx context.Context, f alertsFlags) error {
 		termtext.Fprintln(a.io.Stdout, "No active alerts.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
-	termtext.Fprintln(tw, "ID\tPRIORITY\tURGENCY\tTYPE\tAFFECTED\tAGE\tTITLE")
+	t := newTable(a.io.Stdout, a.style, "")
+	t.header("ID", "PRIORITY", "URGENCY", "TYPE", "AFFECTED", "AGE", "TITLE")
 	for _, al := range alerts {
-		termtext.Fprintf(tw, "%s\t%s\t%d/100\t%s\t%d\t%s\t%s\n", termtext.Line(al.ID), termtext.Line(string(al.Priority)), al.AffectedEntities.UrgencyScore,
-			termtext.Line(string(al.AffectedEntities.Type)), al.AffectedEntities.Count, humanAge(now.Sub(al.CreatedAt)), termtext.Line(al.Title))
+		t.row(al.ID, a.style.Severity(string(al.Priority), string(al.Priority)), fmt.Sprintf("%d/100", al.AffectedEntities.UrgencyScore),
+			string(al.AffectedEntities.Type), al.AffectedEntities.Count, humanAge(now.Sub(al.CreatedAt)), al.Title)
 	}
-	return tw.Flush()
+	return t.flush()
 }
 
 // writeAlertsCSV writes alerts as CSV, the JSON keys as header.
@@ -144,7 +149,7 @@ succeeds and changes nothing.`,
 			}
 			termtext.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", al.ID)
 			if len(acked) > 0 {
-				termtext.Fprintf(a.io.Stdout, "Acknowledged %s it holds:\n", count(len(acked), "case"))
+				termtext.Fprintf(a.io.Stdout, "Acknowledged %s it holds:\n", termtext.Count(len(acked), "case"))
 				for _, c := range acked {
 					termtext.Fprintf(a.io.Stdout, "  %s  %s\n", shortID(c.ID), termtext.Line(c.Key))
 				}

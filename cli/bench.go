@@ -45,6 +45,13 @@ At the --sqlite-scales the data is also copied into an embedded SQLite file and
 dry-run scans of both stores are compared on it (time, RSS, same result).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := parseNow(now)
+			if err != nil {
+				return err
+			}
+			if now == "" {
+				t = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+			}
 			if !postgres.IsURL(a.dbURL) {
 				return usageError{errors.New("bench needs a PostgreSQL --db (postgres://…) whose user may create databases")}
 			}
@@ -54,7 +61,7 @@ dry-run scans of both stores are compared on it (time, RSS, same result).`,
 			if len(scales) == 0 {
 				return usageError{errors.New("--scales is empty: give scales such as small,medium or 1000,10000")}
 			}
-			o := bench.Options{AdminURL: a.dbURL, Runs: runs, Keep: keep, Log: a.io.Stderr}
+			o := bench.Options{AdminURL: a.dbURL, Runs: runs, Keep: keep, Log: a.io.Stderr, Now: t}
 			for _, s := range scales {
 				sc, err := bench.ParseScale(s)
 				if err != nil {
@@ -75,14 +82,6 @@ dry-run scans of both stores are compared on it (time, RSS, same result).`,
 				}
 				o.SQLiteScales = append(o.SQLiteScales, sc.Clients)
 			}
-			t, err := parseNow(now)
-			if err != nil {
-				return err
-			}
-			if now == "" {
-				t = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
-			}
-			o.Now = t
 			if o.Binary, err = os.Executable(); err != nil {
 				return fmt.Errorf("find this binary: %w", err)
 			}
@@ -105,7 +104,7 @@ dry-run scans of both stores are compared on it (time, RSS, same result).`,
 	fl.BoolVar(&noSQLite, "no-sqlite", false, "skip the SQLite comparison (env PTD_NO_SQLITE)")
 	fl.IntVar(&runs, "runs", 5, "measured scans per scale, after one warm-up (env PTD_RUNS)")
 	fl.BoolVar(&keep, "keep", false, "keep the generated databases and SQLite files (env PTD_KEEP)")
-	fl.StringVar(&now, "now", "", "the moment the data leads up to (default 2026-01-15T12:00:00Z) (env PTD_NOW)")
+	fl.StringVar(&now, "now", "", "the moment the data leads up to, default 2026-01-15T12:00:00Z: "+timeForms+" (env PTD_NOW)")
 	return cmd
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -88,8 +87,8 @@ func (a *app) runCases(ctx context.Context, f casesFlags) error {
 		termtext.Fprintf(a.io.Stdout, "No %s.\n", what)
 		return nil
 	}
-	tw := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
-	termtext.Fprintln(tw, "ID\tSTATE\tSEVERITY\tURGENCY\tTYPE\tKEY\tLABEL\tOWNER\tOPENED")
+	t := newTable(a.io.Stdout, a.style, "")
+	t.header("ID", "STATE", "SEVERITY", "URGENCY", "TYPE", "KEY", "LABEL", "OWNER", "OPENED")
 	byState := map[string]int{}
 	for _, c := range cs {
 		state := string(c.State)
@@ -97,10 +96,10 @@ func (a *app) runCases(ctx context.Context, f casesFlags) error {
 			state += ", silenced"
 		}
 		byState[string(c.State)]++
-		termtext.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", shortID(c.ID), state, termtext.Line(string(c.Severity)), c.Urgency,
-			termtext.Line(string(c.Type)), termtext.Line(c.Key), termtext.Line(c.Label), termtext.Line(orDash(c.Owner)), clock(c.OpenedAt))
+		t.row(shortID(c.ID), state, a.style.Severity(string(c.Severity), string(c.Severity)), c.Urgency,
+			string(c.Type), c.Key, c.Label, orDash(c.Owner), clock(c.OpenedAt))
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.flush(); err != nil {
 		return err
 	}
 	var parts []string
@@ -109,7 +108,7 @@ func (a *app) runCases(ctx context.Context, f casesFlags) error {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}
-	termtext.Fprintf(a.io.Stdout, "\n%s (%s).\n", count(len(cs), "case"), strings.Join(parts, ", "))
+	termtext.Fprintf(a.io.Stdout, "\n%s (%s).\n", termtext.Count(len(cs), "case"), strings.Join(parts, ", "))
 	return nil
 }
 
@@ -148,7 +147,7 @@ which shows the key's unresolved case, else its newest.
 			if asJSON {
 				return writeJSON(a.io.Stdout, d)
 			}
-			return writeCase(a.io.Stdout, d)
+			return writeCase(a.io.Stdout, a.style, d)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")
@@ -157,10 +156,10 @@ which shows the key's unresolved case, else its newest.
 }
 
 // writeCase prints a case and its history for people.
-func writeCase(w io.Writer, d desk.CaseDetail) error {
+func writeCase(w io.Writer, st termtext.Style, d desk.CaseDetail) error {
 	c := d.Case
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row := func(k, v string) { termtext.Fprintf(tw, "%s\t%s\n", k, termtext.Line(v)) }
+	t := newTable(w, st, "")
+	row := func(k string, v any) { t.row(k, v) }
 	row("Case", c.ID)
 	row("Key", c.Key)
 	row("Label", c.Label)
@@ -180,7 +179,8 @@ func writeCase(w io.Writer, d desk.CaseDetail) error {
 		state += "; silenced"
 	}
 	row("State", state)
-	row("Severity", fmt.Sprintf("%s (peak %s), urgency %d", c.Severity, c.PeakSeverity, c.Urgency))
+	row("Severity", termtext.Styled(fmt.Sprintf("%s (peak %s), urgency %d", st.Severity(string(c.Severity), string(c.Severity)),
+		st.Severity(string(c.PeakSeverity), string(c.PeakSeverity)), c.Urgency)))
 	row("Opened", clock(c.OpenedAt))
 	row("Last seen", clock(c.LastSeenAt))
 	row("Owner", orDash(c.Owner))
@@ -196,20 +196,19 @@ func writeCase(w io.Writer, d desk.CaseDetail) error {
 	if len(c.Details) > 0 {
 		row("Details", string(c.Details))
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.flush(); err != nil {
 		return err
 	}
-	termtext.Fprintf(w, "\nHistory (%s, oldest first):\n", count(len(d.Events), "event"))
-	return writeEvents(w, d.Events, "")
+	termtext.Fprintf(w, "\n%s (%s, oldest first):\n", st.Bold("History"), termtext.Count(len(d.Events), "event"))
+	return writeEvents(w, st, d.Events, "")
 }
 
 // writeEvents prints events as a table, each line after indent.
-func writeEvents(w io.Writer, evs []proactive.CaseEvent, indent string) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	termtext.Fprintf(tw, "%sSEQ\tAT\tEVENT\tACTOR\tSEVERITY\tNOTE\n", indent)
+func writeEvents(w io.Writer, st termtext.Style, evs []proactive.CaseEvent, indent string) error {
+	t := newTable(w, st, indent)
+	t.header("SEQ", "AT", "EVENT", "ACTOR", "SEVERITY", "NOTE")
 	for _, e := range evs {
-		termtext.Fprintf(tw, "%s%d\t%s\t%s\t%s\t%s\t%s\n", indent, e.Seq, clock(e.At), termtext.Line(string(e.Kind)),
-			termtext.Line(orDash(e.Actor)), termtext.Line(orDash(e.Severity)), termtext.Line(e.Note))
+		t.row(e.Seq, clock(e.At), string(e.Kind), orDash(e.Actor), st.Severity(string(e.Severity), orDash(e.Severity)), e.Note)
 	}
-	return tw.Flush()
+	return t.flush()
 }

@@ -51,8 +51,8 @@ type IO struct {
 	// Getenv reads an environment variable; nil means none are set.
 	Getenv func(string) string
 	// IsTerminal reports whether w is a terminal (the import progress bar
-	// is drawn only on one); nil checks whether w is an *os.File on a
-	// character device.
+	// is drawn only on one, and --color auto colours only one); nil checks
+	// whether w is an *os.File on a character device.
 	IsTerminal func(w io.Writer) bool
 }
 
@@ -63,7 +63,11 @@ type app struct {
 	configPath string
 	logFormat  string
 	logLevel   string
+	color      string
 	log        *slog.Logger
+	// style colours human output on stdout (setupStyle); off for JSON,
+	// CSV, pipes and NO_COLOR.
+	style termtext.Style
 	// reg is the registry of checks every command iterates.
 	reg *proactive.Registry
 	// mayCreate says whether the running command may create a missing
@@ -204,15 +208,22 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 			if err := a.applyEnv(cmd); err != nil {
 				return err
 			}
-			return a.setupLogger()
+			if err := a.setupStyle(); err != nil {
+				return err
+			}
+			return a.setupLogger(cmd)
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
+	// --version (root only): the build, as the version command prints it.
+	root.Version = readVersion().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbURL, "db", DefaultDatabase, "database: postgres://… or postgresql://… for PostgreSQL, sqlite:PATH or a file path for the embedded store (env PTD_DATABASE_URL)")
 	pf.StringVar(&a.configPath, "config", "", "YAML file with thresholds and settings (env PTD_CONFIG)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json (env PTD_LOG_FORMAT)")
-	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error (env PTD_LOG_LEVEL)")
+	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn or error; default info for scan and serve, warn for the other commands (env PTD_LOG_LEVEL)")
+	pf.StringVar(&a.color, "color", "auto", "colour human output: auto (on a terminal, unless NO_COLOR is set), always or never; never in JSON or CSV (env PTD_COLOR)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
 	root.AddCommand(
@@ -235,6 +246,7 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 		a.resolveCommand(),
 		a.silenceCommand(),
 		a.clientCommand(),
+		a.versionCommand(),
 	)
 	return root
 }
@@ -255,7 +267,7 @@ func envName(flag string) string {
 func (a *app) applyEnv(cmd *cobra.Command) error {
 	var firstErr error
 	visit := func(f *pflag.Flag) {
-		if f.Changed || firstErr != nil || f.Name == "help" {
+		if f.Changed || firstErr != nil || f.Name == "help" || f.Name == "version" {
 			return
 		}
 		v := a.io.Getenv(envName(f.Name))
@@ -273,9 +285,26 @@ func (a *app) applyEnv(cmd *cobra.Command) error {
 	return firstErr
 }
 
-func (a *app) setupLogger() error {
+// logsInfo reports whether a command (its path without the program name)
+// logs at info by default: scan and serve, whose logs operators watch.
+// The others, run by people at a terminal, log warnings and errors only
+// unless --log-level (PTD_LOG_LEVEL) says otherwise.
+func logsInfo(command string) bool {
+	return command == "scan" || command == "serve"
+}
+
+// setupLogger builds the logger of the running command cmd at --log-level,
+// or at its default level (logsInfo).
+func (a *app) setupLogger(cmd *cobra.Command) error {
+	name := a.logLevel
+	if name == "" {
+		name = "warn"
+		if logsInfo(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")) {
+			name = "info"
+		}
+	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(name)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", a.logLevel)}
 	}
 	opts := &slog.HandlerOptions{Level: level}
@@ -290,6 +319,24 @@ func (a *app) setupLogger() error {
 	}
 	// No log line shows the database's password, whoever writes it.
 	a.log = slog.New(redact.NewHandler(h, redact.Secrets(a.dbURL)...))
+	return nil
+}
+
+// setupStyle decides, from --color, whether human output on stdout is in
+// colour: auto colours a terminal unless NO_COLOR is set (to anything) or
+// TERM is dumb; always and never say so. JSON and CSV never are.
+func (a *app) setupStyle() error {
+	on := false
+	switch strings.ToLower(strings.TrimSpace(a.color)) {
+	case "auto", "":
+		on = a.io.Getenv("NO_COLOR") == "" && a.io.Getenv("TERM") != "dumb" && a.isTerminal(a.io.Stdout)
+	case "always":
+		on = true
+	case "never":
+	default:
+		return usageError{fmt.Errorf("--color %q: use auto, always or never", a.color)}
+	}
+	a.style = termtext.NewStyle(on)
 	return nil
 }
 
@@ -445,7 +492,7 @@ func parseNow(s string) (time.Time, error) {
 	return parseTimeFlag("now", s)
 }
 
-// isTerminal reports whether w is a terminal (for progress bars).
+// isTerminal reports whether w is a terminal (progress bars, colour).
 func (a *app) isTerminal(w io.Writer) bool {
 	if a.io.IsTerminal != nil {
 		return a.io.IsTerminal(w)

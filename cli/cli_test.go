@@ -147,7 +147,7 @@ func TestImportOddInput(t *testing.T) {
 			huge := strings.Repeat("x", 1<<20)
 			r = runStdin(t, s.dir, "id,name,email,status\n10,"+huge+",b@example.com,new\n", "import", "leads", "-", "--format", "csv", "--db", s.url)
 			require.Equal(t, 0, r.code, r.stderr)
-			require.Contains(t, r.stdout, "Imported 1 rows into leads.")
+			require.Contains(t, r.stdout, "Imported 1 row into leads.")
 			require.Equal(t, 3, tableRows(t, s, "leads"))
 		})
 	}

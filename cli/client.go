@@ -3,7 +3,6 @@ package cli
 import (
 	"io"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +42,7 @@ those exist) and its leads.`,
 			if asJSON {
 				return writeJSON(a.io.Stdout, v)
 			}
-			return writeClient(a.io.Stdout, v)
+			return writeClient(a.io.Stdout, a.style, v)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: {email, readings, cases, deals, leads, deals_joinable} (env PTD_JSON)")
@@ -52,69 +51,67 @@ those exist) and its leads.`,
 }
 
 // writeClient prints a client's view for people.
-func writeClient(w io.Writer, v desk.ClientView) error {
-	termtext.Fprintf(w, "Client %s\n", v.Email)
+func writeClient(w io.Writer, st termtext.Style, v desk.ClientView) error {
+	termtext.Fprintf(w, "%s %s\n", st.Bold("Client"), st.Bold(v.Email))
 
-	heading(w, "Readings", len(v.Readings), "reading", ", oldest first")
+	heading(w, st, "Readings", len(v.Readings), "reading", ", oldest first")
 	if len(v.Readings) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		termtext.Fprintln(tw, "  AT\tSCORE\tZONE\tNAME")
+		t := newTable(w, st, "  ")
+		t.header("AT", "SCORE", "ZONE", "NAME")
 		for _, r := range v.Readings {
 			score := "-"
 			if r.Score != nil {
 				score = strconv.FormatFloat(*r.Score, 'f', -1, 64)
 			}
-			termtext.Fprintf(tw, "  %s\t%s\t%s\t%s\n", clock(r.CalculatedAt), score, termtext.Line(orDash(r.Zone)),
-				termtext.Line(orDash(r.Firstname+joinSpace(r.Firstname, r.Lastname)+r.Lastname)))
+			t.row(clock(r.CalculatedAt), score, orDash(r.Zone), orDash(r.Firstname+joinSpace(r.Firstname, r.Lastname)+r.Lastname))
 		}
-		if err := tw.Flush(); err != nil {
+		if err := t.flush(); err != nil {
 			return err
 		}
 	}
 
-	heading(w, "Cases", len(v.Cases), "case", ", oldest first")
+	heading(w, st, "Cases", len(v.Cases), "case", ", oldest first")
 	for _, c := range v.Cases {
 		state := string(c.State)
 		if c.Silenced {
 			state += ", silenced"
 		}
-		termtext.Fprintf(w, "  %s  %s  %s  %s  opened %s\n", shortID(c.ID), termtext.Line(c.Key), state, termtext.Line(string(c.Severity)), clock(c.OpenedAt))
-		if err := writeEvents(w, c.Events, "    "); err != nil {
+		termtext.Fprintf(w, "  %s  %s  %s  %s  opened %s\n", shortID(c.ID), termtext.Line(c.Key), state,
+			st.Severity(string(c.Severity), string(c.Severity)), clock(c.OpenedAt))
+		if err := writeEvents(w, st, c.Events, "    "); err != nil {
 			return err
 		}
 	}
 
 	switch {
 	case !v.DealsJoinable:
-		termtext.Fprintln(w, "\nDeals: cannot be joined to clients (no contacts(id, email) table and no deals.contact_email column).")
+		termtext.Fprintf(w, "\n%s: cannot be joined to clients (no contacts(id, email) table and no deals.contact_email column).\n", st.Bold("Deals"))
 	default:
-		heading(w, "Deals", len(v.Deals), "deal", "")
+		heading(w, st, "Deals", len(v.Deals), "deal", "")
 		if len(v.Deals) > 0 {
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			termtext.Fprintln(tw, "  ID\tNAME\tSTAGE\tAMOUNT\tCREATED\tLAST ACTIVITY")
+			t := newTable(w, st, "  ")
+			t.header("ID", "NAME", "STAGE", "AMOUNT", "CREATED", "LAST ACTIVITY")
 			for _, d := range v.Deals {
 				amount := "-"
 				if d.Amount != nil {
 					amount = strconv.FormatFloat(*d.Amount, 'f', 2, 64)
 				}
-				termtext.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", termtext.Line(d.ID), termtext.Line(orDash(d.Name)), termtext.Line(orDash(d.Stage)),
-					amount, clockPtr(d.CreatedAt), clockPtr(d.LastActivityDate))
+				t.row(d.ID, orDash(d.Name), orDash(d.Stage), amount, clockPtr(d.CreatedAt), clockPtr(d.LastActivityDate))
 			}
-			if err := tw.Flush(); err != nil {
+			if err := t.flush(); err != nil {
 				return err
 			}
 		}
 	}
 
-	heading(w, "Leads", len(v.Leads), "lead", "")
+	heading(w, st, "Leads", len(v.Leads), "lead", "")
 	if len(v.Leads) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		termtext.Fprintln(tw, "  ID\tNAME\tSTATUS\tSOURCE\tCREATED\tLAST CONTACT")
+		t := newTable(w, st, "  ")
+		t.header("ID", "NAME", "STATUS", "SOURCE", "CREATED", "LAST CONTACT")
 		for _, l := range v.Leads {
-			termtext.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", termtext.Line(l.ID), termtext.Line(orDash(l.Name)), termtext.Line(orDash(l.Status)),
-				termtext.Line(orDash(l.Source)), clockPtr(l.CreatedAt), clockPtr(l.LastContactDate))
+			t.row(l.ID, orDash(l.Name), orDash(l.Status), orDash(l.Source), clockPtr(l.CreatedAt), clockPtr(l.LastContactDate))
 		}
-		if err := tw.Flush(); err != nil {
+		if err := t.flush(); err != nil {
 			return err
 		}
 	}
@@ -122,13 +119,13 @@ func writeClient(w io.Writer, v desk.ClientView) error {
 }
 
 // heading starts a section: "Readings (3 readings, oldest first):", or
-// "Readings: none." when there are none.
-func heading(w io.Writer, title string, n int, noun, order string) {
+// "Readings: none." when there are none; the title in bold.
+func heading(w io.Writer, st termtext.Style, title string, n int, noun, order string) {
 	if n == 0 {
-		termtext.Fprintf(w, "\n%s: none.\n", title)
+		termtext.Fprintf(w, "\n%s: none.\n", st.Bold(title))
 		return
 	}
-	termtext.Fprintf(w, "\n%s (%s%s):\n", title, count(n, noun), order)
+	termtext.Fprintf(w, "\n%s (%s%s):\n", st.Bold(title), termtext.Count(n, noun), order)
 }
 
 // joinSpace is " " between two non-empty names, "" otherwise.

@@ -101,11 +101,12 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		}
 		c := ds.Counts()
 		if !f.json {
-			termtext.Fprintf(out, "Built %s with sample data: %d clients (%d health readings), %d deals, %d sync errors, %d leads.\n\n",
-				rep.Database, f.clients, c[proactive.TableHealthScores], c[proactive.TableDeals], c[proactive.TableSyncErrors], c[proactive.TableLeads])
+			termtext.Fprintf(out, "Built %s with sample data: %s (%s), %s, %s, %s.\n\n",
+				rep.Database, termtext.Count(f.clients, "client"), termtext.Count(c[proactive.TableHealthScores], "health reading"),
+				termtext.Count(c[proactive.TableDeals], "deal"), termtext.Count(c[proactive.TableSyncErrors], "sync error"), termtext.Count(c[proactive.TableLeads], "lead"))
 		}
 	} else if !f.json {
-		termtext.Fprintf(out, "Using the %d source rows already in %s (--reset rebuilds it).\n\n", existing, rep.Database)
+		termtext.Fprintf(out, "Using the %s already in %s (--reset rebuilds it).\n\n", termtext.Count(int(existing), "source row"), rep.Database)
 	}
 
 	notifier, err := a.newNotifier(cfg, st, nil)
@@ -124,15 +125,19 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if f.json {
 		return writeJSON(out, res)
 	}
-	renderScan(out, res, reportOptions{TopEntities: 3, Registry: a.reg})
+	renderScan(out, res, reportOptions{TopEntities: 3, Registry: a.reg, Style: a.style})
 	termtext.Fprintln(out)
 	switch {
 	case res.AlertsSaved == 0 && res.DuplicatesSkipped > 0:
-		termtext.Fprintf(out, "No duplicates stored: all %d alert groups were already alerted within the dedup window.\n", res.DuplicatesSkipped)
+		what := "all " + termtext.Count(res.DuplicatesSkipped, "alert group") + " were"
+		if res.DuplicatesSkipped == 1 {
+			what = "the one alert group was"
+		}
+		termtext.Fprintf(out, "No duplicates stored: %s already alerted within the dedup window.\n", what)
 	default:
 		termtext.Fprintln(out, "Run the demo again: the second scan stores no duplicates.")
 	}
-	termtext.Fprintln(out, "See the alerts with 'ptd-proactive alerts', or the dashboard with 'ptd-proactive serve'.")
+	termtext.Fprintln(out, "See the alerts with 'ptd-proactive alerts' (one in full: 'ptd-proactive alerts show ID'), the cases they track with\n'ptd-proactive cases', or the dashboard with 'ptd-proactive serve'.")
 	return nil
 }
 

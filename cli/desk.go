@@ -12,6 +12,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/desk"
 	"github.com/ptd-agents/ptd-proactive/importer"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // What the risk desk's commands (cases, case, ack, snooze, assign,
@@ -84,22 +85,11 @@ func endFlags(until, forDur string) (*time.Time, time.Duration, error) {
 func exactlyArgs(command, what string, n int) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageError{fmt.Errorf("%s takes %s, got %d argument%s", command, what, len(args), plural(len(args)))}
+			return usageError{fmt.Errorf("%s takes %s, got %s", command, what, termtext.Count(len(args), "argument"))}
 		}
 		return nil
 	}
 }
-
-// plural is "s" unless n is 1.
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// count writes "1 case", "2 cases".
-func count(n int, noun string) string { return fmt.Sprintf("%d %s%s", n, noun, plural(n)) }
 
 // clock renders a time for people: UTC to the minute.
 func clock(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

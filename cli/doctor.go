@@ -35,6 +35,7 @@ type diagnosis struct {
 	Tables   []proactive.TableReport `json:"tables"`
 	Findings []Finding               `json:"findings"`
 	Problems int                     `json:"problems"`
+	Warnings int                     `json:"warnings"`
 }
 
 func (a *app) doctorCommand() *cobra.Command {
@@ -54,12 +55,13 @@ of each table is recent. Exit status 1 when a problem stops a check from running
 			if err != nil {
 				return err
 			}
+			nowGiven := strings.TrimSpace(nowFlag) != ""
 			cfg, st, err := a.session(ctx, false)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			d, err := a.diagnose(ctx, st, cfg, now)
+			d, err := a.diagnose(ctx, st, cfg, now, nowGiven)
 			if err != nil {
 				return err
 			}
@@ -100,11 +102,16 @@ func (a *app) windowName(table string) string {
 	return "rows in the checks' window"
 }
 
-func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Config, now time.Time) (diagnosis, error) {
+// diagnose checks the store at now; nowGiven says now came from --now
+// (the messages say "after --now" rather than "in the future").
+func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Config, now time.Time, nowGiven bool) (diagnosis, error) {
 	d := diagnosis{Findings: []Finding{}}
 	add := func(f Finding) {
-		if f.Level == "problem" {
+		switch f.Level {
+		case "problem":
 			d.Problems++
+		case "warning":
+			d.Warnings++
 		}
 		d.Findings = append(d.Findings, f)
 	}
@@ -135,9 +142,9 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 			add(Finding{Level: lvl, Table: t.Table, Message: "missing columns: " + strings.Join(t.MissingColumns, ", "), Fix: fix})
 			continue
 		}
-		msg := fmt.Sprintf("%d rows, %d %s", t.Rows, t.WindowRows, a.windowName(t.Table))
+		msg := fmt.Sprintf("%s; %s: %d", termtext.Count(int(t.Rows), "row"), a.windowName(t.Table), t.WindowRows)
 		if t.Newest != nil {
-			msg += fmt.Sprintf("; newest %s old", humanAge(now.Sub(*t.Newest)))
+			msg += "; newest " + newestAge(*t.Newest, now, nowGiven)
 		}
 		level, fix := "ok", ""
 		if limit := a.freshness(t.Table); limit > 0 {
@@ -145,7 +152,7 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 			case t.Rows == 0:
 				level, fix = "warning", "the table is empty: load data or check the sync that fills it"
 			case t.Newest != nil && now.Sub(*t.Newest) > limit:
-				level, fix = "warning", fmt.Sprintf("no new rows for more than %s: check that the job filling %s is running", humanAge(limit), t.Table)
+				level, fix = "warning", fmt.Sprintf("no new rows for more than %s: check that the job filling %s is running", humanDuration(limit), t.Table)
 			case t.WindowRows == 0:
 				level, fix = "warning", "nothing in the check's window, so it cannot find anomalies: check that data is recent"
 			}
@@ -160,7 +167,7 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 		th.HealthDropCritical, th.HealthDropHigh, th.HealthDropMedium, th.DealStallDaysCritical, th.DealStallDaysHigh, th.DealStallDaysMedium,
 		th.SyncFailCritical, th.SyncFailHigh, th.SyncFailMedium, th.ResponseDelayCritical, th.ResponseDelayHigh, th.ResponseDelayMedium, th.DedupWindowHours)})
 	if alerts, err := st.ListAlerts(ctx, proactive.AlertFilter{Now: now}); err == nil {
-		add(Finding{Level: "ok", Message: fmt.Sprintf("%d active alerts; a group already alerted within %g h is skipped as a duplicate unless its severity rose", len(alerts), th.DedupWindowHours)})
+		add(Finding{Level: "ok", Message: fmt.Sprintf("%s; a group already alerted within %g h is skipped as a duplicate unless its severity rose", termtext.Count(len(alerts), "active alert"), th.DedupWindowHours)})
 	}
 	return d, nil
 }
@@ -202,8 +209,28 @@ func (a *app) diagnoseColumns(ctx context.Context, st proactive.Store, cfg confi
 	return nil
 }
 
+// newestAge says how old the newest row is at now ("10 hours old"), or
+// how far after now it lies ("dated 3 days in the future", "dated 3 days
+// after --now").
+func newestAge(newest, now time.Time, nowGiven bool) string {
+	d := now.Sub(newest)
+	if d >= 0 {
+		if d < time.Minute {
+			return "less than a minute old"
+		}
+		return humanDuration(d) + " old"
+	}
+	if nowGiven {
+		return "dated " + humanDuration(d) + " after --now"
+	}
+	return "dated " + humanDuration(d) + " in the future"
+}
+
+// printDiagnosis prints the findings, then a summary that counts the
+// problems and warnings above.
 func printDiagnosis(a *app, d diagnosis) {
-	marks := map[string]string{"ok": "✓", "warning": "!", "problem": "✗"}
+	st := a.style
+	marks := map[string]termtext.Styled{"ok": st.Paint(termtext.Green, "✓"), "warning": st.Paint(termtext.Yellow, "!"), "problem": st.Paint(termtext.Red, "✗")}
 	for _, f := range d.Findings {
 		prefix := ""
 		if f.Table != "" {
@@ -214,23 +241,16 @@ func printDiagnosis(a *app, d diagnosis) {
 			termtext.Fprintf(a.io.Stdout, "    fix: %s\n", f.Fix)
 		}
 	}
-	if d.Problems > 0 {
-		termtext.Fprintf(a.io.Stdout, "\n%d problem(s) found.\n", d.Problems)
-	} else {
-		termtext.Fprintln(a.io.Stdout, "\nNo problems found.")
-	}
-}
-
-// humanAge renders a duration coarsely: 40m, 5h, 3d.
-func humanAge(d time.Duration) string {
-	if d < 0 {
-		return "in the future by " + humanAge(-d)
-	}
+	warnings := termtext.Count(d.Warnings, "warning")
 	switch {
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
+	case d.Problems > 0 && d.Warnings > 0:
+		termtext.Fprintf(a.io.Stdout, "\n%s and %s found (above): fix the %s first.\n", st.Paint(termtext.Red, termtext.Count(d.Problems, "problem")),
+			warnings, termtext.Noun(d.Problems, "problem"))
+	case d.Problems > 0:
+		termtext.Fprintf(a.io.Stdout, "\n%s found (above).\n", st.Paint(termtext.Red, termtext.Count(d.Problems, "problem")))
+	case d.Warnings > 0:
+		termtext.Fprintf(a.io.Stdout, "\n%s; %s above.\n", st.Bold("No problems found"), warnings)
+	default:
+		termtext.Fprintf(a.io.Stdout, "\n%s.\n", st.Bold("No problems found"))
 	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }

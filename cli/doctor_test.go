@@ -44,7 +44,7 @@ func TestDoctorNamesWhatIsWrongAndTheFix(t *testing.T) {
 			require.Equal(t, 1, r.code, "a missing source table is a problem: %s", r.stdout)
 			require.Contains(t, r.stdout, "leads: table is missing")
 			require.Contains(t, r.stdout, "ptd-proactive migrate")
-			require.Contains(t, r.stdout, "client_health_scores: 13 rows, 13 readings in the last 14 days")
+			require.Contains(t, r.stdout, "client_health_scores: 13 rows; readings in the last 14 days: 13; newest 6 hours old")
 
 			r = run(t, s.dir, nil, "doctor", "--json", "--db", s.url, "--now", "2026-01-10T12:00:00Z")
 			var d struct {
@@ -94,7 +94,7 @@ func TestDoctorNamesMissingColumns(t *testing.T) {
 			r := run(t, s.dir, nil, "doctor", "--db", s.url, "--now", fixtureNow)
 			require.Equal(t, 1, r.code, r.stdout)
 			require.Contains(t, r.stdout, "✗ deals: missing columns: last_activity_date")
-			require.Contains(t, r.stdout, "1 problem(s) found.")
+			require.Contains(t, r.stdout, "\n1 problem and 2 warnings found (above): fix the problem first.\n")
 
 			// migrate never touches a user's table: it says what is missing instead.
 			r = mustRun(t, s.dir, nil, "migrate", "--db", s.url)

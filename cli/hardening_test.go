@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,21 @@ func requireTerminalSafe(t *testing.T, out string) {
 		}
 		require.False(t, r < 0x20 || (r >= 0x7f && r <= 0x9f), "output holds control character %U: %q", r, out)
 	}
+}
+
+// sgr matches the escape sequences termtext.Style writes.
+var sgr = regexp.MustCompile(`\x1b\[(?:[01];\d\d)?m|\x1b\[0m`)
+
+// alertIDOf returns the id of the active alert of type typ.
+func alertIDOf(t *testing.T, dir, db, now, typ string) string {
+	t.Helper()
+	r := mustRun(t, dir, nil, "alerts", "--json", "--type", typ, "--now", now, "--db", db)
+	var alerts []struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &alerts), r.stdout)
+	require.Len(t, alerts, 1, r.stdout)
+	return alerts[0].ID
 }
 
 // TestTextOutputEscapesControlCharacters: names in the data that hold
@@ -75,6 +91,31 @@ func TestTextOutputEscapesControlCharacters(t *testing.T) {
 		if args[0] == "scan" {
 			require.Contains(t, r.stdout, `\x1b[2J\x1b[HAll clear\a`)
 			require.Contains(t, r.stdout, `Ana\u009b31m Red`)
+		}
+	}
+
+	// In colour, the data is escaped the same way: the only escapes left
+	// are the style's own.
+	alertID := alertIDOf(t, dir, db, now, "deal_stall")
+	for _, args := range [][]string{
+		{"scan", "--dry-run", "--now", now},
+		{"alerts", "--now", now},
+		{"alerts", "show", alertID, "--now", now},
+		{"cases", "--now", now},
+		{"case", "deal_stall:deal-7", "--now", now},
+		{"client", "x@example.com", "--now", now},
+		{"doctor", "--now", now},
+	} {
+		r := mustRun(t, dir, nil, append(args, "--db", db, "--color", "always")...)
+		require.Contains(t, r.stdout, "\x1b[", "%v: in colour", args)
+		plain := sgr.ReplaceAllString(r.stdout, "")
+		requireTerminalSafe(t, plain)
+		switch args[0] {
+		case "doctor":
+		case "client":
+			require.Contains(t, plain, `\x1b[2J\x1b[HAll clear\a`)
+		default:
+			require.Contains(t, plain, `Deal\r\x1b]0;pwned\a`, "%v: the name is shown, escaped", args)
 		}
 	}
 

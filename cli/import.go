@@ -33,7 +33,7 @@ line, column and value — unless --skip-invalid, which imports the rest and lis
 skipped lines. FILE "-" reads standard input (give --format).`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 2 {
-				return usageError{fmt.Errorf("import takes TABLE and FILE (TABLE one of %s), got %d arguments", strings.Join(proactive.ImportTables(), ", "), len(args))}
+				return usageError{fmt.Errorf("import takes TABLE and FILE (TABLE one of %s), got %s", strings.Join(proactive.ImportTables(), ", "), termtext.Count(len(args), "argument"))}
 			}
 			if strings.TrimSpace(args[1]) == "" {
 				return usageError{errors.New("import: FILE is empty: give the path of a CSV or NDJSON file, or - for standard input")}
@@ -87,9 +87,9 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 				}
 				return writeJSON(a.io.Stdout, res)
 			}
-			termtext.Fprintf(a.io.Stdout, "Imported %d rows into %s.\n", res.Imported, table)
+			termtext.Fprintf(a.io.Stdout, "Imported %s into %s.\n", termtext.Count(res.Imported, "row"), table)
 			if len(res.Skipped) > 0 {
-				termtext.Fprintf(a.io.Stdout, "Skipped %d invalid lines:\n", len(res.Skipped))
+				termtext.Fprintf(a.io.Stdout, "Skipped %s:\n", termtext.Count(len(res.Skipped), "invalid line"))
 				for _, s := range res.Skipped {
 					termtext.Fprintf(a.io.Stdout, "  %s\n", s)
 				}

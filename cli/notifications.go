@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,13 +57,17 @@ func (a *app) notificationsCommand() *cobra.Command {
 				termtext.Fprintln(a.io.Stdout, "No notifications.")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
-			termtext.Fprintln(tw, "ID\tALERT\tCHANNEL\tPRIORITY\tSTATUS\tATTEMPTS\tCREATED\tLAST ERROR")
+			t := newTable(a.io.Stdout, a.style, "")
+			t.header("ID", "ALERT", "CHANNEL", "PRIORITY", "STATUS", "ATTEMPTS", "CREATED", "LAST ERROR")
 			for _, n := range ns {
-				termtext.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", termtext.Line(n.ID), termtext.Line(n.AlertID), termtext.Line(n.Channel),
-					termtext.Line(string(n.Priority)), termtext.Line(string(n.Status)), n.Attempts, n.CreatedAt.UTC().Format(time.RFC3339), termtext.Line(n.LastError))
+				status := a.style.Paint(termtext.Plain, string(n.Status))
+				if n.Status == proactive.NotificationFailed {
+					status = a.style.Paint(termtext.Red, string(n.Status))
+				}
+				t.row(n.ID, n.AlertID, n.Channel, a.style.Severity(string(n.Priority), string(n.Priority)), status, n.Attempts,
+					n.CreatedAt.UTC().Format(time.RFC3339), n.LastError)
 			}
-			return tw.Flush()
+			return t.flush()
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only this status: pending, sending, delivered or failed (env PTD_STATUS)")
@@ -97,7 +100,7 @@ failed one, optionally only those of one --channel. The next scan, or a running 
 delivers them.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usageError{fmt.Errorf("notifications retry takes at most one notification id, got %d arguments", len(args))}
+				return usageError{fmt.Errorf("notifications retry takes at most one notification id, got %s", termtext.Count(len(args), "argument"))}
 			}
 			return nil
 		},
@@ -149,10 +152,7 @@ delivers them.`,
 				if channel != "" {
 					what = "failed " + channel + " notification"
 				}
-				if n != 1 {
-					what += "s"
-				}
-				termtext.Fprintf(a.io.Stdout, "Queued %d %s again: the next scan, or a running serve, delivers them.\n", n, what)
+				termtext.Fprintf(a.io.Stdout, "Queued %s again: the next scan, or a running serve, delivers %s.\n", termtext.Count(n, what), termtext.Noun(n, "it", "them"))
 			}
 			return nil
 		},

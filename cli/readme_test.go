@@ -13,8 +13,8 @@ import (
 )
 
 // commands are every command of the binary.
-var commands = []string{"scan", "serve", "alerts", "dismiss", "migrate", "demo", "doctor", "import", "notifications", "notifications retry", "bench",
-	"cases", "case", "ack", "snooze", "assign", "comment", "resolve", "silence add", "silence list", "silence expire", "client"}
+var commands = []string{"scan", "serve", "alerts", "alerts show", "dismiss", "migrate", "demo", "doctor", "import", "notifications", "notifications retry", "bench",
+	"cases", "case", "ack", "snooze", "assign", "comment", "resolve", "silence add", "silence list", "silence expire", "client", "version"}
 
 // helpFlags returns the flags a command's --help lists, with their lines.
 func helpFlags(t *testing.T, command string) map[string]string {
@@ -73,6 +73,9 @@ func TestReadmeIsTrue(t *testing.T) {
 			require.Contains(t, flags, m[1], "README: %s --%s", c, m[1])
 		}
 	}
+	for f := range helpFlags(t, "") { // the program's own: --version
+		all[f] = true
+	}
 	for _, m := range regexp.MustCompile("`[^`]*?--([a-z][a-z-]*)").FindAllStringSubmatch(readme, -1) {
 		require.True(t, all[m[1]], "README mentions --%s, which no command has", m[1])
 	}
@@ -93,5 +96,23 @@ func TestReadmeIsTrue(t *testing.T) {
 	}
 	for _, v := range regexp.MustCompile(`PTD_[A-Z][A-Z_]*[A-Z]`).FindAllString(readme, -1) {
 		require.True(t, slices.Contains(known, v), "README names %s, which nothing reads", v)
+	}
+}
+
+// TestNothingCitesFilesOutsideTheRepository: what users read — every
+// command's help, README.md and docs/DESIGN.md — cites no document that is
+// not in the repository (the project's contract, its seed) and no path
+// outside it.
+func TestNothingCitesFilesOutsideTheRepository(t *testing.T) {
+	t.Parallel()
+	outside := regexp.MustCompile(`CONTRACT|(?i:the contract)|seed\.md|/work/|\.\./shared|§`)
+	for _, c := range append([]string{""}, commands...) {
+		r := mustRun(t, t.TempDir(), nil, append(strings.Fields(c), "--help")...)
+		require.Empty(t, outside.FindAllString(r.stdout, -1), "ptd-proactive %s --help", c)
+	}
+	for _, doc := range []string{"../README.md", "../docs/DESIGN.md"} {
+		data, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		require.Empty(t, outside.FindAllString(string(data), -1), doc)
 	}
 }

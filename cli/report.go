@@ -17,6 +17,8 @@ type reportOptions struct {
 	HideDuration bool
 	// Registry names the checks.
 	Registry *proactive.Registry
+	// Style colours severities and headings (off: plain text).
+	Style termtext.Style
 }
 
 // renderScan writes a report a person reads at a glance: per group its
@@ -24,6 +26,7 @@ type reportOptions struct {
 // action, then the insights and predictions, skipped rows and errors.
 func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 	p := func(format string, args ...any) { termtext.Fprintf(w, format, args...) }
+	st := o.Style
 	timing := ""
 	if !o.HideDuration {
 		timing = fmt.Sprintf(" in %d ms", res.DurationMS)
@@ -32,7 +35,7 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 	if res.DryRun {
 		mode = " (dry run: nothing stored)"
 	}
-	p("Scan at %s%s%s\n", res.Now, timing, mode)
+	p("%s%s%s\n", st.Bold("Scan at "+res.Now), timing, mode)
 	var tallies []string
 	for _, e := range res.Breakdown {
 		if c, ok := o.Registry.Lookup(e.Type); ok && c.Text.Tally != nil {
@@ -41,12 +44,16 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 			tallies = append(tallies, fmt.Sprintf("%d %s", e.Count, e.Key))
 		}
 	}
-	p("  %d anomalies: %s\n", res.AnomaliesDetected, strings.Join(tallies, ", "))
-	if !res.DryRun {
-		p("  %d alert groups: %d alerts saved (%d escalated), %d duplicates skipped\n",
-			res.AlertGroupsCount, res.AlertsSaved, res.AlertsEscalated, res.DuplicatesSkipped)
+	if len(tallies) > 0 {
+		p("  %s: %s\n", termtext.Count(res.AnomaliesDetected, "anomaly"), strings.Join(tallies, ", "))
 	} else {
-		p("  %d alert groups\n", res.AlertGroupsCount)
+		p("  %s\n", termtext.Count(res.AnomaliesDetected, "anomaly"))
+	}
+	if !res.DryRun {
+		p("  %s: %s saved (%d escalated), %s skipped\n", termtext.Count(res.AlertGroupsCount, "alert group"),
+			termtext.Count(res.AlertsSaved, "alert"), res.AlertsEscalated, termtext.Count(res.DuplicatesSkipped, "duplicate"))
+	} else {
+		p("  %s\n", termtext.Count(res.AlertGroupsCount, "alert group"))
 	}
 	if res.ReadFrom != "" {
 		p("  read from the %s\n", res.ReadFrom)
@@ -57,7 +64,7 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 	switch {
 	case len(res.Groups) > 0:
 	case len(res.Errors) > 0:
-		p("\nNo anomalies detected by the checks that ran; %d could not run (below). Run 'ptd-proactive doctor'.\n", len(res.Errors))
+		p("\nNo anomalies detected by the checks that ran; %s could not run (below). Run 'ptd-proactive doctor'.\n", termtext.Count(len(res.Errors), "check"))
 	default:
 		p("\nNo anomalies detected. If you expected some, run 'ptd-proactive doctor'.\n")
 	}
@@ -70,11 +77,11 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 				saved = "  [" + string(res.AlertGroups[i].Saved) + "]"
 			}
 		}
-		p("\n%-8s  urgency %3d/100  %s%s\n", strings.ToUpper(string(g.Severity)), g.Urgency, title, saved)
+		p("\n%s  urgency %3d/100  %s%s\n", st.Severity(string(g.Severity), fmt.Sprintf("%-8s", strings.ToUpper(string(g.Severity)))), g.Urgency, st.Bold(title), saved)
 		members := g.Members()
 		n := min(o.TopEntities, len(members))
 		for _, m := range members[:n] {
-			p("  - %s  (%s, %d/100)\n", m.Entity, m.Severity, m.UrgencyScore)
+			p("  - %s  (%s, %d/100)\n", m.Entity, st.Severity(string(m.Severity), string(m.Severity)), m.UrgencyScore)
 			p("    %s\n", m.RecommendedAction)
 		}
 		if len(members) > n {
@@ -82,13 +89,13 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 		}
 	}
 	if len(res.Insights) > 0 {
-		p("\nInsights\n")
+		p("\n%s\n", st.Bold("Insights"))
 		for _, s := range res.Insights {
 			p("  • %s\n", s)
 		}
 	}
 	if len(res.Predictions) > 0 {
-		p("\nPredictions\n")
+		p("\n%s\n", st.Bold("Predictions"))
 		for _, s := range res.Predictions {
 			p("  • %s\n", s)
 		}
@@ -100,10 +107,10 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 			total += s.Count
 			parts = append(parts, fmt.Sprintf("%s: %d %s", s.Monitor, s.Count, s.Reason))
 		}
-		p("\nSkipped %d rows that make no sense (%s)\n", total, strings.Join(parts, "; "))
+		p("\nSkipped %s that make%s no sense (%s)\n", termtext.Count(total, "row"), termtext.Noun(total, "s", ""), strings.Join(parts, "; "))
 	}
 	if len(res.Errors) > 0 {
-		p("\nChecks that could not run:\n")
+		p("\n%s\n", st.Paint(termtext.Red, "Checks that could not run:"))
 		for _, e := range res.Errors {
 			p("  ! %s: %s\n", e.Monitor, e.Error)
 		}

@@ -116,7 +116,7 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 			return err
 		}
 	} else if scanErr == nil {
-		renderScan(a.io.Stdout, res, reportOptions{TopEntities: 3, Registry: a.reg})
+		renderScan(a.io.Stdout, res, reportOptions{TopEntities: 3, Registry: a.reg, Style: a.style})
 	}
 	if scanErr != nil {
 		return exitError{code: ExitFailure, err: fmt.Errorf("the scan could not run: %s", errorText(scanErr))}

@@ -27,8 +27,8 @@ func (a *app) serveCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API, the dashboard, metrics and the built-in schedule",
-		Long: `Serve the HTTP API (CONTRACT §7), the dashboard at /, /healthz, /readyz and
-/metrics, scan on the built-in schedule (default every 15 minutes; with several
+		Long: `Serve the HTTP API (the README lists its routes; GET /api/v1/openapi.json
+describes them), the dashboard at /, /healthz, /readyz and /metrics, scan on the built-in schedule (default every 15 minutes; with several
 replicas on one PostgreSQL database exactly one scans per tick) and deliver
 notifications in the background. SIGTERM or Ctrl-C shuts down gracefully: a running
 scan finishes (bounded), queued notifications stay queued.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -157,17 +156,16 @@ func (a *app) silenceListCommand() *cobra.Command {
 				}
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
-			termtext.Fprintln(tw, "ID\tSTATUS\tMATCH\tTYPE\tOWNER\tSTARTS\tENDS\tBY\tREASON")
+			t := newTable(a.io.Stdout, a.style, "")
+			t.header("ID", "STATUS", "MATCH", "TYPE", "OWNER", "STARTS", "ENDS", "BY", "REASON")
 			for _, s := range ss {
-				termtext.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shortID(s.ID), silenceStatus(s, now), termtext.Line(s.Match),
-					termtext.Line(orDash(s.Type)), termtext.Line(orDash(s.Owner)), clock(s.StartsAt), clock(s.EndsAt),
-					termtext.Line(orDash(s.CreatedBy)), termtext.Line(s.Reason))
+				t.row(shortID(s.ID), silenceStatus(s, now), s.Match, orDash(s.Type), orDash(s.Owner), clock(s.StartsAt), clock(s.EndsAt),
+					orDash(s.CreatedBy), s.Reason)
 			}
-			if err := tw.Flush(); err != nil {
+			if err := t.flush(); err != nil {
 				return err
 			}
-			termtext.Fprintf(a.io.Stdout, "\n%s.\n", count(len(ss), "silence"))
+			termtext.Fprintf(a.io.Stdout, "\n%s.\n", termtext.Count(len(ss), "silence"))
 			return nil
 		},
 	}

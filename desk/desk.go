@@ -8,6 +8,7 @@
 package desk
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -386,6 +387,41 @@ func (s *Service) Dismiss(ctx context.Context, alertID, by string, now time.Time
 	}
 	s.recorded(recorded)
 	return a, acked, nil
+}
+
+// Alert returns one alert (dismissed, expired or resolved too) and the
+// cases it holds that exist, most urgent first, then by key: what showing
+// an alert in full needs. EINVALID for a malformed id, ENOTFOUND for an
+// unknown one.
+func (s *Service) Alert(ctx context.Context, id string) (proactive.Alert, []proactive.Case, error) {
+	var (
+		a  proactive.Alert
+		cs []proactive.Case
+	)
+	err := s.Desk.View(ctx, func(tx proactive.DeskTx) error {
+		var err error
+		if a, err = tx.GetAlert(ctx, id); err != nil {
+			return err
+		}
+		held := lifecycle.CaseIDsOf(a)
+		if len(held) == 0 {
+			return nil
+		}
+		if cs, err = tx.CasesByID(ctx, held); err != nil {
+			return fmt.Errorf("read the cases of alert %s: %w", a.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return a, nil, err
+	}
+	slices.SortStableFunc(cs, func(x, y proactive.Case) int {
+		if c := cmp.Compare(y.Urgency, x.Urgency); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Key, y.Key)
+	})
+	return a, cs, nil
 }
 
 // AddSilence creates a silence at now (CONTRACT §10.8); typ, when given,

@@ -86,6 +86,23 @@ func TestBuildAlert(t *testing.T) {
 	require.Contains(t, string(b), `"affected_entities":{"type":"sync_fail","count":60,`)
 }
 
+// TestActionItemsPairWithEntities checks what Alert.ActionEntity relies
+// on: action item i is the recommended action of entity i.
+func TestActionItemsPairWithEntities(t *testing.T) {
+	t.Parallel()
+	var as []proactive.Anomaly
+	for i := range 14 {
+		as = append(as, anom(proactive.DealStall, med, fmt.Sprintf("deal %02d", (i*7)%14), 60+(i*5)%30, 20))
+	}
+	al := BuildAlert(chk(groupOf(as...)), groupOf(as...), Analysis{}, testNow)
+	require.Len(t, al.ActionItems, 10)
+	for i, item := range al.ActionItems {
+		require.Equal(t, "Act on "+al.ActionEntity(i)+".", item.Action, "item %d", i)
+	}
+	require.Empty(t, al.ActionEntity(10))
+	require.Empty(t, al.ActionEntity(-1))
+}
+
 func TestBuildAlertSingleWithoutAnalysis(t *testing.T) {
 	t.Parallel()
 	g := groupOf(anom(proactive.HealthDrop, med, "a@x.com", 55, 10))

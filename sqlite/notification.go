@@ -40,7 +40,7 @@ func (d *DB) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([
 				WHERE ((status = 'pending' AND next_attempt_at <= :now)
 				    OR (status = 'sending' AND (lease_until IS NULL OR lease_until <= :now)))
 				  AND (:channel = '' OR channel = :channel)
-				ORDER BY next_attempt_at, created_at, id
+				ORDER BY next_attempt_at, created_at, scan_id, id
 				LIMIT :limit)
 			RETURNING `+notificationColumns,
 			sql.Named("lease_until", formatTime(p.Now.Add(p.Lease))),
@@ -57,9 +57,12 @@ func (d *DB) ClaimNotifications(ctx context.Context, p proactive.ClaimParams) ([
 	if err != nil {
 		return nil, translate("claim notifications", err)
 	}
-	// RETURNING gives no order; hand them out oldest due first.
+	// RETURNING gives no order; hand them out oldest due first, a scan's
+	// together (the worker's one email per scan and recipient relies on
+	// it when two scans share a time).
 	slices.SortFunc(out, func(a, b proactive.Notification) int {
-		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), a.CreatedAt.Compare(b.CreatedAt),
+			strings.Compare(a.ScanID, b.ScanID), strings.Compare(a.ID, b.ID))
 	})
 	return out, nil
 }

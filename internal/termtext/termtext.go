@@ -14,6 +14,10 @@
 //
 // Only human-readable output goes through here; JSON output is already
 // escaped by its encoder and is printed as it is.
+//
+// The package holds the rest of what human output shares as well: Count
+// and Noun for "1 row" / "2 rows", and Style for colour on a terminal,
+// whose Styled texts Fprintf prints as they are (never on JSON or CSV).
 package termtext
 
 import (
@@ -36,8 +40,9 @@ func Line(s string) string { return escape(s, true) }
 // Fprintf formats like fmt.Fprintf and writes the result to w, with every
 // string (of any string type), error and fmt.Stringer among args passed
 // through String first
-// (the format is the program's own and is written as it is). Other
-// arguments (numbers, times) cannot carry control characters.
+// (the format is the program's own and is written as it is), except
+// Styled texts, escaped when they were made. Other arguments (numbers,
+// times) cannot carry control characters.
 func Fprintf(w io.Writer, format string, args ...any) (int, error) {
 	return fmt.Fprintf(w, format, cleanArgs(args, String)...)
 }
@@ -53,6 +58,8 @@ func cleanArgs(args []any, clean func(string) string) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
+		case Styled:
+			out[i] = string(v) // escaped when it was made
 		case string:
 			out[i] = clean(v)
 		case error:
