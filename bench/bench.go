@@ -146,6 +146,34 @@ type Result struct {
 	// SQLite is the dry-run comparison with the embedded store; nil when
 	// not measured at this scale.
 	SQLite *Comparison `json:"sqlite,omitempty"`
+	// Cases is what keeping case state costs on PostgreSQL.
+	Cases CaseCost `json:"cases"`
+}
+
+// CaseCost compares the scan's time with and without case state on one
+// store and data: the same scan as a dry run (reads and decisions, nothing
+// written), the steady scan (every case already open: only what changed is
+// written) and the first scan (every case opened in that scan).
+type CaseCost struct {
+	Dry    time.Duration `json:"dry_ns"`
+	Steady time.Duration `json:"steady_ns"`
+	First  time.Duration `json:"first_ns"`
+	// Open is the number of open cases after the scan.
+	Open int `json:"open_cases"`
+}
+
+// SteadyRatio is the steady scan's time over the dry run's.
+func (c CaseCost) SteadyRatio() float64 { return ratio(c.Steady, c.Dry) }
+
+// FirstRatio is the first scan's time over the dry run's.
+func (c CaseCost) FirstRatio() float64 { return ratio(c.First, c.Dry) }
+
+// ratio is a over b, 0 when b is not positive.
+func ratio(a, b time.Duration) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }
 
 // Comparison is a dry-run scan of the same data on PostgreSQL and SQLite.
@@ -161,6 +189,8 @@ type Comparison struct {
 	// Same reports whether both scans found the same anomalies, groups,
 	// insights and skipped rows.
 	Same bool `json:"same_result"`
+	// Cases is what keeping case state costs on SQLite.
+	Cases CaseCost `json:"cases"`
 }
 
 // Ratio is the SQLite scan time over the PostgreSQL one.
@@ -311,8 +341,28 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		floors = append(floors, f)
 		res.PeakRSS = max(res.PeakRSS, sr.rss)
 		res.Anomalies = sr.anomalies
+		res.Cases.Open = sr.openCases
 	}
 	res.ScanMedian, res.WallMedian, res.Floor = median(scans), median(walls), median(floors)
+	res.Cases.Steady = res.ScanMedian
+	fmt.Fprintf(o.Log, "%s %s: measuring case state (dry runs, first scans)…\n", s, v)
+	var dries, firsts []time.Duration
+	for range min(o.Runs, 3) {
+		dr, err := scanOnce(ctx, o.Binary, dbURL, o.Now, true)
+		if err != nil {
+			return res, err
+		}
+		dries = append(dries, dr.scan)
+		if _, err := conn.Exec(ctx, "TRUNCATE ptd_case_events, ptd_resolve_notices, ptd_cases, ptd_notifications, proactive_insights"); err != nil {
+			return res, fmt.Errorf("clear cases before a first scan: %w", err)
+		}
+		fr, err := scanOnce(ctx, o.Binary, dbURL, o.Now, false)
+		if err != nil {
+			return res, err
+		}
+		firsts = append(firsts, fr.scan)
+	}
+	res.Cases.Dry, res.Cases.First = median(dries), median(firsts)
 	if res.ScanMedian > 0 {
 		res.RowsPerSec = float64(res.WindowRows) / res.ScanMedian.Seconds()
 	}
@@ -360,6 +410,23 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 	}
 	c.Postgres, c.PostgresWall = median(pgScan), median(pgWall)
 	c.SQLite, c.SQLiteWall = median(liteScan), median(liteWall)
+	c.Cases.Dry = c.SQLite
+	// The copy holds no cases: its first scan opens them all, the next
+	// ones keep them (and find their group alerts already stored).
+	var steady []time.Duration
+	for i := range o.Runs + 1 {
+		lite, err := scanOnce(ctx, o.Binary, "sqlite:"+path, o.Now, false)
+		if err != nil {
+			return c, err
+		}
+		if i == 0 {
+			c.Cases.First = lite.scan
+			continue
+		}
+		steady = append(steady, lite.scan)
+		c.Cases.Open = lite.openCases
+	}
+	c.Cases.Steady = median(steady)
 	same, err := sameResult(pgOut, liteOut)
 	if err != nil {
 		return c, err
@@ -508,6 +575,7 @@ type scanRun struct {
 	scan, wall time.Duration
 	rss        int64
 	anomalies  int
+	openCases  int
 	out        []byte
 }
 
@@ -536,11 +604,14 @@ func scanOnce(ctx context.Context, binary, db string, now time.Time, dryRun bool
 		Success    bool  `json:"success"`
 		DurationMS int64 `json:"duration_ms"`
 		Anomalies  int   `json:"anomalies_detected"`
+		Cases      struct {
+			Open int `json:"open"`
+		} `json:"cases"`
 	}
 	if err := json.Unmarshal(out, &resp); err != nil || !resp.Success {
 		return scanRun{}, fmt.Errorf("scan %s answered %.500s (%v)", redact(db), out, err)
 	}
-	r := scanRun{scan: time.Duration(resp.DurationMS) * time.Millisecond, wall: wall, anomalies: resp.Anomalies, out: out}
+	r := scanRun{scan: time.Duration(resp.DurationMS) * time.Millisecond, wall: wall, anomalies: resp.Anomalies, openCases: resp.Cases.Open, out: out}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.rss = ru.Maxrss * 1024 // kilobytes on Linux
 	}
@@ -620,9 +691,20 @@ func Print(w io.Writer, rs []Result, runs int) {
 			scaleLabel(r.Scale), r.Variant, r.WindowRows, r.ScanMedian.Milliseconds(), r.WallMedian.Milliseconds(),
 			float64(r.PeakRSS)/1e6, r.RowsPerSec/1e6, r.Floor.Milliseconds(), r.Ratio(), r.Anomalies)
 	}
+	fmt.Fprintln(w, "\nCase state: the scan beside its own dry run (nothing written); steady = every case already open, first = every case opened in that scan:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| scale | data | store | open cases | dry run | steady scan | steady ÷ dry | first scan | first ÷ dry |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|")
+	row := func(r Result, store string, c CaseCost) {
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %d ms | %d ms | %.2f× | %d ms | %.2f× |\n",
+			scaleLabel(r.Scale), r.Variant, store, c.Open, c.Dry.Milliseconds(), c.Steady.Milliseconds(), c.SteadyRatio(),
+			c.First.Milliseconds(), c.FirstRatio())
+	}
 	var cs []Result
 	for _, r := range rs {
+		row(r, "PostgreSQL", r.Cases)
 		if r.SQLite != nil {
+			row(r, "SQLite", r.SQLite.Cases)
 			cs = append(cs, r)
 		}
 	}
