@@ -32,11 +32,13 @@ func TestGenerateShape(t *testing.T) {
 		clients, want int
 	}{{0, DefaultClients}, {1, MinClients}, {MinClients, MinClients}, {1000, 1000}} {
 		ds := Generate(Options{Now: now, Clients: tc.clients, Seed: 1})
-		require.Len(t, ds.Tables, 4)
-		for i, name := range proactive.SourceTables() {
+		require.Len(t, ds.Tables, 5)
+		for i, name := range proactive.ImportTables() {
 			tb := ds.Tables[i]
 			require.Equal(t, name, tb.Name)
-			require.Equal(t, proactive.SourceColumns(name), tb.Columns)
+			if name != proactive.TableContacts {
+				require.Equal(t, proactive.SourceColumns(name), tb.Columns, "no configured columns unless asked")
+			}
 			for _, row := range tb.Rows {
 				require.Len(t, row, len(tb.Columns), "%s: every row has every column: %v", name, row)
 				for _, c := range tb.Columns {
@@ -47,7 +49,14 @@ func TestGenerateShape(t *testing.T) {
 		counts := ds.Counts()
 		// Daily readings for a fortnight, plus three that make no sense.
 		require.Equal(t, tc.want*14+3, counts[proactive.TableHealthScores], "clients %d", tc.clients)
-		require.Equal(t, max(tc.want*2/5, 19)+1, counts[proactive.TableDeals])
+		require.Equal(t, tc.want, counts[proactive.TableContacts], "a contact per client")
+		renewals := 0
+		for i := range tc.want {
+			if kindOf(i) == renewal {
+				renewals++
+			}
+		}
+		require.Equal(t, max(tc.want*2/5, 19)+renewals+1, counts[proactive.TableDeals])
 		require.Equal(t, max(tc.want/4, 8), counts[proactive.TableLeads])
 		require.Equal(t, 21, counts[proactive.TableSyncErrors])
 	}
@@ -124,5 +133,12 @@ func TestLoad(t *testing.T) {
 	t.Parallel()
 	var rec recorder
 	require.NoError(t, Load(context.Background(), &rec, Generate(Options{Now: now})))
-	require.Equal(t, proactive.SourceTables(), rec.tables)
+	require.Equal(t, proactive.ImportTables(), rec.tables)
+}
+
+// BenchmarkGenerate times the backtest's data: 10,000 clients, 90 days.
+func BenchmarkGenerate(b *testing.B) {
+	for b.Loop() {
+		Generate(Options{Now: now, Clients: 10_000, Days: 90, Seed: 1, Columns: Columns()})
+	}
 }
