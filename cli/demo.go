@@ -301,7 +301,7 @@ func renderDemoContext(w io.Writer, res proactive.ScanResult, st termtext.Style)
 			counts[m.Owner]++
 		}
 		slices.SortStableFunc(owners, func(a, b string) int { return counts[b] - counts[a] })
-		who := "no owner"
+		who := ""
 		if len(owners) > 0 {
 			parts := make([]string, 0, 3)
 			for _, o := range owners[:min(3, len(owners))] {
