@@ -36,18 +36,24 @@ const (
 var showcase = [MinClients]kind{
 	3: recovering, 5: fallCritical, 7: fallHigh, 8: forecastCritical, 10: anomalyHigh,
 	11: fallMedium, 13: slowSlide, 14: forecastHigh, 16: renewal, 18: slideCrash,
-	19: anomalyMedium, 20: recovering, 21: forecastMedium, 27: fallCritical, 31: fallHigh,
-	36: recovering,
+	19: anomalyMedium, 20: recovering, 21: forecastMedium, 24: slideCrash, 27: fallCritical, 31: fallHigh,
+	33: slideCrash, 36: recovering,
 }
 
 // kindOf returns client i's kind: the showcase for the first MinClients,
-// then every third position of a 120-client cycle from it.
+// then, in a 120-client cycle, the showcase's kinds once and slow slides
+// twelve times.
 func kindOf(i int) kind {
 	if i < MinClients {
 		return showcase[i]
 	}
-	if slot := (i * 7) % (3 * MinClients); slot < MinClients {
+	slot := (i * 7) % (3 * MinClients)
+	switch {
+	case slot < MinClients:
 		return showcase[slot]
+	case slot < MinClients+12:
+		// Slow slides are commoner than sudden falls.
+		return []kind{forecastCritical, forecastHigh, forecastMedium}[slot%3]
 	}
 	return steady
 }
@@ -66,17 +72,17 @@ type story struct {
 var stories = map[kind]story{
 	steady:           {0.01, 1, 25}, // churn without warning
 	recovering:       {0.02, 5, 25},
-	fallCritical:     {0.7, 4, 20},
-	fallHigh:         {0.5, 5, 22},
-	fallMedium:       {0.3, 6, 25},
-	slowSlide:        {0.5, 4, 20},
-	forecastCritical: {0.65, 3, 14},
-	forecastHigh:     {0.5, 4, 18},
-	forecastMedium:   {0.35, 6, 24},
-	slideCrash:       {0.75, 2, 14},
+	fallCritical:     {0.6, 1, 6}, // a sudden fall: the client leaves soon, or not at all
+	fallHigh:         {0.45, 2, 8},
+	fallMedium:       {0.25, 2, 10},
+	slowSlide:        {0.5, 2, 8},
+	forecastCritical: {0.6, 3, 12}, // a slide: the client leaves after reaching RED
+	forecastHigh:     {0.45, 5, 15},
+	forecastMedium:   {0.3, 7, 20},
+	slideCrash:       {0.75, 2, 10},
 	anomalyHigh:      {0.3, 5, 25},
 	anomalyMedium:    {0.2, 5, 25},
-	renewal:          {0.7, 3, 15},
+	renewal:          {0.6, 1, 7},
 }
 
 // client is one generated client.
@@ -308,7 +314,8 @@ func (c *client) level(age int) float64 {
 	if t < 0 {
 		at := c.level(c.event)
 		if c.churned {
-			return at - 0.7*float64(-t)
+			// A slide goes on to RED; after a fall the client stays down.
+			return at - c.slope*float64(-t)
 		}
 		return math.Min(math.Max(c.base, at), at+1.5*float64(-t))
 	}
