@@ -42,7 +42,7 @@ var showcase = [MinClients]kind{
 
 // kindOf returns client i's kind: the showcase for the first MinClients,
 // then, in a 120-client cycle, the showcase's kinds once and slow slides
-// twelve times.
+// six times.
 func kindOf(i int) kind {
 	if i < MinClients {
 		return showcase[i]
@@ -51,7 +51,7 @@ func kindOf(i int) kind {
 	switch {
 	case slot < MinClients:
 		return showcase[slot]
-	case slot < MinClients+12:
+	case slot < MinClients+6:
 		// Slow slides are commoner than sudden falls.
 		return []kind{forecastCritical, forecastHigh, forecastMedium}[slot%3]
 	}
