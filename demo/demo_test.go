@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,4 +142,74 @@ func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		Generate(Options{Now: now, Clients: 10_000, Days: 90, Seed: 1, Columns: Columns()})
 	}
+}
+
+// TestOutcomes: the ground truth names generated clients and deals in the
+// form a backtest compares (a lower-cased email, deal-<id>), by date, and
+// tells a realistic story: some flagged clients churn, not all, and some
+// churn unflagged.
+func TestOutcomes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []Options{
+		{Now: now, Seed: 1},
+		{Now: now, Seed: 2, Clients: MinClients},
+		{Now: now, Seed: 3, Clients: 2000, Days: 90},
+	} {
+		ds := Generate(tc)
+		clients, deals := map[string]bool{}, map[string]bool{}
+		for _, row := range ds.Tables[0].Rows {
+			if e, ok := row["email"].(string); ok {
+				clients[e] = true
+			}
+		}
+		for _, row := range ds.Tables[1].Rows {
+			deals["deal-"+row["id"].(string)] = true
+		}
+		require.NotEmpty(t, ds.Outcomes)
+		churned, lost := 0, 0
+		for i, o := range ds.Outcomes {
+			require.Equal(t, strings.ToLower(o.Key), o.Key)
+			require.True(t, clients[o.Key] || deals[o.Key], "%s names a generated client or deal", o.Key)
+			require.Equal(t, o.At.Truncate(24*time.Hour), o.At, "a date")
+			require.True(t, o.At.Before(now.AddDate(0, 0, 31)), "within a month of now: %s", o.At)
+			if i > 0 {
+				require.False(t, o.At.Before(ds.Outcomes[i-1].At), "by date")
+			}
+			if deals[o.Key] {
+				lost++
+			} else {
+				churned++
+			}
+		}
+		require.Positive(t, lost)
+		require.Positive(t, churned)
+		require.Less(t, churned, len(clients)/4, "most clients stay")
+		// A churned client is not measured after it churned.
+		last := map[string]time.Time{}
+		for _, row := range ds.Tables[0].Rows {
+			if e, ok := row["email"].(string); ok {
+				if at := row["calculated_at"].(time.Time); at.After(last[e]) {
+					last[e] = at
+				}
+			}
+		}
+		for _, o := range ds.Outcomes {
+			if clients[o.Key] {
+				require.False(t, last[o.Key].After(o.At.Add(24*time.Hour)), "%s measured after it churned", o.Key)
+			}
+		}
+	}
+}
+
+func TestWriteOutcomes(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	require.NoError(t, WriteOutcomes(&b, []Outcome{
+		{Key: "ava.smith1@example.com", At: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)},
+		{Key: "deal-1004", At: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)},
+	}))
+	require.Equal(t, "key,at\nava.smith1@example.com,2026-11-03\ndeal-1004,2026-11-30\n", b.String())
+	b.Reset()
+	require.NoError(t, WriteOutcomes(&b, nil))
+	require.Equal(t, "key,at\n", b.String(), "no outcomes: the header alone")
 }
