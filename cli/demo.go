@@ -223,11 +223,13 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 		termtext.Fprintf(out, "Using the %s already in %s (--reset rebuilds it).\n", termtext.Count(int(existing), "source row"), rep.Database)
 	}
 	if cfgFile == "" {
-		if err := writeNewFile(DefaultConfig, demoSettingsYAML(cfg)); err != nil {
-			return err
-		}
-		cfgFile = DefaultConfig
-		if !f.json {
+		// A directory the demo cannot write costs scan and serve the demo's
+		// settings, not the demo its report.
+		err := writeNewFile(DefaultConfig, demoSettingsYAML(cfg))
+		switch {
+		case err != nil:
+			a.log.WarnContext(ctx, "demo: "+err.Error()+": scan and serve here will run with their defaults; pass them the demo's settings with --config")
+		case !f.json:
 			termtext.Fprintf(out, "Wrote %s: %s, the owner and value columns, the HubSpot inhibit rule; scan and serve read it here.\n", DefaultConfig, termtext.Count(len(cfg.Checks), "check"))
 		}
 	} else if !f.json {
