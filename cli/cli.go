@@ -220,7 +220,7 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 	root.SetVersionTemplate("{{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbURL, "db", DefaultDatabase, "database: postgres://… or postgresql://… for PostgreSQL, sqlite:PATH or a file path for the embedded store (env PTD_DATABASE_URL)")
-	pf.StringVar(&a.configPath, "config", "", "YAML file with thresholds and settings (env PTD_CONFIG)")
+	pf.StringVar(&a.configPath, "config", "", "YAML file with thresholds and settings; default "+DefaultConfig+" in the working directory when it exists (env PTD_CONFIG)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json (env PTD_LOG_FORMAT)")
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn or error; default info for scan and serve, warn for the other commands (env PTD_LOG_LEVEL)")
 	pf.StringVar(&a.color, "color", "auto", "colour human output: auto (on a terminal, unless NO_COLOR is set), always or never; never in JSON or CSV (env PTD_COLOR)")
@@ -340,9 +340,25 @@ func (a *app) setupStyle() error {
 	return nil
 }
 
+// DefaultConfig is the configuration file read from the working directory
+// when --config names none: the one demo writes.
+const DefaultConfig = "ptd-proactive.yaml"
+
+// configFile returns the configuration file to read: --config, else
+// DefaultConfig when the working directory holds it, else "" (none).
+func (a *app) configFile() string {
+	if a.configPath != "" {
+		return a.configPath
+	}
+	if st, err := os.Stat(DefaultConfig); err == nil && st.Mode().IsRegular() {
+		return DefaultConfig
+	}
+	return ""
+}
+
 // loadConfig reads the configuration; config.Load validates it.
 func (a *app) loadConfig() (config.Config, error) {
-	return config.Load(a.configPath, a.io.Getenv)
+	return config.Load(a.configFile(), a.io.Getenv)
 }
 
 // session loads the configuration and opens the store, migrated unless

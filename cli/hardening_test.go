@@ -229,7 +229,7 @@ func TestReadCommandsNeedAnExistingDatabase(t *testing.T) {
 		{"migrate"},
 		{"scan", "--log-level", "error"},
 		{"import", "leads", filepath.Join(dir, "leads.csv")},
-		{"demo", "--clients", "20", "--log-level", "error"},
+		{"demo", "--clients", "40", "--log-level", "error"},
 	} {
 		db := filepath.Join(dir, fmt.Sprintf("new%d.db", i))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "leads.csv"), []byte("name\nA\n"), 0o600))

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -378,7 +379,28 @@ func TestDemoReportGolden(t *testing.T) {
 	require.Equal(t, string(want), got)
 	require.FileExists(t, filepath.Join(dir, "ptd-proactive.db"))
 
+	// The outcomes: what became of the clients and deals, by date.
+	outcomes, err := os.ReadFile(filepath.Join(dir, "demo-outcomes.csv"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(outcomes)), "\n")
+	require.Equal(t, "key,at", lines[0])
+	require.Regexp(t, `^([a-z.0-9]+@example\.com|deal-\d+),\d{4}-\d\d-\d\d$`, lines[1])
+
 	second := mustRun(t, dir, nil, "demo", "--now", now, "--log-level", "error")
-	require.Contains(t, second.stdout, "No duplicates stored")
+	require.Contains(t, second.stdout, "No duplicates stored: all 8 alert groups")
 	require.Contains(t, second.stdout, "0 alerts saved")
+	require.Contains(t, second.stdout, "Settings: ptd-proactive.yaml, with 8 checks.")
+
+	// scan in the same directory reads the demo's settings: the same eight
+	// checks, the same anomalies.
+	r := mustRun(t, dir, nil, "scan", "--now", now, "--json")
+	var res struct {
+		Anomalies int            `json:"anomalies_detected"`
+		Breakdown map[string]int `json:"breakdown"`
+		Errors    []any          `json:"errors"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
+	require.Empty(t, res.Errors)
+	require.Len(t, res.Breakdown, 8)
+	require.Contains(t, first.stdout, fmt.Sprintf("\n  %d anomalies: ", res.Anomalies))
 }

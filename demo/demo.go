@@ -1,17 +1,25 @@
-// Package demo generates a realistic, deterministic fortnight of business
-// data for the four source tables: a few hundred clients with daily health
-// readings, a deal pipeline across all stages, sync errors from several
-// integrations and inbound leads. Most of it is healthy; it holds every kind
-// of anomaly at every severity, a slow slide the seed's last-two-readings
-// check would miss, and a few rows that make no sense (which the scan skips
-// and counts).
+// Package demo generates realistic, deterministic business data for the
+// source tables: a few hundred clients with daily health readings (a
+// fortnight by default, longer with Options.Days), a deal pipeline across
+// all stages, sync errors from several integrations, inbound leads and the
+// contacts that tie deals to clients. Most of it is healthy; it holds every
+// kind of anomaly of the eight checks at every severity each can produce —
+// a slow slide the forecast catches before the drop check would, a steady
+// client's unusual drop, a coach carrying too many at-risk clients, a
+// falling client whose renewal deal has stalled — and a few rows that make
+// no sense (which the scan skips and counts). It also says what became of
+// the clients and deals (Outcomes): the ground truth a backtest scores the
+// checks against.
 package demo
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,7 +32,11 @@ const DefaultClients = 300
 
 // MinClients is the fewest clients whose data still holds every kind of
 // anomaly at every severity; Generate raises a smaller count to it.
-const MinClients = 20
+const MinClients = 40
+
+// DefaultDays is the length of the health history when Options names
+// none, and the shortest Generate makes: the checks read a fortnight.
+const DefaultDays = 14
 
 // Options shape the generated data.
 type Options struct {
@@ -33,24 +45,68 @@ type Options struct {
 	// Clients is the number of clients; 0 means DefaultClients, and fewer
 	// than MinClients means MinClients.
 	Clients int
+	// Days is the length of the health history in days (one reading per
+	// client per day); 0 or fewer than DefaultDays means DefaultDays.
+	// Beyond the first MinClients clients, whose stories end on the
+	// newest reading, the clients' stories are spread over the history,
+	// in the same proportions.
+	Days int
 	// Seed makes the data reproducible; the same seed and Now give the same rows.
 	Seed uint64
+	// Columns names the owner and value columns to fill (a client's coach
+	// and package value, a deal's owner); a column left "" is not
+	// generated. Zero: none, the contract's columns only.
+	Columns proactive.Columns
+}
+
+// Columns returns the owner and value columns the demo fills and
+// configures: coach and package_value on client_health_scores, owner on
+// deals.
+func Columns() proactive.Columns {
+	return proactive.Columns{ClientOwner: "coach", DealOwner: "owner", ClientValue: "package_value"}
+}
+
+// Inhibit returns the demo's inhibit rule: an unresolved HubSpot sync
+// failure explains, rather than multiplies, the stalled-deal alerts (deals
+// come from HubSpot).
+func Inhibit() []proactive.InhibitRule {
+	return []proactive.InhibitRule{{SourceType: proactive.SyncFail, SourceMatch: "hubspot_*", TargetType: proactive.DealStall}}
 }
 
 // Table is the generated rows of one source table.
 type Table struct {
 	// Name is the source table (proactive.TableHealthScores, …).
 	Name string
-	// Columns are the table's contract columns; every row has them all.
+	// Columns are the table's columns; every row has them all.
 	Columns []string
 	// Rows are the generated rows, ready for proactive.Importer.InsertRows.
 	Rows []proactive.Row
 }
 
-// Dataset is the generated data of the four source tables, in check order.
+// Outcome is what became of a client or a deal: the ground truth of the
+// demo's story. The sliding and dropping clients churn some days after
+// their slide or drop (most of the steepest, fewer of the mild, a few
+// steady clients without warning), and some stalled deals are lost (a
+// renewal deal with its client). Outcomes may fall after Now: they are
+// what happened next.
+//
+// Written as a CSV file (WriteOutcomes: header key,at), it is a backtest's
+// outcomes file: a case whose key, without its type, is Key and that was
+// opened at most 30 days before At predicted it.
+type Outcome struct {
+	// Key is the entity: a client's lower-cased email, or deal-<id>.
+	Key string
+	// At is the day the client churned or the deal was lost (00:00 UTC).
+	At time.Time
+}
+
+// Dataset is the generated data.
 type Dataset struct {
-	// Tables are client_health_scores, deals, sync_errors and leads.
+	// Tables are client_health_scores, deals, sync_errors, leads and
+	// contacts, in that order.
 	Tables []Table
+	// Outcomes are the churned clients and lost deals, by date then key.
+	Outcomes []Outcome
 }
 
 // Counts returns the number of rows per table name.
@@ -60,6 +116,25 @@ func (d Dataset) Counts() map[string]int {
 		out[t.Name] = len(t.Rows)
 	}
 	return out
+}
+
+// WriteOutcomes writes outcomes as CSV: the header key,at, then one row
+// per outcome with its date as YYYY-MM-DD.
+func WriteOutcomes(w io.Writer, outcomes []Outcome) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"key", "at"}); err != nil {
+		return fmt.Errorf("write outcomes: %w", err)
+	}
+	for _, o := range outcomes {
+		if err := cw.Write([]string{o.Key, o.At.UTC().Format(time.DateOnly)}); err != nil {
+			return fmt.Errorf("write outcomes: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write outcomes: %w", err)
+	}
+	return nil
 }
 
 // Load inserts the dataset, one transaction per table.
@@ -101,125 +176,79 @@ func Generate(opts Options) Dataset {
 	case opts.Clients < MinClients:
 		opts.Clients = MinClients
 	}
+	opts.Days = max(opts.Days, DefaultDays)
 	now := opts.Now.UTC()
 	r := rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15))
 	v := vocabulary()
+	cs := newClients(opts.Seed, v, opts.Clients, opts.Days)
+	var outcomes []Outcome
+	newest := newestReading(now)
+	day := time.Date(newest.Year(), newest.Month(), newest.Day(), 0, 0, 0, 0, time.UTC)
+	for i := range cs {
+		if cs[i].churned {
+			outcomes = append(outcomes, Outcome{Key: cs[i].email, At: day.AddDate(0, 0, -cs[i].churnAge)})
+		}
+	}
+	dl, lost := deals(r, v, now, cs, opts.Columns)
+	outcomes = append(outcomes, lost...)
+	slices.SortFunc(outcomes, func(a, b Outcome) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 	return Dataset{Tables: []Table{
-		healthScores(r, v, now, opts.Clients),
-		deals(r, v, now, opts.Clients),
+		healthScores(cs, now, opts.Days, opts.Columns),
+		dl,
 		syncErrors(r, now),
 		leads(r, v, now, opts.Clients),
-	}}
+		contacts(cs),
+	}, Outcomes: outcomes}
 }
 
-// healthKind is the shape of one client's fortnight.
-type healthKind int
-
-const (
-	steady healthKind = iota
-	fallCritical
-	fallHigh
-	fallMedium
-	slowSlide
-	recovering
-)
-
-func zoneOf(score float64) string {
-	switch {
-	case score >= 70:
-		return "GREEN"
-	case score >= 50:
-		return "YELLOW"
+// contacts writes one contact per client: c-0001 is the first client.
+func contacts(cs []client) Table {
+	t := Table{Name: proactive.TableContacts, Columns: []string{"id", "email"}, Rows: make([]proactive.Row, 0, len(cs))}
+	for i := range cs {
+		t.Rows = append(t.Rows, proactive.Row{"id": contactID(i), "email": cs[i].email})
 	}
-	return "RED"
-}
-
-func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
-
-func healthScores(r *rand.Rand, v vocab, now time.Time, clients int) Table {
-	t := Table{Name: proactive.TableHealthScores, Columns: proactive.SourceColumns(proactive.TableHealthScores)}
-	// Readings are calculated daily at 06:00 UTC; the newest is the last one
-	// at or before now.
-	newest := time.Date(now.Year(), now.Month(), now.Day(), 6, 0, 0, 0, time.UTC)
-	if newest.After(now) {
-		newest = newest.AddDate(0, 0, -1)
-	}
-	for i := range clients {
-		first := v.first[i%len(v.first)]
-		last := v.last[(i/len(v.first)+i)%len(v.last)]
-		email := fmt.Sprintf("%s.%s%d@example.com", strings.ToLower(first), strings.ToLower(last), i+1)
-		kind := steady
-		switch {
-		case i%53 == 5:
-			kind = fallCritical
-		case i%41 == 7:
-			kind = fallHigh
-		case i%37 == 11:
-			kind = fallMedium
-		case i%43 == 13:
-			kind = slowSlide
-		case i%17 == 3:
-			kind = recovering
-		}
-		base := 62 + r.Float64()*33 // 62–95
-		if kind == slowSlide {
-			base = 80 + r.Float64()*10
-		}
-		if kind == fallCritical {
-			base = 70 + r.Float64()*20
-		}
-		for day := 13; day >= 0; day-- {
-			score := base + r.NormFloat64()*1.5
-			switch kind {
-			case fallCritical:
-				if day == 0 {
-					score = base - 26 - r.Float64()*12
-				}
-			case fallHigh:
-				if day == 0 {
-					score = base - 15.5 - r.Float64()*8
-				}
-			case fallMedium:
-				if day == 0 {
-					score = base - 10.5 - r.Float64()*3.5
-				}
-			case slowSlide:
-				// Three points a day over the last week: never ten between two
-				// readings, but well below the week's average.
-				if day < 7 {
-					score = base - float64(7-day)*3.2
-				}
-			case recovering:
-				score = base - float64(day)*1.2
-			}
-			score = math.Round(clamp(score, 0, 100)*10) / 10
-			zone := zoneOf(score)
-			if (i+day)%5 == 0 {
-				zone = strings.ToLower(zone) // zones arrive in any case
-			}
-			t.Rows = append(t.Rows, proactive.Row{
-				"email": email, "firstname": first, "lastname": last,
-				"health_score": score, "health_zone": zone,
-				"calculated_at": newest.AddDate(0, 0, -day),
-			})
-		}
-	}
-	// Rows that make no sense: the scan skips and counts them.
-	t.Rows = append(t.Rows,
-		proactive.Row{"email": "glitch@example.com", "firstname": "Data", "lastname": "Glitch", "health_score": 150.0, "health_zone": "GREEN", "calculated_at": newest},
-		proactive.Row{"email": nil, "firstname": "No", "lastname": "Email", "health_score": 40.0, "health_zone": "RED", "calculated_at": newest},
-		proactive.Row{"email": "future@example.com", "firstname": "Time", "lastname": "Traveller", "health_score": 20.0, "health_zone": "RED", "calculated_at": now.Add(72 * time.Hour)},
-	)
 	return t
 }
 
-func deals(r *rand.Rand, v vocab, now time.Time, clients int) Table {
+// contactID is the contact id of client i.
+func contactID(i int) string { return fmt.Sprintf("c-%04d", i+1) }
+
+// dealOwners are the sales reps who own the deals.
+var dealOwners = []string{"Jordan Price", "Alex Kim", "Riley Shaw", "Morgan Lee"}
+
+// deals writes the pipeline — two deals in five clients, each contact a
+// steady client, and one stalled renewal deal per renewal-risk client —
+// and returns the deals that are lost.
+func deals(r *rand.Rand, v vocab, now time.Time, cs []client, cols proactive.Columns) (Table, []Outcome) {
 	t := Table{Name: proactive.TableDeals, Columns: proactive.SourceColumns(proactive.TableDeals)}
+	if cols.DealOwner != "" {
+		t.Columns = append(t.Columns, cols.DealOwner)
+	}
 	stages := []string{"Lead", "Assessment", "Proposal", "Negotiation", "Trial", "Closed Won", "Closed Lost"}
+	watched := map[string]bool{"Assessment": true, "Proposal": true, "Negotiation": true, "Trial": true}
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	var lost []Outcome
 	// Two deals in five clients; at least the 19 that hold a stall of each
 	// severity in a watched stage (deals 1, 4 and 18).
-	n := max(clients*2/5, 19)
+	n := max(len(cs)*2/5, 19)
 	combos := len(v.packages) * len(v.companies)
+	id := 1000
+	add := func(row proactive.Row, owner int) {
+		row["id"] = fmt.Sprintf("%d", id)
+		if cols.DealOwner != "" {
+			row[cols.DealOwner] = nil // unassigned
+			if owner%10 != 9 {
+				row[cols.DealOwner] = dealOwners[owner%len(dealOwners)]
+			}
+		}
+		t.Rows = append(t.Rows, row)
+		id++
+	}
 	for i := range n {
 		stage := stages[i%len(stages)]
 		// Every package sold to every company once, then again as a renewal.
@@ -234,19 +263,25 @@ func deals(r *rand.Rand, v vocab, now time.Time, clients int) Table {
 		}
 		// Most deals moved in the last ten days; some stalled.
 		idle := r.Float64() * 10
+		lose := 0.0
 		switch i % 11 {
 		case 1:
-			idle = 14 + r.Float64()*6 // medium
+			idle, lose = 14+r.Float64()*6, 0.3 // medium
 		case 4:
-			idle = 21 + r.Float64()*8 // high
+			idle, lose = 21+r.Float64()*8, 0.45 // high
 		case 7:
-			idle = 30 + r.Float64()*40 // critical
+			idle, lose = 30+r.Float64()*40, 0.6 // critical
 		}
 		created := now.Add(-time.Duration((idle + 10 + r.Float64()*30) * 24 * float64(time.Hour)))
 		last := now.Add(-time.Duration(idle * 24 * float64(time.Hour)))
+		// The contact is a steady client: a stalled deal of a falling
+		// client is the renewal deals' story only.
+		j := r.IntN(len(cs))
+		for cs[j].kind != steady {
+			j = (j + 1) % len(cs)
+		}
 		row := proactive.Row{
-			"id": fmt.Sprintf("%d", 1000+i), "name": name, "stage": stage, "amount": amount,
-			"contact_id": fmt.Sprintf("c-%04d", r.IntN(clients)+1),
+			"name": name, "stage": stage, "amount": amount, "contact_id": contactID(j),
 			"created_at": created, "updated_at": last, "last_activity_date": last,
 		}
 		if i%6 == 2 {
@@ -258,13 +293,39 @@ func deals(r *rand.Rand, v vocab, now time.Time, clients int) Table {
 		if i%19 == 8 {
 			row["name"] = nil // shown as Deal #<id>
 		}
-		t.Rows = append(t.Rows, row)
+		switch roll := r.Float64(); {
+		case stage == "Closed Lost":
+			lost = append(lost, Outcome{Key: fmt.Sprintf("deal-%d", id), At: last.Truncate(24 * time.Hour)})
+		case watched[stage] && roll < lose:
+			lost = append(lost, Outcome{Key: fmt.Sprintf("deal-%d", id), At: day.AddDate(0, 0, 1+r.IntN(20))})
+		}
+		add(row, i)
 	}
-	t.Rows = append(t.Rows, proactive.Row{
-		"id": "9999", "name": "Refund Adjustment", "stage": "Proposal", "amount": -250.0, "contact_id": nil,
+	// The renewal deals: stuck in negotiation since about two weeks before
+	// the client's drop; lost when the client churns.
+	newest := newestReading(now)
+	for i := range cs {
+		c := &cs[i]
+		if c.kind != renewal {
+			continue
+		}
+		pkg := i % len(v.packages)
+		idle := float64(c.event) + 16 + r.Float64()*8
+		last := newest.Add(-time.Duration(idle * 24 * float64(time.Hour)))
+		if c.churned {
+			lost = append(lost, Outcome{Key: fmt.Sprintf("deal-%d", id), At: day.AddDate(0, 0, -c.churnAge)})
+		}
+		add(proactive.Row{
+			"name": fmt.Sprintf("%s renewal - %s %s", v.packages[pkg], c.first, c.last), "stage": "Negotiation",
+			"amount": math.Round(3000 + r.Float64()*6000), "contact_id": contactID(i),
+			"created_at": last.AddDate(0, 0, -20), "updated_at": last, "last_activity_date": last,
+		}, i)
+	}
+	add(proactive.Row{
+		"name": "Refund Adjustment", "stage": "Proposal", "amount": -250.0, "contact_id": nil,
 		"created_at": now.AddDate(0, -2, 0), "updated_at": now.AddDate(0, -2, 0), "last_activity_date": nil,
-	})
-	return t
+	}, 9)
+	return t, lost
 }
 
 func syncErrors(r *rand.Rand, now time.Time) Table {

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,11 +33,13 @@ func TestGenerateShape(t *testing.T) {
 		clients, want int
 	}{{0, DefaultClients}, {1, MinClients}, {MinClients, MinClients}, {1000, 1000}} {
 		ds := Generate(Options{Now: now, Clients: tc.clients, Seed: 1})
-		require.Len(t, ds.Tables, 4)
-		for i, name := range proactive.SourceTables() {
+		require.Len(t, ds.Tables, 5)
+		for i, name := range proactive.ImportTables() {
 			tb := ds.Tables[i]
 			require.Equal(t, name, tb.Name)
-			require.Equal(t, proactive.SourceColumns(name), tb.Columns)
+			if name != proactive.TableContacts {
+				require.Equal(t, proactive.SourceColumns(name), tb.Columns, "no configured columns unless asked")
+			}
 			for _, row := range tb.Rows {
 				require.Len(t, row, len(tb.Columns), "%s: every row has every column: %v", name, row)
 				for _, c := range tb.Columns {
@@ -47,7 +50,14 @@ func TestGenerateShape(t *testing.T) {
 		counts := ds.Counts()
 		// Daily readings for a fortnight, plus three that make no sense.
 		require.Equal(t, tc.want*14+3, counts[proactive.TableHealthScores], "clients %d", tc.clients)
-		require.Equal(t, max(tc.want*2/5, 19)+1, counts[proactive.TableDeals])
+		require.Equal(t, tc.want, counts[proactive.TableContacts], "a contact per client")
+		renewals := 0
+		for i := range tc.want {
+			if kindOf(i) == renewal {
+				renewals++
+			}
+		}
+		require.Equal(t, max(tc.want*2/5, 19)+renewals+1, counts[proactive.TableDeals])
 		require.Equal(t, max(tc.want/4, 8), counts[proactive.TableLeads])
 		require.Equal(t, 21, counts[proactive.TableSyncErrors])
 	}
@@ -124,5 +134,82 @@ func TestLoad(t *testing.T) {
 	t.Parallel()
 	var rec recorder
 	require.NoError(t, Load(context.Background(), &rec, Generate(Options{Now: now})))
-	require.Equal(t, proactive.SourceTables(), rec.tables)
+	require.Equal(t, proactive.ImportTables(), rec.tables)
+}
+
+// BenchmarkGenerate times the backtest's data: 10,000 clients, 90 days.
+func BenchmarkGenerate(b *testing.B) {
+	for b.Loop() {
+		Generate(Options{Now: now, Clients: 10_000, Days: 90, Seed: 1, Columns: Columns()})
+	}
+}
+
+// TestOutcomes: the ground truth names generated clients and deals in the
+// form a backtest compares (a lower-cased email, deal-<id>), by date, and
+// tells a realistic story: some flagged clients churn, not all, and some
+// churn unflagged.
+func TestOutcomes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []Options{
+		{Now: now, Seed: 1},
+		{Now: now, Seed: 2, Clients: MinClients},
+		{Now: now, Seed: 3, Clients: 2000, Days: 90},
+	} {
+		ds := Generate(tc)
+		clients, deals := map[string]bool{}, map[string]bool{}
+		for _, row := range ds.Tables[0].Rows {
+			if e, ok := row["email"].(string); ok {
+				clients[e] = true
+			}
+		}
+		for _, row := range ds.Tables[1].Rows {
+			deals["deal-"+row["id"].(string)] = true
+		}
+		require.NotEmpty(t, ds.Outcomes)
+		churned, lost := 0, 0
+		for i, o := range ds.Outcomes {
+			require.Equal(t, strings.ToLower(o.Key), o.Key)
+			require.True(t, clients[o.Key] || deals[o.Key], "%s names a generated client or deal", o.Key)
+			require.Equal(t, o.At.Truncate(24*time.Hour), o.At, "a date")
+			require.True(t, o.At.Before(now.AddDate(0, 0, 31)), "within a month of now: %s", o.At)
+			if i > 0 {
+				require.False(t, o.At.Before(ds.Outcomes[i-1].At), "by date")
+			}
+			if deals[o.Key] {
+				lost++
+			} else {
+				churned++
+			}
+		}
+		require.Positive(t, lost)
+		require.Positive(t, churned)
+		require.Less(t, churned, len(clients)/4, "most clients stay")
+		// A churned client is not measured after it churned.
+		last := map[string]time.Time{}
+		for _, row := range ds.Tables[0].Rows {
+			if e, ok := row["email"].(string); ok {
+				if at := row["calculated_at"].(time.Time); at.After(last[e]) {
+					last[e] = at
+				}
+			}
+		}
+		for _, o := range ds.Outcomes {
+			if clients[o.Key] {
+				require.False(t, last[o.Key].After(o.At.Add(24*time.Hour)), "%s measured after it churned", o.Key)
+			}
+		}
+	}
+}
+
+func TestWriteOutcomes(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	require.NoError(t, WriteOutcomes(&b, []Outcome{
+		{Key: "ava.smith1@example.com", At: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)},
+		{Key: "deal-1004", At: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)},
+	}))
+	require.Equal(t, "key,at\nava.smith1@example.com,2026-11-03\ndeal-1004,2026-11-30\n", b.String())
+	b.Reset()
+	require.NoError(t, WriteOutcomes(&b, nil))
+	require.Equal(t, "key,at\n", b.String(), "no outcomes: the header alone")
 }

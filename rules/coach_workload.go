@@ -8,6 +8,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // CoachWorkloadDetails are the figures of an overloaded coach (CONTRACT
@@ -99,7 +100,7 @@ func CoachWorkloadCheck() proactive.Check {
 				}
 				return fmt.Sprintf("%d Coaches Overloaded", n)
 			},
-			Many: func(n int) string { return fmt.Sprintf("%d overloaded coaches", n) },
+			Many: func(n int) string { return termtext.Count(n, "overloaded coach") },
 			Describe: func(p *proactive.Anomaly) string {
 				d, _ := p.Details.(CoachWorkloadDetails)
 				return fmt.Sprintf("%s has %d of %d clients at risk (%s%%), against a team median of %s%%.",
@@ -109,7 +110,7 @@ func CoachWorkloadCheck() proactive.Check {
 				d, _ := a.Details.(CoachWorkloadDetails)
 				return fmt.Sprintf("%d of %d clients at risk", d.AtRisk, d.Clients)
 			},
-			Tally: func(n int) string { return fmt.Sprintf("%d overloaded coaches", n) },
+			Tally: func(n int) string { return termtext.Count(n, "overloaded coach") },
 			Found: func(n int) string { return fmt.Sprintf("[checkCoachWorkload] Found %d overloaded coaches", n) },
 			Analyze: func(proactive.Settings) proactive.Analyzer {
 				return &countAnalyzer{sentence: func(n int) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // DealStallDetails are the figures of a deal stall (CONTRACT §3), in the
@@ -74,7 +75,7 @@ func DealStallCheck() proactive.Check {
 				return fmt.Sprintf("%s has been stuck in %s stage for %s without activity.", p.Entity, dealStage(p), Quantity(p.Metric, "day"))
 			},
 			Figure:  func(a *proactive.Anomaly) string { return Quantity(a.Metric, "day") + " in " + dealStage(a) },
-			Tally:   func(n int) string { return fmt.Sprintf("%d stalled deals", n) },
+			Tally:   func(n int) string { return termtext.Count(n, "stalled deal") },
 			Found:   func(n int) string { return fmt.Sprintf("[checkDealPipelineStalls] Found %d stalled deals", n) },
 			Analyze: func(proactive.Settings) proactive.Analyzer { return &dealAnalyzer{stages: map[string]int{}} },
 		},

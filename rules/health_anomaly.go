@@ -8,6 +8,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // HealthAnomalyDetails are the figures of an unusual health drop (CONTRACT
@@ -87,7 +88,7 @@ func HealthAnomalyCheck() proactive.Check {
 				d, _ := a.Details.(HealthAnomalyDetails)
 				return "dropped " + Quantity(a.Metric, "point") + ", z = " + OneDecimal(d.ZScore())
 			},
-			Tally: func(n int) string { return fmt.Sprintf("%d unusual health drops", n) },
+			Tally: func(n int) string { return termtext.Count(n, "unusual health drop") },
 			Found: func(n int) string { return fmt.Sprintf("[checkHealthAnomalies] Found %d unusual health drops", n) },
 			Analyze: func(proactive.Settings) proactive.Analyzer {
 				return &countAnalyzer{sentence: func(n int) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // HealthDropDetails are the figures of a health drop (CONTRACT §3). Fields
@@ -93,7 +94,7 @@ func HealthDropCheck() proactive.Check {
 			Many:     func(n int) string { return fmt.Sprintf("%d clients with health score drops", n) },
 			Describe: describeHealthDrop,
 			Figure:   func(a *proactive.Anomaly) string { return "dropped " + Quantity(a.Metric, "point") },
-			Tally:    func(n int) string { return fmt.Sprintf("%d health drops", n) },
+			Tally:    func(n int) string { return termtext.Count(n, "health drop") },
 			Found:    func(n int) string { return fmt.Sprintf("[checkHealthScoreDrops] Found %d health score anomalies", n) },
 			Analyze:  func(proactive.Settings) proactive.Analyzer { return &healthAnalyzer{} },
 		},

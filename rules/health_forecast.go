@@ -8,6 +8,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // HealthForecastDetails are the figures of a health forecast (CONTRACT
@@ -103,7 +104,7 @@ func HealthForecastCheck() proactive.Check {
 					p.Entity, OneDecimal(math.Abs(d.Slope)), OneDecimal(d.DaysToRed), d.RedOn)
 			},
 			Figure: func(a *proactive.Anomaly) string { return "RED in " + OneDecimal(a.Metric) + " days" },
-			Tally:  func(n int) string { return fmt.Sprintf("%d health forecasts", n) },
+			Tally:  func(n int) string { return termtext.Count(n, "health forecast") },
 			Found:  func(n int) string { return fmt.Sprintf("[checkHealthForecast] Found %d clients heading for RED", n) },
 			Analyze: func(s proactive.Settings) proactive.Analyzer {
 				return &countAnalyzer{sentence: func(n int) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // RenewalRiskDetails are the figures of a renewal risk (CONTRACT §11.4),
@@ -66,7 +67,7 @@ func RenewalRiskCheck() proactive.Check {
 					p.Entity, RoundHalfUp(p.Metric)-1, strings.Join(d.Signals, ", "))
 			},
 			Figure: func(a *proactive.Anomaly) string { return Quantity(a.Metric, "signal") },
-			Tally:  func(n int) string { return fmt.Sprintf("%d renewal risks", n) },
+			Tally:  func(n int) string { return termtext.Count(n, "renewal risk") },
 			Found:  func(n int) string { return fmt.Sprintf("[checkRenewalRisk] Found %d clients at renewal risk", n) },
 			Analyze: func(proactive.Settings) proactive.Analyzer {
 				return &countAnalyzer{sentence: func(n int) string {

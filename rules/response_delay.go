@@ -6,6 +6,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // ResponseDelayDetails are the figures of a response delay (CONTRACT §3),
@@ -74,7 +75,7 @@ func ResponseDelayCheck() proactive.Check {
 			Figure: func(a *proactive.Anomaly) string {
 				return "waiting " + Quantity(float64(RoundHalfUp(a.Metric)), "hour")
 			},
-			Tally:   func(n int) string { return fmt.Sprintf("%d delayed leads", n) },
+			Tally:   func(n int) string { return termtext.Count(n, "delayed lead") },
 			Found:   func(n int) string { return fmt.Sprintf("[checkLeadResponseTimes] Found %d delayed lead responses", n) },
 			Analyze: func(proactive.Settings) proactive.Analyzer { return &leadAnalyzer{} },
 		},

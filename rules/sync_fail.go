@@ -8,6 +8,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
 // SyncFailDetails are the figures of a sync failure pattern (CONTRACT §3),
@@ -65,12 +66,12 @@ func SyncFailCheck() proactive.Check {
 			Title: func(_ int, p *proactive.Anomaly) string {
 				return fmt.Sprintf("%s: %s Sync Failures", p.Entity, FormatNumber(p.Metric))
 			},
-			Many: func(n int) string { return fmt.Sprintf("%d sync failure patterns", n) },
+			Many: func(n int) string { return termtext.Count(n, "sync failure pattern") },
 			Describe: func(p *proactive.Anomaly) string {
 				return fmt.Sprintf("%s has failed %s in the last 24 hours.", p.Entity, Quantity(p.Metric, "time"))
 			},
 			Figure:  func(a *proactive.Anomaly) string { return Quantity(a.Metric, "failure") },
-			Tally:   func(n int) string { return fmt.Sprintf("%d sync failure patterns", n) },
+			Tally:   func(n int) string { return termtext.Count(n, "sync failure pattern") },
 			Found:   func(n int) string { return fmt.Sprintf("[checkSyncFailures] Found %d sync failure patterns", n) },
 			Analyze: func(proactive.Settings) proactive.Analyzer { return &syncAnalyzer{seen: map[string]bool{}} },
 		},

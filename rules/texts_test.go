@@ -85,3 +85,29 @@ func TestEarlyWarningActions(t *testing.T) {
 	require.Equal(t, "3 of 12 clients at risk (25% vs team median 10%). Review this coach's caseload.",
 		coachAction(proactive.SeverityMedium, 3, 12, 0.25, 0.1))
 }
+
+// TestTally: the breakdown line counts each check's anomalies in the
+// number the count calls for ("1 health drop", "2 overloaded coaches").
+func TestTally(t *testing.T) {
+	t.Parallel()
+	reg := Registry()
+	for _, tc := range []struct {
+		typ        proactive.AnomalyType
+		one, three string
+	}{
+		{proactive.HealthDrop, "1 health drop", "3 health drops"},
+		{proactive.DealStall, "1 stalled deal", "3 stalled deals"},
+		{proactive.SyncFail, "1 sync failure pattern", "3 sync failure patterns"},
+		{proactive.ResponseDelay, "1 delayed lead", "3 delayed leads"},
+		{proactive.HealthForecast, "1 health forecast", "3 health forecasts"},
+		{proactive.HealthAnomaly, "1 unusual health drop", "3 unusual health drops"},
+		{proactive.RenewalRisk, "1 renewal risk", "3 renewal risks"},
+		{proactive.CoachWorkload, "1 overloaded coach", "3 overloaded coaches"},
+	} {
+		c, ok := reg.Lookup(tc.typ)
+		require.True(t, ok, tc.typ)
+		require.Equal(t, tc.one, c.Text.Tally(1), tc.typ)
+		require.Equal(t, tc.three, c.Text.Tally(3), tc.typ)
+		require.Equal(t, "0"+tc.three[1:], c.Text.Tally(0), tc.typ)
+	}
+}
