@@ -31,12 +31,12 @@ type clientPageData struct {
 	Name  string
 	Chart template.HTML
 	// Points is how many readings the chart draws.
-	Points  int
-	Open    []caseHistory
-	Past    []caseHistory
-	DropAt  float64
-	Deals   []proactive.ClientDeal
-	Leads   []proactive.ClientLead
+	Points   int
+	Open     []caseHistory
+	Past     []caseHistory
+	DropAt   float64
+	Deals    []proactive.ClientDeal
+	Leads    []proactive.ClientLead
 	Joinable bool
 }
 
