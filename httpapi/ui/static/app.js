@@ -336,6 +336,7 @@
     button.disabled = true;
     try {
       var res = await act(c, kind, body);
+      closePanel(button);
       var inv = undoFor(c, kind);
       var text = actionNames[kind] + ": " + c.label;
       if (kind === "snooze" && res.cases && res.cases[0] && res.cases[0].snoozed_until) {
@@ -361,6 +362,35 @@
     }
   }
 
+  // closePanel closes the actions panel holding el, focusing its summary.
+  function closePanel(el) {
+    var d = el.closest("details.more");
+    if (d && d.open) {
+      d.open = false;
+      d.querySelector("summary").focus();
+    }
+  }
+
+  // One actions panel open at a time; Escape closes it.
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (d.matches && d.matches("details.more") && d.open) {
+      document.querySelectorAll("details.more[open]").forEach(function (o) {
+        if (o !== d) {
+          o.open = false;
+        }
+      });
+    }
+  }, true);
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") {
+      var d = document.activeElement && document.activeElement.closest("details.more[open]");
+      if (d) {
+        closePanel(d.querySelector("summary"));
+      }
+    }
+  });
+
   // showCase updates a case card in place from the API's answer.
   function showCase(row, c) {
     if (!row || !c) {
@@ -383,6 +413,7 @@
         match: c.key, type: c.type, "for": button.dataset.silence,
         reason: "Silenced from the dashboard: " + c.label,
       });
+      closePanel(button);
       say("Silenced for 2 weeks: " + c.label + ".", {
         label: "Undo",
         run: async function () {
