@@ -29,14 +29,25 @@ func newDemoDeskEnv(t *testing.T, st proactive.Store) *testEnv {
 	require.NoError(t, demo.Load(t.Context(), st, demo.Generate(demo.Options{Now: deskNow, Clients: 40, Seed: 1})))
 	sc, err := scan.New(scan.Options{Store: st})
 	require.NoError(t, err)
-	res, err := sc.Run(t.Context(), scan.Params{Now: deskNow, Trigger: "demo"})
-	require.NoError(t, err)
-	require.Positive(t, res.Cases.Opened)
-	return newEnv(t, envOptions{tokens: []string{newToken}, store: st, now: func() time.Time { return deskNow },
+	// Scans on the two days before, as a schedule would have run them, so
+	// that cases have been open a while; then one now.
+	for _, at := range []time.Time{deskNow.Add(-49 * time.Hour), deskNow.Add(-25 * time.Hour), deskNow} {
+		_, err := sc.Run(t.Context(), scan.Params{Now: at, Trigger: "schedule"})
+		require.NoError(t, err)
+	}
+	e := newEnv(t, envOptions{tokens: []string{newToken}, store: st, now: func() time.Time { return deskNow },
 		pollInterval: 300 * time.Millisecond,
 		scan: func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
 			return sc.Run(ctx, scan.Params{Now: deskNow, Trigger: trigger})
 		}})
+	// A manager has handed out a few cases.
+	cs := jsonOf[[]apiCase](t, e.call(http.MethodGet, "/api/v1/cases", ""), http.StatusOK)
+	require.NotEmpty(t, cs)
+	owners := []string{"Maria Lopez", "Sam Okafor", "Maria Lopez"}
+	for i, c := range cs[:min(len(cs), len(owners))] {
+		require.Equal(t, http.StatusOK, e.call(http.MethodPost, "/api/v1/cases/"+c.ID+"/assign", `{"owner":"`+owners[i]+`","by":"lead"}`).StatusCode)
+	}
+	return e
 }
 
 // jsRowKeys lists the case keys of the risk list, in order.
@@ -93,6 +104,8 @@ func keepScreenshot(t *testing.T, ctx context.Context, store, name string) {
 // would, in Chromium, on both stores: the list, search, acknowledge (and
 // the next scan not alerting it again), snooze and its undo, a refused
 // past date, the client page's chart, the CSV export, a phone's width.
+// With PTD_UPDATE_SCREENSHOTS=1 it saves the README's screenshots,
+// docs/dashboard.png and docs/dashboard-phone.png.
 func TestRiskDeskInBrowser(t *testing.T) {
 	for _, ds := range deskStores() {
 		t.Run(ds.name, func(t *testing.T) {
