@@ -70,6 +70,14 @@ func setInput(t *testing.T, ctx context.Context, sel, value string) {
 	eval[chromedp.Void](t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; s.dispatchEvent(new Event("input", {bubbles: true})); s.dispatchEvent(new Event("change", {bubbles: true})); })()`, sel, value))
 }
 
+// click waits for an element and clicks it in one evaluation, so that a
+// live refresh swapping the list in between cannot leave the click on a
+// node that is gone.
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	waitFor(t, ctx, sel, fmt.Sprintf(`(() => { const el = document.querySelector(%q); if (!el || el.disabled) return false; el.click(); return true; })()`, sel))
+}
+
 // toast waits for the toast to say text and returns all it says.
 func toast(t *testing.T, ctx context.Context, text string) string {
 	t.Helper()
@@ -167,7 +175,7 @@ func TestRiskDeskInBrowser(t *testing.T) {
 
 			row := func(email string) string { return fmt.Sprintf(`tr[data-key="health_drop:%s"]`, email) }
 			t.Run("acknowledge: the row moves to Acknowledged and the next scan does not alert it again", func(t *testing.T) {
-				in(t, ctx, chromedp.Click(chromedp.CSS(row(jane)+` button[data-act="ack"]`)))
+				click(t, ctx, row(jane)+` button[data-act="ack"]`)
 				waitFor(t, ctx, "the row acknowledged", fmt.Sprintf(`document.querySelector(%q).dataset.state === "acknowledged"`, row(jane)))
 				require.Equal(t, "Acknowledged", eval[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).querySelector("td.state").textContent.trim()`, row(jane))))
 				said := toast(t, ctx, "Acknowledged: ")
@@ -194,28 +202,40 @@ func TestRiskDeskInBrowser(t *testing.T) {
 			})
 
 			t.Run("snooze for a day, then undo: acknowledged again", func(t *testing.T) {
-				in(t, ctx,
-					chromedp.Click(chromedp.CSS(row(jane)+` details.more summary`)),
-					chromedp.Click(chromedp.CSS(row(jane)+` button[data-act="snooze"][data-for="1d"]`)),
-				)
+				click(t, ctx, row(jane)+` details.more summary`)
+				click(t, ctx, row(jane)+` button[data-act="snooze"][data-for="1d"]`)
 				require.Contains(t, toast(t, ctx, "Snoozed until"), "2025-12-11 12:00 UTC")
 				waitFor(t, ctx, "the row snoozed", fmt.Sprintf(`document.querySelector(%q).dataset.state === "snoozed"`, row(jane)))
-				in(t, ctx, chromedp.Click(chromedp.CSS(`#notice button.undo`)))
+				click(t, ctx, `#notice button.undo`)
 				toast(t, ctx, "Acknowledged again")
 				waitFor(t, ctx, "the row acknowledged again", fmt.Sprintf(`document.querySelector(%q).dataset.state === "acknowledged"`, row(jane)))
 			})
 
 			t.Run("snoozing until a past date is refused", func(t *testing.T) {
 				if !eval[bool](t, ctx, fmt.Sprintf(`document.querySelector(%q).open`, row(bob)+` details.more`)) {
-					in(t, ctx, chromedp.Click(chromedp.CSS(row(bob)+` details.more summary`)))
+					click(t, ctx, row(bob)+` details.more summary`)
 				}
-				setInput(t, ctx, row(bob)+` input.snooze-date`, "2025-12-01")
-				in(t, ctx, chromedp.Click(chromedp.CSS(row(bob)+` button[data-act="snooze-date"]`)))
+				// Typed and sent in one go; a live refresh keeps typed values
+				// anyway (checked below).
+				eval[chromedp.Void](t, ctx, fmt.Sprintf(`(() => { const r = document.querySelector(%q); r.querySelector("input.snooze-date").value = "2025-12-01"; r.querySelector('button[data-act="snooze-date"]').click(); })()`, row(bob)))
 				said := toast(t, ctx, "Could not snooze")
 				require.Contains(t, said, "not after now")
 				c := jsonOf[apiCase](t, e.call(http.MethodGet, "/api/v1/cases/"+url.PathEscape("health_drop:"+bob), ""), http.StatusOK)
 				require.Equal(t, "open", c.State)
 				require.Nil(t, c.SnoozedUntil)
+
+				// A live refresh keeps what is typed and the focus.
+				setInput(t, ctx, row(bob)+` input.assign-owner`, "Priya")
+				eval[chromedp.Void](t, ctx, fmt.Sprintf(`document.querySelector(%q).focus()`, row(bob)+` input.assign-owner`))
+				before := eval[string](t, ctx, `document.getElementById("live").dataset.refreshed || ""`)
+				eval[bool](t, ctx, `document.getElementById("filters").dispatchEvent(new Event("change"))`)
+				waitFor(t, ctx, "a refresh", fmt.Sprintf(`(document.getElementById("live").dataset.refreshed || "") !== %q`, before))
+				require.Equal(t, "Priya", eval[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).value`, row(bob)+` input.assign-owner`)))
+				require.True(t, eval[bool](t, ctx, `document.activeElement.classList.contains("assign-owner")`), "the focus stays in the field")
+				click(t, ctx, row(bob)+` button[data-act="assign"]`)
+				toast(t, ctx, "Assigned to Priya")
+				c = jsonOf[apiCase](t, e.call(http.MethodGet, "/api/v1/cases/"+url.PathEscape("health_drop:"+bob), ""), http.StatusOK)
+				require.Equal(t, "Priya", *c.Owner)
 			})
 
 			t.Run("the CSV export parses and holds every open case", func(t *testing.T) {
@@ -253,7 +273,8 @@ func TestRiskDeskInBrowser(t *testing.T) {
 					}
 				}
 				require.Positive(t, n)
-				in(t, ctx, chromedp.Click(chromedp.CSS(row(jane)+` a.label`)), chromedp.WaitVisible(chromedp.CSS(`#health-chart`)))
+				click(t, ctx, row(jane)+` a.label`)
+				in(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#health-chart`)))
 				require.Equal(t, "/clients/"+jane, eval[string](t, ctx, `decodeURIComponent(location.pathname)`))
 				require.Equal(t, n, eval[int](t, ctx, `document.querySelectorAll("#health-chart circle.pt").length`))
 				require.Positive(t, eval[int](t, ctx, `document.querySelectorAll("#health-chart circle.drop").length`), "the drop is marked")
@@ -272,7 +293,7 @@ func TestRiskDeskInBrowser(t *testing.T) {
 				settled(t, ctx)
 				keepScreenshot(t, ctx, ds.name, "dashboard-phone.png")
 				// An opened actions panel fits too.
-				in(t, ctx, chromedp.Click(chromedp.CSS(row(bob)+` details.more summary`)))
+				click(t, ctx, row(bob)+` details.more summary`)
 				noSideways(t, ctx, "the risk list with actions open")
 			})
 		})

@@ -162,10 +162,24 @@
         var openedPlain = Array.from(live.querySelectorAll("li.alert[data-id] > article > details[open]")).map(function (d) {
           return d.closest("li.alert").dataset.id;
         });
+        // Nor lose what the reader is typing (an owner, a note, a date).
+        var typed = Array.from(live.querySelectorAll("input[id]")).filter(function (el) {
+          return el.value !== el.defaultValue;
+        }).map(function (el) {
+          return [el.id, el.value];
+        });
+        var focusID = active && live.contains(active) && active.id && active.tagName === "INPUT" ? active.id : "";
         live.innerHTML = html;
+        typed.forEach(function (kv) {
+          var el = document.getElementById(kv[0]);
+          if (el) {
+            el.value = kv[1];
+          }
+        });
         opened.forEach(function (sel) {
           var d = live.querySelector(sel);
           if (d) {
+            d.dataset.restored = "1"; // not a reader's opening: see the toggle handler
             d.open = true;
           }
         });
@@ -175,6 +189,9 @@
             d.open = true;
           }
         });
+        if (focusID && document.getElementById(focusID)) {
+          document.getElementById(focusID).focus();
+        }
         if (focusSel) {
           var same = live.querySelector(focusSel);
           if (same && !same.disabled) {
@@ -363,8 +380,15 @@
   }
 
   // closePanel closes the actions panel holding el, focusing its summary.
+  // A live refresh may have replaced el meanwhile (the event stream can
+  // announce an action before its answer arrives): then the panel of the
+  // same case is closed.
   function closePanel(el) {
     var d = el.closest("details.more");
+    if (d && !d.isConnected) {
+      var holder = el.closest("[data-id]");
+      d = holder && document.querySelector('[data-id="' + CSS.escape(holder.dataset.id) + '"] details.more');
+    }
     if (d && d.open) {
       d.open = false;
       d.querySelector("summary").focus();
@@ -374,7 +398,16 @@
   // One actions panel open at a time; Escape closes it.
   document.addEventListener("toggle", function (ev) {
     var d = ev.target;
-    if (d.matches && d.matches("details.more") && d.open) {
+    // A panel a live refresh has since replaced must not close its
+    // replacement (its toggle event arrives after the swap).
+    if (!d.matches || !d.matches("details.more")) {
+      return;
+    }
+    if (d.dataset.restored) {
+      delete d.dataset.restored;
+      return;
+    }
+    if (d.open && d.isConnected) {
       document.querySelectorAll("details.more[open]").forEach(function (o) {
         if (o !== d) {
           o.open = false;
