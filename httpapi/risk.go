@@ -43,11 +43,30 @@ type caseRow struct {
 	UrgencyClass string
 }
 
+// riskGroupRows is how many rows a group of the risk list shows: the most
+// urgent; the others are reached by search and filters (the CSV export
+// holds them all).
+const riskGroupRows = 100
+
 // caseGroup is one type's rows on the risk list.
 type caseGroup struct {
 	Type  proactive.AnomalyType
 	Label string
 	Rows  []caseRow
+	// Total counts the group's cases, shown or not.
+	Total int
+	// Hidden counts the cases beyond riskGroupRows.
+	Hidden int
+}
+
+// newCaseGroup sorts a type's rows and keeps the riskGroupRows most urgent.
+func newCaseGroup(t proactive.AnomalyType, label string, rows []caseRow) caseGroup {
+	slices.SortFunc(rows, func(a, b caseRow) int { return compareCases(&a.Case, &b.Case) })
+	g := caseGroup{Type: t, Label: label, Rows: rows, Total: len(rows)}
+	if len(rows) > riskGroupRows {
+		g.Rows, g.Hidden = rows[:riskGroupRows], len(rows)-riskGroupRows
+	}
+	return g
 }
 
 // priorityCount is how many listed cases have one severity.
@@ -281,42 +300,43 @@ func (s *Server) riskData(r *http.Request) (riskData, error) {
 	}
 	counts := map[proactive.Severity]int{}
 	byType := map[proactive.AnomalyType][]caseRow{}
-	var clients []string
 	for _, v := range listed {
 		if f.Priority != "" && v.Severity != f.Priority {
 			continue
 		}
-		row := s.newCaseRow(v, now)
 		counts[v.Severity]++
-		byType[v.Type] = append(byType[v.Type], row)
-		if row.Client != "" && !v.Resolved() {
-			clients = append(clients, row.Client)
-		}
+		byType[v.Type] = append(byType[v.Type], s.newCaseRow(v, now))
 		d.Total++
 	}
 	for _, p := range proactive.Severities() {
 		d.Counts = append(d.Counts, priorityCount{p, counts[p]})
 	}
-	trends := s.trends(r, clients, now)
 	for _, c := range s.opts.Registry.All() {
-		rows := byType[c.Type]
-		if len(rows) == 0 {
-			continue
+		if rows := byType[c.Type]; len(rows) > 0 {
+			d.Groups = append(d.Groups, newCaseGroup(c.Type, c.Label, rows))
 		}
-		slices.SortFunc(rows, func(a, b caseRow) int { return compareCases(&a.Case, &b.Case) })
-		for i := range rows {
-			if t, ok := trends[rows[i].Client]; ok {
-				rows[i].Trend = sparkline(t, rows[i].Label)
-			}
-		}
-		d.Groups = append(d.Groups, caseGroup{Type: c.Type, Label: c.Label, Rows: rows})
 		delete(byType, c.Type)
 	}
 	// Types the registry does not know (a check since removed) come last.
 	for _, t := range slices.Sorted(mapKeys(byType)) {
-		rows := byType[t]
-		slices.SortFunc(rows, func(a, b caseRow) int { return compareCases(&a.Case, &b.Case) })
-		d.Groups = append(d.Groups, caseGroup{Type: t, Label: string(t), Rows: rows})
+		d.Groups = append(d.Groups, newCaseGroup(t, string(t), byType[t]))
+	}
+	// Sparklines for the clients shown, in one read.
+	var clients []string
+	for _, g := range d.Groups {
+		for _, r := range g.Rows {
+			if r.Client != "" && !r.Resolved() {
+				clients = append(clients, r.Client)
+			}
+		}
+	}
+	trends := s.trends(r, clients, now)
+	for _, g := range d.Groups {
+		for i := range g.Rows {
+			if t, ok := trends[g.Rows[i].Client]; ok {
+				g.Rows[i].Trend = sparkline(t, g.Rows[i].Label)
+			}
+		}
 	}
 	return d, nil
 }

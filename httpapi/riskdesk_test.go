@@ -278,3 +278,19 @@ func TestCharts(t *testing.T) {
 		require.Equal(t, want, money(x))
 	}
 }
+
+func TestRiskGroupShowsTheMostUrgentRows(t *testing.T) {
+	t.Parallel()
+	var rows []caseRow
+	for i := range riskGroupRows + 5 {
+		rows = append(rows, caseRow{CaseView: proactive.CaseView{Case: proactive.Case{
+			Key: "sync_fail:s" + strings.Repeat("x", i%3) + string(rune('a'+i%26)), Urgency: i % 100, Metric: float64(i)}}})
+	}
+	g := newCaseGroup(proactive.SyncFail, "Sync failure", rows)
+	require.Equal(t, riskGroupRows+5, g.Total)
+	require.Equal(t, 5, g.Hidden)
+	require.Len(t, g.Rows, riskGroupRows)
+	require.Equal(t, 99, g.Rows[0].Urgency)
+	require.Equal(t, float64(99), g.Rows[0].Metric, "urgency 99 twice: the larger figure first")
+	require.Equal(t, 2, g.Rows[len(g.Rows)-1].Urgency, "urgencies 99 to 5, 4, 4, 3, 3, 2 shown; 2, 1, 1, 0, 0 left out")
+}

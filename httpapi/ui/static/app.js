@@ -373,9 +373,15 @@
       refresh();
     } catch (e) {
       button.disabled = false;
-      if (e.message !== "signed out") {
-        say("Could not " + (kind === "ack" ? "acknowledge" : kind) + " " + c.label + ": " + e.message);
+      if (e.message === "signed out") {
+        return;
       }
+      if (button.dataset.act === "snooze-date" && e.message.indexOf("not after now") >= 0) {
+        say("Could not snooze " + c.label + " until " + body.until + ": that is not after now (" +
+          fmtDate(serverNow.toISOString()) + "). Pick a later date.");
+        return;
+      }
+      say("Could not " + (kind === "ack" ? "acknowledge" : kind) + " " + c.label + ": " + e.message);
     }
   }
 
