@@ -111,9 +111,12 @@ type errorPageData struct {
 	Error string
 }
 
-// errorPage is err as the error page shows it.
-func (s *Server) errorPage(err error) errorPageData {
-	return errorPageData{Page: s.pageInfo("", "Error", "error", "Skip to the error"), Error: proactive.ErrorMessage(err)}
+// errorPage is err as the error page shows it: its message, or for an
+// internal error or a lost connection only what a caller may read (the
+// detail goes to the request log).
+func (s *Server) errorPage(r *http.Request, err error) errorPageData {
+	noteError(r, err)
+	return errorPageData{Page: s.pageInfo("", "Error", "error", "Skip to the error"), Error: publicMessage(err)}
 }
 
 // alertView is one alert as the dashboard shows it.
@@ -301,7 +304,7 @@ func (s *Server) dashboardData(r *http.Request) (dashboardData, error) {
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	d, err := s.dashboardData(r)
 	if err != nil {
-		s.render(w, r, StatusCode(err), "error.html", s.errorPage(err))
+		s.render(w, r, StatusCode(err), "error.html", s.errorPage(r, err))
 		return
 	}
 	s.render(w, r, http.StatusOK, "dashboard.html", d)

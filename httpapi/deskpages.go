@@ -51,10 +51,7 @@ func (s *Server) handleClientPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if proactive.ErrorCode(err) == "" {
-		noteError(r, err)
-	}
-	s.render(w, r, StatusCode(err), "error.html", s.errorPage(err))
+	s.render(w, r, StatusCode(err), "error.html", s.errorPage(r, err))
 }
 
 // clientPage prepares a client's view for the page.
@@ -119,7 +116,7 @@ type silencesData struct {
 func (s *Server) handleSilencesPage(w http.ResponseWriter, r *http.Request) {
 	v, err := queryOne(r.URL.Query(), "all")
 	if err != nil {
-		s.render(w, r, StatusCode(err), "error.html", s.errorPage(err))
+		s.render(w, r, StatusCode(err), "error.html", s.errorPage(r, err))
 		return
 	}
 	now := s.now()
@@ -176,7 +173,7 @@ func (s *Server) handleNotificationsPage(w http.ResponseWriter, r *http.Request)
 		err = proactive.Errorf(proactive.EINVALID, "query parameter status: %q is not a status: use pending, sending, delivered or failed", st)
 	}
 	if err != nil {
-		s.render(w, r, StatusCode(err), "error.html", s.errorPage(err))
+		s.render(w, r, StatusCode(err), "error.html", s.errorPage(r, err))
 		return
 	}
 	d := notificationsData{Page: s.pageInfo("notifications", "Notifications", "notifications", "Skip to the notifications")}

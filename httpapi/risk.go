@@ -382,7 +382,7 @@ func (s *Server) trends(r *http.Request, emails []string, now time.Time) map[str
 func (s *Server) handleRiskList(w http.ResponseWriter, r *http.Request) {
 	d, err := s.riskData(r)
 	if err != nil {
-		s.render(w, r, StatusCode(err), "error.html", s.errorPage(err))
+		s.render(w, r, StatusCode(err), "error.html", s.errorPage(r, err))
 		return
 	}
 	s.render(w, r, http.StatusOK, "risk.html", d)

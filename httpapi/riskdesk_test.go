@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -293,4 +295,25 @@ func TestRiskGroupShowsTheMostUrgentRows(t *testing.T) {
 	require.Equal(t, 99, g.Rows[0].Urgency)
 	require.Equal(t, float64(99), g.Rows[0].Metric, "urgency 99 twice: the larger figure first")
 	require.Equal(t, 2, g.Rows[len(g.Rows)-1].Urgency, "urgencies 99 to 5, 4, 4, 3, 3, 2 shown; 2, 1, 1, 0, 0 left out")
+}
+
+// historyFailStore fails ClientHistory with err.
+type historyFailStore struct {
+	proactive.Store
+	err error
+}
+
+func (f historyFailStore) ClientHistory(context.Context, string) (proactive.ClientHistory, error) {
+	return proactive.ClientHistory{}, f.err
+}
+
+func TestClientPageErrorShowsNoDriverDetail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{store: historyFailStore{Store: MustStore(t),
+		err: errors.New(`failed to connect to host=10.9.8.7 user=ptd_admin database=crm`)}})
+	resp := e.do(request{method: http.MethodGet, path: "/clients/jane@example.com"})
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	html := readAll(t, resp)
+	require.Contains(t, html, "internal error: see the server log")
+	require.NotContains(t, html, "10.9.8.7")
 }
