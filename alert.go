@@ -81,11 +81,16 @@ type SaveResult struct {
 }
 
 // AlertFilter selects alerts for listing. Only active alerts (not dismissed,
-// expires_at null or after Now) of source agent ptd-proactive are listed,
-// ordered critical > high > medium > low, then newest first.
+// not resolved, expires_at null or after Now) of source agent ptd-proactive
+// are listed, ordered critical > high > medium > low, then newest first;
+// with History, only the alerts that are no longer active, newest first.
 type AlertFilter struct {
 	Now      time.Time
 	Priority Severity    // "" for all
 	Type     AnomalyType // "" for all; matches affected_entities.type
 	Limit    int         // 0 for no limit
+	// History lists the alerts of ptd-proactive that are no longer active
+	// at Now (dismissed, resolved or expired) instead of the active ones:
+	// newest created first, then critical > high > medium > low.
+	History bool
 }

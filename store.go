@@ -83,6 +83,9 @@ type RunStore interface {
 	RecordScan(ctx context.Context, r ScanRun) error
 	// LastScan returns the most recent scan record, ENOTFOUND when none.
 	LastScan(ctx context.Context) (ScanRun, error)
+	// ListScans returns the records of the last limit scans (1 or more),
+	// the one that started last first.
+	ListScans(ctx context.Context, limit int) ([]ScanRun, error)
 	// ClaimTick claims one tick of a named schedule: true for exactly one
 	// caller per (name, tick) over all processes sharing the database.
 	ClaimTick(ctx context.Context, name string, tick time.Time) (bool, error)

@@ -58,9 +58,9 @@ const (
 func accessFor(path string) access {
 	switch {
 	case path == "/healthz", path == "/readyz", path == "/metrics", path == "/login", path == "/logout",
-		strings.HasPrefix(path, "/ui/static/"):
+		path == "/favicon.ico", strings.HasPrefix(path, "/ui/static/"):
 		return accessPublic
-	case path == "/":
+	case path == "/", path == "/alerts", path == "/silences", path == "/notifications", strings.HasPrefix(path, "/clients/"):
 		return accessPage
 	}
 	return accessAPI

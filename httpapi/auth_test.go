@@ -234,7 +234,7 @@ func TestNoClientDataWithoutTheToken(t *testing.T) {
 	require.NoError(t, e.store.RecordScan(context.Background(), proactive.ScanRun{StartedAt: e.now(), Success: true, Trigger: "schedule", Message: name}))
 
 	// With the token, the same data is there: the sweep looks for the right strings.
-	for _, p := range []string{"/api/v1/alerts", "/api/v1/alerts/" + a.ID, "/", "/ui/alerts"} {
+	for _, p := range []string{"/api/v1/alerts", "/api/v1/alerts/" + a.ID, "/alerts", "/ui/alerts"} {
 		require.Contains(t, readAll(t, e.do(request{method: http.MethodGet, path: p, token: newToken})), email, p)
 	}
 

@@ -173,10 +173,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#login-error`)),
 		chromedp.SendKeys(chromedp.CSS(`#token`), newToken),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#risks`)),
+		chromedp.Click(chromedp.CSS(`nav a[href="/alerts"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#alerts`)),
 	)
 	settled(t, ctx)
 	require.False(t, eval[bool](t, ctx, `document.cookie.includes("ptd_session")`), "the session cookie is HttpOnly")
+	require.Equal(t, "page", eval[string](t, ctx, `document.querySelector('nav a[href="/alerts"]').getAttribute("aria-current")`))
 
 	t.Run("seeded alerts, most urgent first, in their colours", func(t *testing.T) {
 		require.Equal(t, titles(seeded), eval[[]string](t, ctx, jsTitles))
@@ -225,13 +228,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		require.True(t, eval[bool](t, ctx, `Array.from(document.querySelectorAll("select, input")).every(el => el.labels && el.labels.length > 0)`))
 		require.True(t, eval[bool](t, ctx, `Array.from(document.querySelectorAll("button")).every(b => (b.getAttribute("aria-label") || b.textContent).trim().length > 0)`))
 		require.Equal(t, "en", eval[string](t, ctx, `document.documentElement.lang`))
-		// Tab from the top reaches the skip link first, then the scan button.
+		// Tab from the top reaches the skip link first, then the pages.
 		in(t, ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#alerts`)))
 		settled(t, ctx)
 		in(t, ctx, chromedp.KeyEvent("\t"))
 		require.Equal(t, "Skip to the alerts", eval[string](t, ctx, `document.activeElement.textContent`))
 		in(t, ctx, chromedp.KeyEvent("\t"))
-		require.Equal(t, "run-scan", eval[string](t, ctx, `document.activeElement.id`))
+		require.Equal(t, "PTD Proactive", eval[string](t, ctx, `document.activeElement.textContent`))
+		in(t, ctx, chromedp.KeyEvent("\t"))
+		require.Equal(t, "Risk list", eval[string](t, ctx, `document.activeElement.textContent`))
 	})
 
 	t.Run("filters by priority and type", func(t *testing.T) {
@@ -336,6 +341,8 @@ func TestDashboardReconnectsARefusedStream(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#token`)),
 		chromedp.SendKeys(chromedp.CSS(`#token`), newToken),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#risks`)),
+		chromedp.Navigate(ts.URL+"/alerts"),
 		chromedp.WaitVisible(chromedp.CSS(`#alerts`)),
 	)
 	settled(t, ctx)

@@ -36,7 +36,7 @@ func TestDashboardPage(t *testing.T) {
 		StartedAt: e.now().Add(-2 * time.Minute), DurationMS: 321, Success: true, Trigger: "schedule", Anomalies: 9, AlertsSaved: 4,
 	}))
 
-	resp := e.do(request{method: http.MethodGet, path: "/", token: newToken})
+	resp := e.do(request{method: http.MethodGet, path: "/alerts", token: newToken})
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
 	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "script-src 'self'")
@@ -61,7 +61,7 @@ func TestDashboardPage(t *testing.T) {
 	require.NotContains(t, html, `<script>alert`)
 
 	t.Run("filters", func(t *testing.T) {
-		resp := e.do(request{method: http.MethodGet, path: "/?priority=medium", token: newToken})
+		resp := e.do(request{method: http.MethodGet, path: "/alerts?priority=medium", token: newToken})
 		page := readAll(t, resp)
 		require.Equal(t, []string{want[2].Title, want[3].Title}, cardTitles(page))
 		require.Contains(t, page, `<option value="medium" selected>Medium</option>`)
@@ -77,26 +77,46 @@ func TestDashboardPage(t *testing.T) {
 
 		msg := requireError(t, e.do(request{method: http.MethodGet, path: "/ui/alerts?priority=bad", token: newToken}), http.StatusBadRequest)
 		require.Contains(t, msg, "priority")
-		resp = e.do(request{method: http.MethodGet, path: "/?type=bad", token: newToken})
+		resp = e.do(request{method: http.MethodGet, path: "/alerts?type=bad", token: newToken})
 		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 		require.Contains(t, readAll(t, resp), "health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly, renewal_risk or coach_workload")
 	})
 
 	t.Run("wrong methods", func(t *testing.T) {
-		for _, p := range []string{"/", "/ui/alerts"} {
+		for _, p := range []string{"/", "/alerts", "/ui/alerts", "/ui/risk", "/silences", "/notifications"} {
 			requireError(t, e.do(request{method: http.MethodPost, path: p, token: newToken}), http.StatusMethodNotAllowed)
 		}
 		requireError(t, e.do(request{method: http.MethodGet, path: "/logout"}), http.StatusMethodNotAllowed)
 	})
 }
 
-func TestDashboardEmptyAndNoScan(t *testing.T) {
+// TestDashboardEmptyStates: an empty page says which is true — nothing
+// has been checked yet, or all is clear — never both.
+func TestDashboardEmptyStates(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	html := readAll(t, e.do(request{method: http.MethodGet, path: "/"}))
-	require.Contains(t, html, "No scan has run yet.")
-	require.Contains(t, html, "No active alerts: all clear.")
-	require.NotContains(t, html, `action="/logout"`, "no sign-out without tokens")
+	for _, tc := range []struct{ path, empty string }{
+		{"/", "No cases, because no scan has run yet: nothing has been checked. Run a scan."},
+		{"/alerts", "No alerts, because no scan has run yet: nothing has been checked. Run a scan."},
+	} {
+		html := readAll(t, e.do(request{method: http.MethodGet, path: tc.path}))
+		require.Contains(t, html, "No scan has run yet.", tc.path)
+		require.Contains(t, html, tc.empty, tc.path)
+		require.NotContains(t, html, "all clear", tc.path)
+		require.NotContains(t, html, `action="/logout"`, "no sign-out without tokens")
+	}
+	require.NoError(t, e.store.RecordScan(t.Context(), proactive.ScanRun{StartedAt: e.now(), Success: true, Trigger: "schedule"}))
+	for _, tc := range []struct{ path, empty string }{
+		{"/", "No unresolved cases: all clear as of the last scan."},
+		{"/alerts", "No active alerts: all clear."},
+		{"/?search=nobody", "No cases match these filters. There are no unresolved cases at all."},
+		{"/alerts?priority=low", "No active alerts match these filters."},
+		{"/alerts?view=history", "No dismissed, resolved or expired alerts."},
+	} {
+		html := readAll(t, e.do(request{method: http.MethodGet, path: tc.path}))
+		require.Contains(t, html, tc.empty, tc.path)
+		require.NotContains(t, html, "no scan has run yet", tc.path)
+	}
 }
 
 func TestDashboardAssetsAreEmbeddedAndLocal(t *testing.T) {
@@ -163,7 +183,7 @@ func TestDashboardStoreErrorShowsNoDriverDetail(t *testing.T) {
 			require.NoError(t, err)
 			e := &testEnv{t: t, srv: srv}
 			e.ts = httptestServer(t, srv)
-			for _, p := range []string{"/", "/ui/alerts"} {
+			for _, p := range []string{"/alerts", "/ui/alerts"} {
 				resp := e.do(request{method: http.MethodGet, path: p})
 				require.Equal(t, http.StatusOK, resp.StatusCode, "the page still renders")
 				html := readAll(t, resp)

@@ -141,7 +141,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // only (probes, scrapes, static files, the event stream).
 func quietPath(path string) bool {
 	switch path {
-	case "/healthz", "/readyz", "/metrics", "/ui/alerts", "/api/v1/events":
+	case "/healthz", "/readyz", "/metrics", "/ui/alerts", "/ui/risk", "/favicon.ico", "/api/v1/events":
 		return true
 	}
 	return strings.HasPrefix(path, "/ui/static/")

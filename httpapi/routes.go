@@ -221,8 +221,14 @@ func (s *Server) routes() []route {
 		}},
 
 		// The dashboard.
-		{http.MethodGet, "/{$}", s.handleDashboard, nil},
+		{http.MethodGet, "/{$}", s.handleRiskList, nil},
+		{http.MethodGet, "/alerts", s.handleDashboard, nil},
+		{http.MethodGet, "/clients/{email}", s.handleClientPage, nil},
+		{http.MethodGet, "/silences", s.handleSilencesPage, nil},
+		{http.MethodGet, "/notifications", s.handleNotificationsPage, nil},
+		{http.MethodGet, "/ui/risk", s.handleRiskFragment, nil},
 		{http.MethodGet, "/ui/alerts", s.handleAlertsFragment, nil},
+		{http.MethodGet, "/favicon.ico", s.handleFavicon, nil},
 		{http.MethodGet, "/ui/static/", s.handleStatic, nil},
 		{http.MethodGet, "/login", s.handleLoginPage, nil},
 		{http.MethodPost, "/login", s.handleLogin, nil},

@@ -155,7 +155,7 @@ const urgencyRank = `CASE WHEN affected_entities->>'urgency_score' ~ '^[0-9]+(\.
 
 // ListAlerts lists the active alerts of ptd-proactive (not dismissed, not
 // resolved, expires_at null or after f.Now), critical > high > medium >
-// low, then newest first.
+// low, then newest first; with f.History the others, newest first.
 func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proactive.Alert, error) {
 	const op = "list alerts"
 	now := f.Now
@@ -177,12 +177,18 @@ func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proacti
 		args = append(args, f.Limit)
 		limit = fmt.Sprintf("LIMIT $%d", len(args))
 	}
+	active := `is_dismissed IS NOT TRUE AND resolved_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`
+	order := priorityRank + ` DESC, created_at DESC, ` + urgencyRank + ` DESC NULLS LAST, id::text DESC`
+	if f.History {
+		active = `NOT (` + active + `)`
+		order = `created_at DESC, ` + priorityRank + ` DESC, ` + urgencyRank + ` DESC NULLS LAST, id::text DESC`
+	}
 	rows, err := d.pool.Query(ctx, `
 		SELECT `+alertColumns+`
 		FROM proactive_insights
-		WHERE source_agent = $1 AND is_dismissed IS NOT TRUE AND resolved_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
+		WHERE source_agent = $1 AND `+active+`
 		`+strings.Join(where, " ")+`
-		ORDER BY `+priorityRank+` DESC, created_at DESC, `+urgencyRank+` DESC NULLS LAST, id::text DESC
+		ORDER BY `+order+`
 		`+limit, args...)
 	if err != nil {
 		return nil, d.fail(op, err)

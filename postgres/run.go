@@ -39,6 +39,34 @@ func (d *DB) LastScan(ctx context.Context) (proactive.ScanRun, error) {
 	return r, nil
 }
 
+// ListScans returns the records of the last limit scans, the one that
+// started last first.
+func (d *DB) ListScans(ctx context.Context, limit int) ([]proactive.ScanRun, error) {
+	if limit < 1 {
+		return nil, proactive.Errorf(proactive.EINVALID, "list scans: limit %d: ask for 1 or more", limit)
+	}
+	rows, err := d.pool.Query(ctx, `
+		SELECT started_at, duration_ms, success, coalesce("trigger", ''), anomalies, alerts_saved, errors, coalesce(message, '')
+		FROM ptd_scan_runs ORDER BY started_at DESC, seq DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, d.fail("list scans", err)
+	}
+	defer rows.Close()
+	out := []proactive.ScanRun{}
+	for rows.Next() {
+		var r proactive.ScanRun
+		if err := rows.Scan(&r.StartedAt, &r.DurationMS, &r.Success, &r.Trigger, &r.Anomalies, &r.AlertsSaved, &r.Errors, &r.Message); err != nil {
+			return nil, d.fail("list scans", err)
+		}
+		r.StartedAt = r.StartedAt.UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, d.fail("list scans", err)
+	}
+	return out, nil
+}
+
 // ClaimTick claims one tick of a named schedule with INSERT … ON CONFLICT
 // DO NOTHING: true for exactly one caller per (name, tick) over all
 // processes sharing the database.

@@ -59,19 +59,24 @@ func marshalJSON(v any, empty string) (string, error) {
 
 // ListAlerts lists the active alerts of ptd-proactive (not dismissed, not
 // resolved, not expired at f.Now), critical > high > medium > low, then
-// newest first.
+// newest first; with f.History the others, newest first.
 func (d *DB) ListAlerts(ctx context.Context, f proactive.AlertFilter) ([]proactive.Alert, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = -1 // no limit
 	}
+	active := `coalesce(is_dismissed, 0) = 0 AND resolved_at IS NULL AND (expires_at IS NULL OR expires_at > :now)`
+	where, order := active, rankSQL+` DESC, created_at DESC, json_extract(affected_entities, '$.urgency_score') DESC, id`
+	if f.History {
+		where = `NOT (` + active + `)`
+		order = `created_at DESC, ` + rankSQL + ` DESC, json_extract(affected_entities, '$.urgency_score') DESC, id`
+	}
 	rows, err := d.read.QueryContext(ctx, `
 		SELECT `+alertColumns+` FROM proactive_insights
-		WHERE source_agent = :agent AND coalesce(is_dismissed, 0) = 0 AND resolved_at IS NULL
-		  AND (expires_at IS NULL OR expires_at > :now)
+		WHERE source_agent = :agent AND `+where+`
 		  AND (:priority = '' OR priority = :priority)
 		  AND (:type = '' OR json_extract(affected_entities, '$.type') = :type)
-		ORDER BY `+rankSQL+` DESC, created_at DESC, json_extract(affected_entities, '$.urgency_score') DESC, id
+		ORDER BY `+order+`
 		LIMIT :limit`,
 		sql.Named("agent", proactive.SourceAgent),
 		sql.Named("now", formatTime(orNow(f.Now))),

@@ -47,6 +47,38 @@ func (d *DB) LastScan(ctx context.Context) (proactive.ScanRun, error) {
 	return r, nil
 }
 
+// ListScans returns the records of the last limit scans, the one that
+// started last first.
+func (d *DB) ListScans(ctx context.Context, limit int) ([]proactive.ScanRun, error) {
+	if limit < 1 {
+		return nil, proactive.Errorf(proactive.EINVALID, "list scans: limit %d: ask for 1 or more", limit)
+	}
+	rows, err := d.read.QueryContext(ctx, `
+		SELECT started_at, duration_ms, success, "trigger", anomalies, alerts_saved, errors, message
+		FROM ptd_scan_runs ORDER BY started_at DESC, rowid DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, translate("list scans", err)
+	}
+	defer rows.Close()
+	out := []proactive.ScanRun{}
+	for rows.Next() {
+		var (
+			r                proactive.ScanRun
+			started          nullTime
+			trigger, message sql.NullString
+		)
+		if err := rows.Scan(&started, &r.DurationMS, &r.Success, &trigger, &r.Anomalies, &r.AlertsSaved, &r.Errors, &message); err != nil {
+			return nil, translate("list scans", err)
+		}
+		r.StartedAt, r.Trigger, r.Message = started.Time, trigger.String, message.String
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate("list scans", err)
+	}
+	return out, nil
+}
+
 // ClaimTick claims one tick of a named schedule: true for exactly one
 // caller per (name, tick) over all processes sharing the file. The tick is
 // compared as an instant (its zone does not matter).

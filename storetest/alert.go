@@ -155,7 +155,7 @@ func testListAlerts(t *testing.T, open opener) {
 			{"high-new", proactive.SeverityHigh, proactive.SyncFail, now.Add(-3 * h)},
 			{"expired", proactive.SeverityCritical, proactive.HealthDrop, now.Add(-50 * h)},
 			{"dismissed", proactive.SeverityCritical, proactive.DealStall, now.Add(-h)},
-			{"resolved", proactive.SeverityCritical, proactive.SyncFail, now.Add(-h)},
+			{"resolved", proactive.SeverityCritical, proactive.SyncFail, now.Add(-90 * time.Minute)},
 		} {
 			a := newAlert(x.key, x.prio, x.typ, x.at)
 			if x.key == "med-urgent" {
@@ -196,6 +196,16 @@ func testListAlerts(t *testing.T, open opener) {
 			[]string{"low"}},
 		{"nothing matches", proactive.AlertFilter{Now: now, Priority: proactive.SeverityLow, Type: proactive.SyncFail},
 			[]string{}},
+		{"history: dismissed, resolved and expired, newest first; foreign left out",
+			proactive.AlertFilter{Now: now, History: true},
+			[]string{"dismissed", "resolved", "expired"}},
+		{"history with a type filter", proactive.AlertFilter{Now: now, History: true, Type: proactive.DealStall},
+			[]string{"dismissed"}},
+		{"history with a limit", proactive.AlertFilter{Now: now, History: true, Limit: 2},
+			[]string{"dismissed", "resolved"}},
+		{"history: an alert expiring exactly at now has joined it",
+			proactive.AlertFilter{Now: now.Add(-30*time.Minute + proactive.AlertTTL), History: true, Priority: proactive.SeverityCritical},
+			[]string{"crit-new", "dismissed", "resolved", "crit-old", "expired"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,7 +216,9 @@ func testListAlerts(t *testing.T, open opener) {
 			require.Equal(t, tc.want, titles(got))
 			for _, a := range got {
 				require.Equal(t, proactive.SourceAgent, a.SourceAgent)
-				require.False(t, a.IsDismissed)
+				if !tc.filter.History {
+					require.False(t, a.IsDismissed)
+				}
 			}
 		})
 	}

@@ -32,6 +32,28 @@ func testRuns(t *testing.T, open opener) {
 			got.StartedAt = last.StartedAt
 			require.Equal(t, last, got)
 		}},
+		{"list scans: the newest first, at most limit", func(t *testing.T, s proactive.Store) {
+			got, err := s.ListScans(t.Context(), 50)
+			require.NoError(t, err)
+			require.Empty(t, got, "none recorded")
+			for i := range 5 {
+				require.NoError(t, s.RecordScan(t.Context(), proactive.ScanRun{StartedAt: now.Add(time.Duration(i) * time.Minute),
+					DurationMS: int64(100 + i), Success: i != 2, Trigger: "schedule", Anomalies: i, Message: map[bool]string{true: "failed"}[i == 2]}))
+			}
+			got, err = s.ListScans(t.Context(), 3)
+			require.NoError(t, err)
+			require.Len(t, got, 3)
+			for i, r := range got {
+				n := 4 - i
+				require.Equal(t, ts(now.Add(time.Duration(n)*time.Minute)), ts(r.StartedAt))
+				require.Equal(t, int64(100+n), r.DurationMS)
+				require.Equal(t, n, r.Anomalies)
+				require.Equal(t, n != 2, r.Success)
+			}
+			require.Equal(t, "failed", got[2].Message)
+			_, err = s.ListScans(t.Context(), 0)
+			requireCode(t, proactive.EINVALID, err)
+		}},
 		{"a tick is claimed once per (name, tick)", func(t *testing.T, s proactive.Store) {
 			ctx := t.Context()
 			claim := func(name string, tick time.Time) bool {
