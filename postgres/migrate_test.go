@@ -125,7 +125,7 @@ func TestCheckPlans(t *testing.T) {
 	require.Contains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
 	require.NotContains(t, p, "WindowAgg", p)
 	require.NotContains(t, p, "Sort Key: client_health_scores.email", p)
-	p = plan(healthSkippedSQL, from, testNow)
+	p = plan(healthSkippedSQL, from, testNow, testNow)
 	require.Contains(t, p, "ptd_health_invalid_idx", p)
 	require.NotContains(t, p, "Seq Scan", p)
 

@@ -188,7 +188,7 @@ func TestPartitionedHealth(t *testing.T) {
 		extra []string // partitions allowed besides the window's
 	}{
 		{"health trends", explain(fmt.Sprintf(healthTrendsSQL, "", "", ""), from, testNow, 7, 10.0), nil},
-		{"health skipped", explain(healthSkippedSQL, from, testNow), future},
+		{"health skipped", explain(healthSkippedSQL, from, testNow, testNow), future},
 	} {
 		got := partitionsIn(tc.plan)
 		require.NotEmpty(t, got, tc.name)

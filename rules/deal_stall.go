@@ -54,7 +54,7 @@ func DealStallCheck() proactive.Check {
 					return nil, err
 				}
 				th := env.Settings.Thresholds
-				deals, skipped, err := src.StalledDeals(ctx, proactive.DealQuery{Now: env.Now, Stages: env.Settings.StallStages,
+				deals, skipped, err := src.StalledDeals(ctx, proactive.DealQuery{Now: env.Now, Wall: env.Wall, Stages: env.Settings.StallStages,
 					MinDays: th.DealStallDaysMedium, OwnerColumn: env.Settings.Columns.DealOwner})
 				if err != nil {
 					return skipped, err

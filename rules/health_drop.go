@@ -61,7 +61,7 @@ func HealthDropCheck() proactive.Check {
 				keep := KeepOpenDrop(th)
 				cols := env.Settings.Columns
 				trends, skipped, err := src.HealthTrends(ctx, proactive.HealthQuery{
-					Now: env.Now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: keep,
+					Now: env.Now, Wall: env.Wall, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: keep,
 					OwnerColumn: cols.ClientOwner, ValueColumn: cols.ClientValue,
 				})
 				if err != nil {

@@ -53,7 +53,7 @@ func ResponseDelayCheck() proactive.Check {
 					return nil, err
 				}
 				th := env.Settings.Thresholds
-				leads, skipped, err := src.WaitingLeads(ctx, proactive.LeadQuery{Now: env.Now, MinHours: th.ResponseDelayMedium})
+				leads, skipped, err := src.WaitingLeads(ctx, proactive.LeadQuery{Now: env.Now, Wall: env.Wall, MinHours: th.ResponseDelayMedium})
 				if err != nil {
 					return skipped, err
 				}

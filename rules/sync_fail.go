@@ -53,7 +53,7 @@ func SyncFailCheck() proactive.Check {
 				if err != nil {
 					return nil, err
 				}
-				groups, skipped, err := src.SyncFailures(ctx, proactive.SyncQuery{Now: env.Now, Since: env.Now.Add(-24 * time.Hour)})
+				groups, skipped, err := src.SyncFailures(ctx, proactive.SyncQuery{Now: env.Now, Wall: env.Wall, Since: env.Now.Add(-24 * time.Hour)})
 				if err != nil {
 					return skipped, err
 				}

@@ -104,7 +104,7 @@ func TestHealthPlan(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
 	db := mustDemoDB(t, now)
-	args := []any{sql.Named("now", formatTime(now)), sql.Named("from", formatTime(now.Add(-14*24*time.Hour))), sql.Named("min_drop", 10.0)}
+	args := append(timeArgs(now, time.Time{}), sql.Named("from", formatTime(now.Add(-14*24*time.Hour))), sql.Named("min_drop", 10.0))
 	rows, err := db.read.Query("EXPLAIN QUERY PLAN "+healthQuery(), args...)
 	require.NoError(t, err)
 	var plan []string

@@ -29,12 +29,42 @@ import (
 // (About 0.5 s for 140,000 health readings of 10,000 clients with modernc's SQLite.)
 
 // verdictSQL is the CASE arms shared by every reader for the timestamp
-// column whose julianday() is jd and whose raw value is raw.
+// column whose julianday() is jd and whose raw value is raw. A time after
+// :wall is in the future; one after :now but not after :wall (a read as of
+// a past :now, proactive.AsOf) is laterVerdict: not there, not counted.
 func verdictSQL(raw, jd string) string {
 	return fmt.Sprintf(`WHEN %[1]s IS NULL THEN '%[3]s'
 	            WHEN %[2]s IS NULL THEN '%[4]s'
-	            WHEN %[2]s > julianday(:now) THEN '%[5]s'`,
-		raw, jd, proactive.SkipNullTimestamp, proactive.SkipBadTimestamp, proactive.SkipFutureTimestamp)
+	            WHEN %[2]s > julianday(:wall) THEN '%[5]s'
+	            WHEN %[2]s > julianday(:now) THEN '%[6]s'`,
+		raw, jd, proactive.SkipNullTimestamp, proactive.SkipBadTimestamp, proactive.SkipFutureTimestamp, laterVerdict)
+}
+
+// laterVerdict is the verdict of a row written after the read's now but
+// not after its wall clock (proactive.AsOf): neither read nor skipped.
+const laterVerdict = "later"
+
+// skippedWhere selects the judged rows counted as skipped.
+const skippedWhere = `verdict NOT IN ('ok', '` + laterVerdict + `')`
+
+// asOfNullSQL is the column col as of :now (proactive.AsOf): NULL when it
+// holds a time after :now but not after :wall. Only the statements of a
+// read as of a past now use it.
+func asOfNullSQL(col string) string {
+	jd := jdSQL(col)
+	return `CASE WHEN ` + jd + ` > julianday(:now) AND ` + jd + ` <= julianday(:wall) THEN NULL ELSE ` + col + ` END`
+}
+
+// laterSQL holds for a row whose col is a time after :now but not after
+// :wall: a row not yet written as of :now.
+func laterSQL(col string) string {
+	jd := jdSQL(col)
+	return `coalesce(` + jd + ` > julianday(:now) AND ` + jd + ` <= julianday(:wall), 0)`
+}
+
+// timeArgs are the named arguments :now and :wall of a read.
+func timeArgs(now, wall time.Time) []any {
+	return []any{sql.Named("now", formatTime(now)), sql.Named("wall", formatTime(proactive.AsOf(now, wall)))}
 }
 
 // healthQuery reads client_health_scores for HealthQuery in one
@@ -96,7 +126,7 @@ WITH candidates AS MATERIALIZED (
            OR NOT coalesce(health_score >= 0 AND health_score <= 100, 0))
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(extra)) + `
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, email, firstname, lastname, health_zone, health_score, ` + jd + extraColumns(extra) + `
 FROM client_health_scores
@@ -253,11 +283,10 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		extras = map[string][]readingExtra{}
 	}
 	skipped, err := d.readSource(ctx, op, proactive.TableHealthScores, healthQuery(extra...),
-		[]any{
-			sql.Named("now", formatTime(q.Now)),
+		append(timeArgs(q.Now, q.Wall),
 			sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))),
 			sql.Named("min_drop", minDrop),
-		},
+		),
 		dest,
 		func() {
 			r.score, r.jd = score.Float64, jd.Float64
@@ -306,7 +335,20 @@ type dealContext struct {
 // the contact email (contacts.email of the contact whose id is
 // contact_id, when not blank, else contact_email), then the owner. The
 // contact is looked up for the stalled deals only, through contacts' key.
-func dealQuery(c dealContext) string {
+//
+// asOf reads the deals as of a past :now (proactive.AsOf): a deal created
+// after it is not there, nor is one all of whose times are; its
+// last_activity_date and updated_at after it read as NULL.
+func dealQuery(c dealContext, asOf bool) string {
+	from, lad, ua, visible := "deals", "last_activity_date", "updated_at", ""
+	if asOf {
+		from = `(SELECT *, ` + asOfNullSQL("last_activity_date") + ` AS ptd_lad, ` + asOfNullSQL("updated_at") + ` AS ptd_ua
+          FROM deals WHERE NOT ` + laterSQL("created_at") + `) AS deals`
+		lad, ua = "ptd_lad", "ptd_ua"
+		visible = `
+      AND (coalesce(ptd_lad, ptd_ua, created_at) IS NOT NULL OR coalesce(last_activity_date, updated_at, created_at) IS NULL)`
+	}
+	activity := "coalesce(" + lad + ", " + ua + ", created_at)"
 	var base, out, nulls []string
 	var contact []string
 	if c.contacts {
@@ -334,10 +376,10 @@ func dealQuery(c dealContext) string {
 	return `
 WITH base AS (
     SELECT CAST(id AS TEXT) AS id, name, stage, amount` + extraColumns(base) + `,
-           coalesce(last_activity_date, updated_at, created_at) AS activity,
-           ` + jdSQL("coalesce(last_activity_date, updated_at, created_at)") + ` AS jd
-    FROM deals
-    WHERE lower(stage) IN (SELECT value FROM json_each(:stages))
+           ` + activity + ` AS activity,
+           ` + jdSQL(activity) + ` AS jd
+    FROM ` + from + `
+    WHERE lower(stage) IN (SELECT value FROM json_each(:stages))` + visible + `
 ), judged AS MATERIALIZED (
     SELECT *, CASE
                 WHEN typeof(amount) IN ('integer', 'real') AND amount < 0 THEN '` + proactive.SkipNegativeAmount + `'
@@ -346,7 +388,7 @@ WITH base AS (
     FROM base
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL` + extraColumns(nulls) + `
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, id, coalesce(name, ''), stage,
        CASE WHEN typeof(amount) IN ('integer', 'real') THEN amount END, ` + isoUTC("jd") + extraColumns(out) + `
@@ -424,13 +466,12 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 	if dc.owner != "" {
 		dest = append(dest, &owner)
 	}
-	skipped, err := d.readSource(ctx, op, proactive.TableDeals, dealQuery(dc),
-		[]any{
-			sql.Named("now", formatTime(q.Now)),
+	skipped, err := d.readSource(ctx, op, proactive.TableDeals, dealQuery(dc, q.Wall.After(q.Now)),
+		append(timeArgs(q.Now, q.Wall),
 			sql.Named("stages", stages),
 			sql.Named("min_days", q.MinDays),
 			sql.Named("cutoff", formatTime(q.Now.Add(-time.Duration(q.MinDays)*24*time.Hour))),
-		},
+		),
 		dest,
 		func() {
 			deal := proactive.Deal{ID: id.String, Name: name.String, Stage: stage.String, LastActivity: activity.Time,
@@ -454,8 +495,13 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 }
 
 // syncQuery groups the unresolved sync errors of [since, now] by (source,
-// error_type), both as written.
-func syncQuery() string {
+// error_type), both as written. asOf reads them as of a past :now
+// (proactive.AsOf): a resolved_at after it reads as NULL.
+func syncQuery(asOf bool) string {
+	unresolved := "resolved_at IS NULL"
+	if asOf {
+		unresolved = "(resolved_at IS NULL OR " + laterSQL("resolved_at") + ")"
+	}
 	return `
 WITH judged AS MATERIALIZED (
     SELECT source, error_type, object_type, error_message,
@@ -465,7 +511,7 @@ WITH judged AS MATERIALIZED (
                 ELSE 'ok' END AS verdict
     FROM sync_errors
     -- Unresolved rows of the window, and those whose time cannot be placed.
-    WHERE resolved_at IS NULL AND coalesce(` + jdSQL("created_at") + ` >= julianday(:since), 1)
+    WHERE ` + unresolved + ` AND coalesce(` + jdSQL("created_at") + ` >= julianday(:since), 1)
 ), ranked AS (
     SELECT source, error_type, error_message, jd,
            row_number() OVER (PARTITION BY source, error_type ORDER BY jd DESC, error_message) AS rn,
@@ -477,7 +523,7 @@ WITH judged AS MATERIALIZED (
     GROUP BY source, error_type
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, r.source, r.error_type, r.n, ` + isoUTC("r.jd") + `, coalesce(r.error_message, ''), t.object_types
 FROM ranked r
@@ -496,11 +542,8 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 		out                                     []proactive.SyncFailureGroup
 		decodeErr                               error
 	)
-	skipped, err := d.readSource(ctx, op, proactive.TableSyncErrors, syncQuery(),
-		[]any{
-			sql.Named("now", formatTime(q.Now)),
-			sql.Named("since", formatTime(q.Since)),
-		},
+	skipped, err := d.readSource(ctx, op, proactive.TableSyncErrors, syncQuery(q.Wall.After(q.Now)),
+		append(timeArgs(q.Now, q.Wall), sql.Named("since", formatTime(q.Since))),
 		[]any{&source, &errorType, &count, &latest, &message, &objectTypes},
 		func() {
 			g := proactive.SyncFailureGroup{
@@ -528,7 +571,13 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 }
 
 // leadQuery selects the leads with status new (any case) never contacted.
-func leadQuery() string {
+// asOf reads them as of a past :now (proactive.AsOf): a lead whose
+// last_contact_date is after it was not contacted yet, so it is new.
+func leadQuery(asOf bool) string {
+	waiting := "lower(status) = 'new' AND last_contact_date IS NULL"
+	if asOf {
+		waiting = "(" + waiting + " OR " + laterSQL("last_contact_date") + ")"
+	}
 	return `
 WITH judged AS MATERIALIZED (
     SELECT CAST(id AS TEXT) AS id, name, email, source,
@@ -536,10 +585,10 @@ WITH judged AS MATERIALIZED (
            CASE ` + verdictSQL("created_at", jdSQL("created_at")) + `
                 ELSE 'ok' END AS verdict
     FROM leads
-    WHERE lower(status) = 'new' AND last_contact_date IS NULL
+    WHERE ` + waiting + `
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, id, coalesce(name, ''), coalesce(email, ''), coalesce(source, ''), ` + isoUTC("jd") + `
 FROM judged
@@ -556,12 +605,11 @@ func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proacti
 		created                 nullTime
 		out                     []proactive.Lead
 	)
-	skipped, err := d.readSource(ctx, op, proactive.TableLeads, leadQuery(),
-		[]any{
-			sql.Named("now", formatTime(q.Now)),
+	skipped, err := d.readSource(ctx, op, proactive.TableLeads, leadQuery(q.Wall.After(q.Now)),
+		append(timeArgs(q.Now, q.Wall),
 			sql.Named("min_hours", q.MinHours),
 			sql.Named("cutoff", formatTime(q.Now.Add(-time.Duration(q.MinHours*float64(time.Hour))))),
-		},
+		),
 		[]any{&id, &name, &email, &source, &created},
 		func() {
 			out = append(out, proactive.Lead{ID: id.String, Name: name.String, Email: email.String,
