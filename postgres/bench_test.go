@@ -40,23 +40,23 @@ func BenchmarkScanReaders(b *testing.B) {
 
 	th := proactive.DefaultThresholds()
 	health := func() int {
-		out, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow, WindowDays: proactive.HealthWindowDays,
+		out, _, err := storetest.Trends(ctx, db, proactive.HealthQuery{Now: testNow, WindowDays: proactive.HealthWindowDays,
 			TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium})
 		require.NoError(b, err)
 		return len(out)
 	}
 	deals := func() int {
-		out, _, err := db.StalledDeals(ctx, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages(), MinDays: th.DealStallDaysMedium})
+		out, _, err := storetest.Deals(ctx, db, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages(), MinDays: th.DealStallDaysMedium})
 		require.NoError(b, err)
 		return len(out)
 	}
 	syncs := func() int {
-		out, _, err := db.SyncFailures(ctx, proactive.SyncQuery{Now: testNow, Since: testNow.Add(-24 * time.Hour)})
+		out, _, err := storetest.SyncGroups(ctx, db, proactive.SyncQuery{Now: testNow, Since: testNow.Add(-24 * time.Hour)})
 		require.NoError(b, err)
 		return len(out)
 	}
 	leads := func() int {
-		out, _, err := db.WaitingLeads(ctx, proactive.LeadQuery{Now: testNow, MinHours: th.ResponseDelayMedium})
+		out, _, err := storetest.Leads(ctx, db, proactive.LeadQuery{Now: testNow, MinHours: th.ResponseDelayMedium})
 		require.NoError(b, err)
 		return len(out)
 	}
@@ -119,7 +119,7 @@ func BenchmarkScanReadersContext(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
-				out, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow, WindowDays: proactive.HealthWindowDays,
+				out, _, err := storetest.Trends(ctx, db, proactive.HealthQuery{Now: testNow, WindowDays: proactive.HealthWindowDays,
 					TrendDays: th.HealthTrendDays, MinDrop: th.HealthDropMedium, OwnerColumn: tc.cols.ClientOwner, ValueColumn: tc.cols.ClientValue})
 				require.NoError(b, err)
 				n = len(out)
@@ -130,7 +130,7 @@ func BenchmarkScanReadersContext(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
-				out, _, err := db.StalledDeals(ctx, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages(),
+				out, _, err := storetest.Deals(ctx, db, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages(),
 					MinDays: th.DealStallDaysMedium, OwnerColumn: tc.cols.DealOwner})
 				require.NoError(b, err)
 				n = len(out)

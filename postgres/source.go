@@ -80,7 +80,8 @@ LEFT JOIN LATERAL (
 -- email any earlier would be pushed down and run once per reading.
 WHERE btrim(t.email) <> ''
   AND ($4::float8 <= 0 OR greatest(t.previous - t.current, t.week_avg - t.current) >= $4::float8)
-ORDER BY t.email`
+-- The emails of one client (differing in case or spaces) one after the other.
+ORDER BY lower(btrim(t.email)) COLLATE "C", t.email COLLATE "C"`
 
 // healthSkippedSQL counts the health rows that make no sense: null or
 // future timestamps (through ptd_health_calculated_at_idx) and, within the
@@ -262,12 +263,12 @@ const leadWaitingAsOf = `(` + leadWaiting + ` OR last_contact_date > $3 AND last
 // timestamp are skipped and counted. The configured owner and value
 // columns of q that the table has are read from the newest reading; one it
 // lacks reads as unset.
-func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
 	const op = "read client health scores"
 	now := q.Now.UTC()
 	use, err := d.optionalColumns(ctx, proactive.TableHealthScores, q.OwnerColumn, q.ValueColumn)
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 	outer, inner := nameExtras(q.OwnerColumn, q.ValueColumn, use)
 	windowDays := q.WindowDays
@@ -289,10 +290,9 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		if outer != "" {
 			d.cat.forget() // a column dropped or retyped since it was looked up
 		}
-		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 	defer rows.Close()
-	out := []proactive.HealthTrend{}
 	var (
 		t        proactive.HealthTrend
 		zone     string
@@ -310,7 +310,7 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	for rows.Next() {
 		t, owner, value = proactive.HealthTrend{}, nil, nil
 		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+			return nil, d.tableFail(op, proactive.TableHealthScores, err)
 		}
 		if owner != nil {
 			t.Owner = strings.TrimSpace(*owner)
@@ -321,17 +321,19 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		t.Zone = normalizeZone(zone)
 		t.CurrentAt, t.PreviousAt = t.CurrentAt.UTC(), t.PreviousAt.UTC()
 		t.Readings = int(readings)
-		out = append(out, t)
+		if err := fn(t); err != nil {
+			return nil, err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 
 	skipped, err := d.healthSkipped(ctx, from, now, proactive.AsOf(now, q.Wall))
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
-	return out, skipped, nil
+	return skipped, nil
 }
 
 // nameExtras are the select lists that read the configured owner and value
@@ -369,12 +371,12 @@ func normalizeZone(z string) string {
 // skipped and counted. Each carries its contact email (CONTRACT §11.4:
 // contacts, else deals.contact_email, where they exist) and q.OwnerColumn
 // where the table has it.
-func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
+func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error) {
 	const op = "read deals"
 	now := q.Now.UTC()
 	dc, err := d.dealContext(ctx, q.OwnerColumn)
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+		return nil, d.tableFail(op, proactive.TableDeals, err)
 	}
 	stages := q.Stages
 	if len(stages) == 0 {
@@ -398,10 +400,9 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 		if dc.inner != "" {
 			d.cat.forget() // a column or table dropped since it was looked up
 		}
-		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+		return nil, d.tableFail(op, proactive.TableDeals, err)
 	}
 	defer rows.Close()
-	out := []proactive.Deal{}
 	skipped := proactive.Skipped{}
 	var (
 		dl             proactive.Deal
@@ -418,7 +419,7 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 	for rows.Next() {
 		dl, last, contact, owner = proactive.Deal{}, nil, nil, nil
 		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+			return nil, d.tableFail(op, proactive.TableDeals, err)
 		}
 		if contact != nil {
 			dl.ContactEmail = proactive.NormEmail(*contact)
@@ -435,13 +436,15 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 			skipped.Add(proactive.SkipFutureTimestamp, 1)
 		default:
 			dl.LastActivity = last.UTC()
-			out = append(out, dl)
+			if err := fn(dl); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+		return nil, d.tableFail(op, proactive.TableDeals, err)
 	}
-	return out, skipped, nil
+	return skipped, nil
 }
 
 // SyncFailures groups the unresolved sync errors created in [q.Since,
@@ -449,7 +452,7 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 // newest created_at and its message, and the distinct object types.
 // Unresolved rows created after q.Now or without created_at, and rows with
 // a null source or error_type, are skipped and counted.
-func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
+func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery, fn func(proactive.SyncFailureGroup) error) (proactive.Skipped, error) {
 	const op = "read sync errors"
 	now := q.Now.UTC()
 	since := q.Since.UTC()
@@ -462,7 +465,7 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 	}
 	rows, err := d.pool.Query(ctx, fmt.Sprintf(syncFailuresSQL, unresolved), since, now, wall)
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+		return nil, d.tableFail(op, proactive.TableSyncErrors, err)
 	}
 	defer rows.Close()
 	out := []proactive.SyncFailureGroup{}
@@ -473,7 +476,7 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 		var latest *time.Time
 		var objectTypes []string
 		if err := rows.Scan(&source, &errType, &count, &future, &nullTS, &latest, &msg, &objectTypes); err != nil {
-			return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+			return nil, d.tableFail(op, proactive.TableSyncErrors, err)
 		}
 		skipped.Add(proactive.SkipFutureTimestamp, int(future))
 		skipped.Add(proactive.SkipNullTimestamp, int(nullTS))
@@ -495,7 +498,7 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 		out = append(out, g)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+		return nil, d.tableFail(op, proactive.TableSyncErrors, err)
 	}
 	slices.SortFunc(out, func(a, b proactive.SyncFailureGroup) int {
 		if c := strings.Compare(a.Source, b.Source); c != 0 {
@@ -503,13 +506,19 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 		}
 		return strings.Compare(a.ErrorType, b.ErrorType)
 	})
-	return out, skipped, nil
+	// One group per source and error type: few, sorted here.
+	for _, g := range out {
+		if err := fn(g); err != nil {
+			return nil, err
+		}
+	}
+	return skipped, nil
 }
 
 // WaitingLeads returns the leads with status new (any case) and no
 // last_contact_date created at least q.MinHours before q.Now. Such leads
 // with a null or future created_at are skipped and counted.
-func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
+func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error) {
 	const op = "read leads"
 	now := q.Now.UTC()
 	cutoff := now
@@ -523,16 +532,15 @@ func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proacti
 	}
 	rows, err := d.pool.Query(ctx, fmt.Sprintf(waitingLeadsSQL, waiting), args...)
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
 	defer rows.Close()
-	out := []proactive.Lead{}
 	skipped := proactive.Skipped{}
 	for rows.Next() {
 		var l proactive.Lead
 		var created *time.Time
 		if err := rows.Scan(&l.ID, &l.Name, &l.Email, &l.Source, &created); err != nil {
-			return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+			return nil, d.tableFail(op, proactive.TableLeads, err)
 		}
 		switch {
 		case created == nil:
@@ -541,11 +549,13 @@ func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proacti
 			skipped.Add(proactive.SkipFutureTimestamp, 1)
 		default:
 			l.CreatedAt = created.UTC()
-			out = append(out, l)
+			if err := fn(l); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
-	return out, skipped, nil
+	return skipped, nil
 }

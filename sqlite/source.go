@@ -84,7 +84,11 @@ func timeArgs(now, wall time.Time) []any {
 //     it has two valid readings and (with MinDrop) the spread of its valid
 //     readings reaches MinDrop, since no drop can exceed it — most clients
 //     stop here;
-//   - the readings of the candidates, a few index ranges.
+//   - the readings of the candidates, a few index ranges, one candidate
+//     after the other (CROSS JOIN: the candidates are the outer loop) in
+//     the order of their lower-cased, trimmed email, then as written, so
+//     that HealthTrends reduces and streams one email at a time and the
+//     emails of one client come one after the other.
 //
 // (Window functions over the candidates' readings cost about 17 µs per
 // reading in this SQLite, so the last step, a walk over each email's few
@@ -106,11 +110,12 @@ func healthQuery(extra ...string) string {
 	      AND email IS NOT NULL AND health_score >= 0 AND health_score <= 100`
 	return `
 WITH candidates AS MATERIALIZED (
-    SELECT email FROM client_health_scores
+    SELECT email AS cand FROM client_health_scores
     WHERE ` + inWindow + `
     GROUP BY email
     HAVING count(*) >= 2 AND trim(email) <> ''
        AND (:min_drop <= 0 OR max(health_score) - min(health_score) >= :min_drop)
+    ORDER BY lower(trim(email)), email
 ), judged AS (
     -- Readings older than the window are left out; NULL and unreadable
     -- timestamps stay, to be counted.
@@ -129,8 +134,8 @@ SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(
 FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, email, firstname, lastname, health_zone, health_score, ` + jd + extraColumns(extra) + `
-FROM client_health_scores
-WHERE email IN (SELECT email FROM candidates) AND ` + inWindow
+FROM candidates CROSS JOIN client_health_scores
+WHERE email = cand AND ` + inWindow
 }
 
 // nullColumns is n more NULL columns of a select list.
@@ -241,16 +246,18 @@ func normalizeZone(z string) string {
 }
 
 // HealthTrends reduces the health readings of the last q.WindowDays days
-// (14 when 0) to one trend per email with at least two valid readings; the
-// week average spans q.TrendDays (the default 7 when 0). With q.MinDrop,
-// only trends whose drop reaches it (less proactive.DropTolerance). The
-// configured owner and value columns of q that the table has are read
-// from the newest reading; one it lacks reads as unset.
-func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+// (14 when 0) to one trend per email with at least two valid readings and
+// streams them to fn, one email at a time (see healthQuery for the order);
+// the week average spans q.TrendDays (the default 7 when 0). With
+// q.MinDrop, only trends whose drop reaches it (less
+// proactive.DropTolerance). The configured owner and value columns of q
+// that the table has are read from the newest reading; one it lacks reads
+// as unset.
+func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
 	const op = "read client health scores"
 	use, err := d.optionalColumns(ctx, proactive.TableHealthScores, q.OwnerColumn, q.ValueColumn)
 	if err != nil {
-		return nil, nil, tableError(op, proactive.TableHealthScores, err)
+		return nil, tableError(op, proactive.TableHealthScores, err)
 	}
 	windowDays, trendDays := q.WindowDays, q.TrendDays
 	if windowDays <= 0 {
@@ -260,18 +267,14 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		trendDays = proactive.DefaultThresholds().HealthTrendDays
 	}
 	var (
-		email   sql.NullString
-		r       healthReading
-		score   sql.NullFloat64
-		jd      sql.NullFloat64
-		byEmail = map[string][]healthReading{}
+		email sql.NullString
+		r     healthReading
+		score sql.NullFloat64
+		jd    sql.NullFloat64
+		extra []string
+		x     readingExtra
 	)
-	minDrop := q.MinDropBound()
-	var (
-		extra  []string
-		x      readingExtra
-		extras map[string][]readingExtra // with extra only
-	)
+	g := trendGrouper{minDrop: q.MinDropBound(), trendDays: trendDays, fn: fn}
 	dest := []any{&email, &r.first, &r.last, &r.zone, &score, &jd}
 	if use[0] {
 		extra, dest = append(extra, ownerSQL(q.OwnerColumn)), append(dest, &x.owner)
@@ -279,46 +282,97 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	if use[1] {
 		extra, dest = append(extra, valueSQL(q.ValueColumn)), append(dest, &x.value)
 	}
-	if len(extra) > 0 {
-		extras = map[string][]readingExtra{}
-	}
+	g.extras = len(extra) > 0
 	skipped, err := d.readSource(ctx, op, proactive.TableHealthScores, healthQuery(extra...),
 		append(timeArgs(q.Now, q.Wall),
 			sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))),
-			sql.Named("min_drop", minDrop),
+			sql.Named("min_drop", g.minDrop),
 		),
 		dest,
-		func() {
+		func() error {
 			r.score, r.jd = score.Float64, jd.Float64
-			byEmail[email.String] = append(byEmail[email.String], r)
-			if extras != nil {
-				extras[email.String] = append(extras[email.String], x)
-			}
+			return g.add(email.String, r, x)
 		})
+	if err == nil {
+		err = g.flush()
+	}
 	if err != nil {
 		if len(extra) > 0 {
 			d.cat.forget() // a column dropped since it was looked up
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	out := make([]proactive.HealthTrend, 0, len(byEmail))
-	for e, rs := range byEmail {
-		var ex readingExtra
-		if extras != nil {
-			ex = extras[e][newestIndex(rs)] // before reduceTrend sorts rs
+	return skipped, nil
+}
+
+// trendGrouper gathers the consecutive readings of one email, reduces
+// them to a trend (reduceTrend) and hands it to fn when it reaches
+// minDrop: one email's readings in memory at a time.
+type trendGrouper struct {
+	minDrop   float64
+	trendDays int
+	extras    bool // whether the readings carry the configured columns
+	fn        func(proactive.HealthTrend) error
+
+	email    string
+	started  bool
+	readings []healthReading
+	columns  []readingExtra // beside readings, when extras
+	// prevKey is the previous email's place in the order healthQuery
+	// promises; an email out of it would split a client.
+	prevKey string
+}
+
+// add takes the next reading of email.
+func (g *trendGrouper) add(email string, r healthReading, x readingExtra) error {
+	if !g.started || email != g.email {
+		if err := g.flush(); err != nil {
+			return err
 		}
-		t := reduceTrend(e, rs, trendDays)
-		t.Owner, t.Value = strings.TrimSpace(ex.owner.String), ex.value.Float64
-		drop := t.Previous - t.Current
-		if t.WeekAvg != nil {
-			drop = max(drop, *t.WeekAvg-t.Current)
+		key := sqliteLower(strings.Trim(email, " ")) + "\x00" + email
+		if g.started && key <= g.prevKey {
+			return proactive.Errorf(proactive.EINTERNAL, "read client health scores: the readings of %q came out of order", email)
 		}
-		if minDrop <= 0 || drop >= minDrop {
-			out = append(out, t)
-		}
+		g.started, g.email, g.prevKey = true, email, key
 	}
-	slices.SortFunc(out, func(a, b proactive.HealthTrend) int { return strings.Compare(a.Email, b.Email) })
-	return out, skipped, nil
+	g.readings = append(g.readings, r)
+	if g.extras {
+		g.columns = append(g.columns, x)
+	}
+	return nil
+}
+
+// flush reduces the current email's readings and hands the trend to fn.
+func (g *trendGrouper) flush() error {
+	if len(g.readings) < 2 {
+		g.readings, g.columns = g.readings[:0], g.columns[:0]
+		return nil
+	}
+	var ex readingExtra
+	if g.extras {
+		ex = g.columns[newestIndex(g.readings)] // before reduceTrend sorts the readings
+	}
+	t := reduceTrend(g.email, g.readings, g.trendDays)
+	g.readings, g.columns = g.readings[:0], g.columns[:0]
+	t.Owner, t.Value = strings.TrimSpace(ex.owner.String), ex.value.Float64
+	drop := t.Previous - t.Current
+	if t.WeekAvg != nil {
+		drop = max(drop, *t.WeekAvg-t.Current)
+	}
+	if g.minDrop > 0 && drop < g.minDrop {
+		return nil
+	}
+	return g.fn(t)
+}
+
+// sqliteLower lower-cases ASCII letters only, as SQLite's lower() does.
+func sqliteLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // dealContext says which optional columns and tables the deal query reads
@@ -441,22 +495,21 @@ func stagesJSON(stages []string) (string, error) {
 // Each carries its contact email (CONTRACT §11.4: contacts, else
 // deals.contact_email, where they exist) and q.OwnerColumn where the table
 // has it.
-func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
+func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error) {
 	const op = "read deals"
 	stages, err := stagesJSON(q.Stages)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	dc, err := d.dealContext(ctx, q.OwnerColumn)
 	if err != nil {
-		return nil, nil, tableError(op, proactive.TableDeals, err)
+		return nil, tableError(op, proactive.TableDeals, err)
 	}
 	var (
 		id, name, stage sql.NullString
 		contact, owner  sql.NullString
 		amount          sql.NullFloat64
 		activity        nullTime
-		out             []proactive.Deal
 		dest            = []any{&id, &name, &stage, &amount, &activity}
 		optional        = dc.contacts || dc.contactEmail || dc.owner != ""
 	)
@@ -473,25 +526,22 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 			sql.Named("cutoff", formatTime(q.Now.Add(-time.Duration(q.MinDays)*24*time.Hour))),
 		),
 		dest,
-		func() {
+		func() error {
 			deal := proactive.Deal{ID: id.String, Name: name.String, Stage: stage.String, LastActivity: activity.Time,
 				ContactEmail: proactive.NormEmail(contact.String), Owner: strings.TrimSpace(owner.String)}
 			if amount.Valid {
 				a := amount.Float64
 				deal.Amount = &a
 			}
-			out = append(out, deal)
+			return fn(deal)
 		})
 	if err != nil {
 		if optional {
 			d.cat.forget() // a column or table dropped since it was looked up
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	slices.SortFunc(out, func(a, b proactive.Deal) int {
-		return cmp.Or(a.LastActivity.Compare(b.LastActivity), strings.Compare(a.ID, b.ID))
-	})
-	return out, skipped, nil
+	return skipped, nil
 }
 
 // syncQuery groups the unresolved sync errors of [since, now] by (source,
@@ -533,7 +583,7 @@ WHERE r.rn = 1`
 
 // SyncFailures groups the unresolved sync errors created in [q.Since,
 // q.Now] by (source, error_type), kept as written.
-func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
+func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery, fn func(proactive.SyncFailureGroup) error) (proactive.Skipped, error) {
 	const op = "read sync errors"
 	var (
 		source, errorType, message, objectTypes sql.NullString
@@ -545,7 +595,7 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 	skipped, err := d.readSource(ctx, op, proactive.TableSyncErrors, syncQuery(q.Wall.After(q.Now)),
 		append(timeArgs(q.Now, q.Wall), sql.Named("since", formatTime(q.Since))),
 		[]any{&source, &errorType, &count, &latest, &message, &objectTypes},
-		func() {
+		func() error {
 			g := proactive.SyncFailureGroup{
 				Source: source.String, ErrorType: errorType.String, Count: int(count.Int64),
 				LatestAt: latest.Time, LatestMessage: message.String, ObjectTypes: []string{},
@@ -557,17 +607,24 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 				slices.Sort(g.ObjectTypes)
 			}
 			out = append(out, g)
+			return nil
 		})
 	if err == nil {
 		err = decodeErr
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	// One group per source and error type: few, sorted here.
 	slices.SortFunc(out, func(a, b proactive.SyncFailureGroup) int {
 		return cmp.Or(strings.Compare(a.Source, b.Source), strings.Compare(a.ErrorType, b.ErrorType))
 	})
-	return out, skipped, nil
+	for _, g := range out {
+		if err := fn(g); err != nil {
+			return nil, err
+		}
+	}
+	return skipped, nil
 }
 
 // leadQuery selects the leads with status new (any case) never contacted.
@@ -598,12 +655,11 @@ WHERE verdict = 'ok' AND (:min_hours <= 0 OR jd <= julianday(:cutoff))`
 // WaitingLeads returns the leads with status new (any case) and no
 // last_contact_date; with q.MinHours, only those created at least that many
 // hours before q.Now.
-func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
+func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error) {
 	const op = "read leads"
 	var (
 		id, name, email, source sql.NullString
 		created                 nullTime
-		out                     []proactive.Lead
 	)
 	skipped, err := d.readSource(ctx, op, proactive.TableLeads, leadQuery(q.Wall.After(q.Now)),
 		append(timeArgs(q.Now, q.Wall),
@@ -611,23 +667,21 @@ func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proacti
 			sql.Named("cutoff", formatTime(q.Now.Add(-time.Duration(q.MinHours*float64(time.Hour))))),
 		),
 		[]any{&id, &name, &email, &source, &created},
-		func() {
-			out = append(out, proactive.Lead{ID: id.String, Name: name.String, Email: email.String,
+		func() error {
+			return fn(proactive.Lead{ID: id.String, Name: name.String, Email: email.String,
 				Source: source.String, CreatedAt: created.Time})
 		})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	slices.SortFunc(out, func(a, b proactive.Lead) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
-	})
-	return out, skipped, nil
+	return skipped, nil
 }
 
 // readSource runs a reader's query. Rows whose first column is not NULL
 // count skipped rows: reason, count. The others are records: their
-// remaining columns are scanned into dest and record is called.
-func (d *DB) readSource(ctx context.Context, op, table, query string, args, dest []any, record func()) (proactive.Skipped, error) {
+// remaining columns are scanned into dest and record is called; its error
+// stops the read and is returned as it is.
+func (d *DB) readSource(ctx context.Context, op, table, query string, args, dest []any, record func() error) (proactive.Skipped, error) {
 	rows, err := d.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, tableError(op, table, err)
@@ -647,7 +701,9 @@ func (d *DB) readSource(ctx context.Context, op, table, query string, args, dest
 			skipped.Add(reason.String, int(n.Int64))
 			continue
 		}
-		record()
+		if err := record(); err != nil {
+			return nil, err
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, tableError(op, table, err)

@@ -29,7 +29,7 @@ func testAsOf(t *testing.T, open opener) {
 	// and returns the records as sorted lines.
 	type reader func(t *testing.T, s proactive.Store, now, wall time.Time) ([]string, proactive.Skipped)
 	healthTrends := func(t *testing.T, s proactive.Store, now, wall time.Time) ([]string, proactive.Skipped) {
-		got, skipped, err := readTrends(t.Context(), s, proactive.HealthQuery{Now: now, Wall: wall, WindowDays: proactive.HealthWindowDays, TrendDays: 7})
+		got, skipped, err := Trends(t.Context(), s, proactive.HealthQuery{Now: now, Wall: wall, WindowDays: proactive.HealthWindowDays, TrendDays: 7})
 		require.NoError(t, err)
 		var out []string
 		for _, v := range viewTrends(got) {
@@ -64,7 +64,7 @@ func testAsOf(t *testing.T, open opener) {
 		return sortedBy(out, func(s string) string { return s }), skipped
 	}
 	stalledDeals := func(t *testing.T, s proactive.Store, now, wall time.Time) ([]string, proactive.Skipped) {
-		got, skipped, err := readDeals(t.Context(), s, proactive.DealQuery{Now: now, Wall: wall, Stages: proactive.DefaultStallStages()})
+		got, skipped, err := Deals(t.Context(), s, proactive.DealQuery{Now: now, Wall: wall, Stages: proactive.DefaultStallStages()})
 		require.NoError(t, err)
 		var out []string
 		for _, v := range viewDeals(got) {
@@ -73,7 +73,7 @@ func testAsOf(t *testing.T, open opener) {
 		return out, skipped
 	}
 	syncFailures := func(t *testing.T, s proactive.Store, now, wall time.Time) ([]string, proactive.Skipped) {
-		got, skipped, err := readSync(t.Context(), s, proactive.SyncQuery{Now: now, Wall: wall, Since: now.Add(-day)})
+		got, skipped, err := SyncGroups(t.Context(), s, proactive.SyncQuery{Now: now, Wall: wall, Since: now.Add(-day)})
 		require.NoError(t, err)
 		var out []string
 		for _, v := range viewSync(got) {
@@ -82,7 +82,7 @@ func testAsOf(t *testing.T, open opener) {
 		return out, skipped
 	}
 	waitingLeads := func(t *testing.T, s proactive.Store, now, wall time.Time) ([]string, proactive.Skipped) {
-		got, skipped, err := readLeads(t.Context(), s, proactive.LeadQuery{Now: now, Wall: wall})
+		got, skipped, err := Leads(t.Context(), s, proactive.LeadQuery{Now: now, Wall: wall})
 		require.NoError(t, err)
 		var out []string
 		for _, v := range viewLeads(got) {

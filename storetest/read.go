@@ -6,26 +6,34 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
-// The suite reads the four source readers through these helpers, which
-// gather what a reader delivers into a slice: the suite compares whole
-// results, the product never gathers them.
+// The suites and the stores' own tests read the four source readers
+// through these helpers, which gather what a reader streams into a slice:
+// a test compares whole results, the product never gathers them.
 
-// readTrends reads the health trends of q.
-func readTrends(ctx context.Context, s proactive.SourceReader, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
-	return s.HealthTrends(ctx, q)
+// Trends reads the health trends of q into a slice.
+func Trends(ctx context.Context, s proactive.SourceReader, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+	var out []proactive.HealthTrend
+	skipped, err := s.HealthTrends(ctx, q, func(t proactive.HealthTrend) error { out = append(out, t); return nil })
+	return out, skipped, err
 }
 
-// readDeals reads the stalled deals of q.
-func readDeals(ctx context.Context, s proactive.SourceReader, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
-	return s.StalledDeals(ctx, q)
+// Deals reads the stalled deals of q into a slice.
+func Deals(ctx context.Context, s proactive.SourceReader, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
+	var out []proactive.Deal
+	skipped, err := s.StalledDeals(ctx, q, func(d proactive.Deal) error { out = append(out, d); return nil })
+	return out, skipped, err
 }
 
-// readSync reads the sync failure groups of q.
-func readSync(ctx context.Context, s proactive.SourceReader, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
-	return s.SyncFailures(ctx, q)
+// SyncGroups reads the sync failure groups of q into a slice.
+func SyncGroups(ctx context.Context, s proactive.SourceReader, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
+	var out []proactive.SyncFailureGroup
+	skipped, err := s.SyncFailures(ctx, q, func(g proactive.SyncFailureGroup) error { out = append(out, g); return nil })
+	return out, skipped, err
 }
 
-// readLeads reads the waiting leads of q.
-func readLeads(ctx context.Context, s proactive.SourceReader, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
-	return s.WaitingLeads(ctx, q)
+// Leads reads the waiting leads of q into a slice.
+func Leads(ctx context.Context, s proactive.SourceReader, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
+	var out []proactive.Lead
+	skipped, err := s.WaitingLeads(ctx, q, func(l proactive.Lead) error { out = append(out, l); return nil })
+	return out, skipped, err
 }
