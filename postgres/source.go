@@ -124,9 +124,10 @@ WHERE d.amount < 0 OR d.last_activity IS NULL OR d.last_activity > $2 OR d.last_
 
 // The last activity of a deal and the conditions on deals of
 // stalledDealsSQL: live, and as of a past now ($2) read at the wall clock
-// $4 (proactive.AsOf), where a deal created after now is not there, nor
-// one all of whose times are, and last_activity_date and updated_at after
-// now read as NULL.
+// $4 (proactive.AsOf), where a deal created after now (not after $4) is
+// not there, last_activity_date and updated_at after now (not after $4)
+// read as NULL, and a deal that leaves without any time is not there
+// either.
 const (
 	dealsLive       = `coalesce(last_activity_date, updated_at, created_at)`
 	dealsAsOfActive = `coalesce(CASE WHEN last_activity_date > $2 AND last_activity_date <= $4 THEN NULL ELSE last_activity_date END,

@@ -391,8 +391,9 @@ type dealContext struct {
 // contact is looked up for the stalled deals only, through contacts' key.
 //
 // asOf reads the deals as of a past :now (proactive.AsOf): a deal created
-// after it is not there, nor is one all of whose times are; its
-// last_activity_date and updated_at after it read as NULL.
+// after it (not after :wall) is not there; its last_activity_date and
+// updated_at after it (not after :wall) read as NULL, and a deal that
+// leaves without any time is not there either.
 func dealQuery(c dealContext, asOf bool) string {
 	from, lad, ua, visible := "deals", "last_activity_date", "updated_at", ""
 	if asOf {
