@@ -57,6 +57,10 @@ type Check struct {
 type CheckEnv struct {
 	// Now is the moment the scan evaluates at.
 	Now time.Time
+	// Wall is the real time of the scan: later than Now when the scan
+	// looks at the past, when the checks read the tables as they stood at
+	// Now (proactive.AsOf); zero or Now in a live scan.
+	Wall time.Time
 	// Settings are the thresholds and options of the checks.
 	Settings Settings
 	// Cases returns the unresolved cases, in any state, of those of types

@@ -58,6 +58,9 @@ func (s *ClientSeries) Newest() SeriesPoint {
 // it, and the check judges every series it gets.
 type SeriesQuery struct {
 	Now time.Time
+	// Wall is the real time of the read: a reading calculated after Now
+	// but not after Wall is not there (AsOf).
+	Wall time.Time
 	// WindowDays selects readings with calculated_at in [Now − WindowDays,
 	// Now]; 0 means HealthWindowDays.
 	WindowDays int
@@ -121,6 +124,8 @@ type ClientOwner struct {
 // OwnerQuery asks a store for the owner of every client.
 type OwnerQuery struct {
 	Now time.Time
+	// Wall as in SeriesQuery (AsOf).
+	Wall time.Time
 	// WindowDays as in SeriesQuery; 0 means HealthWindowDays.
 	WindowDays int
 	// Column is the owner column of client_health_scores

@@ -97,6 +97,33 @@ const (
 	SkipNullKey         = "null source or error_type"
 )
 
+// As of a past moment (CONTRACT §12). A read's Now is the moment T the
+// checks evaluate at; its Wall is the real time, later than T when a scan
+// looks at the past (a backtest's step, scan --now with a past time). Such
+// a read sees the source tables as they stood at T:
+//   - a row created after T (created_at, calculated_at) but not after
+//     Wall is not there: neither read nor counted as skipped;
+//   - in the rows it sees, resolved_at, last_contact_date,
+//     last_activity_date and updated_at later than T but not after Wall
+//     read as NULL, and a lead whose last_contact_date is so read reads
+//     as status new;
+//   - a timestamp after Wall is in the future, as in a live scan: such a
+//     row is skipped and counted (SkipFutureTimestamp) where a live scan
+//     skips it, and read as written otherwise.
+//
+// A live scan (Wall zero or not after Now) is the same rule with an empty
+// interval (T, Wall].
+
+// AsOf returns the end of the interval (now, wall] whose timestamps a read
+// treats as not yet written: wall when it is after now, else now (a live
+// read: the interval is empty).
+func AsOf(now, wall time.Time) time.Time {
+	if wall.After(now) {
+		return wall
+	}
+	return now
+}
+
 // Skipped counts skipped rows by reason. A nil Skipped counts nothing.
 type Skipped map[string]int
 
@@ -154,7 +181,10 @@ type HealthTrend struct {
 
 // HealthQuery asks a store for health trends.
 type HealthQuery struct {
-	Now        time.Time
+	Now time.Time
+	// Wall is the real time of the read (CONTRACT §12); zero, or not
+	// after Now, in a live scan. See AsOf.
+	Wall       time.Time
 	WindowDays int // readings with calculated_at in [Now − WindowDays, Now]; 14
 	TrendDays  int // the week_avg window; thresholds.health_trend_days
 	// OwnerColumn and ValueColumn, when set, name the owner and value
@@ -206,7 +236,10 @@ type Deal struct {
 
 // DealQuery asks a store for deals in stall stages.
 type DealQuery struct {
-	Now    time.Time
+	Now time.Time
+	// Wall is the real time of the read (CONTRACT §12); zero, or not
+	// after Now, in a live scan. See AsOf.
+	Wall   time.Time
 	Stages []string // compared case-insensitively
 	// MinDays, when > 0, lets the store return only deals whose last
 	// activity is at least MinDays whole days before Now.
@@ -232,6 +265,9 @@ type SyncFailureGroup struct {
 type SyncQuery struct {
 	Now   time.Time
 	Since time.Time // Now − 24 h
+	// Wall is the real time of the read (CONTRACT §12); zero, or not
+	// after Now, in a live scan. See AsOf.
+	Wall time.Time
 }
 
 // Lead is one lead with status new and no last_contact_date.
@@ -246,6 +282,9 @@ type Lead struct {
 // LeadQuery asks a store for leads waiting for a first response.
 type LeadQuery struct {
 	Now time.Time
+	// Wall is the real time of the read (CONTRACT §12); zero, or not
+	// after Now, in a live scan. See AsOf.
+	Wall time.Time
 	// MinHours, when > 0, lets the store return only leads created at
 	// least MinHours before Now.
 	MinHours float64

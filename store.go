@@ -6,15 +6,24 @@ import (
 )
 
 // SourceReader reads the four source tables for the checks. Each method
-// returns the reduced records, the rows it skipped as making no sense
-// (CONTRACT §2) by reason, and an error when the check cannot run (a
-// missing table or column: code ENOTFOUND; an unreachable database:
-// EUNAVAILABLE).
+// streams the reduced records to fn, one at a time, so that a scan's
+// memory does not grow with them (fn must not keep a record's slices,
+// which the store may reuse); an fn error stops the stream and is
+// returned. It returns the rows it skipped as making no sense (CONTRACT
+// §2) by reason, and an error when the check cannot run (a missing table
+// or column: code ENOTFOUND; an unreachable database: EUNAVAILABLE). A
+// read that fails may have called fn for some records already.
+//
+// Order: HealthTrends delivers the emails that differ only in case or
+// surrounding spaces (one client, one case key) one after the other,
+// ordered by the lower-cased, trimmed email and then as written;
+// SyncFailures orders by source, then error_type; StalledDeals and
+// WaitingLeads deliver in any order.
 type SourceReader interface {
-	HealthTrends(ctx context.Context, q HealthQuery) ([]HealthTrend, Skipped, error)
-	StalledDeals(ctx context.Context, q DealQuery) ([]Deal, Skipped, error)
-	SyncFailures(ctx context.Context, q SyncQuery) ([]SyncFailureGroup, Skipped, error)
-	WaitingLeads(ctx context.Context, q LeadQuery) ([]Lead, Skipped, error)
+	HealthTrends(ctx context.Context, q HealthQuery, fn func(HealthTrend) error) (Skipped, error)
+	StalledDeals(ctx context.Context, q DealQuery, fn func(Deal) error) (Skipped, error)
+	SyncFailures(ctx context.Context, q SyncQuery, fn func(SyncFailureGroup) error) (Skipped, error)
+	WaitingLeads(ctx context.Context, q LeadQuery, fn func(Lead) error) (Skipped, error)
 }
 
 // AlertStore stores and lists alerts in proactive_insights.

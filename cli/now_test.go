@@ -2,9 +2,11 @@ package cli_test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -84,4 +86,62 @@ func scanJSONAt(t *testing.T, dir, db, now string) string {
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
 	return res.Now
+}
+
+// TestScanNowInThePastSeesTheTablesAsTheyStood: a scan --now two days ago
+// sees no row written since (CONTRACT §12's as-of rule): a lead created
+// yesterday is not "in the future" then, nor waiting; one created after
+// the real clock still is in the future, as in a live scan.
+func TestScanNowInThePastSeesTheTablesAsTheyStood(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ptd-proactive.db")
+	wall := time.Now().UTC()
+	at := wall.Add(-48 * time.Hour).Truncate(time.Second)
+	stamp := func(t time.Time) string { return t.Format(time.RFC3339) }
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+		return p
+	}
+	mustRun(t, dir, nil, "migrate", "--db", db)
+	mustRun(t, dir, nil, "import", "leads", write("leads.csv", "id,name,email,created_at,status,source,last_contact_date\n"+
+		"1,Waiting then,a@example.com,"+stamp(at.Add(-30*time.Hour))+",contacted,web,"+stamp(wall.Add(-time.Hour))+"\n"+
+		"2,Created since,b@example.com,"+stamp(wall.Add(-24*time.Hour))+",new,web,\n"+
+		"3,In the future,c@example.com,"+stamp(wall.Add(6*time.Hour))+",new,web,\n"), "--db", db)
+	mustRun(t, dir, nil, "import", "client_health_scores", write("health.csv", "email,health_score,health_zone,calculated_at\n"+
+		"d@example.com,90,GREEN,"+stamp(at.Add(-24*time.Hour))+"\n"+
+		"d@example.com,50,RED,"+stamp(wall.Add(-time.Hour))+"\n"), "--db", db)
+
+	type scanned struct {
+		Breakdown map[string]int `json:"breakdown"`
+		Skipped   []struct {
+			Monitor, Reason string
+			Count           int
+		} `json:"skipped_rows"`
+	}
+	scan := func(args ...string) scanned {
+		r := mustRun(t, dir, nil, append([]string{"scan", "--dry-run", "--json", "--db", db}, args...)...)
+		var s scanned
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
+		return s
+	}
+	future := func(s scanned) map[string]int {
+		out := map[string]int{}
+		for _, k := range s.Skipped {
+			if k.Reason == "timestamp in the future" {
+				out[k.Monitor] += k.Count
+			}
+		}
+		return out
+	}
+	past := scan("--now", stamp(at))
+	require.Equal(t, map[string]int{"checkLeadResponseTimes": 1}, future(past), "only the lead after the real clock")
+	require.Equal(t, 1, past.Breakdown["response_delays"], "the lead contacted since waited then")
+	require.Equal(t, 0, past.Breakdown["health_drops"], "the reading since is not there")
+
+	live := scan()
+	require.Equal(t, map[string]int{"checkLeadResponseTimes": 1}, future(live))
+	require.Equal(t, 1, live.Breakdown["response_delays"], "the lead created since waits now")
+	require.Equal(t, 1, live.Breakdown["health_drops"])
 }

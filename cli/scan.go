@@ -39,7 +39,7 @@ check that could not run, listed under errors), 1 when it could not run.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.readDB, "read-db", "", "read replica the checks read from (postgres://…); everything else goes to --db; overrides postgres.read_url (env PTD_READ_DATABASE_URL)")
-	fl.StringVar(&f.now, "now", "", "evaluate the scan at this time instead of the current time: "+timeForms+" (env PTD_NOW)")
+	fl.StringVar(&f.now, "now", "", "evaluate the scan at this time instead of the current time (a past time sees the tables as they stood then): "+timeForms+" (env PTD_NOW)")
 	fl.BoolVar(&f.json, "json", false, "print the response object as JSON (env PTD_JSON)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "compute and print, store nothing (env PTD_DRY_RUN)")
 	fl.BoolVar(&f.noMigrate, "no-migrate", false, "do not create missing tables first (env PTD_NO_MIGRATE)")

@@ -2,6 +2,8 @@ package desk_test
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -46,31 +48,38 @@ func (s *source) RecordScan(context.Context, proactive.ScanRun) error {
 	return nil
 }
 
-func (s *source) HealthTrends(_ context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+func (s *source) HealthTrends(_ context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.healthErr != nil {
-		return nil, nil, s.healthErr
+		return nil, s.healthErr
 	}
-	var out []proactive.HealthTrend
-	for email, drop := range s.drops {
-		if drop >= q.MinDrop {
-			out = append(out, proactive.HealthTrend{Email: email, Firstname: email[:3], Previous: 90, Current: 90 - drop, Zone: "GREEN", Readings: 5, CurrentAt: q.Now.Add(-time.Hour)})
+	for _, email := range slices.Sorted(maps.Keys(s.drops)) { // the readers' order
+		if drop := s.drops[email]; drop >= q.MinDrop {
+			t := proactive.HealthTrend{Email: email, Firstname: email[:3], Previous: 90, Current: 90 - drop, Zone: "GREEN", Readings: 5, CurrentAt: q.Now.Add(-time.Hour)}
+			if err := fn(t); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return out, nil, nil
+	return nil, nil
 }
 
-func (s *source) StalledDeals(context.Context, proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
-	return s.deals, nil, nil
+func (s *source) StalledDeals(_ context.Context, _ proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error) {
+	for _, d := range s.deals {
+		if err := fn(d); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
 }
 
-func (s *source) SyncFailures(context.Context, proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
-	return nil, nil, nil
+func (s *source) SyncFailures(context.Context, proactive.SyncQuery, func(proactive.SyncFailureGroup) error) (proactive.Skipped, error) {
+	return nil, nil
 }
 
-func (s *source) WaitingLeads(context.Context, proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
-	return nil, nil, nil
+func (s *source) WaitingLeads(context.Context, proactive.LeadQuery, func(proactive.Lead) error) (proactive.Skipped, error) {
+	return nil, nil
 }
 
 func (s *source) HasRows(context.Context, string) (bool, error) { return len(s.drops) > 0, nil }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -118,7 +119,7 @@ func TestDropIn(t *testing.T) {
 			require.Empty(t, again.Created)
 			require.Len(t, again.Warnings, 1)
 
-			trends, skipped, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: 10})
+			trends, skipped, err := storetest.Trends(ctx, db, proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: 10})
 			require.NoError(t, err)
 			require.Len(t, trends, 1)
 			tr := trends[0]
@@ -133,7 +134,7 @@ func TestDropIn(t *testing.T) {
 			require.Equal(t, time.Date(2025, 12, 10, 10, 0, 0, 0, time.UTC), tr.CurrentAt)
 			require.Equal(t, proactive.Skipped{proactive.SkipNullEmail: 1, proactive.SkipScoreOutOfRange: 1, proactive.SkipFutureTimestamp: 1}, skipped)
 
-			deals, skipped, err := db.StalledDeals(ctx, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages(), MinDays: 14})
+			deals, skipped, err := storetest.Deals(ctx, db, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages(), MinDays: 14})
 			require.NoError(t, err)
 			var names []string
 			for _, d := range deals {
@@ -154,7 +155,7 @@ func TestDropIn(t *testing.T) {
 			}
 			require.Equal(t, proactive.Skipped{proactive.SkipNegativeAmount: 1}, skipped)
 
-			groups, _, err := db.SyncFailures(ctx, proactive.SyncQuery{Now: testNow, Since: testNow.Add(-24 * time.Hour)})
+			groups, _, err := storetest.SyncGroups(ctx, db, proactive.SyncQuery{Now: testNow, Since: testNow.Add(-24 * time.Hour)})
 			require.NoError(t, err)
 			require.Len(t, groups, 2)
 			require.Equal(t, "hubspot", groups[0].Source)
@@ -163,7 +164,7 @@ func TestDropIn(t *testing.T) {
 			require.Equal(t, "second", groups[0].LatestMessage)
 			require.Equal(t, []string{"contact", "deal"}, groups[0].ObjectTypes)
 
-			leads, _, err := db.WaitingLeads(ctx, proactive.LeadQuery{Now: testNow, MinHours: 6})
+			leads, _, err := storetest.Leads(ctx, db, proactive.LeadQuery{Now: testNow, MinHours: 6})
 			require.NoError(t, err)
 			require.Len(t, leads, 1)
 			require.Equal(t, "Waiting Wanda", leads[0].Name)
@@ -246,7 +247,7 @@ func TestDropIn(t *testing.T) {
 				{"id": nil, "name": "Generated", "created_at": testNow.Add(-30 * time.Hour), "status": "NEW"},
 			}))
 			require.Equal(t, 1, mustCount(t, db, "SELECT count(*) FROM leads WHERE id::text = $1", given))
-			leads, _, err = db.WaitingLeads(ctx, proactive.LeadQuery{Now: testNow, MinHours: 6})
+			leads, _, err = storetest.Leads(ctx, db, proactive.LeadQuery{Now: testNow, MinHours: 6})
 			require.NoError(t, err)
 			require.Len(t, leads, 3)
 		})

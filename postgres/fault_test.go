@@ -9,6 +9,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -206,7 +207,7 @@ func TestTerminatedMidRead(t *testing.T) {
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow})
+		_, _, err := storetest.Trends(ctx, db, proactive.HealthQuery{Now: testNow})
 		done <- err
 	}()
 	terminate(t, admin, waitForLockWaiter(t, admin))
@@ -215,7 +216,7 @@ func TestTerminatedMidRead(t *testing.T) {
 	requireCode(t, proactive.EUNAVAILABLE, err)
 	require.Contains(t, err.Error(), "read client health scores")
 
-	_, _, err = db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow})
+	_, _, err = storetest.Trends(ctx, db, proactive.HealthQuery{Now: testNow})
 	require.NoError(t, err)
 }
 
@@ -264,7 +265,7 @@ func TestStatementTimeout(t *testing.T) {
 	_, err = tx.Exec(ctx, "LOCK TABLE deals IN ACCESS EXCLUSIVE MODE")
 	require.NoError(t, err)
 	start := time.Now()
-	_, _, err = db.StalledDeals(ctx, proactive.DealQuery{Now: testNow})
+	_, _, err = storetest.Deals(ctx, db, proactive.DealQuery{Now: testNow})
 	require.Less(t, time.Since(start), 5*time.Second)
 	requireCode(t, proactive.EUNAVAILABLE, err)
 	require.Contains(t, err.Error(), "statement timeout (200ms)")
@@ -277,13 +278,13 @@ func TestMissingTableAndColumn(t *testing.T) {
 	ctx := context.Background()
 	db, _ := mustMigrate(t)
 	mustExec(t, db, "DROP TABLE leads")
-	_, _, err := db.WaitingLeads(ctx, proactive.LeadQuery{Now: testNow})
+	_, _, err := storetest.Leads(ctx, db, proactive.LeadQuery{Now: testNow})
 	requireCode(t, proactive.ENOTFOUND, err)
 	require.Contains(t, err.Error(), "table leads does not exist")
 	require.Contains(t, err.Error(), "migrate")
 
 	mustExec(t, db, "ALTER TABLE deals DROP COLUMN stage")
-	_, _, err = db.StalledDeals(ctx, proactive.DealQuery{Now: testNow})
+	_, _, err = storetest.Deals(ctx, db, proactive.DealQuery{Now: testNow})
 	requireCode(t, proactive.ENOTFOUND, err)
 	require.Contains(t, err.Error(), "table deals has no column stage")
 

@@ -12,6 +12,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -97,7 +98,7 @@ func TestMigrateWithoutIndexRights(t *testing.T) {
 	require.Contains(t, all, "no right to create index ptd_leads_new_idx on leads")
 	require.Equal(t, 0, mustCount(t, owner, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"), "no invalid index left behind")
 
-	_, _, err = db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow})
+	_, _, err = storetest.Trends(ctx, db, proactive.HealthQuery{Now: testNow})
 	require.NoError(t, err)
 	res, err := save(ctx, db, "k", proactive.SeverityHigh, proactive.ChannelSlack)
 	require.NoError(t, err)
@@ -125,7 +126,7 @@ func TestCheckPlans(t *testing.T) {
 	require.Contains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
 	require.NotContains(t, p, "WindowAgg", p)
 	require.NotContains(t, p, "Sort Key: client_health_scores.email", p)
-	p = plan(healthSkippedSQL, from, testNow)
+	p = plan(healthSkippedSQL, from, testNow, testNow)
 	require.Contains(t, p, "ptd_health_invalid_idx", p)
 	require.NotContains(t, p, "Seq Scan", p)
 
@@ -148,10 +149,10 @@ func TestHealthTrendsBothForms(t *testing.T) {
 	mustSeedBench(t, dbURL, 500, 3)
 	q := proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7}
 	db.major = 15
-	old, _, err := db.HealthTrends(ctx, q)
+	old, _, err := storetest.Trends(ctx, db, q)
 	require.NoError(t, err)
 	db.major = 16
-	sorted, _, err := db.HealthTrends(ctx, q)
+	sorted, _, err := storetest.Trends(ctx, db, q)
 	require.NoError(t, err)
 	require.Len(t, old, 500)
 	require.Equal(t, old, sorted)
@@ -237,7 +238,7 @@ func TestMigrateContextLeavesUserTables(t *testing.T) {
 	require.Empty(t, rep.Created)
 	mustExec(t, db, "INSERT INTO contacts VALUES (7, ' Ann@X.com ', '555')")
 	mustExec(t, db, "INSERT INTO deals (id, name, stage, amount, contact_id, created_at) VALUES (1, 'Acme', 'Trial', 10, 7, $1)", testNow.Add(-20*24*time.Hour))
-	ds, _, err := db.StalledDeals(ctx, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages()})
+	ds, _, err := storetest.Deals(ctx, db, proactive.DealQuery{Now: testNow, Stages: proactive.DefaultStallStages()})
 	require.NoError(t, err)
 	require.Len(t, ds, 1)
 	require.Equal(t, "ann@x.com", ds[0].ContactEmail)

@@ -87,7 +87,7 @@ func (d *DB) ClientOwners(ctx context.Context, q proactive.OwnerQuery, fn func(p
 	if err := rows.Err(); err != nil {
 		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
-	skipped, err := d.healthSkipped(ctx, from, now)
+	skipped, err := d.healthSkipped(ctx, from, now, proactive.AsOf(now, q.Wall))
 	if err != nil {
 		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -149,9 +150,9 @@ func TestPartitionedHealth(t *testing.T) {
 	// without the drop filter.
 	for _, minDrop := range []float64{0, 10} {
 		q := proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: minDrop}
-		want, wantSkipped, err := plain.HealthTrends(ctx, q)
+		want, wantSkipped, err := storetest.Trends(ctx, plain, q)
 		require.NoError(t, err)
-		got, skipped, err := part.HealthTrends(ctx, q)
+		got, skipped, err := storetest.Trends(ctx, part, q)
 		require.NoError(t, err)
 		require.Equal(t, want, got, "min drop %v", minDrop)
 		require.Equal(t, wantSkipped, skipped)
@@ -188,7 +189,7 @@ func TestPartitionedHealth(t *testing.T) {
 		extra []string // partitions allowed besides the window's
 	}{
 		{"health trends", explain(fmt.Sprintf(healthTrendsSQL, "", "", ""), from, testNow, 7, 10.0), nil},
-		{"health skipped", explain(healthSkippedSQL, from, testNow), future},
+		{"health skipped", explain(healthSkippedSQL, from, testNow, testNow), future},
 	} {
 		got := partitionsIn(tc.plan)
 		require.NotEmpty(t, got, tc.name)
@@ -201,7 +202,7 @@ func TestPartitionedHealth(t *testing.T) {
 // mustSkipped returns the health check's skip counts at testNow.
 func mustSkipped(t *testing.T, db *DB) proactive.Skipped {
 	t.Helper()
-	_, skipped, err := db.HealthTrends(context.Background(), proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: 10})
+	_, skipped, err := storetest.Trends(context.Background(), db, proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: 10})
 	require.NoError(t, err)
 	return skipped
 }
@@ -246,7 +247,7 @@ func TestMigratePartitionedResume(t *testing.T) {
 	// Each leaf has exactly one index on lower(stage), attached.
 	require.Equal(t, 3, mustCount(t, db, `SELECT count(*) FROM pg_index x JOIN pg_inherits i ON i.inhrelid = x.indexrelid
 		WHERE x.indrelid IN ('deals_open_2025'::regclass, 'deals_open_rest'::regclass, 'deals_other'::regclass)`))
-	got, _, err := db.StalledDeals(ctx, proactive.DealQuery{Now: testNow, MinDays: 14})
+	got, _, err := storetest.Deals(ctx, db, proactive.DealQuery{Now: testNow, MinDays: 14})
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	again, err := db.Migrate(ctx)

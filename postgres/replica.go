@@ -53,23 +53,23 @@ func (r *Reader) Where() string { return r.db.Where() }
 func (r *Reader) Close() error { return r.db.Close() }
 
 // HealthTrends is DB.HealthTrends on the replica.
-func (r *Reader) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
-	return r.db.HealthTrends(ctx, q)
+func (r *Reader) HealthTrends(ctx context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
+	return r.db.HealthTrends(ctx, q, fn)
 }
 
 // StalledDeals is DB.StalledDeals on the replica.
-func (r *Reader) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
-	return r.db.StalledDeals(ctx, q)
+func (r *Reader) StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error) {
+	return r.db.StalledDeals(ctx, q, fn)
 }
 
 // SyncFailures is DB.SyncFailures on the replica.
-func (r *Reader) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
-	return r.db.SyncFailures(ctx, q)
+func (r *Reader) SyncFailures(ctx context.Context, q proactive.SyncQuery, fn func(proactive.SyncFailureGroup) error) (proactive.Skipped, error) {
+	return r.db.SyncFailures(ctx, q, fn)
 }
 
 // WaitingLeads is DB.WaitingLeads on the replica.
-func (r *Reader) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
-	return r.db.WaitingLeads(ctx, q)
+func (r *Reader) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error) {
+	return r.db.WaitingLeads(ctx, q, fn)
 }
 
 // ReplicaLag returns how far the replica's data is behind its primary:

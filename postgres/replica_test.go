@@ -7,6 +7,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -59,7 +60,7 @@ func TestReplicaLag(t *testing.T) {
 			VALUES ($1, 90, 'GREEN', $2), ($1, 50, 'RED', $3)`, email, now.Add(-2*time.Hour), now.Add(-time.Hour))
 	}
 	emails := func() []string {
-		trends, _, err := r.HealthTrends(ctx, proactive.HealthQuery{Now: now, MinDrop: 10})
+		trends, _, err := storetest.Trends(ctx, r, proactive.HealthQuery{Now: now, MinDrop: 10})
 		require.NoError(t, err)
 		var out []string
 		for _, tr := range trends {

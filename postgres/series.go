@@ -156,7 +156,7 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 	if q.Emails != nil {
 		return nil, nil
 	}
-	skipped, err := d.healthSkipped(ctx, from, now)
+	skipped, err := d.healthSkipped(ctx, from, now, proactive.AsOf(now, q.Wall))
 	if err != nil {
 		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
@@ -164,10 +164,11 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 }
 
 // healthSkipped counts the health rows that make no sense as the health
-// check does (healthSkippedSQL, through the partial indexes).
-func (d *DB) healthSkipped(ctx context.Context, from, now time.Time) (proactive.Skipped, error) {
+// check does (healthSkippedSQL, through the partial indexes); wall is
+// proactive.AsOf of the read.
+func (d *DB) healthSkipped(ctx context.Context, from, now, wall time.Time) (proactive.Skipped, error) {
 	var nullTS, future, nullEmail, badScore int64
-	if err := d.pool.QueryRow(ctx, healthSkippedSQL, from, now).Scan(&nullTS, &future, &nullEmail, &badScore); err != nil {
+	if err := d.pool.QueryRow(ctx, healthSkippedSQL, from, now, wall).Scan(&nullTS, &future, &nullEmail, &badScore); err != nil {
 		return nil, err
 	}
 	skipped := proactive.Skipped{}

@@ -8,6 +8,7 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/bench"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -51,7 +52,7 @@ func BenchmarkHealthSeries(b *testing.B) {
 	b.Run("HealthTrends", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: 7})
+			_, _, err := storetest.Trends(ctx, db, proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: 7})
 			require.NoError(b, err)
 		}
 	})

@@ -80,23 +80,26 @@ LEFT JOIN LATERAL (
 -- email any earlier would be pushed down and run once per reading.
 WHERE btrim(t.email) <> ''
   AND ($4::float8 <= 0 OR greatest(t.previous - t.current, t.week_avg - t.current) >= $4::float8)
-ORDER BY t.email`
+-- The emails of one client (differing in case or spaces) one after the other.
+ORDER BY lower(btrim(t.email)) COLLATE "C", t.email COLLATE "C"`
 
 // healthSkippedSQL counts the health rows that make no sense: null or
 // future timestamps (through ptd_health_calculated_at_idx) and, within the
 // window, no email or a score outside 0–100 (through the partial index
 // ptd_health_invalid_idx, whose predicate is healthInvalid). None of it
-// scans the window again.
+// scans the window again. A reading after now but not after the wall
+// clock (a read as of a past now, proactive.AsOf) is not there: not counted.
 //
-// $1 window start, $2 now.
+// $1 window start, $2 now, $3 the wall clock (proactive.AsOf: now in a
+// live read).
 const healthSkippedSQL = `
 SELECT
 	count(*) FILTER (WHERE calculated_at IS NULL),
-	count(*) FILTER (WHERE calculated_at > $2),
+	count(*) FILTER (WHERE calculated_at > $3),
 	count(*) FILTER (WHERE calculated_at <= $2 AND (email IS NULL OR btrim(email::text) = '')),
 	count(*) FILTER (WHERE calculated_at <= $2 AND NOT (email IS NULL OR btrim(email::text) = ''))
 FROM client_health_scores
-WHERE calculated_at IS NULL OR calculated_at > $2
+WHERE calculated_at IS NULL OR calculated_at > $3
    OR (calculated_at >= $1 AND calculated_at <= $2 AND ` + healthInvalid + `)`
 
 // stalledDealsSQL returns the deals in a stall stage whose last activity is
@@ -104,19 +107,35 @@ WHERE calculated_at IS NULL OR calculated_at > $2
 // negative amount, no timestamp at all or a last activity in the future.
 // %[1]s are more columns of deals the deal context reads, %[2]s what is
 // returned of them, %[3]s the lookup of the contact (dealContext); all ""
-// when it reads none.
+// when it reads none. %[4]s is the last activity and %[5]s more conditions
+// on the deals: dealsLive, or dealsAsOf for a read as of a past now.
 //
-// $1 lower-cased stages, $2 now, $3 cutoff.
+// $1 lower-cased stages, $2 now, $3 cutoff; $4 the wall clock with dealsAsOf.
 const stalledDealsSQL = `
 SELECT d.id, d.name, d.stage, d.amount, d.last_activity%[2]s
 FROM (
 	SELECT id::text AS id, coalesce(name::text, '') AS name, coalesce(stage::text, '') AS stage,
 		amount::float8 AS amount,
-		coalesce(last_activity_date, updated_at, created_at)::timestamptz AS last_activity%[1]s
+		%[4]s::timestamptz AS last_activity%[1]s
 	FROM deals
-	WHERE lower(stage::text) = ANY($1::text[])
+	WHERE lower(stage::text) = ANY($1::text[])%[5]s
 ) d%[3]s
 WHERE d.amount < 0 OR d.last_activity IS NULL OR d.last_activity > $2 OR d.last_activity <= $3`
+
+// The last activity of a deal and the conditions on deals of
+// stalledDealsSQL: live, and as of a past now ($2) read at the wall clock
+// $4 (proactive.AsOf), where a deal created after now (not after $4) is
+// not there, last_activity_date and updated_at after now (not after $4)
+// read as NULL, and a deal that leaves without any time is not there
+// either.
+const (
+	dealsLive       = `coalesce(last_activity_date, updated_at, created_at)`
+	dealsAsOfActive = `coalesce(CASE WHEN last_activity_date > $2 AND last_activity_date <= $4 THEN NULL ELSE last_activity_date END,
+			CASE WHEN updated_at > $2 AND updated_at <= $4 THEN NULL ELSE updated_at END, created_at)`
+	dealsAsOf = `
+	  AND NOT coalesce(created_at > $2 AND created_at <= $4, false)
+	  AND (` + dealsAsOfActive + ` IS NOT NULL OR ` + dealsLive + ` IS NULL)`
+)
 
 // The lookups of a deal's contact email in contacts (CONTRACT §11.4): by
 // contacts' key when contacts.id and deals.contact_id have one type (an
@@ -193,34 +212,50 @@ func (d *DB) dealContext(ctx context.Context, ownerColumn string) (dealContext, 
 
 // syncFailuresSQL groups the unresolved sync errors since the window start
 // by (source, error_type), both kept whole, through the partial index
-// ptd_sync_errors_unresolved_idx. Rows created after now, and rows without
-// created_at, are counted apart (skipped); groups with a null key are
-// skipped by the caller.
+// ptd_sync_errors_unresolved_idx. Rows created after the wall clock, and
+// rows without created_at, are counted apart (skipped); those created
+// after now but not after the wall clock (a read as of a past now,
+// proactive.AsOf) are not there; groups with a null key are skipped by the
+// caller. %[1]s is what unresolved means: syncUnresolved, or
+// syncUnresolvedAsOf (resolved after now reads as unresolved).
 //
-// $1 since, $2 now.
+// $1 since, $2 now, $3 the wall clock (proactive.AsOf: now in a live read).
 const syncFailuresSQL = `
 SELECT source::text, error_type::text,
 	count(*) FILTER (WHERE created_at <= $2),
-	count(*) FILTER (WHERE created_at > $2),
+	count(*) FILTER (WHERE created_at > $3),
 	count(*) FILTER (WHERE created_at IS NULL),
 	max(created_at::timestamptz) FILTER (WHERE created_at <= $2),
 	(array_agg(error_message::text ORDER BY created_at DESC, error_message::text) FILTER (WHERE created_at <= $2))[1],
 	coalesce(array_agg(DISTINCT object_type::text) FILTER (WHERE created_at <= $2 AND object_type IS NOT NULL), '{}')
 FROM sync_errors
-WHERE resolved_at IS NULL AND (created_at >= $1 OR created_at IS NULL)
+WHERE %[1]s AND (created_at >= $1 OR created_at IS NULL)
 GROUP BY source, error_type`
 
+// What unresolved means to syncFailuresSQL: live, and as of a past now.
+const (
+	syncUnresolved     = `resolved_at IS NULL`
+	syncUnresolvedAsOf = `(resolved_at IS NULL OR resolved_at > $2 AND resolved_at <= $3)`
+)
+
 // waitingLeadsSQL returns the new, never contacted leads created at or
-// before the cutoff, and (to be counted as skipped) those with a null or
-// future created_at, through the partial index ptd_leads_new_idx.
+// before the cutoff, and (to be counted as skipped) those with a null
+// created_at or one after the wall clock, through the partial index
+// ptd_leads_new_idx. %[1]s is what waiting means: leadWaiting, or
+// leadWaitingAsOf for a read as of a past now (a lead contacted after now
+// was new and not contacted then).
 //
-// $1 now, $2 cutoff.
+// $1 the wall clock (proactive.AsOf: now in a live read), $2 cutoff; $3
+// now with leadWaitingAsOf.
 const waitingLeadsSQL = `
 SELECT id::text, coalesce(name::text, ''), coalesce(email::text, ''), coalesce(source::text, ''),
 	created_at::timestamptz
 FROM leads
-WHERE ` + leadWaiting + `
+WHERE %[1]s
   AND (created_at IS NULL OR created_at > $1 OR created_at <= $2)`
+
+// leadWaitingAsOf is leadWaiting as of a past now $3 read at the wall clock $1.
+const leadWaitingAsOf = `(` + leadWaiting + ` OR last_contact_date > $3 AND last_contact_date <= $1)`
 
 // HealthTrends reduces the readings of the last q.WindowDays days (14 when
 // 0) to one trend per email with at least two valid readings (DESIGN.md).
@@ -229,12 +264,12 @@ WHERE ` + leadWaiting + `
 // timestamp are skipped and counted. The configured owner and value
 // columns of q that the table has are read from the newest reading; one it
 // lacks reads as unset.
-func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
 	const op = "read client health scores"
 	now := q.Now.UTC()
 	use, err := d.optionalColumns(ctx, proactive.TableHealthScores, q.OwnerColumn, q.ValueColumn)
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 	outer, inner := nameExtras(q.OwnerColumn, q.ValueColumn, use)
 	windowDays := q.WindowDays
@@ -256,10 +291,9 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		if outer != "" {
 			d.cat.forget() // a column dropped or retyped since it was looked up
 		}
-		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 	defer rows.Close()
-	out := []proactive.HealthTrend{}
 	var (
 		t        proactive.HealthTrend
 		zone     string
@@ -277,7 +311,7 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	for rows.Next() {
 		t, owner, value = proactive.HealthTrend{}, nil, nil
 		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+			return nil, d.tableFail(op, proactive.TableHealthScores, err)
 		}
 		if owner != nil {
 			t.Owner = strings.TrimSpace(*owner)
@@ -288,22 +322,19 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		t.Zone = normalizeZone(zone)
 		t.CurrentAt, t.PreviousAt = t.CurrentAt.UTC(), t.PreviousAt.UTC()
 		t.Readings = int(readings)
-		out = append(out, t)
+		if err := fn(t); err != nil {
+			return nil, err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
 
-	var nullTS, future, nullEmail, badScore int64
-	if err := d.pool.QueryRow(ctx, healthSkippedSQL, from, now).Scan(&nullTS, &future, &nullEmail, &badScore); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableHealthScores, err)
+	skipped, err := d.healthSkipped(ctx, from, now, proactive.AsOf(now, q.Wall))
+	if err != nil {
+		return nil, d.tableFail(op, proactive.TableHealthScores, err)
 	}
-	skipped := proactive.Skipped{}
-	skipped.Add(proactive.SkipNullTimestamp, int(nullTS))
-	skipped.Add(proactive.SkipFutureTimestamp, int(future))
-	skipped.Add(proactive.SkipNullEmail, int(nullEmail))
-	skipped.Add(proactive.SkipScoreOutOfRange, int(badScore))
-	return out, skipped, nil
+	return skipped, nil
 }
 
 // nameExtras are the select lists that read the configured owner and value
@@ -341,12 +372,12 @@ func normalizeZone(z string) string {
 // skipped and counted. Each carries its contact email (CONTRACT §11.4:
 // contacts, else deals.contact_email, where they exist) and q.OwnerColumn
 // where the table has it.
-func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
+func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error) {
 	const op = "read deals"
 	now := q.Now.UTC()
 	dc, err := d.dealContext(ctx, q.OwnerColumn)
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+		return nil, d.tableFail(op, proactive.TableDeals, err)
 	}
 	stages := q.Stages
 	if len(stages) == 0 {
@@ -360,15 +391,19 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 	if q.MinDays > 0 {
 		cutoff = now.Add(-time.Duration(q.MinDays) * 24 * time.Hour)
 	}
-	rows, err := d.pool.Query(ctx, fmt.Sprintf(stalledDealsSQL, dc.inner, dc.outer, dc.join), lower, now, cutoff)
+	wall := proactive.AsOf(now, q.Wall)
+	activity, cond, args := dealsLive, "", []any{lower, now, cutoff}
+	if wall.After(now) {
+		activity, cond, args = dealsAsOfActive, dealsAsOf, append(args, wall)
+	}
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(stalledDealsSQL, dc.inner, dc.outer, dc.join, activity, cond), args...)
 	if err != nil {
 		if dc.inner != "" {
 			d.cat.forget() // a column or table dropped since it was looked up
 		}
-		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+		return nil, d.tableFail(op, proactive.TableDeals, err)
 	}
 	defer rows.Close()
-	out := []proactive.Deal{}
 	skipped := proactive.Skipped{}
 	var (
 		dl             proactive.Deal
@@ -385,7 +420,7 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 	for rows.Next() {
 		dl, last, contact, owner = proactive.Deal{}, nil, nil, nil
 		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+			return nil, d.tableFail(op, proactive.TableDeals, err)
 		}
 		if contact != nil {
 			dl.ContactEmail = proactive.NormEmail(*contact)
@@ -398,17 +433,19 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 			skipped.Add(proactive.SkipNegativeAmount, 1)
 		case last == nil:
 			skipped.Add(proactive.SkipNullTimestamp, 1)
-		case last.After(now):
+		case last.After(wall):
 			skipped.Add(proactive.SkipFutureTimestamp, 1)
 		default:
 			dl.LastActivity = last.UTC()
-			out = append(out, dl)
+			if err := fn(dl); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableDeals, err)
+		return nil, d.tableFail(op, proactive.TableDeals, err)
 	}
-	return out, skipped, nil
+	return skipped, nil
 }
 
 // SyncFailures groups the unresolved sync errors created in [q.Since,
@@ -416,16 +453,20 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 // newest created_at and its message, and the distinct object types.
 // Unresolved rows created after q.Now or without created_at, and rows with
 // a null source or error_type, are skipped and counted.
-func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
+func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery, fn func(proactive.SyncFailureGroup) error) (proactive.Skipped, error) {
 	const op = "read sync errors"
 	now := q.Now.UTC()
 	since := q.Since.UTC()
 	if q.Since.IsZero() {
 		since = now.Add(-24 * time.Hour)
 	}
-	rows, err := d.pool.Query(ctx, syncFailuresSQL, since, now)
+	wall, unresolved := proactive.AsOf(now, q.Wall), syncUnresolved
+	if wall.After(now) {
+		unresolved = syncUnresolvedAsOf
+	}
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(syncFailuresSQL, unresolved), since, now, wall)
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+		return nil, d.tableFail(op, proactive.TableSyncErrors, err)
 	}
 	defer rows.Close()
 	out := []proactive.SyncFailureGroup{}
@@ -436,7 +477,7 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 		var latest *time.Time
 		var objectTypes []string
 		if err := rows.Scan(&source, &errType, &count, &future, &nullTS, &latest, &msg, &objectTypes); err != nil {
-			return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+			return nil, d.tableFail(op, proactive.TableSyncErrors, err)
 		}
 		skipped.Add(proactive.SkipFutureTimestamp, int(future))
 		skipped.Add(proactive.SkipNullTimestamp, int(nullTS))
@@ -458,7 +499,7 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 		out = append(out, g)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableSyncErrors, err)
+		return nil, d.tableFail(op, proactive.TableSyncErrors, err)
 	}
 	slices.SortFunc(out, func(a, b proactive.SyncFailureGroup) int {
 		if c := strings.Compare(a.Source, b.Source); c != 0 {
@@ -466,44 +507,56 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 		}
 		return strings.Compare(a.ErrorType, b.ErrorType)
 	})
-	return out, skipped, nil
+	// One group per source and error type: few, sorted here.
+	for _, g := range out {
+		if err := fn(g); err != nil {
+			return nil, err
+		}
+	}
+	return skipped, nil
 }
 
 // WaitingLeads returns the leads with status new (any case) and no
 // last_contact_date created at least q.MinHours before q.Now. Such leads
 // with a null or future created_at are skipped and counted.
-func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
+func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error) {
 	const op = "read leads"
 	now := q.Now.UTC()
 	cutoff := now
 	if q.MinHours > 0 {
 		cutoff = now.Add(-time.Duration(q.MinHours * float64(time.Hour)))
 	}
-	rows, err := d.pool.Query(ctx, waitingLeadsSQL, now, cutoff)
+	wall := proactive.AsOf(now, q.Wall)
+	waiting, args := leadWaiting, []any{wall, cutoff}
+	if wall.After(now) {
+		waiting, args = leadWaitingAsOf, append(args, now)
+	}
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(waitingLeadsSQL, waiting), args...)
 	if err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
 	defer rows.Close()
-	out := []proactive.Lead{}
 	skipped := proactive.Skipped{}
 	for rows.Next() {
 		var l proactive.Lead
 		var created *time.Time
 		if err := rows.Scan(&l.ID, &l.Name, &l.Email, &l.Source, &created); err != nil {
-			return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+			return nil, d.tableFail(op, proactive.TableLeads, err)
 		}
 		switch {
 		case created == nil:
 			skipped.Add(proactive.SkipNullTimestamp, 1)
-		case created.After(now):
+		case created.After(wall):
 			skipped.Add(proactive.SkipFutureTimestamp, 1)
 		default:
 			l.CreatedAt = created.UTC()
-			out = append(out, l)
+			if err := fn(l); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, d.tableFail(op, proactive.TableLeads, err)
+		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
-	return out, skipped, nil
+	return skipped, nil
 }

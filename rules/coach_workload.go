@@ -84,7 +84,7 @@ func CoachWorkloadCheck() proactive.Check {
 				}
 				w := NewWorkload(cases)
 				skipped, err := src.ClientOwners(ctx, proactive.OwnerQuery{
-					Now: env.Now, WindowDays: proactive.HealthWindowDays, Column: col,
+					Now: env.Now, Wall: env.Wall, WindowDays: proactive.HealthWindowDays, Column: col,
 					ValueColumn: env.Settings.Columns.ClientValue,
 				}, func(c proactive.ClientOwner) error { w.Add(c); return nil })
 				if err != nil {

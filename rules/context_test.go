@@ -116,14 +116,14 @@ type queryRecorder struct {
 	deals  proactive.DealQuery
 }
 
-func (r *queryRecorder) HealthTrends(_ context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+func (r *queryRecorder) HealthTrends(_ context.Context, q proactive.HealthQuery, _ func(proactive.HealthTrend) error) (proactive.Skipped, error) {
 	r.health = q
-	return nil, nil, nil
+	return nil, nil
 }
 
-func (r *queryRecorder) StalledDeals(_ context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
+func (r *queryRecorder) StalledDeals(_ context.Context, q proactive.DealQuery, _ func(proactive.Deal) error) (proactive.Skipped, error) {
 	r.deals = q
-	return nil, nil, nil
+	return nil, nil
 }
 
 // The checks ask their readers for the configured columns (CONTRACT

@@ -30,7 +30,7 @@ func (d DealStallDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // StalledDealReader is what the deal stall check reads.
 type StalledDealReader interface {
-	StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error)
+	StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error)
 }
 
 // DealStallCheck is the deal stall check (CONTRACT §3): a deal in a stall
@@ -55,12 +55,15 @@ func DealStallCheck() proactive.Check {
 					return nil, err
 				}
 				th := env.Settings.Thresholds
-				deals, skipped, err := src.StalledDeals(ctx, proactive.DealQuery{Now: env.Now, Stages: env.Settings.StallStages,
-					MinDays: th.DealStallDaysMedium, OwnerColumn: env.Settings.Columns.DealOwner})
-				if err != nil {
-					return skipped, err
-				}
-				return skipped, emitAll(emit, Deals(deals, th, env.Now))
+				// Each deal is its own case (deal-<id>): reported as it arrives.
+				return src.StalledDeals(ctx, proactive.DealQuery{Now: env.Now, Wall: env.Wall, Stages: env.Settings.StallStages,
+					MinDays: th.DealStallDaysMedium, OwnerColumn: env.Settings.Columns.DealOwner},
+					func(d proactive.Deal) error {
+						if a, ok := judgeDeal(&d, th, env.Now); ok {
+							return emitOne(emit, a)
+						}
+						return nil
+					})
 			})
 		},
 		Text: proactive.CheckText{
@@ -96,47 +99,54 @@ func dealStage(a *proactive.Anomaly) string {
 func Deals(deals []proactive.Deal, th proactive.Thresholds, now time.Time) []proactive.Anomaly {
 	out := make([]proactive.Anomaly, 0, len(deals)) // stores usually pre-filter: most are anomalies
 	for i := range deals {
-		d := &deals[i]
-		if d.LastActivity.IsZero() {
-			continue
+		if a, ok := judgeDeal(&deals[i], th, now); ok {
+			out = append(out, a)
 		}
-		days := DaysStalled(d.LastActivity, now)
-		sev, ok := DealSeverity(days, th)
-		if !ok {
-			continue
-		}
-		var amount float64
-		if d.Amount != nil {
-			amount = *d.Amount
-		}
-		name := firstNonBlank(d.Name)
-		entity, key := name, name
-		if name == "" {
-			entity, key = "Deal #"+d.ID, "deal-"+d.ID
-		}
-		out = append(out, proactive.Anomaly{
-			Type:      proactive.DealStall,
-			Severity:  sev,
-			Entity:    entity,
-			EntityKey: key,
-			Key:       "deal-" + d.ID,
-			Details: DealStallDetails{
-				Amount:      d.Amount,
-				DaysStalled: days,
-				DealID:      orNil(d.ID),
-				DealName:    orNil(d.Name),
-				Revenue:     Revenue(amount),
-				Stage:       d.Stage,
-			},
-			Owner:             strings.TrimSpace(d.Owner),
-			Contact:           proactive.NormEmail(d.ContactEmail),
-			Metric:            float64(days),
-			RecommendedAction: dealAction(sev, d.Stage, days),
-			UrgencyScore:      DealUrgency(sev, days, amount),
-			DetectedAt:        now,
-		})
 	}
 	return sorted(out)
+}
+
+// judgeDeal is the deal stall of one deal, false when it is none (see
+// Deals).
+func judgeDeal(d *proactive.Deal, th proactive.Thresholds, now time.Time) (proactive.Anomaly, bool) {
+	if d.LastActivity.IsZero() {
+		return proactive.Anomaly{}, false
+	}
+	days := DaysStalled(d.LastActivity, now)
+	sev, ok := DealSeverity(days, th)
+	if !ok {
+		return proactive.Anomaly{}, false
+	}
+	var amount float64
+	if d.Amount != nil {
+		amount = *d.Amount
+	}
+	name := firstNonBlank(d.Name)
+	entity, key := name, name
+	if name == "" {
+		entity, key = "Deal #"+d.ID, "deal-"+d.ID
+	}
+	return proactive.Anomaly{
+		Type:      proactive.DealStall,
+		Severity:  sev,
+		Entity:    entity,
+		EntityKey: key,
+		Key:       "deal-" + d.ID,
+		Details: DealStallDetails{
+			Amount:      d.Amount,
+			DaysStalled: days,
+			DealID:      orNil(d.ID),
+			DealName:    orNil(d.Name),
+			Revenue:     Revenue(amount),
+			Stage:       d.Stage,
+		},
+		Owner:             strings.TrimSpace(d.Owner),
+		Contact:           proactive.NormEmail(d.ContactEmail),
+		Metric:            float64(days),
+		RecommendedAction: dealAction(sev, d.Stage, days),
+		UrgencyScore:      DealUrgency(sev, days, amount),
+		DetectedAt:        now,
+	}, true
 }
 
 // DaysStalled is the number of whole days (full 24 h periods, rounded down)

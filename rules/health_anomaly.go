@@ -122,7 +122,7 @@ func (d *anomalyDetector) Detect(ctx context.Context, source any, emit proactive
 	}
 	j := AnomalyJudge{Thresholds: d.env.Settings.Thresholds, Now: d.env.Now, Flagged: d.dropped}
 	cols := d.env.Settings.Columns
-	q := proactive.SeriesQuery{Now: d.env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: anomalyMinReadings,
+	q := proactive.SeriesQuery{Now: d.env.Now, Wall: d.env.Wall, WindowDays: proactive.HealthWindowDays, MinReadings: anomalyMinReadings,
 		OwnerColumn: cols.ClientOwner, ValueColumn: cols.ClientValue}
 	var (
 		flagged []string

@@ -33,7 +33,7 @@ func (d HealthDropDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // HealthTrendReader is what the health drop check reads.
 type HealthTrendReader interface {
-	HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error)
+	HealthTrends(ctx context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error)
 }
 
 // HealthDropCheck is the health drop check (CONTRACT §3): a client whose
@@ -61,27 +61,15 @@ func HealthDropCheck() proactive.Check {
 				th := env.Settings.Thresholds
 				keep := KeepOpenDrop(th)
 				cols := env.Settings.Columns
-				trends, skipped, err := src.HealthTrends(ctx, proactive.HealthQuery{
-					Now: env.Now, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: keep,
+				c := healthClient{emit: emit, th: th, keep: keep, now: env.Now}
+				skipped, err := src.HealthTrends(ctx, proactive.HealthQuery{
+					Now: env.Now, Wall: env.Wall, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: keep,
 					OwnerColumn: cols.ClientOwner, ValueColumn: cols.ClientValue,
-				})
+				}, c.add)
 				if err != nil {
 					return skipped, err
 				}
-				if err := emitAll(emit, Health(trends, th, env.Now)); err != nil {
-					return skipped, err
-				}
-				// Within the recovery margin: no anomaly, but the case stays seen.
-				for i := range trends {
-					if t := &trends[i]; t.Readings >= 2 {
-						if drop := HealthDrop(*t); drop >= keep && drop < th.HealthDropMedium {
-							if err := emit.Seen(proactive.NormEmail(t.Email)); err != nil {
-								return skipped, err
-							}
-						}
-					}
-				}
-				return skipped, nil
+				return skipped, c.flush()
 			})
 		},
 		Text: proactive.CheckText{
@@ -110,44 +98,103 @@ func HealthDropCheck() proactive.Check {
 func Health(trends []proactive.HealthTrend, th proactive.Thresholds, now time.Time) []proactive.Anomaly {
 	out := make([]proactive.Anomaly, 0, len(trends)) // stores usually pre-filter: most are anomalies
 	for i := range trends {
-		t := &trends[i]
-		if t.Readings < 2 {
-			continue // CONTRACT §3: at least 2 readings; no previous one to compare with
+		if a, ok := judgeHealth(&trends[i], th, now); ok {
+			out = append(out, a)
 		}
-		drop := HealthDrop(*t)
-		sev, ok := HealthSeverity(drop, th)
-		if !ok {
-			continue
-		}
-		d := HealthDropDetails{
-			CurrentScore:  t.Current,
-			Email:         strings.TrimSpace(t.Email),
-			PreviousScore: t.Previous,
-			Revenue:       Revenue(t.Value),
-			ScoreDrop:     drop,
-		}
-		if t.WeekAvg != nil {
-			avg := Denoise(*t.WeekAvg) // a store's mean carries float noise (70.19999999999999)
-			d.WeekAvg = &avg
-		}
-		if z := normZone(t.Zone); z != "" {
-			d.CurrentZone = &z
-		}
-		out = append(out, proactive.Anomaly{
-			Type:              proactive.HealthDrop,
-			Severity:          sev,
-			Entity:            HealthEntity(t.Firstname, t.Lastname, d.Email),
-			EntityKey:         d.Email,
-			Key:               proactive.NormEmail(t.Email),
-			Details:           d,
-			Owner:             strings.TrimSpace(t.Owner),
-			Metric:            drop,
-			RecommendedAction: healthAction(sev, drop),
-			UrgencyScore:      HealthUrgency(sev, drop, t.Zone),
-			DetectedAt:        now,
-		})
 	}
 	return sorted(out)
+}
+
+// judgeHealth is the health drop of one trend, false when it is none
+// (see Health).
+func judgeHealth(t *proactive.HealthTrend, th proactive.Thresholds, now time.Time) (proactive.Anomaly, bool) {
+	if t.Readings < 2 {
+		return proactive.Anomaly{}, false // CONTRACT §3: at least 2 readings; no previous one to compare with
+	}
+	drop := HealthDrop(*t)
+	sev, ok := HealthSeverity(drop, th)
+	if !ok {
+		return proactive.Anomaly{}, false
+	}
+	d := HealthDropDetails{
+		CurrentScore:  t.Current,
+		Email:         strings.TrimSpace(t.Email),
+		PreviousScore: t.Previous,
+		Revenue:       Revenue(t.Value),
+		ScoreDrop:     drop,
+	}
+	if t.WeekAvg != nil {
+		avg := Denoise(*t.WeekAvg) // a store's mean carries float noise (70.19999999999999)
+		d.WeekAvg = &avg
+	}
+	if z := normZone(t.Zone); z != "" {
+		d.CurrentZone = &z
+	}
+	return proactive.Anomaly{
+		Type:              proactive.HealthDrop,
+		Severity:          sev,
+		Entity:            HealthEntity(t.Firstname, t.Lastname, d.Email),
+		EntityKey:         d.Email,
+		Key:               proactive.NormEmail(t.Email),
+		Details:           d,
+		Owner:             strings.TrimSpace(t.Owner),
+		Metric:            drop,
+		RecommendedAction: healthAction(sev, drop),
+		UrgencyScore:      HealthUrgency(sev, drop, t.Zone),
+		DetectedAt:        now,
+	}, true
+}
+
+// healthClient reports the health drops of the trends a store streams,
+// one client (case key) at a time: the store delivers the emails of one
+// client (differing in case or spaces) one after the other, and a
+// client's anomalies are reported most urgent first (the first is its
+// case's), then, for the trends within the recovery margin, that its case
+// stays seen. It holds one client's anomalies at a time.
+type healthClient struct {
+	emit proactive.Emitter
+	th   proactive.Thresholds
+	keep float64 // KeepOpenDrop
+	now  time.Time
+
+	key       string // the client's case key; "" before the first trend
+	anomalies []proactive.Anomaly
+	margin    int // trends within the recovery margin
+}
+
+// add takes the next trend.
+func (c *healthClient) add(t proactive.HealthTrend) error {
+	if key := proactive.NormEmail(t.Email); key != c.key {
+		if err := c.flush(); err != nil {
+			return err
+		}
+		c.key = key
+	}
+	if a, ok := judgeHealth(&t, c.th, c.now); ok {
+		c.anomalies = append(c.anomalies, a)
+	} else if t.Readings >= 2 {
+		if drop := HealthDrop(t); drop >= c.keep && drop < c.th.HealthDropMedium {
+			c.margin++ // within the recovery margin: no anomaly, but the case stays seen
+		}
+	}
+	return nil
+}
+
+// flush reports the client's anomalies, most urgent first, then its
+// sightings, and forgets them.
+func (c *healthClient) flush() error {
+	SortAnomalies(c.anomalies)
+	if err := emitAll(c.emit, c.anomalies); err != nil {
+		return err
+	}
+	for ; c.margin > 0; c.margin-- {
+		if err := c.emit.Seen(c.key); err != nil {
+			return err
+		}
+	}
+	clear(c.anomalies)
+	c.anomalies = c.anomalies[:0]
+	return nil
 }
 
 // KeepOpenDrop is the smallest drop that keeps a health drop case seen:

@@ -67,7 +67,7 @@ func HealthForecastCheck() proactive.Check {
 				}
 				th := env.Settings.Thresholds
 				f := Forecaster{Thresholds: th, Now: env.Now}
-				q := proactive.SeriesQuery{Now: env.Now, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings,
+				q := proactive.SeriesQuery{Now: env.Now, Wall: env.Wall, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings,
 					OwnerColumn: env.Settings.Columns.ClientOwner, ValueColumn: env.Settings.Columns.ClientValue}
 				// The read serves health_anomaly too (one scan of the window
 				// instead of two): the clients whose newest change could be
@@ -264,7 +264,7 @@ func judgeFlagged(ctx context.Context, src proactive.HealthSeriesReader, q proac
 	}
 	var out []proactive.Anomaly
 	_, err := src.HealthSeries(ctx, proactive.SeriesQuery{
-		Now: q.Now, WindowDays: q.WindowDays, MinReadings: q.MinReadings, Emails: emails,
+		Now: q.Now, Wall: q.Wall, WindowDays: q.WindowDays, MinReadings: q.MinReadings, Emails: emails,
 		OwnerColumn: q.OwnerColumn, ValueColumn: q.ValueColumn,
 	}, func(s *proactive.ClientSeries) error {
 		if a, ok := judge(s); ok {

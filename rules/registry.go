@@ -41,6 +41,14 @@ func sourceAs[R any](source any, what string) (R, error) {
 	return r, nil
 }
 
+// emitOne reports one anomaly through emit.
+func emitOne(emit proactive.Emitter, a proactive.Anomaly) error {
+	if err := emit.Anomaly(a); err != nil {
+		return fmt.Errorf("report %s: %w", a.Entity, err)
+	}
+	return nil
+}
+
 // emitAll reports each anomaly through emit, stopping at the first error.
 func emitAll(emit proactive.Emitter, as []proactive.Anomaly) error {
 	for i := range as {

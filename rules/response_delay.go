@@ -29,7 +29,7 @@ func (d ResponseDelayDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // WaitingLeadReader is what the response delay check reads.
 type WaitingLeadReader interface {
-	WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error)
+	WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error)
 }
 
 // ResponseDelayCheck is the response delay check (CONTRACT §3): a new lead
@@ -54,11 +54,14 @@ func ResponseDelayCheck() proactive.Check {
 					return nil, err
 				}
 				th := env.Settings.Thresholds
-				leads, skipped, err := src.WaitingLeads(ctx, proactive.LeadQuery{Now: env.Now, MinHours: th.ResponseDelayMedium})
-				if err != nil {
-					return skipped, err
-				}
-				return skipped, emitAll(emit, Leads(leads, th, env.Now))
+				// Each lead is its own case (lead-<id>): reported as it arrives.
+				return src.WaitingLeads(ctx, proactive.LeadQuery{Now: env.Now, Wall: env.Wall, MinHours: th.ResponseDelayMedium},
+					func(l proactive.Lead) error {
+						if a, ok := judgeLead(&l, th, env.Now); ok {
+							return emitOne(emit, a)
+						}
+						return nil
+					})
 			})
 		},
 		Text: proactive.CheckText{
@@ -90,45 +93,52 @@ func ResponseDelayCheck() proactive.Check {
 func Leads(leads []proactive.Lead, th proactive.Thresholds, now time.Time) []proactive.Anomaly {
 	out := make([]proactive.Anomaly, 0, len(leads)) // stores usually pre-filter: most are anomalies
 	for i := range leads {
-		l := &leads[i]
-		if l.CreatedAt.IsZero() {
-			continue
+		if a, ok := judgeLead(&leads[i], th, now); ok {
+			out = append(out, a)
 		}
-		hours := HoursWaiting(l.CreatedAt, now)
-		sev, ok := LeadSeverity(hours, th)
-		if !ok {
-			continue
-		}
-		entity := firstNonBlank(l.Name, l.Email)
-		if entity == "" {
-			entity = "Lead #" + l.ID
-		}
-		key := firstNonBlank(l.Email, l.Name)
-		if key == "" {
-			key = "lead-" + l.ID
-		}
-		out = append(out, proactive.Anomaly{
-			Type:      proactive.ResponseDelay,
-			Severity:  sev,
-			Entity:    entity,
-			EntityKey: key,
-			Key:       "lead-" + l.ID,
-			Details: ResponseDelayDetails{
-				Email:        orNil(l.Email),
-				HoursWaiting: hours,
-				LeadID:       orNil(l.ID),
-				Name:         orNil(l.Name),
-				Revenue:      Revenue(th.LeadValue),
-				Source:       orNil(l.Source),
-			},
-			Contact:           proactive.NormEmail(l.Email),
-			Metric:            hours,
-			RecommendedAction: leadAction(sev, hours, l.Source),
-			UrgencyScore:      LeadUrgency(sev, hours),
-			DetectedAt:        now,
-		})
 	}
 	return sorted(out)
+}
+
+// judgeLead is the response delay of one lead, false when it is none (see
+// Leads).
+func judgeLead(l *proactive.Lead, th proactive.Thresholds, now time.Time) (proactive.Anomaly, bool) {
+	if l.CreatedAt.IsZero() {
+		return proactive.Anomaly{}, false
+	}
+	hours := HoursWaiting(l.CreatedAt, now)
+	sev, ok := LeadSeverity(hours, th)
+	if !ok {
+		return proactive.Anomaly{}, false
+	}
+	entity := firstNonBlank(l.Name, l.Email)
+	if entity == "" {
+		entity = "Lead #" + l.ID
+	}
+	key := firstNonBlank(l.Email, l.Name)
+	if key == "" {
+		key = "lead-" + l.ID
+	}
+	return proactive.Anomaly{
+		Type:      proactive.ResponseDelay,
+		Severity:  sev,
+		Entity:    entity,
+		EntityKey: key,
+		Key:       "lead-" + l.ID,
+		Details: ResponseDelayDetails{
+			Email:        orNil(l.Email),
+			HoursWaiting: hours,
+			LeadID:       orNil(l.ID),
+			Name:         orNil(l.Name),
+			Revenue:      Revenue(th.LeadValue),
+			Source:       orNil(l.Source),
+		},
+		Contact:           proactive.NormEmail(l.Email),
+		Metric:            hours,
+		RecommendedAction: leadAction(sev, hours, l.Source),
+		UrgencyScore:      LeadUrgency(sev, hours),
+		DetectedAt:        now,
+	}, true
 }
 
 // HoursWaiting is the time from created to now in hours, unrounded.

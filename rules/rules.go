@@ -24,8 +24,9 @@ import (
 
 // CompareAnomalies orders anomalies most urgent first: urgency descending,
 // then entity alphabetically (CompareText), then entity key, then the more
-// severe first. It is the order of every anomaly list this product shows, so
-// the primary of a group is the first anomaly in this order.
+// severe first, then by case key. It is the order of every anomaly list
+// this product shows, so the primary of a group is the first anomaly in
+// this order.
 func CompareAnomalies(a, b proactive.Anomaly) int { return compareAnomalies(&a, &b) }
 
 func compareAnomalies(a, b *proactive.Anomaly) int {
@@ -41,7 +42,12 @@ func compareAnomalies(a, b *proactive.Anomaly) int {
 	if c := CompareText(a.EntityKey, b.EntityKey); c != 0 {
 		return c
 	}
-	return b.Severity.Rank() - a.Severity.Rank()
+	if c := b.Severity.Rank() - a.Severity.Rank(); c != 0 {
+		return c
+	}
+	// Two deals of one name: the order does not depend on the order the
+	// store delivered them in.
+	return strings.Compare(a.Key, b.Key)
 }
 
 // SortAnomalies sorts as in place by CompareAnomalies, most urgent first.

@@ -31,7 +31,7 @@ func (d SyncFailDetails) RevenueAtRisk() float64 { return d.Revenue }
 
 // SyncFailureReader is what the sync failure check reads.
 type SyncFailureReader interface {
-	SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error)
+	SyncFailures(ctx context.Context, q proactive.SyncQuery, fn func(proactive.SyncFailureGroup) error) (proactive.Skipped, error)
 }
 
 // SyncFailCheck is the sync failure check (CONTRACT §3): unresolved sync
@@ -54,7 +54,11 @@ func SyncFailCheck() proactive.Check {
 				if err != nil {
 					return nil, err
 				}
-				groups, skipped, err := src.SyncFailures(ctx, proactive.SyncQuery{Now: env.Now, Since: env.Now.Add(-24 * time.Hour)})
+				// Few groups (one per source and error type): gathered and
+				// reported most urgent first, as two groups may share a key.
+				var groups []proactive.SyncFailureGroup
+				skipped, err := src.SyncFailures(ctx, proactive.SyncQuery{Now: env.Now, Wall: env.Wall, Since: env.Now.Add(-24 * time.Hour)},
+					func(g proactive.SyncFailureGroup) error { groups = append(groups, g); return nil })
 				if err != nil {
 					return skipped, err
 				}

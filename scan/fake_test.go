@@ -38,23 +38,37 @@ type fakeStore struct {
 
 func (f *fakeStore) Ping(context.Context) error { return f.pingErr }
 
-func (f *fakeStore) HealthTrends(_ context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+// stream hands xs to fn one at a time, then returns skipped and err (a
+// failing read delivers nothing).
+func stream[T any](xs []T, fn func(T) error, skipped proactive.Skipped, err error) (proactive.Skipped, error) {
+	if err != nil {
+		return skipped, err
+	}
+	for _, x := range xs {
+		if err := fn(x); err != nil {
+			return nil, err
+		}
+	}
+	return skipped, nil
+}
+
+func (f *fakeStore) HealthTrends(_ context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
 	f.mu.Lock()
 	f.healthQ = q
 	f.mu.Unlock()
-	return f.trends, f.healthSkipped, f.healthErr
+	return stream(f.trends, fn, f.healthSkipped, f.healthErr)
 }
 
-func (f *fakeStore) StalledDeals(context.Context, proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
-	return f.deals, f.dealSkipped, f.dealErr
+func (f *fakeStore) StalledDeals(_ context.Context, _ proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error) {
+	return stream(f.deals, fn, f.dealSkipped, f.dealErr)
 }
 
-func (f *fakeStore) SyncFailures(context.Context, proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
-	return f.syncs, nil, f.syncErr
+func (f *fakeStore) SyncFailures(_ context.Context, _ proactive.SyncQuery, fn func(proactive.SyncFailureGroup) error) (proactive.Skipped, error) {
+	return stream(f.syncs, fn, nil, f.syncErr)
 }
 
-func (f *fakeStore) WaitingLeads(context.Context, proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
-	return f.leads, nil, f.leadErr
+func (f *fakeStore) WaitingLeads(_ context.Context, _ proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error) {
+	return stream(f.leads, fn, nil, f.leadErr)
 }
 
 func (f *fakeStore) RecordScan(_ context.Context, r proactive.ScanRun) error {

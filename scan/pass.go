@@ -29,6 +29,7 @@ type pass struct {
 	tx      proactive.DeskTx
 	log     *slog.Logger
 	now     time.Time
+	wall    time.Time // the real time at the start (CheckEnv.Wall)
 	scanID  string
 	params  Params
 	th      proactive.Thresholds
@@ -81,9 +82,9 @@ const (
 	inert // a resolved or frozen case (neither actionable nor suppressed)
 )
 
-func newPass(s *Scanner, tx proactive.DeskTx, log *slog.Logger, now time.Time, scanID string, p Params) *pass {
+func newPass(s *Scanner, tx proactive.DeskTx, log *slog.Logger, now, wall time.Time, scanID string, p Params) *pass {
 	return &pass{
-		s: s, tx: tx, log: log, now: now, scanID: scanID, params: p,
+		s: s, tx: tx, log: log, now: now, wall: wall, scanID: scanID, params: p,
 		th:        s.opts.Settings.Thresholds,
 		newID:     lifecycle.IDs(s.opts.NewID),
 		analyst:   insight.NewAnalyst(s.opts.Registry, s.opts.Settings),
@@ -123,7 +124,7 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	if warning != "" {
 		res.Warnings = append(res.Warnings, warning)
 	}
-	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings, Cases: p.unresolvedCases, Scope: &proactive.ScanScope{}}
+	env := proactive.CheckEnv{Now: p.now, Wall: p.wall, Settings: p.s.opts.Settings, Cases: p.unresolvedCases, Scope: &proactive.ScanScope{}}
 	detectors := map[proactive.AnomalyType]proactive.Detector{}
 	for _, c := range p.s.order {
 		d := c.New(env)

@@ -84,7 +84,10 @@ type Router interface {
 
 // Params are the inputs of one scan.
 type Params struct {
-	// Now is the moment the scan evaluates at.
+	// Now is the moment the scan evaluates at; zero means the Clock's
+	// time. A Now before the Clock's time reads the source tables as they
+	// stood at Now (proactive.AsOf): later rows are not there, not
+	// "in the future".
 	Now time.Time
 	// Trigger names who started the scan: cli, http, schedule, dashboard, demo.
 	Trigger string
@@ -246,7 +249,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 
 	var final proactive.ScanResult
 	err := s.opts.Desk.Update(ctx, func(tx proactive.DeskTx) error {
-		pass := newPass(s, tx, log, now, scanID, p)
+		pass := newPass(s, tx, log, now, start.UTC(), scanID, p)
 		r := res // a retried transaction starts from the skeleton again
 		if err := pass.run(ctx, &r); err != nil {
 			return err

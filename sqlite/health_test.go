@@ -10,6 +10,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/demo"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -104,7 +105,7 @@ func TestHealthPlan(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
 	db := mustDemoDB(t, now)
-	args := []any{sql.Named("now", formatTime(now)), sql.Named("from", formatTime(now.Add(-14*24*time.Hour))), sql.Named("min_drop", 10.0)}
+	args := append(timeArgs(now, time.Time{}), sql.Named("from", formatTime(now.Add(-14*24*time.Hour))), sql.Named("min_drop", 10.0))
 	rows, err := db.read.Query("EXPLAIN QUERY PLAN "+healthQuery(), args...)
 	require.NoError(t, err)
 	var plan []string
@@ -155,13 +156,13 @@ func TestHealthWithoutIndex(t *testing.T) {
 	now := time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
 	db := mustDemoDB(t, now)
 	q := proactive.HealthQuery{Now: now, WindowDays: 14, TrendDays: 7, MinDrop: 10}
-	want, wantSkipped, err := db.HealthTrends(ctx, q)
+	want, wantSkipped, err := storetest.Trends(ctx, db, q)
 	require.NoError(t, err)
 	require.NotEmpty(t, want)
 	require.NoError(t, db.ExecForTest(ctx, `
 		ALTER TABLE client_health_scores RENAME TO raw_scores;
 		CREATE VIEW client_health_scores AS SELECT * FROM raw_scores`))
-	got, skipped, err := db.HealthTrends(ctx, q)
+	got, skipped, err := storetest.Trends(ctx, db, q)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
 	require.Equal(t, wantSkipped, skipped)

@@ -32,7 +32,7 @@ newest AS (
     FROM judged WHERE verdict = 'ok'
 )
 SELECT verdict, count(*), NULL, NULL, NULL` + nulls + `
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, email, coalesce(owner, ''), ` + isoUTC("jd") + out + `
 FROM newest WHERE rn = 1`
@@ -61,8 +61,8 @@ func (d *DB) ClientOwners(ctx context.Context, q proactive.OwnerQuery, fn func(p
 		value = q.ValueColumn
 	}
 	rows, err := d.read.QueryContext(ctx, ownersQuery(q.Column, value),
-		sql.Named("now", formatTime(q.Now)),
-		sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))))
+		append(timeArgs(q.Now, q.Wall),
+			sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))))...)
 	if err != nil {
 		if value != "" {
 			d.cat.forget() // a column dropped since it was looked up

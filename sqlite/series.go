@@ -53,7 +53,7 @@ func seriesQuery(where, owner, value string) string {
 	return `
 WITH ` + judgedHealthSQL("firstname, lastname, health_zone AS zone, "+strings.Join(judged, " "), where) + `
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(out)) + `
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, email, coalesce(firstname, ''), coalesce(lastname, ''),
        CASE upper(trim(zone)) WHEN 'GREEN' THEN 'GREEN' WHEN 'YELLOW' THEN 'YELLOW' WHEN 'RED' THEN 'RED' ELSE '' END,
@@ -91,10 +91,8 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 	if windowDays <= 0 {
 		windowDays = proactive.HealthWindowDays
 	}
-	where, args := "", []any{
-		sql.Named("now", formatTime(q.Now)),
-		sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))),
-	}
+	where, args := "", append(timeArgs(q.Now, q.Wall),
+		sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))))
 	if q.Emails != nil {
 		b, err := json.Marshal(q.Emails)
 		if err != nil {

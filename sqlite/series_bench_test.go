@@ -11,6 +11,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/sqlite"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
 // BenchmarkHealthSeries times HealthSeries over 10,000 clients × 14 daily
@@ -53,7 +54,7 @@ func BenchmarkHealthSeries(b *testing.B) {
 	b.Run("HealthTrends", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_, _, err := db.HealthTrends(ctx, proactive.HealthQuery{Now: now, WindowDays: 14, TrendDays: 7, MinDrop: 7})
+			_, _, err := storetest.Trends(ctx, db, proactive.HealthQuery{Now: now, WindowDays: 14, TrendDays: 7, MinDrop: 7})
 			require.NoError(b, err)
 		}
 	})

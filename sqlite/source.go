@@ -29,12 +29,42 @@ import (
 // (About 0.5 s for 140,000 health readings of 10,000 clients with modernc's SQLite.)
 
 // verdictSQL is the CASE arms shared by every reader for the timestamp
-// column whose julianday() is jd and whose raw value is raw.
+// column whose julianday() is jd and whose raw value is raw. A time after
+// :wall is in the future; one after :now but not after :wall (a read as of
+// a past :now, proactive.AsOf) is laterVerdict: not there, not counted.
 func verdictSQL(raw, jd string) string {
 	return fmt.Sprintf(`WHEN %[1]s IS NULL THEN '%[3]s'
 	            WHEN %[2]s IS NULL THEN '%[4]s'
-	            WHEN %[2]s > julianday(:now) THEN '%[5]s'`,
-		raw, jd, proactive.SkipNullTimestamp, proactive.SkipBadTimestamp, proactive.SkipFutureTimestamp)
+	            WHEN %[2]s > julianday(:wall) THEN '%[5]s'
+	            WHEN %[2]s > julianday(:now) THEN '%[6]s'`,
+		raw, jd, proactive.SkipNullTimestamp, proactive.SkipBadTimestamp, proactive.SkipFutureTimestamp, laterVerdict)
+}
+
+// laterVerdict is the verdict of a row written after the read's now but
+// not after its wall clock (proactive.AsOf): neither read nor skipped.
+const laterVerdict = "later"
+
+// skippedWhere selects the judged rows counted as skipped.
+const skippedWhere = `verdict NOT IN ('ok', '` + laterVerdict + `')`
+
+// asOfNullSQL is the column col as of :now (proactive.AsOf): NULL when it
+// holds a time after :now but not after :wall. Only the statements of a
+// read as of a past now use it.
+func asOfNullSQL(col string) string {
+	jd := jdSQL(col)
+	return `CASE WHEN ` + jd + ` > julianday(:now) AND ` + jd + ` <= julianday(:wall) THEN NULL ELSE ` + col + ` END`
+}
+
+// laterSQL holds for a row whose col is a time after :now but not after
+// :wall: a row not yet written as of :now.
+func laterSQL(col string) string {
+	jd := jdSQL(col)
+	return `coalesce(` + jd + ` > julianday(:now) AND ` + jd + ` <= julianday(:wall), 0)`
+}
+
+// timeArgs are the named arguments :now and :wall of a read.
+func timeArgs(now, wall time.Time) []any {
+	return []any{sql.Named("now", formatTime(now)), sql.Named("wall", formatTime(proactive.AsOf(now, wall)))}
 }
 
 // healthQuery reads client_health_scores for HealthQuery in one
@@ -54,7 +84,11 @@ func verdictSQL(raw, jd string) string {
 //     it has two valid readings and (with MinDrop) the spread of its valid
 //     readings reaches MinDrop, since no drop can exceed it — most clients
 //     stop here;
-//   - the readings of the candidates, a few index ranges.
+//   - the readings of the candidates, a few index ranges, one candidate
+//     after the other (CROSS JOIN: the candidates are the outer loop) in
+//     the order of their lower-cased, trimmed email, then as written, so
+//     that HealthTrends reduces and streams one email at a time and the
+//     emails of one client come one after the other.
 //
 // (Window functions over the candidates' readings cost about 17 µs per
 // reading in this SQLite, so the last step, a walk over each email's few
@@ -76,11 +110,12 @@ func healthQuery(extra ...string) string {
 	      AND email IS NOT NULL AND health_score >= 0 AND health_score <= 100`
 	return `
 WITH candidates AS MATERIALIZED (
-    SELECT email FROM client_health_scores
+    SELECT email AS cand FROM client_health_scores
     WHERE ` + inWindow + `
     GROUP BY email
     HAVING count(*) >= 2 AND trim(email) <> ''
        AND (:min_drop <= 0 OR max(health_score) - min(health_score) >= :min_drop)
+    ORDER BY lower(trim(email)), email
 ), judged AS (
     -- Readings older than the window are left out; NULL and unreadable
     -- timestamps stay, to be counted.
@@ -96,11 +131,11 @@ WITH candidates AS MATERIALIZED (
            OR NOT coalesce(health_score >= 0 AND health_score <= 100, 0))
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(extra)) + `
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, email, firstname, lastname, health_zone, health_score, ` + jd + extraColumns(extra) + `
-FROM client_health_scores
-WHERE email IN (SELECT email FROM candidates) AND ` + inWindow
+FROM candidates CROSS JOIN client_health_scores
+WHERE email = cand AND ` + inWindow
 }
 
 // nullColumns is n more NULL columns of a select list.
@@ -211,16 +246,18 @@ func normalizeZone(z string) string {
 }
 
 // HealthTrends reduces the health readings of the last q.WindowDays days
-// (14 when 0) to one trend per email with at least two valid readings; the
-// week average spans q.TrendDays (the default 7 when 0). With q.MinDrop,
-// only trends whose drop reaches it (less proactive.DropTolerance). The
-// configured owner and value columns of q that the table has are read
-// from the newest reading; one it lacks reads as unset.
-func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proactive.HealthTrend, proactive.Skipped, error) {
+// (14 when 0) to one trend per email with at least two valid readings and
+// streams them to fn, one email at a time (see healthQuery for the order);
+// the week average spans q.TrendDays (the default 7 when 0). With
+// q.MinDrop, only trends whose drop reaches it (less
+// proactive.DropTolerance). The configured owner and value columns of q
+// that the table has are read from the newest reading; one it lacks reads
+// as unset.
+func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
 	const op = "read client health scores"
 	use, err := d.optionalColumns(ctx, proactive.TableHealthScores, q.OwnerColumn, q.ValueColumn)
 	if err != nil {
-		return nil, nil, tableError(op, proactive.TableHealthScores, err)
+		return nil, tableError(op, proactive.TableHealthScores, err)
 	}
 	windowDays, trendDays := q.WindowDays, q.TrendDays
 	if windowDays <= 0 {
@@ -230,18 +267,14 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 		trendDays = proactive.DefaultThresholds().HealthTrendDays
 	}
 	var (
-		email   sql.NullString
-		r       healthReading
-		score   sql.NullFloat64
-		jd      sql.NullFloat64
-		byEmail = map[string][]healthReading{}
+		email sql.NullString
+		r     healthReading
+		score sql.NullFloat64
+		jd    sql.NullFloat64
+		extra []string
+		x     readingExtra
 	)
-	minDrop := q.MinDropBound()
-	var (
-		extra  []string
-		x      readingExtra
-		extras map[string][]readingExtra // with extra only
-	)
+	g := trendGrouper{minDrop: q.MinDropBound(), trendDays: trendDays, fn: fn}
 	dest := []any{&email, &r.first, &r.last, &r.zone, &score, &jd}
 	if use[0] {
 		extra, dest = append(extra, ownerSQL(q.OwnerColumn)), append(dest, &x.owner)
@@ -249,47 +282,97 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery) ([]proac
 	if use[1] {
 		extra, dest = append(extra, valueSQL(q.ValueColumn)), append(dest, &x.value)
 	}
-	if len(extra) > 0 {
-		extras = map[string][]readingExtra{}
-	}
+	g.extras = len(extra) > 0
 	skipped, err := d.readSource(ctx, op, proactive.TableHealthScores, healthQuery(extra...),
-		[]any{
-			sql.Named("now", formatTime(q.Now)),
+		append(timeArgs(q.Now, q.Wall),
 			sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))),
-			sql.Named("min_drop", minDrop),
-		},
+			sql.Named("min_drop", g.minDrop),
+		),
 		dest,
-		func() {
+		func() error {
 			r.score, r.jd = score.Float64, jd.Float64
-			byEmail[email.String] = append(byEmail[email.String], r)
-			if extras != nil {
-				extras[email.String] = append(extras[email.String], x)
-			}
+			return g.add(email.String, r, x)
 		})
+	if err == nil {
+		err = g.flush()
+	}
 	if err != nil {
 		if len(extra) > 0 {
 			d.cat.forget() // a column dropped since it was looked up
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	out := make([]proactive.HealthTrend, 0, len(byEmail))
-	for e, rs := range byEmail {
-		var ex readingExtra
-		if extras != nil {
-			ex = extras[e][newestIndex(rs)] // before reduceTrend sorts rs
+	return skipped, nil
+}
+
+// trendGrouper gathers the consecutive readings of one email, reduces
+// them to a trend (reduceTrend) and hands it to fn when it reaches
+// minDrop: one email's readings in memory at a time.
+type trendGrouper struct {
+	minDrop   float64
+	trendDays int
+	extras    bool // whether the readings carry the configured columns
+	fn        func(proactive.HealthTrend) error
+
+	email    string
+	started  bool
+	readings []healthReading
+	columns  []readingExtra // beside readings, when extras
+	// prevKey is the previous email's place in the order healthQuery
+	// promises; an email out of it would split a client.
+	prevKey string
+}
+
+// add takes the next reading of email.
+func (g *trendGrouper) add(email string, r healthReading, x readingExtra) error {
+	if !g.started || email != g.email {
+		if err := g.flush(); err != nil {
+			return err
 		}
-		t := reduceTrend(e, rs, trendDays)
-		t.Owner, t.Value = strings.TrimSpace(ex.owner.String), ex.value.Float64
-		drop := t.Previous - t.Current
-		if t.WeekAvg != nil {
-			drop = max(drop, *t.WeekAvg-t.Current)
+		key := sqliteLower(strings.Trim(email, " ")) + "\x00" + email
+		if g.started && key <= g.prevKey {
+			return proactive.Errorf(proactive.EINTERNAL, "read client health scores: the readings of %q came out of order", email)
 		}
-		if minDrop <= 0 || drop >= minDrop {
-			out = append(out, t)
-		}
+		g.started, g.email, g.prevKey = true, email, key
 	}
-	slices.SortFunc(out, func(a, b proactive.HealthTrend) int { return strings.Compare(a.Email, b.Email) })
-	return out, skipped, nil
+	g.readings = append(g.readings, r)
+	if g.extras {
+		g.columns = append(g.columns, x)
+	}
+	return nil
+}
+
+// flush reduces the current email's readings and hands the trend to fn.
+func (g *trendGrouper) flush() error {
+	if len(g.readings) < 2 {
+		g.readings, g.columns = g.readings[:0], g.columns[:0]
+		return nil
+	}
+	var ex readingExtra
+	if g.extras {
+		ex = g.columns[newestIndex(g.readings)] // before reduceTrend sorts the readings
+	}
+	t := reduceTrend(g.email, g.readings, g.trendDays)
+	g.readings, g.columns = g.readings[:0], g.columns[:0]
+	t.Owner, t.Value = strings.TrimSpace(ex.owner.String), ex.value.Float64
+	drop := t.Previous - t.Current
+	if t.WeekAvg != nil {
+		drop = max(drop, *t.WeekAvg-t.Current)
+	}
+	if g.minDrop > 0 && drop < g.minDrop {
+		return nil
+	}
+	return g.fn(t)
+}
+
+// sqliteLower lower-cases ASCII letters only, as SQLite's lower() does.
+func sqliteLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // dealContext says which optional columns and tables the deal query reads
@@ -306,7 +389,21 @@ type dealContext struct {
 // the contact email (contacts.email of the contact whose id is
 // contact_id, when not blank, else contact_email), then the owner. The
 // contact is looked up for the stalled deals only, through contacts' key.
-func dealQuery(c dealContext) string {
+//
+// asOf reads the deals as of a past :now (proactive.AsOf): a deal created
+// after it (not after :wall) is not there; its last_activity_date and
+// updated_at after it (not after :wall) read as NULL, and a deal that
+// leaves without any time is not there either.
+func dealQuery(c dealContext, asOf bool) string {
+	from, lad, ua, visible := "deals", "last_activity_date", "updated_at", ""
+	if asOf {
+		from = `(SELECT *, ` + asOfNullSQL("last_activity_date") + ` AS ptd_lad, ` + asOfNullSQL("updated_at") + ` AS ptd_ua
+          FROM deals WHERE NOT ` + laterSQL("created_at") + `) AS deals`
+		lad, ua = "ptd_lad", "ptd_ua"
+		visible = `
+      AND (coalesce(ptd_lad, ptd_ua, created_at) IS NOT NULL OR coalesce(last_activity_date, updated_at, created_at) IS NULL)`
+	}
+	activity := "coalesce(" + lad + ", " + ua + ", created_at)"
 	var base, out, nulls []string
 	var contact []string
 	if c.contacts {
@@ -334,10 +431,10 @@ func dealQuery(c dealContext) string {
 	return `
 WITH base AS (
     SELECT CAST(id AS TEXT) AS id, name, stage, amount` + extraColumns(base) + `,
-           coalesce(last_activity_date, updated_at, created_at) AS activity,
-           ` + jdSQL("coalesce(last_activity_date, updated_at, created_at)") + ` AS jd
-    FROM deals
-    WHERE lower(stage) IN (SELECT value FROM json_each(:stages))
+           ` + activity + ` AS activity,
+           ` + jdSQL(activity) + ` AS jd
+    FROM ` + from + `
+    WHERE lower(stage) IN (SELECT value FROM json_each(:stages))` + visible + `
 ), judged AS MATERIALIZED (
     SELECT *, CASE
                 WHEN typeof(amount) IN ('integer', 'real') AND amount < 0 THEN '` + proactive.SkipNegativeAmount + `'
@@ -346,7 +443,7 @@ WITH base AS (
     FROM base
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL` + extraColumns(nulls) + `
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, id, coalesce(name, ''), stage,
        CASE WHEN typeof(amount) IN ('integer', 'real') THEN amount END, ` + isoUTC("jd") + extraColumns(out) + `
@@ -399,22 +496,21 @@ func stagesJSON(stages []string) (string, error) {
 // Each carries its contact email (CONTRACT §11.4: contacts, else
 // deals.contact_email, where they exist) and q.OwnerColumn where the table
 // has it.
-func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proactive.Deal, proactive.Skipped, error) {
+func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error) {
 	const op = "read deals"
 	stages, err := stagesJSON(q.Stages)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", op, err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	dc, err := d.dealContext(ctx, q.OwnerColumn)
 	if err != nil {
-		return nil, nil, tableError(op, proactive.TableDeals, err)
+		return nil, tableError(op, proactive.TableDeals, err)
 	}
 	var (
 		id, name, stage sql.NullString
 		contact, owner  sql.NullString
 		amount          sql.NullFloat64
 		activity        nullTime
-		out             []proactive.Deal
 		dest            = []any{&id, &name, &stage, &amount, &activity}
 		optional        = dc.contacts || dc.contactEmail || dc.owner != ""
 	)
@@ -424,38 +520,39 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery) ([]proacti
 	if dc.owner != "" {
 		dest = append(dest, &owner)
 	}
-	skipped, err := d.readSource(ctx, op, proactive.TableDeals, dealQuery(dc),
-		[]any{
-			sql.Named("now", formatTime(q.Now)),
+	skipped, err := d.readSource(ctx, op, proactive.TableDeals, dealQuery(dc, q.Wall.After(q.Now)),
+		append(timeArgs(q.Now, q.Wall),
 			sql.Named("stages", stages),
 			sql.Named("min_days", q.MinDays),
 			sql.Named("cutoff", formatTime(q.Now.Add(-time.Duration(q.MinDays)*24*time.Hour))),
-		},
+		),
 		dest,
-		func() {
+		func() error {
 			deal := proactive.Deal{ID: id.String, Name: name.String, Stage: stage.String, LastActivity: activity.Time,
 				ContactEmail: proactive.NormEmail(contact.String), Owner: strings.TrimSpace(owner.String)}
 			if amount.Valid {
 				a := amount.Float64
 				deal.Amount = &a
 			}
-			out = append(out, deal)
+			return fn(deal)
 		})
 	if err != nil {
 		if optional {
 			d.cat.forget() // a column or table dropped since it was looked up
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	slices.SortFunc(out, func(a, b proactive.Deal) int {
-		return cmp.Or(a.LastActivity.Compare(b.LastActivity), strings.Compare(a.ID, b.ID))
-	})
-	return out, skipped, nil
+	return skipped, nil
 }
 
 // syncQuery groups the unresolved sync errors of [since, now] by (source,
-// error_type), both as written.
-func syncQuery() string {
+// error_type), both as written. asOf reads them as of a past :now
+// (proactive.AsOf): a resolved_at after it reads as NULL.
+func syncQuery(asOf bool) string {
+	unresolved := "resolved_at IS NULL"
+	if asOf {
+		unresolved = "(resolved_at IS NULL OR " + laterSQL("resolved_at") + ")"
+	}
 	return `
 WITH judged AS MATERIALIZED (
     SELECT source, error_type, object_type, error_message,
@@ -465,7 +562,7 @@ WITH judged AS MATERIALIZED (
                 ELSE 'ok' END AS verdict
     FROM sync_errors
     -- Unresolved rows of the window, and those whose time cannot be placed.
-    WHERE resolved_at IS NULL AND coalesce(` + jdSQL("created_at") + ` >= julianday(:since), 1)
+    WHERE ` + unresolved + ` AND coalesce(` + jdSQL("created_at") + ` >= julianday(:since), 1)
 ), ranked AS (
     SELECT source, error_type, error_message, jd,
            row_number() OVER (PARTITION BY source, error_type ORDER BY jd DESC, error_message) AS rn,
@@ -477,7 +574,7 @@ WITH judged AS MATERIALIZED (
     GROUP BY source, error_type
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, r.source, r.error_type, r.n, ` + isoUTC("r.jd") + `, coalesce(r.error_message, ''), t.object_types
 FROM ranked r
@@ -487,7 +584,7 @@ WHERE r.rn = 1`
 
 // SyncFailures groups the unresolved sync errors created in [q.Since,
 // q.Now] by (source, error_type), kept as written.
-func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proactive.SyncFailureGroup, proactive.Skipped, error) {
+func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery, fn func(proactive.SyncFailureGroup) error) (proactive.Skipped, error) {
 	const op = "read sync errors"
 	var (
 		source, errorType, message, objectTypes sql.NullString
@@ -496,13 +593,10 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 		out                                     []proactive.SyncFailureGroup
 		decodeErr                               error
 	)
-	skipped, err := d.readSource(ctx, op, proactive.TableSyncErrors, syncQuery(),
-		[]any{
-			sql.Named("now", formatTime(q.Now)),
-			sql.Named("since", formatTime(q.Since)),
-		},
+	skipped, err := d.readSource(ctx, op, proactive.TableSyncErrors, syncQuery(q.Wall.After(q.Now)),
+		append(timeArgs(q.Now, q.Wall), sql.Named("since", formatTime(q.Since))),
 		[]any{&source, &errorType, &count, &latest, &message, &objectTypes},
-		func() {
+		func() error {
 			g := proactive.SyncFailureGroup{
 				Source: source.String, ErrorType: errorType.String, Count: int(count.Int64),
 				LatestAt: latest.Time, LatestMessage: message.String, ObjectTypes: []string{},
@@ -514,21 +608,34 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery) ([]proacti
 				slices.Sort(g.ObjectTypes)
 			}
 			out = append(out, g)
+			return nil
 		})
 	if err == nil {
 		err = decodeErr
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	// One group per source and error type: few, sorted here.
 	slices.SortFunc(out, func(a, b proactive.SyncFailureGroup) int {
 		return cmp.Or(strings.Compare(a.Source, b.Source), strings.Compare(a.ErrorType, b.ErrorType))
 	})
-	return out, skipped, nil
+	for _, g := range out {
+		if err := fn(g); err != nil {
+			return nil, err
+		}
+	}
+	return skipped, nil
 }
 
 // leadQuery selects the leads with status new (any case) never contacted.
-func leadQuery() string {
+// asOf reads them as of a past :now (proactive.AsOf): a lead whose
+// last_contact_date is after it was not contacted yet, so it is new.
+func leadQuery(asOf bool) string {
+	waiting := "lower(status) = 'new' AND last_contact_date IS NULL"
+	if asOf {
+		waiting = "(" + waiting + " OR " + laterSQL("last_contact_date") + ")"
+	}
 	return `
 WITH judged AS MATERIALIZED (
     SELECT CAST(id AS TEXT) AS id, name, email, source,
@@ -536,10 +643,10 @@ WITH judged AS MATERIALIZED (
            CASE ` + verdictSQL("created_at", jdSQL("created_at")) + `
                 ELSE 'ok' END AS verdict
     FROM leads
-    WHERE lower(status) = 'new' AND last_contact_date IS NULL
+    WHERE ` + waiting + `
 )
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL
-FROM judged WHERE verdict <> 'ok' GROUP BY verdict
+FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, id, coalesce(name, ''), coalesce(email, ''), coalesce(source, ''), ` + isoUTC("jd") + `
 FROM judged
@@ -549,37 +656,33 @@ WHERE verdict = 'ok' AND (:min_hours <= 0 OR jd <= julianday(:cutoff))`
 // WaitingLeads returns the leads with status new (any case) and no
 // last_contact_date; with q.MinHours, only those created at least that many
 // hours before q.Now.
-func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery) ([]proactive.Lead, proactive.Skipped, error) {
+func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error) {
 	const op = "read leads"
 	var (
 		id, name, email, source sql.NullString
 		created                 nullTime
-		out                     []proactive.Lead
 	)
-	skipped, err := d.readSource(ctx, op, proactive.TableLeads, leadQuery(),
-		[]any{
-			sql.Named("now", formatTime(q.Now)),
+	skipped, err := d.readSource(ctx, op, proactive.TableLeads, leadQuery(q.Wall.After(q.Now)),
+		append(timeArgs(q.Now, q.Wall),
 			sql.Named("min_hours", q.MinHours),
 			sql.Named("cutoff", formatTime(q.Now.Add(-time.Duration(q.MinHours*float64(time.Hour))))),
-		},
+		),
 		[]any{&id, &name, &email, &source, &created},
-		func() {
-			out = append(out, proactive.Lead{ID: id.String, Name: name.String, Email: email.String,
+		func() error {
+			return fn(proactive.Lead{ID: id.String, Name: name.String, Email: email.String,
 				Source: source.String, CreatedAt: created.Time})
 		})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	slices.SortFunc(out, func(a, b proactive.Lead) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
-	})
-	return out, skipped, nil
+	return skipped, nil
 }
 
 // readSource runs a reader's query. Rows whose first column is not NULL
 // count skipped rows: reason, count. The others are records: their
-// remaining columns are scanned into dest and record is called.
-func (d *DB) readSource(ctx context.Context, op, table, query string, args, dest []any, record func()) (proactive.Skipped, error) {
+// remaining columns are scanned into dest and record is called; its error
+// stops the read and is returned as it is.
+func (d *DB) readSource(ctx context.Context, op, table, query string, args, dest []any, record func() error) (proactive.Skipped, error) {
 	rows, err := d.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, tableError(op, table, err)
@@ -599,7 +702,9 @@ func (d *DB) readSource(ctx context.Context, op, table, query string, args, dest
 			skipped.Add(reason.String, int(n.Int64))
 			continue
 		}
-		record()
+		if err := record(); err != nil {
+			return nil, err
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, tableError(op, table, err)

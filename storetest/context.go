@@ -62,7 +62,7 @@ func testContext(t *testing.T, open opener) {
 	}
 	trends := func(t *testing.T, s proactive.Store, c proactive.Columns) []contextView {
 		t.Helper()
-		ts, _, err := s.HealthTrends(t.Context(), proactive.HealthQuery{Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: 7,
+		ts, _, err := Trends(t.Context(), s, proactive.HealthQuery{Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: 7,
 			OwnerColumn: c.ClientOwner, ValueColumn: c.ClientValue})
 		require.NoError(t, err)
 		out := []contextView{}
@@ -94,7 +94,7 @@ func testContext(t *testing.T, open opener) {
 	}
 	deals := func(t *testing.T, s proactive.Store, owner string) []dealContext {
 		t.Helper()
-		ds, _, err := s.StalledDeals(t.Context(), proactive.DealQuery{Now: now, Stages: proactive.DefaultStallStages(), OwnerColumn: owner})
+		ds, _, err := Deals(t.Context(), s, proactive.DealQuery{Now: now, Stages: proactive.DefaultStallStages(), OwnerColumn: owner})
 		require.NoError(t, err)
 		out := []dealContext{}
 		for _, d := range sortedBy(ds, func(x proactive.Deal) string { return x.Name }) {

@@ -25,7 +25,7 @@ func tableRows(t *testing.T, s proactive.Store, table string) int64 {
 // mustDeals reads the deals in the default stall stages.
 func mustDeals(t *testing.T, s proactive.Store) []proactive.Deal {
 	t.Helper()
-	ds, _, err := s.StalledDeals(t.Context(), proactive.DealQuery{Now: Now(), Stages: proactive.DefaultStallStages()})
+	ds, _, err := Deals(t.Context(), s, proactive.DealQuery{Now: Now(), Stages: proactive.DefaultStallStages()})
 	require.NoError(t, err)
 	return ds
 }

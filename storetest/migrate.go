@@ -73,7 +73,7 @@ func testMigrate(t *testing.T, open opener) {
 			require.Contains(t, rep.Created, "table "+proactive.TableLeads)
 			require.NotContains(t, rep.Created, "table "+proactive.TableDeals)
 			require.Len(t, mustDeals(t, s), 1)
-			_, _, err := s.WaitingLeads(t.Context(), proactive.LeadQuery{Now: now})
+			_, _, err := Leads(t.Context(), s, proactive.LeadQuery{Now: now})
 			require.NoError(t, err)
 		}},
 		{"duplicate dedup keys already stored: reported, kept, never another", func(t *testing.T, s proactive.Store) {

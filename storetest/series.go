@@ -177,7 +177,7 @@ func testHealthSeries(t *testing.T, open opener) {
 			require.Equal(t, tc.want, got)
 			requireSkipped(t, tc.skipped, skipped)
 			// Skipped rows are the health check's, whatever the reader.
-			_, trendSkipped, err := s.HealthTrends(t.Context(), proactive.HealthQuery{Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: 7})
+			_, trendSkipped, err := Trends(t.Context(), s, proactive.HealthQuery{Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: 7})
 			require.NoError(t, err)
 			requireSkipped(t, trendSkipped, skipped)
 		})

@@ -201,7 +201,7 @@ func testHealthTrends(t *testing.T, open opener) {
 			t.Parallel()
 			s := open(t)
 			MustInsert(t, s, proactive.TableHealthScores, tc.rows...)
-			got, skipped, err := s.HealthTrends(t.Context(), proactive.HealthQuery{
+			got, skipped, err := Trends(t.Context(), s, proactive.HealthQuery{
 				Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: 7,
 			})
 			require.NoError(t, err)
@@ -221,7 +221,7 @@ func testHealthTrends(t *testing.T, open opener) {
 			reading("fall@example.com", 80.0, "GREEN", cur.Add(-day)),
 			reading("fall@example.com", 70.0, "GREEN", cur), // previous−current exactly 10
 		)
-		got, _, err := s.HealthTrends(t.Context(), proactive.HealthQuery{
+		got, _, err := Trends(t.Context(), s, proactive.HealthQuery{
 			Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: 7, MinDrop: 10,
 		})
 		require.NoError(t, err)
@@ -247,7 +247,7 @@ func testHealthTrends(t *testing.T, open opener) {
 			reading("short@example.com", 65.1, "GREEN", cur.Add(-day)),
 			reading("short@example.com", 55.2, "YELLOW", cur), // 9.9: below
 		)
-		got, _, err := s.HealthTrends(t.Context(), proactive.HealthQuery{
+		got, _, err := Trends(t.Context(), s, proactive.HealthQuery{
 			Now: now, WindowDays: proactive.HealthWindowDays, TrendDays: 7, MinDrop: 10,
 		})
 		require.NoError(t, err)
@@ -375,7 +375,7 @@ func testStalledDeals(t *testing.T, open opener) {
 			t.Parallel()
 			s := open(t)
 			MustInsert(t, s, proactive.TableDeals, tc.rows...)
-			got, skipped, err := s.StalledDeals(t.Context(), proactive.DealQuery{
+			got, skipped, err := Deals(t.Context(), s, proactive.DealQuery{
 				Now: now, Stages: proactive.DefaultStallStages(), MinDays: tc.minDays,
 			})
 			require.NoError(t, err)
@@ -467,7 +467,7 @@ func testSyncFailures(t *testing.T, open opener) {
 			t.Parallel()
 			s := open(t)
 			MustInsert(t, s, proactive.TableSyncErrors, tc.rows...)
-			got, skipped, err := s.SyncFailures(t.Context(), proactive.SyncQuery{Now: now, Since: now.Add(-24 * h)})
+			got, skipped, err := SyncGroups(t.Context(), s, proactive.SyncQuery{Now: now, Since: now.Add(-24 * h)})
 			require.NoError(t, err)
 			require.Equal(t, tc.want, viewSync(got))
 			requireSkipped(t, tc.skipped, skipped)
@@ -554,7 +554,7 @@ func testWaitingLeads(t *testing.T, open opener) {
 			t.Parallel()
 			s := open(t)
 			MustInsert(t, s, proactive.TableLeads, tc.rows...)
-			got, skipped, err := s.WaitingLeads(t.Context(), proactive.LeadQuery{Now: now, MinHours: tc.minHours})
+			got, skipped, err := Leads(t.Context(), s, proactive.LeadQuery{Now: now, MinHours: tc.minHours})
 			require.NoError(t, err)
 			require.Equal(t, tc.want, viewLeads(got))
 			for _, l := range got {
@@ -571,19 +571,19 @@ func readers(s proactive.Store, t *testing.T) map[string]func() error {
 	ctx := t.Context()
 	return map[string]func() error{
 		proactive.TableHealthScores: func() error {
-			_, _, err := s.HealthTrends(ctx, proactive.HealthQuery{Now: now, WindowDays: 14, TrendDays: 7})
+			_, _, err := Trends(ctx, s, proactive.HealthQuery{Now: now, WindowDays: 14, TrendDays: 7})
 			return err
 		},
 		proactive.TableDeals: func() error {
-			_, _, err := s.StalledDeals(ctx, proactive.DealQuery{Now: now, Stages: proactive.DefaultStallStages()})
+			_, _, err := Deals(ctx, s, proactive.DealQuery{Now: now, Stages: proactive.DefaultStallStages()})
 			return err
 		},
 		proactive.TableSyncErrors: func() error {
-			_, _, err := s.SyncFailures(ctx, proactive.SyncQuery{Now: now, Since: now.Add(-day)})
+			_, _, err := SyncGroups(ctx, s, proactive.SyncQuery{Now: now, Since: now.Add(-day)})
 			return err
 		},
 		proactive.TableLeads: func() error {
-			_, _, err := s.WaitingLeads(ctx, proactive.LeadQuery{Now: now})
+			_, _, err := Leads(ctx, s, proactive.LeadQuery{Now: now})
 			return err
 		},
 	}

@@ -62,6 +62,8 @@ func Run(t *testing.T, open func(t *testing.T) proactive.Store) {
 	t.Run("WaitingLeads", func(t *testing.T) { testWaitingLeads(t, o) })
 	t.Run("HealthSeries", func(t *testing.T) { testHealthSeries(t, o) })
 	t.Run("ClientOwners", func(t *testing.T) { testClientOwners(t, o) })
+	t.Run("AsOf", func(t *testing.T) { testAsOf(t, o) })
+	t.Run("Streaming", func(t *testing.T) { testStreaming(t, o) })
 	t.Run("ClientHistory", func(t *testing.T) { testClientHistory(t, o) })
 	t.Run("Context", func(t *testing.T) { testContext(t, o) })
 	t.Run("MissingTable", func(t *testing.T) { testMissingTable(t, o) })

@@ -1,0 +1,106 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/stretchr/testify/require"
+)
+
+// testStreaming holds the four readers to their streaming promises: fn
+// gets one record at a time, an fn error stops the read and is what it
+// returns, and the health trends of one client (emails differing only in
+// case) come one after the other.
+func testStreaming(t *testing.T, open opener) {
+	now := Now()
+	h := time.Hour
+	errStop := errors.New("stop")
+	cases := []struct {
+		name  string
+		table string
+		rows  []proactive.Row
+		// read reads with fn answering errStop on its first call and
+		// returns how many calls fn got.
+		read func(t *testing.T, s proactive.Store, fn func() error) (int, error)
+	}{
+		{
+			name: "health trends", table: proactive.TableHealthScores,
+			rows: []proactive.Row{
+				reading("a@example.com", 90.0, "GREEN", now.Add(-2*day)), reading("a@example.com", 50.0, "RED", now.Add(-h)),
+				reading("b@example.com", 90.0, "GREEN", now.Add(-2*day)), reading("b@example.com", 50.0, "RED", now.Add(-h)),
+			},
+			read: func(t *testing.T, s proactive.Store, fn func() error) (int, error) {
+				n := 0
+				_, err := s.HealthTrends(t.Context(), proactive.HealthQuery{Now: now}, func(proactive.HealthTrend) error { n++; return fn() })
+				return n, err
+			},
+		},
+		{
+			name: "stalled deals", table: proactive.TableDeals,
+			rows: []proactive.Row{
+				deal("A", "Proposal", 5.0, now.Add(-40*day), nil, nil), deal("B", "Proposal", 5.0, now.Add(-40*day), nil, nil),
+			},
+			read: func(t *testing.T, s proactive.Store, fn func() error) (int, error) {
+				n := 0
+				_, err := s.StalledDeals(t.Context(), proactive.DealQuery{Now: now, Stages: proactive.DefaultStallStages()},
+					func(proactive.Deal) error { n++; return fn() })
+				return n, err
+			},
+		},
+		{
+			name: "sync failures", table: proactive.TableSyncErrors,
+			rows: []proactive.Row{
+				syncErr("hubspot", "rate_limit", "contact", "m", now.Add(-h), nil), syncErr("stripe", "timeout", "invoice", "m", now.Add(-h), nil),
+			},
+			read: func(t *testing.T, s proactive.Store, fn func() error) (int, error) {
+				n := 0
+				_, err := s.SyncFailures(t.Context(), proactive.SyncQuery{Now: now, Since: now.Add(-day)},
+					func(proactive.SyncFailureGroup) error { n++; return fn() })
+				return n, err
+			},
+		},
+		{
+			name: "waiting leads", table: proactive.TableLeads,
+			rows: []proactive.Row{
+				lead("A", "a@example.com", now.Add(-10*h), "new", nil), lead("B", "b@example.com", now.Add(-10*h), "new", nil),
+			},
+			read: func(t *testing.T, s proactive.Store, fn func() error) (int, error) {
+				n := 0
+				_, err := s.WaitingLeads(t.Context(), proactive.LeadQuery{Now: now}, func(proactive.Lead) error { n++; return fn() })
+				return n, err
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name+": an fn error stops the read", func(t *testing.T) {
+			t.Parallel()
+			s := open(t)
+			MustInsert(t, s, tc.table, tc.rows...)
+			n, err := tc.read(t, s, func() error { return nil })
+			require.NoError(t, err)
+			require.Equal(t, 2, n, "both records")
+			n, err = tc.read(t, s, func() error { return errStop })
+			require.ErrorIs(t, err, errStop)
+			require.Equal(t, 1, n, "no record after the error")
+		})
+	}
+
+	t.Run("health trends: one client's emails one after the other", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		var rows []proactive.Row
+		for _, e := range []string{"b@example.com", "a@example.com", "B@example.com", "c@example.com"} {
+			rows = append(rows, reading(e, 90.0, "GREEN", now.Add(-2*day)), reading(e, 50.0, "RED", now.Add(-h)))
+		}
+		MustInsert(t, s, proactive.TableHealthScores, rows...)
+		var got []string
+		_, err := s.HealthTrends(t.Context(), proactive.HealthQuery{Now: now, MinDrop: 10}, func(tr proactive.HealthTrend) error {
+			got = append(got, tr.Email)
+			return nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, []string{"a@example.com", "B@example.com", "b@example.com", "c@example.com"}, got)
+	})
+}
