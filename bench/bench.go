@@ -101,8 +101,14 @@ type Options struct {
 	Runs int
 	// Binary is the ptd-proactive executable that scans (its peak RSS is measured).
 	Binary string
-	// Now is the moment the data leads up to and the scans evaluate at.
+	// Now is the moment the data leads up to. Zero means the current
+	// time, and then the scans run live (no --now), as a scheduled scan
+	// does. A Now given is passed to every scan as --now: a past one makes
+	// the scans read the tables as they stood then (a backtest's reads),
+	// which on PostgreSQL scan the sync errors and leads whole.
 	Now time.Time
+	// live is set by validate when Now defaulted to the current time.
+	live bool
 	// Keep leaves the databases (and SQLite files) in place for inspection.
 	Keep bool
 	// Log receives progress lines; nil discards them.
@@ -232,7 +238,8 @@ func (o Options) validate() (Options, error) {
 		o.Runs = 5
 	}
 	if o.Now.IsZero() {
-		o.Now = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+		o.Now = time.Now().UTC().Truncate(time.Second)
+		o.live = true
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -241,6 +248,14 @@ func (o Options) validate() (Options, error) {
 		o.SQLiteScales = []int{10_000}
 	}
 	return o, nil
+}
+
+// scanNow is the --now the scans get: none (zero) when live.
+func (o Options) scanNow() time.Time {
+	if o.live {
+		return time.Time{}
+	}
+	return o.Now
 }
 
 // Run measures every scale of every variant and returns the results in
@@ -324,7 +339,7 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
 			return res, fmt.Errorf("clear alerts between runs: %w", err)
 		}
-		sr, err := scanOnce(ctx, o.Binary, dbURL, o.Now, false)
+		sr, err := scanOnce(ctx, o.Binary, dbURL, o.scanNow(), false)
 		if err != nil {
 			return res, err
 		}
@@ -348,7 +363,7 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 	fmt.Fprintf(o.Log, "%s %s: measuring case state (dry runs, first scans)…\n", s, v)
 	var dries, firsts []time.Duration
 	for range min(o.Runs, 3) {
-		dr, err := scanOnce(ctx, o.Binary, dbURL, o.Now, true)
+		dr, err := scanOnce(ctx, o.Binary, dbURL, o.scanNow(), true)
 		if err != nil {
 			return res, err
 		}
@@ -356,7 +371,7 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		if _, err := conn.Exec(ctx, "TRUNCATE ptd_case_events, ptd_resolve_notices, ptd_cases, ptd_notifications, proactive_insights"); err != nil {
 			return res, fmt.Errorf("clear cases before a first scan: %w", err)
 		}
-		fr, err := scanOnce(ctx, o.Binary, dbURL, o.Now, false)
+		fr, err := scanOnce(ctx, o.Binary, dbURL, o.scanNow(), false)
 		if err != nil {
 			return res, err
 		}
@@ -392,11 +407,11 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 	var pgScan, pgWall, liteScan, liteWall []time.Duration
 	var pgOut, liteOut []byte
 	for i := range o.Runs + 1 {
-		pg, err := scanOnce(ctx, o.Binary, dbURL, o.Now, true)
+		pg, err := scanOnce(ctx, o.Binary, dbURL, o.scanNow(), true)
 		if err != nil {
 			return c, err
 		}
-		lite, err := scanOnce(ctx, o.Binary, "sqlite:"+path, o.Now, true)
+		lite, err := scanOnce(ctx, o.Binary, "sqlite:"+path, o.scanNow(), true)
 		if err != nil {
 			return c, err
 		}
@@ -415,7 +430,7 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 	// ones keep them (and find their group alerts already stored).
 	var steady []time.Duration
 	for i := range o.Runs + 1 {
-		lite, err := scanOnce(ctx, o.Binary, "sqlite:"+path, o.Now, false)
+		lite, err := scanOnce(ctx, o.Binary, "sqlite:"+path, o.scanNow(), false)
 		if err != nil {
 			return c, err
 		}
@@ -583,7 +598,10 @@ type scanRun struct {
 // its wall time, the process's peak RSS, the anomalies found and the
 // output.
 func scanOnce(ctx context.Context, binary, db string, now time.Time, dryRun bool) (scanRun, error) {
-	args := []string{"scan", "--json", "--no-migrate", "--log-level", "error", "--db", db, "--now", now.Format(time.RFC3339)}
+	args := []string{"scan", "--json", "--no-migrate", "--log-level", "error", "--db", db}
+	if !now.IsZero() {
+		args = append(args, "--now", now.Format(time.RFC3339))
+	}
 	if dryRun {
 		args = append(args, "--dry-run")
 	}

@@ -49,9 +49,6 @@ dry-run scans of both stores are compared on it (time, RSS, same result).`,
 			if err != nil {
 				return err
 			}
-			if now == "" {
-				t = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
-			}
 			if !postgres.IsURL(a.dbURL) {
 				return usageError{errors.New("bench needs a PostgreSQL --db (postgres://…) whose user may create databases")}
 			}
@@ -104,7 +101,7 @@ dry-run scans of both stores are compared on it (time, RSS, same result).`,
 	fl.BoolVar(&noSQLite, "no-sqlite", false, "skip the SQLite comparison (env PTD_NO_SQLITE)")
 	fl.IntVar(&runs, "runs", 5, "measured scans per scale, after one warm-up (env PTD_RUNS)")
 	fl.BoolVar(&keep, "keep", false, "keep the generated databases and SQLite files (env PTD_KEEP)")
-	fl.StringVar(&now, "now", "", "the moment the data leads up to, default 2026-01-15T12:00:00Z: "+timeForms+" (env PTD_NOW)")
+	fl.StringVar(&now, "now", "", "the moment the data leads up to, default now (the scans then run live); a past time makes them read the tables as of then: "+timeForms+" (env PTD_NOW)")
 	return cmd
 }
 
