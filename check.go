@@ -26,6 +26,13 @@ type Check struct {
 	Label string
 	// Noun is the check's name in running text ("health drop").
 	Noun string
+	// MetricUnit names, in the singular, what an anomaly's Metric counts
+	// ("point", "day", "failure"): the risk desk shows a case's figure as
+	// "28 points". Empty shows the bare number.
+	MetricUnit string
+	// MetricAscending says a smaller Metric is the worse one (days until
+	// RED): the risk desk then breaks urgency ties smallest first.
+	MetricAscending bool
 	// Table is the source table the check reads, "" for a check that only
 	// reads other checks' findings; Columns are the columns it needs there,
 	// and TimeColumn the column that says how recent the data is (doctor).

@@ -86,7 +86,7 @@ func (s *Server) clientPage(v desk.ClientView) clientPageData {
 			d.Open = append(d.Open, h)
 		}
 	}
-	slices.SortFunc(d.Open, func(a, b caseHistory) int { return compareCases(&a.Case, &b.Case) })
+	slices.SortFunc(d.Open, func(a, b caseHistory) int { return compareCases(s.opts.Registry, &a.Case, &b.Case) })
 	slices.Reverse(d.Past) // newest first
 	return d
 }

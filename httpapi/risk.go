@@ -60,8 +60,8 @@ type caseGroup struct {
 }
 
 // newCaseGroup sorts a type's rows and keeps the riskGroupRows most urgent.
-func newCaseGroup(t proactive.AnomalyType, label string, rows []caseRow) caseGroup {
-	slices.SortFunc(rows, func(a, b caseRow) int { return compareCases(&a.Case, &b.Case) })
+func newCaseGroup(reg *proactive.Registry, t proactive.AnomalyType, label string, rows []caseRow) caseGroup {
+	slices.SortFunc(rows, func(a, b caseRow) int { return compareCases(reg, &a.Case, &b.Case) })
 	g := caseGroup{Type: t, Label: label, Rows: rows, Total: len(rows)}
 	if len(rows) > riskGroupRows {
 		g.Rows, g.Hidden = rows[:riskGroupRows], len(rows)-riskGroupRows
@@ -140,13 +140,20 @@ func parseRiskFilter(reg *proactive.Registry, q url.Values) (riskFilter, error) 
 }
 
 // compareCases orders the risk list: urgency (highest first), then the
-// magnitude the check judged on (largest first: the bigger drop, the
-// longer stall, the more failures, the longer wait), then opened_at
-// (oldest first), then key.
-func compareCases(a, b *proactive.Case) int {
+// magnitude the check judged on (the worse first: the bigger drop, the
+// longer stall, the more failures, the longer wait; for a check whose
+// MetricAscending is set, the fewer days left), then opened_at (oldest
+// first), then key.
+func compareCases(reg *proactive.Registry, a, b *proactive.Case) int {
+	magnitude := cmp.Compare(b.Metric, a.Metric)
+	if a.Type == b.Type {
+		if ch, ok := reg.Lookup(a.Type); ok && ch.MetricAscending {
+			magnitude = -magnitude
+		}
+	}
 	return cmp.Or(
 		cmp.Compare(b.Urgency, a.Urgency),
-		cmp.Compare(b.Metric, a.Metric),
+		magnitude,
 		a.OpenedAt.Compare(b.OpenedAt),
 		strings.Compare(a.Key, b.Key),
 	)
@@ -219,6 +226,9 @@ func (s *Server) newCaseRow(v proactive.CaseView, now time.Time) caseRow {
 		UrgencyClass: urgencyClass(v.Urgency)}
 	if v.Metric != 0 {
 		r.Magnitude = rules.FormatNumber(v.Metric)
+		if ch, ok := s.opts.Registry.Lookup(v.Type); ok && ch.MetricUnit != "" {
+			r.Magnitude = rules.Quantity(v.Metric, ch.MetricUnit)
+		}
 	}
 	if x := revenueOf(v.Details); x > 0 {
 		r.Revenue = money(x)
@@ -313,13 +323,13 @@ func (s *Server) riskData(r *http.Request) (riskData, error) {
 	}
 	for _, c := range s.opts.Registry.All() {
 		if rows := byType[c.Type]; len(rows) > 0 {
-			d.Groups = append(d.Groups, newCaseGroup(c.Type, c.Label, rows))
+			d.Groups = append(d.Groups, newCaseGroup(s.opts.Registry, c.Type, c.Label, rows))
 		}
 		delete(byType, c.Type)
 	}
 	// Types the registry does not know (a check since removed) come last.
 	for _, t := range slices.Sorted(mapKeys(byType)) {
-		d.Groups = append(d.Groups, newCaseGroup(t, string(t), byType[t]))
+		d.Groups = append(d.Groups, newCaseGroup(s.opts.Registry, t, string(t), byType[t]))
 	}
 	// Sparklines for the clients shown, in one read.
 	var clients []string

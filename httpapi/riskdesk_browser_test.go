@@ -152,8 +152,9 @@ func TestRiskDeskInBrowser(t *testing.T) {
 					Mag     float64
 				}
 				rows := eval[[]row](t, ctx, `Array.from(document.querySelectorAll('#live section.group[data-type="health_drop"] tr.case')).map(r => ({
-					Key: r.dataset.key, Urgency: Number(r.querySelector(".urg").textContent), Mag: Number(r.querySelector('[data-label="Magnitude"]').textContent)}))`)
+					Key: r.dataset.key, Urgency: Number(r.querySelector(".urg").textContent), Mag: parseFloat(r.querySelector('[data-label="Magnitude"]').textContent)}))`)
 				require.GreaterOrEqual(t, len(rows), 2)
+				require.Positive(t, rows[0].Mag, "the magnitude shows its figure and unit: %+v", rows[0])
 				for i := 1; i < len(rows); i++ {
 					a, b := rows[i-1], rows[i]
 					require.True(t, a.Urgency > b.Urgency || a.Urgency == b.Urgency && a.Mag >= b.Mag,

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
@@ -23,6 +24,10 @@ func TestCompareCasesTieBreak(t *testing.T) {
 	c := func(key string, urgency int, metric float64, opened time.Time) proactive.Case {
 		return proactive.Case{Key: key, Urgency: urgency, Metric: metric, OpenedAt: opened}
 	}
+	fc := func(key string, urgency int, days float64) proactive.Case {
+		return proactive.Case{Type: proactive.HealthForecast, Key: key, Urgency: urgency, Metric: days, OpenedAt: at(1)}
+	}
+	reg := rules.Registry()
 	for _, tc := range []struct {
 		name  string
 		cases []proactive.Case
@@ -36,10 +41,13 @@ func TestCompareCasesTieBreak(t *testing.T) {
 			[]string{"deal_stall:deal-2", "deal_stall:deal-1"}},
 		{"the same magnitude: the older case", []proactive.Case{c("x", 90, 6, at(1)), c("y", 90, 6, at(5))}, []string{"y", "x"}},
 		{"all equal: by key", []proactive.Case{c("b", 90, 6, at(1)), c("a", 90, 6, at(1))}, []string{"a", "b"}},
+		{"days to RED: the fewer first", []proactive.Case{
+			fc("health_forecast:ann@example.com", 90, 6.5), fc("health_forecast:bo@example.com", 90, 2.5)},
+			[]string{"health_forecast:bo@example.com", "health_forecast:ann@example.com"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cs := slices.Clone(tc.cases)
-			slices.SortFunc(cs, func(a, b proactive.Case) int { return compareCases(&a, &b) })
+			slices.SortFunc(cs, func(a, b proactive.Case) int { return compareCases(reg, &a, &b) })
 			var got []string
 			for _, x := range cs {
 				got = append(got, x.Key)
@@ -288,7 +296,7 @@ func TestRiskGroupShowsTheMostUrgentRows(t *testing.T) {
 		rows = append(rows, caseRow{CaseView: proactive.CaseView{Case: proactive.Case{
 			Key: "sync_fail:s" + strings.Repeat("x", i%3) + string(rune('a'+i%26)), Urgency: i % 100, Metric: float64(i)}}})
 	}
-	g := newCaseGroup(proactive.SyncFail, "Sync failure", rows)
+	g := newCaseGroup(rules.Registry(), proactive.SyncFail, "Sync failure", rows)
 	require.Equal(t, riskGroupRows+5, g.Total)
 	require.Equal(t, 5, g.Hidden)
 	require.Len(t, g.Rows, riskGroupRows)

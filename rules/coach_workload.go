@@ -55,6 +55,7 @@ func CoachWorkloadCheck() proactive.Check {
 		BreakdownKey: "coach_workloads",
 		Label:        "Coach workload",
 		Noun:         "coach workload",
+		MetricUnit:   "at-risk client",
 		Table:        proactive.TableHealthScores,
 		Columns:      []string{"email", "health_score", "calculated_at"},
 		TimeColumn:   "calculated_at",

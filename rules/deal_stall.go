@@ -42,6 +42,7 @@ func DealStallCheck() proactive.Check {
 		BreakdownKey: "deal_stalls",
 		Label:        "Deal stall",
 		Noun:         "deal stall",
+		MetricUnit:   "day",
 		Table:        proactive.TableDeals,
 		Columns:      []string{"id", "name", "stage", "amount", "contact_id", "created_at", "updated_at", "last_activity_date"},
 		TimeColumn:   "updated_at",

@@ -60,6 +60,7 @@ func HealthAnomalyCheck() proactive.Check {
 		BreakdownKey: "health_anomalies",
 		Label:        "Health anomaly",
 		Noun:         "unusual health drop",
+		MetricUnit:   "point",
 		Table:        proactive.TableHealthScores,
 		Columns:      []string{"email", "firstname", "lastname", "health_score", "health_zone", "calculated_at"},
 		TimeColumn:   "calculated_at",

@@ -46,6 +46,7 @@ func HealthDropCheck() proactive.Check {
 		BreakdownKey: "health_drops",
 		Label:        "Health drop",
 		Noun:         "health drop",
+		MetricUnit:   "point",
 		Table:        proactive.TableHealthScores,
 		Columns:      []string{"email", "firstname", "lastname", "health_score", "health_zone", "calculated_at"},
 		TimeColumn:   "calculated_at",

@@ -49,16 +49,18 @@ const (
 // reaches RED (50) within forecast_days.
 func HealthForecastCheck() proactive.Check {
 	return proactive.Check{
-		Type:         proactive.HealthForecast,
-		Monitor:      "checkHealthForecast",
-		BreakdownKey: "health_forecasts",
-		Label:        "Health forecast",
-		Noun:         "health forecast",
-		Table:        proactive.TableHealthScores,
-		Columns:      []string{"email", "firstname", "lastname", "health_score", "health_zone", "calculated_at"},
-		TimeColumn:   "calculated_at",
-		Window:       "readings in the last 14 days",
-		Freshness:    2 * 24 * time.Hour,
+		Type:            proactive.HealthForecast,
+		Monitor:         "checkHealthForecast",
+		BreakdownKey:    "health_forecasts",
+		Label:           "Health forecast",
+		Noun:            "health forecast",
+		MetricUnit:      "day",
+		MetricAscending: true,
+		Table:           proactive.TableHealthScores,
+		Columns:         []string{"email", "firstname", "lastname", "health_score", "health_zone", "calculated_at"},
+		TimeColumn:      "calculated_at",
+		Window:          "readings in the last 14 days",
+		Freshness:       2 * 24 * time.Hour,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
 				src, err := sourceAs[proactive.HealthSeriesReader](source, "health series")

@@ -46,6 +46,7 @@ func RenewalRiskCheck() proactive.Check {
 		BreakdownKey: "renewal_risks",
 		Label:        "Renewal risk",
 		Noun:         "renewal risk",
+		MetricUnit:   "signal",
 		Inputs: []proactive.AnomalyType{
 			proactive.HealthDrop, proactive.HealthForecast, proactive.HealthAnomaly,
 			proactive.DealStall, proactive.ResponseDelay,

@@ -41,6 +41,7 @@ func ResponseDelayCheck() proactive.Check {
 		BreakdownKey: "response_delays",
 		Label:        "Response delay",
 		Noun:         "response delay",
+		MetricUnit:   "hour",
 		Table:        proactive.TableLeads,
 		Columns:      []string{"id", "name", "email", "created_at", "status", "source", "last_contact_date"},
 		TimeColumn:   "created_at",

@@ -43,6 +43,7 @@ func SyncFailCheck() proactive.Check {
 		BreakdownKey: "sync_failures",
 		Label:        "Sync failure",
 		Noun:         "sync failure",
+		MetricUnit:   "failure",
 		Table:        proactive.TableSyncErrors,
 		Columns:      []string{"id", "error_type", "source", "object_type", "error_message", "created_at", "retry_count", "resolved_at"},
 		TimeColumn:   "created_at",
