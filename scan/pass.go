@@ -124,6 +124,9 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 		res.Warnings = append(res.Warnings, warning)
 	}
 	env := proactive.CheckEnv{Now: p.now, Settings: p.s.opts.Settings, Cases: p.unresolvedCases, Scope: &proactive.ScanScope{}}
+	if p.s.opts.Wall != nil {
+		env.Wall = p.s.opts.Wall().UTC()
+	}
 	detectors := map[proactive.AnomalyType]proactive.Detector{}
 	for _, c := range p.s.order {
 		d := c.New(env)

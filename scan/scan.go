@@ -60,6 +60,12 @@ type Options struct {
 	// notifications are due (workers claim by the wall clock); nil means
 	// time.Now. The scan's "now" for windows, dates and cases is Params.Now.
 	Clock func() time.Time
+	// Wall, when set, makes the scan an as-of replay of Params.Now (the
+	// backtest): the checks get it as CheckEnv.Wall, so that rows after
+	// now are invisible and only rows after the wall clock are "in the
+	// future". Nil for a scan of the present (or of --now): rows after now
+	// are future.
+	Wall func() time.Time
 	// BatchSize is how many anomalies are written to the desk at a time;
 	// 0 means DefaultBatchSize.
 	BatchSize int
