@@ -135,9 +135,10 @@ func benchStore(b *testing.B, path string, clients, days int, end time.Time) pro
 
 // BenchmarkBacktest replays 90 daily scans over 10,000 clients with a
 // reading each a day (100 days of data) on SQLite: the default checks and
-// all eight. The data is generated once per run (not timed).
+// all eight. The data is generated once per run (not timed);
+// PTD_BENCH_CACHE=DIR keeps it in DIR for the next run.
 //
-//	go test ./backtest -run '^$' -bench Backtest -benchtime 1x
+//	go test ./backtest -run '^$' -bench Backtest -benchtime 1x -timeout 60m
 func BenchmarkBacktest(b *testing.B) {
 	const clients, days = 10_000, 100
 	end := time.Date(2026, 4, 10, 12, 0, 0, 0, time.UTC)
