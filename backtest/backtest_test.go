@@ -186,3 +186,18 @@ func TestFormatStep(t *testing.T) {
 		require.Equal(t, want, backtest.FormatStep(d))
 	}
 }
+
+func TestReplayReportsCheckErrorsOnce(t *testing.T) {
+	t.Parallel()
+	st := stores(t)["sqlite"]
+	seedMonth(t, st)
+	// coach_workload needs the client owner column, which is not configured.
+	rep, err := backtest.Run(context.Background(), backtest.Options{Store: st, From: at(t, "2026-01-02"), To: at(t, "2026-01-05"),
+		Checks: []proactive.AnomalyType{proactive.HealthDrop, proactive.CoachWorkload}})
+	require.NoError(t, err)
+	require.Len(t, rep.CheckErrors, 1, "%+v", rep.CheckErrors)
+	require.Equal(t, 4, rep.CheckErrors[0].Steps)
+	require.Equal(t, at(t, "2026-01-02"), rep.CheckErrors[0].First)
+	require.Len(t, rep.Checks, 2)
+	require.Equal(t, proactive.CoachWorkload, rep.Checks[1].Type)
+}

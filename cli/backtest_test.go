@@ -139,3 +139,13 @@ func TestBacktestRefuses(t *testing.T) {
 	require.Equal(t, 1, r.code, r.stderr)
 	require.NoFileExists(t, filepath.Join(dir, "missing.db"))
 }
+
+func TestBacktestCheckErrorOnce(t *testing.T) {
+	t.Parallel()
+	s := stores(t)[0]
+	backtestMonth(t, s)
+	r := mustRun(t, s.dir, nil, "backtest", "--db", s.url, "--from", "2026-01-02", "--to", "2026-01-25", "--checks", "health_drop,coach_workload")
+	require.Equal(t, 1, strings.Count(r.stderr, "could not run"), r.stderr)
+	require.Contains(t, r.stderr, "could not run at 24 of 24 scans (first at 2026-01-02T00:00:00Z)")
+	require.Contains(t, r.stdout, "Coach workload (coach_workload)")
+}
