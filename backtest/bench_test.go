@@ -135,7 +135,8 @@ func benchStore(b *testing.B, path string, clients, days int, end time.Time) pro
 
 // BenchmarkBacktest replays 90 daily scans over 10,000 clients with a
 // reading each a day (100 days of data) on SQLite: the default checks and
-// all eight. The data is generated once per run (not timed);
+// every check but coach_workload (which needs an owner column the data
+// lacks). The data is generated once per run (not timed);
 // PTD_BENCH_CACHE=DIR keeps it in DIR for the next run.
 //
 //	go test ./backtest -run '^$' -bench Backtest -benchtime 1x -timeout 60m
@@ -151,12 +152,14 @@ func BenchmarkBacktest(b *testing.B) {
 	from := to.AddDate(0, 0, -89)
 	all := []proactive.AnomalyType{}
 	for _, c := range rules.Registry().All() {
-		all = append(all, c.Type)
+		if c.Type != proactive.CoachWorkload {
+			all = append(all, c.Type)
+		}
 	}
 	for _, bc := range []struct {
 		name   string
 		checks []proactive.AnomalyType
-	}{{"default-checks", nil}, {"all-checks", all}} {
+	}{{"default-checks", nil}, {"seven-checks", all}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				rep, err := backtest.Run(context.Background(), backtest.Options{Store: st, Checks: bc.checks, From: from, To: to})
