@@ -54,6 +54,12 @@ type Check struct {
 	// before this one, without their failure failing it: a check that
 	// reads their cases through CheckEnv.Cases (coach_workload).
 	After []AnomalyType
+	// OutcomeKey reports whether an outcome key of the backtest (a case
+	// key without its type, trimmed and lower-cased: an email, deal-<id>,
+	// lead-<id>) names one of this check's entities, so that the outcome
+	// counts in the check's recall; nil when no outcome does (its recall
+	// is null).
+	OutcomeKey func(id string) bool
 	// New starts one run of the check for one scan.
 	New func(env CheckEnv) Detector
 	// Text writes the check's part of an alert.

@@ -247,6 +247,7 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 		a.silenceCommand(),
 		a.clientCommand(),
 		a.versionCommand(),
+		a.backtestCommand(),
 	)
 	return root
 }

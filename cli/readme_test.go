@@ -14,7 +14,7 @@ import (
 
 // commands are every command of the binary.
 var commands = []string{"scan", "serve", "alerts", "alerts show", "dismiss", "migrate", "demo", "doctor", "import", "notifications", "notifications retry", "bench",
-	"cases", "case", "ack", "snooze", "assign", "comment", "resolve", "silence add", "silence list", "silence expire", "client", "version"}
+	"cases", "case", "ack", "snooze", "assign", "comment", "resolve", "silence add", "silence list", "silence expire", "client", "version", "backtest"}
 
 // helpFlags returns the flags a command's --help lists, with their lines.
 func helpFlags(t *testing.T, command string) map[string]string {

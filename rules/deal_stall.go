@@ -49,6 +49,7 @@ func DealStallCheck() proactive.Check {
 		Window:       "deals in the watched stages",
 		Freshness:    7 * 24 * time.Hour,
 		Default:      true,
+		OutcomeKey:   dealOutcome,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
 				src, err := sourceAs[StalledDealReader](source, "stalled deals")

@@ -68,7 +68,8 @@ func HealthAnomalyCheck() proactive.Check {
 		Freshness:    2 * 24 * time.Hour,
 		// The health drops of this scan are observed to leave their
 		// clients out; when health_drop is not enabled nothing is.
-		Inputs: []proactive.AnomalyType{proactive.HealthDrop},
+		Inputs:     []proactive.AnomalyType{proactive.HealthDrop},
+		OutcomeKey: clientOutcome,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return &anomalyDetector{env: env, dropped: map[string]struct{}{}}
 		},

@@ -53,6 +53,7 @@ func HealthDropCheck() proactive.Check {
 		Window:       "readings in the last 14 days",
 		Freshness:    2 * 24 * time.Hour, // calculated daily
 		Default:      true,
+		OutcomeKey:   clientOutcome,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
 				src, err := sourceAs[HealthTrendReader](source, "health trends")

@@ -61,6 +61,7 @@ func HealthForecastCheck() proactive.Check {
 		TimeColumn:      "calculated_at",
 		Window:          "readings in the last 14 days",
 		Freshness:       2 * 24 * time.Hour,
+		OutcomeKey:      clientOutcome,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
 				src, err := sourceAs[proactive.HealthSeriesReader](source, "health series")

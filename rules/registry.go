@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
@@ -58,3 +59,9 @@ func emitAll(emit proactive.Emitter, as []proactive.Anomaly) error {
 	}
 	return nil
 }
+
+// The forms of the backtest's outcome keys (CONTRACT §12), by the entity a
+// check's cases are about: a client (its email), a deal, a lead.
+func clientOutcome(id string) bool { return strings.Contains(id, "@") }
+func dealOutcome(id string) bool   { return strings.HasPrefix(id, "deal-") }
+func leadOutcome(id string) bool   { return strings.HasPrefix(id, "lead-") }

@@ -51,6 +51,7 @@ func RenewalRiskCheck() proactive.Check {
 			proactive.HealthDrop, proactive.HealthForecast, proactive.HealthAnomaly,
 			proactive.DealStall, proactive.ResponseDelay,
 		},
+		OutcomeKey: clientOutcome,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return &renewalDetector{m: NewRenewalMatcher(), now: env.Now}
 		},

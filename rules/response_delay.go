@@ -48,6 +48,7 @@ func ResponseDelayCheck() proactive.Check {
 		Window:       "new leads never contacted",
 		Freshness:    7 * 24 * time.Hour,
 		Default:      true,
+		OutcomeKey:   leadOutcome,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
 				src, err := sourceAs[WaitingLeadReader](source, "waiting leads")

@@ -60,6 +60,11 @@ type Options struct {
 	// notifications are due (workers claim by the wall clock); nil means
 	// time.Now. The scan's "now" for windows, dates and cases is Params.Now.
 	Clock func() time.Time
+	// Wall, when set, is the real time the checks get as CheckEnv.Wall
+	// (rows after Params.Now but not after it are invisible, later ones
+	// "in the future"); nil means the Clock's time at the scan's start.
+	// The backtest sets it to the real clock while it replays past Nows.
+	Wall func() time.Time
 	// BatchSize is how many anomalies are written to the desk at a time;
 	// 0 means DefaultBatchSize.
 	BatchSize int
@@ -249,7 +254,11 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 
 	var final proactive.ScanResult
 	err := s.opts.Desk.Update(ctx, func(tx proactive.DeskTx) error {
-		pass := newPass(s, tx, log, now, start.UTC(), scanID, p)
+		wall := start.UTC()
+		if s.opts.Wall != nil {
+			wall = s.opts.Wall().UTC()
+		}
+		pass := newPass(s, tx, log, now, wall, scanID, p)
 		r := res // a retried transaction starts from the skeleton again
 		if err := pass.run(ctx, &r); err != nil {
 			return err
