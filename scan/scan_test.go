@@ -3,6 +3,7 @@ package scan_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -114,18 +115,16 @@ func TestConcurrentScansStoreEachKeyOnce(t *testing.T) {
 				scanners[i] = newScanner(t, o.open(t), nil) // a pool each: separate connections
 			}
 			saved := make([]int, scans)
+			errs := make([]error, scans)
 			var wg sync.WaitGroup
 			for i, sc := range scanners {
 				wg.Go(func() {
 					res, err := sc.Run(context.Background(), scan.Params{Now: storetest.Now(), Trigger: "test"})
-					if err == nil {
-						saved[i] = res.AlertsSaved
-					} else {
-						saved[i] = -1000
-					}
+					saved[i], errs[i] = res.AlertsSaved, err
 				})
 			}
 			wg.Wait()
+			require.NoError(t, errors.Join(errs...), "every concurrent scan succeeds")
 			total := 0
 			for _, n := range saved {
 				total += n

@@ -31,8 +31,11 @@ import (
 )
 
 // busyTimeoutMS is how long a connection waits for another process's write
-// lock before giving up with SQLITE_BUSY.
-const busyTimeoutMS = 10000
+// lock before giving up with SQLITE_BUSY. A scan holds the lock for its
+// whole desk transaction, so several processes scanning one file at once
+// (serve and a cron'd scan) queue behind each other: 30 s covers a queue
+// of slow scans on a loaded machine.
+const busyTimeoutMS = 30000
 
 // maxReaders caps the read pool; WAL readers run in parallel.
 const maxReaders = 4
