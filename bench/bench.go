@@ -109,6 +109,10 @@ type Options struct {
 	Now time.Time
 	// live is set by validate when Now defaulted to the current time.
 	live bool
+	// workDir is where the scans run, an empty directory; earlyWarning
+	// is a settings file in it enabling the two early-warning checks
+	// besides the four. Run sets both.
+	workDir, earlyWarning string
 	// Keep leaves the databases (and SQLite files) in place for inspection.
 	Keep bool
 	// Log receives progress lines; nil discards them.
@@ -154,6 +158,9 @@ type Result struct {
 	SQLite *Comparison `json:"sqlite,omitempty"`
 	// Cases is what keeping case state costs on PostgreSQL.
 	Cases CaseCost `json:"cases"`
+	// EarlyWarning is the median dry run with health_forecast and
+	// health_anomaly besides the four checks (compare Cases.Dry).
+	EarlyWarning time.Duration `json:"early_warning_dry_ns"`
 }
 
 // CaseCost compares the scan's time with and without case state on one
@@ -275,6 +282,16 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		}
 		o.Dir = dir
 	}
+	work, err := os.MkdirTemp("", "ptd-bench-run-")
+	if err != nil {
+		return nil, fmt.Errorf("bench: temporary directory: %w", err)
+	}
+	defer os.RemoveAll(work)
+	o.workDir, o.earlyWarning = work, filepath.Join(work, "early-warning.yaml")
+	ew := "checks: [health_drop, deal_stall, sync_fail, response_delay, health_forecast, health_anomaly]\n"
+	if err := os.WriteFile(o.earlyWarning, []byte(ew), 0o600); err != nil {
+		return nil, fmt.Errorf("bench: settings file: %w", err)
+	}
 	var out []Result
 	for _, s := range o.Scales {
 		for _, v := range o.Variants {
@@ -339,7 +356,7 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
 			return res, fmt.Errorf("clear alerts between runs: %w", err)
 		}
-		sr, err := scanOnce(ctx, o.Binary, dbURL, o.scanNow(), false)
+		sr, err := o.scan(ctx, dbURL, false)
 		if err != nil {
 			return res, err
 		}
@@ -361,23 +378,29 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 	res.ScanMedian, res.WallMedian, res.Floor = median(scans), median(walls), median(floors)
 	res.Cases.Steady = res.ScanMedian
 	fmt.Fprintf(o.Log, "%s %s: measuring case state (dry runs, first scans)…\n", s, v)
-	var dries, firsts []time.Duration
+	var dries, firsts, early []time.Duration
 	for range min(o.Runs, 3) {
-		dr, err := scanOnce(ctx, o.Binary, dbURL, o.scanNow(), true)
+		dr, err := o.scan(ctx, dbURL, true)
 		if err != nil {
 			return res, err
 		}
 		dries = append(dries, dr.scan)
+		er, err := o.scan(ctx, dbURL, true, o.earlyWarning)
+		if err != nil {
+			return res, err
+		}
+		early = append(early, er.scan)
 		if _, err := conn.Exec(ctx, "TRUNCATE ptd_case_events, ptd_resolve_notices, ptd_cases, ptd_notifications, proactive_insights"); err != nil {
 			return res, fmt.Errorf("clear cases before a first scan: %w", err)
 		}
-		fr, err := scanOnce(ctx, o.Binary, dbURL, o.scanNow(), false)
+		fr, err := o.scan(ctx, dbURL, false)
 		if err != nil {
 			return res, err
 		}
 		firsts = append(firsts, fr.scan)
 	}
 	res.Cases.Dry, res.Cases.First = median(dries), median(firsts)
+	res.EarlyWarning = median(early)
 	if res.ScanMedian > 0 {
 		res.RowsPerSec = float64(res.WindowRows) / res.ScanMedian.Seconds()
 	}
@@ -407,11 +430,11 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 	var pgScan, pgWall, liteScan, liteWall []time.Duration
 	var pgOut, liteOut []byte
 	for i := range o.Runs + 1 {
-		pg, err := scanOnce(ctx, o.Binary, dbURL, o.scanNow(), true)
+		pg, err := o.scan(ctx, dbURL, true)
 		if err != nil {
 			return c, err
 		}
-		lite, err := scanOnce(ctx, o.Binary, "sqlite:"+path, o.scanNow(), true)
+		lite, err := o.scan(ctx, "sqlite:"+path, true)
 		if err != nil {
 			return c, err
 		}
@@ -430,7 +453,7 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 	// ones keep them (and find their group alerts already stored).
 	var steady []time.Duration
 	for i := range o.Runs + 1 {
-		lite, err := scanOnce(ctx, o.Binary, "sqlite:"+path, o.scanNow(), false)
+		lite, err := o.scan(ctx, "sqlite:"+path, false)
 		if err != nil {
 			return c, err
 		}
@@ -594,18 +617,23 @@ type scanRun struct {
 	out        []byte
 }
 
-// scanOnce runs the binary's scan on db and returns its own duration_ms,
-// its wall time, the process's peak RSS, the anomalies found and the
-// output.
-func scanOnce(ctx context.Context, binary, db string, now time.Time, dryRun bool) (scanRun, error) {
+// scan runs the binary's scan on db and returns its own duration_ms, its
+// wall time, the process's peak RSS, the anomalies found and the output.
+// It runs in Options.workDir with the given settings file (--config; ""
+// for none): a ptd-proactive.yaml in the caller's directory is not read.
+func (o Options) scan(ctx context.Context, db string, dryRun bool, config ...string) (scanRun, error) {
 	args := []string{"scan", "--json", "--no-migrate", "--log-level", "error", "--db", db}
-	if !now.IsZero() {
+	if now := o.scanNow(); !now.IsZero() {
 		args = append(args, "--now", now.Format(time.RFC3339))
 	}
 	if dryRun {
 		args = append(args, "--dry-run")
 	}
-	cmd := exec.CommandContext(ctx, binary, args...)
+	if len(config) > 0 {
+		args = append(args, "--config", config[0])
+	}
+	cmd := exec.CommandContext(ctx, o.Binary, args...)
+	cmd.Dir = o.workDir
 	cmd.Env = append(os.Environ(), "PTD_READ_DATABASE_URL=") // measure the primary, whatever the caller's environment
 	start := time.Now()
 	out, err := cmd.Output()
@@ -725,6 +753,14 @@ func Print(w io.Writer, rs []Result, runs int) {
 			row(r, "SQLite", r.SQLite.Cases)
 			cs = append(cs, r)
 		}
+	}
+	fmt.Fprintln(w, "\nEarly warning on PostgreSQL: dry runs of the four checks, then with health_forecast and health_anomaly besides:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| scale | data | four checks | six checks | added |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|")
+	for _, r := range rs {
+		fmt.Fprintf(w, "| %s | %s | %d ms | %d ms | %+d ms |\n", scaleLabel(r.Scale), r.Variant, r.Cases.Dry.Milliseconds(),
+			r.EarlyWarning.Milliseconds(), (r.EarlyWarning - r.Cases.Dry).Milliseconds())
 	}
 	if len(cs) == 0 {
 		return

@@ -82,6 +82,7 @@ func TestPrint(t *testing.T) {
 		Scale: Scale{"small", 1000}, Variant: Typical, WindowRows: 14674, ScanMedian: 26 * time.Millisecond,
 		WallMedian: 40 * time.Millisecond, PeakRSS: 22_800_000, RowsPerSec: 564_384, Floor: 6 * time.Millisecond, Anomalies: 117,
 		Cases: CaseCost{Dry: 20 * time.Millisecond, Steady: 26 * time.Millisecond, First: 50 * time.Millisecond, Open: 117},
+		EarlyWarning: 32 * time.Millisecond,
 	}, {
 		Scale: Scale{Clients: 2500}, Variant: High, WindowRows: 1, ScanMedian: 10 * time.Millisecond,
 		SQLite: &Comparison{Postgres: 10 * time.Millisecond, SQLite: 15 * time.Millisecond, PostgresWall: 20 * time.Millisecond,
@@ -98,6 +99,11 @@ func TestPrint(t *testing.T) {
 		"| small (1000) | typical | PostgreSQL | 117 | 20 ms | 26 ms | 1.30× | 50 ms | 2.50× |\n"+
 		"| 2500 | high | PostgreSQL | 0 | 0 ms | 0 ms | 0.00× | 0 ms | 0.00× |\n"+
 		"| 2500 | high | SQLite | 1 | 15 ms | 18 ms | 1.20× | 30 ms | 2.00× |\n"+
+		"\nEarly warning on PostgreSQL: dry runs of the four checks, then with health_forecast and health_anomaly besides:\n\n"+
+		"| scale | data | four checks | six checks | added |\n"+
+		"|---|---|---:|---:|---:|\n"+
+		"| small (1000) | typical | 20 ms | 32 ms | +12 ms |\n"+
+		"| 2500 | high | 0 ms | 0 ms | +0 ms |\n"+
 		"\nDry runs on the same data (median of 5; wall in brackets):\n\n"+
 		"| scale | data | PostgreSQL | SQLite | SQLite ÷ PostgreSQL | SQLite peak RSS | same result |\n"+
 		"|---|---|---:|---:|---:|---:|---|\n"+

@@ -312,7 +312,7 @@ func TestBench(t *testing.T) {
 	admin := testdb.AdminURL(t)
 	r := mustRun(t, dir, nil, "bench", "--db", admin, "--scales", "40", "--variants", "typical,high", "--sqlite-scales", "40", "--runs", "1")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	require.Len(t, lines, 20, r.stdout)
+	require.Len(t, lines, 27, r.stdout)
 	require.True(t, strings.HasPrefix(lines[0], "| scale | data | rows in windows | scan (median of 1) | wall |"), lines[0])
 	require.Regexp(t, `^\| 40 \| typical \| \d+ \| \d+ ms \| \d+ ms \| [\d.]+ MB \| [\d.]+ M \| \d+ ms \| [\d.]+× \| [1-9]\d* \|$`, lines[2])
 	require.Regexp(t, `^\| 40 \| high \| `, lines[3])
@@ -321,9 +321,11 @@ func TestBench(t *testing.T) {
 	require.Regexp(t, `^\| 40 \| typical \| SQLite \| [1-9]\d* \| `, lines[10])
 	require.Regexp(t, `^\| 40 \| high \| PostgreSQL \| `, lines[11])
 	require.Regexp(t, `^\| 40 \| high \| SQLite \| `, lines[12])
-	require.True(t, strings.HasPrefix(lines[16], "| scale | data | PostgreSQL | SQLite | SQLite ÷ PostgreSQL |"), lines[16])
-	require.Regexp(t, `^\| 40 \| typical \| \d+ ms \(\d+ ms\) \| \d+ ms \(\d+ ms\) \| [\d.]+× \| [\d.]+ MB \| yes \|$`, lines[18])
-	require.Regexp(t, `^\| 40 \| high \| .* \| yes \|$`, lines[19])
+	require.True(t, strings.HasPrefix(lines[16], "| scale | data | four checks | six checks | added |"), lines[16])
+	require.Regexp(t, `^\| 40 \| typical \| \d+ ms \| \d+ ms \| [+-]\d+ ms \|$`, lines[18])
+	require.True(t, strings.HasPrefix(lines[23], "| scale | data | PostgreSQL | SQLite | SQLite ÷ PostgreSQL |"), lines[23])
+	require.Regexp(t, `^\| 40 \| typical \| \d+ ms \(\d+ ms\) \| \d+ ms \(\d+ ms\) \| [\d.]+× \| [\d.]+ MB \| yes \|$`, lines[25])
+	require.Regexp(t, `^\| 40 \| high \| .* \| yes \|$`, lines[26])
 	require.Contains(t, r.stderr, "40 (40 clients, typical data): generating data in database ptd_bench_40_typical_")
 
 	// The generated database is dropped after.
