@@ -81,7 +81,7 @@ func TestPrint(t *testing.T) {
 	Print(&b, []Result{{
 		Scale: Scale{"small", 1000}, Variant: Typical, WindowRows: 14674, ScanMedian: 26 * time.Millisecond,
 		WallMedian: 40 * time.Millisecond, PeakRSS: 22_800_000, RowsPerSec: 564_384, Floor: 6 * time.Millisecond, Anomalies: 117,
-		Cases: CaseCost{Dry: 20 * time.Millisecond, Steady: 26 * time.Millisecond, First: 50 * time.Millisecond, Open: 117},
+		Cases:        CaseCost{Dry: 20 * time.Millisecond, Steady: 26 * time.Millisecond, First: 50 * time.Millisecond, Open: 117},
 		EarlyWarning: 32 * time.Millisecond,
 	}, {
 		Scale: Scale{Clients: 2500}, Variant: High, WindowRows: 1, ScanMedian: 10 * time.Millisecond,
