@@ -16,33 +16,33 @@ import (
 var _ proactive.HealthSeriesReader = (*DB)(nil)
 
 // seriesQuery returns the skip counts (first column not NULL,
-// healthSkippedSQL), then every valid reading of the window, one email
-// after the other in the order of healthEmailsSQL (emails: those of the
-// JSON array :emails), each email's readings an index range of
-// ptd_health_email_jd_idx (newest first; HealthSeries orders them). With
-// names, each reading carries its names and normalised zone (read from the
-// table), else ” (the covering index suffices); with owner or value (the
-// configured columns, "" for none) the reading carries them too, after
-// the Julian day.
+// healthSkippedSQL), then every valid reading of the window (email, score,
+// Julian day), one email after the other in the order of healthEmailsSQL
+// (emails: those of the JSON array :emails), each email's readings an
+// index range of ptd_health_email_jd_idx (newest first; HealthSeries
+// orders them). With names, each reading carries its names and normalised
+// zone too (read from the table); without, the covering index suffices
+// and each row is as narrow as it can be (a column costs about as much to
+// hand over as a reading to find). With owner or value (the configured
+// columns, "" for none) the reading carries them last.
 func seriesQuery(emails, names bool, owner, value string) string {
 	var out []string
+	if names {
+		out = append(out, `coalesce(firstname, '')`, `coalesce(lastname, '')`,
+			`CASE upper(trim(health_zone)) WHEN 'GREEN' THEN 'GREEN' WHEN 'YELLOW' THEN 'YELLOW' WHEN 'RED' THEN 'RED' ELSE '' END`)
+	}
 	if owner != "" {
 		out = append(out, ownerSQL(owner))
 	}
 	if value != "" {
 		out = append(out, valueSQL(value))
 	}
-	cols := `'', '', ''`
-	if names {
-		cols = `coalesce(firstname, ''), coalesce(lastname, ''),
-       CASE upper(trim(health_zone)) WHEN 'GREEN' THEN 'GREEN' WHEN 'YELLOW' THEN 'YELLOW' WHEN 'RED' THEN 'RED' ELSE '' END`
-	}
 	return `
 WITH RECURSIVE ` + healthEmailsSQL(emails) + `, ` + healthSkippedSQL() + `
-SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(out)) + `
+SELECT verdict, count(*), NULL, NULL, NULL` + nullColumns(len(out)) + `
 FROM judged GROUP BY verdict
 UNION ALL
-SELECT NULL, NULL, email, ` + cols + `, health_score, ` + jdSQL("calculated_at") + extraColumns(out) + `
+SELECT NULL, NULL, email, health_score, ` + jdSQL("calculated_at") + extraColumns(out) + `
 FROM emails CROSS JOIN client_health_scores
 WHERE e IS NOT NULL AND trim(e) <> '' AND ` + healthValidSQL("e")
 }
@@ -104,7 +104,10 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 		valueCol                 sql.NullFloat64
 		skipped                  = proactive.Skipped{}
 	)
-	dest := []any{&reason, &n, &email, &first, &last, &zone, &score, &jd}
+	dest := []any{&reason, &n, &email, &score, &jd}
+	if !q.NoNames {
+		dest = append(dest, &first, &last, &zone)
+	}
 	if owner != "" {
 		dest = append(dest, &ownerCol)
 	}
