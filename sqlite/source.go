@@ -47,14 +47,6 @@ const laterVerdict = "later"
 // skippedWhere selects the judged rows counted as skipped.
 const skippedWhere = `verdict NOT IN ('ok', '` + laterVerdict + `')`
 
-// asOfNullSQL is the column col as of :now (proactive.AsOf): NULL when it
-// holds a time after :now but not after :wall. Only the statements of a
-// read as of a past now use it.
-func asOfNullSQL(col string) string {
-	jd := jdSQL(col)
-	return `CASE WHEN ` + jd + ` > julianday(:now) AND ` + jd + ` <= julianday(:wall) THEN NULL ELSE ` + col + ` END`
-}
-
 // laterSQL holds for a row whose col is a time after :now but not after
 // :wall: a row not yet written as of :now.
 func laterSQL(col string) string {
@@ -436,15 +428,31 @@ type dealContext struct {
 // updated_at after it (not after :wall) read as NULL, and a deal that
 // leaves without any time is not there either.
 func dealQuery(c dealContext, asOf bool) string {
-	from, lad, ua, visible := "deals", "last_activity_date", "updated_at", ""
+	from, lad, ua, visible, with := "deals", "last_activity_date", "updated_at", "", ""
+	activity := "coalesce(last_activity_date, updated_at, created_at)"
+	jd := jdSQL(activity)
 	if asOf {
-		from = `(SELECT *, ` + asOfNullSQL("last_activity_date") + ` AS ptd_lad, ` + asOfNullSQL("updated_at") + ` AS ptd_ua
-          FROM deals WHERE NOT ` + laterSQL("created_at") + `) AS deals`
+		// The Julian day of each time, once per deal of the stages (a
+		// materialised CTE: the expressions would otherwise be inlined and
+		// each computed again wherever it is compared).
+		with = `asof AS MATERIALIZED (
+    SELECT *, ` + jdSQL("last_activity_date") + ` AS ptd_jlad, ` + jdSQL("updated_at") + ` AS ptd_jua,
+           ` + jdSQL("created_at") + ` AS ptd_jca
+    FROM deals WHERE lower(stage) IN (SELECT value FROM json_each(:stages))
+), `
+		later := func(j string) string {
+			return j + ` > julianday(:now) AND ` + j + ` <= julianday(:wall)`
+		}
+		from = `(SELECT *, CASE WHEN ` + later("ptd_jlad") + ` THEN NULL ELSE last_activity_date END AS ptd_lad,
+                 CASE WHEN ` + later("ptd_jua") + ` THEN NULL ELSE updated_at END AS ptd_ua
+          FROM asof WHERE NOT coalesce(` + later("ptd_jca") + `, 0)) AS deals`
 		lad, ua = "ptd_lad", "ptd_ua"
 		visible = `
       AND (coalesce(ptd_lad, ptd_ua, created_at) IS NOT NULL OR coalesce(last_activity_date, updated_at, created_at) IS NULL)`
+		activity = "coalesce(" + lad + ", " + ua + ", created_at)"
+		// jdSQL of the time coalesce picks.
+		jd = `CASE WHEN ptd_lad IS NOT NULL THEN ptd_jlad WHEN ptd_ua IS NOT NULL THEN ptd_jua ELSE ptd_jca END`
 	}
-	activity := "coalesce(" + lad + ", " + ua + ", created_at)"
 	var base, out, nulls []string
 	var contact []string
 	if c.contacts {
@@ -470,10 +478,10 @@ func dealQuery(c dealContext, asOf bool) string {
 		nulls = append(nulls, "NULL")
 	}
 	return `
-WITH base AS (
+WITH ` + with + `base AS (
     SELECT CAST(id AS TEXT) AS id, name, stage, amount` + extraColumns(base) + `,
            ` + activity + ` AS activity,
-           ` + jdSQL(activity) + ` AS jd
+           ` + jd + ` AS jd
     FROM ` + from + `
     WHERE lower(stage) IN (SELECT value FROM json_each(:stages))` + visible + `
 ), judged AS MATERIALIZED (
