@@ -115,11 +115,11 @@ func benchStore(b *testing.B, path string, clients, days int, end time.Time) pro
 	st, err := sqlite.Open(ctx, path)
 	require.NoError(b, err)
 	b.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(ctx) // a kept file gets the indexes it lacks
+	require.NoError(b, err)
 	if statErr == nil {
 		return st
 	}
-	_, err = st.Migrate(ctx)
-	require.NoError(b, err)
 	data := history(clients, days, end)
 	for _, table := range []string{proactive.TableHealthScores, proactive.TableDeals, proactive.TableLeads, proactive.TableSyncErrors} {
 		rows := data[table]
@@ -137,7 +137,8 @@ func benchStore(b *testing.B, path string, clients, days int, end time.Time) pro
 // reading each a day (100 days of data) on SQLite: the default checks and
 // every check but coach_workload (which needs an owner column the data
 // lacks). The data is generated once per run (not timed);
-// PTD_BENCH_CACHE=DIR keeps it in DIR for the next run.
+// PTD_BENCH_CACHE=DIR keeps it in DIR for the next run. PTD_BENCH_STEPS=N
+// replays only the last N steps (90 by default), for quicker iteration.
 //
 //	go test ./backtest -run '^$' -bench Backtest -benchtime 1x -timeout 60m
 func BenchmarkBacktest(b *testing.B) {
@@ -149,7 +150,14 @@ func BenchmarkBacktest(b *testing.B) {
 	}
 	st := benchStore(b, path, clients, days, end)
 	to := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC)
-	from := to.AddDate(0, 0, -89)
+	steps := 90
+	if s := os.Getenv("PTD_BENCH_STEPS"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(b, err, "PTD_BENCH_STEPS")
+		require.True(b, n >= 1 && n <= 90, "PTD_BENCH_STEPS: 1 to 90")
+		steps = n
+	}
+	from := to.AddDate(0, 0, 1-steps)
 	all := []proactive.AnomalyType{}
 	for _, c := range rules.Registry().All() {
 		if c.Type != proactive.CoachWorkload {
@@ -164,7 +172,7 @@ func BenchmarkBacktest(b *testing.B) {
 			for b.Loop() {
 				rep, err := backtest.Run(context.Background(), backtest.Options{Store: st, Checks: bc.checks, From: from, To: to})
 				require.NoError(b, err)
-				require.Equal(b, 90, rep.Steps)
+				require.Equal(b, steps, rep.Steps)
 				require.Empty(b, rep.CheckErrors)
 				b.ReportMetric(float64(rep.Checks[0].CasesOpened), "health_cases")
 			}

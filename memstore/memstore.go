@@ -301,16 +301,26 @@ func (t *Tx) InsertCases(_ context.Context, cs []proactive.Case) error {
 	if err := t.mustWrite("insert cases"); err != nil {
 		return err
 	}
+	// The unresolved case of each key, gathered once (not once per case:
+	// a backtest inserts thousands of cases into a desk of thousands).
+	var open map[string]string
 	for _, c := range cs {
 		if _, dup := t.s.cases[c.ID]; dup {
 			return proactive.Errorf(proactive.ECONFLICT, "insert case %s: the id exists", c.ID)
 		}
 		if !c.Resolved() {
-			for _, o := range t.s.cases {
-				if o.Key == c.Key && !o.Resolved() {
-					return proactive.Errorf(proactive.ECONFLICT, "insert case %s: key %s already has an unresolved case (%s)", c.ID, c.Key, o.ID)
+			if open == nil {
+				open = map[string]string{}
+				for _, o := range t.s.cases {
+					if !o.Resolved() {
+						open[o.Key] = o.ID
+					}
 				}
 			}
+			if id, ok := open[c.Key]; ok {
+				return proactive.Errorf(proactive.ECONFLICT, "insert case %s: key %s already has an unresolved case (%s)", c.ID, c.Key, id)
+			}
+			open[c.Key] = c.ID
 		}
 		t.s.cases[c.ID] = normCase(c)
 	}

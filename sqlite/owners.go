@@ -16,26 +16,33 @@ var _ proactive.ClientOwnerReader = (*DB)(nil)
 // resolve would silently be read as a string literal).
 func quoteIdent(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
-// ownersQuery returns the skip counts, then per email as written its
-// newest valid reading's owner column (as text), time and, with a value
-// column (not ""), that column (as a number).
+// ownersQuery returns the skip counts (healthSkippedSQL), then per email
+// as written its newest valid reading's owner column (as text), time and,
+// with a value column (not ""), that column (as a number). Each email's
+// newest reading is the first of an index range of ptd_health_email_jd_idx
+// (newest first, a tie on time: the lower score first), read from the
+// table for that reading only.
 func ownersQuery(column, value string) string {
-	judged, newest, out, nulls := ownerSQL(column)+" AS owner,", "", "", ""
+	newest := func(expr string) string {
+		return `(SELECT ` + expr + ` FROM client_health_scores WHERE ` + healthValidSQL("e") + `
+            ORDER BY ` + jdSQL("calculated_at") + ` DESC, health_score LIMIT 1)`
+	}
+	cols, out, nulls := newest(ownerSQL(column))+` AS owner`, "", ""
 	if value != "" {
-		judged += " " + valueSQL(value) + " AS ptd_value,"
-		newest, out, nulls = " ptd_value,", ", ptd_value", ", NULL"
+		cols += ", " + newest(valueSQL(value)) + " AS ptd_value"
+		out, nulls = ", ptd_value", ", NULL"
 	}
 	return `
-WITH ` + judgedHealthSQL(judged, "") + `,
-newest AS (
-    SELECT email, owner,` + newest + ` jd, row_number() OVER (PARTITION BY email ORDER BY jd DESC, score ASC) AS rn
-    FROM judged WHERE verdict = 'ok'
+WITH RECURSIVE ` + healthEmailsSQL(false) + `, ` + healthSkippedSQL() + `,
+newest AS MATERIALIZED (
+    SELECT e, ` + newest(jdSQL("calculated_at")) + ` AS jd, ` + cols + `
+    FROM emails WHERE e IS NOT NULL AND trim(e) <> ''
 )
 SELECT verdict, count(*), NULL, NULL, NULL` + nulls + `
-FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
+FROM judged GROUP BY verdict
 UNION ALL
-SELECT NULL, NULL, email, coalesce(owner, ''), ` + isoUTC("jd") + out + `
-FROM newest WHERE rn = 1`
+SELECT NULL, NULL, e, coalesce(owner, ''), ` + isoUTC("jd") + out + `
+FROM newest WHERE jd IS NOT NULL`
 }
 
 // ClientOwners streams, per email as written with a valid reading in the

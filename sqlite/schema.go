@@ -101,6 +101,14 @@ func sourceIndexes() []sourceIndex {
 		// (email, calculated_at), which databases migrated before keep.)
 		{"ptd_health_email_jd_idx", proactive.TableHealthScores, []string{"email", "calculated_at", "health_score"},
 			"(email, " + jdSQL("calculated_at") + " DESC, health_score, calculated_at)"},
+		// The skipped health readings are counted through these two: NULL,
+		// unreadable and future times are ranges of the Julian day; the
+		// window's readings of a blank email or an invalid score, a range of
+		// the few rows the partial index holds (its WHERE is
+		// healthInvalidSQL, word for word, or SQLite would not use it).
+		{"ptd_health_jd_idx", proactive.TableHealthScores, []string{"calculated_at"}, "(" + jdSQL("calculated_at") + ")"},
+		{"ptd_health_invalid_idx", proactive.TableHealthScores, []string{"email", "calculated_at", "health_score"},
+			"(" + jdSQL("calculated_at") + ") WHERE " + healthInvalidSQL},
 		{"ptd_deals_stage_idx", proactive.TableDeals, []string{"stage"}, "(lower(stage))"},
 		{"ptd_sync_errors_unresolved_idx", proactive.TableSyncErrors, []string{"resolved_at", "created_at"}, "(resolved_at, created_at)"},
 		{"ptd_leads_status_idx", proactive.TableLeads, []string{"status"}, "(lower(status))"},

@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,60 +15,45 @@ import (
 
 var _ proactive.HealthSeriesReader = (*DB)(nil)
 
-// judgedHealthSQL is the health readings of the window and those whose
-// time cannot be placed, each judged as the health check judges it (a
-// proactive.Skip* reason or 'ok'), with extra columns. The judgement is
-// the health check's (healthQuery), so both count the same skipped rows;
-// the storetest suite holds them to it.
-func judgedHealthSQL(extra, where string) string {
-	return `judged AS MATERIALIZED (
-    SELECT email, health_score AS score, ` + extra + `
-           ` + jdSQL("calculated_at") + ` AS jd,
-           CASE ` + verdictSQL("calculated_at", jdSQL("calculated_at")) + `
-                WHEN email IS NULL OR trim(email) = '' THEN '` + proactive.SkipNullEmail + `'
-                WHEN typeof(health_score) NOT IN ('integer', 'real') OR health_score < 0 OR health_score > 100
-                    THEN '` + proactive.SkipScoreOutOfRange + `'
-                ELSE 'ok' END AS verdict
-    FROM client_health_scores
-    WHERE coalesce(` + jdSQL("calculated_at") + ` >= julianday(:from), 1)` + where + `
-)`
-}
-
-// seriesEmailsSQL restricts judgedHealthSQL to the emails of the JSON
-// array :emails (SeriesQuery.Emails), through the index on email.
-const seriesEmailsSQL = `
-      AND email IN (SELECT value FROM json_each(:emails))`
-
-// seriesQuery returns the skip counts (first column not NULL), then every
-// valid reading of the window ordered by email, time, and the higher
-// score first on a tie: one client's readings are consecutive, oldest
-// first, the newest last. With owner or value (the configured columns,
-// "" for none) each reading carries them too, after the Julian day.
-func seriesQuery(where, owner, value string) string {
-	var judged, out []string
+// seriesQuery returns the skip counts (first column not NULL,
+// healthSkippedSQL), then every valid reading of the window (email, score,
+// Julian day), one email after the other in the order of healthEmailsSQL
+// (emails: those of the JSON array :emails), each email's readings an
+// index range of ptd_health_email_jd_idx (newest first; HealthSeries
+// orders them). With names, each reading carries its names and normalised
+// zone too (read from the table); without, the covering index suffices
+// and each row is as narrow as it can be (a column costs about as much to
+// hand over as a reading to find). With owner or value (the configured
+// columns, "" for none) the reading carries them last.
+func seriesQuery(emails, names bool, owner, value string) string {
+	var out []string
+	if names {
+		out = append(out, `coalesce(firstname, '')`, `coalesce(lastname, '')`,
+			`CASE upper(trim(health_zone)) WHEN 'GREEN' THEN 'GREEN' WHEN 'YELLOW' THEN 'YELLOW' WHEN 'RED' THEN 'RED' ELSE '' END`)
+	}
 	if owner != "" {
-		judged, out = append(judged, ownerSQL(owner)+" AS ptd_owner,"), append(out, "ptd_owner")
+		out = append(out, ownerSQL(owner))
 	}
 	if value != "" {
-		judged, out = append(judged, valueSQL(value)+" AS ptd_value,"), append(out, "ptd_value")
+		out = append(out, valueSQL(value))
 	}
 	return `
-WITH ` + judgedHealthSQL("firstname, lastname, health_zone AS zone, "+strings.Join(judged, " "), where) + `
-SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(out)) + `
-FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
+WITH RECURSIVE ` + healthEmailsSQL(emails) + `, ` + healthSkippedSQL() + `
+SELECT verdict, count(*), NULL, NULL, NULL` + nullColumns(len(out)) + `
+FROM judged GROUP BY verdict
 UNION ALL
-SELECT NULL, NULL, email, coalesce(firstname, ''), coalesce(lastname, ''),
-       CASE upper(trim(zone)) WHEN 'GREEN' THEN 'GREEN' WHEN 'YELLOW' THEN 'YELLOW' WHEN 'RED' THEN 'RED' ELSE '' END,
-       score, ` + isoUTC("jd") + `, jd` + extraColumns(out) + `
-FROM judged WHERE verdict = 'ok'
-ORDER BY 3, 9, 7 DESC`
+SELECT NULL, NULL, email, health_score, ` + jdSQL("calculated_at") + extraColumns(out) + `
+FROM emails CROSS JOIN client_health_scores
+WHERE e IS NOT NULL AND trim(e) <> '' AND ` + healthValidSQL("e")
 }
 
 // HealthSeries streams the valid readings of the last q.WindowDays days
 // (14 when 0) per email as written, one client at a time, to fn: clients
 // with at least q.MinReadings readings, oldest first (a tie: the higher
 // score first), with the names and zone of the newest (NoNames saves
-// nothing here). SQLite sorts; Go holds one client's readings at a time.
+// reads neither names nor configured columns: the covering index
+// suffices). Each email's readings are an index range; Go orders and
+// holds one client's readings at a time.
 // q.Emails restricts the emails; the other prefilters are left to the
 // check. Rows that make no sense are skipped and counted as HealthTrends
 // counts them (not with q.Emails). The configured owner and value columns
@@ -91,17 +78,16 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 	if windowDays <= 0 {
 		windowDays = proactive.HealthWindowDays
 	}
-	where, args := "", append(timeArgs(q.Now, q.Wall),
+	args := append(timeArgs(q.Now, q.Wall),
 		sql.Named("from", formatTime(q.Now.Add(-time.Duration(windowDays)*24*time.Hour))))
 	if q.Emails != nil {
 		b, err := json.Marshal(q.Emails)
 		if err != nil {
 			return nil, fmt.Errorf("%s: encode emails: %w", op, err)
 		}
-		where = seriesEmailsSQL
 		args = append(args, sql.Named("emails", string(b)))
 	}
-	rows, err := d.read.QueryContext(ctx, seriesQuery(where, owner, value), args...)
+	rows, err := d.read.QueryContext(ctx, seriesQuery(q.Emails != nil, !q.NoNames, owner, value), args...)
 	if err != nil {
 		if owner != "" || value != "" {
 			d.cat.forget() // a column dropped since it was looked up
@@ -116,10 +102,12 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 		score, jd                sql.NullFloat64
 		ownerCol                 sql.NullString
 		valueCol                 sql.NullFloat64
-		at                       nullTime
 		skipped                  = proactive.Skipped{}
 	)
-	dest := []any{&reason, &n, &email, &first, &last, &zone, &score, &at, &jd}
+	dest := []any{&reason, &n, &email, &score, &jd}
+	if !q.NoNames {
+		dest = append(dest, &first, &last, &zone)
+	}
 	if owner != "" {
 		dest = append(dest, &ownerCol)
 	}
@@ -135,10 +123,10 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 			skipped.Add(reason.String, int(n.Int64))
 			continue
 		}
-		if err := g.add(email.String, first.String, last.String, zone.String, score.Float64, at.Time); err != nil {
+		if err := g.add(email.String, seriesReading{first: first.String, last: last.String, zone: zone.String,
+			score: score.Float64, jd: jd.Float64, owner: ownerCol.String, value: valueCol.Float64}); err != nil {
 			return nil, err
 		}
-		g.cur.Owner, g.cur.Value = strings.TrimSpace(ownerCol.String), valueCol.Float64
 	}
 	if err := rows.Err(); err != nil {
 		return nil, tableError(op, proactive.TableHealthScores, err)
@@ -152,36 +140,66 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 	return skipped, nil
 }
 
-// seriesGrouper gathers consecutive readings of one email into a series
-// and hands each series of at least min readings to fn, reusing one
-// series' memory.
-type seriesGrouper struct {
-	min     int
-	fn      func(*proactive.ClientSeries) error
-	cur     proactive.ClientSeries
-	started bool
+// seriesReading is one valid reading as seriesQuery returns it.
+type seriesReading struct {
+	first, last, zone, owner string
+	score, jd, value         float64
 }
 
-// add takes the next reading (emails in order, each oldest first); the
-// names and zone of the last reading of an email are the series'.
-func (g *seriesGrouper) add(email, first, last, zone string, score float64, at time.Time) error {
-	if !g.started || email != g.cur.Email {
+// olderFirst orders one email's readings: oldest first, a tie puts the
+// higher score first (so the lower is the newer, as the health check
+// orders them), then by zone and names, so that the newest reading is
+// deterministic.
+func olderFirst(a, b seriesReading) int {
+	return cmp.Or(cmp.Compare(a.jd, b.jd), cmp.Compare(b.score, a.score),
+		strings.Compare(b.zone, a.zone), strings.Compare(b.first, a.first), strings.Compare(b.last, a.last),
+		strings.Compare(b.owner, a.owner), cmp.Compare(b.value, a.value))
+}
+
+// seriesGrouper gathers the consecutive readings of one email (emails in
+// ascending order, an email out of it is an internal error), orders them
+// oldest first and hands each series of at least min readings to fn,
+// reusing one series' memory.
+type seriesGrouper struct {
+	min      int
+	fn       func(*proactive.ClientSeries) error
+	email    string
+	started  bool
+	readings []seriesReading
+	cur      proactive.ClientSeries
+}
+
+// add takes the next reading of email.
+func (g *seriesGrouper) add(email string, r seriesReading) error {
+	if !g.started || email != g.email {
 		if err := g.flush(); err != nil {
 			return err
 		}
-		g.started = true
-		g.cur.Email, g.cur.Readings = email, g.cur.Readings[:0]
-		g.cur.Owner, g.cur.Value = "", 0
+		if g.started && email < g.email {
+			return proactive.Errorf(proactive.EINTERNAL, "read client health series: the readings of %q came out of order", email)
+		}
+		g.started, g.email = true, email
 	}
-	g.cur.Firstname, g.cur.Lastname, g.cur.Zone = first, last, zone
-	g.cur.Readings = append(g.cur.Readings, proactive.SeriesPoint{Score: score, At: at})
+	g.readings = append(g.readings, r)
 	return nil
 }
 
-// flush hands the current series to fn when it has enough readings.
+// flush orders the current email's readings and hands its series to fn
+// when it has enough; the names, zone and configured columns of the
+// newest reading are the series'.
 func (g *seriesGrouper) flush() error {
-	if !g.started || len(g.cur.Readings) < g.min {
+	rs := g.readings
+	g.readings = g.readings[:0]
+	if !g.started || len(rs) < g.min || len(rs) == 0 {
 		return nil
+	}
+	slices.SortFunc(rs, olderFirst)
+	newest := rs[len(rs)-1]
+	g.cur.Email, g.cur.Readings = g.email, g.cur.Readings[:0]
+	g.cur.Firstname, g.cur.Lastname, g.cur.Zone = newest.first, newest.last, newest.zone
+	g.cur.Owner, g.cur.Value = strings.TrimSpace(newest.owner), newest.value
+	for _, r := range rs {
+		g.cur.Readings = append(g.cur.Readings, proactive.SeriesPoint{Score: r.score, At: julianTime(r.jd)})
 	}
 	return g.fn(&g.cur)
 }

@@ -22,11 +22,11 @@ import (
 //
 // Timestamps are compared as julianday() numbers, so that any text
 // julianday() reads is placed correctly whatever its form or offset, and
-// rendered back as RFC 3339 UTC by strftime(). That is also why the health
-// and sync checks scan their table rather than an index range of
-// calculated_at / created_at: a text range would misplace other forms and
-// offsets, and every unreadable timestamp must be counted wherever it sorts.
-// (About 0.5 s for 140,000 health readings of 10,000 clients with modernc's SQLite.)
+// rendered back as RFC 3339 UTC by strftime(). That is also why the sync
+// check scans its unresolved rows rather than an index range of
+// created_at: a text range would misplace other forms and offsets, and
+// every unreadable timestamp must be counted wherever it sorts. The health
+// readers read ranges of indexes on the Julian day itself (healthQuery).
 
 // verdictSQL is the CASE arms shared by every reader for the timestamp
 // column whose julianday() is jd and whose raw value is raw. A time after
@@ -47,14 +47,6 @@ const laterVerdict = "later"
 // skippedWhere selects the judged rows counted as skipped.
 const skippedWhere = `verdict NOT IN ('ok', '` + laterVerdict + `')`
 
-// asOfNullSQL is the column col as of :now (proactive.AsOf): NULL when it
-// holds a time after :now but not after :wall. Only the statements of a
-// read as of a past now use it.
-func asOfNullSQL(col string) string {
-	jd := jdSQL(col)
-	return `CASE WHEN ` + jd + ` > julianday(:now) AND ` + jd + ` <= julianday(:wall) THEN NULL ELSE ` + col + ` END`
-}
-
 // laterSQL holds for a row whose col is a time after :now but not after
 // :wall: a row not yet written as of :now.
 func laterSQL(col string) string {
@@ -67,23 +59,80 @@ func timeArgs(now, wall time.Time) []any {
 	return []any{sql.Named("now", formatTime(now)), sql.Named("wall", formatTime(proactive.AsOf(now, wall)))}
 }
 
+// healthInvalidSQL holds for a reading whose email is NULL or blank or
+// whose score is not a number in 0–100: the rows of the window counted as
+// skipped. It is the very WHERE of the partial index
+// ptd_health_invalid_idx, so that SQLite reads those few rows through it;
+// the text must stay identical to it.
+const healthInvalidSQL = `email IS NULL OR trim(email) = '' OR NOT coalesce(health_score >= 0 AND health_score <= 100, 0)`
+
+// healthSkippedSQL is the CTE judged (one column, verdict) of the health
+// readings counted as skipped as of :now: NULL and unreadable timestamps,
+// times after :wall, and the readings of [:from, :now] that
+// healthInvalidSQL judges, each part an index range (ptd_health_jd_idx,
+// ptd_health_invalid_idx): a step reads the window, not the table.
+// Readings after :now but not after :wall (proactive.AsOf) and before
+// :from are neither read nor counted. The health readers share it, so
+// they count the same rows.
+func healthSkippedSQL() string {
+	jd := jdSQL("calculated_at")
+	return `judged AS (
+    SELECT CASE WHEN calculated_at IS NULL THEN '` + proactive.SkipNullTimestamp + `' ELSE '` + proactive.SkipBadTimestamp + `' END AS verdict
+    FROM client_health_scores WHERE ` + jd + ` IS NULL
+    UNION ALL
+    SELECT '` + proactive.SkipFutureTimestamp + `' FROM client_health_scores WHERE ` + jd + ` > julianday(:wall)
+    UNION ALL
+    -- NULL and '' only, as on PostgreSQL (its partial index counts these),
+    -- so that both stores skip the same rows.
+    SELECT CASE WHEN email IS NULL OR trim(email) = '' THEN '` + proactive.SkipNullEmail + `' ELSE '` + proactive.SkipScoreOutOfRange + `' END
+    FROM client_health_scores
+    WHERE (` + healthInvalidSQL + `) AND ` + jd + ` >= julianday(:from) AND ` + jd + ` <= julianday(:now)
+)`
+}
+
+// healthEmailsSQL is the CTE emails (one column, e): every email of
+// client_health_scores but NULL, in the index's order, one index seek
+// each (SQLite's min() of a range): a skip-scan, so that each email's
+// readings of the window are then an index range of (email, Julian day),
+// never the whole table. With emails, the JSON array :emails
+// (SeriesQuery.Emails) instead, in order.
+func healthEmailsSQL(emails bool) string {
+	if emails {
+		return `emails(e) AS MATERIALIZED (
+    SELECT DISTINCT value FROM json_each(:emails) WHERE value IS NOT NULL ORDER BY 1
+)`
+	}
+	return `emails(e) AS (
+    SELECT min(email) FROM client_health_scores
+    UNION ALL
+    SELECT (SELECT min(email) FROM client_health_scores WHERE email > e) FROM emails WHERE e IS NOT NULL
+)`
+}
+
+// healthValidSQL holds for a valid reading of [:from, :now] of the email
+// e (not NULL, not blank): an index range of ptd_health_email_jd_idx.
+func healthValidSQL(e string) string {
+	jd := jdSQL("calculated_at")
+	return `email = ` + e + ` AND ` + jd + ` >= julianday(:from) AND ` + jd + ` <= julianday(:now)
+      AND health_score >= 0 AND health_score <= 100`
+}
+
 // healthQuery reads client_health_scores for HealthQuery in one
 // statement of two parts: the skip counts per reason, and every valid
 // reading of the window (email, names, zone, score, Julian day) of the
 // candidate emails, which HealthTrends reduces to one trend per email.
 //
-// It reads the covering index ptd_health_email_jd_idx, whose second column
-// is jdSQL("calculated_at") itself: SQLite takes a reading's Julian day
-// from the index instead of parsing its text again, and meets each email's
-// readings together, so that nothing is sorted or materialised per
-// reading:
-//   - the rows that make no sense, counted by verdict: a cheap superset
-//     predicate per reading, the verdict's CASE only for the few it lets
-//     through;
-//   - the candidates: one aggregate per email in index order, kept when
-//     it has two valid readings and (with MinDrop) the spread of its valid
-//     readings reaches MinDrop, since no drop can exceed it — most clients
-//     stop here;
+// It reads index ranges only, so that a read as of a past :now (a
+// backtest's step) costs the window, not the table:
+//   - the rows that make no sense, counted by verdict (healthSkippedSQL);
+//   - the emails, one index seek each (healthEmailsSQL);
+//   - the candidates: per email one aggregate over its readings of the
+//     window, an index range of the covering index ptd_health_email_jd_idx,
+//     whose second column is jdSQL("calculated_at") itself (SQLite takes a
+//     reading's Julian day from the index instead of parsing its text);
+//     kept when it has two valid readings and (with MinDrop) the spread of
+//     its valid readings reaches MinDrop, since no drop can exceed it —
+//     most clients stop here;
 //   - the readings of the candidates, a few index ranges, one candidate
 //     after the other (CROSS JOIN: the candidates are the outer loop) in
 //     the order of their lower-cased, trimmed email, then as written, so
@@ -96,46 +145,30 @@ func timeArgs(now, wall time.Time) []any {
 //
 // A score is valid when it is a number in 0–100: text compares above any
 // number in SQLite, so "score >= 0 AND score <= 100" holds for numbers
-// only. A blank email is judged per email (after aggregation), not per
-// reading; every blank email sorts below '!'. Without the index (a view, a
-// table migrate could not index) the same statement computes the
-// expression per reading: slower, same result.
+// only. A blank email is judged per email, not per reading. Without the
+// indexes (a view, a table migrate could not index) the same statement
+// computes the expression per reading: slower, same result.
 //
 // extra are expressions over client_health_scores read with each reading
 // of the candidates (the configured owner and value columns), after the
 // Julian day; none leaves the statement as it was.
 func healthQuery(extra ...string) string {
 	jd := jdSQL("calculated_at")
-	inWindow := jd + ` >= julianday(:from) AND ` + jd + ` <= julianday(:now)
-	      AND email IS NOT NULL AND health_score >= 0 AND health_score <= 100`
 	return `
-WITH candidates AS MATERIALIZED (
-    SELECT email AS cand FROM client_health_scores
-    WHERE ` + inWindow + `
-    GROUP BY email
-    HAVING count(*) >= 2 AND trim(email) <> ''
-       AND (:min_drop <= 0 OR max(health_score) - min(health_score) >= :min_drop)
-    ORDER BY lower(trim(email)), email
-), judged AS (
-    -- Readings older than the window are left out; NULL and unreadable
-    -- timestamps stay, to be counted.
-    SELECT CASE ` + verdictSQL("calculated_at", jd) + `
-                -- NULL and '' only, as on PostgreSQL (its partial index
-                -- counts these), so that both stores skip the same rows.
-                WHEN email IS NULL OR trim(email) = '' THEN '` + proactive.SkipNullEmail + `'
-                WHEN NOT coalesce(health_score >= 0 AND health_score <= 100, 0) THEN '` + proactive.SkipScoreOutOfRange + `'
-                ELSE 'ok' END AS verdict
-    FROM client_health_scores
-    WHERE coalesce(` + jd + ` >= julianday(:from), 1)
-      AND (` + jd + ` IS NULL OR ` + jd + ` > julianday(:now) OR email IS NULL OR email < '!'
-           OR NOT coalesce(health_score >= 0 AND health_score <= 100, 0))
-)
+WITH RECURSIVE ` + healthEmailsSQL(false) + `,
+candidates AS MATERIALIZED (
+    SELECT e AS cand FROM emails
+    WHERE e IS NOT NULL AND trim(e) <> ''
+      AND (SELECT count(*) >= 2 AND (:min_drop <= 0 OR max(health_score) - min(health_score) >= :min_drop)
+           FROM client_health_scores WHERE ` + healthValidSQL("e") + `)
+    ORDER BY lower(trim(e)), e
+), ` + healthSkippedSQL() + `
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL` + nullColumns(len(extra)) + `
-FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
+FROM judged GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, email, firstname, lastname, health_zone, health_score, ` + jd + extraColumns(extra) + `
 FROM candidates CROSS JOIN client_health_scores
-WHERE email = cand AND ` + inWindow
+WHERE ` + healthValidSQL("cand")
 }
 
 // nullColumns is n more NULL columns of a select list.
@@ -395,15 +428,31 @@ type dealContext struct {
 // updated_at after it (not after :wall) read as NULL, and a deal that
 // leaves without any time is not there either.
 func dealQuery(c dealContext, asOf bool) string {
-	from, lad, ua, visible := "deals", "last_activity_date", "updated_at", ""
+	from, lad, ua, visible, with := "deals", "last_activity_date", "updated_at", "", ""
+	activity := "coalesce(last_activity_date, updated_at, created_at)"
+	jd := jdSQL(activity)
 	if asOf {
-		from = `(SELECT *, ` + asOfNullSQL("last_activity_date") + ` AS ptd_lad, ` + asOfNullSQL("updated_at") + ` AS ptd_ua
-          FROM deals WHERE NOT ` + laterSQL("created_at") + `) AS deals`
+		// The Julian day of each time, once per deal of the stages (a
+		// materialised CTE: the expressions would otherwise be inlined and
+		// each computed again wherever it is compared).
+		with = `asof AS MATERIALIZED (
+    SELECT *, ` + jdSQL("last_activity_date") + ` AS ptd_jlad, ` + jdSQL("updated_at") + ` AS ptd_jua,
+           ` + jdSQL("created_at") + ` AS ptd_jca
+    FROM deals WHERE lower(stage) IN (SELECT value FROM json_each(:stages))
+), `
+		later := func(j string) string {
+			return j + ` > julianday(:now) AND ` + j + ` <= julianday(:wall)`
+		}
+		from = `(SELECT *, CASE WHEN ` + later("ptd_jlad") + ` THEN NULL ELSE last_activity_date END AS ptd_lad,
+                 CASE WHEN ` + later("ptd_jua") + ` THEN NULL ELSE updated_at END AS ptd_ua
+          FROM asof WHERE NOT coalesce(` + later("ptd_jca") + `, 0)) AS deals`
 		lad, ua = "ptd_lad", "ptd_ua"
 		visible = `
       AND (coalesce(ptd_lad, ptd_ua, created_at) IS NOT NULL OR coalesce(last_activity_date, updated_at, created_at) IS NULL)`
+		activity = "coalesce(" + lad + ", " + ua + ", created_at)"
+		// jdSQL of the time coalesce picks.
+		jd = `CASE WHEN ptd_lad IS NOT NULL THEN ptd_jlad WHEN ptd_ua IS NOT NULL THEN ptd_jua ELSE ptd_jca END`
 	}
-	activity := "coalesce(" + lad + ", " + ua + ", created_at)"
 	var base, out, nulls []string
 	var contact []string
 	if c.contacts {
@@ -429,10 +478,10 @@ func dealQuery(c dealContext, asOf bool) string {
 		nulls = append(nulls, "NULL")
 	}
 	return `
-WITH base AS (
+WITH ` + with + `base AS (
     SELECT CAST(id AS TEXT) AS id, name, stage, amount` + extraColumns(base) + `,
            ` + activity + ` AS activity,
-           ` + jdSQL(activity) + ` AS jd
+           ` + jd + ` AS jd
     FROM ` + from + `
     WHERE lower(stage) IN (SELECT value FROM json_each(:stages))` + visible + `
 ), judged AS MATERIALIZED (

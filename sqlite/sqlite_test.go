@@ -154,7 +154,7 @@ func TestMigrate(t *testing.T) {
 		for _, want := range []string{
 			"table client_health_scores", "table deals", "table sync_errors", "table leads",
 			"table proactive_insights", "table ptd_notifications", "table ptd_scan_runs", "table ptd_schedule_ticks",
-			"index ptd_insights_dedup_idx", "index ptd_health_email_jd_idx", "index ptd_deals_stage_idx",
+			"index ptd_insights_dedup_idx", "index ptd_health_email_jd_idx", "index ptd_health_jd_idx", "index ptd_health_invalid_idx", "index ptd_deals_stage_idx",
 			"index ptd_sync_errors_unresolved_idx", "index ptd_leads_status_idx",
 		} {
 			require.Contains(t, rep.Created, want)
