@@ -114,7 +114,7 @@ func BenchmarkScanReadersContext(b *testing.B) {
 		ALTER TABLE deals ADD COLUMN rep text;
 		UPDATE client_health_scores SET coach = 'Coach ' || (abs(hashtext(email)) % 17), package_value = 100 * (abs(hashtext(email)) % 40);
 		UPDATE deals SET rep = 'Rep ' || (abs(hashtext(name)) % 9);
-		INSERT INTO contacts (id, email) SELECT DISTINCT contact_id, contact_id || '@example.com' FROM deals WHERE contact_id IS NOT NULL`)
+		INSERT INTO contacts (id, email) SELECT DISTINCT contact_id, contact_id || '@example.com' FROM deals WHERE contact_id IS NOT NULL ON CONFLICT DO NOTHING`)
 	mustExec(b, db, "VACUUM (ANALYZE) client_health_scores, deals, contacts")
 	th := proactive.DefaultThresholds()
 	for _, tc := range []struct {

@@ -133,7 +133,7 @@ func BenchmarkScanReadersContext(b *testing.B) {
 		ALTER TABLE deals ADD COLUMN rep TEXT;
 		UPDATE client_health_scores SET coach = 'Coach ' || (length(email) % 17), package_value = 100 * (length(email) % 40);
 		UPDATE deals SET rep = 'Rep ' || (length(coalesce(name, '')) % 9);
-		INSERT INTO contacts (id, email) SELECT DISTINCT contact_id, contact_id || '@example.com' FROM deals WHERE contact_id IS NOT NULL`))
+		INSERT OR IGNORE INTO contacts (id, email) SELECT DISTINCT contact_id, contact_id || '@example.com' FROM deals WHERE contact_id IS NOT NULL`))
 	_, err = db.Migrate(ctx) // statistics of the filled tables
 	require.NoError(b, err)
 	th := proactive.DefaultThresholds()
