@@ -40,12 +40,15 @@ type pass struct {
 	groups   map[proactive.AnomalyType]*group
 	// seen remembers, per type and by a 64-bit hash of the case key, each
 	// case the scan saw and how its anomalies count: 8 bytes of entry per
-	// case, so that a scan's memory stays far below its anomalies'. It is
-	// needed while the checks run and dropped after them. Two keys of a
-	// type with one hash (about 3·10⁻¹⁰ at 100,000 keys; the seed is
-	// random per scan, so a collision does not repeat) would make the
-	// second case count as seen: its anomaly counts with the first's
-	// case, or, unseen, it is resolved one scan later.
+	// case, so that a scan's memory stays far below its anomalies'. A
+	// type's set lives while its check runs (only that check reports and
+	// resolves cases of its type) and is dropped after it. Two keys of a
+	// type with one hash — about 3·10⁻¹⁰ for 100,000 keys, and the seed is
+	// random per scan, so a collision does not repeat — would make the
+	// second key count as seen: its anomaly counts with the first's case
+	// and opens or refreshes nothing this scan, and, were it not reported,
+	// its case would not be resolved this scan. The next scan, with
+	// another seed, does either; nothing is lost, at most one scan late.
 	seen      map[proactive.AnomalyType]map[uint64]seenCase
 	seed      maphash.Seed
 	failed    map[proactive.AnomalyType]string
@@ -145,7 +148,6 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 		}
 		total += n
 	}
-	p.seen = nil // the checks are done: no case is looked up again
 	res.AnomaliesDetected = total
 	p.log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Found %d total anomalies", total), "anomalies", total)
 	for i := range res.Breakdown {
@@ -346,6 +348,9 @@ func (p *pass) runCheck(ctx context.Context, c proactive.Check, d proactive.Dete
 	if err := p.resolveUnseen(ctx, c, b, res); err != nil {
 		return 0, err
 	}
+	// Only this check reports (and resolves) cases of its type: once its
+	// unseen cases are resolved, no case of the type is looked up again.
+	delete(p.seen, c.Type)
 	return n, nil
 }
 
