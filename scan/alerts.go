@@ -45,7 +45,11 @@ func (p *pass) alerts(ctx context.Context, res *proactive.ScanResult, analysis i
 		unresolved := map[string]bool{}
 		if found {
 			storedPtr = &stored
-			err := unresolvedCaseIDs(ctx, p.tx, lifecycle.CaseIDsOf(stored), p.s.opts.BatchSize, func(ids []string) bool {
+			// Whether a held case is unresolved matters to the decision only
+			// for those no longer members (a member's case is held anew):
+			// only they are asked, and kept.
+			held := slices.DeleteFunc(lifecycle.CaseIDsOf(stored), g.members.has)
+			err := unresolvedCaseIDs(ctx, p.tx, held, p.s.opts.BatchSize, func(ids []string) bool {
 				for _, id := range ids {
 					unresolved[id] = true
 				}

@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/binary"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +30,9 @@ type memberSet struct {
 	times   map[int32]memberTimes
 	owners  interned
 	texts   interned
+	// sorted are the UUID ids, sorted, for has (made at its first call,
+	// after the last add).
+	sorted [][16]byte
 	// anomalies counts the members with their repeats.
 	anomalies int
 }
@@ -59,14 +64,13 @@ func (in *interned) of(s string) uint32 {
 // add adds a member and returns its index.
 func (ms *memberSet) add(m lifecycle.Member) int32 {
 	i := int32(len(ms.ids))
-	var id [16]byte
 	attr := ms.owners.of(m.Owner)
-	if u, err := uuid.Parse(m.CaseID); err == nil && len(m.CaseID) == 36 && u.String() == m.CaseID {
-		id = u
-	} else {
+	id, ok := canonicalUUID(m.CaseID)
+	if !ok {
 		binary.LittleEndian.PutUint32(id[:4], ms.texts.of(m.CaseID))
 		attr |= textID
 	}
+	ms.sorted = nil
 	ms.ids = append(ms.ids, id)
 	ms.attrs = append(ms.attrs, attr)
 	if m.WokeAt != nil || m.SilenceEndedAt != nil {
@@ -77,6 +81,54 @@ func (ms *memberSet) add(m lifecycle.Member) int32 {
 	}
 	ms.anomalies++
 	return i
+}
+
+// has reports whether the case id is a member's (the same text).
+func (ms *memberSet) has(id string) bool {
+	u, ok := canonicalUUID(id)
+	if !ok {
+		_, ok := ms.texts.index[id]
+		return ok
+	}
+	if u == ([16]byte{}) {
+		return ms.hasZero() // text members sort as the zero UUID: look
+	}
+	if ms.sorted == nil {
+		ms.sorted = slices.Clone(ms.ids)
+		for i := range ms.sorted {
+			if ms.attrs[i]&textID != 0 {
+				ms.sorted[i] = [16]byte{} // a text's index, not a UUID
+			}
+		}
+		slices.SortFunc(ms.sorted, compareUUID)
+	}
+	_, found := slices.BinarySearchFunc(ms.sorted, u, compareUUID)
+	return found
+}
+
+func compareUUID(a, b [16]byte) int { return bytes.Compare(a[:], b[:]) }
+
+// hasZero reports whether a member's id is the zero UUID itself.
+func (ms *memberSet) hasZero() bool {
+	for i, x := range ms.ids {
+		if x == ([16]byte{}) && ms.attrs[i]&textID == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// canonicalUUID returns the bytes of a canonical (lower-case, hyphenated)
+// UUID text; false for any other text.
+func canonicalUUID(s string) ([16]byte, bool) {
+	if len(s) != 36 {
+		return [16]byte{}, false
+	}
+	u, err := uuid.Parse(s)
+	if err != nil || u.String() != s {
+		return [16]byte{}, false
+	}
+	return u, true
 }
 
 // again counts another anomaly of member i.
