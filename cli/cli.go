@@ -54,6 +54,11 @@ type IO struct {
 	// is drawn only on one, and --color auto colours only one); nil checks
 	// whether w is an *os.File on a character device.
 	IsTerminal func(w io.Writer) bool
+	// SetMemoryLimit sets the Go runtime's soft memory limit and returns
+	// the previous one (runtime/debug.SetMemoryLimit); nil leaves the
+	// process's limit alone. `scan` sets ScanMemoryLimit while it runs,
+	// unless GOMEMLIMIT is set.
+	SetMemoryLimit func(int64) int64
 }
 
 // app is the state shared by the commands of one invocation.

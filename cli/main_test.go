@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/coverage"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,7 +67,8 @@ func runAsBinary() int {
 		<-ctx.Done()
 		stop()
 	}()
-	code := cli.Main(ctx, cli.IO{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	code := cli.Main(ctx, cli.IO{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		SetMemoryLimit: debug.SetMemoryLimit})
 	stop()
 	if dir := os.Getenv("GOCOVERDIR"); dir != "" && testing.CoverMode() != "" {
 		if err := coverage.WriteMetaDir(dir); err != nil {

@@ -1,8 +1,10 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ptd-agents/ptd-proactive/cli"
 )
 
 // The fixture below is small enough to work out by hand from CONTRACT §3–4,
@@ -403,4 +407,37 @@ func TestDemoReportGolden(t *testing.T) {
 	require.Empty(t, res.Errors)
 	require.Len(t, res.Breakdown, 8)
 	require.Contains(t, first.stdout, fmt.Sprintf("\n  %d anomalies: ", res.Anomalies))
+}
+
+// TestScanSetsASoftMemoryLimit: scan runs under ScanMemoryLimit and puts
+// the previous limit back, unless GOMEMLIMIT is set.
+func TestScanSetsASoftMemoryLimit(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{"", "100MiB"} {
+		var calls []int64
+		limit := int64(math.MaxInt64)
+		var stdout, stderr bytes.Buffer
+		code := cli.Main(t.Context(), cli.IO{
+			Args:   []string{"scan", "--json", "--db", filepath.Join(t.TempDir(), "ptd.db")},
+			Stdout: &stdout, Stderr: &stderr,
+			Getenv: func(k string) string {
+				if k == "GOMEMLIMIT" {
+					return env
+				}
+				return ""
+			},
+			SetMemoryLimit: func(n int64) int64 {
+				calls = append(calls, n)
+				prev := limit
+				limit = n
+				return prev
+			},
+		})
+		require.Equal(t, 0, code, stderr.String())
+		if env != "" {
+			require.Empty(t, calls, "GOMEMLIMIT set: the limit is the user's")
+			continue
+		}
+		require.Equal(t, []int64{cli.ScanMemoryLimit, math.MaxInt64}, calls, "set for the scan, then put back")
+	}
 }

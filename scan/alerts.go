@@ -33,11 +33,8 @@ func (p *pass) alerts(ctx context.Context, res *proactive.ScanResult, analysis i
 			AffectedCount: grp.AffectedCount, Title: alert.Title,
 		}
 		isInhibited := inhibited[c.Type] != ""
-		for i := range g.members {
-			g.members[i].Inhibited = isInhibited
-		}
 		if isInhibited {
-			res.Suppressed.Inhibited += len(g.members)
+			res.Suppressed.Inhibited += g.members.anomalies
 		}
 
 		stored, found, err := p.tx.FindGroupAlert(ctx, proactive.GroupAlertQuery{Type: c.Type, Day: day, After: p.now.Add(-window), UpTo: p.now})
@@ -48,17 +45,25 @@ func (p *pass) alerts(ctx context.Context, res *proactive.ScanResult, analysis i
 		unresolved := map[string]bool{}
 		if found {
 			storedPtr = &stored
-			if held := lifecycle.CaseIDsOf(stored); len(held) > 0 {
-				ids, err := p.tx.UnresolvedCaseIDs(ctx, held)
-				if err != nil {
-					return fmt.Errorf("read the cases alert %s holds: %w", stored.ID, err)
-				}
+			// Whether a held case is unresolved matters to the decision only
+			// for those no longer members (a member's case is held anew):
+			// only they are asked, and kept.
+			held := slices.DeleteFunc(lifecycle.CaseIDsOf(stored), g.members.has)
+			err := unresolvedCaseIDs(ctx, p.tx, held, p.s.opts.BatchSize, func(ids []string) bool {
 				for _, id := range ids {
 					unresolved[id] = true
 				}
+				return true
+			})
+			if err != nil {
+				return fmt.Errorf("read the cases alert %s holds: %w", stored.ID, err)
 			}
 		}
-		d := lifecycle.DecideAlert(storedPtr, g.members, grp.Severity, unresolved)
+		// The group's members as the decision reads them, for this group
+		// only: released with it, before the next group's.
+		members := g.members.members(isInhibited)
+		g.members = memberSet{}
+		d := lifecycle.DecideAlert(storedPtr, members, grp.Severity, unresolved)
 
 		if d.Outcome != proactive.Duplicate {
 			alert.SourceData[lifecycle.SourceCaseIDs] = d.CaseIDs
@@ -103,7 +108,7 @@ func (p *pass) alerts(ctx context.Context, res *proactive.ScanResult, analysis i
 		}
 		res.AlertGroups = append(res.AlertGroups, summary)
 		res.Alerts = append(res.Alerts, alert)
-		if err := p.notifyAlert(ctx, alert, d, g.members, grp.Severity); err != nil {
+		if err := p.notifyAlert(ctx, alert, d, members, grp.Severity); err != nil {
 			return err
 		}
 	}
@@ -203,29 +208,76 @@ func (p *pass) closeResolvedAlerts(ctx context.Context) error {
 // expires_at = min(expires_at, now). A scan does it after its changes, a
 // manual resolve after its own. It returns how many it closed.
 func CloseResolvedAlerts(ctx context.Context, tx proactive.DeskTx, now time.Time) error {
+	if f, ok := tx.(ResolvedAlertFinder); ok {
+		ids, err := f.ResolvedOpenAlerts(ctx, now)
+		if err != nil {
+			return fmt.Errorf("read open alerts: %w", err)
+		}
+		for _, id := range ids {
+			if err := tx.CloseAlert(ctx, id, now); err != nil {
+				return fmt.Errorf("close alert %s: %w", id, err)
+			}
+		}
+		return nil
+	}
 	open, err := tx.OpenAlerts(ctx, now)
 	if err != nil {
 		return fmt.Errorf("read open alerts: %w", err)
 	}
-	for _, a := range open {
+	for i := range open {
+		a := open[i]
+		open[i] = proactive.Alert{} // read once: let its case ids go
 		held := lifecycle.CaseIDsOf(a)
 		if held == nil {
 			continue // a legacy row holds no case
 		}
-		ids, err := tx.UnresolvedCaseIDs(ctx, held)
+		// Resolved when none of its cases is unresolved: asked in batches,
+		// up to the first unresolved one.
+		resolved := true
+		err := unresolvedCaseIDs(ctx, tx, held, DefaultBatchSize, func(ids []string) bool {
+			resolved = len(ids) == 0
+			return resolved
+		})
 		if err != nil {
 			return fmt.Errorf("read the cases alert %s holds: %w", a.ID, err)
 		}
-		unresolved := map[string]bool{}
-		for _, id := range ids {
-			unresolved[id] = true
-		}
-		if !lifecycle.AlertResolved(a, unresolved) {
+		if !resolved {
 			continue
 		}
 		if err := tx.CloseAlert(ctx, a.ID, now); err != nil {
 			return fmt.Errorf("close alert %s: %w", a.ID, err)
 		}
+	}
+	return nil
+}
+
+// ResolvedAlertFinder is a desk transaction that finds the alerts to
+// close itself, set-based (PostgreSQL): an open alert's case ids, 30,000
+// of them for a large group, never come to Go to be looked up.
+type ResolvedAlertFinder interface {
+	// ResolvedOpenAlerts returns the ids of the open ptd-proactive alerts
+	// at now (those OpenAlerts returns) that hold cases (not a legacy
+	// row) none of which is unresolved: lifecycle.AlertResolved of each.
+	ResolvedOpenAlerts(ctx context.Context, now time.Time) ([]string, error)
+}
+
+// unresolvedCaseIDs reads which of the case ids are of unresolved cases,
+// batch ids at a time (a 30,000-case alert is not asked, nor answered, in
+// one list): fn takes each batch's answer and says whether to go on.
+func unresolvedCaseIDs(ctx context.Context, tx proactive.DeskTx, ids []string, batch int, fn func([]string) bool) error {
+	if batch <= 0 {
+		batch = DefaultBatchSize
+	}
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		got, err := tx.UnresolvedCaseIDs(ctx, ids[:n])
+		if err != nil {
+			return err
+		}
+		if !fn(got) {
+			return nil
+		}
+		ids = ids[n:]
 	}
 	return nil
 }

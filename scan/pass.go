@@ -38,10 +38,18 @@ type pass struct {
 
 	silences lifecycle.Silences
 	groups   map[proactive.AnomalyType]*group
-	// seen remembers, by a hash of the case key, each case the scan saw
-	// and how its anomalies count: small and fixed per case, so that a
-	// scan's memory stays far below its anomalies'.
-	seen      map[uint64]seenCase
+	// seen remembers, per type and by a 64-bit hash of the case key, each
+	// case the scan saw and how its anomalies count: 8 bytes of entry per
+	// case, so that a scan's memory stays far below its anomalies'. A
+	// type's set lives while its check runs (only that check reports and
+	// resolves cases of its type) and is dropped after it. Two keys of a
+	// type with one hash — about 3·10⁻¹⁰ for 100,000 keys, and the seed is
+	// random per scan, so a collision does not repeat — would make the
+	// second key count as seen: its anomaly counts with the first's case
+	// and opens or refreshes nothing this scan, and, were it not reported,
+	// its case would not be resolved this scan. The next scan, with
+	// another seed, does either; nothing is lost, at most one scan late.
+	seen      map[proactive.AnomalyType]map[uint64]seenCase
 	seed      maphash.Seed
 	failed    map[proactive.AnomalyType]string
 	observers map[proactive.AnomalyType][]proactive.Detector
@@ -58,7 +66,7 @@ type pass struct {
 type group struct {
 	check   proactive.Check
 	reducer *insight.Reducer
-	members []lifecycle.Member
+	members memberSet
 }
 
 // seenCase is what the scan remembers of a case it saw: where its later
@@ -66,7 +74,6 @@ type group struct {
 // case's: checks report the most urgent first; the others still count and
 // group), and whether the case is the scan's (not to be resolved).
 type seenCase struct {
-	typ    proactive.AnomalyType
 	bucket bucket
 	member int32 // index in the group's members when actionable, else -1
 }
@@ -89,7 +96,7 @@ func newPass(s *Scanner, tx proactive.DeskTx, log *slog.Logger, now, wall time.T
 		newID:     lifecycle.IDs(s.opts.NewID),
 		analyst:   insight.NewAnalyst(s.opts.Registry, s.opts.Settings),
 		groups:    map[proactive.AnomalyType]*group{},
-		seen:      map[uint64]seenCase{},
+		seen:      map[proactive.AnomalyType]map[uint64]seenCase{},
 		seed:      maphash.MakeSeed(),
 		failed:    map[proactive.AnomalyType]string{},
 		observers: map[proactive.AnomalyType][]proactive.Detector{},
@@ -341,6 +348,9 @@ func (p *pass) runCheck(ctx context.Context, c proactive.Check, d proactive.Dete
 	if err := p.resolveUnseen(ctx, c, b, res); err != nil {
 		return 0, err
 	}
+	// Only this check reports (and resolves) cases of its type: once its
+	// unseen cases are resolved, no case of the type is looked up again.
+	delete(p.seen, c.Type)
 	return n, nil
 }
 
@@ -358,19 +368,25 @@ func (p *pass) forget(t proactive.AnomalyType) {
 	delete(p.counts, t)
 	delete(p.groups, t)
 	p.analyst.Reset(t)
-	for h, sc := range p.seen {
-		if sc.typ == t {
-			delete(p.seen, h)
-		}
-	}
+	delete(p.seen, t)
 }
 
 // hash is the seen map's key of a case key.
 func (p *pass) hash(key string) uint64 { return maphash.String(p.seed, key) }
 
-// saw reports whether the scan saw the case with this key.
-func (p *pass) saw(key string) bool {
-	_, ok := p.seen[p.hash(key)]
+// seenOf is the seen set of a type's cases.
+func (p *pass) seenOf(t proactive.AnomalyType) map[uint64]seenCase {
+	m := p.seen[t]
+	if m == nil {
+		m = map[uint64]seenCase{}
+		p.seen[t] = m
+	}
+	return m
+}
+
+// saw reports whether the scan saw the case of type t with this key.
+func (p *pass) saw(t proactive.AnomalyType, key string) bool {
+	_, ok := p.seen[t][p.hash(key)]
 	return ok
 }
 
@@ -382,7 +398,7 @@ func (p *pass) resolveUnseen(ctx context.Context, c proactive.Check, b *batcher,
 	if err != nil {
 		return fmt.Errorf("%s: read cases to resolve: %w", c.Monitor, err)
 	}
-	candidates = slices.DeleteFunc(candidates, func(cs proactive.Case) bool { return p.saw(cs.Key) })
+	candidates = slices.DeleteFunc(candidates, func(cs proactive.Case) bool { return p.saw(c.Type, cs.Key) })
 	if len(candidates) == 0 {
 		return nil
 	}
@@ -486,13 +502,13 @@ func (b *batcher) flush() error {
 	keys := make([]string, 0, len(b.items)+len(b.sighted))
 	want := map[string]bool{}
 	for i := range b.items {
-		if k := b.items[i].CaseKey(); !p.saw(k) && !want[k] {
+		if k := b.items[i].CaseKey(); !p.saw(b.check.Type, k) && !want[k] {
 			want[k] = true
 			keys = append(keys, k)
 		}
 	}
 	for _, k := range b.sighted {
-		if !p.saw(k) && !want[k] {
+		if !p.saw(b.check.Type, k) && !want[k] {
 			want[k] = true
 			keys = append(keys, k)
 		}
@@ -521,12 +537,13 @@ func (b *batcher) flush() error {
 			}
 		}
 	}
+	seen := p.seenOf(b.check.Type)
 	w := writes{touchAt: p.now}
 	for i := range b.items {
 		a := &b.items[i]
 		key := a.CaseKey()
 		h := p.hash(key)
-		if sc, ok := p.seen[h]; ok {
+		if sc, ok := seen[h]; ok {
 			p.account(a, sc, nil, b.res) // a later anomaly of a case already seen
 			continue
 		}
@@ -542,11 +559,11 @@ func (b *batcher) flush() error {
 			ch = lifecycle.Open(o, prev[key], p.now, p.newID)
 		}
 		w.add(ch, b.res)
-		p.seen[h] = p.account(a, p.classify(&ch.Case), &ch.Case, b.res)
+		seen[h] = p.account(a, p.classify(&ch.Case), &ch.Case, b.res)
 	}
 	for _, key := range b.sighted {
 		h := p.hash(key)
-		if _, ok := p.seen[h]; ok {
+		if _, ok := seen[h]; ok {
 			continue
 		}
 		c, ok := stored[key]
@@ -555,7 +572,7 @@ func (b *batcher) flush() error {
 		}
 		ch := lifecycle.Seen(c, p.now)
 		w.add(ch, b.res)
-		p.seen[h] = seenCase{typ: b.check.Type, bucket: inert, member: -1}
+		seen[h] = seenCase{bucket: inert, member: -1}
 	}
 	b.items, b.sighted = b.items[:0], b.sighted[:0]
 	if err := w.flush(ctx, p.tx); err != nil {
@@ -573,7 +590,7 @@ func (b *batcher) fail(err error) error {
 // classify is where the anomalies of case c count: silenced when an
 // active silence matches it, else by its state.
 func (p *pass) classify(c *proactive.Case) seenCase {
-	sc := seenCase{typ: c.Type, member: -1}
+	sc := seenCase{member: -1}
 	switch {
 	case p.silences.MutesCase(p.now, c):
 		sc.bucket = silenced
@@ -621,11 +638,10 @@ func (p *pass) account(a *proactive.Anomaly, sc seenCase, c *proactive.Case, res
 	}
 	g.reducer.Add(*a)
 	if c == nil { // another anomaly of a case already a member: the same member again
-		g.members = append(g.members, g.members[sc.member])
+		g.members.again(sc.member)
 		return sc
 	}
-	sc.member = int32(len(g.members))
-	g.members = append(g.members, lifecycle.Member{CaseID: c.ID, Owner: c.Owner, WokeAt: c.WokeAt,
+	sc.member = g.members.add(lifecycle.Member{CaseID: c.ID, Owner: c.Owner, WokeAt: c.WokeAt,
 		SilenceEndedAt: p.silences.EndedFor(p.now, c.Type, c.Key, c.Label, c.Owner)})
 	return sc
 }
