@@ -209,6 +209,26 @@ func (s *Scanner) enabled(t proactive.AnomalyType) bool {
 	return slices.ContainsFunc(s.checks, func(c proactive.Check) bool { return c.Type == t })
 }
 
+// liveSlack is how far before the scan's start a Params.Now may be and
+// the scan still read the tables live: a caller that takes the time and
+// then opens, migrates and starts (the CLI, serve's trigger) means the
+// present, not a replay of the moment before.
+const liveSlack = time.Minute
+
+// wall is the real time the checks compare rows with (CheckEnv.Wall):
+// Options.Wall's, or the start; now itself when now is less than
+// liveSlack before it, so that such a scan reads the tables live.
+func (s *Scanner) wall(start, now time.Time) time.Time {
+	wall := start.UTC()
+	if s.opts.Wall != nil {
+		wall = s.opts.Wall().UTC()
+	}
+	if d := wall.Sub(now); d > 0 && d < liveSlack {
+		return now
+	}
+	return wall
+}
+
 // Run performs one scan. It returns an error (and a result with Success
 // false and Error set) only when the scan could not run: the database is
 // unreachable, or the desk could not be written. A check that fails for
@@ -254,11 +274,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 
 	var final proactive.ScanResult
 	err := s.opts.Desk.Update(ctx, func(tx proactive.DeskTx) error {
-		wall := start.UTC()
-		if s.opts.Wall != nil {
-			wall = s.opts.Wall().UTC()
-		}
-		pass := newPass(s, tx, log, now, wall, scanID, p)
+		pass := newPass(s, tx, log, now, s.wall(start, now), scanID, p)
 		r := res // a retried transaction starts from the skeleton again
 		if err := pass.run(ctx, &r); err != nil {
 			return err
