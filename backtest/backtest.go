@@ -186,7 +186,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		Checks:   opts.Checks,
 		Settings: opts.Settings,
 		Logger:   slog.New(slog.DiscardHandler),
-		Wall:     opts.Wall,
+		Clock:    opts.Wall,
 		NewID:    ids,
 	})
 	if err != nil {

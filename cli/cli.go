@@ -504,14 +504,25 @@ func (a *app) openMigrated(ctx context.Context, cfg config.Config, skip bool) (p
 	return st, nil
 }
 
-// parseNow parses a --now value in import's timestamp forms (RFC 3339,
-// or YYYY-MM-DD HH:MM:SS / YYYY-MM-DD as UTC); empty means the current
-// time.
-func parseNow(s string) (time.Time, error) {
+// scanNow is the Now of a scan from a --now flag in import's timestamp
+// forms (RFC 3339, or YYYY-MM-DD HH:MM:SS / YYYY-MM-DD as UTC): zero when
+// the flag is empty — the present, which the scan takes at its start and
+// reads live (scan.Params).
+func scanNow(s string) (time.Time, error) {
 	if strings.TrimSpace(s) == "" {
-		return time.Now().UTC(), nil
+		return time.Time{}, nil
 	}
 	return parseTimeFlag("now", s)
+}
+
+// parseNow parses a --now value as scanNow does; empty means the current
+// time.
+func parseNow(s string) (time.Time, error) {
+	t, err := scanNow(s)
+	if err == nil && t.IsZero() {
+		t = time.Now().UTC()
+	}
+	return t, err
 }
 
 // isTerminal reports whether w is a terminal (progress bars, colour).

@@ -250,7 +250,11 @@ func (a *app) runDemo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	res, err := sc.Run(ctx, scan.Params{Now: now, Trigger: scan.TriggerDemo})
+	at, err := scanNow(f.now) // the present unless --now: the data leads up to moments before
+	if err != nil {
+		return err
+	}
+	res, err := sc.Run(ctx, scan.Params{Now: at, Trigger: scan.TriggerDemo})
 	if err != nil {
 		return exitError{code: ExitFailure, err: fmt.Errorf("the scan could not run: %s", errorText(err))}
 	}

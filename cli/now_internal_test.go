@@ -47,3 +47,25 @@ func TestParseNowTakesImportsTimestampForms(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, got.Before(before.Add(-time.Second)), "empty is the wall clock")
 }
+
+// TestAScanWithoutNowIsThePresent: a scan without --now gets a zero Now,
+// which the scanner takes at its start and reads live; a time taken here,
+// before the store is opened and migrated, would be a moment past and read
+// the tables as of it. Other commands' empty --now is the current time.
+func TestAScanWithoutNowIsThePresent(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"", "  "} {
+		got, err := scanNow(in)
+		require.NoError(t, err)
+		require.True(t, got.IsZero(), "%q", in)
+		before := time.Now()
+		now, err := parseNow(in)
+		require.NoError(t, err)
+		require.False(t, now.Before(before.Truncate(time.Second)), "%q: parseNow is the current time", in)
+	}
+	got, err := scanNow("2025-12-10")
+	require.NoError(t, err)
+	require.Equal(t, time.Date(2025, 12, 10, 0, 0, 0, 0, time.UTC), got)
+	_, err = scanNow("yesterday")
+	require.ErrorContains(t, err, "--now")
+}

@@ -87,7 +87,7 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 		prev := a.io.SetMemoryLimit(ScanMemoryLimit)
 		defer a.io.SetMemoryLimit(prev)
 	}
-	now, err := parseNow(f.now)
+	now, err := scanNow(f.now)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func (a *app) runServe(ctx context.Context, flagAddr, readDB string, noMigrate b
 	// One guard runs this process's scans: the API's, the dashboard's and
 	// the schedule's.
 	guard := scan.NewGuard(func(ctx context.Context, trigger string) (proactive.ScanResult, error) {
-		res, err := sc.Run(ctx, scan.Params{Now: time.Now(), Trigger: trigger})
+		res, err := sc.Run(ctx, scan.Params{Trigger: trigger}) // zero Now: the present
 		if err == nil && notifier.worker != nil && res.AlertsSaved+res.Cases.Resolved > 0 {
 			notifier.worker.Wake()
 		}

@@ -56,15 +56,12 @@ type Options struct {
 	Notify Router
 	// Logger receives the seed's log lines; nil discards them.
 	Logger *slog.Logger
-	// Clock is the wall clock: the scan's duration and when queued
-	// notifications are due (workers claim by the wall clock); nil means
-	// time.Now. The scan's "now" for windows, dates and cases is Params.Now.
+	// Clock is the wall clock: the scan's duration, when queued
+	// notifications are due (workers claim by the wall clock) and, at the
+	// scan's start, the real time the checks compare rows with
+	// (CheckEnv.Wall); nil means time.Now. The scan's "now" for windows,
+	// dates and cases is Params.Now.
 	Clock func() time.Time
-	// Wall, when set, is the real time the checks get as CheckEnv.Wall
-	// (rows after Params.Now but not after it are invisible, later ones
-	// "in the future"); nil means the Clock's time at the scan's start.
-	// The backtest sets it to the real clock while it replays past Nows.
-	Wall func() time.Time
 	// BatchSize is how many anomalies are written to the desk at a time;
 	// 0 means DefaultBatchSize.
 	BatchSize int
@@ -90,9 +87,10 @@ type Router interface {
 // Params are the inputs of one scan.
 type Params struct {
 	// Now is the moment the scan evaluates at; zero means the Clock's
-	// time. A Now before the Clock's time reads the source tables as they
-	// stood at Now (proactive.AsOf): later rows are not there, not
-	// "in the future".
+	// time at the start: the present, read live. A Now before that reads
+	// the source tables as they stood at Now (proactive.AsOf): later rows
+	// are not there, not "in the future". A caller meaning the present
+	// passes zero, not a time it took before it opened the store.
 	Now time.Time
 	// Trigger names who started the scan: cli, http, schedule, dashboard, demo.
 	Trigger string
@@ -209,26 +207,6 @@ func (s *Scanner) enabled(t proactive.AnomalyType) bool {
 	return slices.ContainsFunc(s.checks, func(c proactive.Check) bool { return c.Type == t })
 }
 
-// liveSlack is how far before the scan's start a Params.Now may be and
-// the scan still read the tables live: a caller that takes the time and
-// then opens, migrates and starts (the CLI, serve's trigger) means the
-// present, not a replay of the moment before.
-const liveSlack = time.Minute
-
-// wall is the real time the checks compare rows with (CheckEnv.Wall):
-// Options.Wall's, or the start; now itself when now is less than
-// liveSlack before it, so that such a scan reads the tables live.
-func (s *Scanner) wall(start, now time.Time) time.Time {
-	wall := start.UTC()
-	if s.opts.Wall != nil {
-		wall = s.opts.Wall().UTC()
-	}
-	if d := wall.Sub(now); d > 0 && d < liveSlack {
-		return now
-	}
-	return wall
-}
-
 // Run performs one scan. It returns an error (and a result with Success
 // false and Error set) only when the scan could not run: the database is
 // unreachable, or the desk could not be written. A check that fails for
@@ -274,7 +252,7 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 
 	var final proactive.ScanResult
 	err := s.opts.Desk.Update(ctx, func(tx proactive.DeskTx) error {
-		pass := newPass(s, tx, log, now, s.wall(start, now), scanID, p)
+		pass := newPass(s, tx, log, now, start.UTC(), scanID, p)
 		r := res // a retried transaction starts from the skeleton again
 		if err := pass.run(ctx, &r); err != nil {
 			return err
