@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,36 +18,14 @@ type CaseCountFunc func(ctx context.Context) ([]proactive.CaseCount, error)
 // caseCollector reports the ptd_proactive_cases gauge by calling a
 // CaseCountFunc at scrape time: every known type and state, 0 when none.
 type caseCollector struct {
-	desc  *prometheus.Desc
+	scraped[[]proactive.CaseCount]
 	types []proactive.AnomalyType
-
-	mu sync.Mutex
-	fn CaseCountFunc
 }
-
-// set replaces the function called at scrape time.
-func (c *caseCollector) set(f CaseCountFunc) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.fn = f
-}
-
-// Describe implements prometheus.Collector.
-func (c *caseCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 // Collect implements prometheus.Collector.
 func (c *caseCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	fn := c.fn
-	c.mu.Unlock()
-	if fn == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), QueueTimeout)
-	defer cancel()
-	counts, err := fn(ctx)
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.desc, err)
+	counts, ok := c.read(ch)
+	if !ok {
 		return
 	}
 	type key struct {
@@ -103,24 +80,7 @@ func DeskCaseCounts(d proactive.Desk) CaseCountFunc {
 // cost a database read each time). Concurrent scrapes share one call of
 // f; an error is returned but not kept.
 func CacheCaseCounts(f CaseCountFunc, ttl time.Duration) CaseCountFunc {
-	var (
-		mu   sync.Mutex
-		at   time.Time
-		last []proactive.CaseCount
-		ok   bool
-	)
-	return func(ctx context.Context) ([]proactive.CaseCount, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !ok || time.Since(at) >= ttl {
-			counts, err := f(ctx)
-			if err != nil {
-				return nil, err
-			}
-			last, at, ok = counts, time.Now(), true
-		}
-		return slices.Clone(last), nil
-	}
+	return cached(f, ttl, slices.Clone)
 }
 
 // ObserveCaseEvents counts case events by kind in the transitions

@@ -114,21 +114,21 @@ func New(checks []proactive.Check) *Metrics {
 			Name:      "notification_deliveries_total",
 			Help:      "Notification delivery attempts, by channel and outcome.",
 		}, []string{"channel", "outcome"}),
-		notifications: &queueCollector{desc: prometheus.NewDesc(
+		notifications: &queueCollector{scraped[map[proactive.NotificationStatus]int]{desc: prometheus.NewDesc(
 			prometheus.BuildFQName(Namespace, "", "notifications"),
 			"Notifications in the outbox by status (pending, sending, failed), as last read from the database.",
 			[]string{"status"}, nil,
-		)},
+		)}},
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace,
 			Name:      "case_transitions_total",
 			Help:      "Case events recorded by this process, by kind: opened, escalated and resolved by scans; acknowledged, snoozed, assigned, commented and resolved by actions through the API (dismisses included).",
 		}, []string{"kind"}),
-		cases: &caseCollector{desc: prometheus.NewDesc(
+		cases: &caseCollector{scraped: scraped[[]proactive.CaseCount]{desc: prometheus.NewDesc(
 			prometheus.BuildFQName(Namespace, "", "cases"),
 			"Cases on the risk desk by stored state and type (every case, resolved ones included), as last read from the database.",
 			[]string{"state", "type"}, nil,
-		)},
+		)}},
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
