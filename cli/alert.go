@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 	"github.com/ptd-agents/ptd-proactive/lifecycle"
 	"github.com/ptd-agents/ptd-proactive/notify"
@@ -28,24 +30,16 @@ affected entities, the cases it holds (with their state), and when it was create
 expires and was resolved. --json prints the row as 'alerts --json' does.`,
 		Args: exactlyArgs("alerts show", "one alert id (see 'ptd-proactive alerts')", 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			now, err := parseNow(nowAt)
-			if err != nil {
-				return err
-			}
-			svc, st, err := a.deskSession(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			al, cases, err := svc.Alert(ctx, strings.TrimSpace(args[0]))
-			if err != nil {
-				return fmt.Errorf("show alert %s: %w", args[0], err)
-			}
-			if asJSON {
-				return writeJSON(a.io.Stdout, al)
-			}
-			return writeAlert(a.io.Stdout, a.style, al, cases, now)
+			return a.withDesk(cmd.Context(), nowAt, func(ctx context.Context, svc *desk.Service, now time.Time) error {
+				al, cases, err := svc.Alert(ctx, strings.TrimSpace(args[0]))
+				if err != nil {
+					return fmt.Errorf("show alert %s: %w", args[0], err)
+				}
+				if asJSON {
+					return writeJSON(a.io.Stdout, al)
+				}
+				return writeAlert(a.io.Stdout, a.style, al, cases, now)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the proactive_insights row as JSON (env PTD_JSON)")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -130,31 +131,23 @@ are open or snoozed are acknowledged (by --by, default cli). Dismissing again
 succeeds and changes nothing.`,
 		Args: exactlyArgs("dismiss", "exactly one alert id (see 'ptd-proactive alerts')", 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			now, err := parseNow(nowAt)
-			if err != nil {
-				return err
-			}
-			svc, st, err := a.deskSession(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			al, acked, err := svc.Dismiss(ctx, args[0], by, now)
-			if err != nil {
-				return fmt.Errorf("dismiss alert %s: %w", args[0], err)
-			}
-			if asJSON {
-				return writeJSON(a.io.Stdout, desk.NewDismissResult(al, acked))
-			}
-			termtext.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", al.ID)
-			if len(acked) > 0 {
-				termtext.Fprintf(a.io.Stdout, "Acknowledged %s it holds:\n", termtext.Count(len(acked), "case"))
-				for _, c := range acked {
-					termtext.Fprintf(a.io.Stdout, "  %s  %s\n", shortID(c.ID), termtext.Line(c.Key))
+			return a.withDesk(cmd.Context(), nowAt, func(ctx context.Context, svc *desk.Service, now time.Time) error {
+				al, acked, err := svc.Dismiss(ctx, args[0], by, now)
+				if err != nil {
+					return fmt.Errorf("dismiss alert %s: %w", args[0], err)
 				}
-			}
-			return nil
+				if asJSON {
+					return writeJSON(a.io.Stdout, desk.NewDismissResult(al, acked))
+				}
+				termtext.Fprintf(a.io.Stdout, "Dismissed alert %s.\n", al.ID)
+				if len(acked) > 0 {
+					termtext.Fprintf(a.io.Stdout, "Acknowledged %s it holds:\n", termtext.Count(len(acked), "case"))
+					for _, c := range acked {
+						termtext.Fprintf(a.io.Stdout, "  %s  %s\n", shortID(c.ID), termtext.Line(c.Key))
+					}
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: {id, dismissed, acknowledged} (env PTD_JSON)")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -130,24 +131,16 @@ which shows the key's unresolved case, else its newest.
 --json prints the case as in 'cases --json' with "events".`,
 		Args: exactlyArgs("case", "one case id, id prefix or key", 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			t, err := parseNow(now)
-			if err != nil {
-				return err
-			}
-			svc, st, err := a.deskSession(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			d, err := svc.GetCase(ctx, args[0], t)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.io.Stdout, d)
-			}
-			return writeCase(a.io.Stdout, a.style, d)
+			return a.withDesk(cmd.Context(), now, func(ctx context.Context, svc *desk.Service, t time.Time) error {
+				d, err := svc.GetCase(ctx, args[0], t)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.io.Stdout, d)
+				}
+				return writeCase(a.io.Stdout, a.style, d)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (env PTD_JSON)")

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,24 +27,16 @@ their events (those keyed by its email, and those of its deals and leads); its d
 those exist) and its leads.`,
 		Args: exactlyArgs("client", "one client email", 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			now, err := parseNow(nowAt)
-			if err != nil {
-				return err
-			}
-			svc, st, err := a.deskSession(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			v, err := svc.Client(ctx, args[0], now)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.io.Stdout, v)
-			}
-			return writeClient(a.io.Stdout, a.style, v)
+			return a.withDesk(cmd.Context(), nowAt, func(ctx context.Context, svc *desk.Service, now time.Time) error {
+				v, err := svc.Client(ctx, args[0], now)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.io.Stdout, v)
+				}
+				return writeClient(a.io.Stdout, a.style, v)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: {email, readings, cases, deals, leads, deals_joinable} (env PTD_JSON)")

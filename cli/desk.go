@@ -35,6 +35,22 @@ func (a *app) deskSession(ctx context.Context) (*desk.Service, proactive.Store, 
 	return svc, st, nil
 }
 
+// withDesk runs fn on the desk service of a session opened for it, at
+// the time of a --now flag (parseNow: empty is the current time), and
+// closes the session after.
+func (a *app) withDesk(ctx context.Context, nowFlag string, fn func(ctx context.Context, svc *desk.Service, now time.Time) error) error {
+	now, err := parseNow(nowFlag)
+	if err != nil {
+		return err
+	}
+	svc, st, err := a.deskSession(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(ctx, svc, now)
+}
+
 // timeForms names the timestamp forms the time flags accept.
 const timeForms = "RFC 3339 (2025-12-10T09:30:00Z), 2025-12-10 09:30:00 or 2025-12-10 (UTC)"
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/desk"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
@@ -131,42 +133,34 @@ func (a *app) silenceListCommand() *cobra.Command {
 		Short: "List the silences not yet ended (--all: every silence)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			now, err := parseNow(nowAt)
-			if err != nil {
-				return err
-			}
-			svc, st, err := a.deskSession(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ss, err := svc.ListSilences(ctx, all, now)
-			if err != nil {
-				return fmt.Errorf("list silences: %w", err)
-			}
-			if asJSON {
-				return writeJSON(a.io.Stdout, ss)
-			}
-			if len(ss) == 0 {
-				if all {
-					termtext.Fprintln(a.io.Stdout, "No silences.")
-				} else {
-					termtext.Fprintln(a.io.Stdout, "No active or pending silences (--all lists the ended ones too).")
+			return a.withDesk(cmd.Context(), nowAt, func(ctx context.Context, svc *desk.Service, now time.Time) error {
+				ss, err := svc.ListSilences(ctx, all, now)
+				if err != nil {
+					return fmt.Errorf("list silences: %w", err)
 				}
+				if asJSON {
+					return writeJSON(a.io.Stdout, ss)
+				}
+				if len(ss) == 0 {
+					if all {
+						termtext.Fprintln(a.io.Stdout, "No silences.")
+					} else {
+						termtext.Fprintln(a.io.Stdout, "No active or pending silences (--all lists the ended ones too).")
+					}
+					return nil
+				}
+				t := newTable(a.io.Stdout, a.style, "")
+				t.header("ID", "STATUS", "MATCH", "TYPE", "OWNER", "STARTS", "ENDS", "BY", "REASON")
+				for _, s := range ss {
+					t.row(shortID(s.ID), silenceStatus(s, now), s.Match, orDash(s.Type), orDash(s.Owner), clock(s.StartsAt), clock(s.EndsAt),
+						orDash(s.CreatedBy), s.Reason)
+				}
+				if err := t.flush(); err != nil {
+					return err
+				}
+				termtext.Fprintf(a.io.Stdout, "\n%s.\n", termtext.Count(len(ss), "silence"))
 				return nil
-			}
-			t := newTable(a.io.Stdout, a.style, "")
-			t.header("ID", "STATUS", "MATCH", "TYPE", "OWNER", "STARTS", "ENDS", "BY", "REASON")
-			for _, s := range ss {
-				t.row(shortID(s.ID), silenceStatus(s, now), s.Match, orDash(s.Type), orDash(s.Owner), clock(s.StartsAt), clock(s.EndsAt),
-					orDash(s.CreatedBy), s.Reason)
-			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			termtext.Fprintf(a.io.Stdout, "\n%s.\n", termtext.Count(len(ss), "silence"))
-			return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "list ended silences too (env PTD_ALL)")
@@ -185,29 +179,21 @@ func (a *app) silenceExpireCommand() *cobra.Command {
 		Short: "End a silence now (an ended one is left as it is)",
 		Args:  exactlyArgs("silence expire", "one silence id or id prefix", 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			now, err := parseNow(nowAt)
-			if err != nil {
-				return err
-			}
-			svc, st, err := a.deskSession(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			sil, changed, err := svc.ExpireSilence(ctx, args[0], now)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.io.Stdout, sil)
-			}
-			if !changed {
-				termtext.Fprintf(a.io.Stdout, "Nothing to do: silence %s already ended at %s.\n", sil.ID, clock(sil.EndsAt))
+			return a.withDesk(cmd.Context(), nowAt, func(ctx context.Context, svc *desk.Service, now time.Time) error {
+				sil, changed, err := svc.ExpireSilence(ctx, args[0], now)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.io.Stdout, sil)
+				}
+				if !changed {
+					termtext.Fprintf(a.io.Stdout, "Nothing to do: silence %s already ended at %s.\n", sil.ID, clock(sil.EndsAt))
+					return nil
+				}
+				termtext.Fprintf(a.io.Stdout, "Expired silence %s (%q) at %s.\n", sil.ID, sil.Match, clock(sil.EndsAt))
 				return nil
-			}
-			termtext.Fprintf(a.io.Stdout, "Expired silence %s (%q) at %s.\n", sil.ID, sil.Match, clock(sil.EndsAt))
-			return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the silence as JSON (env PTD_JSON)")
