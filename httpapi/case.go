@@ -81,10 +81,10 @@ func pathRef(r *http.Request, name, what string) (string, error) {
 	return v, nil
 }
 
-// handleListCases is GET /api/v1/cases: the cases as cases --json (or
-// CSV with format=csv), filtered by state, type, owner and search.
-func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+// caseFilterQuery reads the case filters of a query, as given: state,
+// type, owner and search, each at most once (EINVALID naming a repeated
+// one).
+func caseFilterQuery(q url.Values) (desk.CaseFilter, error) {
 	var f desk.CaseFilter
 	for _, p := range []struct {
 		name string
@@ -92,10 +92,21 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 	}{{"state", &f.State}, {"type", &f.Type}, {"owner", &f.Owner}, {"search", &f.Search}} {
 		v, err := queryOne(q, p.name)
 		if err != nil {
-			Error(w, r, err)
-			return
+			return f, err
 		}
 		*p.dst = v
+	}
+	return f, nil
+}
+
+// handleListCases is GET /api/v1/cases: the cases as cases --json (or
+// CSV with format=csv), filtered by state, type, owner and search.
+func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, err := caseFilterQuery(q)
+	if err != nil {
+		Error(w, r, err)
+		return
 	}
 	l, err := queryOne(q, "limit")
 	if err != nil {

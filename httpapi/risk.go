@@ -105,17 +105,12 @@ type riskFilter struct {
 // parseRiskFilter reads the risk list's GET parameters: state, type,
 // owner, priority and search; a bad value is EINVALID naming it.
 func parseRiskFilter(reg *proactive.Registry, q url.Values) (riskFilter, error) {
-	var f riskFilter
-	for _, p := range []struct {
-		name string
-		dst  *string
-	}{{"state", &f.State}, {"type", &f.Type}, {"owner", &f.Owner}, {"search", &f.Search}} {
-		v, err := queryOne(q, p.name)
-		if err != nil {
-			return f, err
-		}
-		*p.dst = strings.TrimSpace(v)
+	cf, err := caseFilterQuery(q)
+	if err != nil {
+		return riskFilter{}, err
 	}
+	f := riskFilter{CaseFilter: desk.CaseFilter{State: strings.TrimSpace(cf.State), Type: strings.TrimSpace(cf.Type),
+		Owner: strings.TrimSpace(cf.Owner), Search: strings.TrimSpace(cf.Search)}}
 	switch f.State {
 	case "", "open", "acknowledged", "snoozed", "resolved", "silenced", "all":
 	default:
@@ -301,7 +296,7 @@ func (s *Server) riskData(r *http.Request) (riskData, error) {
 		d.Owners = append(d.Owners, option{Value: owners[k], Label: owners[k], Selected: strings.EqualFold(f.Owner, owners[k])})
 	}
 	listed := unresolved
-	if d.Filtered && (f.State != "" || f.Type != "" || f.Owner != "" || f.Search != "") {
+	if f.State != "" || f.Type != "" || f.Owner != "" || f.Search != "" { // the priority is filtered below
 		if listed, err = s.desk.ListCases(ctx, f.CaseFilter, now); err != nil {
 			noteError(r, err)
 			d.Error = "The cases could not be read from the database: " + publicMessage(err)
