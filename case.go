@@ -103,6 +103,22 @@ type Case struct {
 	Metric float64 `json:"-"`
 }
 
+// LastCopies keeps the last copy of each case id in cs, in the order of
+// first appearance: what a store writes when a batch names a case twice.
+func LastCopies(cs []Case) []Case {
+	at := make(map[string]int, len(cs))
+	out := make([]Case, 0, len(cs))
+	for _, c := range cs {
+		if i, ok := at[c.ID]; ok {
+			out[i] = c
+			continue
+		}
+		at[c.ID] = len(out)
+		out = append(out, c)
+	}
+	return out
+}
+
 // Resolved reports whether the case is resolved.
 func (c Case) Resolved() bool { return c.State == CaseResolved }
 

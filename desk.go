@@ -53,6 +53,13 @@ type DeskTx interface {
 	InsertCases(ctx context.Context, cs []Case) error
 	// UpdateCases writes every column of each case, by id.
 	UpdateCases(ctx context.Context, cs []Case) error
+	// RefreshCases writes the figures a scan refreshes on a case whose
+	// state and severity did not change — last_seen_at, urgency, label,
+	// owner, metric and details — of each case, by id, and nothing else.
+	// A case given twice is written as its last copy; an unknown id is
+	// ENOTFOUND. Details are stored as given: read back, they are the same
+	// bytes, so that a scan can tell unchanged details without decoding.
+	RefreshCases(ctx context.Context, cs []Case) error
 	// TouchCases moves last_seen_at of these cases forward to at (never
 	// backwards).
 	TouchCases(ctx context.Context, ids []string, at time.Time) error

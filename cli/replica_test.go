@@ -37,6 +37,7 @@ func TestScanReadDB(t *testing.T) {
 	primary := testdb.StartPrimary(t)
 	standby := primary.StartStandby(t)
 	mustRun(t, dir, nil, "migrate", "--db", primary.URL)
+	standby.CaughtUp(t, primary)
 	var resp struct {
 		Success  bool     `json:"success"`
 		ReadFrom string   `json:"read_from"`

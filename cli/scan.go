@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +24,7 @@ type scanFlags struct {
 	dryRun        bool
 	noMigrate     bool
 	notifyTimeout time.Duration
+	cpuProfile    string
 }
 
 func (a *app) scanCommand() *cobra.Command {
@@ -44,6 +47,7 @@ check that could not run, listed under errors), 1 when it could not run.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "compute and print, store nothing (env PTD_DRY_RUN)")
 	fl.BoolVar(&f.noMigrate, "no-migrate", false, "do not create missing tables first (env PTD_NO_MIGRATE)")
 	fl.DurationVar(&f.notifyTimeout, "notify-timeout", defaultNotifyTimeout, "how long to keep retrying notifications before exiting; what is left stays queued (env PTD_NOTIFY_TIMEOUT)")
+	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the scan to this file, for `go tool pprof` (env PTD_CPU_PROFILE)")
 	return cmd
 }
 
@@ -120,7 +124,14 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 	if err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
+	}
 	res, scanErr := sc.Run(ctx, scan.Params{Now: now, Trigger: scan.TriggerCLI, DryRun: f.dryRun})
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	if scanErr == nil && !f.dryRun {
 		notifier.drain(ctx, f.notifyTimeout)
 	}
@@ -146,4 +157,27 @@ func writeJSON(w io.Writer, v any) error {
 		return fmt.Errorf("write JSON: %w", err)
 	}
 	return nil
+}
+
+// startCPUProfile starts a CPU profile into path ("" for none) and
+// returns what stops it and closes the file.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--cpu-profile: %w (give a path in a writable directory)", err)}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("start the CPU profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write the CPU profile %s: %w", path, err)
+		}
+		return nil
+	}, nil
 }

@@ -23,14 +23,16 @@ type Change struct {
 	Case proactive.Case
 	// Events are the events to record, in order, with their seq set.
 	Events []proactive.CaseEvent
-	// Insert says the case is new; Write that a stored case changed beyond
-	// last_seen_at; Touch that only last_seen_at moves. None of the three:
-	// nothing to write.
-	Insert, Write, Touch bool
+	// Insert says the case is new; Write that a stored case changed in
+	// state, severity or any column beyond the scan's figures; Refresh that
+	// only the figures a scan refreshes changed (last_seen_at, urgency,
+	// label, owner, metric, details: proactive.DeskTx.RefreshCases); Touch
+	// that only last_seen_at moves. None of them: nothing to write.
+	Insert, Write, Refresh, Touch bool
 }
 
 // Changed reports whether the change writes anything.
-func (c Change) Changed() bool { return c.Insert || c.Write || c.Touch }
+func (c Change) Changed() bool { return c.Insert || c.Write || c.Refresh || c.Touch }
 
 // IDs makes new ids (uuids); injected so that decisions stay pure.
 type IDs func() string
@@ -126,9 +128,10 @@ func Refresh(c proactive.Case, o Observation, now time.Time, newID IDs) Change {
 	if n.Severity.Rank() > n.PeakSeverity.Rank() {
 		n.PeakSeverity = n.Severity
 	}
-	ch.Write = len(ch.Events) > 0 || n.Urgency != c.Urgency || n.Label != c.Label || n.Owner != c.Owner ||
-		n.Metric != c.Metric || !bytes.Equal(n.Details, c.Details) || n.PeakSeverity != c.PeakSeverity
-	ch.Touch = !ch.Write
+	ch.Write = len(ch.Events) > 0 || n.PeakSeverity != c.PeakSeverity
+	ch.Refresh = !ch.Write && (n.Urgency != c.Urgency || n.Label != c.Label || n.Owner != c.Owner ||
+		n.Metric != c.Metric || !bytes.Equal(n.Details, c.Details))
+	ch.Touch = !ch.Write && !ch.Refresh
 	return ch
 }
 

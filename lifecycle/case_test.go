@@ -32,6 +32,14 @@ func obs(sev proactive.Severity, urgency int) Observation {
 	}
 }
 
+// withObs is o changed by f (o's anomaly copied first).
+func withObs(o Observation, f func(*Observation)) Observation {
+	a := *o.Anomaly
+	o.Anomaly = &a
+	f(&o)
+	return o
+}
+
 func kinds(evs []proactive.CaseEvent) []proactive.EventKind {
 	out := []proactive.EventKind{}
 	for _, e := range evs {
@@ -91,21 +99,31 @@ func TestRefresh(t *testing.T) {
 		sev     proactive.Severity
 		peak    proactive.Severity
 		write   bool
+		refresh bool
 		touch   bool
 		cleared bool // ack and snooze fields cleared
 	}{
-		{"same severity, same figures: touch only", openCase(med), obs(med, 60), nil, proactive.CaseOpen, med, med, false, true, false},
-		{"urgency changed: write without event", openCase(med), obs(med, 64), nil, proactive.CaseOpen, med, med, true, false, false},
-		{"higher severity escalates", openCase(med), obs(high, 80), []proactive.EventKind{proactive.EventEscalated}, proactive.CaseOpen, high, high, true, false, false},
-		{"lower severity deescalates, peak kept", openCase(crit), obs(high, 80), []proactive.EventKind{proactive.EventDeescalated}, proactive.CaseOpen, high, crit, true, false, false},
-		{"acknowledged, escalation above ack_severity wakes", acked(med, med), obs(high, 80), []proactive.EventKind{proactive.EventEscalated, proactive.EventWoke}, proactive.CaseOpen, high, high, true, false, true},
+		{"same severity, same figures: touch only", openCase(med), obs(med, 60), nil, proactive.CaseOpen, med, med, false, false, true, false},
+		{"urgency changed: refresh without event", openCase(med), obs(med, 64), nil, proactive.CaseOpen, med, med, false, true, false, false},
+		{"label changed: refresh", openCase(med), withObs(obs(med, 60), func(o *Observation) { o.Anomaly.Entity = "Jane Doe (jane@x.com)" }), nil, proactive.CaseOpen, med, med, false, true, false, false},
+		{"owner changed: refresh", openCase(med), withObs(obs(med, 60), func(o *Observation) { o.Owner = "coach bob" }), nil, proactive.CaseOpen, med, med, false, true, false, false},
+		{"owner changed on an assigned case: touch only", func() proactive.Case {
+			c := openCase(med)
+			c.Assigned = true
+			return c
+		}(), withObs(obs(med, 60), func(o *Observation) { o.Owner = "coach bob" }), nil, proactive.CaseOpen, med, med, false, false, true, false},
+		{"metric changed: refresh", openCase(med), withObs(obs(med, 60), func(o *Observation) { o.Anomaly.Metric = 13 }), nil, proactive.CaseOpen, med, med, false, true, false, false},
+		{"details changed: refresh", openCase(med), withObs(obs(med, 60), func(o *Observation) { o.Details = []byte(`{"score_drop":13}`) }), nil, proactive.CaseOpen, med, med, false, true, false, false},
+		{"higher severity escalates", openCase(med), obs(high, 80), []proactive.EventKind{proactive.EventEscalated}, proactive.CaseOpen, high, high, true, false, false, false},
+		{"lower severity deescalates, peak kept", openCase(crit), obs(high, 80), []proactive.EventKind{proactive.EventDeescalated}, proactive.CaseOpen, high, crit, true, false, false, false},
+		{"acknowledged, escalation above ack_severity wakes", acked(med, med), obs(high, 80), []proactive.EventKind{proactive.EventEscalated, proactive.EventWoke}, proactive.CaseOpen, high, high, true, false, false, true},
 		{"acknowledged, escalation to ack_severity stays acknowledged", func() proactive.Case {
 			c := acked(med, high)
 			return c
-		}(), obs(high, 80), []proactive.EventKind{proactive.EventEscalated}, proactive.CaseAcknowledged, high, high, true, false, false},
-		{"snoozed, escalation wakes", snoozed(med), obs(crit, 95), []proactive.EventKind{proactive.EventEscalated, proactive.EventWoke}, proactive.CaseOpen, crit, crit, true, false, true},
-		{"snoozed, same severity stays snoozed", snoozed(med), obs(med, 60), nil, proactive.CaseSnoozed, med, med, false, true, false},
-		{"snoozed, deescalation stays snoozed", snoozed(high), obs(med, 60), []proactive.EventKind{proactive.EventDeescalated}, proactive.CaseSnoozed, med, high, true, false, false},
+		}(), obs(high, 80), []proactive.EventKind{proactive.EventEscalated}, proactive.CaseAcknowledged, high, high, true, false, false, false},
+		{"snoozed, escalation wakes", snoozed(med), obs(crit, 95), []proactive.EventKind{proactive.EventEscalated, proactive.EventWoke}, proactive.CaseOpen, crit, crit, true, false, false, true},
+		{"snoozed, same severity stays snoozed", snoozed(med), obs(med, 60), nil, proactive.CaseSnoozed, med, med, false, false, true, false},
+		{"snoozed, deescalation stays snoozed", snoozed(high), obs(med, 60), []proactive.EventKind{proactive.EventDeescalated}, proactive.CaseSnoozed, med, high, true, false, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := Refresh(tc.c, tc.o, later, seqIDs())
@@ -114,6 +132,7 @@ func TestRefresh(t *testing.T) {
 			require.Equal(t, tc.sev, ch.Case.Severity)
 			require.Equal(t, tc.peak, ch.Case.PeakSeverity)
 			require.Equal(t, tc.write, ch.Write)
+			require.Equal(t, tc.refresh, ch.Refresh)
 			require.Equal(t, tc.touch, ch.Touch)
 			require.False(t, ch.Insert)
 			require.Equal(t, later, ch.Case.LastSeenAt)
@@ -149,7 +168,7 @@ func TestRefreshOwner(t *testing.T) {
 	o.Owner = "coach bob"
 	ch := Refresh(c, o, t0.Add(time.Hour), seqIDs())
 	require.Equal(t, "coach bob", ch.Case.Owner, "refreshed from the data")
-	require.True(t, ch.Write)
+	require.True(t, ch.Refresh)
 
 	c.Owner, c.Assigned = "maria", true
 	ch = Refresh(c, o, t0.Add(time.Hour), seqIDs())

@@ -341,6 +341,22 @@ func (t *Tx) UpdateCases(_ context.Context, cs []proactive.Case) error {
 	return nil
 }
 
+// RefreshCases implements proactive.DeskTx.
+func (t *Tx) RefreshCases(_ context.Context, cs []proactive.Case) error {
+	if err := t.mustWrite("refresh cases"); err != nil {
+		return err
+	}
+	for _, c := range cs {
+		cur, ok := t.s.cases[c.ID]
+		if !ok {
+			return proactive.Errorf(proactive.ENOTFOUND, "refresh case %s: not found", c.ID)
+		}
+		cur.LastSeenAt, cur.Urgency, cur.Label, cur.Owner, cur.Metric, cur.Details = c.LastSeenAt, c.Urgency, c.Label, c.Owner, c.Metric, c.Details
+		t.s.cases[c.ID] = normCase(cur)
+	}
+	return nil
+}
+
 // normCase stores times in UTC, as the databases return them.
 func normCase(c proactive.Case) proactive.Case {
 	c.OpenedAt, c.LastSeenAt, c.UpdatedAt = c.OpenedAt.UTC(), c.LastSeenAt.UTC(), c.UpdatedAt.UTC()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
@@ -31,7 +32,7 @@ func caseColumnList() []caseColumn {
 		nullable("acknowledged_by"), ts("acknowledged_at"), nullable("ack_severity"), ts("snoozed_until"),
 		nullable("snooze_reason"), nullable("inhibited_by"), nullable("note"),
 		{"previous_case_id", "text[]", "nullif(u.previous_case_id, '')::uuid"},
-		{"details", "text[]", "nullif(u.details, '')::jsonb"},
+		{"details", "text[]", "nullif(u.details, '')::json"},
 		{"seq", "int4[]", "u.seq"}, ts("updated_at"), {"assigned", "bool[]", "u.assigned"}, ts("woke_at"),
 		{"metric", "float8[]", "u.metric"},
 	}
@@ -340,28 +341,58 @@ func (t *deskTx) UpdateCases(ctx context.Context, cs []proactive.Case) error {
 	if err := t.mustWrite(op); err != nil {
 		return err
 	}
-	// The last copy of each id, in the order of first appearance.
-	at := make(map[string]int, len(cs))
-	uniq := make([]proactive.Case, 0, len(cs))
-	for _, c := range cs {
-		if i, ok := at[c.ID]; ok {
-			uniq[i] = c
-			continue
-		}
-		at[c.ID] = len(uniq)
-		uniq = append(uniq, c)
-	}
+	uniq := proactive.LastCopies(cs)
 	query := updateCasesSQL()
 	return chunks(len(uniq), func(from, to int) error {
 		tag, err := t.tx.Exec(ctx, query, newCaseArrays(uniq[from:to]).args()...)
-		if err != nil {
-			return t.d.fail(op, err)
-		}
-		if n := int(tag.RowsAffected()); n != to-from {
-			return proactive.Errorf(proactive.ENOTFOUND, "%s: %d of %d cases not found", op, to-from-n, to-from)
-		}
-		return nil
+		return t.checkUpdated(op, tag, to-from, err)
 	})
+}
+
+// refreshCasesSQL writes the figures of RefreshCases: $1 ids, $2
+// last_seen_at, $3 urgency, $4 label, $5 owner, $6 metric, $7 details.
+const refreshCasesSQL = `
+	UPDATE ptd_cases c SET last_seen_at = u.last_seen_at, urgency = u.urgency, label = nullif(u.label, ''),
+		owner = nullif(u.owner, ''), metric = u.metric, details = nullif(u.details, '')::json
+	FROM unnest($1::text[], $2::timestamptz[], $3::int4[], $4::text[], $5::text[], $6::float8[], $7::text[])
+		AS u(id, last_seen_at, urgency, label, owner, metric, details)
+	WHERE c.id = u.id::uuid`
+
+// RefreshCases implements proactive.DeskTx: one UPDATE … FROM unnest of
+// seven arrays per deskChunk cases. It writes no indexed column, so
+// PostgreSQL can keep each new row version on its page (a HOT update:
+// no index entry, and the old version pruned without VACUUM).
+func (t *deskTx) RefreshCases(ctx context.Context, cs []proactive.Case) error {
+	const op = "refresh cases"
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	uniq := proactive.LastCopies(cs)
+	return chunks(len(uniq), func(from, to int) error {
+		part := uniq[from:to]
+		n := len(part)
+		ids, labels, owners, details := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		seen, urgency, metric := make([]time.Time, n), make([]int32, n), make([]float64, n)
+		for i := range part {
+			c := &part[i]
+			ids[i], seen[i], urgency[i], labels[i] = c.ID, c.LastSeenAt.UTC(), int32(c.Urgency), c.Label
+			owners[i], metric[i], details[i] = c.Owner, c.Metric, string(c.Details)
+		}
+		tag, err := t.tx.Exec(ctx, refreshCasesSQL, ids, seen, urgency, labels, owners, metric, details)
+		return t.checkUpdated(op, tag, n, err)
+	})
+}
+
+// checkUpdated turns an UPDATE's outcome into the DeskTx error: the
+// database's, or ENOTFOUND when fewer than want rows were written.
+func (t *deskTx) checkUpdated(op string, tag pgconn.CommandTag, want int, err error) error {
+	if err != nil {
+		return t.d.fail(op, err)
+	}
+	if n := int(tag.RowsAffected()); n != want {
+		return proactive.Errorf(proactive.ENOTFOUND, "%s: %d of %d cases not found", op, want-n, want)
+	}
+	return nil
 }
 
 // TouchCases implements proactive.DeskTx: one UPDATE … WHERE id = ANY($1)

@@ -158,6 +158,40 @@ func TestHealthTrendsBothForms(t *testing.T) {
 	require.Equal(t, old, sorted)
 }
 
+// TestMigrateCaseRefresh upgrades a desk made by the first form of
+// migration 10 (details jsonb, an index on last_seen_at): details become
+// json and keep their values, the index gives way to the one by type, and
+// new pages keep room for HOT updates.
+func TestMigrateCaseRefresh(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustMigrate(t)
+	mustExec(t, db, `
+		DROP INDEX ptd_cases_unresolved_type_idx;
+		ALTER TABLE ptd_cases RESET (fillfactor);
+		ALTER TABLE ptd_cases ALTER COLUMN details TYPE jsonb USING details::jsonb;
+		CREATE INDEX ptd_cases_last_seen_idx ON ptd_cases (last_seen_at) WHERE resolved_at IS NULL;
+		INSERT INTO ptd_cases (id, type, key, state, opened_at, last_seen_at, updated_at, details)
+		VALUES ('6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3d', 'deal_stall', 'deal_stall:deal-1', 'open', now(), now(), now(), '{"b": 1, "a": 2.5}');
+		DELETE FROM ptd_goose_db_version WHERE version_id = 11`)
+	rep, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Contains(t, rep.Created, "index ptd_cases_unresolved_type_idx")
+	var typ string
+	var indexes, hasFill int
+	var details string
+	require.NoError(t, db.pool.QueryRow(ctx, `
+		SELECT format_type(a.atttypid, a.atttypmod),
+			(SELECT count(*) FROM pg_indexes WHERE tablename = 'ptd_cases' AND indexname = 'ptd_cases_last_seen_idx'),
+			(SELECT count(*) FROM pg_class WHERE relname = 'ptd_cases' AND 'fillfactor=60' = ANY(reloptions)),
+			(SELECT details::text FROM ptd_cases)
+		FROM pg_attribute a WHERE a.attrelid = 'ptd_cases'::regclass AND a.attname = 'details'`).Scan(&typ, &indexes, &hasFill, &details))
+	require.Equal(t, "json", typ)
+	require.Zero(t, indexes, "the index on last_seen_at is dropped")
+	require.Equal(t, 1, hasFill)
+	require.JSONEq(t, `{"a": 2.5, "b": 1}`, details)
+}
+
 // TestMigrateAddsTheDesk upgrades a database migrated before the desk: its
 // outbox rows are kept and read as alert events, and a desk table a user
 // dropped comes back, as does an outbox table (with the desk's columns).
@@ -172,7 +206,7 @@ func TestMigrateAddsTheDesk(t *testing.T) {
 		DROP TABLE ptd_case_events, ptd_cases, ptd_silences, ptd_resolve_notices;
 		ALTER TABLE ptd_notifications DROP COLUMN event, DROP COLUMN recipient, DROP COLUMN payload;
 		ALTER TABLE proactive_insights DROP COLUMN resolved_at;
-		DELETE FROM ptd_goose_db_version WHERE version_id = 10`)
+		DELETE FROM ptd_goose_db_version WHERE version_id >= 10`)
 
 	rep, err := db.Migrate(ctx)
 	require.NoError(t, err)

@@ -101,6 +101,7 @@ func (d emptyDesk) InsertCases(context.Context, []proactive.Case) error {
 	return nil
 }
 func (emptyDesk) UpdateCases(context.Context, []proactive.Case) error        { return nil }
+func (emptyDesk) RefreshCases(context.Context, []proactive.Case) error       { return nil }
 func (emptyDesk) TouchCases(context.Context, []string, time.Time) error      { return nil }
 func (emptyDesk) AddCaseEvents(context.Context, []proactive.CaseEvent) error { return nil }
 func (emptyDesk) SetInhibitedBy(context.Context, proactive.AnomalyType, string) error {

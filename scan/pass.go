@@ -224,9 +224,9 @@ func (p *pass) wakeDue(ctx context.Context, res *proactive.ScanResult) error {
 
 // writes collects a batch of case changes.
 type writes struct {
-	inserts, updates []proactive.Case
-	touches          []string
-	events           []proactive.CaseEvent
+	inserts, updates, refreshes []proactive.Case
+	touches                     []string
+	events                      []proactive.CaseEvent
 	// touchAt is where touches move last_seen_at: the scan's now.
 	touchAt time.Time
 }
@@ -238,6 +238,8 @@ func (w *writes) add(ch lifecycle.Change, res *proactive.ScanResult) {
 		w.inserts = append(w.inserts, ch.Case)
 	case ch.Write:
 		w.updates = append(w.updates, ch.Case)
+	case ch.Refresh:
+		w.refreshes = append(w.refreshes, ch.Case)
 	case ch.Touch:
 		w.touches = append(w.touches, ch.Case.ID)
 	}
@@ -264,6 +266,11 @@ func (w *writes) flush(ctx context.Context, tx proactive.DeskTx) error {
 	if len(w.updates) > 0 {
 		if err := tx.UpdateCases(ctx, w.updates); err != nil {
 			return fmt.Errorf("update %d cases: %w", len(w.updates), err)
+		}
+	}
+	if len(w.refreshes) > 0 {
+		if err := tx.RefreshCases(ctx, w.refreshes); err != nil {
+			return fmt.Errorf("refresh %d cases: %w", len(w.refreshes), err)
 		}
 	}
 	if len(w.touches) > 0 {

@@ -107,6 +107,7 @@ func TestScanOnAStandby(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	_, err = db.Migrate(ctx)
 	require.NoError(t, err)
+	standby.CaughtUp(t, primary)
 	reader, err := postgres.OpenReader(ctx, standby.URL, postgres.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { reader.Close() })

@@ -294,12 +294,38 @@ func (t *deskTx) InsertCases(ctx context.Context, cs []proactive.Case) error {
 // rowsPerInsert cases at a time. A case given twice is written as its last
 // copy; an unknown id is ENOTFOUND.
 func (t *deskTx) UpdateCases(ctx context.Context, cs []proactive.Case) error {
-	const op = "update cases"
+	names := strings.Split(caseColumnNames, ", ")
+	return t.updateCases(ctx, "update cases", names, cs, caseArgs)
+}
+
+// refreshColumns are the columns RefreshCases writes, id first, in
+// refreshArgs' order.
+const refreshColumns = "id, last_seen_at, urgency, label, owner, metric, details"
+
+// refreshArgs are the values of refreshColumns of one case.
+func refreshArgs(c *proactive.Case) []any {
+	var details any
+	if len(c.Details) > 0 {
+		details = string(c.Details)
+	}
+	return []any{c.ID, formatTime(c.LastSeenAt), c.Urgency, nullText(c.Label), nullText(c.Owner), c.Metric, details}
+}
+
+// RefreshCases implements proactive.DeskTx: like UpdateCases, with only
+// the figures a scan refreshes.
+func (t *deskTx) RefreshCases(ctx context.Context, cs []proactive.Case) error {
+	return t.updateCases(ctx, "refresh cases", strings.Split(refreshColumns, ", "), cs, refreshArgs)
+}
+
+// updateCases writes the columns names (id first) of each case, args
+// giving their values, with UPDATE … FROM (VALUES …) of rowsPerInsert
+// cases at a time, each statement prepared once per size. A case given
+// twice is written as its last copy; an unknown id is ENOTFOUND.
+func (t *deskTx) updateCases(ctx context.Context, op string, names []string, cs []proactive.Case, args func(*proactive.Case) []any) error {
 	if err := t.mustWrite(op); err != nil {
 		return err
 	}
-	cs = lastCopies(cs)
-	names := strings.Split(caseColumnNames, ", ")
+	cs = proactive.LastCopies(cs)
 	sets := make([]string, 0, len(names)-1)
 	for i, name := range names[1:] {
 		sets = append(sets, fmt.Sprintf("%s = v.column%d", name, i+2))
@@ -325,11 +351,11 @@ func (t *deskTx) UpdateCases(ctx context.Context, cs []proactive.Case) error {
 		}
 		vals := make([]any, 0, len(names)*(to-from))
 		for i := from; i < to; i++ {
-			vals = append(vals, caseArgs(&cs[i])...)
+			vals = append(vals, args(&cs[i])...)
 		}
 		res, err := stmt.ExecContext(ctx, vals...)
 		if err != nil {
-			return translate(fmt.Sprintf("update case %s (%s) and %d more", cs[from].ID, cs[from].Key, to-from-1), err)
+			return translate(fmt.Sprintf("%s: case %s (%s) and %d more", op, cs[from].ID, cs[from].Key, to-from-1), err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return translate(op, err)
@@ -338,22 +364,6 @@ func (t *deskTx) UpdateCases(ctx context.Context, cs []proactive.Case) error {
 		}
 	}
 	return nil
-}
-
-// lastCopies keeps the last copy of each case id, in the order of first
-// appearance.
-func lastCopies(cs []proactive.Case) []proactive.Case {
-	at := make(map[string]int, len(cs))
-	out := make([]proactive.Case, 0, len(cs))
-	for _, c := range cs {
-		if i, ok := at[c.ID]; ok {
-			out[i] = c
-			continue
-		}
-		at[c.ID] = len(out)
-		out = append(out, c)
-	}
-	return out
 }
 
 // TouchCases implements proactive.DeskTx, in one UPDATE.

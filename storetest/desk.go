@@ -209,6 +209,55 @@ func testDeskCases(t *testing.T, open deskOpener) {
 		})
 	})
 
+	t.Run("refresh writes the scan's figures only; details come back as written", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		c := sampleCase("deal_stall:deal-7", now)
+		c.State, c.AcknowledgedBy, c.AcknowledgedAt, c.AckSeverity = proactive.CaseAcknowledged, "maria", tp(now), proactive.SeverityHigh
+		c.Note = "called them"
+		// Keys out of alphabetical order, spaces and a float: a store that
+		// normalises JSON (PostgreSQL's jsonb) would give other bytes back.
+		c.Details = json.RawMessage(`{"zeta":1,"alpha":"b", "days_stalled":45,"amount":638.41}`)
+		update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), []proactive.Case{c}) })
+		view(t, d, func(tx proactive.DeskTx) error {
+			got, err := tx.CasesByID(t.Context(), []string{c.ID})
+			require.NoError(t, err)
+			require.Equal(t, string(c.Details), string(got[0].Details), "inserted details read back byte for byte")
+			return nil
+		})
+
+		r := c
+		r.LastSeenAt, r.Urgency, r.Label, r.Owner, r.Metric = now.Add(2*time.Hour), 12, "Deal 7 renamed", "", 46
+		r.Details = json.RawMessage(`{"zeta":2,"alpha":"b","days_stalled":46,"amount":638.41}`)
+		// Not the figures of a refresh: ignored.
+		r.State, r.Severity, r.PeakSeverity, r.Seq, r.Note, r.AcknowledgedBy = proactive.CaseOpen, proactive.SeverityLow, proactive.SeverityLow, 9, "", ""
+		first := r
+		first.Urgency = 1 // an earlier copy of the same case: the last one is written
+		update(t, d, func(tx proactive.DeskTx) error { return tx.RefreshCases(t.Context(), []proactive.Case{first, r}) })
+		view(t, d, func(tx proactive.DeskTx) error {
+			got, err := tx.CasesByID(t.Context(), []string{c.ID})
+			require.NoError(t, err)
+			g := got[0]
+			require.True(t, g.LastSeenAt.Equal(r.LastSeenAt), g.LastSeenAt)
+			require.Equal(t, 12, g.Urgency)
+			require.Equal(t, "Deal 7 renamed", g.Label)
+			require.Empty(t, g.Owner)
+			require.Equal(t, 46.0, g.Metric)
+			require.Equal(t, string(r.Details), string(g.Details), "refreshed details read back byte for byte")
+			require.Equal(t, proactive.CaseAcknowledged, g.State)
+			require.Equal(t, c.Severity, g.Severity)
+			require.Equal(t, c.PeakSeverity, g.PeakSeverity)
+			require.Equal(t, c.Seq, g.Seq)
+			require.Equal(t, "called them", g.Note)
+			require.Equal(t, "maria", g.AcknowledgedBy)
+			return nil
+		})
+
+		unknown := sampleCase("deal_stall:deal-8", now)
+		err := d.Update(t.Context(), func(tx proactive.DeskTx) error { return tx.RefreshCases(t.Context(), []proactive.Case{unknown}) })
+		require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), "%v", err)
+	})
+
 	t.Run("inhibited_by of the unresolved cases of one type", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)

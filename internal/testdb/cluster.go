@@ -228,3 +228,41 @@ func (c *Cluster) StartStandby(t testing.TB) *Cluster {
 	s.start(t)
 	return s
 }
+
+// CaughtUp waits until the standby s has replayed everything its primary
+// had written when it was called (the primary's current WAL position), so
+// that what a test just wrote there can be read on s. It fails the test
+// after 30 seconds.
+func (s *Cluster) CaughtUp(t testing.TB, primary *Cluster) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := pgx.Connect(ctx, primary.URL)
+	if err != nil {
+		t.Fatalf("connect to the primary: %v", err)
+	}
+	defer p.Close(context.Background())
+	var lsn string
+	if err := p.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&lsn); err != nil {
+		t.Fatalf("read the primary's WAL position: %v", err)
+	}
+	sc, err := pgx.Connect(ctx, s.URL)
+	if err != nil {
+		t.Fatalf("connect to the standby: %v", err)
+	}
+	defer sc.Close(context.Background())
+	for {
+		var done bool
+		if err := sc.QueryRow(ctx, "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", lsn).Scan(&done); err != nil {
+			t.Fatalf("read the standby's replay position: %v", err)
+		}
+		if done {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the standby did not replay the primary's WAL up to %s within 30s", lsn)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS ptd_cases (
     inhibited_by     text,
     note             text,
     previous_case_id uuid,
-    details          jsonb,
+    -- json, not jsonb: the text the product wrote comes back byte for
+    -- byte, so a scan tells unchanged details without decoding them.
+    details          json,
     -- The product's bookkeeping.
     seq              integer NOT NULL DEFAULT 0,
     updated_at       timestamptz NOT NULL,
@@ -45,13 +47,20 @@ CREATE TABLE IF NOT EXISTS ptd_cases (
     -- A resolved case, and only one, has resolved_at: the unique index
     -- below and the queries of unresolved cases agree.
     CONSTRAINT ptd_cases_resolved_check CHECK ((state = 'resolved') = (resolved_at IS NOT NULL))
-);
+)
+-- A scan refreshes the figures of tens of thousands of cases (no indexed
+-- column among them): the room left on each page lets PostgreSQL keep
+-- the new row version beside the old (a HOT update) and prune the old
+-- without VACUUM, instead of a new entry in every index per case per scan.
+WITH (fillfactor = 60);
 -- At most one unresolved case per key: the last line of defence.
 CREATE UNIQUE INDEX IF NOT EXISTS ptd_cases_unresolved_key_idx ON ptd_cases (key) WHERE resolved_at IS NULL;
 -- A key's history (its newest resolved case, `case KEY`).
 CREATE INDEX IF NOT EXISTS ptd_cases_key_idx ON ptd_cases (key, resolved_at);
 CREATE INDEX IF NOT EXISTS ptd_cases_type_state_idx ON ptd_cases (type, state);
-CREATE INDEX IF NOT EXISTS ptd_cases_last_seen_idx ON ptd_cases (last_seen_at) WHERE resolved_at IS NULL;
+-- A check's unresolved cases. (No index on last_seen_at: a scan moves it
+-- on every case it sees, and an index on it would rule out HOT updates.)
+CREATE INDEX IF NOT EXISTS ptd_cases_unresolved_type_idx ON ptd_cases (type) WHERE resolved_at IS NULL;
 CREATE INDEX IF NOT EXISTS ptd_cases_snoozed_idx ON ptd_cases (snoozed_until) WHERE state = 'snoozed';
 CREATE INDEX IF NOT EXISTS ptd_cases_manual_resolved_idx ON ptd_cases (resolved_at) WHERE resolve_reason = 'manual';
 
