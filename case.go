@@ -2,6 +2,7 @@ package proactive
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -101,6 +102,23 @@ type Case struct {
 	// dropped, days stalled, failures, hours waiting): the tie-break after
 	// urgency on the risk desk.
 	Metric float64 `json:"-"`
+}
+
+// SortCases puts cases in the desk's order: urgency descending, then
+// opened_at, key and id.
+func SortCases(cs []Case) {
+	slices.SortFunc(cs, func(a, b Case) int {
+		if a.Urgency != b.Urgency {
+			return b.Urgency - a.Urgency
+		}
+		if c := a.OpenedAt.Compare(b.OpenedAt); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }
 
 // LastCopies keeps the last copy of each case id in cs, in the order of

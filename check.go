@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -89,8 +90,10 @@ type CheckEnv struct {
 // ScanScope holds values the checks of one scan share, by key: a check
 // that reads something another check needs as well leaves it here, and
 // the other takes it instead of reading again. It lives as long as the
-// scan and is used by one check at a time. A nil *ScanScope holds nothing.
+// scan; checks may read their sources at the same time, so it is safe for
+// concurrent use. A nil *ScanScope holds nothing.
 type ScanScope struct {
+	mu     sync.Mutex
 	values map[string]any
 }
 
@@ -99,6 +102,8 @@ func (s *ScanScope) Get(key string) (any, bool) {
 	if s == nil {
 		return nil, false
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	v, ok := s.values[key]
 	return v, ok
 }
@@ -108,6 +113,8 @@ func (s *ScanScope) Put(key string, v any) {
 	if s == nil {
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.values == nil {
 		s.values = map[string]any{}
 	}

@@ -33,7 +33,8 @@ var ErrRollback = Errorf(ECONFLICT, "rolled back on purpose")
 // and silences are the caller's: the domain makes uuids (a store may refuse
 // others with EINVALID; looked up, they name nothing).
 type DeskTx interface {
-	// UnresolvedCases returns the unresolved cases with these keys.
+	// UnresolvedCases returns the unresolved cases with these keys, in any
+	// order (a scan looks them up by key; proactive.SortCases orders them).
 	UnresolvedCases(ctx context.Context, keys []string) ([]Case, error)
 	// CasesByID returns the cases with these ids (unknown ids are left out).
 	CasesByID(ctx context.Context, ids []string) ([]Case, error)

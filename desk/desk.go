@@ -318,6 +318,7 @@ func (s *Service) clientCases(ctx context.Context, tx proactive.DeskTx, email st
 	if err != nil {
 		return nil, fmt.Errorf("find the cases of %s: %w", email, err)
 	}
+	proactive.SortCases(cs)
 	return cs, nil
 }
 

@@ -163,7 +163,7 @@ func (t *Tx) UnresolvedCases(_ context.Context, keys []string) ([]proactive.Case
 			out = append(out, c)
 		}
 	}
-	sortCases(out)
+	proactive.SortCases(out)
 	return out, nil
 }
 
@@ -186,7 +186,7 @@ func (t *Tx) FindCases(_ context.Context, q proactive.CaseQuery) ([]proactive.Ca
 			out = append(out, c)
 		}
 	}
-	sortCases(out)
+	proactive.SortCases(out)
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[:q.Limit]
 	}
@@ -219,22 +219,6 @@ func caseSelected(c *proactive.Case, q proactive.CaseQuery) bool {
 		return false
 	}
 	return true
-}
-
-// sortCases orders by urgency descending, then opened_at, then key.
-func sortCases(cs []proactive.Case) {
-	slices.SortFunc(cs, func(a, b proactive.Case) int {
-		if a.Urgency != b.Urgency {
-			return b.Urgency - a.Urgency
-		}
-		if c := a.OpenedAt.Compare(b.OpenedAt); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Key, b.Key); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
 }
 
 // UnresolvedCaseIDs implements proactive.DeskTx.

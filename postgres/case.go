@@ -116,7 +116,7 @@ func caseColumns(alias string) string {
 		%woke_at, %metric`)
 }
 
-// caseOrder is the order of FindCases and UnresolvedCases.
+// caseOrder is the order of FindCases.
 const caseOrder = `ORDER BY urgency DESC, opened_at, key COLLATE "C", id`
 
 // scanCase reads one row of caseColumns; times come back in UTC.
@@ -172,8 +172,7 @@ func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactiv
 	}
 	return t.queryCases(ctx, "read unresolved cases", `
 		SELECT `+caseColumns("")+` FROM ptd_cases
-		WHERE resolved_at IS NULL AND key = ANY($1::text[])
-		`+caseOrder, keys)
+		WHERE resolved_at IS NULL AND key = ANY($1::text[])`, keys)
 }
 
 // CasesByID implements proactive.DeskTx: in the order of ids; an id that

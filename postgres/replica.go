@@ -96,3 +96,7 @@ func (r *Reader) ReplicaLag(ctx context.Context) (lag time.Duration, ok bool, er
 	s := math.Max(*seconds, 0) // clocks of primary and standby may differ a little
 	return time.Duration(s * float64(time.Second)), true, nil
 }
+
+// ConcurrentReads reports that checks may read the replica at the same
+// time (scan.ConcurrentSource).
+func (r *Reader) ConcurrentReads() bool { return true }

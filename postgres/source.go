@@ -560,3 +560,7 @@ func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(pr
 	}
 	return skipped, nil
 }
+
+// ConcurrentReads reports that checks may read at the same time, each on
+// a connection of the pool (scan.ConcurrentSource).
+func (d *DB) ConcurrentReads() bool { return true }

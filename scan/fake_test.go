@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -31,12 +32,18 @@ type fakeStore struct {
 	leads                                []proactive.Lead
 	healthSkipped, dealSkipped           proactive.Skipped
 
+	// concurrent lets the scan read the checks ahead of the desk, each on
+	// a goroutine of its own (scan.ConcurrentSource).
+	concurrent bool
+
 	mu      sync.Mutex
 	healthQ proactive.HealthQuery
 	runs    []proactive.ScanRun
 }
 
 func (f *fakeStore) Ping(context.Context) error { return f.pingErr }
+
+func (f *fakeStore) ConcurrentReads() bool { return f.concurrent }
 
 // stream hands xs to fn one at a time, then returns skipped and err (a
 // failing read delivers nothing).
@@ -180,29 +187,32 @@ func TestScanCheckErrors(t *testing.T) {
 			message: "the database does not answer",
 		},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := fullFake()
-			tc.set(f)
-			desk := memstore.New(uuid.NewString)
-			res, logs, err := runFake(t, f, scan.Options{Desk: desk})
-			require.Len(t, f.runs, 1, "every scan is recorded")
-			require.Equal(t, !tc.fails, f.runs[0].Success)
-			if tc.fails {
-				require.Error(t, err)
-				require.False(t, res.Success)
-				require.Equal(t, tc.message, res.Error)
-				require.Contains(t, logs, "[PTD Proactive] Error: ")
-				return
-			}
-			require.NoError(t, err)
-			require.True(t, res.Success)
-			require.Equal(t, tc.errors, res.Errors)
-			require.Len(t, alertsOf(t, desk), 4-len(tc.errors), "the checks that ran are stored")
-			require.Equal(t, len(tc.errors), f.runs[0].Errors)
-			for _, e := range tc.errors {
-				require.Contains(t, logs, "["+e.Monitor+"] Error: "+e.Error)
-			}
-		})
+		for _, concurrent := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, concurrent reads %v", tc.name, concurrent), func(t *testing.T) {
+				f := fullFake()
+				f.concurrent = concurrent
+				tc.set(f)
+				desk := memstore.New(uuid.NewString)
+				res, logs, err := runFake(t, f, scan.Options{Desk: desk})
+				require.Len(t, f.runs, 1, "every scan is recorded")
+				require.Equal(t, !tc.fails, f.runs[0].Success)
+				if tc.fails {
+					require.Error(t, err)
+					require.False(t, res.Success)
+					require.Equal(t, tc.message, res.Error)
+					require.Contains(t, logs, "[PTD Proactive] Error: ")
+					return
+				}
+				require.NoError(t, err)
+				require.True(t, res.Success)
+				require.Equal(t, tc.errors, res.Errors)
+				require.Len(t, alertsOf(t, desk), 4-len(tc.errors), "the checks that ran are stored")
+				require.Equal(t, len(tc.errors), f.runs[0].Errors)
+				for _, e := range tc.errors {
+					require.Contains(t, logs, "["+e.Monitor+"] Error: "+e.Error)
+				}
+			})
+		}
 	}
 }
 

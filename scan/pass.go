@@ -60,6 +60,8 @@ type pass struct {
 	// primary what a check falls back to when the replica fails it.
 	source, primary any
 	onReplica       bool
+	// prefetch holds the checks reading their sources ahead of the desk.
+	prefetch *prefetcher
 }
 
 // group is one type's actionable anomalies.
@@ -140,6 +142,8 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 			p.observers[in] = append(p.observers[in], d)
 		}
 	}
+	p.prefetch = startPrefetch(ctx, p.s.order, detectors, p.source, p.s.opts.BatchSize)
+	defer p.prefetch.stop()
 	total := 0
 	for _, c := range p.s.order {
 		n, err := p.runCheck(ctx, c, detectors[c.Type], res)
@@ -312,7 +316,11 @@ func (p *pass) runCheck(ctx context.Context, c proactive.Check, d proactive.Dete
 	src, onReplica, retried := p.source, p.onReplica, false
 	for again := true; again; {
 		b = &batcher{p: p, ctx: ctx, check: c, res: res}
-		skipped, err = d.Detect(ctx, src, b)
+		if pre := p.prefetch.take(c.Type); pre != nil {
+			skipped, err = pre.drain(b) // read ahead from p.source; a retry reads here
+		} else {
+			skipped, err = d.Detect(ctx, src, b)
+		}
 		if err == nil {
 			err = b.flush()
 		}

@@ -26,7 +26,7 @@ const caseColumnNames = "id, type, key, label, state, severity, peak_severity, u
 	"resolved_at, resolve_reason, owner, acknowledged_by, acknowledged_at, ack_severity, snoozed_until, " +
 	"snooze_reason, inhibited_by, note, previous_case_id, details, seq, updated_at, assigned, woke_at, metric"
 
-// caseOrder is the order of FindCases and UnresolvedCases.
+// caseOrder is the order of FindCases.
 const caseOrder = "ORDER BY urgency DESC, opened_at, key, id"
 
 // nullText is s, or NULL for "".
@@ -113,8 +113,7 @@ func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactiv
 	}
 	return t.queryCases(ctx, op, `
 		SELECT `+caseColumns("")+` FROM ptd_cases
-		WHERE resolved_at IS NULL AND key IN (SELECT value FROM json_each(?))
-		`+caseOrder, list)
+		WHERE resolved_at IS NULL AND key IN (SELECT value FROM json_each(?))`, list)
 }
 
 // CasesByID implements proactive.DeskTx: in the order of ids.

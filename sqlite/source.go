@@ -760,3 +760,9 @@ func (d *DB) readSource(ctx context.Context, op, table, query string, args, dest
 	}
 	return skipped, nil
 }
+
+// ConcurrentReads reports whether checks may read at the same time
+// (scan.ConcurrentSource): each on a WAL reader of its own beside the
+// desk's write connection; not on ":memory:", whose one connection the
+// desk holds.
+func (d *DB) ConcurrentReads() bool { return d.read != d.write }

@@ -1,0 +1,164 @@
+package scan
+
+import (
+	"context"
+	"sync"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+)
+
+// ConcurrentSource is a source whose checks may read at the same time as
+// one another and as the scan's desk transaction: each read takes a
+// connection of its own (PostgreSQL's pool, SQLite's WAL readers). A
+// source that does not implement it, or says false, is read one check
+// after another.
+type ConcurrentSource interface {
+	// ConcurrentReads reports whether concurrent reads are safe.
+	ConcurrentReads() bool
+}
+
+// concurrent reports whether the checks may read src at the same time.
+func concurrent(src any) bool {
+	cs, ok := src.(ConcurrentSource)
+	return ok && cs.ConcurrentReads()
+}
+
+// findings are one batch of a check's findings: anomalies and the case
+// keys seen within the recovery margin (proactive.Emitter's two calls).
+type findings struct {
+	items   []proactive.Anomaly
+	sighted []string
+}
+
+// prefetch is a check reading its source on a goroutine of its own while
+// the desk works through the checks before it: the check's read, its
+// judging and the desk's writes overlap. Its findings come over an
+// unbuffered channel, a batch at a time, so that a check that runs ahead
+// holds at most one batch; the desk takes them when it reaches the check,
+// in the same order and batches as a check it runs itself.
+type prefetch struct {
+	batches chan findings
+	// skipped and err are the outcome of Detect, set before batches is
+	// closed.
+	skipped proactive.Skipped
+	err     error
+}
+
+// prefetcher runs the prefetches of one scan. Its goroutines stop when the
+// scan's context ends or stop is called, and stop waits for them.
+type prefetcher struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	byType map[proactive.AnomalyType]*prefetch
+}
+
+// startPrefetch starts, for each check in order that reads only its source
+// (no Inputs, no After: those observe other checks' anomalies or read
+// cases, on the desk's side), its Detect on src when src takes concurrent
+// reads; otherwise it starts nothing.
+func startPrefetch(ctx context.Context, order []proactive.Check, detectors map[proactive.AnomalyType]proactive.Detector, src any, batchSize int) *prefetcher {
+	pctx, cancel := context.WithCancel(ctx)
+	pf := &prefetcher{ctx: pctx, cancel: cancel, byType: map[proactive.AnomalyType]*prefetch{}}
+	if !concurrent(src) {
+		return pf
+	}
+	for _, c := range order {
+		if len(c.Inputs) > 0 || len(c.After) > 0 {
+			continue
+		}
+		p := &prefetch{batches: make(chan findings)}
+		pf.byType[c.Type] = p
+		d, check := detectors[c.Type], c
+		pf.wg.Go(func() {
+			defer close(p.batches)
+			f := &feeder{ctx: pctx, check: check, size: batchSize, out: p.batches}
+			p.skipped, p.err = d.Detect(pctx, src, f)
+			if p.err == nil {
+				p.err = f.send()
+			}
+		})
+	}
+	return pf
+}
+
+// take returns the prefetch of a check, at most once; nil when it has
+// none (the desk then runs the check itself).
+func (pf *prefetcher) take(t proactive.AnomalyType) *prefetch {
+	if pf == nil {
+		return nil
+	}
+	p := pf.byType[t]
+	delete(pf.byType, t)
+	return p
+}
+
+// stop ends the prefetches not taken to the end and waits for every
+// goroutine.
+func (pf *prefetcher) stop() {
+	pf.cancel()
+	pf.wg.Wait()
+}
+
+// drain hands the prefetch's batches to b, flushing each, and returns
+// Detect's outcome. A desk failure stops it (the goroutine then ends when
+// the scan stops the prefetcher).
+func (p *prefetch) drain(b *batcher) (proactive.Skipped, error) {
+	for batch := range p.batches {
+		b.items, b.sighted = batch.items, batch.sighted
+		b.anomalies += len(batch.items)
+		b.sightings += len(batch.sighted)
+		if err := b.flush(); err != nil {
+			return nil, err
+		}
+	}
+	return p.skipped, p.err
+}
+
+// feeder is the Emitter of a prefetch: it batches the check's findings
+// and sends each full batch to the desk.
+type feeder struct {
+	ctx   context.Context
+	check proactive.Check
+	size  int
+	cur   findings
+	out   chan<- findings
+}
+
+// Anomaly implements proactive.Emitter.
+func (f *feeder) Anomaly(a proactive.Anomaly) error {
+	if a.Type != f.check.Type {
+		return proactive.Errorf(proactive.EINTERNAL, "check %s reported an anomaly of type %s", f.check.Type, a.Type)
+	}
+	f.cur.items = append(f.cur.items, a)
+	return f.sendFull()
+}
+
+// Seen implements proactive.Emitter.
+func (f *feeder) Seen(key string) error {
+	f.cur.sighted = append(f.cur.sighted, proactive.CaseKey(f.check.Type, key))
+	return f.sendFull()
+}
+
+// sendFull sends the batch when it is full.
+func (f *feeder) sendFull() error {
+	if len(f.cur.items)+len(f.cur.sighted) < f.size {
+		return nil
+	}
+	return f.send()
+}
+
+// send hands the batch to the desk, waiting until it takes it or the scan
+// stops.
+func (f *feeder) send() error {
+	if len(f.cur.items) == 0 && len(f.cur.sighted) == 0 {
+		return nil
+	}
+	select {
+	case f.out <- f.cur:
+		f.cur = findings{}
+		return nil
+	case <-f.ctx.Done():
+		return f.ctx.Err()
+	}
+}

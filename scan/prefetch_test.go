@@ -1,0 +1,122 @@
+package scan_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/memstore"
+	"github.com/ptd-agents/ptd-proactive/scan"
+	"github.com/ptd-agents/ptd-proactive/storetest"
+)
+
+// manyFake is a source with n anomalies of each of the four checks but
+// sync failures (a handful).
+func manyFake(n int) *fakeStore {
+	now := storetest.Now()
+	f := &fakeStore{syncs: []proactive.SyncFailureGroup{{Source: "hubspot", ErrorType: "rate_limit", Count: 3}}}
+	for i := range n {
+		f.trends = append(f.trends, proactive.HealthTrend{Email: fmt.Sprintf("c%d@example.com", i), Previous: 80, Current: float64(50 - i%20), Readings: 2})
+		f.deals = append(f.deals, proactive.Deal{ID: fmt.Sprint(i), Name: fmt.Sprintf("Deal %d", i), Stage: "Proposal", LastActivity: now.Add(-time.Duration(15+i%30) * 24 * time.Hour)})
+		f.leads = append(f.leads, proactive.Lead{ID: fmt.Sprint(i), Name: fmt.Sprintf("Lead %d", i), CreatedAt: now.Add(-time.Duration(5+i%40) * time.Hour)})
+	}
+	return f
+}
+
+// A source that takes concurrent reads is read ahead of the desk, in
+// batches: the result, the cases and the alerts are those of the same scan
+// reading one check after another, on the first scan and on the next.
+func TestConcurrentReadsGiveTheSameScan(t *testing.T) {
+	t.Parallel()
+	type outcome struct {
+		res    []proactive.ScanResult
+		cases  map[string]proactive.Severity
+		alerts []string
+	}
+	scanTwice := func(concurrent bool) outcome {
+		f := manyFake(250)
+		f.concurrent = concurrent
+		desk := memstore.New(uuid.NewString)
+		sc, err := scan.New(scan.Options{Store: f, Desk: desk, BatchSize: 7, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		var o outcome
+		for i, now := range []time.Time{storetest.Now(), storetest.Now().Add(time.Hour)} {
+			if i == 1 {
+				f.leads = f.leads[:100] // the rest answered: their cases wait to resolve
+			}
+			res, err := sc.Run(context.Background(), scan.Params{Now: now, Trigger: "test"})
+			require.NoError(t, err)
+			// What a user reads of it: the response without its timing, and
+			// the alerts' texts (ids are random).
+			res.DurationMS, res.Groups = 0, nil
+			for i := range res.Alerts {
+				res.Alerts[i].SourceData, res.Alerts[i].ID = nil, ""
+			}
+			for i := range res.AlertGroups {
+				res.AlertGroups[i].AlertID = ""
+			}
+			o.res = append(o.res, res)
+		}
+		o.cases = map[string]proactive.Severity{}
+		for _, c := range desk.AllCases() {
+			o.cases[c.Key+" "+string(c.State)] = c.Severity
+		}
+		for _, a := range alertsOf(t, desk) {
+			o.alerts = append(o.alerts, a.Title+" | "+a.Summary)
+		}
+		return o
+	}
+	seq, con := scanTwice(false), scanTwice(true)
+	require.Greater(t, seq.res[0].AnomaliesDetected, 700, "a hundred batches and more")
+	require.Equal(t, seq.res, con.res)
+	require.Equal(t, seq.cases, con.cases)
+	require.ElementsMatch(t, seq.alerts, con.alerts)
+}
+
+// failingRefreshDesk fails every case insert after the first batch.
+type failingRefreshDesk struct {
+	*memstore.Desk
+}
+
+func (d failingRefreshDesk) Update(ctx context.Context, fn func(tx proactive.DeskTx) error) error {
+	calls := 0
+	return d.Desk.Update(ctx, func(tx proactive.DeskTx) error { return fn(failingInsertTx{tx, &calls}) })
+}
+
+type failingInsertTx struct {
+	proactive.DeskTx
+	calls *int
+}
+
+func (t failingInsertTx) InsertCases(ctx context.Context, cs []proactive.Case) error {
+	if *t.calls++; *t.calls > 1 {
+		return proactive.Errorf(proactive.EINTERNAL, "disk full")
+	}
+	return t.DeskTx.InsertCases(ctx, cs)
+}
+
+// A desk that fails while the checks are still reading ahead ends the
+// scan with the desk's error, nothing written, and every reader stopped
+// (the scan returns; the race detector watches the rest).
+func TestConcurrentReadsStopWhenTheDeskFails(t *testing.T) {
+	t.Parallel()
+	f := manyFake(300)
+	f.concurrent = true
+	desk := memstore.New(uuid.NewString)
+	sc, err := scan.New(scan.Options{Store: f, Desk: failingRefreshDesk{desk}, BatchSize: 5, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := sc.Run(ctx, scan.Params{Now: storetest.Now(), Trigger: "test"})
+	require.Error(t, err)
+	require.NoError(t, ctx.Err(), "the scan ended by itself")
+	require.False(t, res.Success)
+	require.Contains(t, res.Error, "disk full")
+	require.Empty(t, desk.AllCases(), "the scan's transaction rolled back")
+}
