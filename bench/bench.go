@@ -15,6 +15,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,7 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -635,16 +636,19 @@ func (o Options) scan(ctx context.Context, db string, dryRun bool, config ...str
 	cmd := exec.CommandContext(ctx, o.Binary, args...)
 	cmd.Dir = o.workDir
 	cmd.Env = append(os.Environ(), "PTD_READ_DATABASE_URL=") // measure the primary, whatever the caller's environment
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	out, err := cmd.Output()
+	if err := cmd.Start(); err != nil {
+		return scanRun{}, fmt.Errorf("scan %s: %w", redact(db), err)
+	}
+	peak := watchPeakRSS(cmd.Process.Pid)
+	err := cmd.Wait()
 	wall := time.Since(start)
+	rss := peak()
+	out := stdout.Bytes()
 	if err != nil {
-		msg := ""
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			msg = string(ee.Stderr)
-		}
-		return scanRun{}, fmt.Errorf("scan %s: %w: %s", redact(db), err, msg)
+		return scanRun{}, fmt.Errorf("scan %s: %w: %s", redact(db), err, stderr.String())
 	}
 	var resp struct {
 		Success    bool  `json:"success"`
@@ -657,11 +661,56 @@ func (o Options) scan(ctx context.Context, db string, dryRun bool, config ...str
 	if err := json.Unmarshal(out, &resp); err != nil || !resp.Success {
 		return scanRun{}, fmt.Errorf("scan %s answered %.500s (%v)", redact(db), out, err)
 	}
-	r := scanRun{scan: time.Duration(resp.DurationMS) * time.Millisecond, wall: wall, anomalies: resp.Anomalies, openCases: resp.Cases.Open, out: out}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rss = ru.Maxrss * 1024 // kilobytes on Linux
+	return scanRun{scan: time.Duration(resp.DurationMS) * time.Millisecond, wall: wall, rss: rss, anomalies: resp.Anomalies, openCases: resp.Cases.Open, out: out}, nil
+}
+
+// rssPoll is how often watchPeakRSS reads a process's peak RSS.
+const rssPoll = 2 * time.Millisecond
+
+// watchPeakRSS follows the peak RSS (VmHWM in /proc/PID/status) of a
+// running process until the returned function is called after the process
+// ended; that returns the last peak read, in bytes (0 when none could be).
+// The rusage of the ended child would not do: exec'd from this process,
+// the child's ru_maxrss starts at this process's own peak (Linux keeps the
+// larger of the old and the new address space's), so a bench that seeded
+// 100,000 clients reports every scan at its own 150 MB. The last few
+// milliseconds of the child may be missed.
+func watchPeakRSS(pid int) func() int64 {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	var peak atomic.Int64
+	read := func() bool {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
+					peak.Store(max(peak.Load(), kb*1024))
+				}
+			}
+		}
+		return true
 	}
-	return r, nil
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(rssPoll)
+		defer t.Stop()
+		for read() {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		<-stopped
+		return peak.Load()
+	}
 }
 
 // sameResult compares what two scans found: anomalies, breakdown, groups,

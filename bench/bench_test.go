@@ -2,6 +2,9 @@ package bench
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
+	"runtime"
 	"testing"
 	"time"
 
@@ -111,4 +114,25 @@ func TestPrint(t *testing.T) {
 	require.Zero(t, Result{}.Ratio(), "no floor, no ratio")
 	require.Zero(t, Comparison{}.Ratio(), "no PostgreSQL time, no ratio")
 	require.Zero(t, CaseCost{Steady: time.Second}.SteadyRatio(), "no dry run, no ratio")
+}
+
+// The peak RSS of a scan is its own: a small child of a process that has
+// used far more memory reports its own few megabytes, not its parent's
+// peak (which ru_maxrss would).
+func TestWatchPeakRSSIsTheChildsOwn(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc here: the bench reads peak RSS from /proc/PID/status")
+	}
+	big := make([]byte, 200<<20)
+	for i := range big {
+		big[i] = 1 // touch every page: this process's peak RSS is over 200 MB
+	}
+	cmd := exec.Command("sleep", "0.3")
+	require.NoError(t, cmd.Start())
+	peak := watchPeakRSS(cmd.Process.Pid)
+	require.NoError(t, cmd.Wait())
+	rss := peak()
+	require.Positive(t, rss)
+	require.Less(t, rss, int64(50<<20), "sleep's own peak, not this process's 200 MB")
+	runtime.KeepAlive(big)
 }
