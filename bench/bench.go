@@ -169,18 +169,21 @@ type Result struct {
 // written), the steady scan (every case already open: only what changed is
 // written) and the first scan (every case opened in that scan).
 type CaseCost struct {
-	Dry    time.Duration `json:"dry_ns"`
-	Steady time.Duration `json:"steady_ns"`
-	First  time.Duration `json:"first_ns"`
+	// Without is the same dry run without case state (scan
+	// --without-cases: every anomaly actionable, no case read or written).
+	Without time.Duration `json:"without_cases_ns"`
+	Dry     time.Duration `json:"dry_ns"`
+	Steady  time.Duration `json:"steady_ns"`
+	First   time.Duration `json:"first_ns"`
 	// Open is the number of open cases after the scan.
 	Open int `json:"open_cases"`
 }
 
-// SteadyRatio is the steady scan's time over the dry run's.
-func (c CaseCost) SteadyRatio() float64 { return ratio(c.Steady, c.Dry) }
+// SteadyRatio is the steady scan's time over the scan's without cases.
+func (c CaseCost) SteadyRatio() float64 { return ratio(c.Steady, c.Without) }
 
-// FirstRatio is the first scan's time over the dry run's.
-func (c CaseCost) FirstRatio() float64 { return ratio(c.First, c.Dry) }
+// FirstRatio is the first scan's time over the scan's without cases.
+func (c CaseCost) FirstRatio() float64 { return ratio(c.First, c.Without) }
 
 // ratio is a over b, 0 when b is not positive.
 func ratio(a, b time.Duration) float64 {
@@ -357,7 +360,7 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
 			return res, fmt.Errorf("clear alerts between runs: %w", err)
 		}
-		sr, err := o.scan(ctx, dbURL, false)
+		sr, err := o.scan(ctx, dbURL, wet)
 		if err != nil {
 			return res, err
 		}
@@ -379,14 +382,19 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 	res.ScanMedian, res.WallMedian, res.Floor = median(scans), median(walls), median(floors)
 	res.Cases.Steady = res.ScanMedian
 	fmt.Fprintf(o.Log, "%s %s: measuring case state (dry runs, first scans)…\n", s, v)
-	var dries, firsts, early []time.Duration
+	var dries, withouts, firsts, early []time.Duration
 	for range min(o.Runs, 3) {
-		dr, err := o.scan(ctx, dbURL, true)
+		dr, err := o.scan(ctx, dbURL, dry)
 		if err != nil {
 			return res, err
 		}
 		dries = append(dries, dr.scan)
-		er, err := o.scan(ctx, dbURL, true, o.earlyWarning)
+		wo, err := o.scan(ctx, dbURL, dryWithoutCases)
+		if err != nil {
+			return res, err
+		}
+		withouts = append(withouts, wo.scan)
+		er, err := o.scan(ctx, dbURL, dry, o.earlyWarning)
 		if err != nil {
 			return res, err
 		}
@@ -394,13 +402,13 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		if _, err := conn.Exec(ctx, "TRUNCATE ptd_case_events, ptd_resolve_notices, ptd_cases, ptd_notifications, proactive_insights"); err != nil {
 			return res, fmt.Errorf("clear cases before a first scan: %w", err)
 		}
-		fr, err := o.scan(ctx, dbURL, false)
+		fr, err := o.scan(ctx, dbURL, wet)
 		if err != nil {
 			return res, err
 		}
 		firsts = append(firsts, fr.scan)
 	}
-	res.Cases.Dry, res.Cases.First = median(dries), median(firsts)
+	res.Cases.Dry, res.Cases.Without, res.Cases.First = median(dries), median(withouts), median(firsts)
 	res.EarlyWarning = median(early)
 	if res.ScanMedian > 0 {
 		res.RowsPerSec = float64(res.WindowRows) / res.ScanMedian.Seconds()
@@ -431,11 +439,11 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 	var pgScan, pgWall, liteScan, liteWall []time.Duration
 	var pgOut, liteOut []byte
 	for i := range o.Runs + 1 {
-		pg, err := o.scan(ctx, dbURL, true)
+		pg, err := o.scan(ctx, dbURL, dry)
 		if err != nil {
 			return c, err
 		}
-		lite, err := o.scan(ctx, "sqlite:"+path, true)
+		lite, err := o.scan(ctx, "sqlite:"+path, dry)
 		if err != nil {
 			return c, err
 		}
@@ -452,12 +460,17 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 	c.Cases.Dry = c.SQLite
 	// The copy holds no cases: its first scan opens them all, the next
 	// ones keep them (and find their group alerts already stored).
-	var steady []time.Duration
+	var steady, withouts []time.Duration
 	for i := range o.Runs + 1 {
-		lite, err := o.scan(ctx, "sqlite:"+path, false)
+		lite, err := o.scan(ctx, "sqlite:"+path, wet)
 		if err != nil {
 			return c, err
 		}
+		wo, err := o.scan(ctx, "sqlite:"+path, dryWithoutCases)
+		if err != nil {
+			return c, err
+		}
+		withouts = append(withouts, wo.scan)
 		if i == 0 {
 			c.Cases.First = lite.scan
 			continue
@@ -465,7 +478,7 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 		steady = append(steady, lite.scan)
 		c.Cases.Open = lite.openCases
 	}
-	c.Cases.Steady = median(steady)
+	c.Cases.Steady, c.Cases.Without = median(steady), median(withouts)
 	same, err := sameResult(pgOut, liteOut)
 	if err != nil {
 		return c, err
@@ -618,17 +631,29 @@ type scanRun struct {
 	out        []byte
 }
 
+// mode is how the bench runs a scan.
+type mode int
+
+const (
+	wet             mode = iota // a real scan: cases and alerts stored
+	dry                         // --dry-run: computed, then rolled back
+	dryWithoutCases             // --dry-run --without-cases: the scan before the risk desk
+)
+
 // scan runs the binary's scan on db and returns its own duration_ms, its
 // wall time, the process's peak RSS, the anomalies found and the output.
 // It runs in Options.workDir with the given settings file (--config; ""
 // for none): a ptd-proactive.yaml in the caller's directory is not read.
-func (o Options) scan(ctx context.Context, db string, dryRun bool, config ...string) (scanRun, error) {
+func (o Options) scan(ctx context.Context, db string, m mode, config ...string) (scanRun, error) {
 	args := []string{"scan", "--json", "--no-migrate", "--log-level", "error", "--db", db}
 	if now := o.scanNow(); !now.IsZero() {
 		args = append(args, "--now", now.Format(time.RFC3339))
 	}
-	if dryRun {
+	switch m {
+	case dry:
 		args = append(args, "--dry-run")
+	case dryWithoutCases:
+		args = append(args, "--dry-run", "--without-cases")
 	}
 	if len(config) > 0 {
 		args = append(args, "--config", config[0])
@@ -786,13 +811,13 @@ func Print(w io.Writer, rs []Result, runs int) {
 			scaleLabel(r.Scale), r.Variant, r.WindowRows, r.ScanMedian.Milliseconds(), r.WallMedian.Milliseconds(),
 			float64(r.PeakRSS)/1e6, r.RowsPerSec/1e6, r.Floor.Milliseconds(), r.Ratio(), r.Anomalies)
 	}
-	fmt.Fprintln(w, "\nCase state: the scan beside its own dry run (nothing written); steady = every case already open, first = every case opened in that scan:")
+	fmt.Fprintln(w, "\nCase state: the same scan without cases (dry run, scan --without-cases), as a dry run with them, steady (every case already open) and first (every case opened in that scan):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| scale | data | store | open cases | dry run | steady scan | steady ÷ dry | first scan | first ÷ dry |")
-	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| scale | data | store | open cases | without cases | dry run | steady scan | steady ÷ without | first scan | first ÷ without |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
 	row := func(r Result, store string, c CaseCost) {
-		fmt.Fprintf(w, "| %s | %s | %s | %d | %d ms | %d ms | %.2f× | %d ms | %.2f× |\n",
-			scaleLabel(r.Scale), r.Variant, store, c.Open, c.Dry.Milliseconds(), c.Steady.Milliseconds(), c.SteadyRatio(),
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %d ms | %d ms | %d ms | %.2f× | %d ms | %.2f× |\n",
+			scaleLabel(r.Scale), r.Variant, store, c.Open, c.Without.Milliseconds(), c.Dry.Milliseconds(), c.Steady.Milliseconds(), c.SteadyRatio(),
 			c.First.Milliseconds(), c.FirstRatio())
 	}
 	var cs []Result

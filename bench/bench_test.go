@@ -84,24 +84,24 @@ func TestPrint(t *testing.T) {
 	Print(&b, []Result{{
 		Scale: Scale{"small", 1000}, Variant: Typical, WindowRows: 14674, ScanMedian: 26 * time.Millisecond,
 		WallMedian: 40 * time.Millisecond, PeakRSS: 22_800_000, RowsPerSec: 564_384, Floor: 6 * time.Millisecond, Anomalies: 117,
-		Cases:        CaseCost{Dry: 20 * time.Millisecond, Steady: 26 * time.Millisecond, First: 50 * time.Millisecond, Open: 117},
+		Cases:        CaseCost{Without: 16 * time.Millisecond, Dry: 20 * time.Millisecond, Steady: 26 * time.Millisecond, First: 50 * time.Millisecond, Open: 117},
 		EarlyWarning: 32 * time.Millisecond,
 	}, {
 		Scale: Scale{Clients: 2500}, Variant: High, WindowRows: 1, ScanMedian: 10 * time.Millisecond,
 		SQLite: &Comparison{Postgres: 10 * time.Millisecond, SQLite: 15 * time.Millisecond, PostgresWall: 20 * time.Millisecond,
 			SQLiteWall: 30 * time.Millisecond, SQLiteRSS: 50_000_000, Same: true,
-			Cases: CaseCost{Dry: 15 * time.Millisecond, Steady: 18 * time.Millisecond, First: 30 * time.Millisecond, Open: 1}},
+			Cases: CaseCost{Without: 12 * time.Millisecond, Dry: 15 * time.Millisecond, Steady: 18 * time.Millisecond, First: 30 * time.Millisecond, Open: 1}},
 	}}, 5)
 	require.Equal(t, "| scale | data | rows in windows | scan (median of 5) | wall | peak RSS | rows read/s | count(*) floor | scan ÷ floor | anomalies |\n"+
 		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"+
 		"| small (1000) | typical | 14674 | 26 ms | 40 ms | 22.8 MB | 0.56 M | 6 ms | 4.3× | 117 |\n"+
 		"| 2500 | high | 1 | 10 ms | 0 ms | 0.0 MB | 0.00 M | 0 ms | 0.0× | 0 |\n"+
-		"\nCase state: the scan beside its own dry run (nothing written); steady = every case already open, first = every case opened in that scan:\n\n"+
-		"| scale | data | store | open cases | dry run | steady scan | steady ÷ dry | first scan | first ÷ dry |\n"+
-		"|---|---|---|---:|---:|---:|---:|---:|---:|\n"+
-		"| small (1000) | typical | PostgreSQL | 117 | 20 ms | 26 ms | 1.30× | 50 ms | 2.50× |\n"+
-		"| 2500 | high | PostgreSQL | 0 | 0 ms | 0 ms | 0.00× | 0 ms | 0.00× |\n"+
-		"| 2500 | high | SQLite | 1 | 15 ms | 18 ms | 1.20× | 30 ms | 2.00× |\n"+
+		"\nCase state: the same scan without cases (dry run, scan --without-cases), as a dry run with them, steady (every case already open) and first (every case opened in that scan):\n\n"+
+		"| scale | data | store | open cases | without cases | dry run | steady scan | steady ÷ without | first scan | first ÷ without |\n"+
+		"|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n"+
+		"| small (1000) | typical | PostgreSQL | 117 | 16 ms | 20 ms | 26 ms | 1.62× | 50 ms | 3.12× |\n"+
+		"| 2500 | high | PostgreSQL | 0 | 0 ms | 0 ms | 0 ms | 0.00× | 0 ms | 0.00× |\n"+
+		"| 2500 | high | SQLite | 1 | 12 ms | 15 ms | 18 ms | 1.50× | 30 ms | 2.50× |\n"+
 		"\nEarly warning on PostgreSQL: dry runs of the four checks, then with health_forecast and health_anomaly besides:\n\n"+
 		"| scale | data | four checks | six checks | added |\n"+
 		"|---|---|---:|---:|---:|\n"+
@@ -113,7 +113,7 @@ func TestPrint(t *testing.T) {
 		"| 2500 | high | 10 ms (20 ms) | 15 ms (30 ms) | 1.5× | 50.0 MB | yes |\n", b.String())
 	require.Zero(t, Result{}.Ratio(), "no floor, no ratio")
 	require.Zero(t, Comparison{}.Ratio(), "no PostgreSQL time, no ratio")
-	require.Zero(t, CaseCost{Steady: time.Second}.SteadyRatio(), "no dry run, no ratio")
+	require.Zero(t, CaseCost{Steady: time.Second, Dry: time.Second}.SteadyRatio(), "no scan without cases, no ratio")
 }
 
 // The peak RSS of a scan is its own: a small child of a process that has

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,7 @@ type scanFlags struct {
 	now           string
 	json          bool
 	dryRun        bool
+	withoutCases  bool
 	noMigrate     bool
 	notifyTimeout time.Duration
 	cpuProfile    string
@@ -47,6 +49,8 @@ check that could not run, listed under errors), 1 when it could not run.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "compute and print, store nothing (env PTD_DRY_RUN)")
 	fl.BoolVar(&f.noMigrate, "no-migrate", false, "do not create missing tables first (env PTD_NO_MIGRATE)")
 	fl.DurationVar(&f.notifyTimeout, "notify-timeout", defaultNotifyTimeout, "how long to keep retrying notifications before exiting; what is left stays queued (env PTD_NOTIFY_TIMEOUT)")
+	fl.BoolVar(&f.withoutCases, "without-cases", false, "with --dry-run: the scan as before the risk desk, every anomaly actionable and no case read or written, to measure what case state costs (scripts/bench) (env PTD_WITHOUT_CASES)")
+	_ = fl.MarkHidden("without-cases") // a benchmark's tool, not a way to run the product
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the scan to this file, for `go tool pprof` (env PTD_CPU_PROFILE)")
 	return cmd
 }
@@ -91,6 +95,9 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 		prev := a.io.SetMemoryLimit(ScanMemoryLimit)
 		defer a.io.SetMemoryLimit(prev)
 	}
+	if f.withoutCases && !f.dryRun {
+		return usageError{errors.New("--without-cases measures a scan without case state and needs --dry-run: add --dry-run")}
+	}
 	now, err := scanNow(f.now)
 	if err != nil {
 		return err
@@ -128,7 +135,7 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 	if err != nil {
 		return err
 	}
-	res, scanErr := sc.Run(ctx, scan.Params{Now: now, Trigger: scan.TriggerCLI, DryRun: f.dryRun})
+	res, scanErr := sc.Run(ctx, scan.Params{Now: now, Trigger: scan.TriggerCLI, DryRun: f.dryRun, WithoutCases: f.withoutCases})
 	if err := stopProfile(); err != nil {
 		return err
 	}

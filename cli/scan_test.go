@@ -291,6 +291,8 @@ func TestExitStatusAndMessages(t *testing.T) {
 		{"unknown flag", []string{"scan", "--bogus"}, nil, 2, "unknown flag"},
 		{"unknown command", []string{"scna"}, nil, 2, "unknown command"},
 		{"bad --now", []string{"scan", "--db", db, "--now", "yesterday"}, nil, 2, "RFC 3339"},
+		{"without cases, not a dry run", []string{"scan", "--db", db, "--without-cases"}, nil, 2, "needs --dry-run"},
+		{"CPU profile in a missing directory", []string{"scan", "--db", db, "--cpu-profile", filepath.Join(dir, "no", "cpu.prof")}, nil, 2, "--cpu-profile"},
 		{"dismiss without id", []string{"dismiss", "--db", db}, nil, 2, "exactly one alert id"},
 		{"critical below high", []string{"scan", "--db", db, "--config", badConfig}, nil, 1, "health_drop_critical"},
 		{"unknown config key", []string{"scan", "--db", db, "--config", unknownKey}, nil, 1, "health_drop_critcal"},
@@ -440,4 +442,23 @@ func TestScanSetsASoftMemoryLimit(t *testing.T) {
 		}
 		require.Equal(t, []int64{cli.ScanMemoryLimit, math.MaxInt64}, calls, "set for the scan, then put back")
 	}
+}
+
+// --cpu-profile writes a CPU profile of the scan, for go tool pprof (a
+// gzipped protocol buffer); --without-cases with --dry-run reports every
+// anomaly actionable and writes nothing.
+func TestScanProfileAndWithoutCases(t *testing.T) {
+	t.Parallel()
+	s := stores(t)[0]
+	loadFixture(t, s)
+	prof := filepath.Join(s.dir, "cpu.prof")
+	resp := scanJSON(t, s, "--now", fixtureNow, "--dry-run", "--without-cases", "--cpu-profile", prof)
+	require.True(t, resp.Success)
+	require.Equal(t, 4, resp.AlertGroupsCount)
+	b, err := os.ReadFile(prof)
+	require.NoError(t, err)
+	require.Greater(t, len(b), 2)
+	require.Equal(t, []byte{0x1f, 0x8b}, b[:2], "gzip, as pprof writes it")
+	r := mustRun(t, s.dir, nil, "cases", "--json", "--db", s.url)
+	require.Equal(t, "[]", strings.TrimSpace(r.stdout))
 }

@@ -116,8 +116,10 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	p.silences = ss
 
 	// Step 1: wake the snoozes that are due, whatever their check.
-	if err := p.wakeDue(ctx, res); err != nil {
-		return err
+	if !p.params.WithoutCases {
+		if err := p.wakeDue(ctx, res); err != nil {
+			return err
+		}
 	}
 
 	// Steps 2–4, check by check, inputs first.
@@ -360,6 +362,10 @@ func (p *pass) runCheck(ctx context.Context, c proactive.Check, d proactive.Dete
 	if c.Text.Found != nil {
 		p.log.InfoContext(ctx, c.Text.Found(n), "monitor", c.Monitor, "anomalies", n, "skipped_rows", skipped.Total())
 	}
+	if p.params.WithoutCases {
+		delete(p.seen, c.Type)
+		return n, nil
+	}
 	if err := p.resolveUnseen(ctx, c, b, res); err != nil {
 		return 0, err
 	}
@@ -514,6 +520,10 @@ func (b *batcher) flush() error {
 	if len(b.items) == 0 && len(b.sighted) == 0 {
 		return nil
 	}
+	if p.params.WithoutCases {
+		b.flushWithoutCases()
+		return nil
+	}
 	keys := make([]string, 0, len(b.items)+len(b.sighted))
 	want := map[string]bool{}
 	for i := range b.items {
@@ -594,6 +604,25 @@ func (b *batcher) flush() error {
 		return b.fail(err)
 	}
 	return nil
+}
+
+// flushWithoutCases processes the batch as a scan before the risk desk
+// did (Params.WithoutCases): each anomaly is actionable, its key's first
+// anomaly a group member of its own, and nothing is read or written.
+func (b *batcher) flushWithoutCases() {
+	p := b.p
+	seen := p.seenOf(b.check.Type)
+	for i := range b.items {
+		a := &b.items[i]
+		h := p.hash(a.CaseKey())
+		if sc, ok := seen[h]; ok {
+			p.account(a, sc, nil, b.res)
+			continue
+		}
+		c := proactive.Case{Type: a.Type, Key: a.CaseKey(), Label: a.Entity, State: proactive.CaseOpen, Owner: a.Owner}
+		seen[h] = p.account(a, seenCase{bucket: actionable, member: -1}, &c, b.res)
+	}
+	b.items, b.sighted = b.items[:0], b.sighted[:0]
 }
 
 // fail marks a desk failure: the scan stops (it is not the check's fault).

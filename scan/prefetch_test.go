@@ -120,3 +120,39 @@ func TestConcurrentReadsStopWhenTheDeskFails(t *testing.T) {
 	require.Contains(t, res.Error, "disk full")
 	require.Empty(t, desk.AllCases(), "the scan's transaction rolled back")
 }
+
+// A scan without cases (the benchmark's baseline) counts every anomaly as
+// actionable, whatever the desk holds, and reads or writes no case; it
+// runs only as a dry run.
+func TestScanWithoutCases(t *testing.T) {
+	t.Parallel()
+	f := fullFake()
+	desk := memstore.New(uuid.NewString)
+	sc, err := scan.New(scan.Options{Store: f, Desk: desk, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ctx, now := context.Background(), storetest.Now()
+	_, err = sc.Run(ctx, scan.Params{Now: now, Trigger: "test"})
+	require.NoError(t, err)
+	require.NoError(t, desk.Update(ctx, func(tx proactive.DeskTx) error {
+		return tx.InsertSilence(ctx, proactive.Silence{ID: uuid.NewString(), Match: "*", StartsAt: now, EndsAt: now.Add(24 * time.Hour), CreatedBy: "test", CreatedAt: now})
+	}))
+	cases := desk.AllCases()
+	require.Len(t, cases, 4)
+
+	later := now.Add(time.Hour)
+	with, err := sc.Run(ctx, scan.Params{Now: later, Trigger: "test", DryRun: true})
+	require.NoError(t, err)
+	require.Equal(t, 4, with.Suppressed.Silenced, "the silence mutes every case")
+	require.Empty(t, with.AlertGroups)
+
+	without, err := sc.Run(ctx, scan.Params{Now: later, Trigger: "test", DryRun: true, WithoutCases: true})
+	require.NoError(t, err)
+	require.Equal(t, 4, without.AnomaliesDetected)
+	require.Zero(t, without.Suppressed.Silenced, "no case, no silence: every anomaly is actionable")
+	require.Len(t, without.AlertGroups, 4)
+	require.Equal(t, 0, without.Cases.Opened)
+	require.Equal(t, cases, desk.AllCases(), "nothing written")
+
+	_, err = sc.Run(ctx, scan.Params{Now: later, Trigger: "test", WithoutCases: true})
+	require.Equal(t, proactive.EINVALID, proactive.ErrorCode(err), "%v", err)
+}

@@ -96,6 +96,11 @@ type Params struct {
 	Trigger string
 	// DryRun computes everything but stores nothing.
 	DryRun bool
+	// WithoutCases runs the scan as it was before the risk desk, to
+	// measure what case state costs (scripts/bench): every anomaly counts
+	// as actionable, no case is read, opened, refreshed, woken or
+	// resolved. Only with DryRun.
+	WithoutCases bool
 }
 
 // Scanner runs scans. It is safe for concurrent use: concurrent scans, in
@@ -213,6 +218,10 @@ func (s *Scanner) enabled(t proactive.AnomalyType) bool {
 // another reason (a missing table, say) is reported in the result's Errors
 // while the other checks run, and Success stays true.
 func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, error) {
+	if p.WithoutCases && !p.DryRun {
+		return proactive.ScanResult{Error: "a scan without cases must be a dry run"},
+			proactive.Errorf(proactive.EINVALID, "scan: WithoutCases needs DryRun (a scan without cases keeps no state worth storing)")
+	}
 	start := s.opts.Clock()
 	now := p.Now.UTC()
 	if now.IsZero() {
