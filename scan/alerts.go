@@ -45,6 +45,8 @@ func (p *pass) alerts(ctx context.Context, res *proactive.ScanResult, analysis i
 		unresolved := map[string]bool{}
 		if found {
 			storedPtr = &stored
+		}
+		if found && !p.params.WithoutCases { // without cases, no member holds a case
 			// Whether a held case is unresolved matters to the decision only
 			// for those no longer members (a member's case is held anew):
 			// only they are asked, and kept.

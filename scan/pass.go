@@ -147,13 +147,28 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	p.prefetch = startPrefetch(ctx, p.s.order, detectors, p.source, p.s.opts.BatchSize)
 	defer p.prefetch.stop()
 	total := 0
-	for _, c := range p.s.order {
+	runCheck := func(c proactive.Check) error {
 		n, err := p.runCheck(ctx, c, detectors[c.Type], res)
-		if err != nil {
+		total += n
+		return err
+	}
+	// The checks read ahead go first, each as soon as its findings are
+	// ready; then the others, in run order (their inputs have all run).
+	ran := map[proactive.AnomalyType]bool{}
+	for t, ok := p.prefetch.next(ctx); ok; t, ok = p.prefetch.next(ctx) {
+		if err := runCheck(p.s.check(t)); err != nil {
 			return err
 		}
-		total += n
+		ran[t] = true
 	}
+	for _, c := range p.s.order {
+		if !ran[c.Type] {
+			if err := runCheck(c); err != nil {
+				return err
+			}
+		}
+	}
+	p.inRunOrder(res)
 	res.AnomaliesDetected = total
 	p.log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Found %d total anomalies", total), "anomalies", total)
 	for i := range res.Breakdown {
@@ -197,6 +212,29 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 		}
 	}
 	return nil
+}
+
+// inRunOrder puts what the checks reported — errors, skipped rows, the
+// cases they resolved — in run order, whatever order they finished in.
+func (p *pass) inRunOrder(res *proactive.ScanResult) {
+	byMonitor := map[string]int{}
+	byType := map[proactive.AnomalyType]int{}
+	for i, c := range p.s.order {
+		byMonitor[c.Monitor], byType[c.Type] = i, i
+	}
+	rank := func(m map[string]int, k string) int {
+		if i, ok := m[k]; ok {
+			return i
+		}
+		return len(p.s.order)
+	}
+	slices.SortStableFunc(res.Errors, func(a, b proactive.MonitorError) int {
+		return rank(byMonitor, a.Monitor) - rank(byMonitor, b.Monitor)
+	})
+	slices.SortStableFunc(res.SkippedRows, func(a, b proactive.SkippedRows) int {
+		return rank(byMonitor, a.Monitor) - rank(byMonitor, b.Monitor)
+	})
+	slices.SortStableFunc(p.resolved, func(a, b proactive.Case) int { return byType[a.Type] - byType[b.Type] })
 }
 
 // unresolvedCases is CheckEnv.Cases: the unresolved cases of those of

@@ -2,6 +2,8 @@ package scan
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"sync"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -38,6 +40,10 @@ type findings struct {
 // in the same order and batches as a check it runs itself.
 type prefetch struct {
 	batches chan findings
+	// first is a batch received before the desk took the prefetch (next);
+	// ended says batches was found closed then.
+	first *findings
+	ended bool
 	// skipped and err are the outcome of Detect, set before batches is
 	// closed.
 	skipped proactive.Skipped
@@ -51,6 +57,8 @@ type prefetcher struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	byType map[proactive.AnomalyType]*prefetch
+	// pending are the types of the prefetches not taken, in run order.
+	pending []proactive.AnomalyType
 }
 
 // startPrefetch starts, for each check in order that reads only its source
@@ -69,6 +77,7 @@ func startPrefetch(ctx context.Context, order []proactive.Check, detectors map[p
 		}
 		p := &prefetch{batches: make(chan findings)}
 		pf.byType[c.Type] = p
+		pf.pending = append(pf.pending, c.Type)
 		d, check := detectors[c.Type], c
 		pf.wg.Go(func() {
 			defer close(p.batches)
@@ -90,7 +99,50 @@ func (pf *prefetcher) take(t proactive.AnomalyType) *prefetch {
 	}
 	p := pf.byType[t]
 	delete(pf.byType, t)
+	pf.pending = slices.DeleteFunc(pf.pending, func(x proactive.AnomalyType) bool { return x == t })
 	return p
+}
+
+// next waits until one of the prefetches not taken has findings ready (or
+// has ended) and returns its check's type, that first batch held for
+// drain; false when none is left or the scan stops. A check whose read
+// aggregates the whole window before its first row (health_drop) thus
+// holds up none of the others. Of those ready at once, the first in run
+// order goes first.
+func (pf *prefetcher) next(ctx context.Context) (proactive.AnomalyType, bool) {
+	if pf == nil || len(pf.pending) == 0 {
+		return "", false
+	}
+	for _, t := range pf.pending {
+		select {
+		case b, ok := <-pf.byType[t].batches:
+			pf.byType[t].hold(b, ok)
+			return t, true
+		default:
+		}
+	}
+	cases := make([]reflect.SelectCase, 0, len(pf.pending)+1)
+	for _, t := range pf.pending {
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(pf.byType[t].batches)})
+	}
+	cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())})
+	i, v, ok := reflect.Select(cases)
+	if i == len(pf.pending) {
+		return "", false // the scan stops: the checks left run in order, and fail
+	}
+	t := pf.pending[i]
+	b, _ := v.Interface().(findings)
+	pf.byType[t].hold(b, ok)
+	return t, true
+}
+
+// hold keeps what next received: a batch, or the end of the findings.
+func (p *prefetch) hold(b findings, ok bool) {
+	if ok {
+		p.first = &b
+	} else {
+		p.ended = true
+	}
 }
 
 // stop ends the prefetches not taken to the end and waits for every
@@ -104,12 +156,24 @@ func (pf *prefetcher) stop() {
 // Detect's outcome. A desk failure stops it (the goroutine then ends when
 // the scan stops the prefetcher).
 func (p *prefetch) drain(b *batcher) (proactive.Skipped, error) {
-	for batch := range p.batches {
+	take := func(batch findings) error {
 		b.items, b.sighted = batch.items, batch.sighted
 		b.anomalies += len(batch.items)
 		b.sightings += len(batch.sighted)
-		if err := b.flush(); err != nil {
+		return b.flush()
+	}
+	if p.first != nil {
+		batch := *p.first
+		p.first = nil
+		if err := take(batch); err != nil {
 			return nil, err
+		}
+	}
+	if !p.ended {
+		for batch := range p.batches {
+			if err := take(batch); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return p.skipped, p.err

@@ -207,6 +207,12 @@ func runOrder(checks []proactive.Check) []proactive.Check {
 	return out
 }
 
+// check returns the enabled check of type t.
+func (s *Scanner) check(t proactive.AnomalyType) proactive.Check {
+	i := slices.IndexFunc(s.order, func(c proactive.Check) bool { return c.Type == t })
+	return s.order[i]
+}
+
 // enabled reports whether the check of type t runs.
 func (s *Scanner) enabled(t proactive.AnomalyType) bool {
 	return slices.ContainsFunc(s.checks, func(c proactive.Check) bool { return c.Type == t })
