@@ -124,8 +124,15 @@ func SortCases(cs []Case) {
 // LastCopies keeps the last copy of each case id in cs, in the order of
 // first appearance: what a store writes when a batch names a case twice.
 func LastCopies(cs []Case) []Case {
-	at := make(map[string]int, len(cs))
-	out := make([]Case, 0, len(cs))
+	ids := make(map[string]struct{}, len(cs))
+	for _, c := range cs {
+		ids[c.ID] = struct{}{}
+	}
+	if len(ids) == len(cs) {
+		return cs // no id twice: cs as it is
+	}
+	at := make(map[string]int, len(ids))
+	out := make([]Case, 0, len(ids))
 	for _, c := range cs {
 		if i, ok := at[c.ID]; ok {
 			out[i] = c

@@ -145,12 +145,16 @@ func scanCase(row pgx.Row) (proactive.Case, error) {
 
 // queryCases runs a query of caseColumns and reads every row.
 func (t *deskTx) queryCases(ctx context.Context, op, query string, args ...any) ([]proactive.Case, error) {
+	return t.queryCasesInto(ctx, nil, op, query, args...)
+}
+
+// queryCasesInto is queryCases appending to out.
+func (t *deskTx) queryCasesInto(ctx context.Context, out []proactive.Case, op, query string, args ...any) ([]proactive.Case, error) {
 	rows, err := t.tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, t.d.fail(op, err)
 	}
 	defer rows.Close()
-	var out []proactive.Case
 	for rows.Next() {
 		c, err := scanCase(rows)
 		if err != nil {
@@ -170,9 +174,15 @@ func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactiv
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	return t.queryCases(ctx, "read unresolved cases", `
+	// At most one case per key: room for all of them up front (a scan
+	// asks for thousands at a time).
+	cs, err := t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), "read unresolved cases", `
 		SELECT `+caseColumns("")+` FROM ptd_cases
 		WHERE resolved_at IS NULL AND key = ANY($1::text[])`, keys)
+	if err == nil && len(cs) == 0 {
+		cs = nil
+	}
+	return cs, err
 }
 
 // CasesByID implements proactive.DeskTx: in the order of ids; an id that

@@ -273,19 +273,23 @@ type writes struct {
 	events                      []proactive.CaseEvent
 	// touchAt is where touches move last_seen_at: the scan's now.
 	touchAt time.Time
+	// hint is the room each list gets when it takes its first change: the
+	// size of the batch, so that a batch of one kind of change does not
+	// grow its list by doubling.
+	hint int
 }
 
 // add takes one change and counts its events in res.
 func (w *writes) add(ch lifecycle.Change, res *proactive.ScanResult) {
 	switch {
 	case ch.Insert:
-		w.inserts = append(w.inserts, ch.Case)
+		w.inserts = appendRoomy(w.inserts, ch.Case, w.hint)
 	case ch.Write:
-		w.updates = append(w.updates, ch.Case)
+		w.updates = appendRoomy(w.updates, ch.Case, w.hint)
 	case ch.Refresh:
-		w.refreshes = append(w.refreshes, ch.Case)
+		w.refreshes = appendRoomy(w.refreshes, ch.Case, w.hint)
 	case ch.Touch:
-		w.touches = append(w.touches, ch.Case.ID)
+		w.touches = appendRoomy(w.touches, ch.Case.ID, w.hint)
 	}
 	w.events = append(w.events, ch.Events...)
 	for _, e := range ch.Events {
@@ -298,6 +302,15 @@ func (w *writes) add(ch lifecycle.Change, res *proactive.ScanResult) {
 			res.Cases.Resolved++
 		}
 	}
+}
+
+// appendRoomy appends v to s, giving s room for hint elements when it has
+// none yet.
+func appendRoomy[T any](s []T, v T, hint int) []T {
+	if s == nil && hint > 1 {
+		s = make([]T, 0, hint)
+	}
+	return append(s, v)
 }
 
 // flush writes the batch and empties it.
@@ -327,7 +340,7 @@ func (w *writes) flush(ctx context.Context, tx proactive.DeskTx) error {
 			return fmt.Errorf("record %d case events: %w", len(w.events), err)
 		}
 	}
-	*w = writes{touchAt: w.touchAt}
+	*w = writes{touchAt: w.touchAt, hint: w.hint}
 	return nil
 }
 
@@ -563,9 +576,12 @@ func (b *batcher) flush() error {
 		return nil
 	}
 	keys := make([]string, 0, len(b.items)+len(b.sighted))
-	want := map[string]bool{}
+	want := make(map[string]bool, len(b.items)+len(b.sighted))
+	itemKeys := make([]string, len(b.items)) // each anomaly's case key, made once
 	for i := range b.items {
-		if k := b.items[i].CaseKey(); !p.saw(b.check.Type, k) && !want[k] {
+		k := b.items[i].CaseKey()
+		itemKeys[i] = k
+		if !p.saw(b.check.Type, k) && !want[k] {
 			want[k] = true
 			keys = append(keys, k)
 		}
@@ -576,19 +592,20 @@ func (b *batcher) flush() error {
 			keys = append(keys, k)
 		}
 	}
-	stored := map[string]proactive.Case{}
+	var stored map[string]proactive.Case
 	var prev map[string]string
 	if len(keys) > 0 {
 		cs, err := p.tx.UnresolvedCases(ctx, keys)
 		if err != nil {
 			return b.fail(fmt.Errorf("read cases: %w", err))
 		}
+		stored = make(map[string]proactive.Case, len(cs))
 		for _, c := range cs {
 			stored[c.Key] = c
 		}
 		var fresh []string
-		for i := range b.items {
-			if k := b.items[i].CaseKey(); want[k] {
+		for _, k := range itemKeys {
+			if want[k] {
 				if _, ok := stored[k]; !ok {
 					fresh = append(fresh, k)
 				}
@@ -601,10 +618,9 @@ func (b *batcher) flush() error {
 		}
 	}
 	seen := p.seenOf(b.check.Type)
-	w := writes{touchAt: p.now}
+	w := writes{touchAt: p.now, hint: len(b.items) + len(b.sighted)}
 	for i := range b.items {
-		a := &b.items[i]
-		key := a.CaseKey()
+		a, key := &b.items[i], itemKeys[i]
 		h := p.hash(key)
 		if sc, ok := seen[h]; ok {
 			p.account(a, sc, nil, b.res) // a later anomaly of a case already seen
