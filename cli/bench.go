@@ -34,7 +34,10 @@ create the indexes migrate creates, run this binary's scan --runs times after a
 warm-up, and print a Markdown table: median scan time (the scan's duration_ms), median
 wall time of the process, its peak RSS, rows read per second, the time of bare
 count(*) queries over the same windows measured between the scans (the floor no scan
-can beat) and the ratio of the two.
+can beat) and the ratio of the two. Between scans the desk's tables are vacuumed
+(VACUUM ANALYZE), as autovacuum does between scans 15 minutes apart. Then the cost
+of case state: the same scan without cases (dry run, scan --without-cases), as a
+dry run, steady and first (every case opened); and the early-warning checks' cost.
 
 Scales: small (1,000 clients), medium (10,000), large (100,000), xlarge (1,000,000:
 14 million readings, several GB of disk) or a number of clients. Data variants:
