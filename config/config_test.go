@@ -185,7 +185,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad_inhibit_key.yml", "config testdata/bad_inhibit_key.yml: line 2: unknown key inhibit[0].match: the keys under inhibit[0] are source_match, source_type, target_type"},
 		{"bad_column_name.yml", `columns.client_owner ("coach name") is not a column name: use letters, digits and underscores, starting with a letter, e.g. coach; ` +
 			`columns.client_value ("1value") is not a column name: use letters, digits and underscores, starting with a letter, e.g. coach`},
-		{"bad_max_conns.yml", "postgres.max_conns (0) must be at least 1"},
+		{"bad_max_conns.yml", "postgres.max_conns (0) must be at least 2: a scan writes on one connection while its checks read on the others (8 is the default)"},
+		{"bad_max_conns_one.yml", "postgres.max_conns (1) must be at least 2: a scan writes on one connection while its checks read on the others (8 is the default)"},
 		{"bad_max_replica_lag.yml", "postgres.max_replica_lag (0s) must be positive, e.g. 60s: a read replica further behind the primary than this is not read"},
 		{"bad_read_url.yml", "postgres.read_url must be a postgres:// or postgresql:// URL of a read replica, e.g. postgres://user:password@replica.example.com:5432/postgres"},
 		{"bad_serve_addr.yml", `serve.addr ("8080") must be host:port, e.g. 127.0.0.1:8080 or :8080`},
@@ -312,7 +313,7 @@ func TestEnvInvalid(t *testing.T) {
 		{"bad addr", map[string]string{"PTD_ADDR": "localhost"}, `PTD_ADDR ("localhost") must be host:port, e.g. 127.0.0.1:8080 or :8080`},
 		{"bad slack url", map[string]string{"PTD_SLACK_WEBHOOK_URL": "hooks.slack.com/x"}, "PTD_SLACK_WEBHOOK_URL must be an http(s) URL such as https://hooks.slack.com/services/…"},
 		{"bad webhook url", map[string]string{"PTD_WEBHOOK_URL": "ftp://example.com"}, "PTD_WEBHOOK_URL must be an http(s) URL such as https://example.com/hooks/ptd"},
-		{"zero max conns", map[string]string{"PTD_PG_MAX_CONNS": "0"}, "PTD_PG_MAX_CONNS (0) must be at least 1"},
+		{"zero max conns", map[string]string{"PTD_PG_MAX_CONNS": "0"}, "PTD_PG_MAX_CONNS (0) must be at least 2: a scan writes on one connection while its checks read on the others (8 is the default)"},
 		{"negative timeout", map[string]string{"PTD_PG_STATEMENT_TIMEOUT": "-1s"}, "PTD_PG_STATEMENT_TIMEOUT (-1s) must not be negative: use 0s for no limit"},
 		{"zero replica lag", map[string]string{"PTD_PG_MAX_REPLICA_LAG": "0s"}, "PTD_PG_MAX_REPLICA_LAG (0s) must be positive, e.g. 60s: a read replica further behind the primary than this is not read"},
 		{"replica url", map[string]string{"PTD_READ_DATABASE_URL": "http://u:s3cret@h/db"}, "PTD_READ_DATABASE_URL must be a postgres:// or postgresql:// URL of a read replica, e.g. postgres://user:password@replica.example.com:5432/postgres"},

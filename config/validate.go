@@ -34,8 +34,10 @@ func (c Config) validate(from map[string]string) error {
 	p.checks(c.Checks, c.Columns)
 	p.columns(c.Columns)
 	p.inhibit(c.Inhibit)
-	if c.Postgres.MaxConns < 1 {
-		p.add("%s (%d) must be at least 1", p.key("postgres.max_conns"), c.Postgres.MaxConns)
+	if c.Postgres.MaxConns < 2 {
+		// A scan holds one connection for its desk transaction while the
+		// checks read on others: with one, the checks would wait forever.
+		p.add("%s (%d) must be at least 2: a scan writes on one connection while its checks read on the others (8 is the default)", p.key("postgres.max_conns"), c.Postgres.MaxConns)
 	}
 	if c.Postgres.StatementTimeout < 0 {
 		p.add("%s (%s) must not be negative: use 0s for no limit", p.key("postgres.statement_timeout"), c.Postgres.StatementTimeout)
