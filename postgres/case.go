@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"math"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
