@@ -51,7 +51,6 @@ check that could not run, listed under errors), 1 when it could not run.`,
 	fl.BoolVar(&f.noMigrate, "no-migrate", false, "do not create missing tables first (env PTD_NO_MIGRATE)")
 	fl.DurationVar(&f.notifyTimeout, "notify-timeout", defaultNotifyTimeout, "how long to keep retrying notifications before exiting; what is left stays queued (env PTD_NOTIFY_TIMEOUT)")
 	fl.BoolVar(&f.withoutCases, "without-cases", false, "with --dry-run: the scan as before the risk desk, every anomaly actionable and no case read or written, to measure what case state costs (scripts/bench) (env PTD_WITHOUT_CASES)")
-	_ = fl.MarkHidden("without-cases") // a benchmark's tool, not a way to run the product
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the scan to this file, for `go tool pprof` (env PTD_CPU_PROFILE)")
 	fl.StringVar(&f.memProfile, "mem-profile", "", "write a memory profile (what the scan allocated, and where) to this file after the scan, for `go tool pprof` (env PTD_MEM_PROFILE)")
 	return cmd
