@@ -160,7 +160,8 @@ type Result struct {
 	// Cases is what keeping case state costs on PostgreSQL.
 	Cases CaseCost `json:"cases"`
 	// EarlyWarning is the median dry run with health_forecast and
-	// health_anomaly besides the four checks (compare Cases.Dry).
+	// health_anomaly besides the four checks, their cases already open
+	// (compare Cases.Dry).
 	EarlyWarning time.Duration `json:"early_warning_dry_ns"`
 }
 
@@ -400,6 +401,15 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 			return res, err
 		}
 		withouts = append(withouts, wo.scan)
+		// Early warning as it runs once enabled: a scan with the six
+		// checks first opens their cases (a one-off, unmeasured), then
+		// the measured dry run finds them open, as every later scan does.
+		if _, err := o.scan(ctx, dbURL, wet, o.earlyWarning); err != nil {
+			return res, err
+		}
+		if err := vacuumDesk(ctx, conn); err != nil {
+			return res, err
+		}
 		er, err := o.scan(ctx, dbURL, dry, o.earlyWarning)
 		if err != nil {
 			return res, err
@@ -850,7 +860,7 @@ func Print(w io.Writer, rs []Result, runs int) {
 			cs = append(cs, r)
 		}
 	}
-	fmt.Fprintln(w, "\nEarly warning on PostgreSQL: dry runs of the four checks, then with health_forecast and health_anomaly besides:")
+	fmt.Fprintln(w, "\nEarly warning on PostgreSQL: dry runs of the four checks, then with health_forecast and health_anomaly besides, their cases open (a scan with the six opened them first):")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| scale | data | four checks | six checks | added |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|")

@@ -102,7 +102,7 @@ func TestPrint(t *testing.T) {
 		"| small (1000) | typical | PostgreSQL | 117 | 16 ms | 20 ms | 26 ms | 1.62× | 50 ms | 3.12× |\n"+
 		"| 2500 | high | PostgreSQL | 0 | 0 ms | 0 ms | 0 ms | 0.00× | 0 ms | 0.00× |\n"+
 		"| 2500 | high | SQLite | 1 | 12 ms | 15 ms | 18 ms | 1.50× | 30 ms | 2.50× |\n"+
-		"\nEarly warning on PostgreSQL: dry runs of the four checks, then with health_forecast and health_anomaly besides:\n\n"+
+		"\nEarly warning on PostgreSQL: dry runs of the four checks, then with health_forecast and health_anomaly besides, their cases open (a scan with the six opened them first):\n\n"+
 		"| scale | data | four checks | six checks | added |\n"+
 		"|---|---|---:|---:|---:|\n"+
 		"| small (1000) | typical | 20 ms | 32 ms | +12 ms |\n"+

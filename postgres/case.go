@@ -244,6 +244,12 @@ func (d *rawDecoder) time(i int) time.Time {
 		d.fail(i, "finite timestamptz")
 		return time.Time{}
 	}
+	return pgTime(us)
+}
+
+// pgTime is the time of PostgreSQL's binary timestamptz: microseconds
+// since 2000-01-01 UTC.
+func pgTime(us int64) time.Time {
 	return time.Unix(pgEpoch+us/1e6, (us%1e6)*1e3).UTC()
 }
 

@@ -2,9 +2,15 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
@@ -120,10 +126,22 @@ func (d *DB) HealthSeries(ctx context.Context, q proactive.SeriesQuery, fn func(
 	if use[1] != "" {
 		dest = append(dest, &value)
 	}
+	raw := seriesRaw(rows.FieldDescriptions())
 	for rows.Next() {
 		owner, value = nil, nil
-		// pgx decodes into the slices' existing memory when it can.
-		if err := rows.Scan(dest...); err != nil {
+		if raw {
+			// The first pass over every client: decoded from the binary
+			// arrays into the slices' memory, without pgx's array codec.
+			var err error
+			v := rows.RawValues()
+			s.Email = string(v[0])
+			if scores, err = decodeFloat8Array(v[1], scores[:0]); err == nil {
+				ats, err = decodeTimestamptzArray(v[2], ats[:0])
+			}
+			if err != nil {
+				return nil, d.tableFail(op, proactive.TableHealthScores, err)
+			}
+		} else if err := rows.Scan(dest...); err != nil { // pgx decodes into the slices' memory when it can
 			return nil, d.tableFail(op, proactive.TableHealthScores, err)
 		}
 		if strings.Trim(s.Email, " ") == "" { // btrim's spaces, as HealthTrends
@@ -177,4 +195,65 @@ func (d *DB) healthSkipped(ctx context.Context, from, now, wall time.Time) (proa
 	skipped.Add(proactive.SkipNullEmail, int(nullEmail))
 	skipped.Add(proactive.SkipScoreOutOfRange, int(badScore))
 	return skipped, nil
+}
+
+// seriesRaw reports whether a result of healthSeriesSQL is the first
+// pass's (email, scores, times and nothing else), its arrays in the binary
+// form decodeFloat8Array and decodeTimestamptzArray read.
+func seriesRaw(fds []pgconn.FieldDescription) bool {
+	return len(fds) == 3 && fds[0].DataTypeOID == pgtype.TextOID &&
+		fds[1].DataTypeOID == pgtype.Float8ArrayOID && fds[1].Format == pgtype.BinaryFormatCode &&
+		fds[2].DataTypeOID == pgtype.TimestamptzArrayOID && fds[2].Format == pgtype.BinaryFormatCode
+}
+
+// arrayElems calls each with every element of a one-dimensional binary
+// array of elements size bytes long, none null; an empty array has none.
+func arrayElems(b []byte, size int, each func([]byte)) error {
+	bad := func(what string) error {
+		return fmt.Errorf("%d bytes are no one-dimensional array of %d-byte values: %s", len(b), size, what)
+	}
+	if len(b) < 12 {
+		return bad("short header")
+	}
+	switch binary.BigEndian.Uint32(b[0:4]) {
+	case 0:
+		return nil
+	case 1:
+	default:
+		return bad("dimensions")
+	}
+	if len(b) < 20 {
+		return bad("short dimension")
+	}
+	n := int(int32(binary.BigEndian.Uint32(b[12:16])))
+	p := 20
+	for range n {
+		if len(b) < p+4+size || int32(binary.BigEndian.Uint32(b[p:p+4])) != int32(size) {
+			return bad("an element is null or of another size")
+		}
+		each(b[p+4 : p+4+size])
+		p += 4 + size
+	}
+	return nil
+}
+
+// decodeFloat8Array appends the values of a binary float8[] to dst.
+func decodeFloat8Array(b []byte, dst []float64) ([]float64, error) {
+	err := arrayElems(b, 8, func(e []byte) { dst = append(dst, math.Float64frombits(binary.BigEndian.Uint64(e))) })
+	return dst, err
+}
+
+// decodeTimestamptzArray appends the times of a binary timestamptz[] to
+// dst, in UTC; an infinite time is an error.
+func decodeTimestamptzArray(b []byte, dst []time.Time) ([]time.Time, error) {
+	var inf bool
+	err := arrayElems(b, 8, func(e []byte) {
+		us := int64(binary.BigEndian.Uint64(e))
+		inf = inf || us == math.MaxInt64 || us == math.MinInt64
+		dst = append(dst, pgTime(us))
+	})
+	if err == nil && inf {
+		err = errors.New("an infinite timestamp in a series")
+	}
+	return dst, err
 }
