@@ -85,6 +85,9 @@ type CheckEnv struct {
 	// Scope is what the checks of one scan share (one read serving two
 	// checks); nil outside a scan, where each check reads for itself.
 	Scope *ScanScope
+	// Enabled reports whether the check of a type runs in this scan; nil
+	// outside a scan (a check then assumes no other runs).
+	Enabled func(AnomalyType) bool
 }
 
 // ScanScope holds values the checks of one scan share, by key: a check
@@ -95,6 +98,45 @@ type CheckEnv struct {
 type ScanScope struct {
 	mu     sync.Mutex
 	values map[string]any
+	once   map[string]*scopeOnce
+}
+
+// scopeOnce is one Once computation: done closes when v and err are set.
+type scopeOnce struct {
+	done chan struct{}
+	v    any
+	err  error
+}
+
+// Once returns the value fn computes for key, computed once per scan: the
+// first caller runs fn, callers meanwhile wait for its result, later ones
+// take it. An error is returned to the caller that ran fn and to those
+// that waited, and is not kept: the next caller runs fn again (a check
+// that retries its read). A nil *ScanScope runs fn.
+func (s *ScanScope) Once(key string, fn func() (any, error)) (any, error) {
+	if s == nil {
+		return fn()
+	}
+	s.mu.Lock()
+	if o, ok := s.once[key]; ok {
+		s.mu.Unlock()
+		<-o.done
+		return o.v, o.err
+	}
+	o := &scopeOnce{done: make(chan struct{})}
+	if s.once == nil {
+		s.once = map[string]*scopeOnce{}
+	}
+	s.once[key] = o
+	s.mu.Unlock()
+	o.v, o.err = fn()
+	if o.err != nil {
+		s.mu.Lock()
+		delete(s.once, key)
+		s.mu.Unlock()
+	}
+	close(o.done)
+	return o.v, o.err
 }
 
 // Get returns the value left under key, false when none.

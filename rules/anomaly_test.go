@@ -151,7 +151,10 @@ func TestSeriesChecksReadInTwoPasses(t *testing.T) {
 		first   proactive.SeriesQuery
 		flagged string
 	}{
-		{HealthForecastCheck(), proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: 5, NoNames: true}, "red@x.com"},
+		// The forecast's first pass is the scan's health pass: every client
+		// with 2 readings or more (health_drop's minimum), so that it can
+		// serve health_drop too.
+		{HealthForecastCheck(), proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: 2, NoNames: true}, "red@x.com"},
 		{HealthAnomalyCheck(), proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: 7, NoNames: true, MinNewestDrop: th.AnomalyMinDrop}, "drop@x.com"},
 	} {
 		src := &recordingSource{seriesSource: series}
@@ -161,7 +164,7 @@ func TestSeriesChecksReadInTwoPasses(t *testing.T) {
 		require.Equal(t, []string{tc.flagged}, e.keys(), tc.check.Type)
 		require.Equal(t, "Jane Doe ("+tc.flagged+")", e.as[0].Entity, "named by the second pass")
 		require.Equal(t, proactive.Skipped{proactive.SkipNullEmail: 2}, skipped, "the first pass's skipped rows")
-		second := proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: tc.first.MinReadings, Emails: []string{tc.flagged}}
+		second := proactive.SeriesQuery{Now: testNow, WindowDays: 14, MinReadings: max(tc.first.MinReadings, 5), Emails: []string{tc.flagged}}
 		require.Equal(t, []proactive.SeriesQuery{tc.first, second}, src.queries, tc.check.Type)
 	}
 }
@@ -188,7 +191,7 @@ func TestForecastReadServesTheAnomalyCheck(t *testing.T) {
 	require.Equal(t, []string{"drop@x.com"}, e.keys())
 	require.Equal(t, proactive.Skipped{proactive.SkipNullEmail: 2}, skipped, "the shared read's skipped rows")
 	require.Equal(t, []proactive.SeriesQuery{
-		{Now: testNow, WindowDays: 14, MinReadings: 5, NoNames: true},                                   // forecast, first pass
+		{Now: testNow, WindowDays: 14, MinReadings: 2, NoNames: true},                                   // forecast, first pass (the health pass)
 		{Now: testNow, WindowDays: 14, MinReadings: 5, Emails: []string{"red@x.com"}},                   // forecast, second pass
 		{Now: testNow, WindowDays: 14, MinReadings: 7, Emails: []string{"drop@x.com", "dropped@x.com"}}, // anomaly: second pass only
 	}, src.queries)

@@ -56,14 +56,32 @@ func HealthDropCheck() proactive.Check {
 		OutcomeKey:   clientOutcome,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
+				th := env.Settings.Thresholds
+				keep := KeepOpenDrop(th)
+				c := healthClient{emit: emit, th: th, keep: keep, now: env.Now}
+				if series, ok := sharesHealthPass(env, source); ok {
+					// health_forecast runs too: its one read of every
+					// client's series gives the trends as well.
+					pass, err := healthPassOf(ctx, env, series)
+					if err != nil {
+						return nil, err
+					}
+					trends, err := trendsWithNames(ctx, env, series, pass.trends)
+					if err != nil {
+						return pass.skipped, err
+					}
+					for _, t := range trends {
+						if err := c.add(t); err != nil {
+							return pass.skipped, err
+						}
+					}
+					return pass.skipped, c.flush()
+				}
 				src, err := sourceAs[HealthTrendReader](source, "health trends")
 				if err != nil {
 					return nil, err
 				}
-				th := env.Settings.Thresholds
-				keep := KeepOpenDrop(th)
 				cols := env.Settings.Columns
-				c := healthClient{emit: emit, th: th, keep: keep, now: env.Now}
 				skipped, err := src.HealthTrends(ctx, proactive.HealthQuery{
 					Now: env.Now, Wall: env.Wall, WindowDays: proactive.HealthWindowDays, TrendDays: th.HealthTrendDays, MinDrop: keep,
 					OwnerColumn: cols.ClientOwner, ValueColumn: cols.ClientValue,

@@ -72,20 +72,17 @@ func HealthForecastCheck() proactive.Check {
 				f := Forecaster{Thresholds: th, Now: env.Now}
 				q := proactive.SeriesQuery{Now: env.Now, Wall: env.Wall, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings,
 					OwnerColumn: env.Settings.Columns.ClientOwner, ValueColumn: env.Settings.Columns.ClientValue}
-				// The read serves health_anomaly too (one scan of the window
-				// instead of two): the clients whose newest change could be
-				// an unusual drop are left in the scan's scope for it.
-				a := AnomalyJudge{Thresholds: th, Now: env.Now}
-				var candidates []string
-				flagged, skipped, err := flagSeries(ctx, src, q, f.Judge, func(s *proactive.ClientSeries) {
-					if _, ok := a.Judge(s); ok {
-						candidates = append(candidates, s.Email)
-					}
-				})
+				// The read of every client's series (the scan's health
+				// pass) serves health_anomaly and health_drop too: the
+				// clients whose newest change could be an unusual drop are
+				// left in the scan's scope for the first, the trends for
+				// the second.
+				pass, err := healthPassOf(ctx, env, src)
 				if err != nil {
-					return skipped, err
+					return nil, err
 				}
-				env.Scope.Put(anomalyCandidatesKey, anomalyCandidates{emails: candidates, skipped: skipped})
+				flagged, skipped := pass.forecast, pass.skipped
+				env.Scope.Put(anomalyCandidatesKey, anomalyCandidates{emails: pass.candidates, skipped: skipped})
 				out, err := judgeFlagged(ctx, src, q, flagged, f.Judge)
 				if err != nil {
 					return skipped, err

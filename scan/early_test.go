@@ -24,6 +24,9 @@ type earlyFake struct {
 }
 
 func (f *earlyFake) HealthSeries(_ context.Context, q proactive.SeriesQuery, fn func(*proactive.ClientSeries) error) (proactive.Skipped, error) {
+	if f.healthErr != nil { // the table the trends fail on fails the series too
+		return nil, f.healthErr
+	}
 	for i := range f.series {
 		if len(f.series[i].Readings) >= q.MinReadings && (q.Emails == nil || slices.Contains(q.Emails, f.series[i].Email)) {
 			if err := fn(&f.series[i]); err != nil {
@@ -60,10 +63,12 @@ func earlyData() *earlyFake {
 	f := fullFake() // john@example.com drops 30 points; deal 1 stalls; lead 7 waits
 	f.deals[0].ContactEmail = "Ann@Example.com"
 	f.leads[0].Email = "bea@example.com"
-	unusual := []float64{72, 73, 72, 74, 73, 72, 73, 60}
+	// The series agree with the trends (with health_forecast on, health_drop
+	// reads them): john's 80 → 50 is a health drop, Ann's 8 points an
+	// unusual drop below health_drop's thresholds.
 	e := &earlyFake{fakeStore: f, series: []proactive.ClientSeries{
-		dailySeries("john@example.com", unusual...),
-		dailySeries("Ann@example.com", unusual...),
+		dailySeries("john@example.com", 80, 80, 80, 80, 80, 80, 80, 50),
+		dailySeries("Ann@example.com", 72, 73, 72, 74, 73, 72, 73, 65),
 		dailySeries("bea@example.com", 66, 64, 62, 60, 58),
 	}}
 	for _, o := range []struct{ email, owner string }{
@@ -152,14 +157,29 @@ func TestScanFakeEarlyWarningWithoutHealthDrop(t *testing.T) {
 func TestScanFakeEarlyWarningCheckErrors(t *testing.T) {
 	f := earlyData()
 	f.healthErr = proactive.Errorf(proactive.EINTERNAL, "column health_score is text")
-	res := runEarly(t, f, memstore.New(uuid.NewString), allChecks(), proactive.Columns{ClientOwner: "coach"})
+	noForecast := slices.DeleteFunc(allChecks(), func(t proactive.AnomalyType) bool { return t == proactive.HealthForecast })
+	res := runEarly(t, f, memstore.New(uuid.NewString), noForecast, proactive.Columns{ClientOwner: "coach"})
 	require.Equal(t, []proactive.MonitorError{
 		{Monitor: "checkHealthScoreDrops", Error: "column health_score is text"},
 		{Monitor: "checkHealthAnomalies", Error: "not run: it depends on health_drop, which failed"},
 		{Monitor: "checkRenewalRisk", Error: "not run: it depends on health_drop and health_anomaly, which failed"},
 		{Monitor: "checkCoachWorkload", Error: "not run: it depends on health_drop and health_anomaly, which failed"},
 	}, res.Errors)
-	require.Equal(t, 1, counts(res)["health_forecast"], "a check that does not depend on it runs")
+	require.Equal(t, 1, counts(res)["deal_stall"], "a check that does not depend on it runs")
+
+	// With health_forecast on, health_drop and it share one read of the
+	// series: the table's failure fails both, and what depends on them.
+	f = earlyData()
+	f.healthErr = proactive.Errorf(proactive.EINTERNAL, "column health_score is text")
+	res = runEarly(t, f, memstore.New(uuid.NewString), allChecks(), proactive.Columns{ClientOwner: "coach"})
+	require.Equal(t, []proactive.MonitorError{
+		{Monitor: "checkHealthScoreDrops", Error: "column health_score is text"},
+		{Monitor: "checkHealthForecast", Error: "column health_score is text"},
+		{Monitor: "checkHealthAnomalies", Error: "not run: it depends on health_drop, which failed"},
+		{Monitor: "checkRenewalRisk", Error: "not run: it depends on health_drop, health_forecast and health_anomaly, which failed"},
+		{Monitor: "checkCoachWorkload", Error: "not run: it depends on health_drop, health_forecast and health_anomaly, which failed"},
+	}, res.Errors)
+	require.Equal(t, 1, counts(res)["deal_stall"])
 
 	res = runEarly(t, earlyData(), memstore.New(uuid.NewString), []proactive.AnomalyType{"health_drop", "coach_workload"}, proactive.Columns{})
 	require.Len(t, res.Errors, 1)

@@ -135,7 +135,7 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	if warning != "" {
 		res.Warnings = append(res.Warnings, warning)
 	}
-	env := proactive.CheckEnv{Now: p.now, Wall: p.wall, Settings: p.s.opts.Settings, Cases: p.unresolvedCases, Scope: &proactive.ScanScope{}}
+	env := proactive.CheckEnv{Now: p.now, Wall: p.wall, Settings: p.s.opts.Settings, Cases: p.unresolvedCases, Scope: &proactive.ScanScope{}, Enabled: p.s.enabled}
 	detectors := map[proactive.AnomalyType]proactive.Detector{}
 	for _, c := range p.s.order {
 		d := c.New(env)
