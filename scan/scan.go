@@ -69,8 +69,12 @@ type Options struct {
 	NewID func() string
 }
 
-// DefaultBatchSize is how many anomalies a scan writes to the desk at a time.
-const DefaultBatchSize = 2000
+// DefaultBatchSize is how many anomalies a scan writes to the desk at a
+// time, and how many each check reading ahead hands over at once: at
+// 1,000 a scan of 6,586 anomalies peaks at 32.5 MB RSS against 38.3 MB
+// at 2,000, as fast (fewer cases and findings in flight; the round trips
+// per batch stay small beside the batch's own work).
+const DefaultBatchSize = 1000
 
 // Router decides the notifications of a scan (package notify implements it).
 type Router interface {
