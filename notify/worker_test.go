@@ -379,15 +379,23 @@ func TestStartStopWake(t *testing.T) {
 	// The poll is an hour away: Wake makes the worker look now.
 	h.saveTo(t, "scan-1", alert("a", proactive.SeverityHigh, proactive.DealStall), time.Now(), proactive.ChannelWebhook)
 	w.Wake()
-	require.Eventually(t, func() bool { return len(h.hook.Accepted()) == 1 }, 10*time.Second, 10*time.Millisecond)
+	// Stopped once the worker has recorded the delivery, not merely once
+	// the receiver has it: a Stop while the answer is on its way cuts the
+	// send off and puts it back to pending, to be sent again (at least
+	// once, by design), which would make a second post.
+	delivered := func(n int) func() bool {
+		return func() bool { return len(h.list(t, proactive.NotificationDelivered)) == n }
+	}
+	require.Eventually(t, delivered(1), 10*time.Second, 10*time.Millisecond)
 	w.Stop()
 	w.Stop()
 
 	// A stopped worker may start again; it delivers what is due at once.
 	h.saveTo(t, "scan-2", alert("b", proactive.SeverityHigh, proactive.DealStall), time.Now(), proactive.ChannelWebhook)
 	w.Start(t.Context())
-	require.Eventually(t, func() bool { return len(h.hook.Accepted()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, delivered(2), 10*time.Second, 10*time.Millisecond)
 	w.Stop()
+	require.Len(t, h.hook.Accepted(), 2, "each posted once")
 
 	// Cancelling the context stops it too; Start then runs it again.
 	ctx, cancel := context.WithCancel(t.Context())
