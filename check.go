@@ -90,15 +90,13 @@ type CheckEnv struct {
 	Enabled func(AnomalyType) bool
 }
 
-// ScanScope holds values the checks of one scan share, by key: a check
-// that reads something another check needs as well leaves it here, and
-// the other takes it instead of reading again. It lives as long as the
-// scan; checks may read their sources at the same time, so it is safe for
-// concurrent use. A nil *ScanScope holds nothing.
+// ScanScope holds what the checks of one scan share: a read one check
+// makes that another needs as well is made once (Once). Checks may read
+// their sources at the same time, so it is safe for concurrent use. A nil
+// *ScanScope shares nothing.
 type ScanScope struct {
-	mu     sync.Mutex
-	values map[string]any
-	once   map[string]*scopeOnce
+	mu   sync.Mutex
+	once map[string]*scopeOnce
 }
 
 // scopeOnce is one Once computation: done closes when v and err are set.
@@ -137,30 +135,6 @@ func (s *ScanScope) Once(key string, fn func() (any, error)) (any, error) {
 	}
 	close(o.done)
 	return o.v, o.err
-}
-
-// Get returns the value left under key, false when none.
-func (s *ScanScope) Get(key string) (any, bool) {
-	if s == nil {
-		return nil, false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.values[key]
-	return v, ok
-}
-
-// Put leaves v under key (nothing on a nil scope).
-func (s *ScanScope) Put(key string, v any) {
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.values == nil {
-		s.values = map[string]any{}
-	}
-	s.values[key] = v
 }
 
 // Detector is one run of a check in one scan.

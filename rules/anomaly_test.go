@@ -179,7 +179,8 @@ func TestForecastReadServesTheAnomalyCheck(t *testing.T) {
 		clientSeries("dropped@x.com", "RED", 50, 51, 50, 52, 50, 50, 40),
 		clientSeries("red@x.com", "", 77, 74, 71, 68, 65, 62, 59),
 	}}
-	env := proactive.CheckEnv{Now: testNow, Settings: proactive.DefaultSettings(), Scope: &proactive.ScanScope{}}
+	env := proactive.CheckEnv{Now: testNow, Settings: proactive.DefaultSettings(), Scope: &proactive.ScanScope{},
+		Enabled: func(proactive.AnomalyType) bool { return true }}
 	forecast, anomaly := HealthForecastCheck().New(env), HealthAnomalyCheck().New(env)
 	var e collect
 	_, err := forecast.Detect(t.Context(), src, &e)

@@ -130,10 +130,14 @@ func (d *anomalyDetector) Detect(ctx context.Context, source any, emit proactive
 		flagged []string
 		skipped proactive.Skipped
 	)
-	if v, ok := d.env.Scope.Get(anomalyCandidatesKey); ok {
-		// health_forecast's read of this scan found the candidates.
-		c := v.(anomalyCandidates)
-		flagged, skipped = c.emails, c.skipped
+	if forecastRuns(d.env) {
+		// The scan's health pass (health_forecast's read) found the
+		// candidates.
+		pass, err := healthPassOf(ctx, d.env, src)
+		if err != nil {
+			return nil, err
+		}
+		flagged, skipped = pass.candidates, pass.skipped
 	} else {
 		q.MinNewestDrop = j.Thresholds.AnomalyMinDrop
 		var err error
@@ -147,18 +151,6 @@ func (d *anomalyDetector) Detect(ctx context.Context, source any, emit proactive
 		return skipped, err
 	}
 	return skipped, emitAll(emit, out)
-}
-
-// anomalyCandidatesKey is where health_forecast leaves anomalyCandidates
-// in the scan's scope.
-const anomalyCandidatesKey = "health_anomaly.candidates"
-
-// anomalyCandidates are the clients of a scan whose series could be an
-// unusual drop (judged without the health drop exclusion, which the
-// second pass applies), and the skipped rows of the read that found them.
-type anomalyCandidates struct {
-	emails  []string
-	skipped proactive.Skipped
 }
 
 // AnomalyJudge judges client series for unusual drops under the

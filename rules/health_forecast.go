@@ -73,16 +73,13 @@ func HealthForecastCheck() proactive.Check {
 				q := proactive.SeriesQuery{Now: env.Now, Wall: env.Wall, WindowDays: proactive.HealthWindowDays, MinReadings: forecastMinReadings,
 					OwnerColumn: env.Settings.Columns.ClientOwner, ValueColumn: env.Settings.Columns.ClientValue}
 				// The read of every client's series (the scan's health
-				// pass) serves health_anomaly and health_drop too: the
-				// clients whose newest change could be an unusual drop are
-				// left in the scan's scope for the first, the trends for
-				// the second.
+				// pass) serves health_anomaly and health_drop too: they
+				// take their candidates and trends from it.
 				pass, err := healthPassOf(ctx, env, src)
 				if err != nil {
 					return nil, err
 				}
 				flagged, skipped := pass.forecast, pass.skipped
-				env.Scope.Put(anomalyCandidatesKey, anomalyCandidates{emails: pass.candidates, skipped: skipped})
 				out, err := judgeFlagged(ctx, src, q, flagged, f.Judge)
 				if err != nil {
 					return skipped, err

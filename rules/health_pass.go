@@ -16,7 +16,8 @@ const healthPassKey = "rules.health_pass"
 
 // healthPass is what one read of every client's series of the window
 // gives the health checks of a scan when health_forecast runs: its
-// flagged clients, health_anomaly's candidates, and health_drop's trends
+// flagged clients, health_anomaly's candidates (judged without the health
+// drop exclusion, which its second pass applies), and health_drop's trends
 // (the clients whose drop may reach the recovery margin, as HealthTrends
 // would return them, without names), so that the readings are read once,
 // not once per check.
@@ -37,11 +38,17 @@ func healthPassOf(ctx context.Context, env proactive.CheckEnv, src proactive.Hea
 	return v.(*healthPass), nil
 }
 
+// forecastRuns reports whether health_forecast runs in the scan: its
+// health pass then serves health_drop and health_anomaly as well.
+func forecastRuns(env proactive.CheckEnv) bool {
+	return env.Enabled != nil && env.Enabled(proactive.HealthForecast)
+}
+
 // sharesHealthPass reports whether health_drop reads its trends from the
 // health pass: when health_forecast runs in the scan and the source reads
 // series.
 func sharesHealthPass(env proactive.CheckEnv, source any) (proactive.HealthSeriesReader, bool) {
-	if env.Enabled == nil || !env.Enabled(proactive.HealthForecast) {
+	if !forecastRuns(env) {
 		return nil, false
 	}
 	src, ok := source.(proactive.HealthSeriesReader)
