@@ -47,34 +47,31 @@ func (a *app) runActionAt(ctx context.Context, ref string, act lifecycle.Action,
 	if act.By == "" {
 		act.By = proactive.ActorCLI
 	}
-	svc, st, err := a.deskSession(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	cs, evs, err := svc.ActEvents(ctx, ref, act, now)
-	if err != nil {
-		return err
-	}
-	if f.json {
-		return writeJSON(a.io.Stdout, desk.NewActionResult(act.Kind, cs, evs))
-	}
-	changed := map[string]bool{}
-	for _, e := range evs {
-		changed[e.CaseID] = true
-	}
-	if len(cs) > 1 {
-		termtext.Fprintf(a.io.Stdout, "%s of %s:\n", termtext.Count(len(cs), "case"), strings.TrimSpace(ref))
-	}
-	for _, c := range cs {
-		name := "case " + shortID(c.ID) + " (" + termtext.Line(c.Key) + ")"
-		if !changed[c.ID] {
-			termtext.Fprintf(a.io.Stdout, "Nothing to do: %s is already %s.\n", name, c.State)
-			continue
+	return a.withDeskAt(ctx, now, func(ctx context.Context, svc *desk.Service, now time.Time) error {
+		cs, evs, err := svc.ActEvents(ctx, ref, act, now)
+		if err != nil {
+			return err
 		}
-		termtext.Fprintf(a.io.Stdout, "%s %s.\n", done(c), name)
-	}
-	return nil
+		if f.json {
+			return writeJSON(a.io.Stdout, desk.NewActionResult(act.Kind, cs, evs))
+		}
+		changed := map[string]bool{}
+		for _, e := range evs {
+			changed[e.CaseID] = true
+		}
+		if len(cs) > 1 {
+			termtext.Fprintf(a.io.Stdout, "%s of %s:\n", termtext.Count(len(cs), "case"), strings.TrimSpace(ref))
+		}
+		for _, c := range cs {
+			name := "case " + shortID(c.ID) + " (" + termtext.Line(c.Key) + ")"
+			if !changed[c.ID] {
+				termtext.Fprintf(a.io.Stdout, "Nothing to do: %s is already %s.\n", name, c.State)
+				continue
+			}
+			termtext.Fprintf(a.io.Stdout, "%s %s.\n", done(c), name)
+		}
+		return nil
+	})
 }
 
 func (a *app) ackCommand() *cobra.Command {

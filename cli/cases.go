@@ -51,18 +51,16 @@ func (a *app) runCases(ctx context.Context, f casesFlags) error {
 	if err := jsonCSV(f.json, f.csv); err != nil {
 		return err
 	}
-	now, err := parseNow(f.now)
+	var cs []proactive.CaseView
+	err := a.withDesk(ctx, f.now, func(ctx context.Context, svc *desk.Service, now time.Time) error {
+		var err error
+		if cs, err = svc.ListCases(ctx, desk.CaseFilter{State: f.state, Type: f.typ, Owner: f.owner, Search: f.search}, now); err != nil {
+			return fmt.Errorf("list cases: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	svc, st, err := a.deskSession(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	cs, err := svc.ListCases(ctx, desk.CaseFilter{State: f.state, Type: f.typ, Owner: f.owner, Search: f.search}, now)
-	if err != nil {
-		return fmt.Errorf("list cases: %w", err)
 	}
 	if cs == nil {
 		cs = []proactive.CaseView{}

@@ -43,6 +43,11 @@ func (a *app) withDesk(ctx context.Context, nowFlag string, fn func(ctx context.
 	if err != nil {
 		return err
 	}
+	return a.withDeskAt(ctx, now, fn)
+}
+
+// withDeskAt is withDesk at a time already read.
+func (a *app) withDeskAt(ctx context.Context, now time.Time, fn func(ctx context.Context, svc *desk.Service, now time.Time) error) error {
 	svc, st, err := a.deskSession(ctx)
 	if err != nil {
 		return err

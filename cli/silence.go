@@ -66,21 +66,18 @@ must be after both now and the start.`,
 			if strings.TrimSpace(in.CreatedBy) == "" {
 				in.CreatedBy = proactive.ActorCLI
 			}
-			svc, st, err := a.deskSession(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			sil, err := svc.AddSilence(ctx, in, end, d, now)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.io.Stdout, sil)
-			}
-			termtext.Fprintf(a.io.Stdout, "Added silence %s: cases matching %q%s are muted from %s until %s.\n",
-				sil.ID, sil.Match, silenceScope(sil), clock(sil.StartsAt), clock(sil.EndsAt))
-			return nil
+			return a.withDeskAt(ctx, now, func(ctx context.Context, svc *desk.Service, now time.Time) error {
+				sil, err := svc.AddSilence(ctx, in, end, d, now)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.io.Stdout, sil)
+				}
+				termtext.Fprintf(a.io.Stdout, "Added silence %s: cases matching %q%s are muted from %s until %s.\n",
+					sil.ID, sil.Match, silenceScope(sil), clock(sil.StartsAt), clock(sil.EndsAt))
+				return nil
+			})
 		},
 	}
 	fl := cmd.Flags()

@@ -53,7 +53,6 @@ type prefetch struct {
 // prefetcher runs the prefetches of one scan. Its goroutines stop when the
 // scan's context ends or stop is called, and stop waits for them.
 type prefetcher struct {
-	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	byType map[proactive.AnomalyType]*prefetch
@@ -67,7 +66,7 @@ type prefetcher struct {
 // reads; otherwise it starts nothing.
 func startPrefetch(ctx context.Context, order []proactive.Check, detectors map[proactive.AnomalyType]proactive.Detector, src any, batchSize int) *prefetcher {
 	pctx, cancel := context.WithCancel(ctx)
-	pf := &prefetcher{ctx: pctx, cancel: cancel, byType: map[proactive.AnomalyType]*prefetch{}}
+	pf := &prefetcher{cancel: cancel, byType: map[proactive.AnomalyType]*prefetch{}}
 	if !concurrent(src) {
 		return pf
 	}
