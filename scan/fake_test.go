@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,9 @@ type fakeStore struct {
 	// concurrent lets the scan read the checks ahead of the desk, each on
 	// a goroutine of its own (scan.ConcurrentSource).
 	concurrent bool
+	// reading counts the reads in progress; mostReading is the most at
+	// once.
+	reading, mostReading atomic.Int32
 
 	mu      sync.Mutex
 	healthQ proactive.HealthQuery
@@ -44,6 +48,14 @@ type fakeStore struct {
 func (f *fakeStore) Ping(context.Context) error { return f.pingErr }
 
 func (f *fakeStore) ConcurrentReads() bool { return f.concurrent }
+
+// read counts one read in progress until the returned function is called.
+func (f *fakeStore) read() (done func()) {
+	n := f.reading.Add(1)
+	for m := f.mostReading.Load(); n > m && !f.mostReading.CompareAndSwap(m, n); m = f.mostReading.Load() {
+	}
+	return func() { f.reading.Add(-1) }
+}
 
 // stream hands xs to fn one at a time, then returns skipped and err (a
 // failing read delivers nothing).
@@ -60,6 +72,7 @@ func stream[T any](xs []T, fn func(T) error, skipped proactive.Skipped, err erro
 }
 
 func (f *fakeStore) HealthTrends(_ context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
+	defer f.read()()
 	f.mu.Lock()
 	f.healthQ = q
 	f.mu.Unlock()
@@ -67,14 +80,17 @@ func (f *fakeStore) HealthTrends(_ context.Context, q proactive.HealthQuery, fn 
 }
 
 func (f *fakeStore) StalledDeals(_ context.Context, _ proactive.DealQuery, fn func(proactive.Deal) error) (proactive.Skipped, error) {
+	defer f.read()()
 	return stream(f.deals, fn, f.dealSkipped, f.dealErr)
 }
 
 func (f *fakeStore) SyncFailures(_ context.Context, _ proactive.SyncQuery, fn func(proactive.SyncFailureGroup) error) (proactive.Skipped, error) {
+	defer f.read()()
 	return stream(f.syncs, fn, nil, f.syncErr)
 }
 
 func (f *fakeStore) WaitingLeads(_ context.Context, _ proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error) {
+	defer f.read()()
 	return stream(f.leads, fn, nil, f.leadErr)
 }
 

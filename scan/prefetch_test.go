@@ -38,6 +38,7 @@ func TestConcurrentReadsGiveTheSameScan(t *testing.T) {
 		res    []proactive.ScanResult
 		cases  map[string]proactive.Severity
 		alerts []string
+		most   int32 // reads in progress at once
 	}
 	scanTwice := func(concurrent bool) outcome {
 		f := manyFake(250)
@@ -70,9 +71,13 @@ func TestConcurrentReadsGiveTheSameScan(t *testing.T) {
 		for _, a := range alertsOf(t, desk) {
 			o.alerts = append(o.alerts, a.Title+" | "+a.Summary)
 		}
+		o.most = f.mostReading.Load()
 		return o
 	}
 	seq, con := scanTwice(false), scanTwice(true)
+	require.Equal(t, int32(1), seq.most, "one check reads at a time")
+	require.Greater(t, con.most, int32(1), "the checks read at the same time")
+	seq.most, con.most = 0, 0
 	require.Greater(t, seq.res[0].AnomaliesDetected, 700, "a hundred batches and more")
 	require.Equal(t, seq.res, con.res)
 	require.Equal(t, seq.cases, con.cases)
