@@ -231,6 +231,26 @@ func (t *deskTx) OpenAlerts(ctx context.Context, now time.Time) ([]proactive.Ale
 	return out, nil
 }
 
+// ResolvedOpenAlerts implements scan.ResolvedAlertFinder: the ids of the
+// open ptd-proactive alerts, in the order of OpenAlerts, that hold cases —
+// source_data has case_ids, not null — none of them unresolved, found in
+// one statement: no alert's case ids come to Go. As in
+// lifecycle.AlertResolved, only the strings of a case_ids list are ids, and
+// they name a case by its id text.
+func (t *deskTx) ResolvedOpenAlerts(ctx context.Context, now time.Time) ([]string, error) {
+	const op = "find the open alerts whose cases are all resolved"
+	return t.strings(ctx, op, `
+		SELECT a.id FROM proactive_insights a
+		WHERE a.source_agent = ?1 AND a.resolved_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > ?2)
+		  AND json_valid(a.source_data) AND coalesce(json_type(a.source_data, '$.case_ids'), 'null') <> 'null'
+		  AND NOT EXISTS (
+		    SELECT 1 FROM json_each(CASE WHEN json_type(a.source_data, '$.case_ids') = 'array'
+		        THEN json_extract(a.source_data, '$.case_ids') ELSE '[]' END) h
+		    JOIN ptd_cases c ON c.id = h.value
+		    WHERE h.type = 'text' AND c.resolved_at IS NULL)
+		ORDER BY a.created_at DESC, a.id DESC`, proactive.SourceAgent, formatTime(now))
+}
+
 // GetAlert implements proactive.DeskTx: one ptd-proactive alert, EINVALID
 // for an id that is not a uuid, ENOTFOUND for an unknown one.
 func (t *deskTx) GetAlert(ctx context.Context, id string) (proactive.Alert, error) {
