@@ -294,7 +294,7 @@ func (s *Service) ActEvents(ctx context.Context, ref string, act lifecycle.Actio
 		}
 		recorded = events
 		if act.Kind == lifecycle.ActResolve {
-			return scan.CloseResolvedAlerts(ctx, tx, now)
+			return scan.CloseResolvedAlerts(ctx, tx, now, nil)
 		}
 		return nil
 	})

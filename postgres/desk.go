@@ -410,18 +410,19 @@ func (t *deskTx) RecordResolveNotices(ctx context.Context, channel string, caseI
 // held id names a case only as the case's id text (a lower-case,
 // hyphenated UUID, as the desk writes them): lifecycle.AlertResolved
 // compares the ids UnresolvedCaseIDs returns with the held ones as texts.
-func (t *deskTx) ResolvedOpenAlerts(ctx context.Context, now time.Time) ([]string, error) {
+func (t *deskTx) ResolvedOpenAlerts(ctx context.Context, now time.Time, except []string) ([]string, error) {
 	const op = "find the open alerts whose cases are all resolved"
 	rows, err := t.tx.Query(ctx, `
 		SELECT a.id::text FROM proactive_insights a
 		CROSS JOIN LATERAL (SELECT a.source_data::text::jsonb AS d) s
 		WHERE a.source_agent = $1 AND a.resolved_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > $2)
+		  AND NOT a.id::text = ANY(coalesce($3::text[], '{}'))
 		  AND s.d ? 'case_ids' AND s.d->'case_ids' <> 'null'::jsonb
 		  AND NOT EXISTS (
 		    SELECT 1 FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(s.d->'case_ids') = 'array' THEN s.d->'case_ids' ELSE '[]'::jsonb END) h(id)
 		    JOIN ptd_cases c ON c.id = (CASE WHEN h.id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN h.id::uuid END)
 		    WHERE c.resolved_at IS NULL)
-		ORDER BY a.created_at DESC, a.id::text COLLATE "C" DESC`, proactive.SourceAgent, now.UTC())
+		ORDER BY a.created_at DESC, a.id::text COLLATE "C" DESC`, proactive.SourceAgent, now.UTC(), except)
 	if err != nil {
 		return nil, t.d.fail(op, err)
 	}

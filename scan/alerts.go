@@ -200,18 +200,27 @@ func compareLabel(a, b string) int {
 }
 
 // closeResolvedAlerts closes every open alert whose held cases are all
-// resolved (CONTRACT §10.7).
-func (p *pass) closeResolvedAlerts(ctx context.Context) error {
-	return CloseResolvedAlerts(ctx, p.tx, p.now)
+// resolved (CONTRACT §10.7). The alerts of this scan's groups are not
+// examined: each holds its group's members, open cases.
+func (p *pass) closeResolvedAlerts(ctx context.Context, res *proactive.ScanResult) error {
+	var holding []string
+	for _, a := range res.Alerts {
+		if a.ID != "" {
+			holding = append(holding, a.ID)
+		}
+	}
+	return CloseResolvedAlerts(ctx, p.tx, p.now, holding)
 }
 
 // CloseResolvedAlerts closes every open ptd-proactive alert at now whose
 // held cases are all resolved (CONTRACT §10.7): resolved_at = now,
 // expires_at = min(expires_at, now). A scan does it after its changes, a
-// manual resolve after its own. It returns how many it closed.
-func CloseResolvedAlerts(ctx context.Context, tx proactive.DeskTx, now time.Time) error {
+// manual resolve after its own. The alerts in holding are known to hold
+// an unresolved case (a scan's group alerts, whose members are open) and
+// are not examined.
+func CloseResolvedAlerts(ctx context.Context, tx proactive.DeskTx, now time.Time, holding []string) error {
 	if f, ok := tx.(ResolvedAlertFinder); ok {
-		ids, err := f.ResolvedOpenAlerts(ctx, now)
+		ids, err := f.ResolvedOpenAlerts(ctx, now, holding)
 		if err != nil {
 			return fmt.Errorf("read open alerts: %w", err)
 		}
@@ -229,6 +238,9 @@ func CloseResolvedAlerts(ctx context.Context, tx proactive.DeskTx, now time.Time
 	for i := range open {
 		a := open[i]
 		open[i] = proactive.Alert{} // read once: let its case ids go
+		if slices.Contains(holding, a.ID) {
+			continue
+		}
 		held := lifecycle.CaseIDsOf(a)
 		if held == nil {
 			continue // a legacy row holds no case
@@ -259,8 +271,9 @@ func CloseResolvedAlerts(ctx context.Context, tx proactive.DeskTx, now time.Time
 type ResolvedAlertFinder interface {
 	// ResolvedOpenAlerts returns the ids of the open ptd-proactive alerts
 	// at now (those OpenAlerts returns) that hold cases (not a legacy
-	// row) none of which is unresolved: lifecycle.AlertResolved of each.
-	ResolvedOpenAlerts(ctx context.Context, now time.Time) ([]string, error)
+	// row) none of which is unresolved: lifecycle.AlertResolved of each;
+	// the alerts whose ids are in except are left out.
+	ResolvedOpenAlerts(ctx context.Context, now time.Time, except []string) ([]string, error)
 }
 
 // unresolvedCaseIDs reads which of the case ids are of unresolved cases,

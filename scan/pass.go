@@ -196,7 +196,7 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	if err := p.alerts(ctx, res, analysis, inhibited); err != nil {
 		return err
 	}
-	if err := p.closeResolvedAlerts(ctx); err != nil {
+	if err := p.closeResolvedAlerts(ctx, res); err != nil {
 		return err
 	}
 	if err := p.notifyResolved(ctx); err != nil {

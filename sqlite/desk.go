@@ -237,18 +237,23 @@ func (t *deskTx) OpenAlerts(ctx context.Context, now time.Time) ([]proactive.Ale
 // one statement: no alert's case ids come to Go. As in
 // lifecycle.AlertResolved, only the strings of a case_ids list are ids, and
 // they name a case by its id text.
-func (t *deskTx) ResolvedOpenAlerts(ctx context.Context, now time.Time) ([]string, error) {
+func (t *deskTx) ResolvedOpenAlerts(ctx context.Context, now time.Time, except []string) ([]string, error) {
 	const op = "find the open alerts whose cases are all resolved"
+	list, err := jsonList(except)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	return t.strings(ctx, op, `
 		SELECT a.id FROM proactive_insights a
 		WHERE a.source_agent = ?1 AND a.resolved_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > ?2)
+		  AND a.id NOT IN (SELECT value FROM json_each(?3))
 		  AND json_valid(a.source_data) AND coalesce(json_type(a.source_data, '$.case_ids'), 'null') <> 'null'
 		  AND NOT EXISTS (
 		    SELECT 1 FROM json_each(CASE WHEN json_type(a.source_data, '$.case_ids') = 'array'
 		        THEN json_extract(a.source_data, '$.case_ids') ELSE '[]' END) h
 		    JOIN ptd_cases c ON c.id = h.value
 		    WHERE h.type = 'text' AND c.resolved_at IS NULL)
-		ORDER BY a.created_at DESC, a.id DESC`, proactive.SourceAgent, formatTime(now))
+		ORDER BY a.created_at DESC, a.id DESC`, proactive.SourceAgent, formatTime(now), list)
 }
 
 // GetAlert implements proactive.DeskTx: one ptd-proactive alert, EINVALID

@@ -18,7 +18,7 @@ import (
 // of a store that finds the alerts to close in one statement (named here
 // so that this package does not import scan).
 type resolvedAlertFinder interface {
-	ResolvedOpenAlerts(ctx context.Context, now time.Time) ([]string, error)
+	ResolvedOpenAlerts(ctx context.Context, now time.Time, except []string) ([]string, error)
 }
 
 // ResolvedAlertFinder holds a store's set-based finder of the alerts whose
@@ -27,7 +27,8 @@ type resolvedAlertFinder interface {
 // source_data) never close; an empty list, a non-list, all resolved,
 // unknown or malformed ids and an upper-case id (ids compared as texts)
 // always; one unresolved never; expired, closed and foreign rows are not
-// open. It fails when the desk's transactions do not offer the finder.
+// open; the alerts it is told to leave out are left out. It fails when the
+// desk's transactions do not offer the finder.
 func ResolvedAlertFinder(t *testing.T, d proactive.Desk) {
 	ctx := t.Context()
 	now := Now()
@@ -80,11 +81,18 @@ func ResolvedAlertFinder(t *testing.T, d proactive.Desk) {
 	require.NoError(t, d.Update(ctx, func(tx proactive.DeskTx) error {
 		f, ok := tx.(resolvedAlertFinder)
 		require.True(t, ok, "the store's desk transaction finds resolved alerts in one statement")
-		ids, err := f.ResolvedOpenAlerts(ctx, now)
+		ids, err := f.ResolvedOpenAlerts(ctx, now, nil)
 		if err != nil {
 			return err
 		}
 		got = ids
+		if len(ids) > 1 {
+			rest, err := f.ResolvedOpenAlerts(ctx, now, []string{ids[0], "not-an-alert"})
+			if err != nil {
+				return err
+			}
+			require.Equal(t, ids[1:], rest, "the alerts left out are not listed")
+		}
 		as, err := tx.OpenAlerts(ctx, now)
 		if err != nil {
 			return err
