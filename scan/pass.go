@@ -144,7 +144,7 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 			p.observers[in] = append(p.observers[in], d)
 		}
 	}
-	p.prefetch = startPrefetch(ctx, p.s.order, detectors, p.source, p.s.opts.BatchSize)
+	p.prefetch = startPrefetch(ctx, p.s.order, detectors, p.source, p.s.opts.BatchSize, !p.params.WithoutCases)
 	defer p.prefetch.stop()
 	total := 0
 	runCheck := func(c proactive.Check) error {
@@ -527,12 +527,15 @@ func (p *pass) tableEmpty(ctx context.Context, table string) (bool, error) {
 // batcher receives a check's findings and writes them to the desk in
 // batches.
 type batcher struct {
-	p         *pass
-	ctx       context.Context
-	check     proactive.Check
-	res       *proactive.ScanResult
-	items     []proactive.Anomaly
-	sighted   []string // case keys seen within the recovery margin
+	p       *pass
+	ctx     context.Context
+	check   proactive.Check
+	res     *proactive.ScanResult
+	items   []proactive.Anomaly
+	sighted []string // case keys seen within the recovery margin
+	// prepared is items' case keys and details, when the reading goroutine
+	// made them (findings.prepared); nil when the batcher makes them.
+	prepared  []prepared
 	anomalies int
 	sightings int
 	writeErr  error
@@ -575,12 +578,13 @@ func (b *batcher) flush() error {
 		b.flushWithoutCases()
 		return nil
 	}
+	if len(b.prepared) != len(b.items) {
+		b.prepared = prepare(b.items)
+	}
 	keys := make([]string, 0, len(b.items)+len(b.sighted))
 	want := make(map[string]bool, len(b.items)+len(b.sighted))
-	itemKeys := make([]string, len(b.items)) // each anomaly's case key, made once
 	for i := range b.items {
-		k := b.items[i].CaseKey()
-		itemKeys[i] = k
+		k := b.prepared[i].key
 		if !p.saw(b.check.Type, k) && !want[k] {
 			want[k] = true
 			keys = append(keys, k)
@@ -604,8 +608,8 @@ func (b *batcher) flush() error {
 			stored[c.Key] = c
 		}
 		var fresh []string
-		for _, k := range itemKeys {
-			if want[k] {
+		for i := range b.prepared {
+			if k := b.prepared[i].key; want[k] {
 				if _, ok := stored[k]; !ok {
 					fresh = append(fresh, k)
 				}
@@ -620,15 +624,17 @@ func (b *batcher) flush() error {
 	seen := p.seenOf(b.check.Type)
 	w := writes{touchAt: p.now, hint: len(b.items) + len(b.sighted)}
 	for i := range b.items {
-		a, key := &b.items[i], itemKeys[i]
+		a, key, details := &b.items[i], b.prepared[i].key, b.prepared[i].details
 		h := p.hash(key)
 		if sc, ok := seen[h]; ok {
 			p.account(a, sc, nil, b.res) // a later anomaly of a case already seen
 			continue
 		}
-		details, err := json.Marshal(a.Details)
-		if err != nil {
-			return b.fail(fmt.Errorf("encode the details of %s: %w", key, err))
+		if details == nil {
+			var err error
+			if details, err = json.Marshal(a.Details); err != nil {
+				return b.fail(fmt.Errorf("encode the details of %s: %w", key, err))
+			}
 		}
 		o := lifecycle.Observation{Anomaly: a, Owner: a.Owner, Details: details}
 		var ch lifecycle.Change
@@ -653,7 +659,7 @@ func (b *batcher) flush() error {
 		w.add(ch, b.res)
 		seen[h] = seenCase{bucket: inert, member: -1}
 	}
-	b.items, b.sighted = b.items[:0], b.sighted[:0]
+	b.items, b.sighted, b.prepared = b.items[:0], b.sighted[:0], nil
 	if err := w.flush(ctx, p.tx); err != nil {
 		return b.fail(err)
 	}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"slices"
 	"sync"
@@ -30,6 +31,30 @@ func concurrent(src any) bool {
 type findings struct {
 	items   []proactive.Anomaly
 	sighted []string
+	// prepared is, when the scan keeps cases, each anomaly's case key and
+	// details as JSON, made by the reading goroutine so that the desk,
+	// which works one batch at a time, does not.
+	prepared []prepared
+}
+
+// prepared is what the desk needs of an anomaly besides the anomaly: its
+// case key and its details as JSON (nil when they would not encode: the
+// desk encodes them again and reports the error).
+type prepared struct {
+	key     string
+	details []byte
+}
+
+// prepare returns each anomaly's case key and details as JSON.
+func prepare(items []proactive.Anomaly) []prepared {
+	out := make([]prepared, len(items))
+	for i := range items {
+		out[i].key = items[i].CaseKey()
+		if js, err := json.Marshal(items[i].Details); err == nil {
+			out[i].details = js
+		}
+	}
+	return out
 }
 
 // prefetch is a check reading its source on a goroutine of its own while
@@ -64,7 +89,7 @@ type prefetcher struct {
 // (no Inputs, no After: those observe other checks' anomalies or read
 // cases, on the desk's side), its Detect on src when src takes concurrent
 // reads; otherwise it starts nothing.
-func startPrefetch(ctx context.Context, order []proactive.Check, detectors map[proactive.AnomalyType]proactive.Detector, src any, batchSize int) *prefetcher {
+func startPrefetch(ctx context.Context, order []proactive.Check, detectors map[proactive.AnomalyType]proactive.Detector, src any, batchSize int, withCases bool) *prefetcher {
 	pctx, cancel := context.WithCancel(ctx)
 	pf := &prefetcher{cancel: cancel, byType: map[proactive.AnomalyType]*prefetch{}}
 	if !concurrent(src) {
@@ -80,7 +105,7 @@ func startPrefetch(ctx context.Context, order []proactive.Check, detectors map[p
 		d, check := detectors[c.Type], c
 		pf.wg.Go(func() {
 			defer close(p.batches)
-			f := &feeder{ctx: pctx, check: check, size: batchSize, out: p.batches}
+			f := &feeder{ctx: pctx, check: check, size: batchSize, out: p.batches, prepare: withCases}
 			p.skipped, p.err = d.Detect(pctx, src, f)
 			if p.err == nil {
 				p.err = f.send()
@@ -156,7 +181,7 @@ func (pf *prefetcher) stop() {
 // the scan stops the prefetcher).
 func (p *prefetch) drain(b *batcher) (proactive.Skipped, error) {
 	take := func(batch findings) error {
-		b.items, b.sighted = batch.items, batch.sighted
+		b.items, b.sighted, b.prepared = batch.items, batch.sighted, batch.prepared
 		b.anomalies += len(batch.items)
 		b.sightings += len(batch.sighted)
 		return b.flush()
@@ -186,6 +211,9 @@ type feeder struct {
 	size  int
 	cur   findings
 	out   chan<- findings
+	// prepare says the scan keeps cases: each batch goes with its
+	// anomalies' case keys and details as JSON (findings.prepared).
+	prepare bool
 }
 
 // Anomaly implements proactive.Emitter.
@@ -216,6 +244,9 @@ func (f *feeder) sendFull() error {
 func (f *feeder) send() error {
 	if len(f.cur.items) == 0 && len(f.cur.sighted) == 0 {
 		return nil
+	}
+	if f.prepare {
+		f.cur.prepared = prepare(f.cur.items)
 	}
 	select {
 	case f.out <- f.cur:
