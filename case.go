@@ -147,6 +147,21 @@ func LastCopies(cs []Case) []Case {
 // Resolved reports whether the case is resolved.
 func (c Case) Resolved() bool { return c.State == CaseResolved }
 
+// ScanView is c with only the fields a scan decides on when it sees the
+// case (DeskTx.SeenCases): those the lifecycle's refresh reads and writes
+// (id, type, key, label, state, severity, peak_severity, ack_severity,
+// urgency, last_seen_at, owner, assigned, metric, details, seq,
+// updated_at), woke_at for its alert, and nothing else. A case read so
+// must be read whole before it is rewritten whole (DeskTx.UpdateCases).
+func (c Case) ScanView() Case {
+	return Case{
+		ID: c.ID, Type: c.Type, Key: c.Key, Label: c.Label, State: c.State, Severity: c.Severity,
+		PeakSeverity: c.PeakSeverity, AckSeverity: c.AckSeverity, Urgency: c.Urgency, LastSeenAt: c.LastSeenAt,
+		Owner: c.Owner, Assigned: c.Assigned, Metric: c.Metric, Details: c.Details, Seq: c.Seq,
+		UpdatedAt: c.UpdatedAt, WokeAt: c.WokeAt,
+	}
+}
+
 // KeyID is the case key without its "<type>:" prefix.
 func (c Case) KeyID() string {
 	if _, id, ok := strings.Cut(c.Key, ":"); ok {

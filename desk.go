@@ -36,6 +36,10 @@ type DeskTx interface {
 	// UnresolvedCases returns the unresolved cases with these keys, in any
 	// order (a scan looks them up by key; proactive.SortCases orders them).
 	UnresolvedCases(ctx context.Context, keys []string) ([]Case, error)
+	// SeenCases is UnresolvedCases holding only what a scan decides on
+	// when it sees a case (Case.ScanView): a scan reads thousands at a
+	// time, and reads again (CasesByID) the few it rewrites whole.
+	SeenCases(ctx context.Context, keys []string) ([]Case, error)
 	// CasesByID returns the cases with these ids (unknown ids are left out).
 	CasesByID(ctx context.Context, ids []string) ([]Case, error)
 	// FindCases returns the cases the query selects, ordered by urgency

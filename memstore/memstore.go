@@ -167,6 +167,17 @@ func (t *Tx) UnresolvedCases(_ context.Context, keys []string) ([]proactive.Case
 	return out, nil
 }
 
+// SeenCases implements proactive.DeskTx: UnresolvedCases' cases as
+// Case.ScanView, so that a scan that used a field it did not read fails
+// its tests here too.
+func (t *Tx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
+	cs, err := t.UnresolvedCases(ctx, keys)
+	for i := range cs {
+		cs[i] = cs[i].ScanView()
+	}
+	return cs, err
+}
+
 // CasesByID implements proactive.DeskTx.
 func (t *Tx) CasesByID(_ context.Context, ids []string) ([]proactive.Case, error) {
 	var out []proactive.Case

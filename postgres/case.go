@@ -158,8 +158,7 @@ func caseOIDs() []uint32 {
 // decodeCase reads — texts as their bytes, the rest binary (pgx asks for
 // these once it knows the statement); otherwise the rows are scanned the
 // usual way.
-func binaryResult(fds []pgconn.FieldDescription) bool {
-	oids := caseOIDs()
+func binaryResult(fds []pgconn.FieldDescription, oids []uint32) bool {
 	if len(fds) != len(oids) {
 		return false
 	}
@@ -263,24 +262,39 @@ func (d *rawDecoder) timePtr(i int) *time.Time {
 
 // queryCases runs a query of caseColumns and reads every row.
 func (t *deskTx) queryCases(ctx context.Context, op, query string, args ...any) ([]proactive.Case, error) {
-	return t.queryCasesInto(ctx, nil, op, query, args...)
+	return t.queryCasesInto(ctx, nil, wholeCases(), op, query, args...)
 }
 
-// queryCasesInto is queryCases appending to out.
-func (t *deskTx) queryCasesInto(ctx context.Context, out []proactive.Case, op, query string, args ...any) ([]proactive.Case, error) {
+// caseForm is how the rows of one select list of cases are read: the
+// list's types in order, each row decoded from its binary values when the
+// result came in those forms (binaryResult), scanned the usual way when
+// not.
+type caseForm struct {
+	oids   []uint32
+	decode func([][]byte) (proactive.Case, error)
+	scan   func(pgx.Row) (proactive.Case, error)
+}
+
+// wholeCases reads caseColumns; seenCases reads seenColumns.
+func wholeCases() caseForm { return caseForm{caseOIDs(), decodeCase, scanCase} }
+func seenCases() caseForm  { return caseForm{seenOIDs(), decodeSeenCase, scanSeenCase} }
+
+// queryCasesInto runs a query of form's select list, appending its rows
+// to out.
+func (t *deskTx) queryCasesInto(ctx context.Context, out []proactive.Case, form caseForm, op, query string, args ...any) ([]proactive.Case, error) {
 	rows, err := t.tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, t.d.fail(op, err)
 	}
 	defer rows.Close()
-	raw := binaryResult(rows.FieldDescriptions())
+	raw := binaryResult(rows.FieldDescriptions(), form.oids)
 	for rows.Next() {
 		var c proactive.Case
 		var err error
 		if raw {
-			c, err = decodeCase(rows.RawValues())
+			c, err = form.decode(rows.RawValues())
 		} else {
-			c, err = scanCase(rows)
+			c, err = form.scan(rows)
 		}
 		if err != nil {
 			return nil, t.d.fail(op, err)
@@ -301,13 +315,72 @@ func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactiv
 	}
 	// At most one case per key: room for all of them up front (a scan
 	// asks for thousands at a time).
-	cs, err := t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), "read unresolved cases", `
+	cs, err := t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), wholeCases(), "read unresolved cases", `
 		SELECT `+caseColumns("")+` FROM ptd_cases
 		WHERE resolved_at IS NULL AND key = ANY($1::text[])`, keys)
 	if err == nil && len(cs) == 0 {
 		cs = nil
 	}
 	return cs, err
+}
+
+// seenColumns is the select list of SeenCases: Case.ScanView's fields.
+const seenColumns = `id::text, type, key, coalesce(label, ''), state, coalesce(severity, ''),
+	coalesce(peak_severity, ''), coalesce(ack_severity, ''), urgency, last_seen_at, coalesce(owner, ''), assigned,
+	metric, details::text, seq, updated_at, woke_at`
+
+// seenOIDs are the types of seenColumns, in order.
+func seenOIDs() []uint32 {
+	const text, int4, ts, boolean, float8 = pgtype.TextOID, pgtype.Int4OID, pgtype.TimestamptzOID, pgtype.BoolOID, pgtype.Float8OID
+	return []uint32{text, text, text, text, text, text, text, text, int4, ts, text, boolean, float8, text, int4, ts, ts}
+}
+
+// decodeSeenCase reads one row of seenColumns from its binary values.
+func decodeSeenCase(v [][]byte) (proactive.Case, error) {
+	d := rawDecoder{v: v}
+	c := proactive.Case{
+		ID: d.text(0), Type: proactive.AnomalyType(d.text(1)), Key: d.text(2), Label: d.text(3),
+		State: proactive.CaseState(d.text(4)), Severity: proactive.Severity(d.text(5)), PeakSeverity: proactive.Severity(d.text(6)),
+		AckSeverity: proactive.Severity(d.text(7)), Urgency: d.int4(8), LastSeenAt: d.time(9), Owner: d.text(10),
+		Assigned: d.bool(11), Metric: d.float8(12), Seq: d.int4(14), UpdatedAt: d.time(15), WokeAt: d.timePtr(16),
+	}
+	if v[13] != nil {
+		c.Details = json.RawMessage(append([]byte(nil), v[13]...))
+	}
+	return c, d.err
+}
+
+// scanSeenCase reads one row of seenColumns; times come back in UTC.
+func scanSeenCase(row pgx.Row) (proactive.Case, error) {
+	var (
+		c                                  proactive.Case
+		typ, state, severity, peak, ackSev string
+		woke                               *time.Time
+		details                            *string
+	)
+	err := row.Scan(&c.ID, &typ, &c.Key, &c.Label, &state, &severity, &peak, &ackSev, &c.Urgency, &c.LastSeenAt,
+		&c.Owner, &c.Assigned, &c.Metric, &details, &c.Seq, &c.UpdatedAt, &woke)
+	if err != nil {
+		return c, err
+	}
+	c.Type, c.State = proactive.AnomalyType(typ), proactive.CaseState(state)
+	c.Severity, c.PeakSeverity, c.AckSeverity = proactive.Severity(severity), proactive.Severity(peak), proactive.Severity(ackSev)
+	c.LastSeenAt, c.UpdatedAt, c.WokeAt = c.LastSeenAt.UTC(), c.UpdatedAt.UTC(), utcPtr(woke)
+	if details != nil {
+		c.Details = json.RawMessage(*details)
+	}
+	return c, nil
+}
+
+// SeenCases implements proactive.DeskTx: UnresolvedCases' lookup, sending
+// and decoding only the columns of Case.ScanView.
+func (t *deskTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), seenCases(), "read unresolved cases", `
+		SELECT `+seenColumns+` FROM ptd_cases
+		WHERE resolved_at IS NULL AND key = ANY($1::text[])`, keys)
 }
 
 // CasesByID implements proactive.DeskTx: in the order of ids; an id that

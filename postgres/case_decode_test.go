@@ -37,7 +37,7 @@ func TestDecodeCaseMatchesScan(t *testing.T) {
 	rows, err := db.pool.Query(ctx, "SELECT "+caseColumns("")+" FROM ptd_cases ORDER BY key")
 	require.NoError(t, err)
 	defer rows.Close()
-	require.True(t, binaryResult(rows.FieldDescriptions()), "pgx asks for the binary forms decodeCase reads")
+	require.True(t, binaryResult(rows.FieldDescriptions(), caseOIDs()), "pgx asks for the binary forms decodeCase reads")
 	var decoded, scanned []proactive.Case
 	for rows.Next() {
 		d, err := decodeCase(rows.RawValues())
@@ -61,4 +61,21 @@ func TestDecodeCaseMatchesScan(t *testing.T) {
 
 	_, err = decodeCase(make([][]byte, len(caseOIDs())))
 	require.ErrorContains(t, err, "no binary int4", "a null where a value must be is an error, not a zero")
+
+	// The scan's view: decoded as scanned, and the whole case's view.
+	seenRows, err := db.pool.Query(ctx, "SELECT "+seenColumns+" FROM ptd_cases ORDER BY key")
+	require.NoError(t, err)
+	defer seenRows.Close()
+	require.True(t, binaryResult(seenRows.FieldDescriptions(), seenOIDs()), "pgx asks for the binary forms decodeSeenCase reads")
+	var seenDecoded, seenScanned []proactive.Case
+	for seenRows.Next() {
+		d, err := decodeSeenCase(seenRows.RawValues())
+		require.NoError(t, err)
+		s, err := scanSeenCase(seenRows)
+		require.NoError(t, err)
+		seenDecoded, seenScanned = append(seenDecoded, d), append(seenScanned, s)
+	}
+	require.NoError(t, seenRows.Err())
+	require.Equal(t, seenScanned, seenDecoded)
+	require.Equal(t, []proactive.Case{scanned[0].ScanView(), scanned[1].ScanView()}, seenDecoded)
 }

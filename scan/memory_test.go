@@ -87,6 +87,7 @@ func (d emptyDesk) View(_ context.Context, fn func(proactive.DeskTx) error) erro
 func (emptyDesk) UnresolvedCases(context.Context, []string) ([]proactive.Case, error) {
 	return nil, nil
 }
+func (emptyDesk) SeenCases(context.Context, []string) ([]proactive.Case, error) { return nil, nil }
 func (emptyDesk) CasesByID(context.Context, []string) ([]proactive.Case, error) { return nil, nil }
 func (emptyDesk) FindCases(context.Context, proactive.CaseQuery) ([]proactive.Case, error) {
 	return nil, nil

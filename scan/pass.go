@@ -599,7 +599,7 @@ func (b *batcher) flush() error {
 	var stored map[string]proactive.Case
 	var prev map[string]string
 	if len(keys) > 0 {
-		cs, err := p.tx.UnresolvedCases(ctx, keys)
+		cs, err := p.tx.SeenCases(ctx, keys)
 		if err != nil {
 			return b.fail(fmt.Errorf("read cases: %w", err))
 		}
@@ -621,28 +621,19 @@ func (b *batcher) flush() error {
 			}
 		}
 	}
+	changes, err := b.decide(stored, prev, want)
+	if err != nil {
+		return b.fail(err)
+	}
 	seen := p.seenOf(b.check.Type)
 	w := writes{touchAt: p.now, hint: len(b.items) + len(b.sighted)}
 	for i := range b.items {
-		a, key, details := &b.items[i], b.prepared[i].key, b.prepared[i].details
-		h := p.hash(key)
+		a, h := &b.items[i], p.hash(b.prepared[i].key)
 		if sc, ok := seen[h]; ok {
 			p.account(a, sc, nil, b.res) // a later anomaly of a case already seen
 			continue
 		}
-		if details == nil {
-			var err error
-			if details, err = json.Marshal(a.Details); err != nil {
-				return b.fail(fmt.Errorf("encode the details of %s: %w", key, err))
-			}
-		}
-		o := lifecycle.Observation{Anomaly: a, Owner: a.Owner, Details: details}
-		var ch lifecycle.Change
-		if c, ok := stored[key]; ok {
-			ch = lifecycle.Refresh(c, o, p.now, p.newID)
-		} else {
-			ch = lifecycle.Open(o, prev[key], p.now, p.newID)
-		}
+		ch := changes[i]
 		w.add(ch, b.res)
 		seen[h] = p.account(a, p.classify(&ch.Case), &ch.Case, b.res)
 	}
@@ -664,6 +655,59 @@ func (b *batcher) flush() error {
 		return b.fail(err)
 	}
 	return nil
+}
+
+// decide returns the change of each anomaly that is the first of its key
+// in the scan (want: the keys not seen before this batch): its stored case
+// (the scan's view, DeskTx.SeenCases) refreshed, or a new case. A case the
+// change rewrites whole is read whole first and decided again, so that
+// what the view leaves out is kept.
+func (b *batcher) decide(stored map[string]proactive.Case, prev map[string]string, want map[string]bool) ([]lifecycle.Change, error) {
+	p := b.p
+	changes := make([]lifecycle.Change, len(b.items))
+	first := make(map[string]int, len(want)) // key → its first anomaly here
+	var whole []string                       // ids of the cases rewritten whole
+	noIDs := func() string { return "" }     // a change with events is decided again
+	for i := range b.items {
+		a, key := &b.items[i], b.prepared[i].key
+		if _, dup := first[key]; dup || !want[key] {
+			continue
+		}
+		first[key] = i
+		if b.prepared[i].details == nil {
+			js, err := json.Marshal(a.Details)
+			if err != nil {
+				return nil, fmt.Errorf("encode the details of %s: %w", key, err)
+			}
+			b.prepared[i].details = js
+		}
+		o := lifecycle.Observation{Anomaly: a, Owner: a.Owner, Details: b.prepared[i].details}
+		c, ok := stored[key]
+		if !ok {
+			changes[i] = lifecycle.Open(o, prev[key], p.now, p.newID)
+			continue
+		}
+		if changes[i] = lifecycle.Refresh(c, o, p.now, noIDs); changes[i].Write {
+			whole = append(whole, c.ID)
+		}
+	}
+	if len(whole) == 0 {
+		return changes, nil
+	}
+	cs, err := p.tx.CasesByID(b.ctx, whole)
+	if err != nil {
+		return nil, fmt.Errorf("read cases: %w", err)
+	}
+	if len(cs) != len(whole) {
+		return nil, proactive.Errorf(proactive.EINTERNAL, "read cases: %d of the %d cases to rewrite were not found", len(whole)-len(cs), len(whole))
+	}
+	for _, c := range cs {
+		i := first[c.Key]
+		o := lifecycle.Observation{Anomaly: &b.items[i], Owner: b.items[i].Owner, Details: b.prepared[i].details}
+		changes[i] = lifecycle.Refresh(c, o, p.now, p.newID)
+		stored[c.Key] = c
+	}
+	return changes, nil
 }
 
 // flushWithoutCases processes the batch as a scan before the risk desk

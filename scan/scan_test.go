@@ -259,3 +259,61 @@ func TestHealthDropOnThresholdThroughTheStore(t *testing.T) {
 		})
 	}
 }
+
+// TestEscalationKeepsWhatTheScanDoesNotRead: a scan decides on the cases'
+// scan view (DeskTx.SeenCases) and reads whole the ones it rewrites: an
+// acknowledged case that escalates wakes and keeps its note, its previous
+// case and when it opened.
+func TestEscalationKeepsWhatTheScanDoesNotRead(t *testing.T) {
+	now := storetest.Now()
+	for _, o := range openers(t) {
+		t.Run(o.name, func(t *testing.T) {
+			ctx := t.Context()
+			st := o.open(t)
+			_, err := st.Migrate(ctx)
+			require.NoError(t, err)
+			storetest.MustInsert(t, st, proactive.TableHealthScores,
+				proactive.Row{"email": "kim@x.com", "health_score": 50.0, "calculated_at": now.Add(-48 * time.Hour)},
+				proactive.Row{"email": "kim@x.com", "health_score": 38.0, "calculated_at": now.Add(-time.Hour)})
+			sc := newScanner(t, st, nil)
+			_, err = sc.Run(ctx, scan.Params{Now: now, Trigger: "test"})
+			require.NoError(t, err)
+
+			const key = "health_drop:kim@x.com"
+			previous := "6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3d"
+			var opened proactive.Case
+			require.NoError(t, st.Update(ctx, func(tx proactive.DeskTx) error {
+				cs, err := tx.UnresolvedCases(ctx, []string{key})
+				require.NoError(t, err)
+				require.Len(t, cs, 1)
+				c := cs[0]
+				require.Equal(t, proactive.SeverityMedium, c.Severity)
+				ackAt := now.Add(time.Minute)
+				c.State, c.AckSeverity, c.AcknowledgedBy, c.AcknowledgedAt = proactive.CaseAcknowledged, c.Severity, "ann", &ackAt
+				c.Note, c.PreviousCaseID = "called her", previous
+				opened = c
+				return tx.UpdateCases(ctx, []proactive.Case{c})
+			}))
+
+			storetest.MustInsert(t, st, proactive.TableHealthScores,
+				proactive.Row{"email": "kim@x.com", "health_score": 12.0, "calculated_at": now.Add(30 * time.Minute)})
+			res, err := sc.Run(ctx, scan.Params{Now: now.Add(time.Hour), Trigger: "test"})
+			require.NoError(t, err)
+			require.Equal(t, 1, res.Cases.Escalated)
+			require.NoError(t, st.View(ctx, func(tx proactive.DeskTx) error {
+				cs, err := tx.UnresolvedCases(ctx, []string{key})
+				require.NoError(t, err)
+				require.Len(t, cs, 1)
+				c := cs[0]
+				require.Greater(t, c.Severity.Rank(), proactive.SeverityMedium.Rank())
+				require.Equal(t, proactive.CaseOpen, c.State, "woke: above the severity it was acknowledged at")
+				require.Empty(t, c.AcknowledgedBy)
+				require.Equal(t, "called her", c.Note)
+				require.Equal(t, previous, c.PreviousCaseID)
+				require.True(t, opened.OpenedAt.Equal(c.OpenedAt), "opened at %s, now %s", opened.OpenedAt, c.OpenedAt)
+				require.True(t, now.Add(time.Hour).Equal(c.LastSeenAt))
+				return nil
+			}))
+		})
+	}
+}

@@ -116,6 +116,51 @@ func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactiv
 		WHERE resolved_at IS NULL AND key IN (SELECT value FROM json_each(?))`, list)
 }
 
+// SeenCases implements proactive.DeskTx: UnresolvedCases' lookup, reading
+// only the columns of Case.ScanView (each column read costs the driver a
+// call into SQLite, and a scan reads thousands of cases).
+func (t *deskTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
+	const op = "read unresolved cases"
+	list, err := jsonList(keys)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	rows, err := t.tx.QueryContext(ctx, `
+		SELECT id, type, key, coalesce(label, ''), state, coalesce(severity, ''), coalesce(peak_severity, ''),
+			coalesce(ack_severity, ''), urgency, last_seen_at, coalesce(owner, ''), assigned, metric, details, seq,
+			updated_at, woke_at
+		FROM ptd_cases
+		WHERE resolved_at IS NULL AND key IN (SELECT value FROM json_each(?))`, list)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	defer rows.Close()
+	out := make([]proactive.Case, 0, len(keys))
+	for rows.Next() {
+		var (
+			c                                  proactive.Case
+			typ, state, severity, peak, ackSev string
+			details                            sql.NullString
+			lastSeen, updated, woke            nullTime
+		)
+		if err := rows.Scan(&c.ID, &typ, &c.Key, &c.Label, &state, &severity, &peak, &ackSev, &c.Urgency, &lastSeen,
+			&c.Owner, &c.Assigned, &c.Metric, &details, &c.Seq, &updated, &woke); err != nil {
+			return nil, translate(op, err)
+		}
+		c.Type, c.State = proactive.AnomalyType(typ), proactive.CaseState(state)
+		c.Severity, c.PeakSeverity, c.AckSeverity = proactive.Severity(severity), proactive.Severity(peak), proactive.Severity(ackSev)
+		c.LastSeenAt, c.UpdatedAt, c.WokeAt = lastSeen.Time, updated.Time, woke.ptr()
+		if details.Valid && details.String != "" {
+			c.Details = json.RawMessage(details.String)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(op, err)
+	}
+	return out, nil
+}
+
 // CasesByID implements proactive.DeskTx: in the order of ids.
 func (t *deskTx) CasesByID(ctx context.Context, ids []string) ([]proactive.Case, error) {
 	const op = "read cases by id"

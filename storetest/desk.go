@@ -90,6 +90,40 @@ func requireSameCase(t *testing.T, want, got proactive.Case, msg ...any) {
 func testDeskCases(t *testing.T, open deskOpener) {
 	t.Parallel()
 	now := Now()
+	t.Run("SeenCases reads the scan's view of the unresolved cases", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		full := sampleCase("deal_stall:deal-7", now)
+		ackAt, snooze, woke := now.Add(-time.Hour), now.Add(2*time.Hour), now.Add(-30*time.Minute)
+		full.State, full.AckSeverity, full.AcknowledgedBy, full.AcknowledgedAt = proactive.CaseSnoozed, proactive.SeverityMedium, "kim", &ackAt
+		full.SnoozedUntil, full.SnoozeReason, full.Note, full.InhibitedBy = &snooze, "on leave", "called", "sync_fail"
+		full.PreviousCaseID, full.Assigned, full.WokeAt = uuid.NewString(), true, &woke
+		bare := sampleCase("health_drop:bare@x.com", now)
+		bare.Label, bare.Owner, bare.Details, bare.Severity, bare.PeakSeverity = "", "", nil, "", ""
+		gone := sampleCase("deal_stall:deal-8", now)
+		gone.State, gone.ResolvedAt, gone.ResolveReason = proactive.CaseResolved, &now, proactive.ResolveCleared
+		update(t, d, func(tx proactive.DeskTx) error {
+			return tx.InsertCases(t.Context(), []proactive.Case{full, bare, gone})
+		})
+		keys := []string{full.Key, bare.Key, gone.Key, "deal_stall:nobody"}
+		view(t, d, func(tx proactive.DeskTx) error {
+			whole, err := tx.UnresolvedCases(t.Context(), keys)
+			require.NoError(t, err)
+			seen, err := tx.SeenCases(t.Context(), keys)
+			require.NoError(t, err)
+			require.Len(t, whole, 2, "the resolved case and the unknown key are left out")
+			require.Len(t, seen, len(whole))
+			proactive.SortCases(whole)
+			proactive.SortCases(seen)
+			for i := range whole {
+				requireSameCase(t, whole[i].ScanView(), seen[i])
+			}
+			none, err := tx.SeenCases(t.Context(), nil)
+			require.NoError(t, err)
+			require.Empty(t, none)
+			return nil
+		})
+	})
 	t.Run("round trip of every column", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
