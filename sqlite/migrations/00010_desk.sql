@@ -49,7 +49,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS ptd_cases_unresolved_key_idx ON ptd_cases (key
 -- A key's history (its newest resolved case, `case KEY`).
 CREATE INDEX IF NOT EXISTS ptd_cases_key_idx ON ptd_cases (key, resolved_at);
 CREATE INDEX IF NOT EXISTS ptd_cases_type_state_idx ON ptd_cases (type, state);
-CREATE INDEX IF NOT EXISTS ptd_cases_last_seen_idx ON ptd_cases (last_seen_at) WHERE resolved_at IS NULL;
 CREATE INDEX IF NOT EXISTS ptd_cases_snoozed_idx ON ptd_cases (snoozed_until) WHERE state = 'snoozed';
 CREATE INDEX IF NOT EXISTS ptd_cases_manual_resolved_idx ON ptd_cases (resolved_at) WHERE resolve_reason = 'manual';
 
