@@ -3,6 +3,8 @@ package insight
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -141,4 +143,39 @@ func TestRevenueAtRiskSumsEveryMember(t *testing.T) {
 	}
 	g = groupOf(anom(proactive.SyncFail, med, "HubSpot - x", 60, 2))
 	require.Equal(t, 0.0, BuildAlert(chk(g), g, Analysis{}, testNow).SourceData["revenue_at_risk"], "present when 0")
+}
+
+// TestReducerKeepsTheMostUrgentWhateverTheOrder: a group of many members,
+// with ties in urgency, fed in several orders, names as primary and related
+// exactly the most urgent of a full sort, and counts every member.
+func TestReducerKeepsTheMostUrgentWhateverTheOrder(t *testing.T) {
+	t.Parallel()
+	var all []proactive.Anomaly
+	for i := range 1000 {
+		a := anom(proactive.DealStall, med, fmt.Sprintf("Deal %03d", (i*7919)%1000), 60+(i*31)%41, 20)
+		if i%97 == 0 {
+			a.Severity = high
+		}
+		all = append(all, a)
+	}
+	want := slices.Clone(all)
+	rules.SortAnomalies(want)
+	for seed := range uint64(5) {
+		in := slices.Clone(all)
+		rand.New(rand.NewPCG(seed, seed+1)).Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+		if seed == 1 {
+			slices.Reverse(want) // the least urgent first: every member is kept, then trimmed
+			in = slices.Clone(want)
+			slices.Reverse(want)
+		}
+		r := NewReducer(proactive.DealStall)
+		for _, a := range in {
+			r.Add(a)
+		}
+		g, ok := r.Group()
+		require.True(t, ok)
+		require.Equal(t, len(all), g.AffectedCount)
+		require.Equal(t, want[0], g.Primary, "seed %d", seed)
+		require.Equal(t, want[1:1+proactive.MaxRelated], g.Related, "seed %d", seed)
+	}
 }

@@ -33,6 +33,12 @@ type Reducer struct {
 	topRank int     // highest severity rank
 	top     []proactive.Anomaly
 	sorted  bool
+	// bar is the least urgent member kept at the last trim, once one has
+	// kept a full set: a member less urgent than it is never kept, so Add
+	// counts it and drops it without a copy or a sort (most members of a
+	// large group).
+	bar    proactive.Anomaly
+	hasBar bool
 }
 
 // NewReducer returns an empty Reducer for anomalies of type t.
@@ -44,6 +50,9 @@ func (r *Reducer) Add(a proactive.Anomaly) {
 	r.sum += a.UrgencyScore
 	r.revenue += a.RevenueAtRisk()
 	r.topRank = max(r.topRank, a.Severity.Rank())
+	if r.hasBar && rules.CompareAnomalies(a, r.bar) > 0 {
+		return
+	}
 	r.top = append(r.top, a)
 	r.sorted = false
 	if len(r.top) >= 4*keep {
@@ -60,6 +69,9 @@ func (r *Reducer) trim() {
 	if len(r.top) > keep {
 		clear(r.top[keep:])
 		r.top = r.top[:keep]
+	}
+	if len(r.top) == keep {
+		r.bar, r.hasBar = r.top[keep-1], true
 	}
 }
 
