@@ -121,14 +121,35 @@ func (ms *memberSet) hasZero() bool {
 // canonicalUUID returns the bytes of a canonical (lower-case, hyphenated)
 // UUID text; false for any other text.
 func canonicalUUID(s string) ([16]byte, bool) {
-	if len(s) != 36 {
+	var u [16]byte
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return [16]byte{}, false
 	}
-	u, err := uuid.Parse(s)
-	if err != nil || u.String() != s {
-		return [16]byte{}, false
+	for i, j := 0, 0; i < len(s); {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++
+			continue
+		}
+		hi, ok := lowerHex(s[i])
+		lo, ok2 := lowerHex(s[i+1])
+		if !ok || !ok2 {
+			return [16]byte{}, false
+		}
+		u[j] = hi<<4 | lo
+		i, j = i+2, j+1
 	}
 	return u, true
+}
+
+// lowerHex is the value of a lower-case hexadecimal digit.
+func lowerHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 // again counts another anomaly of member i.

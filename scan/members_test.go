@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ptd-agents/ptd-proactive/lifecycle"
@@ -44,4 +45,44 @@ func TestMemberSetGivesBackWhatWasAdded(t *testing.T) {
 	var texts memberSet
 	texts.add(lifecycle.Member{CaseID: "x"}) // its id's bytes are zero: not the zero UUID
 	require.False(t, texts.has("00000000-0000-0000-0000-000000000000"))
+}
+
+// TestCanonicalUUID: only the lower-case, hyphenated form is a UUID's
+// bytes (what the desk writes); it agrees with the uuid package's
+// reading of that form, and anything else is kept as text.
+func TestCanonicalUUID(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", true},
+		{"00000000-0000-0000-0000-000000000000", true},
+		{"ffffffff-ffff-ffff-ffff-ffffffffffff", true},
+		{"6BA7B810-9DAD-11D1-80B4-00C04FD430C8", false},
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430C8", false},
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430c", false},
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430c88", false},
+		{"6ba7b8109dad-11d1-80b4-00c04fd430c8-", false},
+		{"6ba7b810-9dad-11d1-80b4x00c04fd430c8", false},
+		{"6ba7b810-9dad-11d1-80b4-00c04fd430g8", false},
+		{"{6ba7b810-9dad-11d1-80b4-00c04fd430}", false},
+		{"urn:uuid:6ba7b810-9dad-11d1-80b4-00c0", false},
+		{"", false},
+	} {
+		got, ok := canonicalUUID(tc.in)
+		require.Equal(t, tc.ok, ok, tc.in)
+		if ok {
+			want, err := uuid.Parse(tc.in)
+			require.NoError(t, err)
+			require.Equal(t, [16]byte(want), got, tc.in)
+		} else {
+			require.Zero(t, got, tc.in)
+		}
+	}
+	for range 1000 {
+		id := uuid.New()
+		got, ok := canonicalUUID(id.String())
+		require.True(t, ok)
+		require.Equal(t, [16]byte(id), got)
+	}
 }
