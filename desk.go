@@ -100,6 +100,12 @@ type DeskTx interface {
 	// OpenAlerts returns the ptd-proactive alerts with resolved_at null and
 	// expires_at after now (or null), newest first.
 	OpenAlerts(ctx context.Context, now time.Time) ([]Alert, error)
+	// ResolvedOpenAlerts returns the ids of the open alerts at now (those
+	// OpenAlerts returns, in its order) that hold cases — not a legacy row
+	// — none of which is unresolved: lifecycle.AlertResolved of each, found
+	// without bringing a large alert's case ids to Go. The alerts whose ids
+	// are in except are left out.
+	ResolvedOpenAlerts(ctx context.Context, now time.Time, except []string) ([]string, error)
 	// CloseAlert sets resolved_at = at and expires_at = min(expires_at, at).
 	CloseAlert(ctx context.Context, id string, at time.Time) error
 	// GetAlert returns one alert: EINVALID for a malformed id, ENOTFOUND

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/lifecycle"
 )
 
 // Desk is an in-memory proactive.Desk. The zero value is not usable: call New.
@@ -487,6 +488,12 @@ func (t *Tx) InsertAlert(_ context.Context, a proactive.Alert) (string, error) {
 	}
 	a.ID = t.ids()
 	a.CreatedAt = a.CreatedAt.UTC()
+	if a.InsightType == "" {
+		a.InsightType = proactive.InsightType
+	}
+	if a.SourceAgent == "" {
+		a.SourceAgent = proactive.SourceAgent
+	}
 	t.s.alerts[a.ID] = a
 	return a.ID, nil
 }
@@ -521,6 +528,23 @@ func (t *Tx) OpenAlerts(_ context.Context, now time.Time) ([]proactive.Alert, er
 		}
 		return strings.Compare(b.ID, a.ID)
 	})
+	return out, nil
+}
+
+// ResolvedOpenAlerts implements proactive.DeskTx.
+func (t *Tx) ResolvedOpenAlerts(ctx context.Context, now time.Time, except []string) ([]string, error) {
+	open, err := t.OpenAlerts(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	unresolved := func(id string) bool { c, ok := t.s.cases[id]; return ok && !c.Resolved() }
+	var out []string
+	for _, a := range open {
+		held := lifecycle.CaseIDsOf(a) // nil for a legacy row, which holds no case
+		if held != nil && !slices.Contains(except, a.ID) && !slices.ContainsFunc(held, unresolved) {
+			out = append(out, a.ID)
+		}
+	}
 	return out, nil
 }
 

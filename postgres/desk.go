@@ -403,7 +403,7 @@ func (t *deskTx) RecordResolveNotices(ctx context.Context, channel string, caseI
 	})
 }
 
-// ResolvedOpenAlerts implements scan.ResolvedAlertFinder: the ids of the
+// ResolvedOpenAlerts implements proactive.DeskTx: the ids of the
 // open ptd-proactive alerts at now (OpenAlerts' rows, in its order) that
 // hold cases — source_data has case_ids, not null — none of them
 // unresolved, found in one statement: no alert's case ids come to Go. A

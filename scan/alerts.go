@@ -219,61 +219,16 @@ func (p *pass) closeResolvedAlerts(ctx context.Context, res *proactive.ScanResul
 // an unresolved case (a scan's group alerts, whose members are open) and
 // are not examined.
 func CloseResolvedAlerts(ctx context.Context, tx proactive.DeskTx, now time.Time, holding []string) error {
-	if f, ok := tx.(ResolvedAlertFinder); ok {
-		ids, err := f.ResolvedOpenAlerts(ctx, now, holding)
-		if err != nil {
-			return fmt.Errorf("read open alerts: %w", err)
-		}
-		for _, id := range ids {
-			if err := tx.CloseAlert(ctx, id, now); err != nil {
-				return fmt.Errorf("close alert %s: %w", id, err)
-			}
-		}
-		return nil
-	}
-	open, err := tx.OpenAlerts(ctx, now)
+	ids, err := tx.ResolvedOpenAlerts(ctx, now, holding)
 	if err != nil {
 		return fmt.Errorf("read open alerts: %w", err)
 	}
-	for i := range open {
-		a := open[i]
-		open[i] = proactive.Alert{} // read once: let its case ids go
-		if slices.Contains(holding, a.ID) {
-			continue
-		}
-		held := lifecycle.CaseIDsOf(a)
-		if held == nil {
-			continue // a legacy row holds no case
-		}
-		// Resolved when none of its cases is unresolved: asked in batches,
-		// up to the first unresolved one.
-		resolved := true
-		err := unresolvedCaseIDs(ctx, tx, held, DefaultBatchSize, func(ids []string) bool {
-			resolved = len(ids) == 0
-			return resolved
-		})
-		if err != nil {
-			return fmt.Errorf("read the cases alert %s holds: %w", a.ID, err)
-		}
-		if !resolved {
-			continue
-		}
-		if err := tx.CloseAlert(ctx, a.ID, now); err != nil {
-			return fmt.Errorf("close alert %s: %w", a.ID, err)
+	for _, id := range ids {
+		if err := tx.CloseAlert(ctx, id, now); err != nil {
+			return fmt.Errorf("close alert %s: %w", id, err)
 		}
 	}
 	return nil
-}
-
-// ResolvedAlertFinder is a desk transaction that finds the alerts to
-// close itself, set-based (PostgreSQL): an open alert's case ids, 30,000
-// of them for a large group, never come to Go to be looked up.
-type ResolvedAlertFinder interface {
-	// ResolvedOpenAlerts returns the ids of the open ptd-proactive alerts
-	// at now (those OpenAlerts returns) that hold cases (not a legacy
-	// row) none of which is unresolved: lifecycle.AlertResolved of each;
-	// the alerts whose ids are in except are left out.
-	ResolvedOpenAlerts(ctx context.Context, now time.Time, except []string) ([]string, error)
 }
 
 // unresolvedCaseIDs reads which of the case ids are of unresolved cases,

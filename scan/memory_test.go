@@ -118,6 +118,9 @@ func (emptyDesk) InsertAlert(context.Context, proactive.Alert) (string, error) {
 func (emptyDesk) OpenAlerts(context.Context, time.Time) ([]proactive.Alert, error) {
 	return nil, nil
 }
+func (emptyDesk) ResolvedOpenAlerts(context.Context, time.Time, []string) ([]string, error) {
+	return nil, nil
+}
 func (emptyDesk) Enqueue(context.Context, []proactive.Notification) error { return nil }
 func (emptyDesk) PendingManualResolves(context.Context, string, time.Time) ([]proactive.Case, error) {
 	return nil, nil

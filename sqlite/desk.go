@@ -231,7 +231,7 @@ func (t *deskTx) OpenAlerts(ctx context.Context, now time.Time) ([]proactive.Ale
 	return out, nil
 }
 
-// ResolvedOpenAlerts implements scan.ResolvedAlertFinder: the ids of the
+// ResolvedOpenAlerts implements proactive.DeskTx: the ids of the
 // open ptd-proactive alerts, in the order of OpenAlerts, that hold cases —
 // source_data has case_ids, not null — none of them unresolved, found in
 // one statement: no alert's case ids come to Go. As in

@@ -54,14 +54,6 @@ func TestDesk(t *testing.T) {
 	})
 }
 
-// TestResolvedOpenAlerts: the set-based finder closes exactly the alerts
-// lifecycle.AlertResolved closes from each open alert's own case ids.
-func TestResolvedOpenAlerts(t *testing.T) {
-	db := mustOpen(t)
-	mustMigrate(t, db)
-	storetest.ResolvedAlertFinder(t, db)
-}
-
 func TestOpen(t *testing.T) {
 	t.Run("creates the file, in WAL mode", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "new.db")

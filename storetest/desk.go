@@ -29,6 +29,7 @@ func RunDesk(t *testing.T, open func(t *testing.T) proactive.Desk) {
 	t.Run("Transactions", func(t *testing.T) { testDeskTransactions(t, o) })
 	t.Run("Silences", func(t *testing.T) { testDeskSilences(t, o) })
 	t.Run("GroupAlerts", func(t *testing.T) { testDeskAlerts(t, o) })
+	t.Run("ResolvedAlerts", func(t *testing.T) { testDeskResolvedAlerts(t, o) })
 	t.Run("Outbox", func(t *testing.T) { testDeskOutbox(t, o) })
 	t.Run("ConcurrentOpen", func(t *testing.T) { testDeskConcurrentOpen(t, o) })
 }

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -14,22 +13,17 @@ import (
 	"github.com/ptd-agents/ptd-proactive/lifecycle"
 )
 
-// resolvedAlertFinder is scan.ResolvedAlertFinder, the optional primitive
-// of a store that finds the alerts to close in one statement (named here
-// so that this package does not import scan).
-type resolvedAlertFinder interface {
-	ResolvedOpenAlerts(ctx context.Context, now time.Time, except []string) ([]string, error)
-}
-
-// ResolvedAlertFinder holds a store's set-based finder of the alerts whose
-// cases are all resolved to the alerts' own reading (lifecycle.AlertResolved
-// over each open alert's case ids): legacy rows (no case_ids, null, no
+// testDeskResolvedAlerts holds DeskTx.ResolvedOpenAlerts, a store's
+// finder of the alerts whose cases are all resolved, to the alerts' own
+// reading (lifecycle.AlertResolved over each open alert's case ids):
+// legacy rows (no case_ids, null, no
 // source_data) never close; an empty list, a non-list, all resolved,
 // unknown or malformed ids and an upper-case id (ids compared as texts)
 // always; one unresolved never; expired, closed and foreign rows are not
-// open; the alerts it is told to leave out are left out. It fails when the
-// desk's transactions do not offer the finder.
-func ResolvedAlertFinder(t *testing.T, d proactive.Desk) {
+// open; the alerts it is told to leave out are left out.
+func testDeskResolvedAlerts(t *testing.T, newDesk deskOpener) {
+	t.Parallel()
+	d := newDesk(t)
 	ctx := t.Context()
 	now := Now()
 	open := proactive.Case{ID: uuid.NewString(), Type: proactive.DealStall, Key: "deal_stall:deal-1", Label: "d1",
@@ -79,15 +73,13 @@ func ResolvedAlertFinder(t *testing.T, d proactive.Desk) {
 	var got, want []string
 	titles := map[string]bool{}
 	require.NoError(t, d.Update(ctx, func(tx proactive.DeskTx) error {
-		f, ok := tx.(resolvedAlertFinder)
-		require.True(t, ok, "the store's desk transaction finds resolved alerts in one statement")
-		ids, err := f.ResolvedOpenAlerts(ctx, now, nil)
+		ids, err := tx.ResolvedOpenAlerts(ctx, now, nil)
 		if err != nil {
 			return err
 		}
 		got = ids
 		if len(ids) > 1 {
-			rest, err := f.ResolvedOpenAlerts(ctx, now, []string{ids[0], "not-an-alert"})
+			rest, err := tx.ResolvedOpenAlerts(ctx, now, []string{ids[0], "not-an-alert"})
 			if err != nil {
 				return err
 			}
