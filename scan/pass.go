@@ -372,10 +372,10 @@ func (p *pass) runCheck(ctx context.Context, c proactive.Check, d proactive.Dete
 		if pre := p.prefetch.take(c.Type); pre != nil {
 			skipped, err = pre.drain(b) // read ahead from p.source; a retry reads here
 		} else {
-			skipped, err = d.Detect(ctx, src, b)
-		}
-		if err == nil {
-			err = b.flush()
+			f := &feeder{check: c, size: p.s.opts.BatchSize, prepare: !p.params.WithoutCases, deliver: b.take}
+			if skipped, err = d.Detect(ctx, src, f); err == nil {
+				err = f.send()
+			}
 		}
 		again = false
 		switch {
@@ -524,73 +524,48 @@ func (p *pass) tableEmpty(ctx context.Context, table string) (bool, error) {
 	return !has, nil
 }
 
-// batcher receives a check's findings and writes them to the desk in
-// batches.
+// batcher takes a check's findings, a batch at a time, to the desk.
 type batcher struct {
-	p       *pass
-	ctx     context.Context
-	check   proactive.Check
-	res     *proactive.ScanResult
-	items   []proactive.Anomaly
-	sighted []string // case keys seen within the recovery margin
-	// prepared is items' case keys and details, when the reading goroutine
-	// made them (findings.prepared); nil when the batcher makes them.
-	prepared  []prepared
+	p         *pass
+	ctx       context.Context
+	check     proactive.Check
+	res       *proactive.ScanResult
 	anomalies int
 	sightings int
 	writeErr  error
 }
 
-// Anomaly implements proactive.Emitter.
-func (b *batcher) Anomaly(a proactive.Anomaly) error {
-	if a.Type != b.check.Type {
-		return proactive.Errorf(proactive.EINTERNAL, "check %s reported an anomaly of type %s", b.check.Type, a.Type)
-	}
-	b.items = append(b.items, a)
-	b.anomalies++
-	if len(b.items)+len(b.sighted) >= b.p.s.opts.BatchSize {
-		return b.flush()
-	}
-	return nil
+// take processes one batch of the check's findings (a feeder's delivery).
+func (b *batcher) take(f findings) error {
+	b.anomalies += len(f.items)
+	b.sightings += len(f.sighted)
+	return b.flush(f)
 }
 
-// Seen implements proactive.Emitter.
-func (b *batcher) Seen(key string) error {
-	b.sighted = append(b.sighted, proactive.CaseKey(b.check.Type, key))
-	b.sightings++
-	if len(b.items)+len(b.sighted) >= b.p.s.opts.BatchSize {
-		return b.flush()
-	}
-	return nil
-}
-
-// flush processes the batch: each anomaly opens or refreshes its case
-// (the first anomaly of a key in a scan is the case's: checks report the
-// most urgent first), each sighting keeps its case seen; the changes are
+// flush processes a batch: each anomaly opens or refreshes its case (the
+// first anomaly of a key in a scan is the case's: checks report the most
+// urgent first), each sighting keeps its case seen; the changes are
 // written and the anomalies fed to the counts, the analysis, the inputs'
-// observers and, when actionable, their group.
-func (b *batcher) flush() error {
+// observers and, when actionable, their group. The batch comes prepared
+// (findings.prepared) unless the scan keeps no cases.
+func (b *batcher) flush(f findings) error {
 	ctx, p := b.ctx, b.p
-	if len(b.items) == 0 && len(b.sighted) == 0 {
-		return nil
-	}
 	if p.params.WithoutCases {
-		b.flushWithoutCases()
+		b.flushWithoutCases(f)
 		return nil
 	}
-	if len(b.prepared) != len(b.items) {
-		b.prepared = prepare(b.items)
-	}
-	keys := make([]string, 0, len(b.items)+len(b.sighted))
-	want := make(map[string]bool, len(b.items)+len(b.sighted))
-	for i := range b.items {
-		k := b.prepared[i].key
-		if !p.saw(b.check.Type, k) && !want[k] {
+	// The keys not seen before this batch, each once: the anomalies'
+	// first, then the sightings'.
+	keys := make([]string, 0, len(f.items)+len(f.sighted))
+	want := make(map[string]bool, len(f.items)+len(f.sighted))
+	for i := range f.prepared {
+		if k := f.prepared[i].key; !p.saw(b.check.Type, k) && !want[k] {
 			want[k] = true
 			keys = append(keys, k)
 		}
 	}
-	for _, k := range b.sighted {
+	anomalyKeys := len(keys)
+	for _, k := range f.sighted {
 		if !p.saw(b.check.Type, k) && !want[k] {
 			want[k] = true
 			keys = append(keys, k)
@@ -607,12 +582,10 @@ func (b *batcher) flush() error {
 		for _, c := range cs {
 			stored[c.Key] = c
 		}
-		var fresh []string
-		for i := range b.prepared {
-			if k := b.prepared[i].key; want[k] {
-				if _, ok := stored[k]; !ok {
-					fresh = append(fresh, k)
-				}
+		var fresh []string // the anomalies' keys with no case: opened, after the key's newest resolved one
+		for _, k := range keys[:anomalyKeys] {
+			if _, ok := stored[k]; !ok {
+				fresh = append(fresh, k)
 			}
 		}
 		if len(fresh) > 0 {
@@ -621,14 +594,14 @@ func (b *batcher) flush() error {
 			}
 		}
 	}
-	changes, err := b.decide(stored, prev, want)
+	changes, err := b.decide(f, stored, prev, want)
 	if err != nil {
 		return b.fail(err)
 	}
 	seen := p.seenOf(b.check.Type)
-	w := writes{touchAt: p.now, hint: len(b.items) + len(b.sighted)}
-	for i := range b.items {
-		a, h := &b.items[i], p.hash(b.prepared[i].key)
+	w := writes{touchAt: p.now, hint: len(f.items) + len(f.sighted)}
+	for i := range f.items {
+		a, h := &f.items[i], p.hash(f.prepared[i].key)
 		if sc, ok := seen[h]; ok {
 			p.account(a, sc, nil, b.res) // a later anomaly of a case already seen
 			continue
@@ -637,7 +610,7 @@ func (b *batcher) flush() error {
 		w.add(ch, b.res)
 		seen[h] = p.account(a, p.classify(&ch.Case), &ch.Case, b.res)
 	}
-	for _, key := range b.sighted {
+	for _, key := range f.sighted {
 		h := p.hash(key)
 		if _, ok := seen[h]; ok {
 			continue
@@ -650,38 +623,44 @@ func (b *batcher) flush() error {
 		w.add(ch, b.res)
 		seen[h] = seenCase{bucket: inert, member: -1}
 	}
-	b.items, b.sighted, b.prepared = b.items[:0], b.sighted[:0], nil
 	if err := w.flush(ctx, p.tx); err != nil {
 		return b.fail(err)
 	}
 	return nil
 }
 
-// decide returns the change of each anomaly that is the first of its key
-// in the scan (want: the keys not seen before this batch): its stored case
-// (the scan's view, DeskTx.SeenCases) refreshed, or a new case. A case the
-// change rewrites whole is read whole first and decided again, so that
-// what the view leaves out is kept.
-func (b *batcher) decide(stored map[string]proactive.Case, prev map[string]string, want map[string]bool) ([]lifecycle.Change, error) {
+// decide returns the change of each anomaly of f that is the first of its
+// key in the scan (want: the keys not seen before this batch): its stored
+// case (the scan's view, DeskTx.SeenCases) refreshed, or a new case. A
+// case the change rewrites whole is read whole first and decided again,
+// so that what the view leaves out is kept.
+func (b *batcher) decide(f findings, stored map[string]proactive.Case, prev map[string]string, want map[string]bool) ([]lifecycle.Change, error) {
 	p := b.p
-	changes := make([]lifecycle.Change, len(b.items))
+	changes := make([]lifecycle.Change, len(f.items))
 	first := make(map[string]int, len(want)) // key → its first anomaly here
 	var whole []string                       // ids of the cases rewritten whole
 	noIDs := func() string { return "" }     // a change with events is decided again
-	for i := range b.items {
-		a, key := &b.items[i], b.prepared[i].key
+	observe := func(i int) (lifecycle.Observation, error) {
+		a := &f.items[i]
+		if f.prepared[i].details == nil { // did not encode when prepared: say why
+			js, err := json.Marshal(a.Details)
+			if err != nil {
+				return lifecycle.Observation{}, fmt.Errorf("encode the details of %s: %w", f.prepared[i].key, err)
+			}
+			f.prepared[i].details = js
+		}
+		return lifecycle.Observation{Anomaly: a, Owner: a.Owner, Details: f.prepared[i].details}, nil
+	}
+	for i := range f.items {
+		key := f.prepared[i].key
 		if _, dup := first[key]; dup || !want[key] {
 			continue
 		}
 		first[key] = i
-		if b.prepared[i].details == nil {
-			js, err := json.Marshal(a.Details)
-			if err != nil {
-				return nil, fmt.Errorf("encode the details of %s: %w", key, err)
-			}
-			b.prepared[i].details = js
+		o, err := observe(i)
+		if err != nil {
+			return nil, err
 		}
-		o := lifecycle.Observation{Anomaly: a, Owner: a.Owner, Details: b.prepared[i].details}
 		c, ok := stored[key]
 		if !ok {
 			changes[i] = lifecycle.Open(o, prev[key], p.now, p.newID)
@@ -703,30 +682,29 @@ func (b *batcher) decide(stored map[string]proactive.Case, prev map[string]strin
 	}
 	for _, c := range cs {
 		i := first[c.Key]
-		o := lifecycle.Observation{Anomaly: &b.items[i], Owner: b.items[i].Owner, Details: b.prepared[i].details}
+		o, _ := observe(i) // encoded above
 		changes[i] = lifecycle.Refresh(c, o, p.now, p.newID)
-		stored[c.Key] = c
 	}
 	return changes, nil
 }
 
-// flushWithoutCases processes the batch as a scan before the risk desk
-// did (Params.WithoutCases): each anomaly is actionable, its key's first
+// flushWithoutCases processes a batch as a scan before the risk desk did
+// (Params.WithoutCases): each anomaly is actionable, its key's first
 // anomaly a group member of its own, and nothing is read or written.
-func (b *batcher) flushWithoutCases() {
+func (b *batcher) flushWithoutCases(f findings) {
 	p := b.p
 	seen := p.seenOf(b.check.Type)
-	for i := range b.items {
-		a := &b.items[i]
-		h := p.hash(a.CaseKey())
+	for i := range f.items {
+		a := &f.items[i]
+		key := a.CaseKey()
+		h := p.hash(key)
 		if sc, ok := seen[h]; ok {
 			p.account(a, sc, nil, b.res)
 			continue
 		}
-		c := proactive.Case{Type: a.Type, Key: a.CaseKey(), Label: a.Entity, State: proactive.CaseOpen, Owner: a.Owner}
+		c := proactive.Case{Type: a.Type, Key: key, Label: a.Entity, State: proactive.CaseOpen, Owner: a.Owner}
 		seen[h] = p.account(a, seenCase{bucket: actionable, member: -1}, &c, b.res)
 	}
-	b.items, b.sighted = b.items[:0], b.sighted[:0]
 }
 
 // fail marks a desk failure: the scan stops (it is not the check's fault).

@@ -105,7 +105,14 @@ func startPrefetch(ctx context.Context, order []proactive.Check, detectors map[p
 		d, check := detectors[c.Type], c
 		pf.wg.Go(func() {
 			defer close(p.batches)
-			f := &feeder{ctx: pctx, check: check, size: batchSize, out: p.batches, prepare: withCases}
+			f := &feeder{check: check, size: batchSize, prepare: withCases, deliver: func(b findings) error {
+				select { // the desk takes it, or the scan stops
+				case p.batches <- b:
+					return nil
+				case <-pctx.Done():
+					return pctx.Err()
+				}
+			}}
 			p.skipped, p.err = d.Detect(pctx, src, f)
 			if p.err == nil {
 				p.err = f.send()
@@ -180,22 +187,16 @@ func (pf *prefetcher) stop() {
 // Detect's outcome. A desk failure stops it (the goroutine then ends when
 // the scan stops the prefetcher).
 func (p *prefetch) drain(b *batcher) (proactive.Skipped, error) {
-	take := func(batch findings) error {
-		b.items, b.sighted, b.prepared = batch.items, batch.sighted, batch.prepared
-		b.anomalies += len(batch.items)
-		b.sightings += len(batch.sighted)
-		return b.flush()
-	}
 	if p.first != nil {
 		batch := *p.first
 		p.first = nil
-		if err := take(batch); err != nil {
+		if err := b.take(batch); err != nil {
 			return nil, err
 		}
 	}
 	if !p.ended {
 		for batch := range p.batches {
-			if err := take(batch); err != nil {
+			if err := b.take(batch); err != nil {
 				return nil, err
 			}
 		}
@@ -203,17 +204,17 @@ func (p *prefetch) drain(b *batcher) (proactive.Skipped, error) {
 	return p.skipped, p.err
 }
 
-// feeder is the Emitter of a prefetch: it batches the check's findings
-// and sends each full batch to the desk.
+// feeder is the Emitter of a check's run: it batches the check's findings
+// and delivers each full batch — onto the channel of a check reading ahead,
+// straight to the desk (batcher.take) for one the desk runs itself.
 type feeder struct {
-	ctx   context.Context
 	check proactive.Check
 	size  int
 	cur   findings
-	out   chan<- findings
 	// prepare says the scan keeps cases: each batch goes with its
 	// anomalies' case keys and details as JSON (findings.prepared).
 	prepare bool
+	deliver func(findings) error
 }
 
 // Anomaly implements proactive.Emitter.
@@ -239,22 +240,17 @@ func (f *feeder) sendFull() error {
 	return f.send()
 }
 
-// send hands the batch to the desk, waiting until it takes it or the scan
-// stops.
+// send delivers the batch, if any.
 func (f *feeder) send() error {
 	if len(f.cur.items) == 0 && len(f.cur.sighted) == 0 {
 		return nil
 	}
+	batch := f.cur
 	if f.prepare {
-		f.cur.prepared = prepare(f.cur.items)
+		batch.prepared = prepare(batch.items)
 	}
-	select {
-	case f.out <- f.cur:
-		// The next batch of a check that filled one is likely as full:
-		// room for it up front, instead of growing it by doubling.
-		f.cur = findings{items: make([]proactive.Anomaly, 0, len(f.cur.items))}
-		return nil
-	case <-f.ctx.Done():
-		return f.ctx.Err()
-	}
+	// The next batch of a check that filled one is likely as full: room
+	// for it up front, instead of growing it by doubling.
+	f.cur = findings{items: make([]proactive.Anomaly, 0, len(batch.items))}
+	return f.deliver(batch)
 }
