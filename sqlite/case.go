@@ -83,14 +83,19 @@ func scanCase(r rowScanner) (proactive.Case, error) {
 
 // queryCases runs a query of caseColumns and reads every row.
 func (t *deskTx) queryCases(ctx context.Context, op, query string, args ...any) ([]proactive.Case, error) {
+	return t.queryCasesInto(ctx, nil, scanCase, op, query, args...)
+}
+
+// queryCasesInto runs a query of cases, reading every row with scan and
+// appending it to out.
+func (t *deskTx) queryCasesInto(ctx context.Context, out []proactive.Case, scan func(rowScanner) (proactive.Case, error), op, query string, args ...any) ([]proactive.Case, error) {
 	rows, err := t.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
 	defer rows.Close()
-	var out []proactive.Case
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := scan(rows)
 		if err != nil {
 			return nil, translate(op, err)
 		}
@@ -125,40 +130,34 @@ func (t *deskTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	rows, err := t.tx.QueryContext(ctx, `
+	// At most one case per key: room for all of them up front.
+	return t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), scanSeenCase, op, `
 		SELECT id, type, key, coalesce(label, ''), state, coalesce(severity, ''), coalesce(peak_severity, ''),
 			coalesce(ack_severity, ''), urgency, last_seen_at, coalesce(owner, ''), assigned, metric, details, seq,
 			updated_at, woke_at
 		FROM ptd_cases
 		WHERE resolved_at IS NULL AND key IN (SELECT value FROM json_each(?))`, list)
-	if err != nil {
-		return nil, translate(op, err)
+}
+
+// scanSeenCase reads one row of SeenCases' columns.
+func scanSeenCase(r rowScanner) (proactive.Case, error) {
+	var (
+		c                                  proactive.Case
+		typ, state, severity, peak, ackSev string
+		details                            sql.NullString
+		lastSeen, updated, woke            nullTime
+	)
+	if err := r.Scan(&c.ID, &typ, &c.Key, &c.Label, &state, &severity, &peak, &ackSev, &c.Urgency, &lastSeen,
+		&c.Owner, &c.Assigned, &c.Metric, &details, &c.Seq, &updated, &woke); err != nil {
+		return c, err
 	}
-	defer rows.Close()
-	out := make([]proactive.Case, 0, len(keys))
-	for rows.Next() {
-		var (
-			c                                  proactive.Case
-			typ, state, severity, peak, ackSev string
-			details                            sql.NullString
-			lastSeen, updated, woke            nullTime
-		)
-		if err := rows.Scan(&c.ID, &typ, &c.Key, &c.Label, &state, &severity, &peak, &ackSev, &c.Urgency, &lastSeen,
-			&c.Owner, &c.Assigned, &c.Metric, &details, &c.Seq, &updated, &woke); err != nil {
-			return nil, translate(op, err)
-		}
-		c.Type, c.State = proactive.AnomalyType(typ), proactive.CaseState(state)
-		c.Severity, c.PeakSeverity, c.AckSeverity = proactive.Severity(severity), proactive.Severity(peak), proactive.Severity(ackSev)
-		c.LastSeenAt, c.UpdatedAt, c.WokeAt = lastSeen.Time, updated.Time, woke.ptr()
-		if details.Valid && details.String != "" {
-			c.Details = json.RawMessage(details.String)
-		}
-		out = append(out, c)
+	c.Type, c.State = proactive.AnomalyType(typ), proactive.CaseState(state)
+	c.Severity, c.PeakSeverity, c.AckSeverity = proactive.Severity(severity), proactive.Severity(peak), proactive.Severity(ackSev)
+	c.LastSeenAt, c.UpdatedAt, c.WokeAt = lastSeen.Time, updated.Time, woke.ptr()
+	if details.Valid && details.String != "" {
+		c.Details = json.RawMessage(details.String)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(op, err)
-	}
-	return out, nil
+	return c, nil
 }
 
 // CasesByID implements proactive.DeskTx: in the order of ids.

@@ -97,6 +97,24 @@ func mustDemoDB(t *testing.T, now time.Time) *DB {
 	return db
 }
 
+// queryPlan returns the details of EXPLAIN QUERY PLAN of query, one line
+// per step.
+func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	require.NoError(t, err)
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+	return plan
+}
+
 // TestHealthPlan guards the plan the SQLite health check's speed depends
 // on: every part reads an index range (the emails one seek each, then each
 // email's window through the covering index whose second column is the
@@ -107,16 +125,7 @@ func TestHealthPlan(t *testing.T) {
 	now := time.Date(2025, 12, 10, 12, 0, 0, 0, time.UTC)
 	db := mustDemoDB(t, now)
 	args := append(timeArgs(now, time.Time{}), sql.Named("from", formatTime(now.Add(-14*24*time.Hour))), sql.Named("min_drop", 10.0))
-	rows, err := db.read.Query("EXPLAIN QUERY PLAN "+healthQuery(), args...)
-	require.NoError(t, err)
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-		plan = append(plan, detail)
-	}
-	require.NoError(t, rows.Err())
+	plan := queryPlan(t, db.read, healthQuery(), args...)
 	all := strings.Join(plan, "\n")
 	for _, line := range plan {
 		if strings.Contains(line, "client_health_scores") {
@@ -130,7 +139,7 @@ func TestHealthPlan(t *testing.T) {
 
 	// The bytecode reads the Julian day from the index: julianday() runs
 	// only on the bounds (once each), never on a reading's column.
-	rows, err = db.read.Query("EXPLAIN "+healthQuery(), args...)
+	rows, err := db.read.Query("EXPLAIN "+healthQuery(), args...)
 	require.NoError(t, err)
 	cols, err := rows.Columns()
 	require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -437,41 +436,6 @@ func TestMigrateAddsTheContext(t *testing.T) {
 
 // sqliteScalar reads one text value from the database file at path,
 // through a connection of its own.
-// TestMigrateDropsTheLastSeenIndex: a desk made by the first form of
-// migration 10 loses its index on last_seen_at, which every scan's refresh
-// of last_seen_at rewrote; a new desk never has it; the cases to resolve
-// are still found through an index.
-func TestMigrateDropsTheLastSeenIndex(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "ptd.db")
-	db := mustOpenPath(t, path)
-	mustMigrate(t, db)
-	const count = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ptd_cases_last_seen_idx'"
-	require.Equal(t, "0", sqliteScalar(t, path, count), "a new desk")
-	require.NoError(t, db.ExecForTest(ctx, `
-		CREATE INDEX ptd_cases_last_seen_idx ON ptd_cases (last_seen_at) WHERE resolved_at IS NULL;
-		DELETE FROM ptd_schema_migrations WHERE version_id = 12`))
-	require.Equal(t, "1", sqliteScalar(t, path, count))
-	mustMigrate(t, db)
-	require.Equal(t, "0", sqliteScalar(t, path, count), "an upgraded desk")
-	conn, err := sql.Open("sqlite", path)
-	require.NoError(t, err)
-	defer conn.Close()
-	rows, err := conn.QueryContext(ctx, `EXPLAIN QUERY PLAN
-		SELECT id FROM ptd_cases WHERE resolved_at IS NULL AND type IN ('deal_stall') AND last_seen_at <= '2026-01-01'`)
-	require.NoError(t, err)
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-		plan = append(plan, detail)
-	}
-	require.NoError(t, rows.Err())
-	require.Contains(t, strings.Join(plan, "; "), "USING INDEX", "the cases to resolve")
-}
-
 func sqliteScalar(t *testing.T, path, query string) string {
 	t.Helper()
 	conn, err := sql.Open("sqlite", path)
