@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -179,4 +180,61 @@ func TestAFifthCheckFlowsThroughScanAlertAndAPI(t *testing.T) {
 	require.Contains(t, doc, `"invoice_overdue"`, "the OpenAPI enum lists it")
 	_, page := get("/")
 	require.True(t, strings.Contains(page, "Invoice overdue"), "the dashboard's type filter labels it")
+}
+
+// nanDetails are details that do not encode (JSON has no NaN).
+type nanDetails struct {
+	Ratio float64 `json:"ratio"`
+}
+
+func (nanDetails) DetailsType() proactive.AnomalyType { return invoiceOverdue }
+
+func (nanDetails) RevenueAtRisk() float64 { return 0 }
+
+// TestDetailsThatDoNotEncodeFailTheScan: a check whose anomaly's details
+// cannot be written as JSON fails the scan with an error naming the case,
+// and nothing is stored — whether the check reads ahead of the desk (a
+// file, WAL readers) or the desk runs it (":memory:").
+func TestDetailsThatDoNotEncodeFailTheScan(t *testing.T) {
+	for name, path := range map[string]string{"read ahead": filepath.Join(t.TempDir(), "ext.db"), "run by the desk": ":memory:"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			db, err := sqlite.Open(ctx, path)
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+			_, err = db.Migrate(ctx)
+			require.NoError(t, err)
+			now := storetest.Now()
+			st := &invoiceStore{DB: db, invoices: []invoice{{ID: "1001", Client: "Acme Gym", Due: now.Add(-40 * 24 * time.Hour)}}}
+			check := invoiceCheck()
+			inner := check.New
+			check.New = func(env proactive.CheckEnv) proactive.Detector {
+				d := inner(env)
+				return proactive.SourceDetector(func(ctx context.Context, src any, emit proactive.Emitter) (proactive.Skipped, error) {
+					return d.Detect(ctx, src, nanEmitter{emit})
+				})
+			}
+			reg, err := proactive.NewRegistry(append(rules.Checks(), check)...)
+			require.NoError(t, err)
+			sc, err := scan.New(scan.Options{Store: st, Registry: reg, Checks: []proactive.AnomalyType{invoiceOverdue}})
+			require.NoError(t, err)
+			res, err := sc.Run(ctx, scan.Params{Now: now, Trigger: "test"})
+			require.Error(t, err)
+			require.False(t, res.Success)
+			require.Contains(t, res.Error, "encode the details of invoice_overdue:inv-1001")
+			require.NoError(t, st.View(ctx, func(tx proactive.DeskTx) error {
+				cs, err := tx.FindCases(ctx, proactive.CaseQuery{})
+				require.Empty(t, cs, "nothing stored")
+				return err
+			}))
+		})
+	}
+}
+
+// nanEmitter gives every anomaly details that do not encode.
+type nanEmitter struct{ proactive.Emitter }
+
+func (e nanEmitter) Anomaly(a proactive.Anomaly) error {
+	a.Details = nanDetails{Ratio: math.NaN()}
+	return e.Emitter.Anomaly(a)
 }
