@@ -159,9 +159,10 @@ func TestHealthTrendsBothForms(t *testing.T) {
 }
 
 // TestMigrateCaseRefresh upgrades a desk made by the first form of
-// migration 10 (details jsonb, an index on last_seen_at): details become
-// json and keep their values, the index gives way to the one by type, and
-// new pages keep room for HOT updates.
+// migration 10 (details jsonb, an index on last_seen_at, no fillfactor)
+// through migrations 11 and 12: details become json and keep their
+// values, the index gives way to the one by type, and new pages keep room
+// for HOT updates — 40%, which migration 12 sets after 11's 60%.
 func TestMigrateCaseRefresh(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -173,7 +174,7 @@ func TestMigrateCaseRefresh(t *testing.T) {
 		CREATE INDEX ptd_cases_last_seen_idx ON ptd_cases (last_seen_at) WHERE resolved_at IS NULL;
 		INSERT INTO ptd_cases (id, type, key, state, opened_at, last_seen_at, updated_at, details)
 		VALUES ('6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3d', 'deal_stall', 'deal_stall:deal-1', 'open', now(), now(), now(), '{"b": 1, "a": 2.5}');
-		DELETE FROM ptd_goose_db_version WHERE version_id = 11`)
+		DELETE FROM ptd_goose_db_version WHERE version_id >= 11`)
 	rep, err := db.Migrate(ctx)
 	require.NoError(t, err)
 	require.Contains(t, rep.Created, "index ptd_cases_unresolved_type_idx")
@@ -183,7 +184,7 @@ func TestMigrateCaseRefresh(t *testing.T) {
 	require.NoError(t, db.pool.QueryRow(ctx, `
 		SELECT format_type(a.atttypid, a.atttypmod),
 			(SELECT count(*) FROM pg_indexes WHERE tablename = 'ptd_cases' AND indexname = 'ptd_cases_last_seen_idx'),
-			(SELECT count(*) FROM pg_class WHERE relname = 'ptd_cases' AND 'fillfactor=60' = ANY(reloptions)),
+			(SELECT count(*) FROM pg_class WHERE relname = 'ptd_cases' AND 'fillfactor=40' = ANY(reloptions)),
 			(SELECT details::text FROM ptd_cases)
 		FROM pg_attribute a WHERE a.attrelid = 'ptd_cases'::regclass AND a.attname = 'details'`).Scan(&typ, &indexes, &hasFill, &details))
 	require.Equal(t, "json", typ)
