@@ -358,22 +358,31 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 	// Scans and counts alternate, so that both see the same cache and load.
 	var scans, walls, floors, withouts []time.Duration
 	for i := range o.Runs + 1 {
-		if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
-			return res, fmt.Errorf("clear alerts between runs: %w", err)
-		}
 		if err := vacuumDesk(ctx, conn); err != nil {
 			return res, err
 		}
 		// The scan without cases runs beside each steady scan, so that
-		// the ratio of the two sees the same cache and load, and just
-		// before it, so that it too finds no alert of the day stored.
-		wo, err := o.scan(ctx, dbURL, dryWithoutCases)
-		if err != nil {
-			return res, err
-		}
-		sr, err := o.scan(ctx, dbURL, wet)
-		if err != nil {
-			return res, err
+		// the ratio of the two sees the same cache and load. Each finds
+		// no alert of the day stored and starts once the server has
+		// settled; they take turns to go first, so that neither always
+		// runs in the wake of the other (a commit's writes, a vacuum's).
+		var wo, sr scanRun
+		for _, m := range pairOrder(i) {
+			if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
+				return res, fmt.Errorf("clear alerts between runs: %w", err)
+			}
+			if err := settle(ctx); err != nil {
+				return res, err
+			}
+			r, err := o.scan(ctx, dbURL, m)
+			if err != nil {
+				return res, err
+			}
+			if m == wet {
+				sr = r
+			} else {
+				wo = r
+			}
 		}
 		f, rows, err := countFloor(ctx, dbURL, o.Now)
 		if err != nil {
@@ -443,6 +452,34 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 	return res, nil
 }
 
+// pairOrder is the order of run i's scan without cases and steady scan:
+// each goes first in every other run.
+func pairOrder(i int) [2]mode {
+	if i%2 == 0 {
+		return [2]mode{dryWithoutCases, wet}
+	}
+	return [2]mode{wet, dryWithoutCases}
+}
+
+// settleTime is how long a measured scan waits after the bench's own
+// writes (a vacuum, cleared alerts) and the scan before it, so that the
+// server's background work on those (writing dirty pages and WAL) does
+// not land in the scan's time, and each scan of a pair starts as the
+// other does.
+const settleTime = 500 * time.Millisecond
+
+// settle waits settleTime, or until ctx ends.
+func settle(ctx context.Context) error {
+	t := time.NewTimer(settleTime)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // vacuumDesk vacuums the desk's tables between scans, as autovacuum does
 // on a production server between scans 15 minutes apart: each scan of the
 // high data refreshes tens of thousands of cases, and a server that runs
@@ -471,15 +508,28 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 	}
 	// The copy holds no cases: its first scan opens them all, the next
 	// ones keep them (and find their group alerts already stored).
+	// The first run's wet scan goes first (it opens the cases); then the
+	// two take turns, as on PostgreSQL.
 	var steady, withouts []time.Duration
 	for i := range o.Runs + 1 {
-		lite, err := o.scan(ctx, "sqlite:"+path, wet)
-		if err != nil {
-			return c, err
+		order := pairOrder(i)
+		if i == 0 {
+			order = [2]mode{wet, dryWithoutCases}
 		}
-		wo, err := o.scan(ctx, "sqlite:"+path, dryWithoutCases)
-		if err != nil {
-			return c, err
+		var lite, wo scanRun
+		for _, m := range order {
+			if err := settle(ctx); err != nil {
+				return c, err
+			}
+			r, err := o.scan(ctx, "sqlite:"+path, m)
+			if err != nil {
+				return c, err
+			}
+			if m == wet {
+				lite = r
+			} else {
+				wo = r
+			}
 		}
 		withouts = append(withouts, wo.scan)
 		if i == 0 {
