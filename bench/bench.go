@@ -366,23 +366,15 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		// no alert of the day stored and starts once the server has
 		// settled; they take turns to go first, so that neither always
 		// runs in the wake of the other (a commit's writes, a vacuum's).
-		var wo, sr scanRun
-		for _, m := range pairOrder(i) {
+		clear := func() error {
 			if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
-				return res, fmt.Errorf("clear alerts between runs: %w", err)
+				return fmt.Errorf("clear alerts between runs: %w", err)
 			}
-			if err := settle(ctx); err != nil {
-				return res, err
-			}
-			r, err := o.scan(ctx, dbURL, m)
-			if err != nil {
-				return res, err
-			}
-			if m == wet {
-				sr = r
-			} else {
-				wo = r
-			}
+			return nil
+		}
+		sr, wo, err := o.pair(ctx, dbURL, pairOrder(i), clear)
+		if err != nil {
+			return res, err
 		}
 		f, rows, err := countFloor(ctx, dbURL, o.Now)
 		if err != nil {
@@ -461,6 +453,31 @@ func pairOrder(i int) [2]mode {
 	return [2]mode{wet, dryWithoutCases}
 }
 
+// pair runs the steady (wet) scan and the scan without cases on db in
+// order, each after before (when given) and settle, and returns them.
+func (o Options) pair(ctx context.Context, db string, order [2]mode, before func() error) (steady, without scanRun, err error) {
+	for _, m := range order {
+		if before != nil {
+			if err := before(); err != nil {
+				return steady, without, err
+			}
+		}
+		if err := settle(ctx); err != nil {
+			return steady, without, err
+		}
+		r, err := o.scan(ctx, db, m)
+		if err != nil {
+			return steady, without, err
+		}
+		if m == wet {
+			steady = r
+		} else {
+			without = r
+		}
+	}
+	return steady, without, nil
+}
+
 // settleTime is how long a measured scan waits after the bench's own
 // writes (a vacuum, cleared alerts) and the scan before it, so that the
 // server's background work on those (writing dirty pages and WAL) does
@@ -516,20 +533,9 @@ func compareSQLite(ctx context.Context, o Options, dbURL string, s Scale, v Vari
 		if i == 0 {
 			order = [2]mode{wet, dryWithoutCases}
 		}
-		var lite, wo scanRun
-		for _, m := range order {
-			if err := settle(ctx); err != nil {
-				return c, err
-			}
-			r, err := o.scan(ctx, "sqlite:"+path, m)
-			if err != nil {
-				return c, err
-			}
-			if m == wet {
-				lite = r
-			} else {
-				wo = r
-			}
+		lite, wo, err := o.pair(ctx, "sqlite:"+path, order, nil)
+		if err != nil {
+			return c, err
 		}
 		withouts = append(withouts, wo.scan)
 		if i == 0 {
