@@ -262,39 +262,26 @@ func (d *rawDecoder) timePtr(i int) *time.Time {
 
 // queryCases runs a query of caseColumns and reads every row.
 func (t *deskTx) queryCases(ctx context.Context, op, query string, args ...any) ([]proactive.Case, error) {
-	return t.queryCasesInto(ctx, nil, wholeCases(), op, query, args...)
+	return t.queryCasesInto(ctx, nil, op, query, args...)
 }
 
-// caseForm is how the rows of one select list of cases are read: the
-// list's types in order, each row decoded from its binary values when the
-// result came in those forms (binaryResult), scanned the usual way when
-// not.
-type caseForm struct {
-	oids   []uint32
-	decode func([][]byte) (proactive.Case, error)
-	scan   func(pgx.Row) (proactive.Case, error)
-}
-
-// wholeCases reads caseColumns; seenCases reads seenColumns.
-func wholeCases() caseForm { return caseForm{caseOIDs(), decodeCase, scanCase} }
-func seenCases() caseForm  { return caseForm{seenOIDs(), decodeSeenCase, scanSeenCase} }
-
-// queryCasesInto runs a query of form's select list, appending its rows
-// to out.
-func (t *deskTx) queryCasesInto(ctx context.Context, out []proactive.Case, form caseForm, op, query string, args ...any) ([]proactive.Case, error) {
+// queryCasesInto runs a query of caseColumns, appending its rows to out:
+// each decoded from its binary values when the result came in those forms
+// (binaryResult), scanned the usual way when not.
+func (t *deskTx) queryCasesInto(ctx context.Context, out []proactive.Case, op, query string, args ...any) ([]proactive.Case, error) {
 	rows, err := t.tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, t.d.fail(op, err)
 	}
 	defer rows.Close()
-	raw := binaryResult(rows.FieldDescriptions(), form.oids)
+	raw := binaryResult(rows.FieldDescriptions(), caseOIDs())
 	for rows.Next() {
 		var c proactive.Case
 		var err error
 		if raw {
-			c, err = form.decode(rows.RawValues())
+			c, err = decodeCase(rows.RawValues())
 		} else {
-			c, err = form.scan(rows)
+			c, err = scanCase(rows)
 		}
 		if err != nil {
 			return nil, t.d.fail(op, err)
@@ -315,7 +302,7 @@ func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactiv
 	}
 	// At most one case per key: room for all of them up front (a scan
 	// asks for thousands at a time).
-	cs, err := t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), wholeCases(), "read unresolved cases", `
+	cs, err := t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), "read unresolved cases", `
 		SELECT `+caseColumns("")+` FROM ptd_cases
 		WHERE resolved_at IS NULL AND key = ANY($1::text[])`, keys)
 	if err == nil && len(cs) == 0 {
@@ -337,11 +324,14 @@ func seenOIDs() []uint32 {
 
 // decodeSeenCase reads one row of seenColumns from its binary values.
 func decodeSeenCase(v [][]byte) (proactive.Case, error) {
+	if len(v) != len(seenOIDs()) {
+		return proactive.Case{}, fmt.Errorf("a case came with %d columns, not %d", len(v), len(seenOIDs()))
+	}
 	d := rawDecoder{v: v}
 	c := proactive.Case{
-		ID: d.text(0), Type: proactive.AnomalyType(d.text(1)), Key: d.text(2), Label: d.text(3),
-		State: proactive.CaseState(d.text(4)), Severity: proactive.Severity(d.text(5)), PeakSeverity: proactive.Severity(d.text(6)),
-		AckSeverity: proactive.Severity(d.text(7)), Urgency: d.int4(8), LastSeenAt: d.time(9), Owner: d.text(10),
+		ID: d.text(0), Type: proactive.AnomalyType(d.enum(1)), Key: d.text(2), Label: d.text(3),
+		State: proactive.CaseState(d.enum(4)), Severity: proactive.Severity(d.enum(5)), PeakSeverity: proactive.Severity(d.enum(6)),
+		AckSeverity: proactive.Severity(d.enum(7)), Urgency: d.int4(8), LastSeenAt: d.time(9), Owner: d.text(10),
 		Assigned: d.bool(11), Metric: d.float8(12), Seq: d.int4(14), UpdatedAt: d.time(15), WokeAt: d.timePtr(16),
 	}
 	if v[13] != nil {
@@ -350,37 +340,26 @@ func decodeSeenCase(v [][]byte) (proactive.Case, error) {
 	return c, d.err
 }
 
-// scanSeenCase reads one row of seenColumns; times come back in UTC.
-func scanSeenCase(row pgx.Row) (proactive.Case, error) {
-	var (
-		c                                  proactive.Case
-		typ, state, severity, peak, ackSev string
-		woke                               *time.Time
-		details                            *string
-	)
-	err := row.Scan(&c.ID, &typ, &c.Key, &c.Label, &state, &severity, &peak, &ackSev, &c.Urgency, &c.LastSeenAt,
-		&c.Owner, &c.Assigned, &c.Metric, &details, &c.Seq, &c.UpdatedAt, &woke)
-	if err != nil {
-		return c, err
-	}
-	c.Type, c.State = proactive.AnomalyType(typ), proactive.CaseState(state)
-	c.Severity, c.PeakSeverity, c.AckSeverity = proactive.Severity(severity), proactive.Severity(peak), proactive.Severity(ackSev)
-	c.LastSeenAt, c.UpdatedAt, c.WokeAt = c.LastSeenAt.UTC(), c.UpdatedAt.UTC(), utcPtr(woke)
-	if details != nil {
-		c.Details = json.RawMessage(*details)
-	}
-	return c, nil
-}
+// seenCasesSQL is the lookup of SeenCases: $1 the keys.
+const seenCasesSQL = `SELECT ` + seenColumns + ` FROM ptd_cases WHERE resolved_at IS NULL AND key = ANY($1::text[])`
 
 // SeenCases implements proactive.DeskTx: UnresolvedCases' lookup, sending
-// and decoding only the columns of Case.ScanView.
+// and decoding only the columns of Case.ScanView, its keys encoded by
+// textArray and its rows read in binary (execRaw).
 func (t *deskTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	return t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), seenCases(), "read unresolved cases", `
-		SELECT `+seenColumns+` FROM ptd_cases
-		WHERE resolved_at IS NULL AND key = ANY($1::text[])`, keys)
+	out := make([]proactive.Case, 0, len(keys))
+	_, err := t.execRaw(ctx, seenCasesSQL, [][]byte{textArray(keys)}, func(v [][]byte) error {
+		c, err := decodeSeenCase(v)
+		out = append(out, c)
+		return err
+	})
+	if err != nil {
+		return nil, t.d.fail("read unresolved cases", err)
+	}
+	return out, nil
 }
 
 // CasesByID implements proactive.DeskTx: in the order of ids; an id that
@@ -565,14 +544,15 @@ func (t *deskTx) UpdateCases(ctx context.Context, cs []proactive.Case) error {
 const refreshCasesSQL = `
 	UPDATE ptd_cases c SET last_seen_at = u.last_seen_at, urgency = u.urgency, label = nullif(u.label, ''),
 		owner = nullif(u.owner, ''), metric = u.metric, details = nullif(u.details, '')::json
-	FROM unnest($1::text[], $2::timestamptz[], $3::int4[], $4::text[], $5::text[], $6::float8[], $7::text[])
+	FROM unnest($1::uuid[], $2::timestamptz[], $3::int4[], $4::text[], $5::text[], $6::float8[], $7::text[])
 		AS u(id, last_seen_at, urgency, label, owner, metric, details)
-	WHERE c.id = u.id::uuid`
+	WHERE c.id = u.id`
 
 // RefreshCases implements proactive.DeskTx: one UPDATE … FROM unnest of
-// seven arrays per deskChunk cases. It writes no indexed column, so
-// PostgreSQL can keep each new row version on its page (a HOT update:
-// no index entry, and the old version pruned without VACUUM).
+// seven arrays (encoded by this package, execRaw) per deskChunk cases. It
+// writes no indexed column, so PostgreSQL can keep each new row version
+// on its page (a HOT update: no index entry, and the old version pruned
+// without VACUUM). An id that is not a uuid is EINVALID.
 func (t *deskTx) RefreshCases(ctx context.Context, cs []proactive.Case) error {
 	const op = "refresh cases"
 	if err := t.mustWrite(op); err != nil {
@@ -586,10 +566,15 @@ func (t *deskTx) RefreshCases(ctx context.Context, cs []proactive.Case) error {
 		seen, urgency, metric := make([]time.Time, n), make([]int32, n), make([]float64, n)
 		for i := range part {
 			c := &part[i]
-			ids[i], seen[i], urgency[i], labels[i] = c.ID, c.LastSeenAt.UTC(), int32(c.Urgency), c.Label
+			ids[i], seen[i], urgency[i], labels[i] = c.ID, c.LastSeenAt, int32(c.Urgency), c.Label
 			owners[i], metric[i], details[i] = c.Owner, c.Metric, string(c.Details)
 		}
-		tag, err := t.tx.Exec(ctx, refreshCasesSQL, ids, seen, urgency, labels, owners, metric, details)
+		idArray, _, ok := uuidArray(ids)
+		if !ok {
+			return invalidIDs(op)
+		}
+		tag, err := t.execRaw(ctx, refreshCasesSQL, [][]byte{idArray, timestamptzArray(seen), int4Array(urgency),
+			textArray(labels), textArray(owners), float8Array(metric), textArray(details)}, nil)
 		return t.checkUpdated(op, tag, n, err)
 	})
 }
@@ -607,17 +592,21 @@ func (t *deskTx) checkUpdated(op string, tag pgconn.CommandTag, want int, err er
 }
 
 // TouchCases implements proactive.DeskTx: one UPDATE … WHERE id = ANY($1)
-// per deskChunk ids, writing only the cases it moves forward.
+// per deskChunk ids (a uuid[] encoded by this package, execRaw), writing
+// only the cases it moves forward. An id that is not a uuid names no case.
 func (t *deskTx) TouchCases(ctx context.Context, ids []string, at time.Time) error {
 	const op = "touch cases"
 	if err := t.mustWrite(op); err != nil {
 		return err
 	}
-	ids = uuids(ids)
 	return chunks(len(ids), func(from, to int) error {
-		_, err := t.tx.Exec(ctx, `
+		idArray, kept, _ := uuidArray(ids[from:to])
+		if kept == 0 {
+			return nil
+		}
+		_, err := t.execRaw(ctx, `
 			UPDATE ptd_cases SET last_seen_at = $2
-			WHERE id = ANY($1::text[]::uuid[]) AND last_seen_at < $2`, ids[from:to], at.UTC())
+			WHERE id = ANY($1::uuid[]) AND last_seen_at < $2`, [][]byte{idArray, timestamptzValue(at)}, nil)
 		return t.d.fail(op, err)
 	})
 }

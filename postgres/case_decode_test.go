@@ -32,7 +32,9 @@ func TestDecodeCaseMatchesScan(t *testing.T) {
 	}
 	bare := proactive.Case{ID: uuid.NewString(), Type: proactive.HealthDrop, Key: "health_drop:a@x.com", State: proactive.CaseOpen,
 		OpenedAt: at, LastSeenAt: at, UpdatedAt: at}
-	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error { return tx.InsertCases(ctx, []proactive.Case{full, bare}) }))
+	live := full // every field of the scan's view set, unresolved
+	live.ID, live.Key, live.State, live.ResolvedAt, live.ResolveReason = uuid.NewString(), "deal_stall:deal-2", proactive.CaseAcknowledged, nil, ""
+	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error { return tx.InsertCases(ctx, []proactive.Case{full, bare, live}) }))
 
 	rows, err := db.pool.Query(ctx, "SELECT "+caseColumns("")+" FROM ptd_cases ORDER BY key")
 	require.NoError(t, err)
@@ -47,7 +49,7 @@ func TestDecodeCaseMatchesScan(t *testing.T) {
 		decoded, scanned = append(decoded, d), append(scanned, s)
 	}
 	require.NoError(t, rows.Err())
-	require.Len(t, decoded, 2)
+	require.Len(t, decoded, 3)
 	require.Equal(t, scanned, decoded)
 	require.Equal(t, full.SnoozedUntil, decoded[0].SnoozedUntil, "a time before 2000 (negative microseconds)")
 
@@ -57,25 +59,24 @@ func TestDecodeCaseMatchesScan(t *testing.T) {
 		got, err = tx.UnresolvedCases(ctx, []string{bare.Key})
 		return err
 	}))
-	require.Equal(t, []proactive.Case{scanned[1]}, got)
+	require.Equal(t, []proactive.Case{scanned[2]}, got)
 
 	_, err = decodeCase(make([][]byte, len(caseOIDs())))
 	require.ErrorContains(t, err, "no binary int4", "a null where a value must be is an error, not a zero")
 
-	// The scan's view: decoded as scanned, and the whole case's view.
-	seenRows, err := db.pool.Query(ctx, "SELECT "+seenColumns+" FROM ptd_cases ORDER BY key")
-	require.NoError(t, err)
-	defer seenRows.Close()
-	require.True(t, binaryResult(seenRows.FieldDescriptions(), seenOIDs()), "pgx asks for the binary forms decodeSeenCase reads")
-	var seenDecoded, seenScanned []proactive.Case
-	for seenRows.Next() {
-		d, err := decodeSeenCase(seenRows.RawValues())
-		require.NoError(t, err)
-		s, err := scanSeenCase(seenRows)
-		require.NoError(t, err)
-		seenDecoded, seenScanned = append(seenDecoded, d), append(seenScanned, s)
-	}
-	require.NoError(t, seenRows.Err())
-	require.Equal(t, seenScanned, seenDecoded)
-	require.Equal(t, []proactive.Case{scanned[0].ScanView(), scanned[1].ScanView()}, seenDecoded)
+	// The scan's view, read in binary through execRaw: the whole case's
+	// view, field for field (SeenCases reads no resolved case).
+	var seen []proactive.Case
+	require.NoError(t, db.View(ctx, func(tx proactive.DeskTx) error {
+		var err error
+		seen, err = tx.SeenCases(ctx, []string{bare.Key, full.Key, live.Key})
+		return err
+	}))
+	proactive.SortCases(seen)
+	want := []proactive.Case{scanned[1].ScanView(), scanned[2].ScanView()}
+	proactive.SortCases(want)
+	require.Equal(t, want, seen)
+	require.Equal(t, proactive.SeverityMedium, seen[0].AckSeverity+seen[1].AckSeverity, "the acknowledged case's ack severity")
+	_, err = decodeSeenCase(make([][]byte, 3))
+	require.ErrorContains(t, err, "3 columns, not 17")
 }
