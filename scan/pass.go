@@ -533,6 +533,9 @@ type batcher struct {
 	anomalies int
 	sightings int
 	writeErr  error
+	// changes is decide's result, its room kept from batch to batch (a
+	// change holds a whole case: a batch's worth is half a megabyte).
+	changes []lifecycle.Change
 }
 
 // take processes one batch of the check's findings (a feeder's delivery).
@@ -571,16 +574,16 @@ func (b *batcher) flush(f findings) error {
 			keys = append(keys, k)
 		}
 	}
-	var stored map[string]proactive.Case
+	var stored map[string]*proactive.Case // into cs, not copies
 	var prev map[string]string
 	if len(keys) > 0 {
 		cs, err := p.tx.SeenCases(ctx, keys)
 		if err != nil {
 			return b.fail(fmt.Errorf("read cases: %w", err))
 		}
-		stored = make(map[string]proactive.Case, len(cs))
-		for _, c := range cs {
-			stored[c.Key] = c
+		stored = make(map[string]*proactive.Case, len(cs))
+		for i := range cs {
+			stored[cs[i].Key] = &cs[i]
 		}
 		var fresh []string // the anomalies' keys with no case: opened, after the key's newest resolved one
 		for _, k := range keys[:anomalyKeys] {
@@ -619,7 +622,7 @@ func (b *batcher) flush(f findings) error {
 		if !ok {
 			continue // within the margin but no case: no anomaly, never a case
 		}
-		ch := lifecycle.Seen(c, p.now)
+		ch := lifecycle.Seen(*c, p.now)
 		w.add(ch, b.res)
 		seen[h] = seenCase{bucket: inert, member: -1}
 	}
@@ -634,9 +637,11 @@ func (b *batcher) flush(f findings) error {
 // case (the scan's view, DeskTx.SeenCases) refreshed, or a new case. A
 // case the change rewrites whole is read whole first and decided again,
 // so that what the view leaves out is kept.
-func (b *batcher) decide(f findings, stored map[string]proactive.Case, prev map[string]string, want map[string]bool) ([]lifecycle.Change, error) {
+func (b *batcher) decide(f findings, stored map[string]*proactive.Case, prev map[string]string, want map[string]bool) ([]lifecycle.Change, error) {
 	p := b.p
-	changes := make([]lifecycle.Change, len(f.items))
+	changes := slices.Grow(b.changes[:0], len(f.items))[:len(f.items)]
+	clear(changes)
+	b.changes = changes
 	first := make(map[string]int, len(want)) // key → its first anomaly here
 	var whole []string                       // ids of the cases rewritten whole
 	noIDs := func() string { return "" }     // a change with events is decided again
@@ -666,7 +671,7 @@ func (b *batcher) decide(f findings, stored map[string]proactive.Case, prev map[
 			changes[i] = lifecycle.Open(o, prev[key], p.now, p.newID)
 			continue
 		}
-		if changes[i] = lifecycle.Refresh(c, o, p.now, noIDs); changes[i].Write {
+		if changes[i] = lifecycle.Refresh(*c, o, p.now, noIDs); changes[i].Write {
 			whole = append(whole, c.ID)
 		}
 	}
