@@ -134,9 +134,21 @@ func parseUUID(s string, u *[16]byte) bool {
 // execRaw runs sql, prepared once per connection, with params in binary
 // form, asking for every result column in binary (a text comes as its
 // bytes), and calls row, when given, with each row's values: valid only
-// during the call. It returns the command tag.
-func (t *deskTx) execRaw(ctx context.Context, sql string, params [][]byte, row func([][]byte) error) (pgconn.CommandTag, error) {
+// during the call. It returns the command tag. After an error the
+// statement is dropped from the connection, to be prepared again on its
+// next use, as pgx's own statement cache does: a plan whose result type
+// changed under it (a column altered by another process) fails once.
+func (t *deskTx) execRaw(ctx context.Context, sql string, params [][]byte, row func([][]byte) error) (tag pgconn.CommandTag, err error) {
 	conn := t.tx.Conn()
+	defer func() {
+		if err != nil && !conn.IsClosed() {
+			// A protocol-level Close, accepted in a failed transaction; a
+			// connection that cannot take it is closed and leaves the pool.
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deallocateTimeout)
+			defer cancel()
+			_ = conn.Deallocate(dctx, sql)
+		}
+	}()
 	sd, err := conn.Prepare(ctx, sql, sql)
 	if err != nil {
 		return pgconn.CommandTag{}, err
@@ -152,12 +164,15 @@ func (t *deskTx) execRaw(ctx context.Context, sql string, params [][]byte, row f
 			rowErr = row(rr.Values())
 		}
 	}
-	tag, err := rr.Close()
+	tag, err = rr.Close()
 	if err == nil {
 		err = rowErr
 	}
 	return tag, err
 }
+
+// deallocateTimeout bounds dropping a failed statement from its connection.
+const deallocateTimeout = 5 * time.Second
 
 // invalidIDs is the EINVALID of a write given ids that are no uuids.
 func invalidIDs(op string) error {

@@ -86,3 +86,39 @@ func TestUUIDArrayLeavesOutMalformedIDs(t *testing.T) {
 		}
 	}
 }
+
+// A statement execRaw prepared on a connection is prepared again after it
+// fails, as pgx's own cache does: a column type changed under a running
+// service (another version's migration) fails one lookup, not every
+// lookup on that connection until a restart.
+func TestRawStatementRecoversFromASchemaChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, url := mustMigrate(t)
+	db := mustOpenURL(t, url, Options{MaxConns: 1}) // one connection: the statement's
+	c := proactive.Case{ID: "6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3d", Type: proactive.DealStall, Key: "deal_stall:deal-1",
+		Label: "Deal 1", State: proactive.CaseOpen, OpenedAt: time.Now().UTC(), LastSeenAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error { return tx.InsertCases(ctx, []proactive.Case{c}) }))
+	seen := func() ([]proactive.Case, error) {
+		var cs []proactive.Case
+		err := db.View(ctx, func(tx proactive.DeskTx) error {
+			var err error
+			cs, err = tx.SeenCases(ctx, []string{c.Key})
+			return err
+		})
+		return cs, err
+	}
+	cs, err := seen()
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+
+	other := mustConnect(t, url)
+	_, err = other.Exec(ctx, `ALTER TABLE ptd_cases ALTER COLUMN label TYPE varchar(200)`)
+	require.NoError(t, err)
+
+	_, _ = seen() // may fail once: the prepared statement's result type changed
+	cs, err = seen()
+	require.NoError(t, err, "the statement is prepared again")
+	require.Len(t, cs, 1)
+	require.Equal(t, "Deal 1", cs[0].Label)
+}
