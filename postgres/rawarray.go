@@ -3,10 +3,10 @@ package postgres
 import (
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"math"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -92,14 +92,14 @@ func pgMicros(t time.Time) int64 {
 	return t.Unix()*1e6 + int64(t.Nanosecond())/1e3 - pgEpoch*1e6
 }
 
-// uuidArray is ids as a binary uuid[]; an id that is not a uuid in its
-// canonical form (any case) is left out, and ok reports whether all were
-// kept.
+// uuidArray is ids as a binary uuid[]; an id uuid.Parse cannot read (the
+// forms PostgreSQL's uuid input takes) is left out, and ok reports
+// whether all were kept.
 func uuidArray(ids []string) (b []byte, kept int, ok bool) {
 	b = arrayHeader(pgtype.UUIDOID, len(ids), 20*len(ids))
 	for _, id := range ids {
-		var u [16]byte
-		if !parseUUID(id, &u) {
+		u, err := uuid.Parse(id)
+		if err != nil {
 			continue
 		}
 		b = binary.BigEndian.AppendUint32(b, 16)
@@ -113,22 +113,6 @@ func uuidArray(ids []string) (b []byte, kept int, ok bool) {
 		binary.BigEndian.PutUint32(b[12:], uint32(kept))
 	}
 	return b, kept, kept == len(ids)
-}
-
-// parseUUID reads a canonical uuid (8-4-4-4-12 hex digits) into u.
-func parseUUID(s string, u *[16]byte) bool {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return false
-	}
-	j := 0
-	for _, part := range [...][2]int{{0, 8}, {9, 13}, {14, 18}, {19, 23}, {24, 36}} {
-		n, err := hex.Decode(u[j:], []byte(s[part[0]:part[1]]))
-		if err != nil {
-			return false
-		}
-		j += n
-	}
-	return true
 }
 
 // execRaw runs sql, prepared once per connection, with params in binary

@@ -33,6 +33,8 @@ func TestRawArraysMatchPgx(t *testing.T) {
 			timestamptzArray([]time.Time{y2k, y2k.Add(-time.Microsecond), time.Date(2026, 3, 4, 5, 6, 7, 891011999, time.FixedZone("x", 3600))}),
 			[]time.Time{y2k, y2k.Add(-time.Microsecond), time.Date(2026, 3, 4, 5, 6, 7, 891011999, time.FixedZone("x", 3600))}},
 		{"uuids", "uuid[]", must(uuidArray([]string{id1, id2})), []string{id1, id2}},
+		{"uuids in other forms", "uuid[]", must(uuidArray([]string{"{" + id1 + "}", "6f1c3a527d3e4c369d7a4d2f0f1b2c3d"})),
+			[]string{"{" + id1 + "}", "6f1c3a527d3e4c369d7a4d2f0f1b2c3d"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NoError(t, db.View(ctx, func(tx proactive.DeskTx) error {
@@ -62,7 +64,7 @@ func must(b []byte, _ int, ok bool) []byte {
 	return b
 }
 
-// uuidArray leaves out what is not a uuid in canonical form and says so;
+// uuidArray leaves out what uuid.Parse cannot read and says so;
 // TouchCases then touches the others, RefreshCases refuses the batch.
 func TestUUIDArrayLeavesOutMalformedIDs(t *testing.T) {
 	t.Parallel()
@@ -71,7 +73,7 @@ func TestUUIDArrayLeavesOutMalformedIDs(t *testing.T) {
 		kept int
 	}{
 		{[]string{"6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3d"}, 1},
-		{[]string{"6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3d", "not-a-uuid", "6f1c3a527d3e4c369d7a4d2f0f1b2c3d"}, 1},
+		{[]string{"6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3d", "not-a-uuid", "6f1c3a527d3e4c369d7a4d2f0f1b2c3d"}, 2},
 		{[]string{"6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3g"}, 0},
 		{[]string{"6f1c3a52-7d3e-4c36-9d7a_4d2f0f1b2c3d"}, 0},
 		{nil, 0},
