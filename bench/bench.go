@@ -357,6 +357,12 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 	fmt.Fprintf(o.Log, "%s %s: seeded in %s; scanning and counting…\n", s, v, res.Seed.Round(time.Second))
 	// Scans and counts alternate, so that both see the same cache and load.
 	var scans, walls, floors, withouts []time.Duration
+	clearAlerts := func() error {
+		if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
+			return fmt.Errorf("clear alerts between runs: %w", err)
+		}
+		return nil
+	}
 	for i := range o.Runs + 1 {
 		if err := vacuumDesk(ctx, conn); err != nil {
 			return res, err
@@ -366,13 +372,7 @@ func runScale(ctx context.Context, o Options, s Scale, v Variant) (Result, error
 		// no alert of the day stored and starts once the server has
 		// settled; they take turns to go first, so that neither always
 		// runs in the wake of the other (a commit's writes, a vacuum's).
-		clear := func() error {
-			if _, err := conn.Exec(ctx, "DELETE FROM ptd_notifications; DELETE FROM proactive_insights"); err != nil {
-				return fmt.Errorf("clear alerts between runs: %w", err)
-			}
-			return nil
-		}
-		sr, wo, err := o.pair(ctx, dbURL, pairOrder(i), clear)
+		sr, wo, err := o.pair(ctx, dbURL, pairOrder(i), clearAlerts)
 		if err != nil {
 			return res, err
 		}

@@ -136,3 +136,13 @@ func TestWatchPeakRSSIsTheChildsOwn(t *testing.T) {
 	require.Less(t, rss, int64(50<<20), "sleep's own peak, not this process's 200 MB")
 	runtime.KeepAlive(big)
 }
+
+// The scan without cases and the steady scan take turns going first, so
+// that neither always runs in the other's wake.
+func TestPairOrderAlternates(t *testing.T) {
+	for i, want := range [][2]mode{
+		{dryWithoutCases, wet}, {wet, dryWithoutCases}, {dryWithoutCases, wet}, {wet, dryWithoutCases},
+	} {
+		require.Equal(t, want, pairOrder(i), "run %d", i)
+	}
+}

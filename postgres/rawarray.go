@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
 // The desk's bulk statements send a scan's cases as arrays, tens of
@@ -157,26 +156,3 @@ func (t *deskTx) execRaw(ctx context.Context, sql string, params [][]byte, row f
 
 // deallocateTimeout bounds dropping a failed statement from its connection.
 const deallocateTimeout = 5 * time.Second
-
-// invalidIDs is the EINVALID of a write given ids that are no uuids.
-func invalidIDs(op string) error {
-	return proactive.Errorf(proactive.EINVALID, "%s: a case id is not a uuid", op)
-}
-
-// enum reads a text of the desk's enumerated columns (type, state, the
-// severities) without a copy when it is one of the four checks' types, a
-// stored state or a severity: a scan reads five of them on each of
-// thousands of cases.
-func (d *rawDecoder) enum(i int) string {
-	v := d.v[i]
-	for _, s := range [...]string{
-		string(proactive.CaseOpen), string(proactive.CaseAcknowledged), string(proactive.CaseSnoozed),
-		string(proactive.SeverityLow), string(proactive.SeverityMedium), string(proactive.SeverityHigh), string(proactive.SeverityCritical),
-		string(proactive.HealthDrop), string(proactive.DealStall), string(proactive.SyncFail), string(proactive.ResponseDelay), "",
-	} {
-		if string(v) == s {
-			return s
-		}
-	}
-	return string(v)
-}
