@@ -334,16 +334,13 @@ const seenColumns = `id::text, type, key, coalesce(label, ''), state, coalesce(s
 	coalesce(peak_severity, ''), coalesce(ack_severity, ''), urgency, last_seen_at, coalesce(owner, ''), assigned,
 	metric, details::text, seq, updated_at, woke_at`
 
-// seenOIDs are the types of seenColumns, in order.
-func seenOIDs() []uint32 {
-	const text, int4, ts, boolean, float8 = pgtype.TextOID, pgtype.Int4OID, pgtype.TimestamptzOID, pgtype.BoolOID, pgtype.Float8OID
-	return []uint32{text, text, text, text, text, text, text, text, int4, ts, text, boolean, float8, text, int4, ts, ts}
-}
+// seenColumnCount is the number of seenColumns.
+const seenColumnCount = 17
 
 // decodeSeenCase reads one row of seenColumns from its binary values.
 func decodeSeenCase(v [][]byte) (proactive.Case, error) {
-	if len(v) != len(seenOIDs()) {
-		return proactive.Case{}, fmt.Errorf("a case came with %d columns, not %d", len(v), len(seenOIDs()))
+	if len(v) != seenColumnCount {
+		return proactive.Case{}, fmt.Errorf("a case came with %d columns, not %d", len(v), seenColumnCount)
 	}
 	d := rawDecoder{v: v}
 	c := proactive.Case{

@@ -124,3 +124,14 @@ func TestRawStatementRecoversFromASchemaChange(t *testing.T) {
 	require.Len(t, cs, 1)
 	require.Equal(t, "Deal 1", cs[0].Label)
 }
+
+// seenColumnCount counts seenColumns: the server returns as many.
+func TestSeenColumnCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustMigrate(t)
+	rows, err := db.pool.Query(ctx, "SELECT "+seenColumns+" FROM ptd_cases")
+	require.NoError(t, err)
+	defer rows.Close()
+	require.Len(t, rows.FieldDescriptions(), seenColumnCount)
+}
