@@ -188,7 +188,9 @@ func sortedKeys(m map[string]bool) []string {
 // Notified returns the members a message about the decision names
 // (CONTRACT §10.10): for inserted and escalated the members not
 // inhibited; for updated the new members not inhibited; none for a
-// duplicate. No member: no message.
+// duplicate. No member: no message. When none of them is inhibited it
+// returns members (or d.New) itself, not a copy: a group may hold tens of
+// thousands.
 func (d AlertDecision) Notified(members []Member) []Member {
 	var from []Member
 	switch d.Outcome {
@@ -197,7 +199,16 @@ func (d AlertDecision) Notified(members []Member) []Member {
 	case proactive.Updated:
 		from = d.New
 	}
-	var out []Member
+	inhibited := 0
+	for _, m := range from {
+		if m.Inhibited {
+			inhibited++
+		}
+	}
+	if inhibited == 0 {
+		return from
+	}
+	out := make([]Member, 0, len(from)-inhibited)
 	for _, m := range from {
 		if !m.Inhibited {
 			out = append(out, m)

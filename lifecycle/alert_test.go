@@ -112,6 +112,9 @@ func TestNotified(t *testing.T) {
 	all := members("c1")
 	all[0].Inhibited = true
 	require.Empty(t, AlertDecision{Outcome: proactive.Inserted}.Notified(all), "all inhibited: no message")
+	none := members("c1", "c2")
+	require.Equal(t, []string{"c1", "c2"}, ids(AlertDecision{Outcome: proactive.Inserted}.Notified(none)), "none inhibited: every member")
+	require.Equal(t, []string{"c2"}, ids(AlertDecision{Outcome: proactive.Updated, New: none[1:]}.Notified(none)), "none inhibited: every new member")
 
 	require.Equal(t, "alert", Event(proactive.Inserted))
 	require.Equal(t, "escalation", Event(proactive.Escalated))
