@@ -178,7 +178,9 @@ type ScanResult struct {
 	AnomalyCounts []AnomalyCount `json:"-"`
 	// Groups are the alert groups (not serialised); the CLI report uses them.
 	Groups []AlertGroup `json:"-"`
-	// Alerts are the alerts built from the groups, in group order (not serialised).
+	// Alerts are the alerts built from the groups, in group order (not
+	// serialised), without the case ids their source data lists: the
+	// stored rows hold those.
 	Alerts []Alert `json:"-"`
 }
 

@@ -152,27 +152,30 @@ func DecideAlert(stored *proactive.Alert, members []Member, sev proactive.Severi
 			return d
 		}
 	}
-	ids := map[string]bool{}
-	inhibited := map[string]bool{}
+	// The held cases still unresolved and the members, sorted, each once:
+	// a slice, not a set, for a group may hold tens of thousands.
+	ids := make([]string, 0, len(members)+len(held.CaseIDs))
 	for id := range held.CaseIDs {
 		if unresolved[id] {
-			ids[id] = true
+			ids = append(ids, id)
 		}
 	}
+	inhibited := map[string]bool{}
 	for id := range held.Inhibited {
 		if unresolved[id] {
 			inhibited[id] = true
 		}
 	}
 	for _, m := range members {
-		ids[m.CaseID] = true
+		ids = append(ids, m.CaseID)
 		if m.Inhibited {
 			inhibited[m.CaseID] = true
 		} else {
 			delete(inhibited, m.CaseID)
 		}
 	}
-	d.CaseIDs, d.Inhibited = sortedKeys(ids), sortedKeys(inhibited)
+	slices.Sort(ids)
+	d.CaseIDs, d.Inhibited = slices.Clip(slices.Compact(ids)), sortedKeys(inhibited)
 	return d
 }
 

@@ -72,6 +72,8 @@ func TestDecideAlert(t *testing.T) {
 		inhibited  []string
 	}{
 		{"no stored alert: inserted", nil, members("c1", "c2"), high, all(), proactive.Inserted, []string{}, []string{"c1", "c2"}, []string{}},
+		{"members in any order: the row lists them sorted", nil, members("c3", "c1", "c2"), high, all(), proactive.Inserted, []string{}, []string{"c1", "c2", "c3"}, []string{}},
+		{"held and a member again: listed once", stored(high, written, []string{"c2", "c1"}, nil), members("c3", "c2"), high, all("c1", "c2", "c3"), proactive.Updated, []string{"c3"}, []string{"c1", "c2", "c3"}, []string{}},
 		{"same members: duplicate", stored(high, written, []string{"c1", "c2"}, nil), members("c1", "c2"), high, all("c1", "c2"), proactive.Duplicate, []string{}, nil, nil},
 		{"a member left: duplicate", stored(high, written, []string{"c1", "c2"}, nil), members("c1"), high, all("c1", "c2"), proactive.Duplicate, []string{}, nil, nil},
 		{"lower severity: duplicate", stored(critical(), written, []string{"c1"}, nil), members("c1"), high, all("c1"), proactive.Duplicate, []string{}, nil, nil},

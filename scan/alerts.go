@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -109,10 +110,10 @@ func (p *pass) alerts(ctx context.Context, res *proactive.ScanResult, analysis i
 			summary.AlertID = alert.ID
 		}
 		res.AlertGroups = append(res.AlertGroups, summary)
-		res.Alerts = append(res.Alerts, alert)
 		if err := p.notifyAlert(ctx, alert, d, members, grp.Severity); err != nil {
 			return err
 		}
+		res.Alerts = append(res.Alerts, withoutCaseLists(alert))
 	}
 	res.AlertGroupsCount = len(res.AlertGroups)
 	p.log.InfoContext(ctx, fmt.Sprintf("[PTD Proactive] Grouped into %d alert groups", res.AlertGroupsCount), "groups", res.AlertGroupsCount)
@@ -197,6 +198,21 @@ func compareLabel(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// withoutCaseLists returns a without the case ids its source data lists
+// (lifecycle.SourceCaseIDs, SourceInhibitedCaseIDs), as a scan's result
+// keeps it: the row holds them, and a group's may name tens of thousands of
+// cases that the scan would otherwise keep to its end, each group's.
+func withoutCaseLists(a proactive.Alert) proactive.Alert {
+	if a.SourceData == nil {
+		return a
+	}
+	sd := maps.Clone(a.SourceData)
+	delete(sd, lifecycle.SourceCaseIDs)
+	delete(sd, lifecycle.SourceInhibitedCaseIDs)
+	a.SourceData = sd
+	return a
 }
 
 // closeResolvedAlerts closes every open alert whose held cases are all

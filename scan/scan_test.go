@@ -16,6 +16,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/lifecycle"
 	"github.com/ptd-agents/ptd-proactive/postgres"
 	"github.com/ptd-agents/ptd-proactive/rules"
 	"github.com/ptd-agents/ptd-proactive/scan"
@@ -179,6 +180,26 @@ func TestDryRunComputesButStoresNothing(t *testing.T) {
 	}))
 	_, err = st.LastScan(context.Background())
 	require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), "a dry run records no scan")
+}
+
+// TestResultAlertsLeaveTheCaseListsToTheRows: the scan's result keeps its
+// alerts without the case ids their source data lists (a group's may name
+// tens of thousands of cases), which the stored rows hold, and with the
+// rest of their source data.
+func TestResultAlertsLeaveTheCaseListsToTheRows(t *testing.T) {
+	st := openers(t)[0].open(t)
+	seed(t, st)
+	res, err := newScanner(t, st, nil).Run(context.Background(), scan.Params{Now: storetest.Now()})
+	require.NoError(t, err)
+	require.Len(t, res.Alerts, 4)
+	for _, a := range res.Alerts {
+		require.NotContains(t, a.SourceData, lifecycle.SourceCaseIDs, a.Title)
+		require.NotContains(t, a.SourceData, lifecycle.SourceInhibitedCaseIDs, a.Title)
+		require.Contains(t, a.SourceData, lifecycle.SourceWrittenAt, a.Title)
+		stored, err := st.GetAlert(context.Background(), a.ID)
+		require.NoError(t, err)
+		require.Len(t, lifecycle.CaseIDsOf(stored), 1, "%s: the row lists its case", a.Title)
+	}
 }
 
 func TestScanLogsTheSeedLines(t *testing.T) {
