@@ -141,14 +141,9 @@ func encodeAlertJSON(a proactive.Alert) (alertJSON, error) {
 		return j, fmt.Errorf("encode affected_entities: %w", err)
 	}
 	j.affected = b
-	source := a.SourceData
-	if source == nil {
-		source = map[string]any{}
-	}
-	if b, err = json.Marshal(source); err != nil {
+	if j.source, err = proactive.MarshalSourceData(a.SourceData); err != nil {
 		return j, fmt.Errorf("encode source_data: %w", err)
 	}
-	j.source = b
 	return j, nil
 }
 

@@ -39,9 +39,11 @@ func encodeAlert(a proactive.Alert) (alertJSON, error) {
 		return j, fmt.Errorf("encode affected entities: %w", err)
 	}
 	j.affected = string(b)
-	if j.source, err = marshalJSON(a.SourceData, "{}"); err != nil {
+	source, err := proactive.MarshalSourceData(a.SourceData)
+	if err != nil {
 		return j, fmt.Errorf("encode source data: %w", err)
 	}
+	j.source = string(source)
 	return j, nil
 }
 
