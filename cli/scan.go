@@ -83,18 +83,19 @@ func (a *app) newScanner(cfg config.Config, st proactive.Store, replica *postgre
 }
 
 // ScanMemoryLimit is the Go runtime's soft memory limit while `scan`
-// runs, unless GOMEMLIMIT is set: 22 MiB. With GOGC=100 alone the heap
+// runs, unless GOMEMLIMIT is set: 20 MiB. With GOGC=100 alone the heap
 // grows to about twice what is live before a collection; under the limit
 // the collector runs sooner as the heap nears it (GOGC is unchanged). A
-// scan's live heap peaks at about 12 MB at 65,000 anomalies and 100,000
+// scan's live heap peaks at 9–10 MB at 65,000 anomalies and 100,000
 // clients, while the largest group's alert is written (its members and
 // the JSON of its 30,000 case ids); it stays near 6 MB while the checks
-// read and the cases are written. Under 22 MiB that scan takes as long as
-// under 24 or 32 MiB and its peak RSS is 38–39 MB (41 under 24 MiB); when
-// the live peak was 14–15 MB, 20 MiB made the collector run constantly.
-// A scan that needs more gets more, with more collection. GOMEMLIMIT (any
-// value, "off" too) overrides it.
-const ScanMemoryLimit = 22 << 20
+// read and the cases are written. Under 20 MiB that scan takes as long as
+// under 24 or 32 MiB and its peak RSS is 37 MB (39–41 under 24 MiB, of
+// which 18 MB are the executable's mapped pages); when the live peak was
+// 14–15 MB, 20 MiB made the collector run constantly. A scan that needs
+// more gets more, with more collection. GOMEMLIMIT (any value, "off" too)
+// overrides it.
+const ScanMemoryLimit = 20 << 20
 
 func (a *app) runScan(ctx context.Context, f scanFlags) error {
 	if a.io.SetMemoryLimit != nil && a.io.Getenv("GOMEMLIMIT") == "" {
