@@ -328,9 +328,11 @@ const eachKey = `FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k) AS u CROS
 
 // unresolvedCasesSQL is the lookup of UnresolvedCases: $1 the keys, one
 // probe of the unique index of unresolved cases each (eachKey).
-var unresolvedCasesSQL = `SELECT c.* ` + eachKey + ` (
+func unresolvedCasesSQL() string {
+	return `SELECT c.* ` + eachKey + ` (
 	SELECT ` + caseColumns("") + ` FROM ptd_cases WHERE key = u.k AND resolved_at IS NULL LIMIT 1
 ) AS c`
+}
 
 // UnresolvedCases implements proactive.DeskTx.
 func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
@@ -339,7 +341,7 @@ func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactiv
 	}
 	// At most one case per key: room for all of them up front (a scan
 	// asks for thousands at a time).
-	cs, err := t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), "read unresolved cases", unresolvedCasesSQL, keys)
+	cs, err := t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), "read unresolved cases", unresolvedCasesSQL(), keys)
 	if err == nil && len(cs) == 0 {
 		cs = nil
 	}

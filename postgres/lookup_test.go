@@ -77,7 +77,7 @@ func TestCaseLookupsProbeTheKeyIndex(t *testing.T) {
 		}
 		for _, tc := range []struct{ name, sql, index string }{
 			{"SeenCases", seenCasesSQL, "ptd_cases_unresolved_key_idx"},
-			{"UnresolvedCases", unresolvedCasesSQL, "ptd_cases_unresolved_key_idx"},
+			{"UnresolvedCases", unresolvedCasesSQL(), "ptd_cases_unresolved_key_idx"},
 			{"NewestResolvedCaseIDs", newestResolvedSQL, "ptd_cases_key_idx"},
 		} {
 			var plan []byte
