@@ -187,6 +187,11 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	res.Insights = append(res.Insights, analysis.Insights...)
 	res.Predictions = append(res.Predictions, analysis.Predictions...)
 
+	if p.params.WithoutCases {
+		// The scan as before the risk desk: no inhibition, no alert closed
+		// for its cases, no case counted (each reads or writes cases).
+		return p.alerts(ctx, res, analysis, nil)
+	}
 	inhibited, err := p.inhibit(ctx)
 	if err != nil {
 		return err

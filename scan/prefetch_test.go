@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,14 +127,82 @@ func TestConcurrentReadsStopWhenTheDeskFails(t *testing.T) {
 	require.Empty(t, desk.AllCases(), "the scan's transaction rolled back")
 }
 
+// caseSpy is a desk that records every call its transactions make that
+// reads or writes cases (or their events and notices).
+type caseSpy struct {
+	proactive.Desk
+	mu    sync.Mutex
+	calls []string
+}
+
+func (d *caseSpy) record(name string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls = append(d.calls, name)
+}
+
+func (d *caseSpy) Update(ctx context.Context, fn func(proactive.DeskTx) error) error {
+	return d.Desk.Update(ctx, func(tx proactive.DeskTx) error { return fn(spyTx{tx, d}) })
+}
+
+// spyTx is caseSpy's transaction.
+type spyTx struct {
+	proactive.DeskTx
+	d *caseSpy
+}
+
+func (t spyTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
+	t.d.record("UnresolvedCases")
+	return t.DeskTx.UnresolvedCases(ctx, keys)
+}
+
+func (t spyTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
+	t.d.record("SeenCases")
+	return t.DeskTx.SeenCases(ctx, keys)
+}
+
+func (t spyTx) FindCases(ctx context.Context, q proactive.CaseQuery) ([]proactive.Case, error) {
+	t.d.record("FindCases")
+	return t.DeskTx.FindCases(ctx, q)
+}
+
+func (t spyTx) UnresolvedCaseIDs(ctx context.Context, ids []string) ([]string, error) {
+	t.d.record("UnresolvedCaseIDs")
+	return t.DeskTx.UnresolvedCaseIDs(ctx, ids)
+}
+
+func (t spyTx) CountCases(ctx context.Context) ([]proactive.CaseCount, error) {
+	t.d.record("CountCases")
+	return t.DeskTx.CountCases(ctx)
+}
+
+func (t spyTx) SetInhibitedBy(ctx context.Context, typ proactive.AnomalyType, by string) error {
+	t.d.record("SetInhibitedBy")
+	return t.DeskTx.SetInhibitedBy(ctx, typ, by)
+}
+
+func (t spyTx) ResolvedOpenAlerts(ctx context.Context, at time.Time, except []string) ([]string, error) {
+	t.d.record("ResolvedOpenAlerts")
+	return t.DeskTx.ResolvedOpenAlerts(ctx, at, except)
+}
+
+func (t spyTx) PendingManualResolves(ctx context.Context, channel string, since time.Time) ([]proactive.Case, error) {
+	t.d.record("PendingManualResolves")
+	return t.DeskTx.PendingManualResolves(ctx, channel, since)
+}
+
 // A scan without cases (the benchmark's baseline) counts every anomaly as
-// actionable, whatever the desk holds, and reads or writes no case; it
-// runs only as a dry run.
+// actionable, whatever the desk holds, and reads or writes no case: no
+// lookup, no inhibition (an inhibit rule is set), no alert closed for its
+// cases, no count; it runs only as a dry run.
 func TestScanWithoutCases(t *testing.T) {
 	t.Parallel()
 	f := fullFake()
 	desk := memstore.New(uuid.NewString)
-	sc, err := scan.New(scan.Options{Store: f, Desk: desk, Logger: slog.New(slog.DiscardHandler)})
+	spy := &caseSpy{Desk: desk}
+	settings := proactive.DefaultSettings()
+	settings.Inhibit = []proactive.InhibitRule{{SourceType: proactive.SyncFail, SourceMatch: "hubspot_*", TargetType: proactive.DealStall}}
+	sc, err := scan.New(scan.Options{Store: f, Desk: spy, Settings: settings, Notify: router{}, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	ctx, now := context.Background(), storetest.Now()
 	_, err = sc.Run(ctx, scan.Params{Now: now, Trigger: "test"})
@@ -150,8 +219,10 @@ func TestScanWithoutCases(t *testing.T) {
 	require.Equal(t, 4, with.Suppressed.Silenced, "the silence mutes every case")
 	require.Empty(t, with.AlertGroups)
 
+	spy.calls = nil
 	without, err := sc.Run(ctx, scan.Params{Now: later, Trigger: "test", DryRun: true, WithoutCases: true})
 	require.NoError(t, err)
+	require.Empty(t, spy.calls, "no case read or written")
 	require.Equal(t, 4, without.AnomaliesDetected)
 	require.Zero(t, without.Suppressed.Silenced, "no case, no silence: every anomaly is actionable")
 	require.Len(t, without.AlertGroups, 4)
