@@ -50,6 +50,10 @@ type DeskTx interface {
 	UnresolvedCaseIDs(ctx context.Context, ids []string) ([]string, error)
 	// CountCases counts the cases by type and state.
 	CountCases(ctx context.Context) ([]CaseCount, error)
+	// CountUnresolvedCases counts the unresolved cases: what a scan
+	// reports as cases.open, without reading the resolved history, which
+	// only grows.
+	CountUnresolvedCases(ctx context.Context) (int, error)
 	// NewestResolvedCaseIDs maps each key that has a resolved case to the
 	// id of its newest one (by resolved_at, then opened_at).
 	NewestResolvedCaseIDs(ctx context.Context, keys []string) (map[string]string, error)

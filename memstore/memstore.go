@@ -244,6 +244,17 @@ func (t *Tx) UnresolvedCaseIDs(_ context.Context, ids []string) ([]string, error
 	return out, nil
 }
 
+// CountUnresolvedCases implements proactive.DeskTx.
+func (t *Tx) CountUnresolvedCases(_ context.Context) (int, error) {
+	n := 0
+	for _, c := range t.s.cases {
+		if !c.Resolved() {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // CountCases implements proactive.DeskTx.
 func (t *Tx) CountCases(_ context.Context) ([]proactive.CaseCount, error) {
 	n := map[[2]string]int{}

@@ -812,6 +812,16 @@ func (t *deskTx) UnresolvedCaseIDs(ctx context.Context, ids []string) ([]string,
 	return out, nil
 }
 
+// CountUnresolvedCases implements proactive.DeskTx: through the partial
+// index of unresolved cases.
+func (t *deskTx) CountUnresolvedCases(ctx context.Context) (int, error) {
+	var n int
+	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM ptd_cases WHERE resolved_at IS NULL`).Scan(&n); err != nil {
+		return 0, t.d.fail("count unresolved cases", err)
+	}
+	return n, nil
+}
+
 // CountCases implements proactive.DeskTx.
 func (t *deskTx) CountCases(ctx context.Context) ([]proactive.CaseCount, error) {
 	const op = "count cases"

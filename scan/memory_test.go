@@ -94,6 +94,7 @@ func (emptyDesk) FindCases(context.Context, proactive.CaseQuery) ([]proactive.Ca
 }
 func (emptyDesk) UnresolvedCaseIDs(context.Context, []string) ([]string, error) { return nil, nil }
 func (emptyDesk) CountCases(context.Context) ([]proactive.CaseCount, error)     { return nil, nil }
+func (emptyDesk) CountUnresolvedCases(context.Context) (int, error)             { return 0, nil }
 func (emptyDesk) NewestResolvedCaseIDs(context.Context, []string) (map[string]string, error) {
 	return nil, nil
 }

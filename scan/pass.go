@@ -207,14 +207,8 @@ func (p *pass) run(ctx context.Context, res *proactive.ScanResult) error {
 	if err := p.notifyResolved(ctx); err != nil {
 		return err
 	}
-	counts, err := p.tx.CountCases(ctx)
-	if err != nil {
+	if res.Cases.Open, err = p.tx.CountUnresolvedCases(ctx); err != nil {
 		return fmt.Errorf("count cases: %w", err)
-	}
-	for _, c := range counts {
-		if c.State.Unresolved() {
-			res.Cases.Open += c.Count
-		}
 	}
 	return nil
 }

@@ -176,6 +176,11 @@ func (t spyTx) CountCases(ctx context.Context) ([]proactive.CaseCount, error) {
 	return t.DeskTx.CountCases(ctx)
 }
 
+func (t spyTx) CountUnresolvedCases(ctx context.Context) (int, error) {
+	t.d.record("CountUnresolvedCases")
+	return t.DeskTx.CountUnresolvedCases(ctx)
+}
+
 func (t spyTx) SetInhibitedBy(ctx context.Context, typ proactive.AnomalyType, by string) error {
 	t.d.record("SetInhibitedBy")
 	return t.DeskTx.SetInhibitedBy(ctx, typ, by)

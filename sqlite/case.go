@@ -598,6 +598,15 @@ func (t *deskTx) strings(ctx context.Context, op, query string, args ...any) ([]
 	return out, nil
 }
 
+// CountUnresolvedCases implements proactive.DeskTx.
+func (t *deskTx) CountUnresolvedCases(ctx context.Context) (int, error) {
+	var n int
+	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM ptd_cases WHERE resolved_at IS NULL`).Scan(&n); err != nil {
+		return 0, translate("count unresolved cases", err)
+	}
+	return n, nil
+}
+
 // CountCases implements proactive.DeskTx.
 func (t *deskTx) CountCases(ctx context.Context) ([]proactive.CaseCount, error) {
 	const op = "count cases"

@@ -400,6 +400,9 @@ func testDeskCaseQueries(t *testing.T, open deskOpener) {
 		}
 		require.Equal(t, map[string]int{"health_drop/open": 1, "health_drop/acknowledged": 1, "deal_stall/snoozed": 1,
 			"sync_fail/resolved": 1, "response_delay/open": 1}, got)
+		open, err := tx.CountUnresolvedCases(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, 4, open, "open, acknowledged and snoozed; not resolved")
 		ids, err := tx.UnresolvedCaseIDs(t.Context(), []string{cs[0].ID, cs[3].ID, uuid.NewString(), cs[4].ID})
 		require.NoError(t, err)
 		require.ElementsMatch(t, []string{cs[0].ID, cs[4].ID}, ids, "unknown and resolved ids left out")
