@@ -42,6 +42,16 @@ func mustMigrate(t testing.TB) (*DB, string) {
 	return db, url
 }
 
+// mustMigrateUnvacuumed is mustMigrate with autovacuum (and autoanalyze)
+// off for ptd_cases, as on a server that runs none: what a test counts or
+// plans there is not changed behind its back.
+func mustMigrateUnvacuumed(t testing.TB) *DB {
+	t.Helper()
+	db, _ := mustMigrate(t)
+	mustExec(t, db, `ALTER TABLE ptd_cases SET (autovacuum_enabled = false)`)
+	return db
+}
+
 // mustExec runs SQL on the store's pool.
 func mustExec(t testing.TB, db *DB, sql string, args ...any) {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,10 +23,9 @@ import (
 func TestEveryCaseRefreshIsHOT(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, _ := mustMigrate(t)
 	// An autovacuum worker's snapshot would keep the VACUUM below from
 	// removing the old versions (a server with autovacuum, unlike CI's).
-	mustExec(t, db, `ALTER TABLE ptd_cases SET (autovacuum_enabled = false)`)
+	db := mustMigrateUnvacuumed(t)
 	now := time.Date(2025, 12, 10, 9, 0, 0, 0, time.UTC)
 	details := func(i int, hours float64) []byte { // the size of a waiting lead's, the largest a scan refreshes
 		return fmt.Appendf(nil, `{"email":"lead%d@example.org","hours_waiting":%.14f,"lead_id":"%s","name":"Jordan Walsh","revenue_at_risk":0,"source":"website"}`,
@@ -33,13 +33,8 @@ func TestEveryCaseRefreshIsHOT(t *testing.T) {
 	}
 	cases := make([]proactive.Case, 600)
 	for i := range cases {
-		key := fmt.Sprintf("response_delay:lead-%s", uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%d", i)))
-		cases[i] = proactive.Case{
-			ID: uuid.NewString(), Type: proactive.ResponseDelay, Key: key, Label: "Jordan Walsh",
-			State: proactive.CaseOpen, Severity: proactive.SeverityHigh, PeakSeverity: proactive.SeverityHigh,
-			Urgency: 70, OpenedAt: now, LastSeenAt: now, UpdatedAt: now, Seq: 1, Owner: "Sam Rivers",
-			Details: details(i, 24), Metric: 24,
-		}
+		cases[i] = storetest.SampleCase(fmt.Sprintf("response_delay:lead-%s", uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "%d", i))), now)
+		cases[i].Label, cases[i].Urgency, cases[i].Details, cases[i].Metric = "Jordan Walsh", 70, details(i, 24), 24
 	}
 	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error { return tx.InsertCases(ctx, cases) }))
 

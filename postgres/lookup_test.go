@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -48,20 +48,13 @@ func planScans(t *testing.T, plan []byte) []string {
 func TestCaseLookupsProbeTheKeyIndex(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, _ := mustMigrate(t)
-	// No autoanalyze behind the test's back (a server with autovacuum).
-	mustExec(t, db, `ALTER TABLE ptd_cases SET (autovacuum_enabled = false)`)
-	now := time.Date(2025, 12, 10, 9, 0, 0, 0, time.UTC)
+	db := mustMigrateUnvacuumed(t) // never analysed, as on a server without autovacuum
 	var cases []proactive.Case
 	var keys []string
 	for i := range 4000 {
-		c := proactive.Case{
-			ID: uuid.NewString(), Type: proactive.DealStall, Key: fmt.Sprintf("deal_stall:deal-%d", i),
-			Label: "Deal", State: proactive.CaseOpen, Severity: proactive.SeverityHigh,
-			PeakSeverity: proactive.SeverityHigh, Urgency: 70, OpenedAt: now, LastSeenAt: now, UpdatedAt: now, Seq: 1,
-		}
+		c := storetest.SampleCase(fmt.Sprintf("deal_stall:deal-%d", i), testNow)
 		if i%4 == 0 { // a quarter resolved: NewestResolvedCaseIDs has something to find
-			resolved := now.Add(time.Hour)
+			resolved := testNow.Add(time.Hour)
 			c.State, c.ResolvedAt, c.ResolveReason = proactive.CaseResolved, &resolved, proactive.ResolveCleared
 		}
 		cases = append(cases, c)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/storetest"
 )
 
 // The arrays the desk encodes itself reach the server as pgx's own
@@ -98,8 +99,8 @@ func TestRawStatementRecoversFromASchemaChange(t *testing.T) {
 	ctx := context.Background()
 	_, url := mustMigrate(t)
 	db := mustOpenURL(t, url, Options{MaxConns: 1}) // one connection: the statement's
-	c := proactive.Case{ID: "6f1c3a52-7d3e-4c36-9d7a-4d2f0f1b2c3d", Type: proactive.DealStall, Key: "deal_stall:deal-1",
-		Label: "Deal 1", State: proactive.CaseOpen, OpenedAt: time.Now().UTC(), LastSeenAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+	c := storetest.SampleCase("deal_stall:deal-1", testNow)
+	c.Label = "Deal 1"
 	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error { return tx.InsertCases(ctx, []proactive.Case{c}) }))
 	seen := func() ([]proactive.Case, error) {
 		var cs []proactive.Case

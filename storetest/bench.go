@@ -21,7 +21,7 @@ func BenchDesk(b *testing.B, d proactive.Desk, n int) {
 	batch := func(round int) []proactive.Case {
 		cs := make([]proactive.Case, n)
 		for i := range cs {
-			cs[i] = sampleCase(fmt.Sprintf("health_drop:client%d-r%d@example.com", i, round), now)
+			cs[i] = SampleCase(fmt.Sprintf("health_drop:client%d-r%d@example.com", i, round), now)
 			cs[i].Urgency = i % 100
 		}
 		return cs

@@ -48,8 +48,10 @@ func view(t *testing.T, d proactive.Desk, fn func(tx proactive.DeskTx) error) {
 
 func tp(t time.Time) *time.Time { return &t }
 
-// sampleCase is a case with every column set.
-func sampleCase(key string, at time.Time) proactive.Case {
+// SampleCase is an open case of key (its type the part before ":") with
+// every column a scan reads set, opened at at; tests change what they
+// need.
+func SampleCase(key string, at time.Time) proactive.Case {
 	typ, _, _ := cutType(key)
 	return proactive.Case{
 		ID: uuid.NewString(), Type: proactive.AnomalyType(typ), Key: key, Label: "Label of " + key,
@@ -94,14 +96,14 @@ func testDeskCases(t *testing.T, open deskOpener) {
 	t.Run("SeenCases reads the scan's view of the unresolved cases", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		full := sampleCase("deal_stall:deal-7", now)
+		full := SampleCase("deal_stall:deal-7", now)
 		ackAt, snooze, woke := now.Add(-time.Hour), now.Add(2*time.Hour), now.Add(-30*time.Minute)
 		full.State, full.AckSeverity, full.AcknowledgedBy, full.AcknowledgedAt = proactive.CaseSnoozed, proactive.SeverityMedium, "kim", &ackAt
 		full.SnoozedUntil, full.SnoozeReason, full.Note, full.InhibitedBy = &snooze, "on leave", "called", "sync_fail"
 		full.PreviousCaseID, full.Assigned, full.WokeAt = uuid.NewString(), true, &woke
-		bare := sampleCase("health_drop:bare@x.com", now)
+		bare := SampleCase("health_drop:bare@x.com", now)
 		bare.Label, bare.Owner, bare.Details, bare.Severity, bare.PeakSeverity = "", "", nil, "", ""
-		gone := sampleCase("deal_stall:deal-8", now)
+		gone := SampleCase("deal_stall:deal-8", now)
 		gone.State, gone.ResolvedAt, gone.ResolveReason = proactive.CaseResolved, &now, proactive.ResolveCleared
 		update(t, d, func(tx proactive.DeskTx) error {
 			return tx.InsertCases(t.Context(), []proactive.Case{full, bare, gone})
@@ -128,7 +130,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 	t.Run("round trip of every column", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		c := sampleCase("health_drop:jane@x.com", now)
+		c := SampleCase("health_drop:jane@x.com", now)
 		update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), []proactive.Case{c}) })
 		view(t, d, func(tx proactive.DeskTx) error {
 			got, err := tx.UnresolvedCases(t.Context(), []string{c.Key, "health_drop:nobody"})
@@ -177,9 +179,9 @@ func testDeskCases(t *testing.T, open deskOpener) {
 	t.Run("one unresolved case per key", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		a := sampleCase("deal_stall:deal-1", now)
+		a := SampleCase("deal_stall:deal-1", now)
 		update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), []proactive.Case{a}) })
-		b := sampleCase("deal_stall:deal-1", now.Add(time.Hour))
+		b := SampleCase("deal_stall:deal-1", now.Add(time.Hour))
 		err := d.Update(t.Context(), func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), []proactive.Case{b}) })
 		require.Error(t, err)
 		require.Equal(t, proactive.ECONFLICT, proactive.ErrorCode(err), err.Error())
@@ -210,7 +212,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 		d := open(t)
 		var cs []proactive.Case
 		for i, at := range []time.Duration{3 * time.Hour, time.Hour, 2 * time.Hour} {
-			c := sampleCase("lead:lead-9", now.Add(time.Duration(i)*time.Minute))
+			c := SampleCase("lead:lead-9", now.Add(time.Duration(i)*time.Minute))
 			c.Type = proactive.ResponseDelay
 			c.State, c.ResolvedAt, c.ResolveReason = proactive.CaseResolved, tp(now.Add(at)), proactive.ResolveCleared
 			cs = append(cs, c)
@@ -227,7 +229,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 	t.Run("touch moves last_seen_at forward only", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		c := sampleCase("health_drop:a@x.com", now)
+		c := SampleCase("health_drop:a@x.com", now)
 		update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), []proactive.Case{c}) })
 		update(t, d, func(tx proactive.DeskTx) error {
 			return tx.TouchCases(t.Context(), []string{c.ID}, now.Add(2*time.Hour))
@@ -247,7 +249,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 	t.Run("refresh writes the scan's figures only; details come back as written", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		c := sampleCase("deal_stall:deal-7", now)
+		c := SampleCase("deal_stall:deal-7", now)
 		c.State, c.AcknowledgedBy, c.AcknowledgedAt, c.AckSeverity = proactive.CaseAcknowledged, "maria", tp(now), proactive.SeverityHigh
 		c.Note = "called them"
 		// Keys out of alphabetical order, spaces and a float: a store that
@@ -288,7 +290,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 			return nil
 		})
 
-		unknown := sampleCase("deal_stall:deal-8", now)
+		unknown := SampleCase("deal_stall:deal-8", now)
 		err := d.Update(t.Context(), func(tx proactive.DeskTx) error { return tx.RefreshCases(t.Context(), []proactive.Case{unknown}) })
 		require.Equal(t, proactive.ENOTFOUND, proactive.ErrorCode(err), "%v", err)
 	})
@@ -296,10 +298,10 @@ func testDeskCases(t *testing.T, open deskOpener) {
 	t.Run("inhibited_by of the unresolved cases of one type", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		d1 := sampleCase("deal_stall:deal-1", now)
-		d2 := sampleCase("deal_stall:deal-2", now)
+		d1 := SampleCase("deal_stall:deal-1", now)
+		d2 := SampleCase("deal_stall:deal-2", now)
 		d2.State, d2.ResolvedAt, d2.ResolveReason = proactive.CaseResolved, tp(now), proactive.ResolveCleared
-		h := sampleCase("health_drop:a@x.com", now)
+		h := SampleCase("health_drop:a@x.com", now)
 		update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), []proactive.Case{d1, d2, h}) })
 		update(t, d, func(tx proactive.DeskTx) error {
 			return tx.SetInhibitedBy(t.Context(), proactive.DealStall, "sync_fail:hubspot_rate_limit")
@@ -329,7 +331,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 		var cs []proactive.Case
 		var keys, ids []string
 		for i := range 2500 {
-			c := sampleCase(fmt.Sprintf("response_delay:lead-%d", i), now)
+			c := SampleCase(fmt.Sprintf("response_delay:lead-%d", i), now)
 			c.Type = proactive.ResponseDelay
 			c.Urgency = i % 100
 			cs = append(cs, c)
@@ -371,7 +373,7 @@ func testDeskCaseQueries(t *testing.T, open deskOpener) {
 	d := open(t)
 	now := Now()
 	mk := func(key string, urgency int, opened time.Duration, state proactive.CaseState, owner string) proactive.Case {
-		c := sampleCase(key, now.Add(opened))
+		c := SampleCase(key, now.Add(opened))
 		c.Urgency, c.State, c.Owner = urgency, state, owner
 		c.LastSeenAt = now.Add(opened)
 		switch state {
@@ -450,8 +452,8 @@ func testDeskEvents(t *testing.T, open deskOpener) {
 	t.Parallel()
 	d := open(t)
 	now := Now()
-	a := sampleCase("health_drop:a@x.com", now)
-	b := sampleCase("health_drop:b@x.com", now)
+	a := SampleCase("health_drop:a@x.com", now)
+	b := SampleCase("health_drop:b@x.com", now)
 	ev := func(c proactive.Case, seq int, kind proactive.EventKind, actor, note string) proactive.CaseEvent {
 		return proactive.CaseEvent{ID: uuid.NewString(), CaseID: c.ID, Seq: seq, At: now.Add(time.Duration(seq) * time.Minute),
 			Kind: kind, Actor: actor, Severity: proactive.SeverityHigh, Note: note}
@@ -493,7 +495,7 @@ func testDeskTransactions(t *testing.T, open deskOpener) {
 	t.Run("an error rolls back", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		c := sampleCase("health_drop:a@x.com", now)
+		c := SampleCase("health_drop:a@x.com", now)
 		boom := errors.New("boom")
 		err := d.Update(t.Context(), func(tx proactive.DeskTx) error {
 			if err := tx.InsertCases(t.Context(), []proactive.Case{c}); err != nil {
@@ -512,7 +514,7 @@ func testDeskTransactions(t *testing.T, open deskOpener) {
 	t.Run("ErrRollback rolls back without an error", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		c := sampleCase("health_drop:a@x.com", now)
+		c := SampleCase("health_drop:a@x.com", now)
 		require.NoError(t, d.Update(t.Context(), func(tx proactive.DeskTx) error {
 			if err := tx.InsertCases(t.Context(), []proactive.Case{c}); err != nil {
 				return err
@@ -533,7 +535,7 @@ func testDeskTransactions(t *testing.T, open deskOpener) {
 		t.Parallel()
 		d := open(t)
 		err := d.View(t.Context(), func(tx proactive.DeskTx) error {
-			return tx.InsertCases(t.Context(), []proactive.Case{sampleCase("health_drop:a@x.com", now)})
+			return tx.InsertCases(t.Context(), []proactive.Case{SampleCase("health_drop:a@x.com", now)})
 		})
 		require.Error(t, err)
 		view(t, d, func(tx proactive.DeskTx) error {
@@ -807,7 +809,7 @@ func testDeskAlerts(t *testing.T, open deskOpener) {
 	t.Run("a failed lookup leaves the transaction usable", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
-		c := sampleCase("health_drop:a@x.com", now)
+		c := SampleCase("health_drop:a@x.com", now)
 		update(t, d, func(tx proactive.DeskTx) error {
 			for _, id := range []string{"not-an-id", uuid.NewString(), "12abc"} {
 				_, err := tx.GetAlert(t.Context(), id)
@@ -879,7 +881,7 @@ func testDeskOutbox(t *testing.T, open deskOpener) {
 	}
 
 	mk := func(key string, reason string, resolved time.Duration) proactive.Case {
-		c := sampleCase(key, now.Add(-48*time.Hour))
+		c := SampleCase(key, now.Add(-48*time.Hour))
 		c.State, c.ResolvedAt, c.ResolveReason = proactive.CaseResolved, tp(now.Add(resolved)), reason
 		return c
 	}
@@ -946,7 +948,7 @@ func RaceDesks(t *testing.T, desks ...proactive.Desk) {
 							return err
 						}
 						if len(got) == 0 {
-							c := sampleCase(key, now)
+							c := SampleCase(key, now)
 							ev := proactive.CaseEvent{ID: uuid.NewString(), CaseID: c.ID, Seq: 1, At: now, Kind: proactive.EventOpened, Actor: proactive.ActorScan}
 							if err := tx.InsertCases(ctx, []proactive.Case{c}); err != nil {
 								return err
