@@ -610,8 +610,8 @@ func (t *deskTx) RefreshCases(ctx context.Context, cs []proactive.Case) error {
 			ids[i], seen[i], urgency[i], labels[i] = c.ID, c.LastSeenAt, int32(c.Urgency), c.Label
 			owners[i], metric[i], details[i] = c.Owner, c.Metric, string(c.Details)
 		}
-		idArray, _, ok := uuidArray(ids)
-		if !ok {
+		idArray, kept := uuidArray(ids)
+		if kept != n {
 			return proactive.Errorf(proactive.EINVALID, "%s: a case id is not a uuid", op)
 		}
 		tag, err := t.execRaw(ctx, refreshCasesSQL, [][]byte{idArray, timestamptzArray(seen), int4Array(urgency),
@@ -641,7 +641,7 @@ func (t *deskTx) TouchCases(ctx context.Context, ids []string, at time.Time) err
 		return err
 	}
 	return chunks(len(ids), func(from, to int) error {
-		idArray, kept, _ := uuidArray(ids[from:to])
+		idArray, kept := uuidArray(ids[from:to])
 		if kept == 0 {
 			return nil
 		}

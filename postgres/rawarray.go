@@ -91,10 +91,9 @@ func pgMicros(t time.Time) int64 {
 	return t.Unix()*1e6 + int64(t.Nanosecond())/1e3 - pgEpoch*1e6
 }
 
-// uuidArray is ids as a binary uuid[]; an id uuid.Parse cannot read (the
-// forms PostgreSQL's uuid input takes) is left out, and ok reports
-// whether all were kept.
-func uuidArray(ids []string) (b []byte, kept int, ok bool) {
+// uuidArray is ids as a binary uuid[] of kept elements; an id uuid.Parse
+// cannot read (the forms PostgreSQL's uuid input takes) is left out.
+func uuidArray(ids []string) (b []byte, kept int) {
 	b = arrayHeader(pgtype.UUIDOID, len(ids), 20*len(ids))
 	for _, id := range ids {
 		u, err := uuid.Parse(id)
@@ -107,11 +106,11 @@ func uuidArray(ids []string) (b []byte, kept int, ok bool) {
 	}
 	if kept != len(ids) { // the header counted every id
 		if kept == 0 {
-			return arrayHeader(pgtype.UUIDOID, 0, 0), 0, false
+			return arrayHeader(pgtype.UUIDOID, 0, 0), 0
 		}
 		binary.BigEndian.PutUint32(b[12:], uint32(kept))
 	}
-	return b, kept, kept == len(ids)
+	return b, kept
 }
 
 // execRaw runs sql, prepared once per connection, with params in binary
