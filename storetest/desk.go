@@ -246,6 +246,29 @@ func testDeskCases(t *testing.T, open deskOpener) {
 		})
 	})
 
+	t.Run("an id that is no uuid: touch skips it, refresh refuses the batch", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		c := SampleCase("deal_stall:deal-3", now)
+		update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), []proactive.Case{c}) })
+		update(t, d, func(tx proactive.DeskTx) error {
+			return tx.TouchCases(t.Context(), []string{"not-a-uuid", c.ID}, now.Add(time.Hour))
+		})
+		bad := c
+		bad.ID = "not-a-uuid"
+		r := c
+		r.LastSeenAt, r.Urgency = now.Add(2*time.Hour), 5
+		err := d.Update(t.Context(), func(tx proactive.DeskTx) error { return tx.RefreshCases(t.Context(), []proactive.Case{r, bad}) })
+		require.Error(t, err)
+		view(t, d, func(tx proactive.DeskTx) error {
+			got, err := tx.CasesByID(t.Context(), []string{c.ID})
+			require.NoError(t, err)
+			require.True(t, got[0].LastSeenAt.Equal(now.Add(time.Hour)), "touched beside the bad id: %v", got[0].LastSeenAt)
+			require.Equal(t, c.Urgency, got[0].Urgency, "the refused batch wrote nothing")
+			return nil
+		})
+	})
+
 	t.Run("refresh writes the scan's figures only; details come back as written", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
