@@ -40,6 +40,13 @@ type DeskTx interface {
 	// when it sees a case (Case.ScanView): a scan reads thousands at a
 	// time, and reads again (CasesByID) the few it rewrites whole.
 	SeenCases(ctx context.Context, keys []string) ([]Case, error)
+	// SeenCasesBetween is SeenCases for keys that all lie between lo and
+	// hi, both included, in byte order (KeysBetween; a key outside
+	// is EINVALID). The store may read every unresolved case in that
+	// range and keep those of keys: a scan whose keys come in order asks
+	// for ranges that do not overlap, so that it reads each case once,
+	// in index order, instead of probing the index once per key.
+	SeenCasesBetween(ctx context.Context, keys []string, lo, hi string) ([]Case, error)
 	// CasesByID returns the cases with these ids (unknown ids are left out).
 	CasesByID(ctx context.Context, ids []string) ([]Case, error)
 	// FindCases returns the cases the query selects, ordered by urgency
@@ -177,4 +184,25 @@ type GroupAlertQuery struct {
 	Day   string // YYYY-MM-DD, UTC
 	After time.Time
 	UpTo  time.Time
+}
+
+// KeysBetween checks DeskTx.SeenCasesBetween's arguments — lo ≤ hi and
+// every key between them, both included, in byte order; an error names
+// the first key outside — and returns the keys as a set (nil when there
+// are none), for a store to keep the cases of.
+func KeysBetween(keys []string, lo, hi string) (map[string]struct{}, error) {
+	if lo > hi {
+		return nil, Errorf(EINVALID, "case keys between %q and %q: the range is empty (lo must not be after hi)", lo, hi)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	set := make(map[string]struct{}, len(keys))
+	for _, k := range keys {
+		if k < lo || k > hi {
+			return nil, Errorf(EINVALID, "case key %q is not between %q and %q: ask SeenCases for keys out of order", k, lo, hi)
+		}
+		set[k] = struct{}{}
+	}
+	return set, nil
 }

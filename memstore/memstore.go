@@ -12,6 +12,7 @@ package memstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -177,6 +178,15 @@ func (t *Tx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case, er
 		cs[i] = cs[i].ScanView()
 	}
 	return cs, err
+}
+
+// SeenCasesBetween implements proactive.DeskTx: SeenCases after the
+// check of the range.
+func (t *Tx) SeenCasesBetween(ctx context.Context, keys []string, lo, hi string) ([]proactive.Case, error) {
+	if _, err := proactive.KeysBetween(keys, lo, hi); err != nil {
+		return nil, fmt.Errorf("read unresolved cases: %w", err)
+	}
+	return t.SeenCases(ctx, keys)
 }
 
 // CasesByID implements proactive.DeskTx.

@@ -398,6 +398,42 @@ func (t *deskTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case
 	return out, nil
 }
 
+// seenCasesBetweenSQL reads the unresolved cases whose key lies between
+// $1 and $2: one walk of the unique index of unresolved cases. The key
+// column compares byte by byte (COLLATE "C", migration 00013), the order
+// KeysBetween and a scan's sort use.
+const seenCasesBetweenSQL = `SELECT ` + seenColumns + ` FROM ptd_cases
+	WHERE key >= $1 AND key <= $2 AND resolved_at IS NULL`
+
+// SeenCasesBetween implements proactive.DeskTx: SeenCases as one range
+// read of the key index. The rows of keys not asked for (cases the scan
+// did not see: it resolves them apart) are stepped over undecoded.
+func (t *deskTx) SeenCasesBetween(ctx context.Context, keys []string, lo, hi string) ([]proactive.Case, error) {
+	const op = "read unresolved cases"
+	want, err := proactive.KeysBetween(keys, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	out := make([]proactive.Case, 0, len(keys))
+	_, err = t.execRaw(ctx, seenCasesBetweenSQL, [][]byte{[]byte(lo), []byte(hi)}, func(v [][]byte) error {
+		if len(v) > 2 {
+			if _, ok := want[string(v[2])]; !ok {
+				return nil
+			}
+		}
+		c, err := decodeSeenCase(v)
+		out = append(out, c)
+		return err
+	})
+	if err != nil {
+		return nil, t.d.fail(op, err)
+	}
+	return out, nil
+}
+
 // CasesByID implements proactive.DeskTx: in the order of ids; an id that
 // is not a uuid names no case.
 func (t *deskTx) CasesByID(ctx context.Context, ids []string) ([]proactive.Case, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,61 @@ func TestCaseLookupsProbeTheKeyIndex(t *testing.T) {
 					"%s, table %s: ptd_cases read by %q, not one probe of %s per key:\n%s", tc.name, stats, s, tc.index, indentJSON(string(plan)))
 			}
 		}
+		// A batch's range (a sixtieth of the keys at 65,000 cases) is
+		// read through the unique index of unresolved cases: walked, or
+		// as a bitmap of it (without statistics), never the whole table.
+		var plan []byte
+		require.NoError(t, db.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+seenCasesBetweenSQL, "deal_stall:deal-100", "deal_stall:deal-107").Scan(&plan))
+		scans := planScans(t, plan)
+		require.Len(t, scans, 1, "SeenCasesBetween, table %s:\n%s", stats, indentJSON(string(plan)))
+		require.Contains(t, []string{"Index Scan ptd_cases_unresolved_key_idx", "Bitmap Heap Scan "}, scans[0],
+			"SeenCasesBetween, table %s:\n%s", stats, indentJSON(string(plan)))
+		require.Contains(t, string(plan), `"Index Name": "ptd_cases_unresolved_key_idx"`)
+	}
+}
+
+// TestCaseKeysCompareAsBytes: ptd_cases.key has the collation "C"
+// (migration 00013), so that its indexes hold keys in Go's byte order,
+// the order of SeenCasesBetween's ranges, whatever the database's
+// collation. The test database's own collation may well order ASCII as
+// bytes do; the column's collation is what makes it hold everywhere.
+func TestCaseKeysCompareAsBytes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := mustMigrate(t)
+	var collation string
+	require.NoError(t, db.pool.QueryRow(ctx, `
+		SELECT coalesce(collation_name, '(the database default)') FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = 'ptd_cases' AND column_name = 'key'`).Scan(&collation))
+	require.Equal(t, "C", collation)
+}
+
+// TestSessionsSortInMemory: the store's sessions have a work_mem of at
+// least 16 MB, so that the sorted deals and leads of a large scan are
+// sorted in memory, and a larger work_mem the URL (or the role, or the
+// server) sets is kept.
+func TestSessionsSortInMemory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct{ name, param, want string }{
+		{"the server's default 4 MB raised", "", "16MB"},
+		{"a lower setting raised", "work_mem=1MB", "16MB"},
+		{"a larger setting kept", "work_mem=64MB", "64MB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, url := mustOpen(t)
+			if tc.param != "" {
+				sep := "?"
+				if strings.Contains(url, "?") {
+					sep = "&"
+				}
+				url += sep + tc.param
+			}
+			db := mustOpenURL(t, url, Options{})
+			var got string
+			require.NoError(t, db.pool.QueryRow(ctx, "SHOW work_mem").Scan(&got))
+			require.Equal(t, tc.want, got)
+		})
 	}
 }

@@ -120,7 +120,10 @@ FROM (
 	FROM deals
 	WHERE lower(stage::text) = ANY($1::text[])%[5]s
 ) d%[3]s
-WHERE d.amount < 0 OR d.last_activity IS NULL OR d.last_activity > $2 OR d.last_activity <= $3`
+WHERE d.amount < 0 OR d.last_activity IS NULL OR d.last_activity > $2 OR d.last_activity <= $3
+-- In the order of the deals' case keys ("deal-" and the id), so that the
+-- scan reads their cases as ranges of the key index (SeenCasesBetween).
+ORDER BY d.id COLLATE "C"`
 
 // The last activity of a deal and the conditions on deals of
 // stalledDealsSQL: live, and as of a past now ($2) read at the wall clock
@@ -252,7 +255,10 @@ SELECT id::text, coalesce(name::text, ''), coalesce(email::text, ''), coalesce(s
 	created_at::timestamptz
 FROM leads
 WHERE %[1]s
-  AND (created_at IS NULL OR created_at > $1 OR created_at <= $2)`
+  AND (created_at IS NULL OR created_at > $1 OR created_at <= $2)
+-- In the order of the leads' case keys ("lead-" and the id): see
+-- stalledDealsSQL.
+ORDER BY id::text COLLATE "C"`
 
 // leadWaitingAsOf is leadWaiting as of a past now $3 read at the wall clock $1.
 const leadWaitingAsOf = `(` + leadWaiting + ` OR last_contact_date > $3 AND last_contact_date <= $1)`

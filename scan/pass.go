@@ -535,6 +535,48 @@ type batcher struct {
 	// changes is decide's result, its room kept from batch to batch (a
 	// change holds a whole case: a batch's worth is half a megabyte).
 	changes []lifecycle.Change
+	// The key order of the check's batches so far (lookup): hi is the
+	// greatest key of the last range read, ranged whether there was one,
+	// unordered whether a batch came out of order.
+	hi        string
+	ranged    bool
+	unordered bool
+}
+
+// lookup reads the unresolved cases of keys: the batch's anomaly keys
+// (keys[:split]) and its sightings' keys (keys[split:]), each part in the
+// order it came. While a check's keys come in byte order, batch after
+// batch (the stores' queries sort by the case key), each batch is one
+// range of the key index that no other batch's range overlaps
+// (SeenCasesBetween): every case is read at most once, in index order,
+// a few times cheaper than one probe per key. Once a batch comes out of
+// order, it and every later batch of the check probe per key (SeenCases).
+func (b *batcher) lookup(keys []string, split int) ([]proactive.Case, error) {
+	if !b.unordered {
+		if lo, hi, ok := keyRange(keys[:split], keys[split:]); ok && (!b.ranged || lo > b.hi) {
+			b.ranged, b.hi = true, hi
+			return b.p.tx.SeenCasesBetween(b.ctx, keys, lo, hi)
+		}
+		b.unordered = true
+	}
+	return b.p.tx.SeenCases(b.ctx, keys)
+}
+
+// keyRange is the least and the greatest key of two lists, false when
+// either list is out of byte order or both are empty.
+func keyRange(a, b []string) (lo, hi string, ok bool) {
+	if !slices.IsSorted(a) || !slices.IsSorted(b) {
+		return "", "", false
+	}
+	switch {
+	case len(a) == 0 && len(b) == 0:
+		return "", "", false
+	case len(a) == 0:
+		return b[0], b[len(b)-1], true
+	case len(b) == 0:
+		return a[0], a[len(a)-1], true
+	}
+	return min(a[0], b[0]), max(a[len(a)-1], b[len(b)-1]), true
 }
 
 // take processes one batch of the check's findings (a feeder's delivery).
@@ -576,7 +618,7 @@ func (b *batcher) flush(f findings) error {
 	var stored map[string]*proactive.Case // into cs, not copies
 	var prev map[string]string
 	if len(keys) > 0 {
-		cs, err := p.tx.SeenCases(ctx, keys)
+		cs, err := b.lookup(keys, anomalyKeys)
 		if err != nil {
 			return b.fail(fmt.Errorf("read cases: %w", err))
 		}

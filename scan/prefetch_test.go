@@ -133,6 +133,8 @@ type caseSpy struct {
 	proactive.Desk
 	mu    sync.Mutex
 	calls []string
+	// ranges are the key ranges SeenCasesBetween was asked for, in order.
+	ranges [][2]string
 }
 
 func (d *caseSpy) record(name string) {
@@ -159,6 +161,14 @@ func (t spyTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactive.
 func (t spyTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case, error) {
 	t.d.record("SeenCases")
 	return t.DeskTx.SeenCases(ctx, keys)
+}
+
+func (t spyTx) SeenCasesBetween(ctx context.Context, keys []string, lo, hi string) ([]proactive.Case, error) {
+	t.d.record("SeenCasesBetween")
+	t.d.mu.Lock()
+	t.d.ranges = append(t.d.ranges, [2]string{lo, hi})
+	t.d.mu.Unlock()
+	return t.DeskTx.SeenCasesBetween(ctx, keys, lo, hi)
 }
 
 func (t spyTx) FindCases(ctx context.Context, q proactive.CaseQuery) ([]proactive.Case, error) {

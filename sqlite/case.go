@@ -121,6 +121,11 @@ func (t *deskTx) UnresolvedCases(ctx context.Context, keys []string) ([]proactiv
 		WHERE resolved_at IS NULL AND key IN (SELECT value FROM json_each(?))`, list)
 }
 
+// seenCaseColumns are the columns of SeenCases (scanSeenCase).
+const seenCaseColumns = `id, type, key, coalesce(label, ''), state, coalesce(severity, ''), coalesce(peak_severity, ''),
+			coalesce(ack_severity, ''), urgency, last_seen_at, coalesce(owner, ''), assigned, metric, details, seq,
+			updated_at, woke_at`
+
 // SeenCases implements proactive.DeskTx: UnresolvedCases' lookup, reading
 // only the columns of Case.ScanView (each column read costs the driver a
 // call into SQLite, and a scan reads thousands of cases).
@@ -132,11 +137,46 @@ func (t *deskTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case
 	}
 	// At most one case per key: room for all of them up front.
 	return t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), scanSeenCase, op, `
-		SELECT id, type, key, coalesce(label, ''), state, coalesce(severity, ''), coalesce(peak_severity, ''),
-			coalesce(ack_severity, ''), urgency, last_seen_at, coalesce(owner, ''), assigned, metric, details, seq,
-			updated_at, woke_at
+		SELECT `+seenCaseColumns+`
 		FROM ptd_cases
 		WHERE resolved_at IS NULL AND key IN (SELECT value FROM json_each(?))`, list)
+}
+
+// SeenCasesBetween implements proactive.DeskTx: one walk of the unique
+// index of unresolved cases from lo to hi (SQLite compares TEXT byte by
+// byte), keeping the rows of keys; the others are cases the scan did not
+// see (it resolves them apart).
+func (t *deskTx) SeenCasesBetween(ctx context.Context, keys []string, lo, hi string) ([]proactive.Case, error) {
+	const op = "read unresolved cases"
+	want, err := proactive.KeysBetween(keys, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.QueryContext(ctx, `
+		SELECT `+seenCaseColumns+`
+		FROM ptd_cases
+		WHERE resolved_at IS NULL AND key >= ? AND key <= ?`, lo, hi)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	defer rows.Close()
+	out := make([]proactive.Case, 0, len(keys)) // at most one case per key
+	for rows.Next() {
+		c, err := scanSeenCase(rows)
+		if err != nil {
+			return nil, translate(op, err)
+		}
+		if _, ok := want[c.Key]; ok {
+			out = append(out, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(op, err)
+	}
+	return out, nil
 }
 
 // scanSeenCase reads one row of SeenCases' columns.

@@ -497,7 +497,11 @@ UNION ALL
 SELECT NULL, NULL, id, coalesce(name, ''), stage,
        CASE WHEN typeof(amount) IN ('integer', 'real') THEN amount END, ` + isoUTC("jd") + extraColumns(out) + `
 FROM judged
-WHERE verdict = 'ok' AND (:min_days <= 0 OR jd <= julianday(:cutoff))`
+WHERE verdict = 'ok' AND (:min_days <= 0 OR jd <= julianday(:cutoff))
+-- The counts (no id) first, then the deals in the order of their case
+-- keys ("deal-" and the id), so that the scan reads their cases as ranges
+-- of the key index (SeenCasesBetween).
+ORDER BY 3`
 }
 
 // dealContext looks up what the deal query may read besides the
@@ -699,7 +703,9 @@ FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
 SELECT NULL, NULL, id, coalesce(name, ''), coalesce(email, ''), coalesce(source, ''), ` + isoUTC("jd") + `
 FROM judged
-WHERE verdict = 'ok' AND (:min_hours <= 0 OR jd <= julianday(:cutoff))`
+WHERE verdict = 'ok' AND (:min_hours <= 0 OR jd <= julianday(:cutoff))
+-- The counts first, then the leads in their case keys' order (dealQuery).
+ORDER BY 3`
 }
 
 // WaitingLeads returns the leads with status new (any case) and no

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -122,6 +123,68 @@ func testDeskCases(t *testing.T, open deskOpener) {
 				requireSameCase(t, whole[i].ScanView(), seen[i])
 			}
 			none, err := tx.SeenCases(t.Context(), nil)
+			require.NoError(t, err)
+			require.Empty(t, none)
+			return nil
+		})
+	})
+	t.Run("SeenCasesBetween reads a key range in byte order", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		// Byte order puts "Z" before "a" and "é" after both; a language's
+		// collation would not.
+		keys := []string{"deal_stall:deal-A", "deal_stall:deal-Z", "deal_stall:deal-a", "deal_stall:deal-b", "deal_stall:deal-é"}
+		var cs []proactive.Case
+		for _, k := range keys {
+			cs = append(cs, SampleCase(k, now))
+		}
+		gone := SampleCase("deal_stall:deal-Y", now)
+		gone.State, gone.ResolvedAt, gone.ResolveReason = proactive.CaseResolved, &now, proactive.ResolveCleared
+		update(t, d, func(tx proactive.DeskTx) error {
+			return tx.InsertCases(t.Context(), append(slices.Clone(cs), gone))
+		})
+		keysOf := func(cs []proactive.Case) []string {
+			var out []string
+			for _, c := range cs {
+				out = append(out, c.Key)
+			}
+			slices.Sort(out)
+			return out
+		}
+		view(t, d, func(tx proactive.DeskTx) error {
+			ctx := t.Context()
+			// Asked for Z and é, from Z to é: a and b lie between but
+			// were not asked for; the resolved Y is no answer either.
+			asked := []string{"deal_stall:deal-Z", "deal_stall:deal-é", "deal_stall:deal-Y", "deal_stall:deal-c"}
+			got, err := tx.SeenCasesBetween(ctx, asked, "deal_stall:deal-Y", "deal_stall:deal-é")
+			require.NoError(t, err)
+			require.Equal(t, []string{"deal_stall:deal-Z", "deal_stall:deal-é"}, keysOf(got))
+			want, err := tx.SeenCases(ctx, asked)
+			require.NoError(t, err)
+			proactive.SortCases(want)
+			proactive.SortCases(got)
+			for i := range want {
+				requireSameCase(t, want[i], got[i])
+			}
+			// The whole range in byte order: A, Z, a, b, é.
+			got, err = tx.SeenCasesBetween(ctx, keys, keys[0], keys[len(keys)-1])
+			require.NoError(t, err)
+			require.Equal(t, keys, keysOf(got))
+
+			for _, bad := range []struct {
+				name   string
+				keys   []string
+				lo, hi string
+			}{
+				{"a key after hi", []string{"deal_stall:deal-b"}, "deal_stall:deal-A", "deal_stall:deal-a"},
+				{"a key before lo", []string{"deal_stall:deal-A"}, "deal_stall:deal-Z", "deal_stall:deal-b"},
+				{"lo after hi", nil, "deal_stall:deal-b", "deal_stall:deal-a"},
+			} {
+				_, err := tx.SeenCasesBetween(ctx, bad.keys, bad.lo, bad.hi)
+				require.Error(t, err, bad.name)
+				require.Equal(t, proactive.EINVALID, proactive.ErrorCode(err), "%s: %v", bad.name, err)
+			}
+			none, err := tx.SeenCasesBetween(ctx, nil, "a", "z")
 			require.NoError(t, err)
 			require.Empty(t, none)
 			return nil

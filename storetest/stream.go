@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,6 +88,37 @@ func testStreaming(t *testing.T, open opener) {
 			require.Equal(t, 1, n, "no record after the error")
 		})
 	}
+
+	// The deals and the leads come in their ids' byte order, the order of
+	// their case keys ("deal-"/"lead-" and the id), so that a scan reads
+	// their cases as ranges of the key index (DeskTx.SeenCasesBetween).
+	t.Run("deals and leads: in the byte order of their ids", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		var deals, leads []proactive.Row
+		for i := range 30 {
+			name := fmt.Sprintf("N%02d", i)
+			deals = append(deals, deal(name, "Proposal", 5.0, now.Add(-40*day), nil, nil))
+			leads = append(leads, lead(name, "x@example.com", now.Add(-10*h), "new", nil))
+		}
+		MustInsert(t, s, proactive.TableDeals, deals...)
+		MustInsert(t, s, proactive.TableLeads, leads...)
+		var dealIDs, leadIDs []string
+		_, err := s.StalledDeals(t.Context(), proactive.DealQuery{Now: now, Stages: proactive.DefaultStallStages()}, func(d proactive.Deal) error {
+			dealIDs = append(dealIDs, d.ID)
+			return nil
+		})
+		require.NoError(t, err)
+		_, err = s.WaitingLeads(t.Context(), proactive.LeadQuery{Now: now}, func(l proactive.Lead) error {
+			leadIDs = append(leadIDs, l.ID)
+			return nil
+		})
+		require.NoError(t, err)
+		require.Len(t, dealIDs, 30)
+		require.Len(t, leadIDs, 30)
+		require.True(t, slices.IsSorted(dealIDs), "deal ids out of byte order: %q", dealIDs)
+		require.True(t, slices.IsSorted(leadIDs), "lead ids out of byte order: %q", leadIDs)
+	})
 
 	t.Run("health trends: one client's emails one after the other", func(t *testing.T) {
 		t.Parallel()
