@@ -79,6 +79,13 @@ type DeskTx interface {
 	// TouchCases moves last_seen_at of these cases forward to at (never
 	// backwards).
 	TouchCases(ctx context.Context, ids []string, at time.Time) error
+	// TouchCasesBetween is TouchCases for unresolved cases whose keys lie
+	// between lo and hi, both included, in byte order (lo after hi is
+	// EINVALID): a case of ids outside the range, or resolved, is left as
+	// it is. A scan touches the cases of a batch it read as a key range
+	// (SeenCasesBetween), and the store may walk that range of the key
+	// index instead of looking up each id.
+	TouchCasesBetween(ctx context.Context, ids []string, lo, hi string, at time.Time) error
 	// SetInhibitedBy sets inhibited_by of every unresolved case of type t
 	// to by ("" for null).
 	SetInhibitedBy(ctx context.Context, t AnomalyType, by string) error

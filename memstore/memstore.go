@@ -401,6 +401,18 @@ func (t *Tx) TouchCases(_ context.Context, ids []string, at time.Time) error {
 	return nil
 }
 
+// TouchCasesBetween implements proactive.DeskTx.
+func (t *Tx) TouchCasesBetween(ctx context.Context, ids []string, lo, hi string, at time.Time) error {
+	if _, err := proactive.KeysBetween(nil, lo, hi); err != nil {
+		return fmt.Errorf("touch cases: %w", err)
+	}
+	in := slices.DeleteFunc(slices.Clone(ids), func(id string) bool {
+		c, ok := t.s.cases[id]
+		return !ok || c.Resolved() || c.Key < lo || c.Key > hi
+	})
+	return t.TouchCases(ctx, in, at)
+}
+
 // SetInhibitedBy implements proactive.DeskTx.
 func (t *Tx) SetInhibitedBy(_ context.Context, typ proactive.AnomalyType, by string) error {
 	if err := t.mustWrite("set inhibited_by"); err != nil {

@@ -688,6 +688,35 @@ func (t *deskTx) TouchCases(ctx context.Context, ids []string, at time.Time) err
 	})
 }
 
+// touchCasesBetweenSQL moves last_seen_at of the cases of $3 to $4
+// walking the unique index of unresolved cases from $1 to $2: at 65,000
+// cases a third of the time of finding each of 1,000 random uuids in the
+// primary key (a bitmap of it, then the pages in its order).
+const touchCasesBetweenSQL = `
+	UPDATE ptd_cases SET last_seen_at = $4
+	WHERE key >= $1 AND key <= $2 AND resolved_at IS NULL
+	  AND id = ANY($3::uuid[]) AND last_seen_at < $4`
+
+// TouchCasesBetween implements proactive.DeskTx: one UPDATE per deskChunk
+// ids over the key range (touchCasesBetweenSQL).
+func (t *deskTx) TouchCasesBetween(ctx context.Context, ids []string, lo, hi string, at time.Time) error {
+	const op = "touch cases"
+	if err := t.mustWrite(op); err != nil {
+		return err
+	}
+	if _, err := proactive.KeysBetween(nil, lo, hi); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return chunks(len(ids), func(from, to int) error {
+		idArray, kept := uuidArray(ids[from:to])
+		if kept == 0 {
+			return nil
+		}
+		_, err := t.execRaw(ctx, touchCasesBetweenSQL, [][]byte{[]byte(lo), []byte(hi), idArray, timestamptzValue(at)}, nil)
+		return t.d.fail(op, err)
+	})
+}
+
 // SetInhibitedBy implements proactive.DeskTx.
 func (t *deskTx) SetInhibitedBy(ctx context.Context, typ proactive.AnomalyType, by string) error {
 	op := "set inhibited_by of " + string(typ) + " cases"

@@ -93,6 +93,20 @@ func TestCaseLookupsProbeTheKeyIndex(t *testing.T) {
 		require.Contains(t, []string{"Index Scan ptd_cases_unresolved_key_idx", "Bitmap Heap Scan "}, scans[0],
 			"SeenCasesBetween, table %s:\n%s", stats, indentJSON(string(plan)))
 		require.Contains(t, string(plan), `"Index Name": "ptd_cases_unresolved_key_idx"`)
+
+		// The touch of such a batch walks the same range, not the
+		// primary key per id.
+		var ids []string
+		for _, c := range cases {
+			if c.Key >= "deal_stall:deal-100" && c.Key <= "deal_stall:deal-107" && c.ResolvedAt == nil {
+				ids = append(ids, c.ID)
+			}
+		}
+		require.NotEmpty(t, ids)
+		require.NoError(t, db.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+touchCasesBetweenSQL,
+			"deal_stall:deal-100", "deal_stall:deal-107", ids, testNow).Scan(&plan))
+		require.NotContains(t, string(plan), `"Index Name": "ptd_cases_pkey"`, "TouchCasesBetween, table %s:\n%s", stats, indentJSON(string(plan)))
+		require.Contains(t, string(plan), `"Index Name": "ptd_cases_unresolved_key_idx"`, "TouchCasesBetween, table %s:\n%s", stats, indentJSON(string(plan)))
 	}
 }
 

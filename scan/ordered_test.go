@@ -67,10 +67,15 @@ func TestScanReadsOrderedBatchesAsKeyRanges(t *testing.T) {
 			require.Zero(t, second.Cases.Opened, "every case was found")
 			require.Equal(t, n, second.Cases.Open)
 			require.Len(t, desk.AllCases(), n, "one case per deal")
+			for _, c := range desk.AllCases() {
+				require.True(t, c.LastSeenAt.Equal(now.Add(time.Hour)), "case %s seen at %s, not in the second scan", c.Key, c.LastSeenAt)
+			}
 
-			var between, probed int
+			var between, probed, touchedBetween int
 			for _, c := range spy.calls {
 				switch c {
+				case "TouchCasesBetween":
+					touchedBetween++
 				case "SeenCasesBetween":
 					require.Zero(t, probed, "no range after a lookup key by key")
 					between++
@@ -80,6 +85,7 @@ func TestScanReadsOrderedBatchesAsKeyRanges(t *testing.T) {
 			}
 			require.Equal(t, tt.wantBetween, between, "batches read as a range")
 			require.Equal(t, tt.wantProbed, probed, "batches read key by key")
+			require.Equal(t, tt.wantBetween, touchedBetween, "batches read as a range are touched as one")
 			for i, r := range spy.ranges {
 				require.LessOrEqual(t, r[0], r[1])
 				if i > 0 {

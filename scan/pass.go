@@ -272,6 +272,9 @@ type writes struct {
 	events                      []proactive.CaseEvent
 	// touchAt is where touches move last_seen_at: the scan's now.
 	touchAt time.Time
+	// span, when set, is the key range the batch's cases were read as:
+	// the touches walk it (TouchCasesBetween).
+	span *keySpan
 	// hint is the room each list gets when it takes its first change: the
 	// size of the batch, so that a batch of one kind of change does not
 	// grow its list by doubling.
@@ -330,7 +333,13 @@ func (w *writes) flush(ctx context.Context, tx proactive.DeskTx) error {
 		}
 	}
 	if len(w.touches) > 0 {
-		if err := tx.TouchCases(ctx, w.touches, w.touchAt); err != nil {
+		var err error
+		if w.span != nil {
+			err = tx.TouchCasesBetween(ctx, w.touches, w.span.lo, w.span.hi, w.touchAt)
+		} else {
+			err = tx.TouchCases(ctx, w.touches, w.touchAt)
+		}
+		if err != nil {
 			return fmt.Errorf("refresh %d cases: %w", len(w.touches), err)
 		}
 	}
@@ -339,7 +348,7 @@ func (w *writes) flush(ctx context.Context, tx proactive.DeskTx) error {
 			return fmt.Errorf("record %d case events: %w", len(w.events), err)
 		}
 	}
-	*w = writes{touchAt: w.touchAt, hint: w.hint}
+	*w = writes{touchAt: w.touchAt, hint: w.hint, span: w.span}
 	return nil
 }
 
@@ -551,16 +560,23 @@ type batcher struct {
 // (SeenCasesBetween): every case is read at most once, in index order,
 // a few times cheaper than one probe per key. Once a batch comes out of
 // order, it and every later batch of the check probe per key (SeenCases).
-func (b *batcher) lookup(keys []string, split int) ([]proactive.Case, error) {
+// The range read, when there was one, is returned: the batch's touches
+// walk it too.
+func (b *batcher) lookup(keys []string, split int) ([]proactive.Case, *keySpan, error) {
 	if !b.unordered {
 		if lo, hi, ok := keyRange(keys[:split], keys[split:]); ok && (!b.ranged || lo > b.hi) {
 			b.ranged, b.hi = true, hi
-			return b.p.tx.SeenCasesBetween(b.ctx, keys, lo, hi)
+			cs, err := b.p.tx.SeenCasesBetween(b.ctx, keys, lo, hi)
+			return cs, &keySpan{lo: lo, hi: hi}, err
 		}
 		b.unordered = true
 	}
-	return b.p.tx.SeenCases(b.ctx, keys)
+	cs, err := b.p.tx.SeenCases(b.ctx, keys)
+	return cs, nil, err
 }
+
+// keySpan is a range of case keys, both ends included.
+type keySpan struct{ lo, hi string }
 
 // keyRange is the least and the greatest key of two lists, false when
 // either list is out of byte order or both are empty.
@@ -617,11 +633,13 @@ func (b *batcher) flush(f findings) error {
 	}
 	var stored map[string]*proactive.Case // into cs, not copies
 	var prev map[string]string
+	var span *keySpan // the range the cases were read as, if any
 	if len(keys) > 0 {
-		cs, err := b.lookup(keys, anomalyKeys)
+		cs, sp, err := b.lookup(keys, anomalyKeys)
 		if err != nil {
 			return b.fail(fmt.Errorf("read cases: %w", err))
 		}
+		span = sp
 		stored = make(map[string]*proactive.Case, len(cs))
 		for i := range cs {
 			stored[cs[i].Key] = &cs[i]
@@ -643,7 +661,8 @@ func (b *batcher) flush(f findings) error {
 		return b.fail(err)
 	}
 	seen := p.seenOf(b.check.Type)
-	w := writes{touchAt: p.now, hint: len(f.items) + len(f.sighted)}
+	// Every case this batch touches was read in span (stored).
+	w := writes{touchAt: p.now, hint: len(f.items) + len(f.sighted), span: span}
 	for i := range f.items {
 		a, h := &f.items[i], p.hash(f.prepared[i].key)
 		if sc, ok := seen[h]; ok {

@@ -171,6 +171,11 @@ func (t spyTx) SeenCasesBetween(ctx context.Context, keys []string, lo, hi strin
 	return t.DeskTx.SeenCasesBetween(ctx, keys, lo, hi)
 }
 
+func (t spyTx) TouchCasesBetween(ctx context.Context, ids []string, lo, hi string, at time.Time) error {
+	t.d.record("TouchCasesBetween")
+	return t.DeskTx.TouchCasesBetween(ctx, ids, lo, hi, at)
+}
+
 func (t spyTx) FindCases(ctx context.Context, q proactive.CaseQuery) ([]proactive.Case, error) {
 	t.d.record("FindCases")
 	return t.DeskTx.FindCases(ctx, q)

@@ -451,6 +451,22 @@ func (t *deskTx) updateCases(ctx context.Context, op string, names []string, cs 
 
 // TouchCases implements proactive.DeskTx, in one UPDATE.
 func (t *deskTx) TouchCases(ctx context.Context, ids []string, at time.Time) error {
+	return t.touch(ctx, ids, at, "")
+}
+
+// TouchCasesBetween implements proactive.DeskTx: TouchCases' lookup by
+// id (SQLite finds each through the primary key as fast as through the
+// key range), restricted to the range.
+func (t *deskTx) TouchCasesBetween(ctx context.Context, ids []string, lo, hi string, at time.Time) error {
+	if _, err := proactive.KeysBetween(nil, lo, hi); err != nil {
+		return fmt.Errorf("touch cases: %w", err)
+	}
+	return t.touch(ctx, ids, at, " AND resolved_at IS NULL AND key >= ?3 AND key <= ?4", lo, hi)
+}
+
+// touch moves last_seen_at of the cases of ids that also meet cond (more
+// conditions on ?3 and on, args) forward to at.
+func (t *deskTx) touch(ctx context.Context, ids []string, at time.Time, cond string, args ...any) error {
 	const op = "touch cases"
 	if err := t.mustWrite(op); err != nil {
 		return err
@@ -464,7 +480,8 @@ func (t *deskTx) TouchCases(ctx context.Context, ids []string, at time.Time) err
 	}
 	_, err = t.tx.ExecContext(ctx, `
 		UPDATE ptd_cases SET last_seen_at = ?1
-		WHERE id IN (SELECT value FROM json_each(?2)) AND last_seen_at < ?1`, formatTime(at), list)
+		WHERE id IN (SELECT value FROM json_each(?2)) AND last_seen_at < ?1`+cond,
+		append([]any{formatTime(at), list}, args...)...)
 	return translate(op, err)
 }
 

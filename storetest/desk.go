@@ -309,6 +309,49 @@ func testDeskCases(t *testing.T, open deskOpener) {
 		})
 	})
 
+	t.Run("TouchCasesBetween touches the unresolved cases in its key range", func(t *testing.T) {
+		t.Parallel()
+		d := open(t)
+		var cs []proactive.Case
+		for _, k := range []string{"deal_stall:deal-A", "deal_stall:deal-Z", "deal_stall:deal-a", "deal_stall:deal-b"} {
+			cs = append(cs, SampleCase(k, now))
+		}
+		gone := SampleCase("deal_stall:deal-Zz", now)
+		gone.State, gone.ResolvedAt, gone.ResolveReason = proactive.CaseResolved, &now, proactive.ResolveCleared
+		cs = append(cs, gone)
+		update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), cs) })
+		ids := []string{"not-a-uuid"}
+		for _, c := range cs {
+			ids = append(ids, c.ID)
+		}
+		later := now.Add(time.Hour)
+		update(t, d, func(tx proactive.DeskTx) error {
+			// From Z to a in byte order: Z, the resolved Zz and a.
+			return tx.TouchCasesBetween(t.Context(), ids, "deal_stall:deal-Z", "deal_stall:deal-a", later)
+		})
+		update(t, d, func(tx proactive.DeskTx) error {
+			return tx.TouchCasesBetween(t.Context(), ids, "deal_stall:deal-Z", "deal_stall:deal-a", now.Add(-time.Minute)) // earlier than every case: ignored
+		})
+		err := d.Update(t.Context(), func(tx proactive.DeskTx) error {
+			return tx.TouchCasesBetween(t.Context(), ids, "deal_stall:deal-b", "deal_stall:deal-a", later)
+		})
+		require.Equal(t, proactive.EINVALID, proactive.ErrorCode(err), "lo after hi: %v", err)
+		view(t, d, func(tx proactive.DeskTx) error {
+			got, err := tx.CasesByID(t.Context(), ids[1:])
+			require.NoError(t, err)
+			moved := map[string]bool{}
+			for _, c := range got {
+				moved[c.Key] = c.LastSeenAt.Equal(later)
+				if !moved[c.Key] {
+					require.True(t, c.LastSeenAt.Equal(cs[0].LastSeenAt), "%s left as it was: %v", c.Key, c.LastSeenAt)
+				}
+			}
+			require.Equal(t, map[string]bool{"deal_stall:deal-A": false, "deal_stall:deal-Z": true, "deal_stall:deal-a": true,
+				"deal_stall:deal-b": false, "deal_stall:deal-Zz": false}, moved, "in range and unresolved: moved")
+			return nil
+		})
+	})
+
 	t.Run("an id that is no uuid: touch skips it, refresh refuses the batch", func(t *testing.T) {
 		t.Parallel()
 		d := open(t)
