@@ -717,15 +717,26 @@ func (t *deskTx) TouchCasesBetween(ctx context.Context, ids []string, lo, hi str
 	})
 }
 
+// clearInhibitedSQL clears inhibited_by of the unresolved cases of type
+// $1, finding them through ptd_cases_inhibited_idx: the few inhibited
+// cases, not every unresolved case of the type.
+const clearInhibitedSQL = `
+	UPDATE ptd_cases SET inhibited_by = NULL
+	WHERE type = $1 AND resolved_at IS NULL AND inhibited_by IS NOT NULL`
+
 // SetInhibitedBy implements proactive.DeskTx.
 func (t *deskTx) SetInhibitedBy(ctx context.Context, typ proactive.AnomalyType, by string) error {
 	op := "set inhibited_by of " + string(typ) + " cases"
 	if err := t.mustWrite(op); err != nil {
 		return err
 	}
+	if by == "" {
+		_, err := t.tx.Exec(ctx, clearInhibitedSQL, string(typ))
+		return t.d.fail(op, err)
+	}
 	_, err := t.tx.Exec(ctx, `
-		UPDATE ptd_cases SET inhibited_by = nullif($2::text, '')
-		WHERE type = $1 AND resolved_at IS NULL AND inhibited_by IS DISTINCT FROM nullif($2::text, '')`,
+		UPDATE ptd_cases SET inhibited_by = $2
+		WHERE type = $1 AND resolved_at IS NULL AND inhibited_by IS DISTINCT FROM $2`,
 		string(typ), by)
 	return t.d.fail(op, err)
 }

@@ -119,11 +119,50 @@ func TestCaseKeysCompareAsBytes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, _ := mustMigrate(t)
-	var collation string
-	require.NoError(t, db.pool.QueryRow(ctx, `
-		SELECT coalesce(collation_name, '(the database default)') FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = 'ptd_cases' AND column_name = 'key'`).Scan(&collation))
-	require.Equal(t, "C", collation)
+	collation := func() string {
+		var c string
+		require.NoError(t, db.pool.QueryRow(ctx, `
+			SELECT coalesce(collation_name, '(the database default)') FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = 'ptd_cases' AND column_name = 'key'`).Scan(&c))
+		return c
+	}
+	require.Equal(t, "C", collation())
+	// A desk table a user dropped comes back from 00010_desk.sql as it
+	// stands: with the collation too.
+	mustExec(t, db, `DROP TABLE ptd_cases`)
+	_, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "C", collation(), "the recreated table")
+}
+
+// TestClearingInhibitionReadsOnlyTheInhibited: a scan clears inhibited_by
+// of every type no rule inhibits (every type, without rules); the UPDATE
+// finds the inhibited cases through their partial index, not by reading
+// every unresolved case of the type, on a table never analysed as well as
+// after ANALYZE.
+func TestClearingInhibitionReadsOnlyTheInhibited(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := mustMigrateUnvacuumed(t)
+	var cases []proactive.Case
+	for i := range 3000 {
+		c := storetest.SampleCase(fmt.Sprintf("deal_stall:deal-%d", i), testNow)
+		if i%100 == 0 {
+			c.InhibitedBy = "sync_fail"
+		}
+		cases = append(cases, c)
+	}
+	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error { return tx.InsertCases(ctx, cases) }))
+	for _, stats := range []string{"never analysed", "analysed"} {
+		if stats == "analysed" {
+			mustExec(t, db, `ANALYZE ptd_cases`)
+		}
+		var plan []byte
+		require.NoError(t, db.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+clearInhibitedSQL, "deal_stall").Scan(&plan))
+		require.Contains(t, string(plan), `"Index Name": "ptd_cases_inhibited_idx"`, "table %s:\n%s", stats, indentJSON(string(plan)))
+	}
+	require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error { return tx.SetInhibitedBy(ctx, proactive.DealStall, "") }))
+	require.Zero(t, mustCount(t, db, `SELECT count(*) FROM ptd_cases WHERE inhibited_by IS NOT NULL`))
 }
 
 // TestSessionsSortInMemory: the store's sessions have a work_mem of at

@@ -485,15 +485,26 @@ func (t *deskTx) touch(ctx context.Context, ids []string, at time.Time, cond str
 	return translate(op, err)
 }
 
+// clearInhibitedSQL clears inhibited_by of the unresolved cases of type
+// ?1, finding them through ptd_cases_inhibited_idx: the few inhibited
+// cases, not every unresolved case of the type.
+const clearInhibitedSQL = `
+	UPDATE ptd_cases SET inhibited_by = NULL
+	WHERE type = ?1 AND resolved_at IS NULL AND inhibited_by IS NOT NULL`
+
 // SetInhibitedBy implements proactive.DeskTx.
 func (t *deskTx) SetInhibitedBy(ctx context.Context, typ proactive.AnomalyType, by string) error {
 	op := "set inhibited_by of " + string(typ) + " cases"
 	if err := t.mustWrite(op); err != nil {
 		return err
 	}
+	if by == "" {
+		_, err := t.tx.ExecContext(ctx, clearInhibitedSQL, string(typ))
+		return translate(op, err)
+	}
 	_, err := t.tx.ExecContext(ctx, `
 		UPDATE ptd_cases SET inhibited_by = ?1
-		WHERE type = ?2 AND resolved_at IS NULL AND inhibited_by IS NOT ?1`, nullText(by), string(typ))
+		WHERE type = ?2 AND resolved_at IS NULL AND inhibited_by IS NOT ?1`, by, string(typ))
 	return translate(op, err)
 }
 

@@ -33,11 +33,26 @@ func TestMigrateDropsTheLastSeenIndex(t *testing.T) {
 	require.Zero(t, indexes(), "a new desk")
 	require.NoError(t, db.ExecForTest(ctx, `
 		CREATE INDEX ptd_cases_last_seen_idx ON ptd_cases (last_seen_at) WHERE resolved_at IS NULL;
-		DELETE FROM ptd_schema_migrations WHERE version_id = 12`))
+		DELETE FROM ptd_schema_migrations WHERE version_id >= 12`))
 	require.Equal(t, 1, indexes())
 	migrate()
 	require.Zero(t, indexes(), "an upgraded desk")
 	plan := queryPlan(t, db.read, `SELECT id FROM ptd_cases
 		WHERE resolved_at IS NULL AND type IN ('deal_stall') AND last_seen_at <= '2026-01-01'`)
 	require.Contains(t, strings.Join(plan, "; "), "USING INDEX", "the cases to resolve")
+}
+
+// TestClearingInhibitionReadsOnlyTheInhibited: a scan clears inhibited_by
+// of every type no rule inhibits (every type, without rules) through the
+// partial index of inhibited cases, not by reading every unresolved case
+// of the type.
+func TestClearingInhibitionReadsOnlyTheInhibited(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "ptd.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	_, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	plan := queryPlan(t, db.read, clearInhibitedSQL, "deal_stall")
+	require.Contains(t, strings.Join(plan, "; "), "USING INDEX ptd_cases_inhibited_idx")
 }

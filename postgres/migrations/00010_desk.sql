@@ -16,7 +16,8 @@ SET LOCAL lock_timeout = '10s';
 CREATE TABLE IF NOT EXISTS ptd_cases (
     id               uuid PRIMARY KEY,
     type             text NOT NULL,
-    key              text NOT NULL,
+    -- Compared byte by byte (see 00013_case_lookups.sql).
+    key              text COLLATE "C" NOT NULL,
     label            text,
     state            text NOT NULL,
     severity         text,
@@ -65,6 +66,9 @@ CREATE INDEX IF NOT EXISTS ptd_cases_type_state_idx ON ptd_cases (type, state);
 -- A check's unresolved cases. (No index on last_seen_at: a scan moves it
 -- on every case it sees, and an index on it would rule out HOT updates.)
 CREATE INDEX IF NOT EXISTS ptd_cases_unresolved_type_idx ON ptd_cases (type) WHERE resolved_at IS NULL;
+-- A check's inhibited cases: those a scan clears when no rule inhibits
+-- its type.
+CREATE INDEX IF NOT EXISTS ptd_cases_inhibited_idx ON ptd_cases (type) WHERE resolved_at IS NULL AND inhibited_by IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ptd_cases_snoozed_idx ON ptd_cases (snoozed_until) WHERE state = 'snoozed';
 CREATE INDEX IF NOT EXISTS ptd_cases_manual_resolved_idx ON ptd_cases (resolved_at) WHERE resolve_reason = 'manual';
 

@@ -49,6 +49,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS ptd_cases_unresolved_key_idx ON ptd_cases (key
 -- A key's history (its newest resolved case, `case KEY`).
 CREATE INDEX IF NOT EXISTS ptd_cases_key_idx ON ptd_cases (key, resolved_at);
 CREATE INDEX IF NOT EXISTS ptd_cases_type_state_idx ON ptd_cases (type, state);
+-- A check's inhibited cases: those a scan clears when no rule inhibits
+-- its type (00013_case_inhibited.sql).
+CREATE INDEX IF NOT EXISTS ptd_cases_inhibited_idx ON ptd_cases (type) WHERE resolved_at IS NULL AND inhibited_by IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ptd_cases_snoozed_idx ON ptd_cases (snoozed_until) WHERE state = 'snoozed';
 CREATE INDEX IF NOT EXISTS ptd_cases_manual_resolved_idx ON ptd_cases (resolved_at) WHERE resolve_reason = 'manual';
 
