@@ -142,6 +142,13 @@ func (t *deskTx) SeenCases(ctx context.Context, keys []string) ([]proactive.Case
 		WHERE resolved_at IS NULL AND key IN (SELECT value FROM json_each(?))`, list)
 }
 
+// seenCasesBetweenSQL reads the unresolved cases whose key lies between
+// ?1 and ?2 (an index range: TestSeenCasesBetweenWalksAKeyIndex).
+const seenCasesBetweenSQL = `
+		SELECT ` + seenCaseColumns + `
+		FROM ptd_cases
+		WHERE resolved_at IS NULL AND key >= ?1 AND key <= ?2`
+
 // SeenCasesBetween implements proactive.DeskTx: one walk of the unique
 // index of unresolved cases from lo to hi (SQLite compares TEXT byte by
 // byte), keeping the rows of keys; the others are cases the scan did not
@@ -155,10 +162,7 @@ func (t *deskTx) SeenCasesBetween(ctx context.Context, keys []string, lo, hi str
 	if len(want) == 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.QueryContext(ctx, `
-		SELECT `+seenCaseColumns+`
-		FROM ptd_cases
-		WHERE resolved_at IS NULL AND key >= ? AND key <= ?`, lo, hi)
+	rows, err := t.tx.QueryContext(ctx, seenCasesBetweenSQL, lo, hi)
 	if err != nil {
 		return nil, translate(op, err)
 	}
