@@ -47,12 +47,7 @@ func TestMigrateDropsTheLastSeenIndex(t *testing.T) {
 // partial index of inhibited cases, not by reading every unresolved case
 // of the type.
 func TestClearingInhibitionReadsOnlyTheInhibited(t *testing.T) {
-	ctx := t.Context()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "ptd.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, db.Close()) })
-	_, err = db.Migrate(ctx)
-	require.NoError(t, err)
+	db := migratedDB(t)
 	plan := queryPlan(t, db.read, clearInhibitedSQL, "deal_stall")
 	require.Contains(t, strings.Join(plan, "; "), "USING INDEX ptd_cases_inhibited_idx")
 }
@@ -60,12 +55,18 @@ func TestClearingInhibitionReadsOnlyTheInhibited(t *testing.T) {
 // TestSeenCasesBetweenWalksAKeyIndex: a batch's cases read as a key range
 // are a range of an index on key, not a scan of every case.
 func TestSeenCasesBetweenWalksAKeyIndex(t *testing.T) {
-	ctx := t.Context()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "ptd.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, db.Close()) })
-	_, err = db.Migrate(ctx)
-	require.NoError(t, err)
+	db := migratedDB(t)
 	plan := strings.Join(queryPlan(t, db.read, seenCasesBetweenSQL, "deal_stall:deal-1", "deal_stall:deal-2"), "; ")
 	require.Regexp(t, `USING INDEX ptd_cases_(unresolved_)?key_idx \(key>\? AND key<\?\)`, plan)
+}
+
+// migratedDB opens a migrated store in a file of the test's own.
+func migratedDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "ptd.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	_, err = db.Migrate(t.Context())
+	require.NoError(t, err)
+	return db
 }
