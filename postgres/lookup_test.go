@@ -53,10 +53,10 @@ func TestCaseLookupsProbeTheKeyIndex(t *testing.T) {
 	var cases []proactive.Case
 	var keys []string
 	for i := range 4000 {
-		c := storetest.SampleCase(fmt.Sprintf("deal_stall:deal-%d", i), testNow)
+		key := fmt.Sprintf("deal_stall:deal-%d", i)
+		c := storetest.SampleCase(key, testNow)
 		if i%4 == 0 { // a quarter resolved: NewestResolvedCaseIDs has something to find
-			resolved := testNow.Add(time.Hour)
-			c.State, c.ResolvedAt, c.ResolveReason = proactive.CaseResolved, &resolved, proactive.ResolveCleared
+			c = storetest.ResolvedSample(key, testNow, testNow.Add(time.Hour))
 		}
 		cases = append(cases, c)
 		if i%3 == 0 {

@@ -545,10 +545,9 @@ type batcher struct {
 	// change holds a whole case: a batch's worth is half a megabyte).
 	changes []lifecycle.Change
 	// The key order of the check's batches so far (lookup): hi is the
-	// greatest key of the last range read, ranged whether there was one,
-	// unordered whether a batch came out of order.
+	// greatest key of the last range read ("" before the first: no case
+	// key is empty), unordered whether a batch came out of order.
 	hi        string
-	ranged    bool
 	unordered bool
 }
 
@@ -564,8 +563,8 @@ type batcher struct {
 // walk it too.
 func (b *batcher) lookup(keys []string, split int) ([]proactive.Case, *keySpan, error) {
 	if !b.unordered {
-		if lo, hi, ok := keyRange(keys[:split], keys[split:]); ok && (!b.ranged || lo > b.hi) {
-			b.ranged, b.hi = true, hi
+		if lo, hi, ok := keyRange(keys[:split], keys[split:]); ok && lo > b.hi {
+			b.hi = hi
 			cs, err := b.p.tx.SeenCasesBetween(b.ctx, keys, lo, hi)
 			return cs, &keySpan{lo: lo, hi: hi}, err
 		}
@@ -635,11 +634,11 @@ func (b *batcher) flush(f findings) error {
 	var prev map[string]string
 	var span *keySpan // the range the cases were read as, if any
 	if len(keys) > 0 {
-		cs, sp, err := b.lookup(keys, anomalyKeys)
-		if err != nil {
+		var cs []proactive.Case
+		var err error
+		if cs, span, err = b.lookup(keys, anomalyKeys); err != nil {
 			return b.fail(fmt.Errorf("read cases: %w", err))
 		}
-		span = sp
 		stored = make(map[string]*proactive.Case, len(cs))
 		for i := range cs {
 			stored[cs[i].Key] = &cs[i]

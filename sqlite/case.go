@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,25 +163,13 @@ func (t *deskTx) SeenCasesBetween(ctx context.Context, keys []string, lo, hi str
 	if len(want) == 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.QueryContext(ctx, seenCasesBetweenSQL, lo, hi)
-	if err != nil {
-		return nil, translate(op, err)
-	}
-	defer rows.Close()
-	out := make([]proactive.Case, 0, len(keys)) // at most one case per key
-	for rows.Next() {
-		c, err := scanSeenCase(rows)
-		if err != nil {
-			return nil, translate(op, err)
-		}
-		if _, ok := want[c.Key]; ok {
-			out = append(out, c)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(op, err)
-	}
-	return out, nil
+	// Room for one case per key; the few others (cases not seen) are
+	// dropped after.
+	out, err := t.queryCasesInto(ctx, make([]proactive.Case, 0, len(keys)), scanSeenCase, op, seenCasesBetweenSQL, lo, hi)
+	return slices.DeleteFunc(out, func(c proactive.Case) bool {
+		_, asked := want[c.Key]
+		return !asked
+	}), err
 }
 
 // scanSeenCase reads one row of SeenCases' columns.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func tp(t time.Time) *time.Time { return &t }
 // every column a scan reads set, opened at at; tests change what they
 // need.
 func SampleCase(key string, at time.Time) proactive.Case {
-	typ, _, _ := cutType(key)
+	typ, _, _ := strings.Cut(key, ":")
 	return proactive.Case{
 		ID: uuid.NewString(), Type: proactive.AnomalyType(typ), Key: key, Label: "Label of " + key,
 		State: proactive.CaseOpen, Severity: proactive.SeverityHigh, PeakSeverity: proactive.SeverityCritical,
@@ -62,13 +63,11 @@ func SampleCase(key string, at time.Time) proactive.Case {
 	}
 }
 
-func cutType(key string) (string, string, bool) {
-	for i := range len(key) {
-		if key[i] == ':' {
-			return key[:i], key[i+1:], true
-		}
-	}
-	return key, "", false
+// ResolvedSample is SampleCase resolved (cleared) at resolvedAt.
+func ResolvedSample(key string, at, resolvedAt time.Time) proactive.Case {
+	c := SampleCase(key, at)
+	c.State, c.ResolvedAt, c.ResolveReason = proactive.CaseResolved, &resolvedAt, proactive.ResolveCleared
+	return c
 }
 
 // requireSameCase compares cases with times compared as instants and
@@ -104,8 +103,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 		full.PreviousCaseID, full.Assigned, full.WokeAt = uuid.NewString(), true, &woke
 		bare := SampleCase("health_drop:bare@x.com", now)
 		bare.Label, bare.Owner, bare.Details, bare.Severity, bare.PeakSeverity = "", "", nil, "", ""
-		gone := SampleCase("deal_stall:deal-8", now)
-		gone.State, gone.ResolvedAt, gone.ResolveReason = proactive.CaseResolved, &now, proactive.ResolveCleared
+		gone := ResolvedSample("deal_stall:deal-8", now, now)
 		update(t, d, func(tx proactive.DeskTx) error {
 			return tx.InsertCases(t.Context(), []proactive.Case{full, bare, gone})
 		})
@@ -138,8 +136,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 		for _, k := range keys {
 			cs = append(cs, SampleCase(k, now))
 		}
-		gone := SampleCase("deal_stall:deal-Y", now)
-		gone.State, gone.ResolvedAt, gone.ResolveReason = proactive.CaseResolved, &now, proactive.ResolveCleared
+		gone := ResolvedSample("deal_stall:deal-Y", now, now)
 		update(t, d, func(tx proactive.DeskTx) error {
 			return tx.InsertCases(t.Context(), append(slices.Clone(cs), gone))
 		})
@@ -316,8 +313,7 @@ func testDeskCases(t *testing.T, open deskOpener) {
 		for _, k := range []string{"deal_stall:deal-A", "deal_stall:deal-Z", "deal_stall:deal-a", "deal_stall:deal-b"} {
 			cs = append(cs, SampleCase(k, now))
 		}
-		gone := SampleCase("deal_stall:deal-Zz", now)
-		gone.State, gone.ResolvedAt, gone.ResolveReason = proactive.CaseResolved, &now, proactive.ResolveCleared
+		gone := ResolvedSample("deal_stall:deal-Zz", now, now)
 		cs = append(cs, gone)
 		update(t, d, func(tx proactive.DeskTx) error { return tx.InsertCases(t.Context(), cs) })
 		ids := []string{"not-a-uuid"}
