@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,4 +153,16 @@ func mustSeedBench(t testing.TB, url string, clients int, seed int64) {
 	_, err := db.Migrate(ctx)
 	require.NoError(t, err)
 	mustExec(t, db, "VACUUM (ANALYZE) client_health_scores, deals, sync_errors, leads")
+}
+
+// withParam adds the query parameter param ("name=value", "" for none)
+// to a database URL.
+func withParam(url, param string) string {
+	if param == "" {
+		return url
+	}
+	if strings.Contains(url, "?") {
+		return url + "&" + param
+	}
+	return url + "?" + param
 }

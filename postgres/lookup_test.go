@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -180,17 +179,68 @@ func TestSessionsSortInMemory(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, url := mustOpen(t)
-			if tc.param != "" {
-				sep := "?"
-				if strings.Contains(url, "?") {
-					sep = "&"
-				}
-				url += sep + tc.param
-			}
-			db := mustOpenURL(t, url, Options{})
+			db := mustOpenURL(t, withParam(url, tc.param), Options{})
 			var got string
 			require.NoError(t, db.pool.QueryRow(ctx, "SHOW work_mem").Scan(&got))
 			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestLargeAlertsAreCompressedWithLZ4: the store's sessions write TOASTed
+// values with lz4 where the server has it and nobody chose a method, so
+// that the case ids of a 30,000-case group's alert (1.2 MB) are not run
+// through pglz on every scan; a method the URL (or the server, or the
+// role) sets is kept. The alert reads back whole either way.
+func TestLargeAlertsAreCompressedWithLZ4(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, url := mustMigrate(t)
+	probe := mustOpenURL(t, url, Options{})
+	var hasLZ4 bool
+	require.NoError(t, probe.pool.QueryRow(ctx,
+		`SELECT coalesce(bool_or('lz4' = ANY(enumvals)), false) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&hasLZ4))
+	if !hasLZ4 {
+		t.Skip("this PostgreSQL server was built without lz4: the store keeps its default compression")
+	}
+	ids := make([]string, 30_000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%08x-0000-4000-8000-%012x", i*2654435761%(1<<32), i*40503)
+	}
+	for _, tc := range []struct{ name, param, want string }{
+		{"the server's default: lz4", "", "lz4"},
+		{"set in the URL: kept", "options=-c%20default_toast_compression%3Dpglz", "pglz"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := mustOpenURL(t, withParam(url, tc.param), Options{})
+			var setting string
+			require.NoError(t, db.pool.QueryRow(ctx, "SHOW default_toast_compression").Scan(&setting))
+			require.Equal(t, tc.want, setting)
+
+			a := testAlert("deal_stall_"+tc.want+"_2025-12-10", proactive.SeverityHigh, testNow)
+			a.SourceData["case_ids"] = ids
+			var id string
+			require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error {
+				var err error
+				id, err = tx.InsertAlert(ctx, a)
+				return err
+			}))
+			var method *string
+			require.NoError(t, db.pool.QueryRow(ctx,
+				`SELECT pg_column_compression(source_data) FROM proactive_insights WHERE id::text = $1`, id).Scan(&method))
+			if tc.want == "lz4" {
+				require.NotNil(t, method, "1.2 MB of case ids stored uncompressed")
+				require.Equal(t, "lz4", *method)
+			} else if method != nil {
+				require.Equal(t, tc.want, *method)
+			}
+			var got proactive.Alert
+			require.NoError(t, db.Update(ctx, func(tx proactive.DeskTx) error {
+				var err error
+				got, err = tx.GetAlert(ctx, id)
+				return err
+			}))
+			require.Len(t, got.SourceData["case_ids"], len(ids))
 		})
 	}
 }
