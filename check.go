@@ -61,6 +61,14 @@ type Check struct {
 	// counts in the check's recall; nil when no outcome does (its recall
 	// is null).
 	OutcomeKey func(id string) bool
+	// WorkingSet is the memory, in bytes, a run of the check keeps live
+	// beyond a scan's own (its batches, groups and members) while it
+	// reads: 0 for a check that hands over its source a batch at a time.
+	// The scan command's soft memory limit grows by the largest
+	// WorkingSet of the checks it runs (checks that read the same stream
+	// share it), so that the collector is not made to run constantly by a
+	// limit below what is live (Registry.WorkingSet).
+	WorkingSet int64
 	// New starts one run of the check for one scan.
 	New func(env CheckEnv) Detector
 	// Text writes the check's part of an alert.
@@ -277,6 +285,18 @@ func (r *Registry) Defaults() []AnomalyType {
 		}
 	}
 	return out
+}
+
+// WorkingSet returns the largest WorkingSet of the checks of types (0 for
+// none, or for types the registry does not know).
+func (r *Registry) WorkingSet(types []AnomalyType) int64 {
+	var most int64
+	for _, t := range types {
+		if c, ok := r.Lookup(t); ok {
+			most = max(most, c.WorkingSet)
+		}
+	}
+	return most
 }
 
 // Lookup returns the check of type t.

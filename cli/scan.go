@@ -93,15 +93,12 @@ func (a *app) newScanner(cfg config.Config, st proactive.Store, replica *postgre
 // under 24 or 32 MiB and its peak RSS is 37 MB (39–41 under 24 MiB, of
 // which 18 MB are the executable's mapped pages); when the live peak was
 // 14–15 MB, 20 MiB made the collector run constantly. A scan that needs
-// more gets more, with more collection. GOMEMLIMIT (any value, "off" too)
-// overrides it.
+// more gets more, with more collection. The checks that keep more live
+// while they read add their proactive.Check.WorkingSet (the largest among
+// those the scan runs). GOMEMLIMIT (any value, "off" too) overrides it.
 const ScanMemoryLimit = 20 << 20
 
 func (a *app) runScan(ctx context.Context, f scanFlags) error {
-	if a.io.SetMemoryLimit != nil && a.io.Getenv("GOMEMLIMIT") == "" {
-		prev := a.io.SetMemoryLimit(ScanMemoryLimit)
-		defer a.io.SetMemoryLimit(prev)
-	}
 	if f.withoutCases && !f.dryRun {
 		return usageError{errors.New("--without-cases measures a scan without case state and needs --dry-run: add --dry-run")}
 	}
@@ -112,6 +109,10 @@ func (a *app) runScan(ctx context.Context, f scanFlags) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
+	}
+	if a.io.SetMemoryLimit != nil && a.io.Getenv("GOMEMLIMIT") == "" {
+		prev := a.io.SetMemoryLimit(ScanMemoryLimit + a.reg.WorkingSet(cfg.Checks))
+		defer a.io.SetMemoryLimit(prev)
 	}
 	readURL, err := a.replicaURL(cfg, f.readDB)
 	if err != nil {

@@ -13,7 +13,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/cli"
+	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
 // The fixture below is small enough to work out by hand from CONTRACT §3–4,
@@ -411,36 +413,58 @@ func TestDemoReportGolden(t *testing.T) {
 	require.Contains(t, first.stdout, fmt.Sprintf("\n  %d anomalies: ", res.Anomalies))
 }
 
-// TestScanSetsASoftMemoryLimit: scan runs under ScanMemoryLimit and puts
-// the previous limit back, unless GOMEMLIMIT is set.
+// TestScanSetsASoftMemoryLimit: scan runs under ScanMemoryLimit, plus the
+// largest working set of the checks it runs (those that stream every
+// client's series: one read when both run), and puts the previous limit
+// back, unless GOMEMLIMIT is set.
 func TestScanSetsASoftMemoryLimit(t *testing.T) {
 	t.Parallel()
-	for _, env := range []string{"", "100MiB"} {
-		var calls []int64
-		limit := int64(math.MaxInt64)
-		var stdout, stderr bytes.Buffer
-		code := cli.Main(t.Context(), cli.IO{
-			Args:   []string{"scan", "--json", "--db", filepath.Join(t.TempDir(), "ptd.db")},
-			Stdout: &stdout, Stderr: &stderr,
-			Getenv: func(k string) string {
-				if k == "GOMEMLIMIT" {
-					return env
-				}
-				return ""
-			},
-			SetMemoryLimit: func(n int64) int64 {
-				calls = append(calls, n)
-				prev := limit
-				limit = n
-				return prev
-			},
+	series := rules.Registry().WorkingSet([]proactive.AnomalyType{proactive.HealthForecast})
+	require.Positive(t, series, "the series checks declare a working set")
+	for _, tc := range []struct {
+		name, env, checks string
+		want              int64 // 0: no limit set
+	}{
+		{"the default checks", "", "", cli.ScanMemoryLimit},
+		{"with the forecast", "", "[health_drop, deal_stall, health_forecast]", cli.ScanMemoryLimit + series},
+		{"with both series checks: one read, one working set", "", "[health_drop, health_forecast, health_anomaly]", cli.ScanMemoryLimit + series},
+		{"GOMEMLIMIT set: the user's", "100MiB", "[health_forecast]", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			args := []string{"scan", "--json", "--db", filepath.Join(dir, "ptd.db")}
+			if tc.checks != "" {
+				cfg := filepath.Join(dir, "ptd.yaml")
+				require.NoError(t, os.WriteFile(cfg, []byte("checks: "+tc.checks+"\n"), 0o600))
+				args = append(args, "--config", cfg)
+			}
+			var calls []int64
+			limit := int64(math.MaxInt64)
+			var stdout, stderr bytes.Buffer
+			code := cli.Main(t.Context(), cli.IO{
+				Args:   args,
+				Stdout: &stdout, Stderr: &stderr,
+				Getenv: func(k string) string {
+					if k == "GOMEMLIMIT" {
+						return tc.env
+					}
+					return ""
+				},
+				SetMemoryLimit: func(n int64) int64 {
+					calls = append(calls, n)
+					prev := limit
+					limit = n
+					return prev
+				},
+			})
+			require.Equal(t, 0, code, stderr.String())
+			if tc.want == 0 {
+				require.Empty(t, calls, "GOMEMLIMIT set: the limit is the user's")
+				return
+			}
+			require.Equal(t, []int64{tc.want, math.MaxInt64}, calls, "set for the scan, then put back")
 		})
-		require.Equal(t, 0, code, stderr.String())
-		if env != "" {
-			require.Empty(t, calls, "GOMEMLIMIT set: the limit is the user's")
-			continue
-		}
-		require.Equal(t, []int64{cli.ScanMemoryLimit, math.MaxInt64}, calls, "set for the scan, then put back")
 	}
 }
 

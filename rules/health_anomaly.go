@@ -70,6 +70,7 @@ func HealthAnomalyCheck() proactive.Check {
 		// clients out; when health_drop is not enabled nothing is.
 		Inputs:     []proactive.AnomalyType{proactive.HealthDrop},
 		OutcomeKey: clientOutcome,
+		WorkingSet: seriesWorkingSet,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return &anomalyDetector{env: env, dropped: map[string]struct{}{}}
 		},

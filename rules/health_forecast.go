@@ -44,6 +44,17 @@ const (
 	forecastMaxBonus     = 10
 )
 
+// seriesWorkingSet is the WorkingSet of the checks that stream every
+// client's series of the window (health_forecast, health_anomaly; one read
+// when both run): the series being judged and the read's buffers beside
+// the scan's batches. Measured at 100,000 clients and 65,000 anomalies
+// (the shared harness's data, a dry run with both checks): the live heap
+// stays at 8–11 MB, against 6 MB without them; under the scan's 20 MiB
+// limit alone the collector ran 137 times and the process used 1.6–1.9 s
+// of CPU (2.3–2.5 s wall), under 8 MiB more 1.1 s (1.8 s wall), at a peak
+// RSS of 44 MB instead of 40.
+const seriesWorkingSet = 8 << 20
+
 // HealthForecastCheck is the health forecast check (CONTRACT §11.2): a
 // client whose score, on its Theil–Sen trend over the 14-day window,
 // reaches RED (50) within forecast_days.
@@ -62,6 +73,7 @@ func HealthForecastCheck() proactive.Check {
 		Window:          "readings in the last 14 days",
 		Freshness:       2 * 24 * time.Hour,
 		OutcomeKey:      clientOutcome,
+		WorkingSet:      seriesWorkingSet,
 		New: func(env proactive.CheckEnv) proactive.Detector {
 			return proactive.SourceDetector(func(ctx context.Context, source any, emit proactive.Emitter) (proactive.Skipped, error) {
 				src, err := sourceAs[proactive.HealthSeriesReader](source, "health series")

@@ -20,6 +20,30 @@ func TestRegistryOrder(t *testing.T) {
 	require.Equal(t, []proactive.AnomalyType{"health_drop", "deal_stall", "sync_fail", "response_delay"}, reg.Defaults())
 }
 
+// TestRegistryWorkingSet: the scan's memory budget grows by the largest
+// working set of the checks it runs; the checks that stream every
+// client's series declare one (they share one read), the others none.
+func TestRegistryWorkingSet(t *testing.T) {
+	t.Parallel()
+	reg := Registry()
+	for _, tc := range []struct {
+		name  string
+		types []proactive.AnomalyType
+		want  int64
+	}{
+		{"none", nil, 0},
+		{"the default checks: batch by batch", reg.Defaults(), 0},
+		{"the forecast", []proactive.AnomalyType{proactive.HealthDrop, proactive.HealthForecast}, seriesWorkingSet},
+		{"the anomaly check alone reads the series too", []proactive.AnomalyType{proactive.HealthAnomaly}, seriesWorkingSet},
+		{"both: one read, counted once", reg.Types(), seriesWorkingSet},
+		{"an unknown type counts nothing", []proactive.AnomalyType{"invoice_overdue"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, reg.WorkingSet(tc.types))
+		})
+	}
+}
+
 // TestEarlyWarningTexts holds the texts of CONTRACT §11.10 verbatim:
 // breakdown keys, titles of one member and of a group, and the insight
 // sentence, given for any number of members.
