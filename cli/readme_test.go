@@ -59,6 +59,11 @@ func TestReadmeIsTrue(t *testing.T) {
 	data, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	readme := string(data)
+	// The performance notes the README points to are held to the same
+	// flags and variables.
+	perf, err := os.ReadFile("../docs/PERFORMANCE.md")
+	require.NoError(t, err)
+	docs := readme + "\n" + string(perf)
 
 	all := map[string]bool{}
 	for _, c := range commands {
@@ -76,8 +81,8 @@ func TestReadmeIsTrue(t *testing.T) {
 	for f := range helpFlags(t, "") { // the program's own: --version
 		all[f] = true
 	}
-	for _, m := range regexp.MustCompile("`[^`]*?--([a-z][a-z-]*)").FindAllStringSubmatch(readme, -1) {
-		require.True(t, all[m[1]], "README mentions --%s, which no command has", m[1])
+	for _, m := range regexp.MustCompile("`[^`]*?--([a-z][a-z-]*)").FindAllStringSubmatch(docs, -1) {
+		require.True(t, all[m[1]], "README or docs/PERFORMANCE.md mentions --%s, which no command has", m[1])
 	}
 
 	known := []string{"PTD_DATABASE_URL", "PTD_TEST_DATABASE_URL", "PTD_REQUIRE_POSTGRES", "PTD_REQUIRE_BROWSER", "PTD_BENCH_DATABASE_URL"}
@@ -94,15 +99,15 @@ func TestReadmeIsTrue(t *testing.T) {
 		config.EnvReadDatabaseURL, config.EnvPGMaxReplicaLag} {
 		known = append(known, v, v+config.FileSuffix)
 	}
-	for _, v := range regexp.MustCompile(`PTD_[A-Z][A-Z_]*[A-Z]`).FindAllString(readme, -1) {
-		require.True(t, slices.Contains(known, v), "README names %s, which nothing reads", v)
+	for _, v := range regexp.MustCompile(`PTD_[A-Z][A-Z_]*[A-Z]`).FindAllString(docs, -1) {
+		require.True(t, slices.Contains(known, v), "README or docs/PERFORMANCE.md names %s, which nothing reads", v)
 	}
 }
 
 // TestNothingCitesFilesOutsideTheRepository: what users read — every
-// command's help, README.md and docs/DESIGN.md — cites no document that is
-// not in the repository (the project's contract, its seed) and no path
-// outside it.
+// command's help, README.md, docs/DESIGN.md and docs/PERFORMANCE.md —
+// cites no document that is not in the repository (the project's
+// contract, its seed) and no path outside it.
 func TestNothingCitesFilesOutsideTheRepository(t *testing.T) {
 	t.Parallel()
 	outside := regexp.MustCompile(`CONTRACT|(?i:the contract)|seed\.md|/work/|\.\./shared|§`)
@@ -110,7 +115,7 @@ func TestNothingCitesFilesOutsideTheRepository(t *testing.T) {
 		r := mustRun(t, t.TempDir(), nil, append(strings.Fields(c), "--help")...)
 		require.Empty(t, outside.FindAllString(r.stdout, -1), "ptd-proactive %s --help", c)
 	}
-	for _, doc := range []string{"../README.md", "../docs/DESIGN.md"} {
+	for _, doc := range []string{"../README.md", "../docs/DESIGN.md", "../docs/PERFORMANCE.md"} {
 		data, err := os.ReadFile(doc)
 		require.NoError(t, err)
 		require.Empty(t, outside.FindAllString(string(data), -1), doc)
