@@ -3,9 +3,12 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/storetest"
@@ -216,6 +219,29 @@ func TestLargeAlertsAreCompressedWithLZ4(t *testing.T) {
 			var setting string
 			require.NoError(t, db.pool.QueryRow(ctx, "SHOW default_toast_compression").Scan(&setting))
 			require.Equal(t, tc.want, setting)
+			// The pool decides once, on its first session: the sessions
+			// opened after it take the same method.
+			// (Each is released before anything is asserted: a failed
+			// test closes the pool, which waits for its sessions.)
+			var conns []*pgxpool.Conn
+			var errs []error
+			for range 3 {
+				c, err := db.pool.Acquire(ctx)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				conns = append(conns, c)
+			}
+			var later []string
+			for _, c := range conns {
+				var s string
+				errs = append(errs, c.QueryRow(ctx, "SHOW default_toast_compression").Scan(&s))
+				later = append(later, s)
+				c.Release()
+			}
+			require.NoError(t, errors.Join(errs...))
+			require.Equal(t, []string{tc.want, tc.want, tc.want}, later, "the sessions after the first")
 
 			a := testAlert("deal_stall_"+tc.want+"_2025-12-10", proactive.SeverityHigh, testNow)
 			a.SourceData["case_ids"] = ids

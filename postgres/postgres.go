@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -96,6 +97,9 @@ type DB struct {
 	opts  Options
 	// major is the server's major version (15, 16, …).
 	major int
+	// lz4 says the pool's sessions write large values with lz4: the
+	// answer of chooseLZ4SQL on its first session (Open).
+	lz4 atomic.Bool
 
 	mu sync.Mutex
 	// ids caches what the alert statements need to know about the id
@@ -114,26 +118,32 @@ func IsURL(s string) bool {
 	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
 
-// sessionSQL prepares each new session of the pool (Open):
-//   - work_mem raised to 16 MB when it is lower: the deals and leads a
-//     check reads come sorted by their case keys (stalledDealsSQL), at
-//     100,000 leads and deals 5–8 MB each, which PostgreSQL's default 4 MB
-//     sorts on disk. A larger setting (the server's, the role's, the URL's)
-//     is kept.
-//   - default_toast_compression lz4 where the server was built with it and
-//     nobody set it (its source is still the built-in default): a large
-//     group's alert holds every case id in source_data (1.2 MB at 30,000
-//     cases), which pglz spends ~30 ms failing to compress on every write;
-//     lz4 takes under 1 ms (and saves 10 %). It applies to the values this
-//     session writes only; every server from 14 on that has lz4 reads them
-//     (a server without lz4 never offers it). A server, role or URL setting
-//     is kept.
-const sessionSQL = `SELECT
-	(SELECT set_config('work_mem', '16MB', false)
-	 WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('16MB')),
-	(SELECT set_config('default_toast_compression', 'lz4', false)
-	 FROM pg_settings
-	 WHERE name = 'default_toast_compression' AND source = 'default' AND 'lz4' = ANY(enumvals))`
+// raiseWorkMemSQL raises a new session's work_mem to 16 MB when it is
+// lower (Open): the deals and leads a check reads come sorted by their case
+// keys (stalledDealsSQL), at 100,000 leads and deals 5–8 MB each, which
+// PostgreSQL's default 4 MB sorts on disk. A larger setting (the
+// server's, the role's, the URL's) is kept.
+const raiseWorkMemSQL = `SELECT set_config('work_mem', '16MB', false)
+	WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('16MB')`
+
+// raiseWorkMemUseLZ4SQL is raiseWorkMemSQL for the sessions of a pool
+// whose first session chose lz4 (chooseLZ4SQL).
+const raiseWorkMemUseLZ4SQL = `SELECT set_config('default_toast_compression', 'lz4', false), (` + raiseWorkMemSQL + `)`
+
+// chooseLZ4SQL sets default_toast_compression to lz4, and returns true,
+// where the server was built with lz4 and nobody set the method (its
+// source is still the built-in default): a large group's alert holds
+// every case id in source_data (1.2 MB at 30,000 cases), which pglz spends
+// ~30 ms failing to compress on every write; lz4 takes under 1 ms (and
+// saves 10 %). It applies to the values the pool's sessions write only;
+// every server from 14 on that has lz4 reads them. A server, role or URL
+// setting is kept. Open asks it once, on the pool's first session (reading
+// pg_settings costs a new session 2–4 ms), and the sessions after take
+// the answer (DB.lz4): they share the server, the role and the URL.
+const chooseLZ4SQL = `SELECT coalesce((
+	SELECT set_config('default_toast_compression', 'lz4', false)
+	FROM pg_settings
+	WHERE name = 'default_toast_compression' AND source = 'default' AND 'lz4' = ANY(enumvals)), '') = 'lz4'`
 
 // Open creates the connection pool for the database at url (postgres:// or
 // postgresql://) and checks that the database answers within
@@ -166,9 +176,15 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	// it saves on them, and custom plans see the real time bounds.
 	rp["jit"] = "off"
 	rp["plan_cache_mode"] = "force_custom_plan"
-	// Each session gets room to sort and lz4 for large values (sessionSQL).
+	d := &DB{where: location(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database), opts: opts}
+	// Each session gets room to sort (raiseWorkMemSQL) and, when the pool's
+	// first session chose it, lz4 for large values (chooseLZ4SQL).
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-		_, err := c.Exec(ctx, sessionSQL)
+		q := raiseWorkMemSQL
+		if d.lz4.Load() {
+			q = raiseWorkMemUseLZ4SQL
+		}
+		_, err := c.Exec(ctx, q)
 		return err
 	}
 	// A connection is checked before each use, so that the first call after
@@ -176,7 +192,6 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	// dead connection from the pool.
 	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
 
-	d := &DB{where: location(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database), opts: opts}
 	d.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, d.fail("open postgres database", scrubbed(err, append(redact.Secrets(url), cfg.ConnConfig.Password)...))
@@ -189,7 +204,14 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, d.fail("open postgres database", scrubbed(err, append(redact.Secrets(url), cfg.ConnConfig.Password)...))
 	}
 	d.major = serverMajor(conn.Conn().PgConn().ParameterStatus("server_version"))
+	var lz4 bool
+	err = conn.QueryRow(pctx, chooseLZ4SQL).Scan(&lz4)
 	conn.Release()
+	if err != nil {
+		d.pool.Close()
+		return nil, d.fail("open postgres database: choose the compression of large values", err)
+	}
+	d.lz4.Store(lz4)
 	return d, nil
 }
 
