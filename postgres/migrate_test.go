@@ -122,7 +122,7 @@ func TestCheckPlans(t *testing.T) {
 		require.NoError(t, err)
 		return strings.Join(lines, "\n")
 	}
-	p := plan(fmt.Sprintf(healthTrendsSQL, "", "", ""), from, testNow, 7, 10.0)
+	p := plan(fmt.Sprintf(healthTrendsSQL, "", "", "", ""), from, testNow, 7, 10.0)
 	require.Contains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
 	require.NotContains(t, p, "WindowAgg", p)
 	require.NotContains(t, p, "Sort Key: client_health_scores.email", p)
@@ -134,7 +134,7 @@ func TestCheckPlans(t *testing.T) {
 	// reads them: the window is still read index-only.
 	mustExec(t, db, "ALTER TABLE client_health_scores ADD COLUMN coach text, ADD COLUMN package_value numeric")
 	outer, inner := nameExtras("coach", "package_value", []string{"text", "numeric"})
-	p = plan(fmt.Sprintf(healthTrendsSQL, "", outer, inner), from, testNow, 7, 10.0)
+	p = plan(fmt.Sprintf(healthTrendsSQL, "", outer, inner, ""), from, testNow, 7, 10.0)
 	require.Contains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
 	require.NotContains(t, p, "Sort Key: client_health_scores.email", p)
 }

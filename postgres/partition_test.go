@@ -147,7 +147,11 @@ func TestPartitionedHealth(t *testing.T) {
 	}
 
 	// The same trends and skip counts as the plain table, with and
-	// without the drop filter.
+	// without the drop filter; the partitioned one read in two halves
+	// (as a large table is), the plain one at once.
+	part.halveRows = 1
+	pivot := part.healthPivot(ctx)
+	require.NotEmpty(t, pivot, "the pivot from the statistics of the partitioned table")
 	for _, minDrop := range []float64{0, 10} {
 		q := proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: minDrop}
 		want, wantSkipped, err := storetest.Trends(ctx, plain, q)
@@ -161,6 +165,8 @@ func TestPartitionedHealth(t *testing.T) {
 			require.GreaterOrEqual(t, len(got), 50, "the clients that drop, and some that wobble")
 		}
 	}
+	require.EqualValues(t, 2, part.halved.Load(), "both reads of the partitioned table in two halves")
+	require.Zero(t, plain.halved.Load())
 	require.Equal(t, map[string]int{proactive.SkipNullTimestamp: 1, proactive.SkipFutureTimestamp: 1,
 		proactive.SkipNullEmail: 1, proactive.SkipScoreOutOfRange: 1}, map[string]int(mustSkipped(t, part)))
 
@@ -188,7 +194,9 @@ func TestPartitionedHealth(t *testing.T) {
 		plan  string
 		extra []string // partitions allowed besides the window's
 	}{
-		{"health trends", explain(fmt.Sprintf(healthTrendsSQL, "", "", ""), from, testNow, 7, 10.0), nil},
+		{"health trends", explain(fmt.Sprintf(healthTrendsSQL, "", "", "", ""), from, testNow, 7, 10.0), nil},
+		{"health trends, lower half", explain(fmt.Sprintf(healthTrendsSQL, "", "", "", healthLowerHalf), from, testNow, 7, 10.0, pivot), nil},
+		{"health trends, upper half", explain(fmt.Sprintf(healthTrendsSQL, "", "", "", healthUpperHalf), from, testNow, 7, 10.0, pivot), nil},
 		{"health skipped", explain(healthSkippedSQL, from, testNow, testNow), future},
 	} {
 		got := partitionsIn(tc.plan)

@@ -100,6 +100,12 @@ type DB struct {
 	// lz4 says the pool's sessions write large values with lz4: the
 	// answer of chooseLZ4SQL on its first session (Open).
 	lz4 atomic.Bool
+	// halveRows is the size of client_health_scores from which the health
+	// trends are read in two halves at once (halveRows, the constant;
+	// tests lower it).
+	halveRows float64
+	// halved counts the health trend reads made in two halves.
+	halved atomic.Int64
 
 	mu sync.Mutex
 	// ids caches what the alert statements need to know about the id
@@ -176,7 +182,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	// it saves on them, and custom plans see the real time bounds.
 	rp["jit"] = "off"
 	rp["plan_cache_mode"] = "force_custom_plan"
-	d := &DB{where: location(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database), opts: opts}
+	d := &DB{where: location(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database), opts: opts, halveRows: halveRows}
 	// Each session gets room to sort (raiseWorkMemSQL) and, when the pool's
 	// first session chose it, lz4 for large values (chooseLZ4SQL).
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {

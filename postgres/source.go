@@ -39,7 +39,9 @@ import (
 // array_agg could otherwise be combined from parallel workers. %[2]s are
 // the configured owner and value columns of the newest reading, looked
 // up with its names (%[3]s: their expressions over c); both "" when none
-// is configured.
+// is configured. %[4]s bounds the emails read to one half of them
+// (healthHalf: $5 the pivot), "" for all. The row's last column before
+// %[2]s is its sort key, lower(btrim(email)), for the merge of two halves.
 //
 // $1 window start, $2 now, $3 trend days, $4 minimum drop (0: all).
 const healthTrendsSQL = `
@@ -50,7 +52,7 @@ WITH g AS (
 		SELECT email::text AS email, health_score::float8 AS score, calculated_at::timestamptz AS at
 		FROM client_health_scores
 		WHERE calculated_at >= $1 AND calculated_at <= $2
-		  AND email IS NOT NULL AND email <> '' AND health_score >= 0 AND health_score <= 100
+		  AND email IS NOT NULL%[4]s AND email <> '' AND health_score >= 0 AND health_score <= 100
 		ORDER BY email, calculated_at DESC, health_score
 		OFFSET 0
 	) o
@@ -63,7 +65,7 @@ WITH g AS (
 	WHERE $4::float8 <= 0 OR hi - s[1] >= $4::float8
 )
 SELECT t.email, coalesce(n.firstname, ''), coalesce(n.lastname, ''), coalesce(n.zone, ''),
-	t.current, t.current_at, t.previous, t.previous_at, t.week_avg, t.readings%[2]s
+	t.current, t.current_at, t.previous, t.previous_at, t.week_avg, t.readings, lower(btrim(t.email))%[2]s
 FROM t
 LEFT JOIN LATERAL (
 	SELECT c.firstname::text AS firstname, c.lastname::text AS lastname, c.health_zone::text AS zone%[3]s
@@ -269,7 +271,8 @@ const leadWaitingAsOf = `(` + leadWaiting + ` OR last_contact_date > $3 AND last
 // without an email, with a score outside 0–100 or a null or future
 // timestamp are skipped and counted. The configured owner and value
 // columns of q that the table has are read from the newest reading; one it
-// lacks reads as unset.
+// lacks reads as unset. A table of halveRows readings or more is read in
+// two halves at once, on two sessions (readTrends).
 func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery, fn func(proactive.HealthTrend) error) (proactive.Skipped, error) {
 	const op = "read client health scores"
 	now := q.Now.UTC()
@@ -292,48 +295,15 @@ func (d *DB) HealthTrends(ctx context.Context, q proactive.HealthQuery, fn func(
 	if d.major >= 16 {
 		order = " ORDER BY at DESC, score"
 	}
-	rows, err := d.pool.Query(ctx, fmt.Sprintf(healthTrendsSQL, order, outer, inner), from, now, trendDays, q.MinDropBound())
-	if err != nil {
+	sql := func(half string) string { return fmt.Sprintf(healthTrendsSQL, order, outer, inner, half) }
+	fail := func(err error) error {
 		if outer != "" {
 			d.cat.forget() // a column dropped or retyped since it was looked up
 		}
-		return nil, d.tableFail(op, proactive.TableHealthScores, err)
+		return d.tableFail(op, proactive.TableHealthScores, err)
 	}
-	defer rows.Close()
-	var (
-		t        proactive.HealthTrend
-		zone     string
-		readings int64
-		owner    *string
-		value    *float64
-		dest     = []any{&t.Email, &t.Firstname, &t.Lastname, &zone, &t.Current, &t.CurrentAt, &t.Previous, &t.PreviousAt, &t.WeekAvg, &readings}
-	)
-	if use[0] != "" {
-		dest = append(dest, &owner)
-	}
-	if use[1] != "" {
-		dest = append(dest, &value)
-	}
-	for rows.Next() {
-		t, owner, value = proactive.HealthTrend{}, nil, nil
-		if err := rows.Scan(dest...); err != nil {
-			return nil, d.tableFail(op, proactive.TableHealthScores, err)
-		}
-		if owner != nil {
-			t.Owner = strings.TrimSpace(*owner)
-		}
-		if value != nil {
-			t.Value = *value
-		}
-		t.Zone = normalizeZone(zone)
-		t.CurrentAt, t.PreviousAt = t.CurrentAt.UTC(), t.PreviousAt.UTC()
-		t.Readings = int(readings)
-		if err := fn(t); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, d.tableFail(op, proactive.TableHealthScores, err)
+	if err := d.readTrends(ctx, sql, []any{from, now, trendDays, q.MinDropBound()}, d.healthPivot(ctx), use, fn, fail); err != nil {
+		return nil, err
 	}
 
 	skipped, err := d.healthSkipped(ctx, from, now, proactive.AsOf(now, q.Wall))
