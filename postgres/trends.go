@@ -4,55 +4,11 @@ import (
 	"context"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
-
-// halveRows is the size (rows, the planner's estimate over the table's
-// partitions) from which HealthTrends reads client_health_scores in two
-// halves at once, each on a session of its own: the aggregate of
-// healthTrendsSQL runs on one backend, about 0.5–0.7 µs per reading in the
-// window, and is the scan's longest read; at 1.4 M readings the two halves
-// take 0.55× its time (EXPLAIN-free wall, medians of 5: 420–530 against
-// 665–865 ms). Below it, a second session is not worth its round trips.
-const halveRows = 200_000
-
-// healthPivotSQL returns the estimated rows of client_health_scores (of a
-// partitioned one, the sum over its leaf partitions) and the
-// middle bound of the histogram of email that ANALYZE keeps for it ("" when
-// there is none: never analysed, too few distinct emails, or not readable
-// by this role). The pivot orders as the column does, the order of the
-// key of ptd_health_email_calculated_at_idx, so that each half is one
-// range of that index.
-const healthPivotSQL = `
-SELECT coalesce((
-	SELECT sum(greatest(c.reltuples, 0)) FROM pg_class c
-	WHERE c.oid = to_regclass('client_health_scores') AND c.relkind <> 'p'
-	   OR c.oid IN (SELECT relid FROM pg_partition_tree(to_regclass('client_health_scores')) WHERE isleaf)), 0)::float8,
-	coalesce((
-	SELECT b[(cardinality(b) + 1) / 2]
-	FROM pg_class c
-	JOIN pg_namespace n ON n.oid = c.relnamespace
-	JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'email'
-	CROSS JOIN LATERAL (SELECT s.histogram_bounds::text::text[] AS b) h
-	WHERE c.oid = to_regclass('client_health_scores') AND cardinality(b) >= 2
-	ORDER BY s.inherited DESC
-	LIMIT 1), '')`
-
-// The conditions of healthTrendsSQL's %[4]s that read one half of the
-// emails: below the pivot $5, and from it on. Each email, and so each
-// email's readings, falls in exactly one of them.
-const (
-	healthLowerHalf = ` AND email < $5`
-	healthUpperHalf = ` AND email >= $5`
-)
-
-// spareConnWait bounds the wait for HealthTrends' second session: the time
-// to open one where the pool has room; without room there is no wait.
-const spareConnWait = 2 * time.Second
 
 // trendBatch is the number of trends a half hands to the merge at a time.
 const trendBatch = 256
@@ -81,19 +37,12 @@ func (a *keyedTrend) before(b *keyedTrend) bool {
 // through fail; fn's error is returned as it is.
 func (d *DB) readTrends(ctx context.Context, sql func(half string) string, args []any, pivot string, use []string,
 	fn func(proactive.HealthTrend) error, fail func(error) error) error {
-	if pivot != "" {
-		first, second := d.twoSessions(ctx)
-		if second != nil {
-			d.halved.Add(1)
-			return mergeTrends(ctx, func(ctx context.Context, wg *sync.WaitGroup) (lo, hi *trendStream) {
-				halfArgs := append(append(make([]any, 0, len(args)+1), args...), pivot)
-				return streamTrends(ctx, wg, first, sql(healthLowerHalf), halfArgs, use, fail),
-					streamTrends(ctx, wg, second, sql(healthUpperHalf), halfArgs, use, fail)
-			}, fn)
-		}
-		if first != nil {
-			first.Release()
-		}
+	if first, second := d.halfSessions(ctx, pivot); first != nil {
+		return mergeTrends(ctx, func(ctx context.Context, wg *sync.WaitGroup) (lo, hi *trendStream) {
+			halfArgs := append(append(make([]any, 0, len(args)+1), args...), pivot)
+			return streamTrends(ctx, wg, first, sql(healthLowerHalf), halfArgs, use, fail),
+				streamTrends(ctx, wg, second, sql(healthUpperHalf), halfArgs, use, fail)
+		}, fn)
 	}
 	rows, err := d.pool.Query(ctx, sql(""), args...)
 	if err != nil {
@@ -103,48 +52,10 @@ func (d *DB) readTrends(ctx context.Context, sql func(half string) string, args 
 	return scanTrends(rows, use, func(kt *keyedTrend) error { return fn(kt.t) }, fail)
 }
 
-// healthPivot is the pivot of the two halves (healthPivotSQL), or "" when
-// the table is too small to halve or has no histogram of email. A failed
-// lookup means one read, as for a small table: the pivot only spreads the
-// work, and that read reports what is wrong with the database.
-func (d *DB) healthPivot(ctx context.Context) string {
-	var rows float64
-	var pivot string
-	if err := d.pool.QueryRow(ctx, healthPivotSQL).Scan(&rows, &pivot); err != nil || rows < d.halveRows {
-		return ""
-	}
-	return pivot
-}
-
-// twoSessions acquires a session and, where the pool has one idle or room
-// for one more, a second; second is nil when there is none to spare (it
-// never waits for a session another read holds: the scan's other reads
-// and its desk may hold them until this read ends). first is nil when
-// the first cannot be had at all; the read that follows says why.
-func (d *DB) twoSessions(ctx context.Context) (first, second *pgxpool.Conn) {
-	first, err := d.pool.Acquire(ctx)
-	if err != nil {
-		return nil, nil
-	}
-	st := d.pool.Stat()
-	if st.IdleConns() == 0 && st.TotalConns() >= st.MaxConns() {
-		return first, nil
-	}
-	actx, cancel := context.WithTimeout(ctx, spareConnWait)
-	defer cancel()
-	second, err = d.pool.Acquire(actx)
-	if err != nil {
-		return first, nil
-	}
-	return first, second
-}
-
-// trendStream is the rows of one half, in batches from the goroutine that
-// reads them (streamTrends).
+// trendStream is the rows of one half (streamTrends) and the batch the
+// merge is taking them from.
 type trendStream struct {
-	ch <-chan []keyedTrend
-	// err is the read's error, set before ch is closed.
-	err   error
+	*halfStream[[]keyedTrend]
 	batch []keyedTrend
 }
 
@@ -161,32 +72,13 @@ func (s *trendStream) next() (kt *keyedTrend, ok bool, err error) {
 	return kt, true, nil
 }
 
-// streamTrends reads one half on conn in a goroutine counted by wg, which
-// releases conn and closes the stream when the rows end, fail, or ctx is
-// done.
+// streamTrends reads one half on conn (startHalf), in batches of
+// trendBatch.
 func streamTrends(ctx context.Context, wg *sync.WaitGroup, conn *pgxpool.Conn, sql string, args []any, use []string,
 	fail func(error) error) *trendStream {
-	ch := make(chan []keyedTrend, 2)
-	s := &trendStream{ch: ch}
-	wg.Go(func() {
-		defer close(ch)
-		defer conn.Release()
-		send := func(b []keyedTrend) error {
-			select {
-			case ch <- b:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		rows, err := conn.Query(ctx, sql, args...)
-		if err != nil {
-			s.err = fail(err)
-			return
-		}
-		defer rows.Close()
+	return &trendStream{halfStream: startHalf(ctx, wg, conn, sql, args, fail, func(rows pgx.Rows, send func([]keyedTrend) error) error {
 		batch := make([]keyedTrend, 0, trendBatch)
-		err = scanTrends(rows, use, func(kt *keyedTrend) error {
+		err := scanTrends(rows, use, func(kt *keyedTrend) error {
 			batch = append(batch, *kt)
 			if len(batch) < trendBatch {
 				return nil
@@ -198,9 +90,8 @@ func streamTrends(ctx context.Context, wg *sync.WaitGroup, conn *pgxpool.Conn, s
 		if err == nil && len(batch) > 0 {
 			err = send(batch)
 		}
-		s.err = err
-	})
-	return s
+		return err
+	})}
 }
 
 // mergeTrends starts the two halves (start) and hands their trends to fn
