@@ -2,6 +2,8 @@ package rules
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -131,4 +133,88 @@ func TestForecastsMostUrgentFirst(t *testing.T) {
 	}, proactive.DefaultThresholds(), testNow)
 	require.Equal(t, []string{"fast@x.com", "slow@x.com"}, []string{got[0].Key, got[1].Key})
 	require.Nil(t, Forecasts(nil, proactive.DefaultThresholds(), testNow))
+}
+
+func TestMedianMayBeAtMost(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		xs   []float64
+		x    float64
+		want bool
+	}{
+		{"none", nil, 0, true},
+		{"odd: the median itself", []float64{3, 1, 2}, 2, true},
+		{"odd: just under the median", []float64{3, 1, 2}, 1.999, true}, // one of three (⌊3/2⌋ = 1) is: may be
+		{"odd: under all", []float64{3, 1, 2}, 0.5, false},
+		{"even: between the middle values", []float64{4, 1, 3, 2}, 2.5, true},
+		{"even: the lower middle value", []float64{4, 1, 3, 2}, 2, true},
+		{"even: under the lower middle value", []float64{4, 1, 3, 2}, 1.5, false},
+		{"ties at x", []float64{5, 5, 5, 5}, 5, true},
+		{"ties above x", []float64{5, 5, 5, 5}, 4.9, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			xs := slices.Clone(tc.xs)
+			require.Equal(t, tc.want, MedianMayBeAtMost(xs, tc.x))
+			require.Equal(t, tc.xs, xs, "xs left as they were")
+			if !tc.want {
+				require.Greater(t, Median(xs), tc.x, "false only when the median is above x")
+			}
+		})
+	}
+}
+
+// TestForecastBoundSkipsNothing: the count that spares Judge the median of
+// most series (MedianMayBeAtMost against forecastSlopeBound) never turns
+// away a series the Theil–Sen slope would flag: on random series, and on
+// straight lines whose RED lies a hair either side of forecast_days, Judge
+// finds exactly what the slope itself does.
+func TestForecastBoundSkipsNothing(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 11))
+	th := proactive.DefaultThresholds()
+	oracle := func(s *proactive.ClientSeries, forecastDays float64) (float64, bool) {
+		p := s.Readings
+		newest := p[len(p)-1]
+		if len(p) < forecastMinReadings || newest.At.Sub(p[0].At) < forecastMinSpan || newest.Score < redScore {
+			return 0, false
+		}
+		slope, ok, _ := TheilSenSlope(p, nil)
+		if !ok || slope >= 0 {
+			return 0, false
+		}
+		days := Denoise((newest.Score - redScore) / -slope)
+		return days, days <= forecastDays
+	}
+	flagged, n := 0, 0
+	for i := range 60_000 {
+		forecastDays := []float64{7, 3, 0.5}[i%3]
+		k := 5 + r.IntN(10)
+		scores := make([]float64, k)
+		if i%2 == 0 { // a straight line, RED about forecast_days away
+			above := r.Float64() * 40
+			slope := -above / forecastDays * (1 + float64(r.IntN(41)-20)*1e-11)
+			for j := range scores {
+				scores[j] = redScore + above - slope*float64(k-1-j)
+			}
+		} else {
+			for j := range scores {
+				scores[j] = 40 + r.Float64()*50
+			}
+		}
+		s := proactive.ClientSeries{Email: "a@x.com", Readings: pts(scores...)}
+		custom := th
+		custom.ForecastDays = forecastDays
+		f := Forecaster{Thresholds: custom, Now: testNow}
+		a, got := f.Judge(&s)
+		days, want := oracle(&s, forecastDays)
+		require.Equal(t, want, got, "series %d %v, forecast_days %v", i, scores, forecastDays)
+		if want {
+			flagged++
+			require.Equal(t, days, a.Details.(HealthForecastDetails).DaysToRed)
+		}
+		n++
+	}
+	require.Greater(t, flagged, n/10, "enough series flagged to mean something")
 }

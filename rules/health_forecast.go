@@ -146,13 +146,17 @@ func (f *Forecaster) Judge(s *proactive.ClientSeries) (proactive.Anomaly, bool) 
 	if newest.At.Sub(oldest.At) < forecastMinSpan || newest.Score < redScore {
 		return proactive.Anomaly{}, false
 	}
-	slope, ok, buf := TheilSenSlope(pts, f.scratch)
+	th := f.Thresholds
+	slopes, buf := PairSlopes(pts, f.scratch)
 	f.scratch = buf
-	if !ok || slope >= 0 {
+	if len(slopes) == 0 || !MedianMayBeAtMost(slopes, forecastSlopeBound(newest.Score-redScore, th.ForecastDays)) {
+		return proactive.Anomaly{}, false
+	}
+	slope := Denoise(Median(slopes)) // TheilSenSlope
+	if slope >= 0 {
 		return proactive.Anomaly{}, false
 	}
 	days := Denoise((newest.Score - redScore) / -slope)
-	th := f.Thresholds
 	if days > th.ForecastDays {
 		return proactive.Anomaly{}, false
 	}
@@ -176,6 +180,19 @@ func (f *Forecaster) Judge(s *proactive.ClientSeries) (proactive.Anomaly, bool) 
 		UrgencyScore:      ForecastUrgency(sev, days, th.ForecastDays),
 		DetectedAt:        f.Now,
 	}, true
+}
+
+// forecastSlopeBound is a slope (points a day) that the median of the
+// pairwise slopes of a series above RED by above must not exceed for the
+// series to reach RED within forecastDays: the slope at which it takes
+// exactly forecastDays, loosened by the rounding of the slope and the
+// days (Denoise, 1e-9) so that the bound never drops a series Judge
+// would flag. Without a positive horizon there is no bound.
+func forecastSlopeBound(above, forecastDays float64) float64 {
+	if forecastDays <= 0 {
+		return math.Inf(1)
+	}
+	return -above/(forecastDays+1e-9) + 1e-9
 }
 
 // Forecasts judges every series (Forecaster.Judge) and returns the

@@ -88,9 +88,20 @@ const dayNanos = float64(24 * time.Hour)
 // exact time difference). ok is false when no pair has different times.
 // scratch is reused for the pairwise slopes and returned grown.
 func TheilSenSlope(pts []proactive.SeriesPoint, scratch []float64) (slope float64, ok bool, buf []float64) {
+	slopes, buf := PairSlopes(pts, scratch)
+	if len(slopes) == 0 {
+		return 0, false, buf
+	}
+	return Denoise(Median(slopes)), true, buf
+}
+
+// PairSlopes are the slopes of every pair of readings with different
+// times, in points a day, whose median is TheilSenSlope; they lie in buf,
+// scratch reused and grown.
+func PairSlopes(pts []proactive.SeriesPoint, scratch []float64) (slopes, buf []float64) {
 	n := len(pts)
 	if n < 2 {
-		return 0, false, scratch[:0]
+		return nil, scratch[:0]
 	}
 	// The first n entries hold each reading's time after the first in
 	// nanoseconds: whole numbers below 2⁵³ (104 days) are exact in a
@@ -109,11 +120,22 @@ func TheilSenSlope(pts []proactive.SeriesPoint, scratch []float64) (slope float6
 			buf = append(buf, (pts[j].Score-pts[i].Score)/(dt/dayNanos))
 		}
 	}
-	slopes := buf[n:]
-	if len(slopes) == 0 {
-		return 0, false, buf
+	return buf[n:], buf
+}
+
+// MedianMayBeAtMost reports whether the median of xs may be at most x: it
+// is false only when fewer than half of xs (rounded down) are, and then
+// the median, the mean of two middle values included, is above x. A
+// count, no selection: it lets a check that wants small medians skip the
+// selection for the many whose median is not.
+func MedianMayBeAtMost(xs []float64, x float64) bool {
+	n := 0
+	for _, v := range xs {
+		if v <= x {
+			n++
+		}
 	}
-	return Denoise(Median(slopes)), true, buf
+	return n >= len(xs)/2
 }
 
 // Robust is a reading-to-reading change judged against a client's own
