@@ -25,25 +25,30 @@ import (
 const halveRows = 200_000
 
 // healthPivotSQL returns the estimated rows of client_health_scores (of a
-// partitioned one, the sum over its leaf partitions) and the
-// middle bound of the histogram of email that ANALYZE keeps for it ("" when
-// there is none: never analysed, too few distinct emails, or not readable
-// by this role). The pivot orders as the column does, the order of the
-// key of ptd_health_email_calculated_at_idx, so that each half is one
-// range of that index.
+// partitioned one, the sum over its leaf partitions) and the middle bound
+// of the histogram of email that ANALYZE keeps for it ("" when there is
+// none: never analysed, too few distinct emails, or not readable by this
+// role). A partitioned table's own statistics come only from an ANALYZE of
+// it (autovacuum analyses its partitions, never the parent): without them
+// the largest analysed partition's serve, the same clients on another day.
+// The pivot orders as the column does, the order of the key of
+// ptd_health_email_calculated_at_idx, so that each half is one range of
+// that index.
 const healthPivotSQL = `
-SELECT coalesce((
-	SELECT sum(greatest(c.reltuples, 0)) FROM pg_class c
-	WHERE c.oid = to_regclass('client_health_scores') AND c.relkind <> 'p'
-	   OR c.oid IN (SELECT relid FROM pg_partition_tree(to_regclass('client_health_scores')) WHERE isleaf)), 0)::float8,
+WITH r AS (
+	SELECT c.relname, n.nspname, c.relkind, c.reltuples, c.oid = to_regclass('client_health_scores') AS own
+	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.oid = to_regclass('client_health_scores')
+	   OR c.oid IN (SELECT relid FROM pg_partition_tree(to_regclass('client_health_scores')) WHERE isleaf)
+)
+SELECT coalesce((SELECT sum(greatest(reltuples, 0)) FROM r WHERE relkind <> 'p'), 0)::float8,
 	coalesce((
 	SELECT b[(cardinality(b) + 1) / 2]
-	FROM pg_class c
-	JOIN pg_namespace n ON n.oid = c.relnamespace
-	JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'email'
+	FROM r
+	JOIN pg_stats s ON s.schemaname = r.nspname AND s.tablename = r.relname AND s.attname = 'email'
 	CROSS JOIN LATERAL (SELECT s.histogram_bounds::text::text[] AS b) h
-	WHERE c.oid = to_regclass('client_health_scores') AND cardinality(b) >= 2
-	ORDER BY s.inherited DESC
+	WHERE cardinality(b) >= 2
+	ORDER BY r.own DESC, s.inherited DESC, r.reltuples DESC
 	LIMIT 1), '')`
 
 // The conditions of healthTrendsSQL's %[4]s that read one half of the

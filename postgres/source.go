@@ -40,7 +40,7 @@ import (
 // the configured owner and value columns of the newest reading, looked
 // up with its names (%[3]s: their expressions over c); both "" when none
 // is configured. %[4]s bounds the emails read to one half of them
-// (healthHalf: $5 the pivot), "" for all. The row's last column before
+// (healthLowerHalf, healthUpperHalf: $5 the pivot), "" for all. The row's last column before
 // %[2]s is its sort key, lower(btrim(email)), for the merge of two halves.
 //
 // $1 window start, $2 now, $3 trend days, $4 minimum drop (0: all).
