@@ -117,7 +117,7 @@ func fakeStream(ctx context.Context, wg *sync.WaitGroup, rows []keyedTrend, err 
 func TestHealthTrendsInHalves(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, _ := mustOpen(t)
+	db, url := mustOpen(t)
 	mustExec(t, db, sourceTableDDL(proactive.TableHealthScores))
 	_, err := db.Migrate(ctx)
 	require.NoError(t, err)
@@ -145,6 +145,22 @@ func TestHealthTrendsInHalves(t *testing.T) {
 		require.NoError(t, err)
 		require.EqualValues(t, 1, db.halved.Swap(0), "read in two halves")
 		require.Equal(t, one, got, "min drop %v", minDrop)
+		require.Equal(t, oneSkipped, skipped)
+
+		// A pool with no session to spare reads at once, without waiting
+		// for the one another read holds.
+		small := mustOpenURL(t, url, Options{MaxConns: 2})
+		small.halveRows = 1
+		held, err := small.pool.Acquire(ctx)
+		require.NoError(t, err)
+		start := time.Now()
+		got, skipped, err = storetest.Trends(ctx, small, q)
+		waited := time.Since(start)
+		held.Release()
+		require.NoError(t, err)
+		require.Zero(t, small.halved.Load(), "read at once")
+		require.Less(t, waited, spareConnWait, "no wait for a second session (the pool was full)")
+		require.Equal(t, one, got)
 		require.Equal(t, oneSkipped, skipped)
 	}
 
