@@ -145,7 +145,9 @@ func TestMedianMayBeAtMost(t *testing.T) {
 	}{
 		{"none", nil, 0, true},
 		{"odd: the median itself", []float64{3, 1, 2}, 2, true},
-		{"odd: just under the median", []float64{3, 1, 2}, 1.999, true}, // one of three (⌊3/2⌋ = 1) is: may be
+		{"odd: just under the median", []float64{3, 1, 2}, 1.999, false},
+		{"odd: one value", []float64{2}, 2, true},
+		{"odd: one value, under it", []float64{2}, 1.999, false},
 		{"odd: under all", []float64{3, 1, 2}, 0.5, false},
 		{"even: between the middle values", []float64{4, 1, 3, 2}, 2.5, true},
 		{"even: the lower middle value", []float64{4, 1, 3, 2}, 2, true},

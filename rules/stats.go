@@ -124,10 +124,11 @@ func PairSlopes(pts []proactive.SeriesPoint, scratch []float64) (slopes, buf []f
 }
 
 // MedianMayBeAtMost reports whether the median of xs may be at most x: it
-// is false only when fewer than half of xs (rounded down) are, and then
-// the median, the mean of two middle values included, is above x. A
-// count, no selection: it lets a check that wants small medians skip the
-// selection for the many whose median is not.
+// is false only when fewer than half of xs (rounded up) are, and then the
+// median is above x — of an odd count the middle value, of an even one the
+// mean of two middle values, the lower of which is above x. Of an odd
+// count it is exact. A count, no selection: it lets a check that wants
+// small medians skip the selection for the many whose median is not.
 func MedianMayBeAtMost(xs []float64, x float64) bool {
 	n := 0
 	for _, v := range xs {
@@ -135,7 +136,7 @@ func MedianMayBeAtMost(xs []float64, x float64) bool {
 			n++
 		}
 	}
-	return n >= len(xs)/2
+	return n >= (len(xs)+1)/2
 }
 
 // Robust is a reading-to-reading change judged against a client's own
