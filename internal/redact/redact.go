@@ -106,7 +106,10 @@ func redact(s string) (out string, written, secrets []string) {
 		return maskKV(s), written, secrets
 	}
 	from, to, found := passwordSpan(rest)
-	if u, err := url.Parse(s); err == nil && unambiguous(rest, found) {
+	// net/url must read the scheme where "://" put it: text before "://"
+	// that is no scheme ("//:@://u:pw@") makes it read another user
+	// information than the textual rule.
+	if u, err := url.Parse(s); err == nil && strings.EqualFold(u.Scheme, scheme) && unambiguous(rest, found) {
 		if _, set := u.User.Password(); set && found {
 			add(rest[from:to]) // as written; add adds the decoded form
 		}

@@ -36,6 +36,9 @@ func TestURL(t *testing.T) {
 		{"postgres://h:5432/db?application_name=a@b", "postgres://h:xxxxx@b", []string{"5432/db?application_name=a"}},
 		{"postgres://u:P4ss@[::1:1/x", "postgres://u:xxxxx@[::1:1/x", []string{"P4ss"}},
 		{"postgres://u@[::1:1/x?password=P4ss", "postgres://u@[::1:1/x?password=xxxxx", []string{"P4ss"}},
+		// Text before "://" that net/url takes for no scheme: the textual rule.
+		{"//:@://:000@", "//:@://:xxxxx@", []string{"000"}},
+		{"pg sql://u:pw@h/db", "pg sql://u:xxxxx@h/db", []string{"pw"}},
 		// The key=value form.
 		{"host=h user=u password=s3cret dbname=x", "host=h user=u password=xxxxx dbname=x", []string{"s3cret"}},
 		{"host=h password = 'a b\\'c' dbname=x", "host=h password = xxxxx dbname=x", []string{`'a b\'c'`, "a b'c"}},
