@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -103,41 +101,4 @@ func (d *DB) halfSessions(ctx context.Context, pivot string) (first, second *pgx
 	}
 	d.halved.Add(1)
 	return first, second
-}
-
-// halfStream is what one half's goroutine reads (startHalf): batches of
-// B, then err.
-type halfStream[B any] struct {
-	ch <-chan B
-	// err is the read's error, set before ch is closed.
-	err error
-}
-
-// startHalf runs sql on conn in a goroutine counted by wg: read decodes
-// the rows and hands batches to send, which waits for the consumer. The
-// goroutine releases conn and closes the stream when the rows end, fail
-// (through fail for the query's error), or ctx is done.
-func startHalf[B any](ctx context.Context, wg *sync.WaitGroup, conn *pgxpool.Conn, sql string, args []any,
-	fail func(error) error, read func(rows pgx.Rows, send func(B) error) error) *halfStream[B] {
-	ch := make(chan B, 2)
-	s := &halfStream[B]{ch: ch}
-	wg.Go(func() {
-		defer close(ch)
-		defer conn.Release()
-		rows, err := conn.Query(ctx, sql, args...)
-		if err != nil {
-			s.err = fail(err)
-			return
-		}
-		defer rows.Close()
-		s.err = read(rows, func(b B) error {
-			select {
-			case ch <- b:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	})
-	return s
 }

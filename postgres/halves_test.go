@@ -93,7 +93,7 @@ func manyTrends(prefix string, n int) []keyedTrend {
 // goroutine counted by wg, as streamTrends does, then ends it with err.
 func fakeStream(ctx context.Context, wg *sync.WaitGroup, rows []keyedTrend, err error) *trendStream {
 	ch := make(chan []keyedTrend, 2)
-	s := &trendStream{halfStream: &halfStream[[]keyedTrend]{ch: ch}}
+	s := &trendStream{ch: ch}
 	wg.Go(func() {
 		defer close(ch)
 		for i := 0; i < len(rows); i += 2 {

@@ -52,10 +52,12 @@ func (d *DB) readTrends(ctx context.Context, sql func(half string) string, args 
 	return scanTrends(rows, use, func(kt *keyedTrend) error { return fn(kt.t) }, fail)
 }
 
-// trendStream is the rows of one half (streamTrends) and the batch the
-// merge is taking them from.
+// trendStream is the rows of one half (streamTrends), in batches, and the
+// batch the merge is taking them from.
 type trendStream struct {
-	*halfStream[[]keyedTrend]
+	ch <-chan []keyedTrend
+	// err is the read's error, set before ch is closed.
+	err   error
 	batch []keyedTrend
 }
 
@@ -72,13 +74,33 @@ func (s *trendStream) next() (kt *keyedTrend, ok bool, err error) {
 	return kt, true, nil
 }
 
-// streamTrends reads one half on conn (startHalf), in batches of
-// trendBatch.
+// streamTrends reads one half on conn in a goroutine counted by wg, in
+// batches of trendBatch that wait for the merge. The goroutine releases
+// conn and closes the stream when the rows end, fail (database errors
+// through fail), or ctx is done.
 func streamTrends(ctx context.Context, wg *sync.WaitGroup, conn *pgxpool.Conn, sql string, args []any, use []string,
 	fail func(error) error) *trendStream {
-	return &trendStream{halfStream: startHalf(ctx, wg, conn, sql, args, fail, func(rows pgx.Rows, send func([]keyedTrend) error) error {
+	ch := make(chan []keyedTrend, 2)
+	s := &trendStream{ch: ch}
+	wg.Go(func() {
+		defer close(ch)
+		defer conn.Release()
+		send := func(b []keyedTrend) error {
+			select {
+			case ch <- b:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		rows, err := conn.Query(ctx, sql, args...)
+		if err != nil {
+			s.err = fail(err)
+			return
+		}
+		defer rows.Close()
 		batch := make([]keyedTrend, 0, trendBatch)
-		err := scanTrends(rows, use, func(kt *keyedTrend) error {
+		err = scanTrends(rows, use, func(kt *keyedTrend) error {
 			batch = append(batch, *kt)
 			if len(batch) < trendBatch {
 				return nil
@@ -90,8 +112,9 @@ func streamTrends(ctx context.Context, wg *sync.WaitGroup, conn *pgxpool.Conn, s
 		if err == nil && len(batch) > 0 {
 			err = send(batch)
 		}
-		return err
-	})}
+		s.err = err
+	})
+	return s
 }
 
 // mergeTrends starts the two halves (start) and hands their trends to fn

@@ -149,11 +149,11 @@ func (f *Forecaster) Judge(s *proactive.ClientSeries) (proactive.Anomaly, bool) 
 	th := f.Thresholds
 	slopes, buf := PairSlopes(pts, f.scratch)
 	f.scratch = buf
-	if len(slopes) == 0 || !MedianMayBeAtMost(slopes, forecastSlopeBound(newest.Score-redScore, th.ForecastDays)) {
+	if !MedianMayBeAtMost(slopes, forecastSlopeBound(newest.Score-redScore, th.ForecastDays)) {
 		return proactive.Anomaly{}, false
 	}
-	slope := Denoise(Median(slopes)) // TheilSenSlope
-	if slope >= 0 {
+	slope, ok := TheilSenOf(slopes)
+	if !ok || slope >= 0 {
 		return proactive.Anomaly{}, false
 	}
 	days := Denoise((newest.Score - redScore) / -slope)

@@ -89,10 +89,17 @@ const dayNanos = float64(24 * time.Hour)
 // scratch is reused for the pairwise slopes and returned grown.
 func TheilSenSlope(pts []proactive.SeriesPoint, scratch []float64) (slope float64, ok bool, buf []float64) {
 	slopes, buf := PairSlopes(pts, scratch)
+	slope, ok = TheilSenOf(slopes)
+	return slope, ok, buf
+}
+
+// TheilSenOf is the Theil–Sen slope of pairwise slopes (PairSlopes): their
+// median, denoised; ok is false for none. It reorders slopes.
+func TheilSenOf(slopes []float64) (slope float64, ok bool) {
 	if len(slopes) == 0 {
-		return 0, false, buf
+		return 0, false
 	}
-	return Denoise(Median(slopes)), true, buf
+	return Denoise(Median(slopes)), true
 }
 
 // PairSlopes are the slopes of every pair of readings with different
