@@ -29,6 +29,9 @@ const (
 	codeLockNotAvailable    = "55P03"
 	codeSerializationFailed = "40001"
 	codeDeadlockDetected    = "40P01"
+	codeDuplicatePrepared   = "42P05"
+	codeUnknownPrepared     = "26000"
+	codeProtocolViolation   = "08P01"
 )
 
 // pgCode returns the SQLSTATE of the PostgreSQL error in err's chain, ""
@@ -112,6 +115,20 @@ func (d *DB) fail(op string, err error) error {
 	case codeSerializationFailed, codeDeadlockDetected:
 		return &proactive.Error{Code: proactive.ECONFLICT, Err: err, Message: fmt.Sprintf(
 			"%s: collided with a concurrent transaction: try again", op)}
+	case codeDuplicatePrepared, codeUnknownPrepared:
+		// The store names its statements per session; only a session
+		// shared with another client, or swapped under this one, meets
+		// one it did not prepare or misses one it did.
+		return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
+			"%s: a connection pooler in transaction mode (PgBouncer's pool_mode = transaction, Supabase's transaction pooler on port 6543) "+
+				"sits between ptd-proactive and %s and gives each transaction another server session, but ptd-proactive needs one of its own: "+
+				"connect directly, or through a pooler in session mode (Supabase: the session pooler, port 5432)", op, d.where)}
+	case codeProtocolViolation:
+		if msg := pgMessage(err); strings.Contains(msg, "unsupported startup parameter") {
+			return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
+				"%s: the connection pooler at %s refused a parameter of the connection string (%s): "+
+					"remove it from PTD_DATABASE_URL, or add it to the pooler's ignore_startup_parameters", op, d.where, msg)}
+		}
 	}
 	if strings.HasPrefix(pgCode(err), "22") || strings.HasPrefix(pgCode(err), "23") { // data exception, integrity constraint
 		return &proactive.Error{Code: proactive.EINVALID, Err: err, Message: fmt.Sprintf("%s: %s", op, pgMessage(err))}

@@ -174,12 +174,15 @@ func (d *DB) Migrate(ctx context.Context) (proactive.MigrateReport, error) {
 // INDEX CONCURRENTLY of the lock holder would wait for in turn.
 func (d *DB) lockMigrate(ctx context.Context) (*pgx.Conn, error) {
 	cfg := d.pool.Config().ConnConfig.Copy()
-	// Building an index concurrently on a big table may take longer than
-	// any statement of a scan: it blocks no writer, so let it run.
-	cfg.RuntimeParams["statement_timeout"] = "0"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, d.fail("migrate: connect", err)
+	}
+	// Building an index concurrently on a big table may take longer than
+	// any statement of a scan: it blocks no writer, so let it run.
+	if _, err := conn.Exec(ctx, sessionSettingsSQL(0)); err != nil {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		return nil, d.fail("migrate: set up the session", err)
 	}
 	deadline := time.Now().Add(migrateLockWait)
 	for {

@@ -27,6 +27,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -132,9 +133,9 @@ func IsURL(s string) bool {
 const raiseWorkMemSQL = `SELECT set_config('work_mem', '16MB', false)
 	WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('16MB')`
 
-// raiseWorkMemUseLZ4SQL is raiseWorkMemSQL for the sessions of a pool
-// whose first session chose lz4 (chooseLZ4SQL).
-const raiseWorkMemUseLZ4SQL = `SELECT set_config('default_toast_compression', 'lz4', false), (` + raiseWorkMemSQL + `)`
+// useLZ4SQL is the select list item that sets lz4 on the sessions of a
+// pool whose first session chose it (chooseLZ4SQL).
+const useLZ4SQL = `, set_config('default_toast_compression', 'lz4', false)`
 
 // chooseLZ4SQL sets default_toast_compression to lz4, and returns true,
 // where the server was built with lz4 and nobody set the method (its
@@ -150,6 +151,21 @@ const chooseLZ4SQL = `SELECT coalesce((
 	SELECT set_config('default_toast_compression', 'lz4', false)
 	FROM pg_settings
 	WHERE name = 'default_toast_compression' AND source = 'default' AND 'lz4' = ANY(enumvals)), '') = 'lz4'`
+
+// sessionSettingsSQL sets a new session's statement_timeout, and turns JIT
+// compilation off (the checks are a few heavy statements: compiling costs
+// more than it saves on them) and custom plans on (they see the real time
+// bounds, so that a partitioned table's plan reads only the window's
+// partitions). They are set once the session is open, not sent as startup
+// parameters: a connection pooler in front of the server may take only
+// the few it tracks (PgBouncer: application_name, TimeZone, DateStyle,
+// client_encoding, standard_conforming_strings) and refuse the connection
+// for any other ("unsupported startup parameter: statement_timeout"). Open's sessions append
+// useLZ4SQL and raiseWorkMemSQL to the statement.
+func sessionSettingsSQL(timeout time.Duration) string {
+	return "SELECT set_config('statement_timeout', '" + strconv.FormatInt(timeout.Milliseconds(), 10) + "', false)" +
+		", set_config('jit', 'off', false), set_config('plan_cache_mode', 'force_custom_plan', false)"
+}
 
 // Open creates the connection pool for the database at url (postgres:// or
 // postgresql://) and checks that the database answers within
@@ -176,22 +192,22 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if rp["application_name"] == "" {
 		rp["application_name"] = ApplicationName
 	}
-	rp["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
 	rp["timezone"] = "UTC"
-	// The checks are a few heavy statements: JIT compilation costs more than
-	// it saves on them, and custom plans see the real time bounds.
-	rp["jit"] = "off"
-	rp["plan_cache_mode"] = "force_custom_plan"
 	d := &DB{where: location(cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database), opts: opts, halveRows: halveRows}
-	// Each session gets room to sort (raiseWorkMemSQL) and, when the pool's
-	// first session chose it, lz4 for large values (chooseLZ4SQL).
+	// Each session gets its settings (sessionSettingsSQL), room to sort
+	// (raiseWorkMemSQL) and, when the pool's first session chose it, lz4 for
+	// large values (chooseLZ4SQL), in one statement.
+	settings := sessionSettingsSQL(opts.StatementTimeout)
+	workMem := ", (" + raiseWorkMemSQL + ")"
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-		q := raiseWorkMemSQL
+		q := settings + workMem
 		if d.lz4.Load() {
-			q = raiseWorkMemUseLZ4SQL
+			q = settings + useLZ4SQL + workMem
 		}
-		_, err := c.Exec(ctx, q)
-		return err
+		if _, err := c.Exec(ctx, q); err != nil {
+			return fmt.Errorf("set up the session: %w", err)
+		}
+		return nil
 	}
 	// A connection is checked before each use, so that the first call after
 	// the database came back (or a backend was terminated) never gets a

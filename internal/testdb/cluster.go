@@ -161,30 +161,56 @@ func (c *Cluster) start(t testing.TB) {
 		"-c", "hot_standby_feedback=on", "-c", "max_standby_streaming_delay=-1",
 		"-c", "wal_receiver_status_interval=1s")
 	// Its own process group, so that a signal to the test never reaches it
-	// before the cleanup below stops it.
+	// before the cleanup stops it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true}
 	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		t.Fatalf("testdb: start postgres: %v", err)
-	}
 	c.proc = cmd
+	done := supervise(t, cmd, "postgres", 30*time.Second, func() { log.Close() })
+	logText := func() string { out, _ := os.ReadFile(log.Name()); return string(out) }
+	waitAccepting(t, fmt.Sprintf("postgres on port %d", c.Port), c.URL, done, 60*time.Second, logText)
+}
+
+// supervise starts cmd, already set up to run in a process group of its
+// own, and stops it when the test ends: SIGINT (PostgreSQL's fast
+// shutdown, PgBouncer's safe one), then SIGKILL after grace. The channel
+// closes when it has exited, after closed (nil: nothing to close).
+func supervise(t testing.TB, cmd *exec.Cmd, name string, grace time.Duration, closed func()) <-chan struct{} {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		if closed != nil {
+			closed()
+		}
+		t.Fatalf("testdb: start %s: %v", name, err)
+	}
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done); log.Close() }()
+	go func() {
+		_ = cmd.Wait()
+		if closed != nil {
+			closed()
+		}
+		close(done)
+	}()
 	t.Cleanup(func() {
-		// SIGINT is the server's fast shutdown; SIGKILL if it hangs.
 		_ = cmd.Process.Signal(syscall.SIGINT)
 		select {
 		case <-done:
-		case <-time.After(30 * time.Second):
+		case <-time.After(grace):
 			_ = cmd.Process.Kill()
 			<-done
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
+	return done
+}
+
+// waitAccepting waits until url accepts connections, failing the test,
+// with logText's output, when the server (what) exits first (done) or
+// does not accept them within the limit.
+func waitAccepting(t testing.TB, what, url string, done <-chan struct{}, within time.Duration, logText func() string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		conn, err := pgx.Connect(ctx, c.URL)
+		conn, err := pgx.Connect(ctx, url)
 		if err == nil {
 			_ = conn.Close(ctx)
 			cancel()
@@ -193,13 +219,11 @@ func (c *Cluster) start(t testing.TB) {
 		cancel()
 		select {
 		case <-done:
-			out, _ := os.ReadFile(log.Name())
-			t.Fatalf("testdb: postgres on port %d exited:\n%s", c.Port, out)
+			t.Fatalf("testdb: %s exited:\n%s", what, logText())
 		default:
 		}
 		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(log.Name())
-			t.Fatalf("testdb: postgres on port %d does not accept connections: %v\n%s", c.Port, err, out)
+			t.Fatalf("testdb: %s does not accept connections: %v\n%s", what, err, logText())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

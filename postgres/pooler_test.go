@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	proactive "github.com/ptd-agents/ptd-proactive"
+	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/storetest"
+	"github.com/stretchr/testify/require"
+)
+
+// TestThroughSessionPooler: behind a connection pooler in session mode
+// (PgBouncer's default, Supabase's session pooler), which refuses every
+// startup parameter it does not track, the store connects, every session
+// gets the settings it asks for, and the desk suite passes.
+func TestThroughSessionPooler(t *testing.T) {
+	t.Parallel()
+	pooler := testdb.StartPooler(t, testdb.SessionPooling)
+	db := mustOpenURL(t, pooler.URL(t, testdb.MustDatabase(t)), Options{MaxConns: 3, StatementTimeout: 1500 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := db.Migrate(ctx)
+	require.NoError(t, err)
+	// Three sessions at once, each set up on its own.
+	var conns []interface{ Release() }
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for range 3 {
+		c, err := db.pool.Acquire(ctx)
+		require.NoError(t, err)
+		conns = append(conns, c)
+		var timeout, jit, plans, zone, app, workMem string
+		require.NoError(t, c.QueryRow(ctx, `SELECT current_setting('statement_timeout'), current_setting('jit'),
+			current_setting('plan_cache_mode'), current_setting('TimeZone'), current_setting('application_name'), current_setting('work_mem')`).
+			Scan(&timeout, &jit, &plans, &zone, &app, &workMem))
+		require.Equal(t, []string{"1500ms", "off", "force_custom_plan", "UTC", ApplicationName},
+			[]string{timeout, jit, plans, zone, app})
+		require.NotEqual(t, "4MB", workMem, "work_mem is raised for the checks' sorts")
+	}
+
+	t.Run("desk", func(t *testing.T) {
+		storetest.RunDesk(t, func(t *testing.T) proactive.Desk {
+			db := mustOpenURL(t, pooler.URL(t, testdb.MustDatabase(t)), Options{})
+			_, err := db.Migrate(context.Background())
+			require.NoError(t, err)
+			return db
+		})
+	})
+}
+
+// TestPoolerErrorsSayWhatToDo: what a connection pooler refuses is named
+// with the way out, not reported as a database that cannot be reached.
+func TestPoolerErrorsSayWhatToDo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("transaction mode", func(t *testing.T) {
+		t.Parallel()
+		// One server session behind the pooler: the second store meets the
+		// statements the first one prepared on it.
+		pooler := testdb.StartPooler(t, testdb.TransactionPooling)
+		url := pooler.URL(t, testdb.MustDatabase(t))
+		first := mustOpenURL(t, url, Options{MaxConns: 1})
+		first.Close()
+		db, err := Open(ctx, url, Options{MaxConns: 1})
+		if err == nil {
+			db.Close()
+		}
+		require.Error(t, err)
+		require.Equal(t, proactive.EUNAVAILABLE, proactive.ErrorCode(err))
+		msg := proactive.ErrorMessage(err)
+		for _, want := range []string{"pooler in transaction mode", "port 6543", "connect directly", "pooler in session mode"} {
+			require.Contains(t, msg, want)
+		}
+		require.NotContains(t, msg, "cannot be reached")
+	})
+
+	t.Run("startup parameter", func(t *testing.T) {
+		t.Parallel()
+		pooler := testdb.StartPooler(t, testdb.SessionPooling)
+		url := pooler.URL(t, testdb.MustDatabase(t))
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		db, err := Open(ctx, url+sep+"search_path=public", Options{MaxConns: 1})
+		if err == nil {
+			db.Close()
+		}
+		require.Error(t, err)
+		msg := proactive.ErrorMessage(err)
+		require.Contains(t, msg, "search_path")
+		require.Contains(t, msg, "remove it from PTD_DATABASE_URL")
+		require.Contains(t, msg, "ignore_startup_parameters")
+		require.NotContains(t, msg, "cannot be reached")
+	})
+}
