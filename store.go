@@ -2,6 +2,8 @@ package proactive
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -145,6 +147,8 @@ type MigrateReport struct {
 type DoctorReport struct {
 	Database string        `json:"database"` // kind and a redacted location
 	Tables   []TableReport `json:"tables"`
+	// User is the database user, where the store has users (PostgreSQL).
+	User string `json:"user,omitempty"`
 }
 
 // TableReport is what Doctor found about one table.
@@ -159,4 +163,52 @@ type TableReport struct {
 	WindowRows int64 `json:"window_rows"`
 	// Newest is the newest timestamp of the table's time column; nil when empty.
 	Newest *time.Time `json:"newest"`
+	// RowSecurity says that row-level security filters the rows the
+	// database user reads (and may write) in the table: the counts above
+	// and the checks see only what its policies let through.
+	RowSecurity bool `json:"row_security"`
+}
+
+// RowSecurity is what row-level security hides from the store's database
+// user (PostgreSQL: tables with RLS enabled that the user neither owns nor
+// may bypass). A store without row-level security does not implement it.
+type RowSecurity struct {
+	// User is the database user the store connects as.
+	User string
+	// Tables are those of the tables asked about that exist and whose
+	// rows row-level security filters for User, in the order asked.
+	Tables []string
+}
+
+// Warning is what a scan reports when row-level security filters any
+// table (rs.Tables not empty): the tables, what it costs, and the way out.
+func (rs RowSecurity) Warning() string {
+	var sources []string
+	insights := false
+	for _, t := range rs.Tables {
+		if t == TableInsights {
+			insights = true
+		} else {
+			sources = append(sources, t)
+		}
+	}
+	var costs []string
+	if len(sources) > 0 {
+		costs = append(costs, "the checks see only the rows its policies let through in "+strings.Join(sources, ", ")+" and miss the anomalies in the others")
+	}
+	if insights {
+		costs = append(costs, "in "+TableInsights+" a scan may not find the alerts it stored and store them again, or be refused")
+	}
+	return fmt.Sprintf("row-level security filters what database user %q reads and writes in %s: %s: "+
+		"connect as the tables' owner or a role with BYPASSRLS (Supabase: the postgres role), or give this role a policy that covers every row",
+		rs.User, strings.Join(rs.Tables, ", "), strings.Join(costs, "; "))
+}
+
+// RowSecurityInspector tells which tables row-level security filters for
+// the store's database user: a Supabase table with RLS on, read by a role
+// without a policy that lets it read every row, looks empty or partial to
+// the checks, and nothing else would say so.
+type RowSecurityInspector interface {
+	// RowSecurity inspects the tables (names as the checks use them).
+	RowSecurity(ctx context.Context, tables []string) (RowSecurity, error)
 }

@@ -158,6 +158,9 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 			}
 		}
 		add(Finding{Level: level, Table: t.Table, Message: msg, Fix: fix})
+		if t.RowSecurity {
+			add(rowSecurityFinding(t.Table, rep.User))
+		}
 	}
 	if err := a.diagnoseColumns(ctx, st, cfg, add); err != nil {
 		return d, err
@@ -170,6 +173,17 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 		add(Finding{Level: "ok", Message: fmt.Sprintf("%s; a group already alerted within %g h is skipped as a duplicate unless its severity rose", termtext.Count(len(alerts), "active alert"), th.DedupWindowHours)})
 	}
 	return d, nil
+}
+
+// rowSecurityFinding is the warning for a table whose rows row-level
+// security filters for the database user.
+func rowSecurityFinding(table, user string) Finding {
+	msg := fmt.Sprintf("row-level security filters the rows database user %q reads here: the counts above and the check see only what its policies let through", user)
+	if table == proactive.TableInsights {
+		msg = fmt.Sprintf("row-level security filters the rows database user %q reads and writes here: a scan may not find the alerts it stored and store them again, or be refused", user)
+	}
+	return Finding{Level: "warning", Table: table, Message: msg,
+		Fix: "connect as the table's owner or a role with BYPASSRLS (Supabase: the postgres role), or give this role a policy that covers every row"}
 }
 
 // diagnoseColumns reports the configured owner and value columns (CONTRACT

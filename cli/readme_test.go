@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ptd-agents/ptd-proactive/config"
+	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 )
 
 // commands are every command of the binary.
@@ -85,7 +86,8 @@ func TestReadmeIsTrue(t *testing.T) {
 		require.True(t, all[m[1]], "README or docs/PERFORMANCE.md mentions --%s, which no command has", m[1])
 	}
 
-	known := []string{"PTD_DATABASE_URL", "PTD_TEST_DATABASE_URL", "PTD_REQUIRE_POSTGRES", "PTD_REQUIRE_BROWSER", "PTD_BENCH_DATABASE_URL"}
+	known := []string{"PTD_DATABASE_URL", "PTD_TEST_DATABASE_URL", "PTD_REQUIRE_POSTGRES", "PTD_REQUIRE_BROWSER", "PTD_BENCH_DATABASE_URL",
+		testdb.EnvBinDir, testdb.EnvPgBouncer}
 	ci, err := os.ReadFile("../.ci/run")
 	require.NoError(t, err)
 	if strings.Contains(string(ci), "PTD_FUZZTIME") {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,7 +102,35 @@ func (d *DB) Doctor(ctx context.Context, now time.Time) (proactive.DoctorReport,
 		}
 		rep.Tables = append(rep.Tables, tr)
 	}
+	rs, err := d.RowSecurity(ctx, tables)
+	if err != nil {
+		return rep, err
+	}
+	rep.User = rs.User
+	for i := range rep.Tables {
+		rep.Tables[i].RowSecurity = slices.Contains(rs.Tables, rep.Tables[i].Table)
+	}
 	return rep, nil
+}
+
+// rowSecuritySQL returns the user and those of the tables $1 (names the
+// search path resolves) that exist and whose rows row-level security
+// filters for the user (row_security_active: RLS enabled, the user not the
+// owner, or FORCE ROW LEVEL SECURITY, and no BYPASSRLS), in the order given.
+const rowSecuritySQL = `
+SELECT current_user::text, coalesce(array_agg(t ORDER BY n) FILTER (WHERE row_security_active(to_regclass(t))), '{}')
+FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n)
+WHERE to_regclass(t) IS NOT NULL`
+
+var _ proactive.RowSecurityInspector = (*DB)(nil)
+
+// RowSecurity implements proactive.RowSecurityInspector.
+func (d *DB) RowSecurity(ctx context.Context, tables []string) (proactive.RowSecurity, error) {
+	var rs proactive.RowSecurity
+	if err := d.pool.QueryRow(ctx, rowSecuritySQL, tables).Scan(&rs.User, &rs.Tables); err != nil {
+		return rs, d.fail("look up row-level security", err)
+	}
+	return rs, nil
 }
 
 // visibleColumns returns the columns of the table the search path resolves

@@ -268,6 +268,9 @@ func (s *Scanner) Run(ctx context.Context, p Params) (proactive.ScanResult, erro
 		return fail(err)
 	}
 	s.warnMissingColumns(ctx, log)
+	if w := s.rowSecurityWarning(ctx, log); w != "" {
+		res.Warnings = append(res.Warnings, w)
+	}
 
 	var final proactive.ScanResult
 	err := s.opts.Desk.Update(ctx, func(tx proactive.DeskTx) error {
@@ -322,6 +325,28 @@ func (s *Scanner) warnMissingColumns(ctx context.Context, log *slog.Logger) {
 	for _, m := range missing {
 		log.WarnContext(ctx, m.MissingMessage(), "setting", m.Key, "table", m.Table, "column", m.Column)
 	}
+}
+
+// rowSecurityWarning is the scan's warning when row-level security
+// filters what the checks read or the alerts (proactive.RowSecurity), ""
+// when it filters nothing or the store has none. A failure to look is
+// logged: the checks meet a database that fails on their own terms.
+func (s *Scanner) rowSecurityWarning(ctx context.Context, log *slog.Logger) string {
+	ri, ok := s.opts.Source.(proactive.RowSecurityInspector)
+	if !ok {
+		return ""
+	}
+	rs, err := ri.RowSecurity(ctx, append(proactive.SourceTables(), proactive.TableInsights))
+	if err != nil {
+		log.WarnContext(ctx, "could not look up row-level security", "error", err)
+		return ""
+	}
+	if len(rs.Tables) == 0 {
+		return ""
+	}
+	w := rs.Warning()
+	log.WarnContext(ctx, "scan: "+w, "user", rs.User, "tables", rs.Tables)
+	return w
 }
 
 // record stores the scan's record for the dashboard. A dry run records

@@ -176,3 +176,37 @@ func redact(u string) string {
 	}
 	return parsed.Redacted()
 }
+
+// MustRole creates a login role named ptd_test_<random>, with no rights
+// of its own (no superuser, no BYPASSRLS: row-level security applies to
+// it), for the database at dbURL (a MustDatabase URL), and returns dbURL
+// as that role and the role's name. The test grants it what it needs.
+// When the test ends, whatever it owns or was granted in the database is
+// dropped and the role with it; a database dropped before (MustDatabase's
+// cleanup, which runs after this one) takes its grants along.
+func MustRole(t testing.TB, dbURL string) (roleURL, name string) {
+	t.Helper()
+	admin := AdminURL(t)
+	name = randomName(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := adminExec(ctx, admin, "CREATE ROLE "+name+" LOGIN NOSUPERUSER NOBYPASSRLS"); err != nil {
+		t.Fatalf("testdb: create role %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := adminExec(ctx, dbURL, "DROP OWNED BY "+name); err != nil {
+			t.Errorf("testdb: drop what role %s owns: %v", name, err)
+		}
+		if err := adminExec(ctx, admin, "DROP ROLE IF EXISTS "+name); err != nil {
+			t.Errorf("testdb: drop role %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("testdb: parse %s: %v", redact(dbURL), err)
+	}
+	u.User = url.User(name)
+	return u.String(), name
+}
