@@ -160,8 +160,8 @@ const chooseLZ4SQL = `SELECT coalesce((
 // parameters: a connection pooler in front of the server may take only
 // the few it tracks (PgBouncer: application_name, TimeZone, DateStyle,
 // client_encoding, standard_conforming_strings) and refuse the connection
-// for any other ("unsupported startup parameter: statement_timeout"). Open's sessions append
-// useLZ4SQL and raiseWorkMemSQL to the statement.
+// for any other ("unsupported startup parameter: statement_timeout").
+// Open's sessions append useLZ4SQL and raiseWorkMemSQL to the statement.
 func sessionSettingsSQL(timeout time.Duration) string {
 	return "SELECT set_config('statement_timeout', '" + strconv.FormatInt(timeout.Milliseconds(), 10) + "', false)" +
 		", set_config('jit', 'off', false), set_config('plan_cache_mode', 'force_custom_plan', false)"
