@@ -180,6 +180,14 @@ type RowSecurity struct {
 	Tables []string
 }
 
+// RowSecurityFix is the way out of row-level security that filters the
+// store's database user, for doctor and the scan's warning.
+const RowSecurityFix = "connect as the owner of each table or a role with BYPASSRLS (Supabase: the postgres role), or give this role a policy that covers every row"
+
+// RowSecurityAlertsCost is what row-level security on proactive_insights
+// costs a scan.
+const RowSecurityAlertsCost = "a scan may not find the alerts it stored and store them again, or be refused"
+
 // Warning is what a scan reports when row-level security filters any
 // table (rs.Tables not empty): the tables, what it costs, and the way out.
 func (rs RowSecurity) Warning() string {
@@ -197,11 +205,10 @@ func (rs RowSecurity) Warning() string {
 		costs = append(costs, "the checks see only the rows its policies let through in "+strings.Join(sources, ", ")+" and miss the anomalies in the others")
 	}
 	if insights {
-		costs = append(costs, "in "+TableInsights+" a scan may not find the alerts it stored and store them again, or be refused")
+		costs = append(costs, "in "+TableInsights+" "+RowSecurityAlertsCost)
 	}
-	return fmt.Sprintf("row-level security filters what database user %q reads and writes in %s: %s: "+
-		"connect as the tables' owner or a role with BYPASSRLS (Supabase: the postgres role), or give this role a policy that covers every row",
-		rs.User, strings.Join(rs.Tables, ", "), strings.Join(costs, "; "))
+	return fmt.Sprintf("row-level security filters what database user %q reads and writes in %s: %s: %s",
+		rs.User, strings.Join(rs.Tables, ", "), strings.Join(costs, "; "), RowSecurityFix)
 }
 
 // RowSecurityInspector tells which tables row-level security filters for

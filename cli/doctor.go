@@ -180,10 +180,9 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 func rowSecurityFinding(table, user string) Finding {
 	msg := fmt.Sprintf("row-level security filters the rows database user %q reads here: the counts above and the check see only what its policies let through", user)
 	if table == proactive.TableInsights {
-		msg = fmt.Sprintf("row-level security filters the rows database user %q reads and writes here: a scan may not find the alerts it stored and store them again, or be refused", user)
+		msg = fmt.Sprintf("row-level security filters the rows database user %q reads and writes here: %s", user, proactive.RowSecurityAlertsCost)
 	}
-	return Finding{Level: "warning", Table: table, Message: msg,
-		Fix: "connect as the table's owner or a role with BYPASSRLS (Supabase: the postgres role), or give this role a policy that covers every row"}
+	return Finding{Level: "warning", Table: table, Message: msg, Fix: proactive.RowSecurityFix}
 }
 
 // diagnoseColumns reports the configured owner and value columns (CONTRACT

@@ -34,8 +34,6 @@ const (
 type Pooler struct {
 	// Port is its TCP port on 127.0.0.1.
 	Port int
-	// Mode is its pool_mode.
-	Mode string
 }
 
 // pgbouncerPath finds the PgBouncer program, "" when it is not installed.
@@ -84,7 +82,7 @@ func StartPooler(t testing.TB, mode string) *Pooler {
 		t.Fatalf("testdb: %v", err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	p := &Pooler{Port: freePort(t), Mode: mode}
+	p := &Pooler{Port: freePort(t)}
 	size := 20 // a session holds its server connection: room for a pool's
 	if mode == TransactionPooling {
 		size = 1

@@ -182,8 +182,8 @@ func redact(u string) string {
 // it), for the database at dbURL (a MustDatabase URL), and returns dbURL
 // as that role and the role's name. The test grants it what it needs.
 // When the test ends, whatever it owns or was granted in the database is
-// dropped and the role with it; a database dropped before (MustDatabase's
-// cleanup, which runs after this one) takes its grants along.
+// dropped, then the role: cleanups run last-registered first, so this one
+// runs while MustDatabase's database still exists.
 func MustRole(t testing.TB, dbURL string) (roleURL, name string) {
 	t.Helper()
 	admin := AdminURL(t)
