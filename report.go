@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Breakdown counts anomalies per check under each check's breakdown key
@@ -129,11 +131,65 @@ type MonitorError struct {
 	Error   string `json:"error"`
 }
 
-// SkippedRows is one count of source rows skipped as making no sense.
+// SkippedRows is one count of source rows skipped as making no sense: the
+// check that skipped them, the table it read ("" for a check that reads
+// no table of its own) and why.
 type SkippedRows struct {
 	Monitor string `json:"monitor"`
+	Table   string `json:"table"`
 	Reason  string `json:"reason"`
 	Count   int    `json:"count"`
+}
+
+// SkippedPerTable counts the skipped rows of a scan once per table: several
+// checks reading one table (health_drop, health_forecast, health_anomaly
+// and coach_workload all read client_health_scores) skip the same bad rows,
+// and each reports them. Their windows all end at the scan's now, so the
+// widest holds every row a narrower one skipped: per table and reason the
+// count is the largest any check reported. Entries come out in the order
+// their table first appears, reasons sorted; Monitor is the checks that
+// reported them, comma-separated, in report order. An entry without a
+// table stands for its check alone. The total is the sum of the counts.
+func SkippedPerTable(rows []SkippedRows) ([]SkippedRows, int) {
+	type at struct{ table, reason string }
+	idx := map[at]int{}
+	var tables []string
+	byTable := map[string][]SkippedRows{}
+	for _, r := range rows {
+		if r.Count <= 0 {
+			continue
+		}
+		table := r.Table
+		if table == "" {
+			table = "\x00" + r.Monitor // no table: the check alone
+		}
+		k := at{table, r.Reason}
+		if _, seen := byTable[table]; !seen {
+			tables = append(tables, table)
+		}
+		i, ok := idx[k]
+		if !ok {
+			idx[k] = len(byTable[table])
+			byTable[table] = append(byTable[table], SkippedRows{Monitor: r.Monitor, Table: r.Table, Reason: r.Reason, Count: r.Count})
+			continue
+		}
+		e := &byTable[table][i]
+		e.Count = max(e.Count, r.Count)
+		if !slices.Contains(strings.Split(e.Monitor, ", "), r.Monitor) {
+			e.Monitor += ", " + r.Monitor
+		}
+	}
+	var out []SkippedRows
+	total := 0
+	for _, t := range tables {
+		es := byTable[t]
+		slices.SortStableFunc(es, func(a, b SkippedRows) int { return strings.Compare(a.Reason, b.Reason) })
+		for _, e := range es {
+			total += e.Count
+		}
+		out = append(out, es...)
+	}
+	return out, total
 }
 
 // ScanResult is the response object of a scan (CONTRACT §6): the seed's

@@ -3,6 +3,7 @@ package proactive
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,61 @@ func TestScanResultJSONLeavesEscapingToTheEncoder(t *testing.T) {
 	var back map[string]any
 	if err := json.Unmarshal(escaped, &back); err != nil || back["insights"].([]any)[0] != "Johnson & Johnson <x>" {
 		t.Errorf("round trip: %v %v", back, err)
+	}
+}
+
+// The scan's summary counts a bad row once, however many checks read its
+// table; every boundary of the merge is a row here.
+func TestSkippedPerTable(t *testing.T) {
+	const h, d = TableHealthScores, TableDeals
+	for _, tc := range []struct {
+		name      string
+		rows      []SkippedRows
+		want      []SkippedRows
+		wantTotal int
+	}{
+		{"none", nil, nil, 0},
+		{"one check", []SkippedRows{{"checkHealthScoreDrops", h, "null email", 2}},
+			[]SkippedRows{{"checkHealthScoreDrops", h, "null email", 2}}, 2},
+		{"four checks, one table: counted once",
+			[]SkippedRows{
+				{"checkHealthScoreDrops", h, "null email", 1}, {"checkHealthScoreDrops", h, "score outside 0-100", 1},
+				{"checkDealPipelineStalls", d, "negative amount", 1},
+				{"checkHealthForecast", h, "null email", 1}, {"checkHealthForecast", h, "score outside 0-100", 1},
+				{"checkHealthAnomalies", h, "null email", 1}, {"checkCoachWorkload", h, "null email", 1},
+			},
+			[]SkippedRows{
+				{"checkHealthScoreDrops, checkHealthForecast, checkHealthAnomalies, checkCoachWorkload", h, "null email", 1},
+				{"checkHealthScoreDrops, checkHealthForecast", h, "score outside 0-100", 1},
+				{"checkDealPipelineStalls", d, "negative amount", 1},
+			}, 3},
+		{"a wider window skips more: the largest count",
+			[]SkippedRows{{"checkHealthScoreDrops", h, "null email", 2}, {"checkHealthForecast", h, "null email", 5}, {"checkHealthAnomalies", h, "null email", 3}},
+			[]SkippedRows{{"checkHealthScoreDrops, checkHealthForecast, checkHealthAnomalies", h, "null email", 5}}, 5},
+		{"reasons sorted within a table, tables in order of appearance",
+			[]SkippedRows{{"checkDealPipelineStalls", d, "negative amount", 1}, {"checkHealthScoreDrops", h, "timestamp in the future", 1}, {"checkHealthScoreDrops", h, "null email", 1}},
+			[]SkippedRows{{"checkDealPipelineStalls", d, "negative amount", 1}, {"checkHealthScoreDrops", h, "null email", 1}, {"checkHealthScoreDrops", h, "timestamp in the future", 1}}, 3},
+		{"no table: each check on its own",
+			[]SkippedRows{{"checkA", "", "odd", 1}, {"checkB", "", "odd", 2}},
+			[]SkippedRows{{"checkA", "", "odd", 1}, {"checkB", "", "odd", 2}}, 3},
+		{"a zero count is nothing",
+			[]SkippedRows{{"checkHealthScoreDrops", h, "null email", 0}}, nil, 0},
+		{"one check reporting a reason twice is named once",
+			[]SkippedRows{{"checkHealthScoreDrops", h, "null email", 1}, {"checkHealthScoreDrops", h, "null email", 2}},
+			[]SkippedRows{{"checkHealthScoreDrops", h, "null email", 2}}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := slices.Clone(tc.rows)
+			got, total := SkippedPerTable(tc.rows)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("SkippedPerTable:\n got  %+v\n want %+v", got, tc.want)
+			}
+			if total != tc.wantTotal {
+				t.Errorf("total %d, want %d", total, tc.wantTotal)
+			}
+			if !slices.Equal(in, tc.rows) {
+				t.Errorf("the input changed: %+v", tc.rows)
+			}
+		})
 	}
 }

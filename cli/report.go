@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -100,12 +101,16 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 			p("  • %s\n", s)
 		}
 	}
-	if len(res.SkippedRows) > 0 {
-		total := 0
-		parts := make([]string, 0, len(res.SkippedRows))
-		for _, s := range res.SkippedRows {
-			total += s.Count
-			parts = append(parts, fmt.Sprintf("%s: %d %s", s.Monitor, s.Count, s.Reason))
+	if rows, total := proactive.SkippedPerTable(res.SkippedRows); total > 0 {
+		// One bad row read by several checks is one row: counted per table.
+		var parts []string
+		for i, s := range rows {
+			where := cmp.Or(s.Table, s.Monitor)
+			if i > 0 && where == cmp.Or(rows[i-1].Table, rows[i-1].Monitor) {
+				parts[len(parts)-1] += fmt.Sprintf(", %d %s", s.Count, s.Reason)
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s: %d %s", where, s.Count, s.Reason))
 		}
 		p("\nSkipped %s that make%s no sense (%s)\n", termtext.Count(total, "row"), termtext.Noun(total, "s", ""), strings.Join(parts, "; "))
 	}

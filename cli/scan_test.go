@@ -118,6 +118,7 @@ type scanResponse struct {
 	} `json:"errors"`
 	SkippedRows []struct {
 		Monitor string `json:"monitor"`
+		Table   string `json:"table"`
 		Reason  string `json:"reason"`
 		Count   int    `json:"count"`
 	} `json:"skipped_rows"`
@@ -169,6 +170,7 @@ func TestScanFollowsTheContract(t *testing.T) {
 			require.Empty(t, resp.Errors)
 			require.Len(t, resp.SkippedRows, 1)
 			require.Equal(t, "checkHealthScoreDrops", resp.SkippedRows[0].Monitor)
+			require.Equal(t, "client_health_scores", resp.SkippedRows[0].Table)
 			require.Equal(t, 1, resp.SkippedRows[0].Count)
 
 			// The stored alerts: titles, keys, entities, most urgent first.

@@ -304,7 +304,7 @@ func schemas(reg *proactive.Registry) map[string]any {
 			"duplicates_skipped": integer("Groups not saved because of dedup."),
 			"alerts_escalated":   integer("Saved alerts that escalated a stored one."),
 			"skipped_rows": arrayOf(obj(map[string]any{
-				"monitor": str(""), "reason": str(""), "count": integer(""),
+				"monitor": str(""), "table": str("The table the check read; \"\" for a check that reads none."), "reason": str(""), "count": integer(""),
 			})),
 			"dry_run": boolean(""),
 			"now":     dateTime("The moment the scan evaluated at."),

@@ -353,9 +353,9 @@ func TestScanReportsSkippedRows(t *testing.T) {
 	res, _, err := runFake(t, f, scan.Options{})
 	require.NoError(t, err)
 	require.Equal(t, []proactive.SkippedRows{
-		{Monitor: "checkHealthScoreDrops", Reason: proactive.SkipNullEmail, Count: 1},
-		{Monitor: "checkHealthScoreDrops", Reason: proactive.SkipScoreOutOfRange, Count: 2},
-		{Monitor: "checkDealPipelineStalls", Reason: proactive.SkipNegativeAmount, Count: 3},
+		{Monitor: "checkHealthScoreDrops", Table: proactive.TableHealthScores, Reason: proactive.SkipNullEmail, Count: 1},
+		{Monitor: "checkHealthScoreDrops", Table: proactive.TableHealthScores, Reason: proactive.SkipScoreOutOfRange, Count: 2},
+		{Monitor: "checkDealPipelineStalls", Table: proactive.TableDeals, Reason: proactive.SkipNegativeAmount, Count: 3},
 	}, res.SkippedRows)
 }
 

@@ -417,7 +417,7 @@ func (p *pass) runCheck(ctx context.Context, c proactive.Check, d proactive.Dete
 		return 0, nil
 	}
 	n := b.anomalies
-	res.SkippedRows = append(res.SkippedRows, skippedRows(c.Monitor, skipped)...)
+	res.SkippedRows = append(res.SkippedRows, skippedRows(c.Monitor, c.Table, skipped)...)
 	if c.Text.Found != nil {
 		p.log.InfoContext(ctx, c.Text.Found(n), "monitor", c.Monitor, "anomalies", n, "skipped_rows", skipped.Total())
 	}

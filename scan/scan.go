@@ -379,12 +379,13 @@ func (s *Scanner) record(ctx context.Context, log *slog.Logger, start time.Time,
 	}
 }
 
-// skippedRows turns a check's skip counts into sorted report entries.
-func skippedRows(monitor string, s proactive.Skipped) []proactive.SkippedRows {
+// skippedRows turns a check's skip counts into sorted report entries; table
+// is the table the check reads.
+func skippedRows(monitor, table string, s proactive.Skipped) []proactive.SkippedRows {
 	out := make([]proactive.SkippedRows, 0, len(s))
 	for reason, n := range s {
 		if n > 0 {
-			out = append(out, proactive.SkippedRows{Monitor: monitor, Reason: reason, Count: n})
+			out = append(out, proactive.SkippedRows{Monitor: monitor, Table: table, Reason: reason, Count: n})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Reason < out[j].Reason })
