@@ -163,6 +163,12 @@ type TableReport struct {
 	WindowRows int64 `json:"window_rows"`
 	// Newest is the newest timestamp of the table's time column; nil when empty.
 	Newest *time.Time `json:"newest"`
+	// NewestPast is the newest timestamp at or before now, what the
+	// table's recency is judged on; nil when there is none.
+	NewestPast *time.Time `json:"newest_past"`
+	// Future counts the rows whose time column is after now: a live scan
+	// skips them (a writer's clock or time zone is off).
+	Future int64 `json:"future_rows"`
 	// RowSecurity says that row-level security filters the rows the
 	// database user reads (and may write) in the table: the counts above
 	// and the checks see only what its policies let through.

@@ -102,8 +102,9 @@ func (a *app) windowName(table string) string {
 	return "rows in the checks' window"
 }
 
-// diagnose checks the store at now; nowGiven says now came from --now
-// (the messages say "after --now" rather than "in the future").
+// diagnose checks the store at now; nowGiven says now came from --now:
+// rows dated after it are counted on the table's line, not a warning (they
+// had not been written then).
 func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Config, now time.Time, nowGiven bool) (diagnosis, error) {
 	d := diagnosis{Findings: []Finding{}}
 	add := func(f Finding) {
@@ -143,21 +144,27 @@ func (a *app) diagnose(ctx context.Context, st proactive.Store, cfg config.Confi
 			continue
 		}
 		msg := fmt.Sprintf("%s; %s: %d", termtext.Count(int(t.Rows), "row"), a.windowName(t.Table), t.WindowRows)
-		if t.Newest != nil {
-			msg += "; newest " + newestAge(*t.Newest, now, nowGiven)
+		if t.NewestPast != nil {
+			msg += "; newest " + newestAge(*t.NewestPast, now)
+		}
+		if t.Future > 0 && nowGiven && isSource {
+			msg += fmt.Sprintf("; %s dated after --now", termtext.Count(int(t.Future), "row"))
 		}
 		level, fix := "ok", ""
 		if limit := a.freshness(t.Table); limit > 0 {
 			switch {
 			case t.Rows == 0:
 				level, fix = "warning", "the table is empty: load data or check the sync that fills it"
-			case t.Newest != nil && now.Sub(*t.Newest) > limit:
+			case t.NewestPast != nil && now.Sub(*t.NewestPast) > limit:
 				level, fix = "warning", fmt.Sprintf("no new rows for more than %s: check that the job filling %s is running", humanDuration(limit), t.Table)
 			case t.WindowRows == 0:
 				level, fix = "warning", "nothing in the check's window, so it cannot find anomalies: check that data is recent"
 			}
 		}
 		add(Finding{Level: level, Table: t.Table, Message: msg, Fix: fix})
+		if t.Future > 0 && !nowGiven && isSource && t.Newest != nil {
+			add(futureFinding(t.Table, t.Future, t.Newest.Sub(now), st.Kind()))
+		}
 		if t.RowSecurity {
 			add(rowSecurityFinding(t.Table, rep.User))
 		}
@@ -222,21 +229,30 @@ func (a *app) diagnoseColumns(ctx context.Context, st proactive.Store, cfg confi
 	return nil
 }
 
-// newestAge says how old the newest row is at now ("10 hours old"), or
-// how far after now it lies ("dated 3 days in the future", "dated 3 days
-// after --now").
-func newestAge(newest, now time.Time, nowGiven bool) string {
-	d := now.Sub(newest)
-	if d >= 0 {
-		if d < time.Minute {
-			return "less than a minute old"
-		}
+// newestAge says how old the newest row is at now ("10 hours old").
+func newestAge(newest, now time.Time) string {
+	if d := now.Sub(newest); d >= time.Minute {
 		return humanDuration(d) + " old"
 	}
-	if nowGiven {
-		return "dated " + humanDuration(d) + " after --now"
+	return "less than a minute old"
+}
+
+// futureFinding is the warning for rows of a source table dated after now
+// (the newest by ahead) in a store of kind ("postgres", "sqlite"): a live
+// scan skips them, so readings, deals, errors or leads written with a
+// clock or time zone ahead of UTC stay invisible until their time comes.
+func futureFinding(table string, rows int64, ahead time.Duration, kind string) Finding {
+	them := "them"
+	if rows == 1 {
+		them = "it"
 	}
-	return "dated " + humanDuration(d) + " in the future"
+	fix := fmt.Sprintf("check the clock and time zone of whatever writes %s: a timestamp without time zone must hold UTC (or make the column timestamptz)", table)
+	if kind == "sqlite" {
+		fix = fmt.Sprintf("check the clock and time zone of whatever writes %s: a timestamp without an offset is read as UTC (write UTC, or add the offset: 2025-12-10T09:30:00+02:00)", table)
+	}
+	return Finding{Level: "warning", Table: table,
+		Message: fmt.Sprintf("%s dated in the future, up to %s ahead: the checks skip %s until then", termtext.Count(int(rows), "row"), humanDuration(ahead), them),
+		Fix:     fix}
 }
 
 // printDiagnosis prints the findings, then a summary that counts the

@@ -10,35 +10,40 @@ import (
 )
 
 // doctorSQL is, per table, the statement that counts its rows, the rows in
-// its check's window and its newest timestamp, its arguments, and the
-// columns it needs.
+// its check's window, its newest timestamp, its newest not after now and
+// its rows dated after now ($1), its arguments, and the columns it needs.
 func doctorSQL(table string, now time.Time, stages []string) (sql string, args []any, needs []string) {
 	at := []any{now.UTC()}
+	// recency is the three columns after the window's count over the
+	// table's time expression.
+	recency := func(t string) string {
+		return "max(" + t + "), max(" + t + ") FILTER (WHERE " + t + " <= $1), count(*) FILTER (WHERE " + t + " > $1)"
+	}
 	switch table {
 	case proactive.TableHealthScores:
 		return `SELECT count(*),
 			count(*) FILTER (WHERE calculated_at >= $1::timestamptz - interval '14 days' AND calculated_at <= $1),
-			max(calculated_at::timestamptz)
+			` + recency("calculated_at::timestamptz") + `
 			FROM client_health_scores`, at, []string{"calculated_at"}
 	case proactive.TableDeals:
 		return `SELECT count(*),
-			count(*) FILTER (WHERE lower(stage::text) = ANY($1::text[])),
-			max(coalesce(last_activity_date, updated_at, created_at)::timestamptz)
-			FROM deals`, []any{stages}, []string{"stage", "last_activity_date", "updated_at", "created_at"}
+			count(*) FILTER (WHERE lower(stage::text) = ANY($2::text[])),
+			` + recency("coalesce(last_activity_date, updated_at, created_at)::timestamptz") + `
+			FROM deals`, append(at, stages), []string{"stage", "last_activity_date", "updated_at", "created_at"}
 	case proactive.TableSyncErrors:
 		return `SELECT count(*),
 			count(*) FILTER (WHERE resolved_at IS NULL AND created_at >= $1::timestamptz - interval '24 hours' AND created_at <= $1),
-			max(created_at::timestamptz)
+			` + recency("created_at::timestamptz") + `
 			FROM sync_errors`, at, []string{"resolved_at", "created_at"}
 	case proactive.TableLeads:
 		return `SELECT count(*),
 			count(*) FILTER (WHERE ` + leadWaiting + `),
-			max(created_at::timestamptz)
-			FROM leads`, nil, []string{"status", "last_contact_date", "created_at"}
+			` + recency("created_at::timestamptz") + `
+			FROM leads`, at, []string{"status", "last_contact_date", "created_at"}
 	case proactive.TableInsights:
 		return `SELECT count(*),
 			count(*) FILTER (WHERE source_agent = '` + proactive.SourceAgent + `' AND is_dismissed IS NOT TRUE AND (expires_at IS NULL OR expires_at > $1)),
-			max(created_at::timestamptz)
+			` + recency("created_at::timestamptz") + `
 			FROM proactive_insights`, at, []string{"source_agent", "is_dismissed", "expires_at", "created_at"}
 	}
 	return "", nil, nil
@@ -49,7 +54,8 @@ func doctorSQL(table string, now time.Time, stages []string) (sql string, args [
 // it lacks (information_schema: a column the user may not read counts as
 // missing), its rows, the rows in its check's window (health: 14 days;
 // deals: in the default stall stages; sync: unresolved in the last 24 h;
-// leads: new and never contacted; alerts: active) and its newest timestamp.
+// leads: new and never contacted; alerts: active), its newest timestamp,
+// its newest not after now and how many rows are dated after now.
 func (d *DB) Doctor(ctx context.Context, now time.Time) (proactive.DoctorReport, error) {
 	rep := proactive.DoctorReport{Database: "postgres " + d.where, Tables: []proactive.TableReport{}}
 	if err := d.Ping(ctx); err != nil {
@@ -89,16 +95,18 @@ func (d *DB) Doctor(ctx context.Context, now time.Time) (proactive.DoctorReport,
 			complete = complete && contains(cols, c)
 		}
 		if complete {
-			err = d.pool.QueryRow(ctx, sql, args...).Scan(&tr.Rows, &tr.WindowRows, &tr.Newest)
+			err = d.pool.QueryRow(ctx, sql, args...).Scan(&tr.Rows, &tr.WindowRows, &tr.Newest, &tr.NewestPast, &tr.Future)
 		} else {
 			err = d.pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&tr.Rows)
 		}
 		if err != nil {
 			return rep, d.tableFail("doctor: read "+table, table, err)
 		}
-		if tr.Newest != nil {
-			t := tr.Newest.UTC()
-			tr.Newest = &t
+		for _, p := range []**time.Time{&tr.Newest, &tr.NewestPast} {
+			if *p != nil {
+				t := (*p).UTC()
+				*p = &t
+			}
 		}
 		rep.Tables = append(rep.Tables, tr)
 	}

@@ -59,8 +59,9 @@ func expectedColumns(table string) []string {
 
 // Doctor inspects the four source tables and proactive_insights: whether
 // each exists, the columns it lacks, its rows, the rows in its check's
-// window at now (deals: in the default stall stages; alerts: active) and
-// its newest timestamp. It changes nothing.
+// window at now (deals: in the default stall stages; alerts: active), its
+// newest timestamp, its newest not after now and how many rows are dated
+// after now. It changes nothing.
 func (d *DB) Doctor(ctx context.Context, now time.Time) (proactive.DoctorReport, error) {
 	rep := proactive.DoctorReport{Database: "sqlite " + d.path, Tables: []proactive.TableReport{}}
 	stages, err := stagesJSON(proactive.DefaultStallStages())
@@ -99,11 +100,13 @@ func (d *DB) inspect(ctx context.Context, table string, args []any) (proactive.T
 		err := d.read.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&tr.Rows)
 		return tr, err
 	}
-	var newest nullTime
-	query := "SELECT count(*), count(*) FILTER (WHERE " + c.window + "), " + isoUTC("max("+c.newest+")") + " FROM " + table
-	if err := d.read.QueryRowContext(ctx, query, args...).Scan(&tr.Rows, &tr.WindowRows, &newest); err != nil {
+	var newest, past nullTime
+	query := "SELECT count(*), count(*) FILTER (WHERE " + c.window + "), " + isoUTC("max("+c.newest+")") +
+		", " + isoUTC("max("+c.newest+") FILTER (WHERE "+c.newest+" <= julianday(:now))") +
+		", count(*) FILTER (WHERE " + c.newest + " > julianday(:now)) FROM " + table
+	if err := d.read.QueryRowContext(ctx, query, args...).Scan(&tr.Rows, &tr.WindowRows, &newest, &past, &tr.Future); err != nil {
 		return tr, err
 	}
-	tr.Newest = newest.ptr()
+	tr.Newest, tr.NewestPast = newest.ptr(), past.ptr()
 	return tr, nil
 }
