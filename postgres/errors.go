@@ -150,7 +150,7 @@ func (d *DB) fail(op string, err error) error {
 // unreachable is the error for a database that cannot be reached.
 func (d *DB) unreachable(op string, err error) error {
 	return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
-		"%s: the database at %s cannot be reached: check PTD_DATABASE_URL and that PostgreSQL is running", op, d.where)}
+		"%s: the database at %s cannot be reached: check the URL (--db or PTD_DATABASE_URL) and that PostgreSQL is running", op, d.where)}
 }
 
 // pgMessage is the server's message of a PostgreSQL error, with its detail.
