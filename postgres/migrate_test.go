@@ -139,6 +139,41 @@ func TestCheckPlans(t *testing.T) {
 	require.NotContains(t, p, "Sort Key: client_health_scores.email", p)
 }
 
+// TestCheckPlansWithHistory: a health table that keeps its history holds
+// the window as a small share of its readings; the planner then reads the
+// window through ptd_health_calculated_at_idx and sorts it, instead of
+// passing over every reading of the (email, calculated_at DESC,
+// health_score) index. The history changes no trend.
+func TestCheckPlansWithHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, dbURL := mustOpen(t)
+	mustSeedBench(t, dbURL, 1000, 7)
+	q := proactive.HealthQuery{Now: testNow, WindowDays: 14, TrendDays: 7, MinDrop: 10}
+	before, _, err := storetest.Trends(ctx, db, q)
+	require.NoError(t, err)
+	require.NotEmpty(t, before)
+
+	from := testNow.Add(-14 * 24 * time.Hour)
+	// 28 copies of the window, each 14 days further back: 400 days kept.
+	mustExec(t, db, `INSERT INTO client_health_scores (email, firstname, lastname, health_score, health_zone, calculated_at)
+		SELECT email, firstname, lastname, health_score, health_zone, calculated_at - k * interval '14 days'
+		FROM client_health_scores, generate_series(1, 28) k
+		WHERE calculated_at >= $1`, from)
+	mustExec(t, db, "VACUUM (ANALYZE) client_health_scores")
+	rows, err := db.pool.Query(ctx, "EXPLAIN "+fmt.Sprintf(healthTrendsSQL, "", "", "", ""), from, testNow, 7, 10.0)
+	require.NoError(t, err)
+	lines, err := collectStrings(rows)
+	require.NoError(t, err)
+	p := strings.Join(lines, "\n")
+	require.Contains(t, p, "using ptd_health_calculated_at_idx on client_health_scores", p)
+	require.NotContains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
+
+	after, _, err := storetest.Trends(ctx, db, q)
+	require.NoError(t, err)
+	require.Equal(t, before, after)
+}
+
 // TestHealthTrendsBothForms runs the health statement in its PostgreSQL 16
 // form (aggregate ORDER BY) as well as its PostgreSQL 15 form on the same
 // data: the same trends.
