@@ -151,29 +151,34 @@ type SkippedRows struct {
 // reported them, comma-separated, in report order. An entry without a
 // table stands for its check alone. The total is the sum of the counts.
 func SkippedPerTable(rows []SkippedRows) ([]SkippedRows, int) {
-	type at struct{ table, reason string }
+	// group is a table, or a check of its own when it reads none.
+	type group struct{ table, monitor string }
+	type at struct {
+		group
+		reason string
+	}
 	idx := map[at]int{}
-	var tables []string
-	byTable := map[string][]SkippedRows{}
+	var order []group
+	byGroup := map[group][]SkippedRows{}
 	for _, r := range rows {
 		if r.Count <= 0 {
 			continue
 		}
-		table := r.Table
-		if table == "" {
-			table = "\x00" + r.Monitor // no table: the check alone
+		g := group{table: r.Table}
+		if g.table == "" {
+			g.monitor = r.Monitor
 		}
-		k := at{table, r.Reason}
-		if _, seen := byTable[table]; !seen {
-			tables = append(tables, table)
+		if _, seen := byGroup[g]; !seen {
+			order = append(order, g)
 		}
+		k := at{g, r.Reason}
 		i, ok := idx[k]
 		if !ok {
-			idx[k] = len(byTable[table])
-			byTable[table] = append(byTable[table], SkippedRows{Monitor: r.Monitor, Table: r.Table, Reason: r.Reason, Count: r.Count})
+			idx[k] = len(byGroup[g])
+			byGroup[g] = append(byGroup[g], r)
 			continue
 		}
-		e := &byTable[table][i]
+		e := &byGroup[g][i]
 		e.Count = max(e.Count, r.Count)
 		if !slices.Contains(strings.Split(e.Monitor, ", "), r.Monitor) {
 			e.Monitor += ", " + r.Monitor
@@ -181,8 +186,8 @@ func SkippedPerTable(rows []SkippedRows) ([]SkippedRows, int) {
 	}
 	var out []SkippedRows
 	total := 0
-	for _, t := range tables {
-		es := byTable[t]
+	for _, g := range order {
+		es := byGroup[g]
 		slices.SortStableFunc(es, func(a, b SkippedRows) int { return strings.Compare(a.Reason, b.Reason) })
 		for _, e := range es {
 			total += e.Count

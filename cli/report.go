@@ -104,13 +104,14 @@ func renderScan(w io.Writer, res proactive.ScanResult, o reportOptions) {
 	if rows, total := proactive.SkippedPerTable(res.SkippedRows); total > 0 {
 		// One bad row read by several checks is one row: counted per table.
 		var parts []string
-		for i, s := range rows {
-			where := cmp.Or(s.Table, s.Monitor)
-			if i > 0 && where == cmp.Or(rows[i-1].Table, rows[i-1].Monitor) {
-				parts[len(parts)-1] += fmt.Sprintf(", %d %s", s.Count, s.Reason)
+		prev := ""
+		for _, s := range rows {
+			if where := cmp.Or(s.Table, s.Monitor); where != prev {
+				parts = append(parts, fmt.Sprintf("%s: %d %s", where, s.Count, s.Reason))
+				prev = where
 				continue
 			}
-			parts = append(parts, fmt.Sprintf("%s: %d %s", where, s.Count, s.Reason))
+			parts[len(parts)-1] += fmt.Sprintf(", %d %s", s.Count, s.Reason)
 		}
 		p("\nSkipped %s that make%s no sense (%s)\n", termtext.Count(total, "row"), termtext.Noun(total, "s", ""), strings.Join(parts, "; "))
 	}
