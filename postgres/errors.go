@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -33,6 +34,31 @@ const (
 	codeUnknownPrepared     = "26000"
 	codeProtocolViolation   = "08P01"
 )
+
+// supabasePoolerHost is the domain of Supabase's shared poolers
+// (aws-0-<region>.pooler.supabase.com): port 5432 is the session pooler,
+// 6543 the transaction pooler.
+const (
+	supabasePoolerHost     = ".pooler.supabase.com"
+	supabaseTransactPooler = 6543
+)
+
+// refuseTransactionPooler refuses, before any connection, the one
+// transaction-mode pooler a URL names for sure: Supabase's, port 6543 of
+// pooler.supabase.com. Through it the session settings each connection
+// starts with would stay on a server session other clients get next, and
+// the prepared statements would fail at random. Other poolers cannot be
+// told apart by their address; the errors they cause are translated
+// (codeDuplicatePrepared, codeUnknownPrepared).
+func refuseTransactionPooler(host string, port uint16) error {
+	if port != supabaseTransactPooler || !strings.HasSuffix(strings.ToLower(strings.TrimSuffix(host, ".")), supabasePoolerHost) {
+		return nil
+	}
+	return proactive.Errorf(proactive.EINVALID,
+		"open postgres database: %s is Supabase's transaction pooler, which gives each transaction another server session, "+
+			"but ptd-proactive needs one of its own: use the session pooler (the same URL with port 5432) or the direct connection (db.<project>.supabase.co:5432)",
+		net.JoinHostPort(host, strconv.Itoa(int(port))))
+}
 
 // pgCode returns the SQLSTATE of the PostgreSQL error in err's chain, ""
 // when there is none.

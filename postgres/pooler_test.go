@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
 	"github.com/ptd-agents/ptd-proactive/storetest"
@@ -100,4 +101,41 @@ func TestPoolerErrorsSayWhatToDo(t *testing.T) {
 		require.Contains(t, msg, "ignore_startup_parameters")
 		require.NotContains(t, msg, "cannot be reached")
 	})
+}
+
+// TestSupabaseTransactionPoolerRefused: the one transaction-mode pooler an
+// address names for sure, Supabase's on port 6543, is refused before any
+// connection (nothing listens at these addresses: a dial would fail
+// otherwise, EUNAVAILABLE); its session pooler and other hosts on 6543 are
+// dialled as usual.
+func TestSupabaseTransactionPoolerRefused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, url string
+		refused   bool
+	}{
+		{"transaction pooler", "postgres://postgres.abc:s3cretpw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres", true},
+		{"any case, postgresql://", "postgresql://postgres.abc:s3cretpw@AWS-0-US-EAST-1.POOLER.SUPABASE.COM:6543/postgres?sslmode=require", true},
+		{"fully qualified host", "postgres://postgres.abc:s3cretpw@aws-0-eu-central-1.pooler.supabase.com.:6543/postgres", true},
+		{"session pooler", "postgres://postgres.abc:s3cretpw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres", false},
+		{"another host on 6543", "postgres://postgres:s3cretpw@127.0.0.1:6543/postgres", false},
+		{"a look-alike host", "postgres://postgres:s3cretpw@pooler.supabase.com.evil.example:6543/postgres", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if !tc.refused {
+				// Checked without dialling: only the refusal is under test.
+				u, err := pgconn.ParseConfig(tc.url)
+				require.NoError(t, err)
+				require.NoError(t, refuseTransactionPooler(u.Host, u.Port))
+				return
+			}
+			_, err := Open(t.Context(), tc.url, Options{ConnectTimeout: 200 * time.Millisecond})
+			requireCode(t, proactive.EINVALID, err)
+			msg := proactive.ErrorMessage(err)
+			require.Contains(t, msg, "Supabase's transaction pooler")
+			require.Contains(t, msg, "port 5432")
+			require.NotContains(t, msg, "s3cretpw")
+		})
+	}
 }

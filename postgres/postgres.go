@@ -186,6 +186,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 			Message: "open postgres database: cannot parse the URL " + Redact(url) + ": check the URL (--db or PTD_DATABASE_URL; postgres://user:password@host:5432/dbname)",
 			Err:     scrubbed(err, redact.Secrets(url)...)}
 	}
+	if err := refuseTransactionPooler(cfg.ConnConfig.Host, cfg.ConnConfig.Port); err != nil {
+		return nil, err
+	}
 	cfg.MaxConns = opts.MaxConns
 	cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
 	rp := cfg.ConnConfig.RuntimeParams
