@@ -35,29 +35,37 @@ const (
 	codeProtocolViolation   = "08P01"
 )
 
-// supabasePoolerHost is the domain of Supabase's shared poolers
-// (aws-0-<region>.pooler.supabase.com): port 5432 is the session pooler,
-// 6543 the transaction pooler.
+// Supabase's transaction poolers listen on port 6543: the shared one at
+// aws-0-<region>.pooler.supabase.com (whose port 5432 is the session
+// pooler) and the dedicated one at db.<project>.supabase.co (whose port
+// 5432 is the database itself).
 const (
-	supabasePoolerHost     = ".pooler.supabase.com"
-	supabaseTransactPooler = 6543
+	supabaseSharedPooler    = ".pooler.supabase.com"
+	supabaseProjectHost     = ".supabase.co"
+	supabaseTransactionPort = 6543
 )
 
-// refuseTransactionPooler refuses, before any connection, the one
-// transaction-mode pooler a URL names for sure: Supabase's, port 6543 of
-// pooler.supabase.com. Through it the session settings each connection
-// starts with would stay on a server session other clients get next, and
-// the prepared statements would fail at random. Other poolers cannot be
-// told apart by their address; the errors they cause are translated
+// refuseTransactionPooler refuses, before any connection, the
+// transaction-mode poolers a URL names for sure: Supabase's, on port 6543.
+// Through them the session settings each connection starts with would
+// stay on a server session other clients get next, and the prepared
+// statements would fail at random. Other poolers cannot be told apart by
+// their address; the errors they cause are translated
 // (codeDuplicatePrepared, codeUnknownPrepared).
 func refuseTransactionPooler(host string, port uint16) error {
-	if port != supabaseTransactPooler || !strings.HasSuffix(strings.ToLower(strings.TrimSuffix(host, ".")), supabasePoolerHost) {
+	if port != supabaseTransactionPort {
 		return nil
 	}
-	return proactive.Errorf(proactive.EINVALID,
-		"open postgres database: %s is Supabase's transaction pooler, which gives each transaction another server session, "+
-			"but ptd-proactive needs one of its own: use the session pooler (the same URL with port 5432) or the direct connection (db.<project>.supabase.co:5432)",
-		net.JoinHostPort(host, strconv.Itoa(int(port))))
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, suffix := range []string{supabaseSharedPooler, supabaseProjectHost} {
+		if strings.HasSuffix(h, suffix) {
+			return proactive.Errorf(proactive.EINVALID,
+				"open postgres database: %s is a Supabase transaction pooler, which gives each transaction another server session, "+
+					"but ptd-proactive needs one of its own: use port 5432 of the same host (the session pooler, or the database itself at db.<project>.supabase.co)",
+				net.JoinHostPort(host, strconv.Itoa(int(port))))
+		}
+	}
+	return nil
 }
 
 // pgCode returns the SQLSTATE of the PostgreSQL error in err's chain, ""

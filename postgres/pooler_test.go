@@ -103,8 +103,8 @@ func TestPoolerErrorsSayWhatToDo(t *testing.T) {
 	})
 }
 
-// TestSupabaseTransactionPoolerRefused: the one transaction-mode pooler an
-// address names for sure, Supabase's on port 6543, is refused before any
+// TestSupabaseTransactionPoolerRefused: the transaction-mode poolers an
+// address names for sure, Supabase's on port 6543, are refused before any
 // connection (nothing listens at these addresses: a dial would fail
 // otherwise, EUNAVAILABLE); its session pooler and other hosts on 6543 are
 // dialled as usual.
@@ -117,6 +117,8 @@ func TestSupabaseTransactionPoolerRefused(t *testing.T) {
 		{"transaction pooler", "postgres://postgres.abc:s3cretpw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres", true},
 		{"any case, postgresql://", "postgresql://postgres.abc:s3cretpw@AWS-0-US-EAST-1.POOLER.SUPABASE.COM:6543/postgres?sslmode=require", true},
 		{"fully qualified host", "postgres://postgres.abc:s3cretpw@aws-0-eu-central-1.pooler.supabase.com.:6543/postgres", true},
+		{"dedicated pooler", "postgres://postgres.abc:s3cretpw@db.abc.supabase.co:6543/postgres", true},
+		{"the database itself", "postgres://postgres:s3cretpw@db.abc.supabase.co:5432/postgres", false},
 		{"session pooler", "postgres://postgres.abc:s3cretpw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres", false},
 		{"another host on 6543", "postgres://postgres:s3cretpw@127.0.0.1:6543/postgres", false},
 		{"a look-alike host", "postgres://postgres:s3cretpw@pooler.supabase.com.evil.example:6543/postgres", false},
@@ -133,7 +135,7 @@ func TestSupabaseTransactionPoolerRefused(t *testing.T) {
 			_, err := Open(t.Context(), tc.url, Options{ConnectTimeout: 200 * time.Millisecond})
 			requireCode(t, proactive.EINVALID, err)
 			msg := proactive.ErrorMessage(err)
-			require.Contains(t, msg, "Supabase's transaction pooler")
+			require.Contains(t, msg, "is a Supabase transaction pooler")
 			require.Contains(t, msg, "port 5432")
 			require.NotContains(t, msg, "s3cretpw")
 		})
