@@ -324,11 +324,12 @@ func (r *Registry) ParseType(s string) (AnomalyType, error) {
 	if _, ok := r.index[t]; ok {
 		return t, nil
 	}
-	return "", Errorf(EINVALID, "unknown alert type %q: use %s", s, r.typeList())
+	return "", Errorf(EINVALID, "unknown alert type %q: use %s", s, r.TypeList())
 }
 
-// typeList is "a, b or c" of the registered type names.
-func (r *Registry) typeList() string {
+// TypeList is "a, b or c" of the registered type names, for messages and
+// help texts.
+func (r *Registry) TypeList() string {
 	names := make([]string, len(r.checks))
 	for i, c := range r.checks {
 		names[i] = string(c.Type)

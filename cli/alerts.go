@@ -43,7 +43,7 @@ same rows as CSV (JSON columns as JSON text).`,
 	cmd.AddCommand(a.alertShowCommand())
 	fl := cmd.Flags()
 	fl.StringVar(&f.priority, "priority", "", "only this priority: critical, high, medium or low (env PTD_PRIORITY)")
-	fl.StringVar(&f.typ, "type", "", "only this type: health_drop, deal_stall, sync_fail or response_delay (env PTD_TYPE)")
+	fl.StringVar(&f.typ, "type", "", "only this check's alerts: "+a.reg.TypeList()+" (env PTD_TYPE)")
 	fl.IntVar(&f.limit, "limit", 0, "at most this many alerts; 0 for all (env PTD_LIMIT)")
 	fl.BoolVar(&f.json, "json", false, "print JSON (env PTD_JSON)")
 	fl.BoolVar(&f.csv, "csv", false, "print CSV with the JSON keys as header (env PTD_CSV)")

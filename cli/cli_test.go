@@ -15,6 +15,7 @@ import (
 
 	"github.com/ptd-agents/ptd-proactive/cli"
 	"github.com/ptd-agents/ptd-proactive/internal/testdb"
+	"github.com/ptd-agents/ptd-proactive/rules"
 )
 
 func TestNoCommandIsAUsageError(t *testing.T) {
@@ -29,6 +30,15 @@ func TestNoCommandIsAUsageError(t *testing.T) {
 		r = run(t, t.TempDir(), nil, args...)
 		require.Equal(t, 0, r.code, "%v asks for help: %s", args, r.stderr)
 		require.Contains(t, r.stdout, "Usage:")
+	}
+}
+
+// The alerts' --type help names every registered check, not the first four.
+func TestAlertsTypeHelpNamesEveryCheck(t *testing.T) {
+	t.Parallel()
+	r := mustRun(t, t.TempDir(), nil, "alerts", "--help")
+	for _, typ := range rules.Registry().Types() {
+		require.Contains(t, r.stdout, string(typ), "alerts --help")
 	}
 }
 
