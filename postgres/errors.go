@@ -14,6 +14,13 @@ import (
 	proactive "github.com/ptd-agents/ptd-proactive"
 )
 
+// urlSource names where the database URL comes from, in messages that ask
+// to check it; OpenReader names the read replica's instead (readURLSource).
+const (
+	urlSource     = "PTD_DATABASE_URL (or --db)"
+	readURLSource = "PTD_READ_DATABASE_URL (or --read-db)"
+)
+
 // SQLSTATE codes the store translates.
 const (
 	codeUndefinedTable      = "42P01"
@@ -124,10 +131,10 @@ func (d *DB) fail(op string, err error) error {
 	switch code := pgCode(err); code {
 	case codeInvalidPassword, codeInvalidAuth:
 		return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
-			"%s: the database at %s refused the login: check the user and password in PTD_DATABASE_URL", op, d.where)}
+			"%s: the database at %s refused the login: check the user and password in "+urlSource, op, d.where)}
 	case codeInvalidCatalog:
 		return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
-			"%s: the database at %s does not exist: check the database name in PTD_DATABASE_URL or create it", op, d.where)}
+			"%s: the database at %s does not exist: check the database name in "+urlSource+" or create it", op, d.where)}
 	case codeQueryCanceled:
 		return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
 			"%s: the statement ran longer than the statement timeout (%s) and was cancelled: check the database's load and indexes (`ptd-proactive migrate` creates them) or raise the timeout", op, d.opts.StatementTimeout)}
@@ -142,7 +149,7 @@ func (d *DB) fail(op string, err error) error {
 			"%s: %s: run `ptd-proactive migrate`; `ptd-proactive doctor` lists what is missing", op, pgMessage(err))}
 	case codeInsufficientPriv:
 		return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
-			"%s: %s: grant the database user of PTD_DATABASE_URL the rights it needs", op, pgMessage(err))}
+			"%s: %s: grant the database user of "+urlSource+" the rights it needs", op, pgMessage(err))}
 	case codeUniqueViolation:
 		return &proactive.Error{Code: proactive.ECONFLICT, Err: err, Message: fmt.Sprintf(
 			"%s: a row collides with a stored one (%s)", op, pgMessage(err))}
@@ -161,7 +168,7 @@ func (d *DB) fail(op string, err error) error {
 		if msg := pgMessage(err); strings.Contains(msg, "unsupported startup parameter") {
 			return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
 				"%s: the connection pooler at %s refused a parameter of the connection string (%s): "+
-					"remove it from PTD_DATABASE_URL, or add it to the pooler's ignore_startup_parameters", op, d.where, msg)}
+					"remove it from "+urlSource+", or add it to the pooler's ignore_startup_parameters", op, d.where, msg)}
 		}
 	}
 	if strings.HasPrefix(pgCode(err), "22") || strings.HasPrefix(pgCode(err), "23") { // data exception, integrity constraint
@@ -184,7 +191,7 @@ func (d *DB) fail(op string, err error) error {
 // unreachable is the error for a database that cannot be reached.
 func (d *DB) unreachable(op string, err error) error {
 	return &proactive.Error{Code: proactive.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
-		"%s: the database at %s cannot be reached: check the URL (--db or PTD_DATABASE_URL) and that PostgreSQL is running", op, d.where)}
+		"%s: the database at %s cannot be reached: check "+urlSource+" and that PostgreSQL is running", op, d.where)}
 }
 
 // pgMessage is the server's message of a PostgreSQL error, with its detail.

@@ -52,7 +52,7 @@ func TestOpenDownDatabase(t *testing.T) {
 			msg := err.Error()
 			require.NotContains(t, msg, "s3cretpw")
 			require.Contains(t, msg, "cannot be reached")
-			require.Contains(t, msg, "(--db or PTD_DATABASE_URL)")
+			require.Contains(t, msg, "PTD_DATABASE_URL (or --db)")
 			require.Contains(t, msg, "PostgreSQL is running")
 			require.Contains(t, proactive.ErrorMessage(err), "/proactive")
 		})

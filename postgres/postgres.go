@@ -183,7 +183,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, &proactive.Error{Code: proactive.EINVALID,
-			Message: "open postgres database: cannot parse the URL " + Redact(url) + ": check the URL (--db or PTD_DATABASE_URL; postgres://user:password@host:5432/dbname)",
+			Message: "open postgres database: cannot parse the URL " + Redact(url) + ": check " + urlSource + " (postgres://user:password@host:5432/dbname)",
 			Err:     scrubbed(err, redact.Secrets(url)...)}
 	}
 	if err := refuseTransactionPooler(cfg.ConnConfig.Host, cfg.ConnConfig.Port); err != nil {

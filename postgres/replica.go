@@ -38,7 +38,7 @@ func OpenReader(ctx context.Context, url string, opts Options) (*Reader, error) 
 	if err != nil {
 		var pe *proactive.Error
 		if errors.As(err, &pe) {
-			msg := strings.ReplaceAll(pe.Message, "PTD_DATABASE_URL", "PTD_READ_DATABASE_URL (or --read-db)")
+			msg := strings.ReplaceAll(pe.Message, urlSource, readURLSource)
 			return nil, &proactive.Error{Code: pe.Code, Message: "read replica: " + msg, Err: pe.Err}
 		}
 		return nil, err

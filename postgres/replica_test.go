@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +97,17 @@ func TestReplicaLag(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Zero(t, lag)
+}
+
+// TestOpenReaderNamesTheReplicaURL: the replica's errors ask to check the
+// replica's URL, not the primary's.
+func TestOpenReaderNamesTheReplicaURL(t *testing.T) {
+	t.Parallel()
+	_, err := OpenReader(t.Context(), "postgres://u:s3cretpw@127.0.0.1:1/x?sslmode=disable", Options{ConnectTimeout: 500 * time.Millisecond})
+	requireCode(t, proactive.EUNAVAILABLE, err)
+	msg := proactive.ErrorMessage(err)
+	require.True(t, strings.HasPrefix(msg, "read replica: "), msg)
+	require.Contains(t, msg, "check PTD_READ_DATABASE_URL (or --read-db) and that PostgreSQL is running")
+	require.NotContains(t, msg, "PTD_DATABASE_URL (or --db)")
+	require.NotContains(t, msg, "s3cretpw")
 }
