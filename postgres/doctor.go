@@ -102,12 +102,7 @@ func (d *DB) Doctor(ctx context.Context, now time.Time) (proactive.DoctorReport,
 		if err != nil {
 			return rep, d.tableFail("doctor: read "+table, table, err)
 		}
-		for _, p := range []**time.Time{&tr.Newest, &tr.NewestPast} {
-			if *p != nil {
-				t := (*p).UTC()
-				*p = &t
-			}
-		}
+		tr.Newest, tr.NewestPast = utcPtr(tr.Newest), utcPtr(tr.NewestPast)
 		rep.Tables = append(rep.Tables, tr)
 	}
 	rs, err := d.RowSecurity(ctx, tables)
