@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -161,6 +162,14 @@ func TestImportOddInput(t *testing.T) {
 			require.Equal(t, 0, r.code, r.stderr)
 			require.Contains(t, r.stdout, "Imported 1 row into leads.")
 			require.Equal(t, 3, tableRows(t, s, "leads"))
+
+			// Rows dated in the future go in, and the import says the
+			// checks will skip them and why that happens.
+			ahead := time.Now().UTC().Add(150 * time.Minute).Format("2006-01-02 15:04:05")
+			r = mustRun(t, s.dir, nil, "import", "leads", write("ahead.csv", "name,created_at\nA,"+ahead+"\nB,2025-01-01\n"), "--db", s.url)
+			require.Contains(t, r.stdout, "Imported 2 rows into leads.\n1 row is dated in the future, up to 2 hours ahead: the checks skip it until then.")
+			require.Contains(t, r.stdout, "A timestamp without an offset is read as UTC")
+			require.Equal(t, 5, tableRows(t, s, "leads"))
 		})
 	}
 }

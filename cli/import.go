@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -77,6 +78,7 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 			}
 			defer st.Close()
 			opts.Columns = cfg.Columns
+			opts.Now = time.Now().UTC()
 			res, err := importer.Import(ctx, st, table, name, r, opts)
 			if err != nil {
 				return err
@@ -88,6 +90,10 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 				return writeJSON(a.io.Stdout, res)
 			}
 			termtext.Fprintf(a.io.Stdout, "Imported %s into %s.\n", termtext.Count(res.Imported, "row"), table)
+			if res.Future > 0 {
+				termtext.Fprintf(a.io.Stdout, "%s dated in the future, up to %s ahead: the checks skip %s until then. A timestamp without an offset is read as UTC: if the file holds local times, write them with their offset (2025-12-10T09:30:00+02:00).\n",
+					termtext.Count(res.Future, "row is", "rows are"), humanDuration(res.FutureUntil.Sub(opts.Now)), termtext.Noun(res.Future, "it", "them"))
+			}
 			if len(res.Skipped) > 0 {
 				termtext.Fprintf(a.io.Stdout, "Skipped %s:\n", termtext.Count(len(res.Skipped), "invalid line"))
 				for _, s := range res.Skipped {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
@@ -44,6 +45,9 @@ type Options struct {
 	// §11.1): the file may hold those of its table too, owners as text,
 	// values as numbers.
 	Columns proactive.Columns
+	// Now, when set, is the moment Import counts the rows dated after
+	// (Result.Future): a live scan skips them.
+	Now time.Time
 }
 
 // Skip is one row that could not be parsed.
@@ -96,6 +100,12 @@ type Result struct {
 	Imported int `json:"imported"`
 	// Skipped are the bad rows left out (only with SkipInvalid).
 	Skipped []Skip `json:"skipped"`
+	// Future counts the rows imported with a timestamp after Options.Now
+	// (0 when Now is unset): a live scan skips such rows until then. An
+	// export in local time read as UTC does this.
+	Future int `json:"future_rows"`
+	// FutureUntil is the latest of those timestamps; nil when none.
+	FutureUntil *time.Time `json:"future_until,omitempty"`
 }
 
 // Import parses the file and inserts its rows into table with one
@@ -121,7 +131,35 @@ func Import(ctx context.Context, dst proactive.Importer, table, name string, r i
 		return res, fmt.Errorf("import %s into %s: nothing was imported: %w", displayName(name), table, err)
 	}
 	res.Imported = len(b.Rows)
+	res.Future, res.FutureUntil = future(b.Rows, opts.Now)
 	return res, nil
+}
+
+// future counts the rows with a timestamp after now and returns the latest
+// such timestamp; nothing when now is zero.
+func future(rows []proactive.Row, now time.Time) (int, *time.Time) {
+	if now.IsZero() {
+		return 0, nil
+	}
+	n := 0
+	var latest *time.Time
+	for _, row := range rows {
+		ahead := false
+		for _, v := range row {
+			t, ok := v.(time.Time)
+			if !ok || !t.After(now) {
+				continue
+			}
+			ahead = true
+			if latest == nil || t.After(*latest) {
+				latest = &t
+			}
+		}
+		if ahead {
+			n++
+		}
+	}
+	return n, latest
 }
 
 // Parse reads a CSV or NDJSON file (name is its path, Stdin for standard

@@ -453,6 +453,37 @@ func TestImport(t *testing.T) {
 	require.Equal(t, proactive.EINTERNAL, proactive.ErrorCode(err))
 }
 
+// Rows with a timestamp after Options.Now are counted: a live scan skips
+// them. Any timestamp column counts; one row counts once; no Now, no count.
+func TestImportCountsRowsDatedInTheFuture(t *testing.T) {
+	t.Parallel()
+	now := utc(2025, 6, 1, 12, 0, 0, 0)
+	for _, tc := range []struct {
+		name   string
+		file   string
+		now    time.Time
+		want   int
+		latest *time.Time
+	}{
+		{"none after now", "name,created_at\nA,2025-06-01 11:00:00\nB,2025-05-01\n", now, 0, nil},
+		{"exactly now is not after", "name,created_at\nA,2025-06-01 12:00:00\n", now, 0, nil},
+		{"one after, the latest named", "name,created_at\nA,2025-06-01 14:00:00\nB,2025-06-01 13:00:00\nC,2025-05-01\n", now, 2, ptr(utc(2025, 6, 1, 14, 0, 0, 0))},
+		{"local time read as UTC, an offset puts it right", "name,created_at\nA,2025-06-01T13:30:00+02:00\n", now, 0, nil},
+		{"another column, one row once", "name,created_at,last_contact_date\nA,2025-06-02,2025-06-03\n", now, 1, ptr(utc(2025, 6, 3, 0, 0, 0, 0))},
+		{"no now, no count", "name,created_at\nA,2030-01-01\n", time.Time{}, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Import(t.Context(), &recorder{}, proactive.TableLeads, "leads.csv", strings.NewReader(tc.file), Options{Now: tc.now})
+			require.NoError(t, err)
+			require.Equal(t, tc.want, res.Future)
+			require.Equal(t, tc.latest, res.FutureUntil)
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
 func TestImportReadError(t *testing.T) {
 	t.Parallel()
 	r := &failingReader{data: "name\nA\n", err: errors.New("disk on fire")}
