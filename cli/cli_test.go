@@ -34,6 +34,30 @@ func TestNoCommandIsAUsageError(t *testing.T) {
 	}
 }
 
+// An argument to a command that takes flags only is a usage error that
+// shows where it belongs: the command's usage line, and the command of
+// that name when there is one.
+func TestUnexpectedArgumentShowsTheUsage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"silence", "add", "deal_stall:*"}, []string{`unexpected argument "deal_stall:*"`, "ptd-proactive silence add --match GLOB"}},
+		{[]string{"cases", "ack"}, []string{`unexpected argument "ack"`, "ptd-proactive cases takes flags only", "did you mean 'ptd-proactive ack'?"}},
+		{[]string{"scan", "now"}, []string{`unexpected argument "now"`, "ptd-proactive scan takes flags only: ptd-proactive scan [flags]"}},
+	} {
+		r := run(t, t.TempDir(), nil, tc.args...)
+		require.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)
+		for _, w := range tc.want {
+			require.Contains(t, r.stderr, w, "%v", tc.args)
+		}
+		if tc.args[0] == "scan" {
+			require.NotContains(t, r.stderr, "did you mean", "no command is named now")
+		}
+	}
+}
+
 // The alerts' --type help names every registered check, not the first four.
 func TestAlertsTypeHelpNamesEveryCheck(t *testing.T) {
 	t.Parallel()
