@@ -137,7 +137,7 @@ func Main(ctx context.Context, pio IO) (code int) {
 	root.SetIn(pio.Stdin)
 	root.SetOut(pio.Stdout)
 	root.SetErr(pio.Stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -156,7 +156,14 @@ func Main(ctx context.Context, pio IO) (code int) {
 	var ue usageError
 	if errors.As(err, &ue) {
 		say(err.Error())
-		termtext.Fprintln(pio.Stderr, "Run 'ptd-proactive --help' for usage.")
+		// The usage line of the command at fault: "assign --owner X"
+		// learns that the owner is an argument (assign ID|KEY OWNER).
+		if cmd != nil && cmd != root {
+			termtext.Fprintln(pio.Stderr, "Usage: "+cmd.UseLine())
+		} else {
+			cmd = root
+		}
+		termtext.Fprintln(pio.Stderr, "Run '"+cmd.CommandPath()+" --help' for more.")
 		return ExitUsage
 	}
 	say(errorText(err))

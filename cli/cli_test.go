@@ -34,9 +34,9 @@ func TestNoCommandIsAUsageError(t *testing.T) {
 	}
 }
 
-// An argument to a command that takes flags only is a usage error that
-// shows where it belongs: the command's usage line, and the command of
-// that name when there is one.
+// A usage error shows where the input belongs: the command's usage line
+// (an argument to a command that takes flags only, an unknown flag), the
+// command of that name when the argument is one, and which --help to read.
 func TestUnexpectedArgumentShowsTheUsage(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -45,7 +45,9 @@ func TestUnexpectedArgumentShowsTheUsage(t *testing.T) {
 	}{
 		{[]string{"silence", "add", "deal_stall:*"}, []string{`unexpected argument "deal_stall:*"`, "ptd-proactive silence add --match GLOB"}},
 		{[]string{"cases", "ack"}, []string{`unexpected argument "ack"`, "ptd-proactive cases takes flags only", "did you mean 'ptd-proactive ack'?"}},
-		{[]string{"scan", "now"}, []string{`unexpected argument "now"`, "ptd-proactive scan takes flags only: ptd-proactive scan [flags]"}},
+		{[]string{"scan", "now"}, []string{`unexpected argument "now"`, "ptd-proactive scan takes flags only\nUsage: ptd-proactive scan [flags]\nRun 'ptd-proactive scan --help' for more."}},
+		{[]string{"assign", "a225a2bb", "--owner", "Ines"}, []string{"unknown flag: --owner\nUsage: ptd-proactive assign ID|KEY OWNER [flags]\n"}},
+		{[]string{"bogus"}, []string{"Run 'ptd-proactive --help' for more."}},
 	} {
 		r := run(t, t.TempDir(), nil, tc.args...)
 		require.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)

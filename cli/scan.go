@@ -56,14 +56,14 @@ check that could not run, listed under errors), 1 when it could not run.`,
 	return cmd
 }
 
-// noArgs refuses positional arguments as a usage error that shows the
-// command's usage line, where the flag the argument was meant for is
-// (silence add 'deal_stall:*' → --match GLOB).
+// noArgs refuses positional arguments as a usage error (Main shows the
+// command's usage line after it, where the flag the argument was meant
+// for is: silence add 'deal_stall:*' → --match GLOB).
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("unexpected argument %q: %s takes flags only: %s", args[0], cmd.CommandPath(), cmd.UseLine())
+	msg := fmt.Sprintf("unexpected argument %q: %s takes flags only", args[0], cmd.CommandPath())
 	// "cases ack ID": the argument is a command of its own.
 	for _, c := range cmd.Root().Commands() {
 		if c.Name() == args[0] && c != cmd {
