@@ -158,10 +158,11 @@ func Main(ctx context.Context, pio IO) (code int) {
 		say(err.Error())
 		// The usage line of the command at fault: "assign --owner X"
 		// learns that the owner is an argument (assign ID|KEY OWNER).
-		if cmd != nil && cmd != root {
-			termtext.Fprintln(pio.Stderr, "Usage: "+cmd.UseLine())
-		} else {
+		if cmd == nil {
 			cmd = root
+		}
+		if cmd != root {
+			termtext.Fprintln(pio.Stderr, "Usage: "+cmd.UseLine())
 		}
 		termtext.Fprintln(pio.Stderr, "Run '"+cmd.CommandPath()+" --help' for more.")
 		return ExitUsage
