@@ -198,6 +198,9 @@ Every flag can also be set with an environment variable: PTD_ and the flag's nam
 upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATABASE_URL.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// cobra applies its default distance of 2 only to its own
+		// message; SuggestionsFor below reads this field (0: prefixes only).
+		SuggestionsMinimumDistance: 2,
 		// A word that names no command is a usage error (cobra's own
 		// message otherwise), with cobra's suggestions.
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -208,7 +211,7 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 				msg += "; did you mean " + strings.Join(s, " or ") + "?"
 			}
-			return usageError{fmt.Errorf("%s (run 'ptd-proactive --help' for the commands)", msg)}
+			return usageError{errors.New(msg)} // Main adds which --help to read
 		},
 		// No command is a usage error: the help goes to stderr, exit 2.
 		RunE: func(cmd *cobra.Command, _ []string) error {

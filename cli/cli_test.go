@@ -47,7 +47,9 @@ func TestUnexpectedArgumentShowsTheUsage(t *testing.T) {
 		{[]string{"cases", "ack"}, []string{`unexpected argument "ack"`, "ptd-proactive cases takes flags only", "did you mean 'ptd-proactive ack'?"}},
 		{[]string{"scan", "now"}, []string{`unexpected argument "now"`, "ptd-proactive scan takes flags only\nUsage: ptd-proactive scan [flags]\nRun 'ptd-proactive scan --help' for more."}},
 		{[]string{"assign", "a225a2bb", "--owner", "Ines"}, []string{"unknown flag: --owner\nUsage: ptd-proactive assign ID|KEY OWNER [flags]\n"}},
-		{[]string{"bogus"}, []string{"Run 'ptd-proactive --help' for more."}},
+		{[]string{"bogus"}, []string{"unknown command \"bogus\" for \"ptd-proactive\"\nRun 'ptd-proactive --help' for more."}},
+		{[]string{"scna"}, []string{"did you mean scan?"}},
+		{[]string{"doctr"}, []string{"did you mean doctor?"}},
 	} {
 		r := run(t, t.TempDir(), nil, tc.args...)
 		require.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)
