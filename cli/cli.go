@@ -279,6 +279,21 @@ func envName(flag string) string {
 	return "PTD_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
+// valueHint says what a flag of type typ (pflag's names) takes, in place
+// of the parser's error ("strconv.ParseBool: parsing …"); other types keep
+// their own error, which says it.
+func valueHint(typ string, err error) string {
+	switch typ {
+	case "bool":
+		return "use true or false"
+	case "int", "int32", "int64":
+		return "use a whole number"
+	case "duration":
+		return "use a duration such as 90s, 15m or 2h"
+	}
+	return err.Error()
+}
+
 // applyEnv sets every flag not given on the command line from its
 // environment variable, when that is set.
 func (a *app) applyEnv(cmd *cobra.Command) error {
@@ -292,7 +307,7 @@ func (a *app) applyEnv(cmd *cobra.Command) error {
 			return
 		}
 		if err := f.Value.Set(v); err != nil {
-			firstErr = usageError{fmt.Errorf("environment variable %s=%q is not a valid value for --%s: %w", envName(f.Name), v, f.Name, err)}
+			firstErr = usageError{fmt.Errorf("environment variable %s=%q is not a valid value for --%s: %s", envName(f.Name), v, f.Name, valueHint(f.Value.Type(), err))}
 			return
 		}
 		f.Changed = true
