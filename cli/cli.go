@@ -240,7 +240,15 @@ upper case with dashes as underscores (--dry-run: PTD_DRY_RUN); --db is PTD_DATA
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json (env PTD_LOG_FORMAT)")
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn or error; default info for scan and serve, warn for the other commands (env PTD_LOG_LEVEL)")
 	pf.StringVar(&a.color, "color", "auto", "colour human output: auto (on a terminal, unless NO_COLOR is set), always or never; never in JSON or CSV (env PTD_COLOR)")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		// A value of the wrong kind: what the flag takes, not the parser's words.
+		var ive *pflag.InvalidValueError
+		if errors.As(err, &ive) {
+			f := ive.GetFlag()
+			return usageError{fmt.Errorf("--%s %q: %s", f.Name, ive.GetValue(), valueHint(f.Value.Type(), errors.Unwrap(err)))}
+		}
+		return usageError{err}
+	})
 
 	root.AddCommand(
 		a.scanCommand(),
@@ -286,8 +294,10 @@ func valueHint(typ string, err error) string {
 	switch typ {
 	case "bool":
 		return "use true or false"
-	case "int", "int32", "int64":
+	case "int", "int32", "int64", "uint", "uint32", "uint64":
 		return "use a whole number"
+	case "float32", "float64":
+		return "use a number"
 	case "duration":
 		return "use a duration such as 90s, 15m or 2h"
 	}

@@ -62,8 +62,8 @@ func TestUnexpectedArgumentShowsTheUsage(t *testing.T) {
 	}
 }
 
-// A flag's environment variable with a value of the wrong kind is a usage
-// error that says what the flag takes, not the parser's words.
+// A flag (or its environment variable) with a value of the wrong kind is
+// a usage error that says what the flag takes, not the parser's words.
 func TestEnvValueErrorsSayWhatToUse(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -74,6 +74,9 @@ func TestEnvValueErrorsSayWhatToUse(t *testing.T) {
 		{"PTD_JSON=maybe", []string{"scan"}, `environment variable PTD_JSON="maybe" is not a valid value for --json: use true or false`},
 		{"PTD_LIMIT=ten", []string{"alerts"}, `environment variable PTD_LIMIT="ten" is not a valid value for --limit: use a whole number`},
 		{"PTD_NOTIFY_TIMEOUT=soon", []string{"scan"}, `PTD_NOTIFY_TIMEOUT="soon" is not a valid value for --notify-timeout: use a duration such as 90s, 15m or 2h`},
+		// The same on the command line.
+		{"X=1", []string{"alerts", "--limit", "ten"}, `--limit "ten": use a whole number`},
+		{"X=1", []string{"scan", "--json=maybe"}, `--json "maybe": use true or false`},
 	} {
 		r := run(t, t.TempDir(), []string{tc.env}, tc.args...)
 		require.Equal(t, 2, r.code, "%s: %s", tc.env, r.stderr)
