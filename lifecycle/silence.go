@@ -55,22 +55,22 @@ func NewSilence(s proactive.Silence, until *time.Time, forDur time.Duration, now
 		return s, proactive.Errorf(proactive.EINVALID, "silence: the match is empty: give a glob such as 'jane@example.com' or 'deal_stall:*'")
 	}
 	if s.Reason == "" {
-		return s, proactive.Errorf(proactive.EINVALID, "silence: the reason is empty: say why (--reason), so that others know")
+		return s, proactive.Errorf(proactive.EINVALID, "silence: the reason is empty: say why (reason), so that others know")
 	}
 	if s.StartsAt.IsZero() {
 		s.StartsAt = now
 	}
 	switch {
 	case until != nil && forDur != 0:
-		return s, proactive.Errorf(proactive.EINVALID, "silence: give the end once: --until or --for, not both")
+		return s, proactive.Errorf(proactive.EINVALID, "silence: give the end once: until or for, not both")
 	case until != nil:
 		s.EndsAt = *until
 	case forDur > 0:
 		s.EndsAt = s.StartsAt.Add(forDur)
 	case forDur < 0:
-		return s, proactive.Errorf(proactive.EINVALID, "silence: --for %s is negative: give a positive duration such as 14d", forDur)
+		return s, proactive.Errorf(proactive.EINVALID, "silence: for %s is negative: give a positive duration such as 14d", forDur)
 	default:
-		return s, proactive.Errorf(proactive.EINVALID, "silence: an end is required: give --until TIME or --for DURATION (a silence never ends by itself otherwise)")
+		return s, proactive.Errorf(proactive.EINVALID, "silence: an end is required: give until (a time) or for (a duration such as 14d): a silence never ends by itself otherwise")
 	}
 	if !s.EndsAt.After(now) {
 		return s, proactive.Errorf(proactive.EINVALID, "silence: it would end at %s, not after now (%s): give a later end",
