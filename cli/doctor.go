@@ -242,16 +242,12 @@ func newestAge(newest, now time.Time) string {
 // scan skips them, so readings, deals, errors or leads written with a
 // clock or time zone ahead of UTC stay invisible until their time comes.
 func futureFinding(table string, rows int64, ahead time.Duration, kind string) Finding {
-	them := "them"
-	if rows == 1 {
-		them = "it"
-	}
 	fix := fmt.Sprintf("check the clock and time zone of whatever writes %s: a timestamp without time zone must hold UTC (or make the column timestamptz)", table)
 	if kind == "sqlite" {
 		fix = fmt.Sprintf("check the clock and time zone of whatever writes %s: a timestamp without an offset is read as UTC (write UTC, or add the offset: 2025-12-10T09:30:00+02:00)", table)
 	}
 	return Finding{Level: "warning", Table: table,
-		Message: fmt.Sprintf("%s dated in the future, up to %s ahead: the checks skip %s until then", termtext.Count(int(rows), "row"), humanDuration(ahead), them),
+		Message: futureRows(int(rows), ahead),
 		Fix:     fix}
 }
 

@@ -138,7 +138,7 @@ func TestDoctorWarnsOfRowsDatedInTheFuture(t *testing.T) {
 
 			r := run(t, s.dir, nil, "doctor", "--db", s.url)
 			require.Contains(t, r.stdout, "client_health_scores: 3 rows; readings in the last 14 days: 1; newest 1 hour old\n")
-			require.Contains(t, r.stdout, "client_health_scores: 2 rows dated in the future, up to 3 hours ahead: the checks skip them until then")
+			require.Contains(t, r.stdout, "client_health_scores: 2 rows are dated in the future, up to 3 hours ahead: the checks skip them until then")
 			require.Contains(t, r.stdout, "fix: check the clock and time zone of whatever writes client_health_scores")
 
 			r = run(t, s.dir, nil, "doctor", "--json", "--db", s.url)

@@ -91,8 +91,8 @@ skipped lines. FILE "-" reads standard input (give --format).`,
 			}
 			termtext.Fprintf(a.io.Stdout, "Imported %s into %s.\n", termtext.Count(res.Imported, "row"), table)
 			if res.Future > 0 {
-				termtext.Fprintf(a.io.Stdout, "%s dated in the future, up to %s ahead: the checks skip %s until then. A timestamp without an offset is read as UTC: if the file holds local times, write them with their offset (2025-12-10T09:30:00+02:00).\n",
-					termtext.Count(res.Future, "row is", "rows are"), humanDuration(res.FutureUntil.Sub(opts.Now)), termtext.Noun(res.Future, "it", "them"))
+				termtext.Fprintf(a.io.Stdout, "%s. A timestamp without an offset is read as UTC: if the file holds local times, write them with their offset (2025-12-10T09:30:00+02:00).\n",
+					futureRows(res.Future, res.FutureUntil.Sub(opts.Now)))
 			}
 			if len(res.Skipped) > 0 {
 				termtext.Fprintf(a.io.Stdout, "Skipped %s:\n", termtext.Count(len(res.Skipped), "invalid line"))

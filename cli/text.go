@@ -94,3 +94,12 @@ func humanDuration(d time.Duration) string {
 	}
 	return termtext.Count(int(d/(24*time.Hour)), "day")
 }
+
+// futureRows says that rows rows are dated after now, the latest by ahead,
+// and what that costs: "2 rows are dated in the future, up to 3 hours
+// ahead: the checks skip them until then" (doctor's warning, import's
+// summary).
+func futureRows(rows int, ahead time.Duration) string {
+	return fmt.Sprintf("%s dated in the future, up to %s ahead: the checks skip %s until then",
+		termtext.Count(rows, "row is", "rows are"), humanDuration(ahead), termtext.Noun(rows, "it", "them"))
+}
