@@ -75,11 +75,15 @@ func TestEnvValueErrorsSayWhatToUse(t *testing.T) {
 		{"PTD_LIMIT=ten", []string{"alerts"}, `environment variable PTD_LIMIT="ten" is not a valid value for --limit: use a whole number`},
 		{"PTD_NOTIFY_TIMEOUT=soon", []string{"scan"}, `PTD_NOTIFY_TIMEOUT="soon" is not a valid value for --notify-timeout: use a duration such as 90s, 15m or 2h`},
 		// The same on the command line.
-		{"X=1", []string{"alerts", "--limit", "ten"}, `--limit "ten": use a whole number`},
-		{"X=1", []string{"scan", "--json=maybe"}, `--json "maybe": use true or false`},
+		{"", []string{"alerts", "--limit", "ten"}, `--limit "ten": use a whole number`},
+		{"", []string{"scan", "--json=maybe"}, `--json "maybe": use true or false`},
 	} {
-		r := run(t, t.TempDir(), []string{tc.env}, tc.args...)
-		require.Equal(t, 2, r.code, "%s: %s", tc.env, r.stderr)
+		var env []string // "": the value is on the command line
+		if tc.env != "" {
+			env = []string{tc.env}
+		}
+		r := run(t, t.TempDir(), env, tc.args...)
+		require.Equal(t, 2, r.code, "%s %v: %s", tc.env, tc.args, r.stderr)
 		require.Contains(t, r.stderr, tc.want)
 		require.NotContains(t, r.stderr, "strconv")
 	}

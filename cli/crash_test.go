@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"os/exec"
-	"strconv"
 	"testing"
 	"time"
 
@@ -54,7 +53,7 @@ func TestScanKilledMidwayLeavesNoHalf(t *testing.T) {
 				if after == whole {
 					rolledBack++
 				} else {
-					require.Equal(t, next, after, "killed after %s of a %s scan (%s): the store holds part of a scan", strconv.FormatFloat(frac, 'f', 1, 64), took, now)
+					require.Equal(t, next, after, "killed after %.1f of a %s scan (%s): the store holds part of a scan", frac, took, now)
 				}
 				require.NotEqual(t, whole, next, "a scan at a later now refreshes the cases: %s", r.stdout)
 				whole = next

@@ -105,23 +105,26 @@ func TestMigrateWithoutIndexRights(t *testing.T) {
 	require.Equal(t, proactive.Inserted, res.Outcome)
 }
 
+// explainText is the text of sql's plan (EXPLAIN) with args.
+func explainText(t *testing.T, db *DB, sql string, args ...any) string {
+	t.Helper()
+	rows, err := db.pool.Query(t.Context(), "EXPLAIN "+sql, args...)
+	require.NoError(t, err)
+	lines, err := collectStrings(rows)
+	require.NoError(t, err)
+	return strings.Join(lines, "\n")
+}
+
 // TestCheckPlans guards the plans the performance depends on: the health
 // check reads the window through an index-only scan in group order, with
 // no sort and no window function, and the skipped rows through the partial
 // index.
 func TestCheckPlans(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	db, dbURL := mustOpen(t)
 	mustSeedBench(t, dbURL, 3000, 7)
 	from := testNow.Add(-14 * 24 * time.Hour)
-	plan := func(sql string, args ...any) string {
-		rows, err := db.pool.Query(ctx, "EXPLAIN "+sql, args...)
-		require.NoError(t, err)
-		lines, err := collectStrings(rows)
-		require.NoError(t, err)
-		return strings.Join(lines, "\n")
-	}
+	plan := func(sql string, args ...any) string { return explainText(t, db, sql, args...) }
 	p := plan(fmt.Sprintf(healthTrendsSQL, "", "", "", ""), from, testNow, 7, 10.0)
 	require.Contains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
 	require.NotContains(t, p, "WindowAgg", p)
@@ -161,11 +164,7 @@ func TestCheckPlansWithHistory(t *testing.T) {
 		FROM client_health_scores, generate_series(1, 28) k
 		WHERE calculated_at >= $1`, from)
 	mustExec(t, db, "VACUUM (ANALYZE) client_health_scores")
-	rows, err := db.pool.Query(ctx, "EXPLAIN "+fmt.Sprintf(healthTrendsSQL, "", "", "", ""), from, testNow, 7, 10.0)
-	require.NoError(t, err)
-	lines, err := collectStrings(rows)
-	require.NoError(t, err)
-	p := strings.Join(lines, "\n")
+	p := explainText(t, db, fmt.Sprintf(healthTrendsSQL, "", "", "", ""), from, testNow, 7, 10.0)
 	require.Contains(t, p, "using ptd_health_calculated_at_idx on client_health_scores", p)
 	require.NotContains(t, p, "Index Only Scan using ptd_health_email_calculated_at_idx", p)
 
