@@ -87,3 +87,30 @@ type ColumnInspector interface {
 	// not reported here (its check fails on its own).
 	MissingColumns(ctx context.Context, c Columns) ([]ConfiguredColumn, error)
 }
+
+// MissingColumnsOf is ColumnInspector.MissingColumns for a store that
+// looks up one table's columns at a time: lookUp reports whether table
+// exists and a function telling whether it has a column. Each table is
+// looked up once.
+func MissingColumnsOf(ctx context.Context, c Columns, lookUp func(ctx context.Context, table string) (exists bool, has func(column string) bool, err error)) ([]ConfiguredColumn, error) {
+	type table struct {
+		exists bool
+		has    func(string) bool
+	}
+	var out []ConfiguredColumn
+	read := map[string]table{}
+	for _, cc := range c.Configured() {
+		t, ok := read[cc.Table]
+		if !ok {
+			var err error
+			if t.exists, t.has, err = lookUp(ctx, cc.Table); err != nil {
+				return nil, err
+			}
+			read[cc.Table] = t
+		}
+		if t.exists && !t.has(cc.Column) {
+			out = append(out, cc)
+		}
+	}
+	return out, nil
+}

@@ -122,20 +122,15 @@ func (d *DB) optionalColumns(ctx context.Context, table string, cols ...string) 
 // columns whose table exists without them. It reads their tables afresh
 // (and refreshes the cache the readers use).
 func (d *DB) MissingColumns(ctx context.Context, c proactive.Columns) ([]proactive.ConfiguredColumn, error) {
-	var out []proactive.ConfiguredColumn
-	read := map[string]*catalogTable{}
-	for _, cc := range c.Configured() {
-		tc := read[cc.Table]
-		if tc == nil {
-			var err error
-			if tc, err = d.lookUpColumns(ctx, cc.Table); err != nil {
-				return nil, d.fail("look up the configured columns", err)
-			}
-			read[cc.Table] = tc
+	out, err := proactive.MissingColumnsOf(ctx, c, func(ctx context.Context, table string) (bool, func(string) bool, error) {
+		tc, err := d.lookUpColumns(ctx, table)
+		if err != nil {
+			return false, nil, err
 		}
-		if tc.exists && tc.types[cc.Column] == "" {
-			out = append(out, cc)
-		}
+		return tc.exists, func(col string) bool { return tc.types[col] != "" }, nil
+	})
+	if err != nil {
+		return nil, d.fail("look up the configured columns", err)
 	}
 	return out, nil
 }
