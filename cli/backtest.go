@@ -16,6 +16,7 @@ import (
 
 	proactive "github.com/ptd-agents/ptd-proactive"
 	"github.com/ptd-agents/ptd-proactive/backtest"
+	"github.com/ptd-agents/ptd-proactive/config"
 	"github.com/ptd-agents/ptd-proactive/internal/termtext"
 )
 
@@ -158,6 +159,8 @@ func (a *app) runBacktest(ctx context.Context, f backtestFlags) error {
 	}
 	if checks == nil {
 		checks = cfg.Checks
+	} else if config.CoachOwnerMissing(checks, cfg.Columns) {
+		return usageError{fmt.Errorf("--checks lists %s", config.CoachWithoutOwner)}
 	}
 	// Read only: the database must exist and is not migrated.
 	st, err := a.openStore(ctx, cfg)

@@ -120,6 +120,8 @@ func TestBacktestRefuses(t *testing.T) {
 		{"unknown check", []string{"--from", "2026-01-01", "--to", "2026-01-02", "--checks", "health_drop,churn"}, 2,
 			`--checks: unknown alert type "churn": use health_drop, deal_stall`},
 		{"no check", []string{"--from", "2026-01-01", "--to", "2026-01-02", "--checks", " , "}, 2, "--checks names no check"},
+		{"coach without owner", []string{"--from", "2026-01-01", "--to", "2026-01-02", "--checks", "health_drop,coach_workload"}, 2,
+			"--checks lists coach_workload but columns.client_owner is not set: name the column of client_health_scores"},
 		{"missing outcomes", []string{"--from", "2026-01-01", "--to", "2026-01-02", "--outcomes", filepath.Join(dir, "nope.csv")}, 1, "nope.csv does not exist: check the path"},
 		{"outcomes header", []string{"--from", "2026-01-01", "--to", "2026-01-02", "--outcomes", badHeader}, 1, "line 1: the header is \"email,date\": it must be key,at"},
 		{"outcomes date", []string{"--from", "2026-01-01", "--to", "2026-01-02", "--outcomes", badDate}, 1, `line 3: at "01/02/2026" is not a date`},
@@ -144,7 +146,11 @@ func TestBacktestCheckErrorOnce(t *testing.T) {
 	t.Parallel()
 	s := stores(t)[0]
 	backtestMonth(t, s)
-	r := mustRun(t, s.dir, nil, "backtest", "--db", s.url, "--from", "2026-01-02", "--to", "2026-01-25", "--checks", "health_drop,coach_workload")
+	// The owner column is configured but not in the table: coach_workload
+	// fails at every step (CONTRACT §11.1) and says so once.
+	cfg := filepath.Join(s.dir, "coach.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("columns: {client_owner: coach}\n"), 0o600))
+	r := mustRun(t, s.dir, nil, "backtest", "--db", s.url, "--config", cfg, "--from", "2026-01-02", "--to", "2026-01-25", "--checks", "health_drop,coach_workload")
 	require.Equal(t, 1, strings.Count(r.stderr, "could not run"), r.stderr)
 	require.Contains(t, r.stderr, "could not run at 24 of 24 scans (first at 2026-01-02T00:00:00Z)")
 	require.Contains(t, r.stdout, "Coach workload (coach_workload)")

@@ -162,9 +162,21 @@ func (p *problems) checks(checks []proactive.AnomalyType, cols proactive.Columns
 		}
 		seen[c] = i
 	}
-	if _, coach := seen[proactive.CoachWorkload]; coach && cols.ClientOwner == "" {
-		p.add("checks lists coach_workload but columns.client_owner is not set: name the column of client_health_scores that holds each client's owner, e.g. columns: {client_owner: coach}")
+	if CoachOwnerMissing(checks, cols) {
+		p.add("checks lists %s", CoachWithoutOwner)
 	}
+}
+
+// CoachWithoutOwner completes the refusal of coach_workload without its
+// owner column ("checks lists …", "--checks lists …"): what is wrong and
+// how to fix it.
+const CoachWithoutOwner = "coach_workload but columns.client_owner is not set: name the column of client_health_scores that holds each client's owner, e.g. columns: {client_owner: coach}"
+
+// CoachOwnerMissing reports whether checks include coach_workload while
+// cols names no client_owner column: refused wherever the checks are
+// chosen (CONTRACT §11.1), since the check counts clients per owner.
+func CoachOwnerMissing(checks []proactive.AnomalyType, cols proactive.Columns) bool {
+	return slices.Contains(checks, proactive.CoachWorkload) && cols.ClientOwner == ""
 }
 
 // columns needs each configured column to be a plain column name.
