@@ -183,6 +183,11 @@ func TestDeskCommands(t *testing.T) {
 			failDesk(t, s, "not both", "snooze", deal2.ID, "--until", "2025-12-11", "--for", "1d")
 			r = deskRun(t, s, "snooze", deal2.ID, "--for", "soon")
 			require.Equal(t, 2, r.code, r.stderr)
+			// A well-formed duration of zero or less is an end at or before
+			// now: refused (exit 1), not a malformed flag.
+			for _, d := range []string{"0s", "0d", "-2h", "-1d"} {
+				failDesk(t, s, "--for \""+d+"\" ends at or before its start: give a positive duration", "snooze", deal2.ID, "--for="+d)
+			}
 
 			// assign, comment: any state.
 			require.Contains(t, mustDesk(t, s, "assign", "deal_stall:deal-1", "Ann Lee", "--by", "bob"), "Assigned to Ann Lee: case")
@@ -221,6 +226,7 @@ func TestDeskCommands(t *testing.T) {
 			failDesk(t, s, "not after now", "silence", "add", "--match", "x", "--reason", "r", "--until", "2025-12-10")
 			failDesk(t, s, "not after its start", "silence", "add", "--match", "x", "--reason", "r", "--starts", "2025-12-20", "--until", "2025-12-15")
 			failDesk(t, s, "the reason is empty", "silence", "add", "--match", "x", "--for", "1d")
+			failDesk(t, s, "ends at or before its start", "silence", "add", "--match", "x", "--for=-1h", "--reason", "r")
 			failDesk(t, s, "unknown", "silence", "add", "--match", "x", "--for", "1d", "--reason", "r", "--type", "nonsense")
 			later := decode[silenceJSON](t, mustDesk(t, s, "silence", "add", "--match", "*acme*", "--type", "deal_stall",
 				"--starts", "2025-12-20", "--for", "7d", "--reason", "holiday", "--json"))
