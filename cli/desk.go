@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -96,7 +95,7 @@ func endFlags(until, forDur string) (*time.Time, time.Duration, error) {
 		return &t, 0, nil
 	}
 	if forDur != "" {
-		if notPositive(forDur) {
+		if desk.NotPositive(forDur) {
 			// Well formed, but the end it gives is at or before its start:
 			// refused as an end at or before now is (CONTRACT §10.11: exit 1),
 			// not as a malformed flag.
@@ -106,18 +105,6 @@ func endFlags(until, forDur string) (*time.Time, time.Duration, error) {
 		return nil, d, err
 	}
 	return nil, 0, nil
-}
-
-// notPositive reports whether s is a well-formed duration (a Go duration
-// or <n>d) of zero or less.
-func notPositive(s string) bool {
-	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		return err == nil && days <= 0
-	}
-	d, err := time.ParseDuration(s)
-	return err == nil && d <= 0
 }
 
 // exactlyArgs is a cobra argument check: n arguments, named in the
