@@ -110,7 +110,10 @@ type Row map[string]any
 // Importer writes source rows.
 type Importer interface {
 	// InsertRows inserts rows into a source table in one transaction: all
-	// or nothing. cols lists the columns present in the rows.
+	// or nothing. cols lists the columns present in the rows. Rows the
+	// table refuses for what they hold (a value its column's type or
+	// constraints do not take) are an EINVALID error carrying
+	// *RejectedRows, every such row in it; nothing is written.
 	InsertRows(ctx context.Context, table string, cols []string, rows []Row) error
 }
 

@@ -352,6 +352,44 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	}
 }
 
+// A user's own table stricter than the product's (CONTRACT §9): a row it
+// refuses is a bad row, named by line, column and value, exit 1 and
+// nothing written; --skip-invalid imports the rest and lists it.
+func TestImportIntoAStricterTable(t *testing.T) {
+	t.Parallel()
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			mustRun(t, s.dir, nil, "migrate", "--db", s.url)
+			execSQL(t, s, "DROP TABLE deals")
+			execSQL(t, s, `CREATE TABLE deals (id text PRIMARY KEY, name text NOT NULL, stage text, amount numeric,
+				contact_id text, created_at timestamp, updated_at timestamp, last_activity_date timestamp)`)
+			path := filepath.Join(s.dir, "deals.csv")
+			body := "id,name,stage,updated_at\n1,Good,Proposal,2025-11-01\n2,,Proposal,2025-11-01\n3,Also good,Trial,2025-11-02\n"
+			require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+			r := run(t, s.dir, nil, "import", "deals", path, "--db", s.url)
+			require.Equal(t, 1, r.code, r.stderr)
+			require.Contains(t, r.stderr, `line 3, column name, value "": `)
+			require.Contains(t, r.stderr, "nothing was imported")
+			require.Equal(t, 0, tableRows(t, s, "deals"), "a refused row writes nothing")
+
+			r = mustRun(t, s.dir, nil, "import", "deals", path, "--db", s.url, "--skip-invalid", "--json")
+			var res struct {
+				Imported int `json:"imported"`
+				Skipped  []struct {
+					Line   int    `json:"line"`
+					Column string `json:"column"`
+				} `json:"skipped"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
+			require.Equal(t, 2, res.Imported)
+			require.Len(t, res.Skipped, 1)
+			require.Equal(t, 3, res.Skipped[0].Line)
+			require.Equal(t, "name", res.Skipped[0].Column)
+			require.Equal(t, 2, tableRows(t, s, "deals"))
+		})
+	}
+}
+
 // tableRows reads a table's row count through doctor --json.
 func tableRows(t *testing.T, s store, table string) int {
 	t.Helper()

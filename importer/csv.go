@@ -77,9 +77,26 @@ func (p *parser) readCSV(r io.Reader) error {
 			row[c.name] = v
 		}
 		if row != nil {
-			p.batch.Rows = append(p.batch.Rows, row)
+			line, own := csvLines(cr, cols)
+			p.batch.add(row, line, own)
 		}
 	}
+}
+
+// csvLines returns the line of the record just read and, when its fields
+// span lines (a quoted value with line breaks), each column's own line.
+func csvLines(cr *csv.Reader, cols []csvColumn) (int, map[string]int) {
+	first, _ := cr.FieldPos(0)
+	var own map[string]int
+	for _, c := range cols {
+		if line, _ := cr.FieldPos(c.field); line != first {
+			if own == nil {
+				own = map[string]int{}
+			}
+			own[c.name] = line
+		}
+	}
+	return first, own
 }
 
 // csvHeader maps the header's names to the table's columns (trimmed,

@@ -2,17 +2,21 @@
 // (CONTRACT §9): it types every known column, reports a bad row with its
 // physical line, column and value, and writes the whole file in one
 // proactive.Importer.InsertRows call, so that a file goes in entirely or
-// not at all.
+// not at all. Rows the table refuses (a user's column stricter than the
+// contract's types) are bad rows named the same way; with SkipInvalid the
+// rest goes in by another call.
 //
 // Parse reads a file into a Batch; Import parses and then inserts.
 package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,6 +92,50 @@ type Batch struct {
 	Rows []proactive.Row
 	// Skipped are the bad rows, in file order (only with SkipInvalid).
 	Skipped []Skip
+
+	lines   []int                  // each row's line
+	ownLine map[int]map[string]int // by row: a column's line where it differs
+}
+
+// add appends a good row read at line; own gives the lines of columns
+// read on other lines (a CSV value with line breaks), nil when none.
+func (b *Batch) add(row proactive.Row, line int, own map[string]int) {
+	if own != nil {
+		if b.ownLine == nil {
+			b.ownLine = map[int]map[string]int{}
+		}
+		b.ownLine[len(b.Rows)] = own
+	}
+	b.Rows = append(b.Rows, row)
+	b.lines = append(b.lines, line)
+}
+
+// Line returns the physical line of row i's value of column (the row's
+// first line when column is "" or the row has one line); 0 when i is out
+// of range.
+func (b *Batch) Line(i int, column string) int {
+	if i < 0 || i >= len(b.lines) {
+		return 0
+	}
+	if l, ok := b.ownLine[i][column]; ok {
+		return l
+	}
+	return b.lines[i]
+}
+
+// without returns the batch less the rows at the given indexes (in
+// increasing order), lines kept.
+func (b *Batch) without(drop []int) *Batch {
+	out := &Batch{Table: b.Table, Columns: b.Columns, Skipped: b.Skipped}
+	k := 0
+	for i, row := range b.Rows {
+		if k < len(drop) && drop[k] == i {
+			k++
+			continue
+		}
+		out.add(row, b.lines[i], b.ownLine[i])
+	}
+	return out
 }
 
 // Result says what Import did.
@@ -123,16 +171,58 @@ func Import(ctx context.Context, dst proactive.Importer, table, name string, r i
 	if len(b.Rows) == 0 {
 		return res, nil
 	}
-	if err := dst.InsertRows(ctx, table, b.Columns, b.Rows); err != nil {
-		if proactive.ErrorCode(err) == proactive.ECONFLICT && slices.Contains(b.Columns, "id") {
-			return res, fmt.Errorf("import %s into %s: nothing was imported: %w: an id in the file is already stored, or given twice in the file "+
-				"(importing the same file twice does this): remove those rows, or leave the id column empty to have ids generated", displayName(name), table, err)
-		}
-		return res, fmt.Errorf("import %s into %s: nothing was imported: %w", displayName(name), table, err)
+	b, err = insert(ctx, dst, b, name, opts.SkipInvalid)
+	if err != nil {
+		return res, err
 	}
+	res.Skipped = append(res.Skipped[:0], b.Skipped...)
 	res.Imported = len(b.Rows)
 	res.Future, res.FutureUntil = future(b.Rows, opts.Now)
 	return res, nil
+}
+
+// insert writes b's rows with one dst.InsertRows call. Rows the table
+// refuses (proactive.RejectedRows: a value its column's type or
+// constraints do not take) are bad rows, named by line, column and value:
+// without skipInvalid the first fails the import (nothing was written);
+// with it they join b.Skipped, in file order, and the rest is written by
+// another call, until the table takes every row left. It returns the
+// batch written.
+func insert(ctx context.Context, dst proactive.Importer, b *Batch, name string, skipInvalid bool) (*Batch, error) {
+	for len(b.Rows) > 0 {
+		err := dst.InsertRows(ctx, b.Table, b.Columns, b.Rows)
+		var rr *proactive.RejectedRows
+		switch {
+		case err == nil:
+			return b, nil
+		case errors.As(err, &rr) && len(rr.Rows) > 0:
+			skips, drop := make([]Skip, 0, len(rr.Rows)), make([]int, 0, len(rr.Rows))
+			for _, r := range rr.Rows {
+				if r.Index < 0 || r.Index >= len(b.Rows) || len(drop) > 0 && r.Index <= drop[len(drop)-1] {
+					return b, fmt.Errorf("import %s into %s: nothing was imported: %w", displayName(name), b.Table, err)
+				}
+				drop = append(drop, r.Index)
+				value := r.Value
+				if v, ok := b.Rows[r.Index][r.Column].(float64); ok && r.Column != "" {
+					value = strconv.FormatFloat(v, 'f', -1, 64) // 100000000, as written, not 1e+08
+				}
+				skips = append(skips, Skip{Line: b.Line(r.Index, r.Column), Column: r.Column, Value: shorten(value), Reason: r.Reason})
+			}
+			if !skipInvalid {
+				return b, proactive.Errorf(proactive.EINVALID, "%s: %s: the table %s refuses it: nothing was imported: fix the line, or change the column's type, or pass --skip-invalid to import the other rows",
+					displayName(name), skips[0], b.Table)
+			}
+			b = b.without(drop)
+			b.Skipped = append(b.Skipped, skips...)
+			slices.SortStableFunc(b.Skipped, func(x, y Skip) int { return x.Line - y.Line })
+		case proactive.ErrorCode(err) == proactive.ECONFLICT && slices.Contains(b.Columns, "id"):
+			return b, fmt.Errorf("import %s into %s: nothing was imported: %w: an id in the file is already stored, or given twice in the file "+
+				"(importing the same file twice does this): remove those rows, or leave the id column empty to have ids generated", displayName(name), b.Table, err)
+		default:
+			return b, fmt.Errorf("import %s into %s: nothing was imported: %w", displayName(name), b.Table, err)
+		}
+	}
+	return b, nil
 }
 
 // future counts the rows with a timestamp after now and returns the latest

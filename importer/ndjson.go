@@ -80,7 +80,7 @@ func (p *parser) ndjsonLine(line int, data []byte, seen map[string]bool) error {
 	for col := range row {
 		seen[col] = true
 	}
-	p.batch.Rows = append(p.batch.Rows, row)
+	p.batch.add(row, line, nil)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,6 +54,13 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 		}
 	}
 
+	// Values the columns' types surely refuse are found here, in one pass;
+	// the server finds the rest (writeRows).
+	rejected := precheck(cols, types, rows)
+	refused := make(map[int]bool, len(rejected))
+	for _, r := range rejected {
+		refused[r.Index] = true
+	}
 	// Rows with an id and rows without one go in separate statements: the
 	// latter leave the id to the column's default.
 	withID := slices.Contains(cols, "id")
@@ -65,20 +73,37 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 	if withID {
 		idCols = append([]string{"id"}, noIDCols...)
 	}
-	var given, generated []proactive.Row
-	for _, r := range rows {
-		if id := textOf(r["id"]); withID && id != nil && *id != "" {
-			given = append(given, r)
-		} else {
-			generated = append(generated, r)
+	var given, generated []int
+	for i, r := range rows {
+		switch {
+		case refused[i]:
+		case withID && textOf(r["id"]) != nil && *textOf(r["id"]) != "":
+			given = append(given, i)
+		default:
+			generated = append(generated, i)
 		}
 	}
 	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		if err := insertText(ctx, tx, table, idCols, types, given); err != nil {
-			return err
+		for _, part := range []struct {
+			cols  []string
+			index []int
+		}{{idCols, given}, {noIDCols, generated}} {
+			w := rowWriter{tx: tx, table: table, cols: part.cols, types: types, rows: rows, index: part.index}
+			if err := w.writeAll(ctx); err != nil {
+				return err
+			}
+			rejected = append(rejected, w.rejected...)
 		}
-		return insertText(ctx, tx, table, noIDCols, types, generated)
+		if len(rejected) > 0 {
+			slices.SortFunc(rejected, func(a, b proactive.RejectedRow) int { return a.Index - b.Index })
+			return &proactive.RejectedRows{Table: table, Rows: rejected}
+		}
+		return nil
 	})
+	var rr *proactive.RejectedRows
+	if errors.As(err, &rr) {
+		return proactive.Errorf(proactive.EINVALID, "%s: %w", op, rr)
+	}
 	if err != nil {
 		return d.tableFail(op, table, err)
 	}
@@ -107,46 +132,206 @@ func (d *DB) columnTypes(ctx context.Context, table string) (map[string]string, 
 	return out, rows.Err()
 }
 
-// insertText inserts rows with INSERT … SELECT casting text arrays (one per
-// column, from unnest) to the columns' types, insertChunk rows at a time.
-func insertText(ctx context.Context, tx pgx.Tx, table string, cols []string, types map[string]string, rows []proactive.Row) error {
-	if len(rows) == 0 {
+// rowWriter writes rows of one column set with INSERT … SELECT casting
+// text arrays (one per column, from unnest) to the columns' types,
+// insertChunk rows at a time, each chunk behind a savepoint. A chunk the
+// server refuses for one of its rows (rowLevel: a value the type cannot
+// take, a constraint) is rolled back and written in halves, down to the
+// single rows it refuses, which are kept in rejected; the others are
+// written.
+type rowWriter struct {
+	tx    pgx.Tx
+	table string
+	cols  []string
+	types map[string]string
+	rows  []proactive.Row // every row given to InsertRows
+	index []int           // the ones to write, by position in rows
+	stmt  string
+
+	rejected []proactive.RejectedRow
+}
+
+// writeAll writes w.index's rows; an error is one that is no row's.
+func (w *rowWriter) writeAll(ctx context.Context) error {
+	if len(w.index) == 0 {
 		return nil
 	}
-	var names, casts, params []string
-	for i, c := range cols {
-		names = append(names, pgx.Identifier{c}.Sanitize())
-		casts = append(casts, fmt.Sprintf("u.c%d::%s", i, types[c]))
-		params = append(params, fmt.Sprintf("$%d::text[]", i+1))
-	}
-	aliases := make([]string, len(cols))
-	for i := range cols {
-		aliases[i] = fmt.Sprintf("c%d", i)
-	}
-	if len(cols) == 0 {
+	if len(w.cols) == 0 {
 		// Only generated values: one row of defaults per input row.
-		_, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s SELECT FROM generate_series(1, $1::int)",
-			pgx.Identifier{table}.Sanitize()), len(rows))
+		_, err := w.tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s SELECT FROM generate_series(1, $1::int)",
+			pgx.Identifier{w.table}.Sanitize()), len(w.index))
 		return err
 	}
-	stmt := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM unnest(%s) AS u(%s)",
-		pgx.Identifier{table}.Sanitize(), strings.Join(names, ", "), strings.Join(casts, ", "),
+	var names, casts, params, aliases []string
+	for i, c := range w.cols {
+		names = append(names, pgx.Identifier{c}.Sanitize())
+		casts = append(casts, fmt.Sprintf("u.c%d::%s", i, castType(w.types[c])))
+		params = append(params, fmt.Sprintf("$%d::text[]", i+1))
+		aliases = append(aliases, fmt.Sprintf("c%d", i))
+	}
+	w.stmt = fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM unnest(%s) AS u(%s)",
+		pgx.Identifier{w.table}.Sanitize(), strings.Join(names, ", "), strings.Join(casts, ", "),
 		strings.Join(params, ", "), strings.Join(aliases, ", "))
-	for start := 0; start < len(rows); start += insertChunk {
-		chunk := rows[start:min(start+insertChunk, len(rows))]
-		args := make([]any, len(cols))
-		for i, c := range cols {
-			vals := make([]*string, len(chunk))
-			for j, r := range chunk {
-				vals[j] = textOf(r[c])
-			}
-			args[i] = vals
-		}
-		if _, err := tx.Exec(ctx, stmt, args...); err != nil {
-			return fmt.Errorf("rows %d–%d: %w", start+1, start+len(chunk), err)
+	for start := 0; start < len(w.index); start += insertChunk {
+		if err := w.write(ctx, start, min(start+insertChunk, len(w.index))); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// write writes w.index[lo:hi] behind a savepoint, in halves when the
+// server refuses one of them.
+func (w *rowWriter) write(ctx context.Context, lo, hi int) error {
+	sp, err := w.tx.Begin(ctx) // a savepoint
+	if err != nil {
+		return err
+	}
+	args := make([]any, len(w.cols))
+	for i, c := range w.cols {
+		vals := make([]*string, hi-lo)
+		for j, k := range w.index[lo:hi] {
+			vals[j] = textOf(w.rows[k][c])
+		}
+		args[i] = vals
+	}
+	_, err = sp.Exec(ctx, w.stmt, args...)
+	if err == nil {
+		return sp.Commit(ctx)
+	}
+	if rbErr := sp.Rollback(ctx); rbErr != nil {
+		return errors.Join(err, rbErr)
+	}
+	if !rowLevel(err) {
+		return fmt.Errorf("rows %d–%d: %w", lo+1, hi, err)
+	}
+	if hi-lo == 1 {
+		r := refusedRow(w.index[lo], w.rows[w.index[lo]], w.cols, w.types, err)
+		if r.Column == "" && strings.HasPrefix(pgCode(err), "22") {
+			if r.Column, err = w.refusedColumn(ctx, w.rows[w.index[lo]]); err != nil {
+				return err
+			}
+			if v := textOf(w.rows[w.index[lo]][r.Column]); r.Column != "" && v != nil {
+				r.Value = *v
+			}
+		}
+		w.rejected = append(w.rejected, r)
+		return nil
+	}
+	mid := lo + (hi-lo)/2
+	if err := w.write(ctx, lo, mid); err != nil {
+		return err
+	}
+	return w.write(ctx, mid, hi)
+}
+
+// refusedColumn finds the column of a refused row whose value its type
+// cannot take, where the server's message named none (a numeric field
+// overflow): the first whose value alone fails the cast, each tried
+// behind a savepoint; "" when none does alone.
+func (w *rowWriter) refusedColumn(ctx context.Context, row proactive.Row) (string, error) {
+	for _, c := range w.cols {
+		v := textOf(row[c])
+		if v == nil {
+			continue
+		}
+		sp, err := w.tx.Begin(ctx)
+		if err != nil {
+			return "", err
+		}
+		_, err = sp.Exec(ctx, "SELECT $1::text::"+castType(w.types[c]), *v)
+		if err == nil {
+			if err := sp.Commit(ctx); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if rbErr := sp.Rollback(ctx); rbErr != nil {
+			return "", errors.Join(err, rbErr)
+		}
+		if rowLevel(err) {
+			return c, nil
+		}
+		return "", err
+	}
+	return "", nil
+}
+
+// rowLevel reports whether the server refused a row for what it holds: a
+// value its column's type cannot take (class 22, data exception), a null
+// where NOT NULL, a missing foreign key or a failed CHECK. A unique
+// violation is a conflict with what is stored, not a bad row.
+func rowLevel(err error) bool {
+	code := pgCode(err)
+	switch {
+	case strings.HasPrefix(code, "22"):
+		return true
+	case code == "23502", code == "23503", code == "23514":
+		return true
+	}
+	return false
+}
+
+// refusedRow describes row index, which the server refused with err: the
+// column the error names, or else the one holding the value it quotes.
+func refusedRow(index int, row proactive.Row, cols []string, types map[string]string, err error) proactive.RejectedRow {
+	r := proactive.RejectedRow{Index: index, Reason: pgMessage(err)}
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return r
+	}
+	col := pg.ColumnName
+	if k, ok := strings.CutPrefix(pg.Detail, "Key ("); col == "" && ok {
+		// A foreign key: `Key (contact_id)=(9) is not present in table "contacts".`
+		col, _, _ = strings.Cut(k, ")=(")
+	}
+	if col == "" {
+		col = quotedColumn(pg.Message, row, cols, types)
+	}
+	if col != "" && slices.Contains(cols, col) {
+		r.Column = col
+		if v := textOf(row[col]); v != nil {
+			r.Value = *v
+		}
+	}
+	return r
+}
+
+// quotedColumn finds the column of row whose value a server message such
+// as `invalid input syntax for type bigint: "abc"` quotes: one holding
+// that value, of the type the message names when several do.
+func quotedColumn(msg string, row proactive.Row, cols []string, types map[string]string) string {
+	i := strings.Index(msg, `: "`)
+	if i < 0 || !strings.HasSuffix(msg, `"`) {
+		return ""
+	}
+	value := msg[i+3 : len(msg)-1]
+	var found []string
+	for _, c := range cols {
+		if v := textOf(row[c]); v != nil && *v == value {
+			found = append(found, c)
+		}
+	}
+	for _, c := range found {
+		if strings.Contains(msg, "type "+types[c]+":") {
+			return c
+		}
+	}
+	if len(found) > 0 {
+		return found[0]
+	}
+	return ""
+}
+
+// castType is the type a text value is cast to for a column of type typ:
+// the type itself, but text for a character type with a length, whose
+// explicit cast would cut a long value silently (the assignment to the
+// column refuses it instead).
+func castType(typ string) string {
+	if strings.HasPrefix(typ, "character varying(") || strings.HasPrefix(typ, "character(") {
+		return "text"
+	}
+	return typ
 }
 
 // textOf renders a row value as the text PostgreSQL casts to any column

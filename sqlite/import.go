@@ -3,12 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	proactive "github.com/ptd-agents/ptd-proactive"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // InsertRows inserts rows into one of the four source tables or contacts
@@ -30,6 +33,7 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 	if len(rows) == 0 {
 		return nil
 	}
+	var rejected []proactive.RejectedRow
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		// One prepared statement per column set: rows with and without an id.
 		stmts := map[string]*sql.Stmt{}
@@ -61,12 +65,67 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 				args[j] = v
 			}
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				// A refused row's statement is undone alone; the
+				// transaction goes on, to find every refused row.
+				if r, ok := refusedRow(i, row, table, use, err); ok {
+					rejected = append(rejected, r)
+					continue
+				}
 				return fmt.Errorf("row %d: %w", i+1, err)
 			}
 		}
+		if len(rejected) > 0 {
+			return &proactive.RejectedRows{Table: table, Rows: rejected}
+		}
 		return nil
 	})
+	var rr *proactive.RejectedRows
+	if errors.As(err, &rr) {
+		return proactive.Errorf(proactive.EINVALID, "%s: %w", op, rr)
+	}
 	return tableError(op, table, err)
+}
+
+// refusedRow describes row index, which SQLite refused with err, and
+// reports whether it was refused for what it holds: a null where NOT
+// NULL, a failed CHECK or foreign key, a value a STRICT column's type or
+// an INTEGER PRIMARY KEY cannot take. A unique or primary key collision is
+// a conflict with what is stored, not a bad row. The column is the one
+// the message names (table.column), when it names one.
+func refusedRow(index int, row proactive.Row, table string, cols []string, err error) (proactive.RejectedRow, bool) {
+	var e *msqlite.Error
+	if !errors.As(err, &e) {
+		return proactive.RejectedRow{}, false
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY,
+		sqlite3.SQLITE_CONSTRAINT_DATATYPE, sqlite3.SQLITE_MISMATCH:
+	default:
+		return proactive.RejectedRow{}, false
+	}
+	msg := e.Error()
+	if i := strings.LastIndex(msg, " ("); i > 0 && strings.HasSuffix(msg, ")") &&
+		strings.Trim(msg[i+2:len(msg)-1], "0123456789") == "" {
+		msg = msg[:i] // the result code, which the message says in words
+	}
+	msg = strings.TrimPrefix(msg, "constraint failed: ")
+	if e.Code() == sqlite3.SQLITE_MISMATCH {
+		msg = "not a whole number, which the column (the table's INTEGER PRIMARY KEY) needs"
+	}
+	r := proactive.RejectedRow{Index: index, Reason: msg}
+	col := ""
+	if i := strings.LastIndex(msg, table+"."); i >= 0 {
+		col = strings.TrimRight(msg[i+len(table)+1:], " )")
+	} else if e.Code() == sqlite3.SQLITE_MISMATCH && slices.Contains(cols, "id") {
+		col = "id" // the INTEGER PRIMARY KEY, the one column SQLite types
+	}
+	if slices.Contains(cols, col) {
+		r.Column = col
+		if v, _ := sqlValue(row[col]); v != nil {
+			r.Value = fmt.Sprint(v)
+		}
+	}
+	return r, true
 }
 
 // checkColumns refuses a table other than the import tables, and columns

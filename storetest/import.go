@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +78,34 @@ func testInsertRows(t *testing.T, open opener) {
 			require.Len(t, ds, 1)
 			require.Equal(t, ts(at), ts(ds[0].LastActivity))
 			require.Equal(t, "12000.000000", nump(ds[0].Amount), "an integer amount")
+		}},
+		{"rows the table refuses: each named, none written", func(t *testing.T, s proactive.Store) {
+			// A user's own table, stricter than the one migrate creates.
+			MustExec(t, s, "DROP TABLE leads")
+			MustExec(t, s, `CREATE TABLE leads (id text PRIMARY KEY, name text NOT NULL, email text, created_at timestamp,
+				status text CHECK (status IN ('new', 'contacted')), source text, last_contact_date timestamp)`)
+			lead := func(id string, name any, status string) proactive.Row {
+				return proactive.Row{"id": id, "name": name, "status": status, "created_at": old}
+			}
+			err := s.InsertRows(t.Context(), proactive.TableLeads, proactive.SourceColumns(proactive.TableLeads), []proactive.Row{
+				lead("l1", "fine", "new"),
+				lead("l2", nil, "new"),
+				lead("l3", "odd status", "waiting"),
+				lead("l4", "fine too", "contacted"),
+				lead("l5", nil, "waiting"),
+			})
+			requireCode(t, proactive.EINVALID, err)
+			var rr *proactive.RejectedRows
+			require.ErrorAs(t, err, &rr)
+			require.Equal(t, proactive.TableLeads, rr.Table)
+			var got []string
+			for _, r := range rr.Rows {
+				got = append(got, fmt.Sprintf("%d %s %q", r.Index, r.Column, r.Value))
+			}
+			require.Equal(t, []string{`1 name ""`, `2  ""`, `4 name ""`}, got,
+				"every refused row once, in order; the column of a NOT NULL, none of a CHECK")
+			require.Contains(t, strings.ToLower(rr.Rows[1].Reason), "check")
+			require.Zero(t, tableRows(t, s, proactive.TableLeads), "nothing is written")
 		}},
 		{"not a source table: EINVALID", func(t *testing.T, s proactive.Store) {
 			err := s.InsertRows(t.Context(), "proactive_insights", []string{"id"}, []proactive.Row{{"id": id1}})
