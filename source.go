@@ -108,8 +108,9 @@ const (
 //     read as NULL, and a lead whose last_contact_date is so read reads
 //     as status new;
 //   - a timestamp after Wall is in the future, as in a live scan: such a
-//     row is skipped and counted (SkipFutureTimestamp) where a live scan
-//     skips it, and read as written otherwise.
+//     row of a check's concern is skipped and counted
+//     (SkipFutureTimestamp): a reading or error created, a deal active, an
+//     error of the window resolved, a new lead contacted after Wall.
 //
 // A live scan (Wall zero or not after Now) is the same rule with an empty
 // interval (T, Wall].

@@ -150,6 +150,15 @@ func indexes() []index {
 		{"ptd_leads_new_idx", proactive.TableLeads,
 			[]string{"status", "last_contact_date", "created_at"},
 			"(created_at) WHERE " + leadWaiting, "the lead check scans the whole table"},
+		// The rows the sync and lead checks skip for a time in the future
+		// they would otherwise take as set: resolved and contacted later
+		// than the wall clock, counted through these two.
+		{"ptd_sync_errors_resolved_idx", proactive.TableSyncErrors,
+			[]string{"resolved_at", "created_at"},
+			"(resolved_at) WHERE resolved_at IS NOT NULL", "counting sync errors resolved in the future scans the whole table"},
+		{"ptd_leads_new_contacted_idx", proactive.TableLeads,
+			[]string{"status", "last_contact_date"},
+			"(last_contact_date) WHERE " + leadNewContacted, "counting new leads contacted in the future scans the whole table"},
 		{"ptd_insights_dedup_idx", proactive.TableInsights,
 			[]string{"dedup_key", "created_at"}, "(dedup_key, created_at)", "every save scans proactive_insights"},
 		{"ptd_insights_active_idx", proactive.TableInsights,
@@ -163,6 +172,11 @@ func indexes() []index {
 // 0–100. It is the predicate of ptd_health_invalid_idx and must appear
 // verbatim in the query that counts them, so the planner uses the index.
 const healthInvalid = `(email IS NULL OR btrim(email::text) = '' OR health_score IS NULL OR health_score < 0 OR health_score > 100)`
+
+// leadNewContacted is the condition of a new lead (any case) with a
+// last_contact_date, the predicate of ptd_leads_new_contacted_idx: such a
+// lead contacted after the wall clock is skipped.
+const leadNewContacted = `(last_contact_date IS NOT NULL AND lower(status::text) = 'new')`
 
 // leadWaiting is the condition of a lead waiting for a first response,
 // the predicate of ptd_leads_new_idx; the lead check uses it verbatim.

@@ -235,7 +235,14 @@ SELECT source::text, error_type::text,
 	coalesce(array_agg(DISTINCT object_type::text) FILTER (WHERE created_at <= $2 AND object_type IS NOT NULL), '{}')
 FROM sync_errors
 WHERE %[1]s AND (created_at >= $1 OR created_at IS NULL)
-GROUP BY source, error_type`
+GROUP BY source, error_type
+-- The window's errors resolved after the wall clock: in the future, so
+-- skipped and counted (one row, its key NULL, through
+-- ptd_sync_errors_resolved_idx).
+UNION ALL
+SELECT NULL, NULL, 0, count(*), 0, NULL, NULL, '{}'
+FROM sync_errors
+WHERE resolved_at > $3 AND (created_at >= $1 OR created_at IS NULL)`
 
 // What unresolved means to syncFailuresSQL: live, and as of a past now.
 const (
@@ -261,6 +268,11 @@ WHERE %[1]s
 -- In the order of the leads' case keys ("lead-" and the id): see
 -- stalledDealsSQL.
 ORDER BY id::text COLLATE "C"`
+
+// futureContactSQL counts the new leads (any case) whose
+// last_contact_date is after the wall clock $1: in the future, so skipped
+// and counted, through ptd_leads_new_contacted_idx.
+const futureContactSQL = `SELECT count(*) FROM leads WHERE ` + leadNewContacted + ` AND last_contact_date > $1`
 
 // leadWaitingAsOf is leadWaiting as of a past now $3 read at the wall clock $1.
 const leadWaitingAsOf = `(` + leadWaiting + ` OR last_contact_date > $3 AND last_contact_date <= $1)`
@@ -494,7 +506,8 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery, fn func(pr
 
 // WaitingLeads returns the leads with status new (any case) and no
 // last_contact_date created at least q.MinHours before q.Now. Such leads
-// with a null or future created_at are skipped and counted.
+// with a null or future created_at are skipped and counted, and so are
+// new leads whose last_contact_date is in the future.
 func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(proactive.Lead) error) (proactive.Skipped, error) {
 	const op = "read leads"
 	now := q.Now.UTC()
@@ -507,12 +520,17 @@ func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(pr
 	if wall.After(now) {
 		waiting, args = leadWaitingAsOf, append(args, now)
 	}
+	skipped := proactive.Skipped{}
+	var future int64
+	if err := d.pool.QueryRow(ctx, futureContactSQL, wall).Scan(&future); err != nil {
+		return nil, d.tableFail(op, proactive.TableLeads, err)
+	}
+	skipped.Add(proactive.SkipFutureTimestamp, int(future))
 	rows, err := d.pool.Query(ctx, fmt.Sprintf(waitingLeadsSQL, waiting), args...)
 	if err != nil {
 		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
 	defer rows.Close()
-	skipped := proactive.Skipped{}
 	for rows.Next() {
 		var l proactive.Lead
 		var created *time.Time

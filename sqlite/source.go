@@ -629,6 +629,13 @@ WITH judged AS MATERIALIZED (
 SELECT verdict, count(*), NULL, NULL, NULL, NULL, NULL, NULL
 FROM judged WHERE ` + skippedWhere + ` GROUP BY verdict
 UNION ALL
+-- The window's errors resolved after the wall clock: in the future.
+SELECT '` + proactive.SkipFutureTimestamp + `', count(*), NULL, NULL, NULL, NULL, NULL, NULL
+FROM sync_errors
+WHERE resolved_at IS NOT NULL AND ` + jdSQL("resolved_at") + ` > julianday(:wall)
+  AND coalesce(` + jdSQL("created_at") + ` >= julianday(:since), 1)
+HAVING count(*) > 0
+UNION ALL
 SELECT NULL, NULL, r.source, r.error_type, r.n, ` + isoUTC("r.jd") + `, coalesce(r.error_message, ''), t.object_types
 FROM ranked r
 LEFT JOIN types t ON t.source = r.source AND t.error_type = r.error_type
@@ -685,7 +692,10 @@ func (d *DB) SyncFailures(ctx context.Context, q proactive.SyncQuery, fn func(pr
 // asOf reads them as of a past :now (proactive.AsOf): a lead whose
 // last_contact_date is after it was not contacted yet, so it is new.
 func leadQuery(asOf bool) string {
-	waiting := "lower(status) = 'new' AND last_contact_date IS NULL"
+	// New leads never contacted, and those contacted after the wall
+	// clock: in the future, skipped and counted.
+	contactedLater := jdSQL("last_contact_date") + " > julianday(:wall)"
+	waiting := "lower(status) = 'new' AND (last_contact_date IS NULL OR " + contactedLater + ")"
 	if asOf {
 		waiting = "(" + waiting + " OR " + laterSQL("last_contact_date") + ")"
 	}
@@ -693,7 +703,8 @@ func leadQuery(asOf bool) string {
 WITH judged AS MATERIALIZED (
     SELECT CAST(id AS TEXT) AS id, name, email, source,
            ` + jdSQL("created_at") + ` AS jd,
-           CASE ` + verdictSQL("created_at", jdSQL("created_at")) + `
+           CASE WHEN last_contact_date IS NOT NULL AND ` + contactedLater + ` THEN '` + proactive.SkipFutureTimestamp + `'
+                ` + verdictSQL("created_at", jdSQL("created_at")) + `
                 ELSE 'ok' END AS verdict
     FROM leads
     WHERE ` + waiting + `
