@@ -83,23 +83,34 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 			generated = append(generated, i)
 		}
 	}
-	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		for _, part := range []struct {
-			cols  []string
-			index []int
-		}{{idCols, given}, {noIDCols, generated}} {
-			w := rowWriter{tx: tx, table: table, cols: part.cols, types: types, rows: rows, index: part.index}
-			if err := w.writeAll(ctx); err != nil {
-				return err
+	// The rows go in without savepoints first: a refusal is rare, and
+	// savepoints make every write a subtransaction's. Only when the server
+	// refuses a row is the whole file written again, behind savepoints,
+	// to find every refused row (rowWriter.careful).
+	write := func(careful bool) error {
+		return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			refused := slices.Clone(rejected)
+			for _, part := range []struct {
+				cols  []string
+				index []int
+			}{{idCols, given}, {noIDCols, generated}} {
+				w := rowWriter{tx: tx, table: table, cols: part.cols, types: types, rows: rows, index: part.index, careful: careful}
+				if err := w.writeAll(ctx); err != nil {
+					return err
+				}
+				refused = append(refused, w.rejected...)
 			}
-			rejected = append(rejected, w.rejected...)
-		}
-		if len(rejected) > 0 {
-			slices.SortFunc(rejected, func(a, b proactive.RejectedRow) int { return a.Index - b.Index })
-			return &proactive.RejectedRows{Table: table, Rows: rejected}
-		}
-		return nil
-	})
+			if len(refused) > 0 {
+				slices.SortFunc(refused, func(a, b proactive.RejectedRow) int { return a.Index - b.Index })
+				return &proactive.RejectedRows{Table: table, Rows: refused}
+			}
+			return nil
+		})
+	}
+	err = write(false)
+	if rowLevel(err) {
+		err = write(true)
+	}
 	var rr *proactive.RejectedRows
 	if errors.As(err, &rr) {
 		return proactive.Errorf(proactive.EINVALID, "%s: %w", op, rr)
@@ -147,6 +158,9 @@ type rowWriter struct {
 	rows  []proactive.Row // every row given to InsertRows
 	index []int           // the ones to write, by position in rows
 	stmt  string
+	// careful writes each chunk behind a savepoint and finds the refused
+	// rows; otherwise a refusal fails the write.
+	careful bool
 
 	rejected []proactive.RejectedRow
 }
@@ -180,13 +194,9 @@ func (w *rowWriter) writeAll(ctx context.Context) error {
 	return nil
 }
 
-// write writes w.index[lo:hi] behind a savepoint, in halves when the
-// server refuses one of them.
+// write writes w.index[lo:hi]; when careful, behind a savepoint, in
+// halves when the server refuses one of them.
 func (w *rowWriter) write(ctx context.Context, lo, hi int) error {
-	sp, err := w.tx.Begin(ctx) // a savepoint
-	if err != nil {
-		return err
-	}
 	args := make([]any, len(w.cols))
 	for i, c := range w.cols {
 		vals := make([]*string, hi-lo)
@@ -194,6 +204,17 @@ func (w *rowWriter) write(ctx context.Context, lo, hi int) error {
 			vals[j] = textOf(w.rows[k][c])
 		}
 		args[i] = vals
+	}
+	if !w.careful {
+		_, err := w.tx.Exec(ctx, w.stmt, args...)
+		if err != nil {
+			return fmt.Errorf("rows %d–%d: %w", lo+1, hi, err)
+		}
+		return nil
+	}
+	sp, err := w.tx.Begin(ctx) // a savepoint
+	if err != nil {
+		return err
 	}
 	_, err = sp.Exec(ctx, w.stmt, args...)
 	if err == nil {
