@@ -209,7 +209,7 @@ func insert(ctx context.Context, dst proactive.Importer, b *Batch, name string, 
 				skips = append(skips, Skip{Line: b.Line(r.Index, r.Column), Column: r.Column, Value: shorten(value), Reason: r.Reason})
 			}
 			if !skipInvalid {
-				return b, proactive.Errorf(proactive.EINVALID, "%s: %s: the table %s refuses it: nothing was imported: fix the line, or change the column's type, or pass --skip-invalid to import the other rows",
+				return b, proactive.Errorf(proactive.EINVALID, "%s: %s: the table %s refuses it: nothing was imported: fix the line (or the table's column), or pass --skip-invalid to import the other rows",
 					displayName(name), skips[0], b.Table)
 			}
 			b = b.without(drop)

@@ -16,13 +16,11 @@ import (
 type refuser struct {
 	col    string
 	refuse map[string]string // value → reason
-	calls  [][]proactive.Row
 	stored []proactive.Row
 }
 
 // InsertRows implements proactive.Importer.
 func (r *refuser) InsertRows(_ context.Context, table string, _ []string, rows []proactive.Row) error {
-	r.calls = append(r.calls, rows)
 	var rej []proactive.RejectedRow
 	for i, row := range rows {
 		v := fmt.Sprint(row[r.col])
@@ -59,7 +57,7 @@ func TestImportRowsTheTableRefuses(t *testing.T) {
 			file:    "d.csv",
 			input:   "name,contact_id\nA,1\nB,abc\nC,xyz\n",
 			refuse:  map[string]string{"abc": notInt, "xyz": notInt},
-			wantErr: `d.csv: line 3, column contact_id, value "abc": ` + notInt + `: the table deals refuses it: nothing was imported: fix the line, or change the column's type, or pass --skip-invalid to import the other rows`,
+			wantErr: `d.csv: line 3, column contact_id, value "abc": ` + notInt + `: the table deals refuses it: nothing was imported: fix the line (or the table's column), or pass --skip-invalid to import the other rows`,
 		},
 		{
 			name:    "csv with --skip-invalid: the rest is written, refusals and parse errors in line order",

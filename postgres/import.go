@@ -23,8 +23,10 @@ const insertChunk = 5000
 // which the table must have (ENOTFOUND). Values travel as text and are cast to each column's own type,
 // so the same rows go into uuid, bigint or text ids, numeric or double
 // amounts, timestamptz or timestamp columns. A row without an id (nil,
-// missing or "") gets the column's default. A value the column's type
-// cannot take is EINVALID naming it; an id already stored is ECONFLICT.
+// missing or "") gets the column's default. Rows whose values the
+// columns' types or the table's constraints refuse are EINVALID carrying
+// *proactive.RejectedRows, every such row named, nothing written; an id
+// already stored is ECONFLICT.
 func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows []proactive.Row) error {
 	op := "insert into " + table
 	known := proactive.ImportColumns(table, proactive.Columns{})
@@ -55,7 +57,7 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 	}
 
 	// Values the columns' types surely refuse are found here, in one pass;
-	// the server finds the rest (writeRows).
+	// the server finds the rest (rowWriter).
 	rejected := precheck(cols, types, rows)
 	refused := make(map[int]bool, len(rejected))
 	for _, r := range rejected {
@@ -75,11 +77,12 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 	}
 	var given, generated []int
 	for i, r := range rows {
-		switch {
-		case refused[i]:
-		case withID && textOf(r["id"]) != nil && *textOf(r["id"]) != "":
+		if refused[i] {
+			continue
+		}
+		if id := textOf(r["id"]); withID && id != nil && *id != "" {
 			given = append(given, i)
-		default:
+		} else {
 			generated = append(generated, i)
 		}
 	}
@@ -89,7 +92,7 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 	// to find every refused row (rowWriter.careful).
 	write := func(careful bool) error {
 		return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-			refused := slices.Clone(rejected)
+			all := slices.Clone(rejected)
 			for _, part := range []struct {
 				cols  []string
 				index []int
@@ -98,11 +101,11 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 				if err := w.writeAll(ctx); err != nil {
 					return err
 				}
-				refused = append(refused, w.rejected...)
+				all = append(all, w.rejected...)
 			}
-			if len(refused) > 0 {
-				slices.SortFunc(refused, func(a, b proactive.RejectedRow) int { return a.Index - b.Index })
-				return &proactive.RejectedRows{Table: table, Rows: refused}
+			if len(all) > 0 {
+				slices.SortFunc(all, func(a, b proactive.RejectedRow) int { return a.Index - b.Index })
+				return &proactive.RejectedRows{Table: table, Rows: all}
 			}
 			return nil
 		})
@@ -145,11 +148,11 @@ func (d *DB) columnTypes(ctx context.Context, table string) (map[string]string, 
 
 // rowWriter writes rows of one column set with INSERT … SELECT casting
 // text arrays (one per column, from unnest) to the columns' types,
-// insertChunk rows at a time, each chunk behind a savepoint. A chunk the
-// server refuses for one of its rows (rowLevel: a value the type cannot
-// take, a constraint) is rolled back and written in halves, down to the
-// single rows it refuses, which are kept in rejected; the others are
-// written.
+// insertChunk rows at a time. When careful, each chunk goes behind a
+// savepoint, and a chunk the server refuses for one of its rows
+// (rowLevel: a value the type cannot take, a constraint) is rolled back
+// and written in halves, down to the single rows it refuses, which are
+// kept in rejected; the others are written.
 type rowWriter struct {
 	tx    pgx.Tx
 	table string
