@@ -30,16 +30,20 @@ type Held struct {
 
 // HeldBy reads what an alert row holds from its source_data.
 func HeldBy(a proactive.Alert) Held {
-	h := Held{CaseIDs: map[string]bool{}, Inhibited: map[string]bool{}, WrittenAt: a.CreatedAt}
-	ids, ok := a.SourceData[SourceCaseIDs]
-	if !ok || ids == nil {
+	h := Held{WrittenAt: a.CreatedAt}
+	ids := HeldCaseIDs(a)
+	if ids == nil {
 		h.Legacy = true
+		h.CaseIDs, h.Inhibited = map[string]bool{}, map[string]bool{}
 		return h
 	}
-	for _, id := range stringList(ids) {
+	inhibited := stringList(a.SourceData[SourceInhibitedCaseIDs])
+	// Sized up front: a group's alert may hold tens of thousands.
+	h.CaseIDs, h.Inhibited = make(map[string]bool, len(ids)), make(map[string]bool, len(inhibited))
+	for _, id := range ids {
 		h.CaseIDs[id] = true
 	}
-	for _, id := range stringList(a.SourceData[SourceInhibitedCaseIDs]) {
+	for _, id := range inhibited {
 		h.Inhibited[id] = true
 	}
 	if s, ok := a.SourceData[SourceWrittenAt].(string); ok {
@@ -48,6 +52,20 @@ func HeldBy(a proactive.Alert) Held {
 		}
 	}
 	return h
+}
+
+// HeldCaseIDs returns the case ids an alert row's source_data lists, as
+// listed (the desk writes them sorted, each once); nil for a legacy row.
+// CaseIDsOf is the same as a set, sorted.
+func HeldCaseIDs(a proactive.Alert) []string {
+	ids, ok := a.SourceData[SourceCaseIDs]
+	if !ok || ids == nil {
+		return nil
+	}
+	if l := stringList(ids); l != nil {
+		return l
+	}
+	return []string{}
 }
 
 // CaseIDsOf returns the case ids an alert row holds, nil for a legacy row.

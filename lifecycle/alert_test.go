@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -148,4 +149,36 @@ func TestHeldByReadsJSONForms(t *testing.T) {
 	require.Equal(t, time.Date(2025, 12, 10, 13, 0, 0, 5e8, time.UTC), h.WrittenAt)
 	a.SourceData[SourceWrittenAt] = "garbage"
 	require.Equal(t, t0, HeldBy(a).WrittenAt, "an unreadable written_at falls back to created_at")
+}
+
+// The case ids a row lists, whatever JSON form they came in; a row
+// without the key (or with null) is legacy and lists none, a row with a
+// non-list lists no case but is not legacy.
+func TestHeldCaseIDs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		data   map[string]any
+		want   []string
+		legacy bool
+	}{
+		{"no source_data", nil, nil, true},
+		{"no case_ids", map[string]any{"x": 1}, nil, true},
+		{"null case_ids", map[string]any{SourceCaseIDs: nil}, nil, true},
+		{"decoded JSON", map[string]any{SourceCaseIDs: []any{"b", "a", 7}}, []string{"b", "a"}, false},
+		{"as written", map[string]any{SourceCaseIDs: []string{"a", "b"}}, []string{"a", "b"}, false},
+		{"empty", map[string]any{SourceCaseIDs: []any{}}, []string{}, false},
+		{"not a list", map[string]any{SourceCaseIDs: "a"}, []string{}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := proactive.Alert{CreatedAt: t0, SourceData: tc.data}
+			require.Equal(t, tc.want, HeldCaseIDs(a))
+			h := HeldBy(a)
+			require.Equal(t, tc.legacy, h.Legacy)
+			require.Len(t, h.CaseIDs, len(slices.Compact(slices.Sorted(slices.Values(tc.want)))))
+			require.NotNil(t, h.Inhibited)
+		})
+	}
 }

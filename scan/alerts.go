@@ -51,7 +51,9 @@ func (p *pass) alerts(ctx context.Context, res *proactive.ScanResult, analysis i
 			// Whether a held case is unresolved matters to the decision only
 			// for those no longer members (a member's case is held anew):
 			// only they are asked, and kept.
-			held := slices.DeleteFunc(lifecycle.CaseIDsOf(stored), g.members.has)
+			// As listed (no set, no sort): a group may hold tens of
+			// thousands, and asking twice for one is harmless.
+			held := slices.DeleteFunc(slices.Clone(lifecycle.HeldCaseIDs(stored)), g.members.has)
 			err := unresolvedCaseIDs(ctx, p.tx, held, p.s.opts.BatchSize, func(ids []string) bool {
 				for _, id := range ids {
 					unresolved[id] = true
