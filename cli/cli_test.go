@@ -187,15 +187,7 @@ func TestImportOddInput(t *testing.T) {
 			require.Equal(t, 0, tableRows(t, s, "leads"))
 
 			r = mustRun(t, s.dir, nil, "import", "leads", nd, "--db", s.url, "--skip-invalid", "--json")
-			var res struct {
-				Imported int `json:"imported"`
-				Skipped  []struct {
-					Line   int    `json:"line"`
-					Column string `json:"column"`
-					Reason string `json:"reason"`
-				} `json:"skipped"`
-			}
-			require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
+			res := decodeImport(t, r.stdout)
 			require.Equal(t, 2, res.Imported)
 			require.Len(t, res.Skipped, 2)
 			require.Equal(t, 3, res.Skipped[0].Line)

@@ -373,14 +373,7 @@ func TestImportIntoAStricterTable(t *testing.T) {
 			require.Equal(t, 0, tableRows(t, s, "deals"), "a refused row writes nothing")
 
 			r = mustRun(t, s.dir, nil, "import", "deals", path, "--db", s.url, "--skip-invalid", "--json")
-			var res struct {
-				Imported int `json:"imported"`
-				Skipped  []struct {
-					Line   int    `json:"line"`
-					Column string `json:"column"`
-				} `json:"skipped"`
-			}
-			require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
+			res := decodeImport(t, r.stdout)
 			require.Equal(t, 2, res.Imported)
 			require.Len(t, res.Skipped, 1)
 			require.Equal(t, 3, res.Skipped[0].Line)
@@ -388,6 +381,24 @@ func TestImportIntoAStricterTable(t *testing.T) {
 			require.Equal(t, 2, tableRows(t, s, "deals"))
 		})
 	}
+}
+
+// importResult is what `import --json` prints, as far as the tests read it.
+type importResult struct {
+	Imported int `json:"imported"`
+	Skipped  []struct {
+		Line   int    `json:"line"`
+		Column string `json:"column"`
+		Reason string `json:"reason"`
+	} `json:"skipped"`
+}
+
+// decodeImport reads the output of `import --json`.
+func decodeImport(t *testing.T, stdout string) importResult {
+	t.Helper()
+	var res importResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	return res
 }
 
 // tableRows reads a table's row count through doctor --json.
