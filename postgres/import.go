@@ -58,7 +58,11 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 
 	// Values the columns' types surely refuse are found here, in one pass;
 	// the server finds the rest (rowWriter).
-	rejected := precheck(cols, types, rows)
+	enums, err := d.columnEnums(ctx, table)
+	if err != nil {
+		return d.tableFail(op, table, err)
+	}
+	rejected := precheck(cols, types, enums, rows)
 	refused := make(map[int]bool, len(rejected))
 	for _, r := range rejected {
 		refused[r.Index] = true
@@ -142,6 +146,29 @@ func (d *DB) columnTypes(ctx context.Context, table string) (map[string]string, 
 			return nil, err
 		}
 		out[name] = typ
+	}
+	return out, rows.Err()
+}
+
+// columnEnums returns the labels of each column of table whose type is an
+// enum, in the enum's order.
+func (d *DB) columnEnums(ctx context.Context, table string) (map[string][]string, error) {
+	rows, err := d.pool.Query(ctx, `
+		SELECT a.attname::text, e.enumlabel::text
+		FROM pg_attribute a JOIN pg_enum e ON e.enumtypid = a.atttypid
+		WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+		ORDER BY a.attname, e.enumsortorder`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var col, label string
+		if err := rows.Scan(&col, &label); err != nil {
+			return nil, err
+		}
+		out[col] = append(out[col], label)
 	}
 	return out, rows.Err()
 }

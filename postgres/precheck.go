@@ -14,10 +14,18 @@ import (
 // that the columns' types surely refuse: text that is no whole number for
 // an integer column, a fraction or a number out of range for one, text
 // that is no uuid for a uuid column, text longer than a character
-// column's length. It errs on the side of letting a value through: the
-// server judges what it lets pass (rowWriter). One refusal per row, the
-// first of cols; in the order of rows.
-func precheck(cols []string, types map[string]string, rows []proactive.Row) []proactive.RejectedRow {
+// column's length, a value that is none of an enum column's labels
+// (enums: each enum column's labels). It errs on the side of letting a
+// value through: the server judges what it lets pass (rowWriter). One
+// refusal per row, the first of cols; in the order of rows.
+func precheck(cols []string, types map[string]string, enums map[string][]string, rows []proactive.Row) []proactive.RejectedRow {
+	labels := map[string]map[string]bool{}
+	for c, ls := range enums {
+		labels[c] = make(map[string]bool, len(ls))
+		for _, l := range ls {
+			labels[c][l] = true
+		}
+	}
 	var out []proactive.RejectedRow
 	for i, row := range rows {
 		for _, c := range cols {
@@ -25,7 +33,11 @@ func precheck(cols []string, types map[string]string, rows []proactive.Row) []pr
 			if !ok || v == nil {
 				continue
 			}
-			if reason := refusal(types[c], v); reason != "" {
+			reason := refusal(types[c], v)
+			if s := textOf(v); reason == "" && s != nil && labels[c] != nil && !labels[c][*s] {
+				reason = fmt.Sprintf("not one of the values of the column (%s: %s)", types[c], listLabels(enums[c]))
+			}
+			if reason != "" {
 				r := proactive.RejectedRow{Index: i, Column: c, Reason: reason}
 				if s := textOf(v); s != nil {
 					r.Value = *s
@@ -36,6 +48,15 @@ func precheck(cols []string, types map[string]string, rows []proactive.Row) []pr
 		}
 	}
 	return out
+}
+
+// listLabels names an enum's labels, the first ten and how many more.
+func listLabels(labels []string) string {
+	const most = 10
+	if len(labels) <= most {
+		return strings.Join(labels, ", ")
+	}
+	return strings.Join(labels[:most], ", ") + fmt.Sprintf(", … %d more", len(labels)-most)
 }
 
 // intBits is the width of PostgreSQL's integer type typ (format_type's

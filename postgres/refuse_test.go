@@ -47,12 +47,15 @@ func TestInsertRowsTheTableRefuses(t *testing.T) {
 		{"trailing spaces past varchar(5)", "name", "varchar(5)", "Chris   ", ""},
 		{"longer than char(3)", "contact_id", "char(3)", "abcd", "longer than the 3 characters the column (character(3)) holds"},
 		{"text in a boolean", "contact_id", "boolean", "maybe", `invalid input syntax for type boolean: "maybe"`},
+		{"not a label of an enum", "stage", "ptd_stage_test", "proposal", "not one of the values of the column (ptd_stage_test: Proposal, Trial)"},
+		{"a label of an enum", "stage", "ptd_stage_test", "Trial", ""},
 		// A CHECK names no column: the row is refused as a whole.
 		{"a CHECK", "stage", "text CHECK (stage <> 'Lost')", "Lost", `violates check constraint "deals_stage_check"`},
 		{"a NOT NULL", "name", "text NOT NULL", nil, `null value in column "name"`},
 		{"a missing foreign key", "contact_id", "bigint REFERENCES ptd_contacts_test (id)", "9", "violates foreign key constraint"},
 	}
 	mustExec(t, db, "CREATE TABLE ptd_contacts_test (id bigint PRIMARY KEY)")
+	mustExec(t, db, "CREATE TYPE ptd_stage_test AS ENUM ('Proposal', 'Trial')")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cols := map[string]string{"id": "text PRIMARY KEY", "name": "text", "stage": "text", "amount": "numeric", "contact_id": "text"}
@@ -146,4 +149,13 @@ func TestInsertRowsFindsEveryRefusedRow(t *testing.T) {
 func errorsAsRejected(err error) bool {
 	var rr *proactive.RejectedRows
 	return errors.As(err, &rr)
+}
+
+// An enum's labels are named up to ten, then how many more.
+func TestListLabels(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "a, b", listLabels([]string{"a", "b"}))
+	twelve := strings.Split("a b c d e f g h i j k l", " ")
+	require.Equal(t, "a, b, c, d, e, f, g, h, i, j, … 2 more", listLabels(twelve))
+	require.Equal(t, "a, b, c, d, e, f, g, h, i, j", listLabels(twelve[:10]))
 }
