@@ -445,6 +445,9 @@ func (d *DB) createIndexes(ctx context.Context, conn *pgx.Conn) (created, warnin
 		if valid != nil && *valid {
 			continue
 		}
+		if ix.def, err = d.indexDef(ctx, ix); err != nil {
+			return created, warnings, d.fail("migrate: read the columns of "+ix.table, err)
+		}
 		if info.kind == "p" {
 			made, warning, err := d.createPartitionedIndex(ctx, conn, ix)
 			if err != nil {

@@ -143,7 +143,7 @@ func indexes() []index {
 			[]string{"email", "health_score", "calculated_at"},
 			"(calculated_at) WHERE " + healthInvalid, "counting skipped health rows scans the window again"},
 		{"ptd_deals_stage_idx", proactive.TableDeals,
-			[]string{"stage"}, "(lower(stage::text))", "the deal check scans the whole table"},
+			[]string{"stage"}, stageIndexText, "the deal check scans the whole table"},
 		{"ptd_sync_errors_unresolved_idx", proactive.TableSyncErrors,
 			[]string{"resolved_at", "created_at"},
 			"(created_at) WHERE resolved_at IS NULL", "the sync check scans the whole table"},
@@ -176,8 +176,8 @@ const healthInvalid = `(email IS NULL OR btrim(email::text) = '' OR health_score
 // leadNewContacted is the condition of a new lead (any case) with a
 // last_contact_date, the predicate of ptd_leads_new_contacted_idx: such a
 // lead contacted after the wall clock is skipped.
-const leadNewContacted = `(last_contact_date IS NOT NULL AND lower(status::text) = 'new')`
+const leadNewContacted = `(last_contact_date IS NOT NULL AND ` + statusNewText + `)`
 
 // leadWaiting is the condition of a lead waiting for a first response,
 // the predicate of ptd_leads_new_idx; the lead check uses it verbatim.
-const leadWaiting = `(last_contact_date IS NULL AND lower(status::text) = 'new')`
+const leadWaiting = `(last_contact_date IS NULL AND ` + statusNewText + `)`

@@ -111,8 +111,11 @@ WHERE calculated_at IS NULL OR calculated_at > $3
 // returned of them, %[3]s the lookup of the contact (dealContext); all ""
 // when it reads none. %[4]s is the last activity and %[5]s more conditions
 // on the deals: dealsLive, or dealsAsOf for a read as of a past now.
+// %[6]s is the stage condition: stagesText, or on an enum stage the column
+// compared with its matching labels.
 //
-// $1 lower-cased stages, $2 now, $3 cutoff; $4 the wall clock with dealsAsOf.
+// $1 lower-cased stages (an enum stage: its labels that match them), $2
+// now, $3 cutoff; $4 the wall clock with dealsAsOf.
 const stalledDealsSQL = `
 SELECT d.id, d.name, d.stage, d.amount, d.last_activity%[2]s
 FROM (
@@ -120,12 +123,16 @@ FROM (
 		amount::float8 AS amount,
 		%[4]s::timestamptz AS last_activity%[1]s
 	FROM deals
-	WHERE lower(stage::text) = ANY($1::text[])%[5]s
+	WHERE %[6]s%[5]s
 ) d%[3]s
 WHERE d.amount < 0 OR d.last_activity IS NULL OR d.last_activity > $2 OR d.last_activity <= $3
 -- In the order of the deals' case keys ("deal-" and the id), so that the
 -- scan reads their cases as ranges of the key index (SeenCasesBetween).
 ORDER BY d.id COLLATE "C"`
+
+// stagesText is the stage condition of stalledDealsSQL on a text stage:
+// $1 the watched stages in lower case.
+const stagesText = `lower(stage::text) = ANY($1::text[])`
 
 // The last activity of a deal and the conditions on deals of
 // stalledDealsSQL: live, and as of a past now ($2) read at the wall clock
@@ -269,13 +276,18 @@ WHERE %[1]s
 -- stalledDealsSQL.
 ORDER BY id::text COLLATE "C"`
 
-// futureContactSQL counts the new leads (any case) whose
-// last_contact_date is after the wall clock $1: in the future, so skipped
-// and counted, through ptd_leads_new_contacted_idx.
-const futureContactSQL = `SELECT count(*) FROM leads WHERE ` + leadNewContacted + ` AND last_contact_date > $1`
+// futureContactSQL counts the new leads (any case: statusNew, see
+// leadStatusNew) whose last_contact_date is after the wall clock $1: in
+// the future, so skipped and counted, through ptd_leads_new_contacted_idx.
+func futureContactSQL(statusNew string) string {
+	return `SELECT count(*) FROM leads WHERE ` + leadNewContactedWith(statusNew) + ` AND last_contact_date > $1`
+}
 
-// leadWaitingAsOf is leadWaiting as of a past now $3 read at the wall clock $1.
-const leadWaitingAsOf = `(` + leadWaiting + ` OR last_contact_date > $3 AND last_contact_date <= $1)`
+// leadWaitingAsOf is leadWaiting (status condition statusNew) as of a past
+// now $3 read at the wall clock $1.
+func leadWaitingAsOf(statusNew string) string {
+	return `(` + leadWaitingWith(statusNew) + ` OR last_contact_date > $3 AND last_contact_date <= $1)`
+}
 
 // HealthTrends reduces the readings of the last q.WindowDays days (14 when
 // 0) to one trend per email with at least two valid readings (DESIGN.md).
@@ -380,13 +392,24 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(pr
 		cutoff = now.Add(-time.Duration(q.MinDays) * 24 * time.Hour)
 	}
 	wall := proactive.AsOf(now, q.Wall)
-	activity, cond, args := dealsLive, "", []any{lower, now, cutoff}
+	// A text stage compares in lower case; an enum stage is compared with
+	// its labels that match, so that ptd_deals_stage_idx (on the column)
+	// serves it.
+	inStages, stageArg := stagesText, any(lower)
+	stageType, labels, err := d.enumOf(ctx, proactive.TableDeals, "stage")
+	if err != nil {
+		return nil, d.tableFail(op, proactive.TableDeals, err)
+	}
+	if labels != nil {
+		inStages, stageArg = "stage = ANY($1::text[]::"+stageType+"[])", matchingLabels(labels, lower)
+	}
+	activity, cond, args := dealsLive, "", []any{stageArg, now, cutoff}
 	if wall.After(now) {
 		activity, cond, args = dealsAsOfActive, dealsAsOf, append(args, wall)
 	}
-	rows, err := d.pool.Query(ctx, fmt.Sprintf(stalledDealsSQL, dc.inner, dc.outer, dc.join, activity, cond), args...)
+	rows, err := d.pool.Query(ctx, fmt.Sprintf(stalledDealsSQL, dc.inner, dc.outer, dc.join, activity, cond, inStages), args...)
 	if err != nil {
-		if dc.inner != "" {
+		if dc.inner != "" || labels != nil {
 			d.cat.forget() // a column or table dropped since it was looked up
 		}
 		return nil, d.tableFail(op, proactive.TableDeals, err)
@@ -516,18 +539,28 @@ func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(pr
 		cutoff = now.Add(-time.Duration(q.MinHours * float64(time.Hour)))
 	}
 	wall := proactive.AsOf(now, q.Wall)
-	waiting, args := leadWaiting, []any{wall, cutoff}
+	statusNew, err := d.leadStatusNew(ctx)
+	if err != nil {
+		return nil, d.tableFail(op, proactive.TableLeads, err)
+	}
+	waiting, args := leadWaitingWith(statusNew), []any{wall, cutoff}
 	if wall.After(now) {
-		waiting, args = leadWaitingAsOf, append(args, now)
+		waiting, args = leadWaitingAsOf(statusNew), append(args, now)
 	}
 	skipped := proactive.Skipped{}
 	var future int64
-	if err := d.pool.QueryRow(ctx, futureContactSQL, wall).Scan(&future); err != nil {
+	if err := d.pool.QueryRow(ctx, futureContactSQL(statusNew), wall).Scan(&future); err != nil {
+		if statusNew != statusNewText {
+			d.cat.forget() // the enum's labels may have changed since they were looked up
+		}
 		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
 	skipped.Add(proactive.SkipFutureTimestamp, int(future))
 	rows, err := d.pool.Query(ctx, fmt.Sprintf(waitingLeadsSQL, waiting), args...)
 	if err != nil {
+		if statusNew != statusNewText {
+			d.cat.forget()
+		}
 		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
 	defer rows.Close()

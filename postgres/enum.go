@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// A user's leads.status or deals.stage may be an enum (a Supabase schema
+// often types statuses so) rather than text. The checks compare them
+// ignoring case, as lower(col::text); but an enum's text form may change
+// (ALTER TYPE … RENAME VALUE), so PostgreSQL refuses that expression in
+// an index. On an enum column the checks compare the column itself with
+// the labels that match instead, and the indexes migrate creates use the
+// same condition, word for word, so that the planner uses them.
+
+// statusNewText is the lead check's "status is new, in any case" on a
+// text status; leadStatusNew gives the condition for the table at hand.
+const statusNewText = `lower(status::text) = 'new'`
+
+// stageIndexText is the expression ptd_deals_stage_idx indexes on a text
+// stage; on an enum stage it indexes the column.
+const stageIndexText = `(lower(stage::text))`
+
+// leadWaitingWith is leadWaiting with statusNew as the status condition.
+func leadWaitingWith(statusNew string) string {
+	return `(last_contact_date IS NULL AND ` + statusNew + `)`
+}
+
+// leadNewContactedWith is leadNewContacted with statusNew as the status
+// condition.
+func leadNewContactedWith(statusNew string) string {
+	return `(last_contact_date IS NOT NULL AND ` + statusNew + `)`
+}
+
+// enumOf returns the type and labels of table.col when it is an enum;
+// no labels when it is not (or the table or column is missing).
+func (d *DB) enumOf(ctx context.Context, table, col string) (typ string, labels []string, err error) {
+	d.cat.mu.Lock()
+	tc := d.cat.tables[table]
+	d.cat.mu.Unlock()
+	if tc == nil {
+		if tc, err = d.lookUpColumns(ctx, table); err != nil {
+			return "", nil, err
+		}
+	}
+	return tc.types[col], tc.enums[col], nil
+}
+
+// leadStatusNew is the condition "status is new, in any case" for the
+// leads table: statusNewText on a text status; on an enum, the column
+// compared with its labels that read "new" in lower case (none: false).
+func (d *DB) leadStatusNew(ctx context.Context) (string, error) {
+	_, labels, err := d.enumOf(ctx, "leads", "status")
+	if err != nil || labels == nil {
+		return statusNewText, err
+	}
+	return enumIn("status", labels, []string{"new"}), nil
+}
+
+// enumIn is the SQL that holds for a row whose enum column col has one of
+// the labels whose lower-case form is in want (lower case), the labels
+// written as literals; "false" when no label matches.
+func enumIn(col string, labels, want []string) string {
+	var in []string
+	for _, l := range matchingLabels(labels, want) {
+		in = append(in, `'`+strings.ReplaceAll(l, `'`, `''`)+`'`)
+	}
+	if len(in) == 0 {
+		return "false"
+	}
+	return col + " IN (" + strings.Join(in, ", ") + ")"
+}
+
+// matchingLabels returns the labels whose lower-case form is in want.
+func matchingLabels(labels, want []string) []string {
+	var out []string
+	for _, l := range labels {
+		if slices.Contains(want, strings.ToLower(l)) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// indexDef is ix's definition for the table as it stands: on an enum
+// leads.status or deals.stage, the form of the conditions above.
+func (d *DB) indexDef(ctx context.Context, ix index) (string, error) {
+	switch {
+	case ix.table == "leads" && strings.Contains(ix.def, statusNewText):
+		statusNew, err := d.leadStatusNew(ctx)
+		return strings.ReplaceAll(ix.def, statusNewText, statusNew), err
+	case ix.table == "deals" && ix.def == stageIndexText:
+		_, labels, err := d.enumOf(ctx, "deals", "stage")
+		if labels != nil {
+			return "(stage)", err
+		}
+		return ix.def, err
+	}
+	return ix.def, nil
+}
