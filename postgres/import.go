@@ -43,10 +43,12 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 	if len(rows) == 0 {
 		return nil
 	}
-	types, err := d.columnTypes(ctx, table)
+	// Read afresh (and into the readers' cache): the table is the user's.
+	tc, err := d.lookUpColumns(ctx, table)
 	if err != nil {
 		return d.tableFail(op, table, err)
 	}
+	types := tc.types
 	if len(types) == 0 {
 		return d.tableFail(op, table, &pgconn.PgError{Code: codeUndefinedTable, Message: "relation " + table + " does not exist"})
 	}
@@ -58,11 +60,7 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 
 	// Values the columns' types surely refuse are found here, in one pass;
 	// the server finds the rest (rowWriter).
-	enums, err := d.columnEnums(ctx, table)
-	if err != nil {
-		return d.tableFail(op, table, err)
-	}
-	rejected := precheck(cols, types, enums, rows)
+	rejected := precheck(cols, types, tc.enums, rows)
 	refused := make(map[int]bool, len(rejected))
 	for _, r := range rejected {
 		refused[r.Index] = true
@@ -126,51 +124,6 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 		return d.tableFail(op, table, err)
 	}
 	return nil
-}
-
-// columnTypes returns the SQL type (format_type) of each column of table,
-// empty when the table does not exist.
-func (d *DB) columnTypes(ctx context.Context, table string) (map[string]string, error) {
-	rows, err := d.pool.Query(ctx, `
-		SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
-		FROM pg_attribute a
-		WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var name, typ string
-		if err := rows.Scan(&name, &typ); err != nil {
-			return nil, err
-		}
-		out[name] = typ
-	}
-	return out, rows.Err()
-}
-
-// columnEnums returns the labels of each column of table whose type is an
-// enum, in the enum's order.
-func (d *DB) columnEnums(ctx context.Context, table string) (map[string][]string, error) {
-	rows, err := d.pool.Query(ctx, `
-		SELECT a.attname::text, e.enumlabel::text
-		FROM pg_attribute a JOIN pg_enum e ON e.enumtypid = a.atttypid
-		WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
-		ORDER BY a.attname, e.enumsortorder`, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string][]string{}
-	for rows.Next() {
-		var col, label string
-		if err := rows.Scan(&col, &label); err != nil {
-			return nil, err
-		}
-		out[col] = append(out[col], label)
-	}
-	return out, rows.Err()
 }
 
 // rowWriter writes rows of one column set with INSERT … SELECT casting
