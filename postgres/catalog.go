@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -30,8 +29,7 @@ type catalog struct {
 // catalogTable is what the catalog says about one table name.
 type catalogTable struct {
 	exists bool
-	types  map[string]string   // column -> SQL type (format_type)
-	enums  map[string][]string // enum column -> its labels, in the enum's order
+	types  map[string]string // column -> SQL type (format_type)
 }
 
 // forget empties the cache.
@@ -42,14 +40,11 @@ func (c *catalog) forget() {
 }
 
 // tableColumnsSQL returns whether a table name resolves through the search
-// path, and its columns with their types and, for an enum column, its
-// labels (a JSON list; NULL for other columns).
+// path, and its columns with their types.
 const tableColumnsSQL = `
 SELECT r.oid IS NOT NULL,
 	coalesce(array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attnum > 0), '{}'),
-	coalesce(array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) FILTER (WHERE a.attnum > 0), '{}'),
-	coalesce(array_agg((SELECT json_agg(e.enumlabel::text ORDER BY e.enumsortorder)::text FROM pg_enum e WHERE e.enumtypid = a.atttypid)
-		ORDER BY a.attnum) FILTER (WHERE a.attnum > 0), '{}')
+	coalesce(array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) FILTER (WHERE a.attnum > 0), '{}')
 FROM (SELECT to_regclass($1)::oid AS oid) r
 LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
 GROUP BY r.oid`
@@ -77,24 +72,13 @@ func (d *DB) columnTypesOf(ctx context.Context, table string, cols ...string) (t
 // lookUpColumns reads what the catalog says about table and caches it.
 func (d *DB) lookUpColumns(ctx context.Context, table string) (*catalogTable, error) {
 	var names, typs []string
-	var labels []*string
 	tc := &catalogTable{}
-	if err := d.pool.QueryRow(ctx, tableColumnsSQL, table).Scan(&tc.exists, &names, &typs, &labels); err != nil {
+	if err := d.pool.QueryRow(ctx, tableColumnsSQL, table).Scan(&tc.exists, &names, &typs); err != nil {
 		return nil, fmt.Errorf("look up the columns of %s: %w", table, err)
 	}
 	tc.types = make(map[string]string, len(names))
 	for i, n := range names {
 		tc.types[n] = typs[i]
-		if i < len(labels) && labels[i] != nil {
-			var ls []string
-			if err := json.Unmarshal([]byte(*labels[i]), &ls); err != nil {
-				return nil, fmt.Errorf("look up the columns of %s: the labels of enum column %s: %w", table, n, err)
-			}
-			if tc.enums == nil {
-				tc.enums = map[string][]string{}
-			}
-			tc.enums[n] = ls
-		}
 	}
 	d.cat.mu.Lock()
 	if d.cat.tables == nil {

@@ -2,8 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // A user's leads.status or deals.stage may be an enum (a Supabase schema
@@ -13,6 +17,11 @@ import (
 // an index. On an enum column the checks compare the column itself with
 // the labels that match instead, and the indexes migrate creates use the
 // same condition, word for word, so that the planner uses them.
+//
+// A label added since migrate made such an index leaves the index's
+// condition behind the checks': they read without it (rightly) until the
+// next migrate, which notes each such index with its definition (a
+// comment) and builds one made for other labels again.
 
 // statusNewText is the lead check's "status is new, in any case" on a
 // text status; leadStatusNew gives the condition for the table at hand.
@@ -33,18 +42,30 @@ func leadNewContactedWith(statusNew string) string {
 	return `(last_contact_date IS NOT NULL AND ` + statusNew + `)`
 }
 
-// enumOf returns the type and labels of table.col when it is an enum;
-// no labels when it is not (or the table or column is missing).
+// enumLabelsSQL returns the type of table $1's column $2 and its labels
+// when it is an enum (none otherwise; no row when the column is missing).
+const enumLabelsSQL = `
+SELECT format_type(a.atttypid, a.atttypmod),
+	array(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = a.atttypid ORDER BY e.enumsortorder)
+FROM pg_attribute a
+WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped`
+
+// enumOf returns the type and labels of table.col when it is an enum; no
+// labels when it is not (or the table or column is missing). It asks the
+// catalog each time, not a cache: a label added while a service runs
+// (ALTER TYPE … ADD VALUE) counts from the next read on.
 func (d *DB) enumOf(ctx context.Context, table, col string) (typ string, labels []string, err error) {
-	d.cat.mu.Lock()
-	tc := d.cat.tables[table]
-	d.cat.mu.Unlock()
-	if tc == nil {
-		if tc, err = d.lookUpColumns(ctx, table); err != nil {
-			return "", nil, err
-		}
+	err = d.pool.QueryRow(ctx, enumLabelsSQL, table, col).Scan(&typ, &labels)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil, nil
 	}
-	return tc.types[col], tc.enums[col], nil
+	if err != nil {
+		return "", nil, fmt.Errorf("look up the type of %s.%s: %w", table, col, err)
+	}
+	if len(labels) == 0 {
+		labels = nil
+	}
+	return typ, labels, nil
 }
 
 // leadStatusNew is the condition "status is new, in any case" for the
@@ -64,12 +85,18 @@ func (d *DB) leadStatusNew(ctx context.Context) (string, error) {
 func enumIn(col string, labels, want []string) string {
 	var in []string
 	for _, l := range matchingLabels(labels, want) {
-		in = append(in, `'`+strings.ReplaceAll(l, `'`, `''`)+`'`)
+		in = append(in, quoteLiteral(l))
 	}
 	if len(in) == 0 {
 		return "false"
 	}
 	return col + " IN (" + strings.Join(in, ", ") + ")"
+}
+
+// quoteLiteral writes s as an SQL string literal (standard conforming
+// strings, the server's default since 9.1).
+func quoteLiteral(s string) string {
+	return `'` + strings.ReplaceAll(s, `'`, `''`) + `'`
 }
 
 // matchingLabels returns the labels whose lower-case form is in want.

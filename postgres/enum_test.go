@@ -76,6 +76,28 @@ func TestEnumStatusAndStage(t *testing.T) {
 	require.Equal(t, []string{"lower", "upper"}, leads, "new in any case, never contacted")
 	require.Equal(t, proactive.Skipped{proactive.SkipFutureTimestamp: 1}, skipped, "new, contacted in the future")
 
+	// A label added while the store is open counts from the next read on.
+	mustExec(t, db, `ALTER TYPE lead_status ADD VALUE 'NEW'`)
+	mustExec(t, db, `INSERT INTO leads (name, status, created_at) VALUES ('shouting', 'NEW', $1)`, at(30))
+	leads = nil
+	_, err = db.WaitingLeads(ctx, proactive.LeadQuery{Now: testNow}, func(l proactive.Lead) error {
+		leads = append(leads, l.Name)
+		return nil
+	})
+	require.NoError(t, err)
+	slices.Sort(leads)
+	require.Equal(t, []string{"lower", "shouting", "upper"}, leads)
+	// The next migrate builds the lead indexes again for the new label
+	// (the planner takes them below); a migrate with nothing changed
+	// leaves them.
+	rep, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, rep.Warnings)
+	require.Equal(t, []string{"index ptd_leads_new_idx", "index ptd_leads_new_contacted_idx"}, rep.Created)
+	rep, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, rep.Created)
+
 	var deals []string
 	_, err = db.StalledDeals(ctx, proactive.DealQuery{Now: testNow, Stages: []string{"assessment", "Proposal"}}, func(d proactive.Deal) error {
 		deals = append(deals, d.Name+" "+d.Stage)
@@ -88,7 +110,7 @@ func TestEnumStatusAndStage(t *testing.T) {
 	// checks' own.
 	statusNew, err := db.leadStatusNew(ctx)
 	require.NoError(t, err)
-	require.Equal(t, `status IN ('New', 'new')`, statusNew)
+	require.Equal(t, `status IN ('New', 'new', 'NEW')`, statusNew)
 	conn, err := db.pool.Acquire(ctx)
 	require.NoError(t, err)
 	defer conn.Release()

@@ -60,7 +60,17 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 
 	// Values the columns' types surely refuse are found here, in one pass;
 	// the server finds the rest (rowWriter).
-	rejected := precheck(cols, types, tc.enums, rows)
+	enums := map[string][]string{}
+	for _, c := range cols {
+		_, labels, err := d.enumOf(ctx, table, c)
+		if err != nil {
+			return d.tableFail(op, table, err)
+		}
+		if labels != nil {
+			enums[c] = labels
+		}
+	}
+	rejected := precheck(cols, types, enums, rows)
 	refused := make(map[int]bool, len(rejected))
 	for _, r := range rejected {
 		refused[r.Index] = true

@@ -442,12 +442,31 @@ func (d *DB) createIndexes(ctx context.Context, conn *pgx.Conn) (created, warnin
 		if err != nil {
 			return created, warnings, d.fail("migrate: look up index "+ix.name, err)
 		}
-		if valid != nil && *valid {
-			continue
-		}
-		if ix.def, err = d.indexDef(ctx, ix); err != nil {
+		def, err := d.indexDef(ctx, ix)
+		if err != nil {
 			return created, warnings, d.fail("migrate: read the columns of "+ix.table, err)
 		}
+		// An index whose condition names an enum's labels (indexDef) is
+		// noted with its definition: one made for other labels no longer
+		// serves the checks and is built again.
+		enumNote, stale := "", false
+		if def != ix.def && info.kind != "p" {
+			enumNote = "ptd-proactive: " + def
+		}
+		if valid != nil && *valid {
+			if enumNote == "" {
+				continue
+			}
+			var note *string
+			if err := conn.QueryRow(ctx, `SELECT obj_description(to_regclass($1), 'pg_class')`, ix.name).Scan(&note); err != nil {
+				return created, warnings, d.fail("migrate: look up index "+ix.name, err)
+			}
+			if note != nil && *note == enumNote {
+				continue
+			}
+			stale = true
+		}
+		ix.def = def
 		if info.kind == "p" {
 			made, warning, err := d.createPartitionedIndex(ctx, conn, ix)
 			if err != nil {
@@ -462,13 +481,17 @@ func (d *DB) createIndexes(ctx context.Context, conn *pgx.Conn) (created, warnin
 			continue
 		}
 		stmt := fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %s", ix.name, ix.table, ix.def)
-		if valid != nil { // invalid: an earlier concurrent build was interrupted
+		if valid != nil { // invalid (an earlier concurrent build was interrupted), or stale
 			if _, err := conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+ix.name); err != nil {
 				if isConnError(err) || ctx.Err() != nil {
-					return created, warnings, d.fail("migrate: drop invalid index "+ix.name, err)
+					return created, warnings, d.fail("migrate: drop index "+ix.name, err)
 				}
-				warnings = append(warnings, fmt.Sprintf("index %s on %s is invalid (an earlier build was interrupted) and could not be dropped (%s): drop it with DROP INDEX CONCURRENTLY %s and run migrate again; %s until then",
-					ix.name, ix.table, pgMessage(err), ix.name, ix.why))
+				what := "is invalid (an earlier build was interrupted)"
+				if stale {
+					what = "was made for other labels of its enum"
+				}
+				warnings = append(warnings, fmt.Sprintf("index %s on %s %s and could not be dropped (%s): drop it with DROP INDEX CONCURRENTLY %s and run migrate again; %s until then",
+					ix.name, ix.table, what, pgMessage(err), ix.name, ix.why))
 				continue
 			}
 		}
@@ -486,6 +509,14 @@ func (d *DB) createIndexes(ctx context.Context, conn *pgx.Conn) (created, warnin
 					ix.name, ix.table, pgMessage(err), ix.why, stmt))
 			}
 			continue
+		}
+		if enumNote != "" {
+			if _, err := conn.Exec(ctx, "COMMENT ON INDEX "+ix.name+" IS "+quoteLiteral(enumNote)); err != nil {
+				if isConnError(err) || ctx.Err() != nil {
+					return created, warnings, d.fail("migrate: note index "+ix.name, err)
+				}
+				warnings = append(warnings, fmt.Sprintf("could not note index %s with its enum labels (%s): migrate will build it again next time", ix.name, pgMessage(err)))
+			}
 		}
 		created = append(created, "index "+ix.name)
 	}

@@ -409,7 +409,7 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(pr
 	}
 	rows, err := d.pool.Query(ctx, fmt.Sprintf(stalledDealsSQL, dc.inner, dc.outer, dc.join, activity, cond, inStages), args...)
 	if err != nil {
-		if dc.inner != "" || labels != nil {
+		if dc.inner != "" {
 			d.cat.forget() // a column or table dropped since it was looked up
 		}
 		return nil, d.tableFail(op, proactive.TableDeals, err)
@@ -550,17 +550,11 @@ func (d *DB) WaitingLeads(ctx context.Context, q proactive.LeadQuery, fn func(pr
 	skipped := proactive.Skipped{}
 	var future int64
 	if err := d.pool.QueryRow(ctx, futureContactSQL(statusNew), wall).Scan(&future); err != nil {
-		if statusNew != statusNewText {
-			d.cat.forget() // the enum's labels may have changed since they were looked up
-		}
 		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
 	skipped.Add(proactive.SkipFutureTimestamp, int(future))
 	rows, err := d.pool.Query(ctx, fmt.Sprintf(waitingLeadsSQL, waiting), args...)
 	if err != nil {
-		if statusNew != statusNewText {
-			d.cat.forget()
-		}
 		return nil, d.tableFail(op, proactive.TableLeads, err)
 	}
 	defer rows.Close()
