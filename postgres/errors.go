@@ -26,6 +26,7 @@ const (
 	codeUndefinedTable      = "42P01"
 	codeUndefinedColumn     = "42703"
 	codeUndefinedFunction   = "42883"
+	codeCannotCoerce        = "42846"
 	codeInsufficientPriv    = "42501"
 	codeQueryCanceled       = "57014"
 	codeInvalidText         = "22P02"
@@ -234,7 +235,7 @@ func (d *DB) tableFail(op, table string, err error) error {
 		return &proactive.Error{Code: proactive.ENOTFOUND, Err: err, Message: fmt.Sprintf(
 			"%s: table %s has no column %s: add it (ALTER TABLE %s ADD COLUMN %s …) or map it in a view named %s; `ptd-proactive doctor` lists what is missing",
 			op, table, col, table, col, table)}
-	case codeUndefinedFunction:
+	case codeUndefinedFunction, codeCannotCoerce:
 		return &proactive.Error{Code: proactive.EINVALID, Err: err, Message: fmt.Sprintf(
 			"%s: a column of table %s has a type the check cannot read (%s): use text for names, stages and statuses, numbers for scores and amounts, timestamps for dates",
 			op, table, pgMessage(err))}
