@@ -264,3 +264,24 @@ func mustTitleOfNewest(t *testing.T, db *DB, key, priority string) string {
 		ORDER BY created_at DESC LIMIT 1`, key, priority).Scan(&title))
 	return title
 }
+
+// A source column of a type the checks cannot read (an amount of type
+// money, which has no cast to a number; a score in json, which compares
+// with no number) fails that check with a message naming the table and
+// the types it reads, not the server's bare error.
+func TestUnreadableColumnTypes(t *testing.T) {
+	t.Parallel()
+	db, _ := mustMigrate(t)
+	ctx := context.Background()
+	mustExec(t, db, `ALTER TABLE deals ALTER COLUMN amount TYPE money USING amount::numeric::money`)
+	mustExec(t, db, `DROP TABLE client_health_scores`)
+	mustExec(t, db, `CREATE TABLE client_health_scores (email text, firstname text, lastname text, health_score json,
+		health_zone text, calculated_at timestamptz)`)
+	_, err := db.StalledDeals(ctx, proactive.DealQuery{Now: testNow}, func(proactive.Deal) error { return nil })
+	requireCode(t, proactive.EINVALID, err)
+	require.ErrorContains(t, err, "a column of table deals has a type the check cannot read")
+	require.ErrorContains(t, err, "numbers for scores and amounts")
+	_, err = db.HealthTrends(ctx, proactive.HealthQuery{Now: testNow}, func(proactive.HealthTrend) error { return nil })
+	requireCode(t, proactive.EINVALID, err)
+	require.ErrorContains(t, err, "a column of table client_health_scores has a type the check cannot read")
+}
