@@ -2,12 +2,9 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // A user's leads.status or deals.stage may be an enum (a Supabase schema
@@ -42,41 +39,68 @@ func leadNewContactedWith(statusNew string) string {
 	return `(last_contact_date IS NOT NULL AND ` + statusNew + `)`
 }
 
-// enumLabelsSQL returns the type of table $1's column $2 and its labels
-// when it is an enum (none otherwise; no row when the column is missing).
+// enumLabelsSQL returns, for each of table $1's columns named in $2 that
+// is an enum, its name, type and labels (in the enum's order).
 const enumLabelsSQL = `
-SELECT format_type(a.atttypid, a.atttypmod),
+SELECT a.attname::text, format_type(a.atttypid, a.atttypmod),
 	array(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = a.atttypid ORDER BY e.enumsortorder)
-FROM pg_attribute a
-WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped`
+FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid AND t.typtype = 'e'
+WHERE a.attrelid = to_regclass($1) AND a.attname = ANY($2::text[]) AND a.attnum > 0 AND NOT a.attisdropped`
 
-// enumOf returns the type and labels of table.col when it is an enum; no
-// labels when it is not (or the table or column is missing). It asks the
-// catalog each time, not a cache: a label added while a service runs
-// (ALTER TYPE … ADD VALUE) counts from the next read on.
-func (d *DB) enumOf(ctx context.Context, table, col string) (typ string, labels []string, err error) {
-	err = d.pool.QueryRow(ctx, enumLabelsSQL, table, col).Scan(&typ, &labels)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil, nil
-	}
+// enumType is an enum column's type and labels.
+type enumType struct {
+	typ    string
+	labels []string
+}
+
+// enumsOf returns the enum columns among table's cols, in one query; a
+// column that is no enum (or missing) is not in it. It asks the catalog
+// each time, not a cache: a label added while a service runs (ALTER TYPE
+// … ADD VALUE) counts from the next read on.
+func (d *DB) enumsOf(ctx context.Context, table string, cols ...string) (map[string]enumType, error) {
+	rows, err := d.pool.Query(ctx, enumLabelsSQL, table, cols)
 	if err != nil {
-		return "", nil, fmt.Errorf("look up the type of %s.%s: %w", table, col, err)
+		return nil, fmt.Errorf("look up the types of %s: %w", table, err)
 	}
-	if len(labels) == 0 {
-		labels = nil
+	defer rows.Close()
+	out := map[string]enumType{}
+	for rows.Next() {
+		var col string
+		var e enumType
+		if err := rows.Scan(&col, &e.typ, &e.labels); err != nil {
+			return nil, fmt.Errorf("look up the types of %s: %w", table, err)
+		}
+		out[col] = e
 	}
-	return typ, labels, nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("look up the types of %s: %w", table, err)
+	}
+	return out, nil
 }
 
 // leadStatusNew is the condition "status is new, in any case" for the
 // leads table: statusNewText on a text status; on an enum, the column
 // compared with its labels that read "new" in lower case (none: false).
 func (d *DB) leadStatusNew(ctx context.Context) (string, error) {
-	_, labels, err := d.enumOf(ctx, "leads", "status")
-	if err != nil || labels == nil {
+	enums, err := d.enumsOf(ctx, "leads", "status")
+	e, ok := enums["status"]
+	if err != nil || !ok {
 		return statusNewText, err
 	}
-	return enumIn("status", labels, []string{"new"}), nil
+	return enumIn("status", e.labels, []string{"new"}), nil
+}
+
+// dealStages is the stage condition of stalledDealsSQL and its argument
+// $1 for the watched stages (lower case): stagesText and the stages on a
+// text stage; on an enum, the column compared with its labels that match
+// them, so that ptd_deals_stage_idx (on the column) serves it.
+func (d *DB) dealStages(ctx context.Context, stages []string) (string, []string, error) {
+	enums, err := d.enumsOf(ctx, "deals", "stage")
+	e, ok := enums["stage"]
+	if err != nil || !ok {
+		return stagesText, stages, err
+	}
+	return "stage = ANY($1::text[]::" + e.typ + "[])", matchingLabels(e.labels, stages), nil
 }
 
 // enumIn is the SQL that holds for a row whose enum column col has one of
@@ -118,8 +142,8 @@ func (d *DB) indexDef(ctx context.Context, ix index) (string, error) {
 		statusNew, err := d.leadStatusNew(ctx)
 		return strings.ReplaceAll(ix.def, statusNewText, statusNew), err
 	case ix.table == "deals" && ix.def == stageIndexText:
-		_, labels, err := d.enumOf(ctx, "deals", "stage")
-		if labels != nil {
+		enums, err := d.enumsOf(ctx, "deals", "stage")
+		if _, ok := enums["stage"]; ok {
 			return "(stage)", err
 		}
 		return ix.def, err

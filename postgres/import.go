@@ -60,15 +60,9 @@ func (d *DB) InsertRows(ctx context.Context, table string, cols []string, rows [
 
 	// Values the columns' types surely refuse are found here, in one pass;
 	// the server finds the rest (rowWriter).
-	enums := map[string][]string{}
-	for _, c := range cols {
-		_, labels, err := d.enumOf(ctx, table, c)
-		if err != nil {
-			return d.tableFail(op, table, err)
-		}
-		if labels != nil {
-			enums[c] = labels
-		}
+	enums, err := d.enumsOf(ctx, table, cols...)
+	if err != nil {
+		return d.tableFail(op, table, err)
 	}
 	rejected := precheck(cols, types, enums, rows)
 	refused := make(map[int]bool, len(rejected))

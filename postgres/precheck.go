@@ -18,11 +18,11 @@ import (
 // (enums: each enum column's labels). It errs on the side of letting a
 // value through: the server judges what it lets pass (rowWriter). One
 // refusal per row, the first of cols; in the order of rows.
-func precheck(cols []string, types map[string]string, enums map[string][]string, rows []proactive.Row) []proactive.RejectedRow {
+func precheck(cols []string, types map[string]string, enums map[string]enumType, rows []proactive.Row) []proactive.RejectedRow {
 	labels := map[string]map[string]bool{}
-	for c, ls := range enums {
-		labels[c] = make(map[string]bool, len(ls))
-		for _, l := range ls {
+	for c, e := range enums {
+		labels[c] = make(map[string]bool, len(e.labels))
+		for _, l := range e.labels {
 			labels[c][l] = true
 		}
 	}
@@ -33,14 +33,15 @@ func precheck(cols []string, types map[string]string, enums map[string][]string,
 			if !ok || v == nil {
 				continue
 			}
+			text := textOf(v)
 			reason := refusal(types[c], v)
-			if s := textOf(v); reason == "" && s != nil && labels[c] != nil && !labels[c][*s] {
-				reason = fmt.Sprintf("not one of the values of the column (%s: %s)", types[c], listLabels(enums[c]))
+			if reason == "" && text != nil && labels[c] != nil && !labels[c][*text] {
+				reason = fmt.Sprintf("not one of the values of the column (%s: %s)", types[c], listLabels(enums[c].labels))
 			}
 			if reason != "" {
 				r := proactive.RejectedRow{Index: i, Column: c, Reason: reason}
-				if s := textOf(v); s != nil {
-					r.Value = *s
+				if text != nil {
+					r.Value = *text
 				}
 				out = append(out, r)
 				break

@@ -392,16 +392,9 @@ func (d *DB) StalledDeals(ctx context.Context, q proactive.DealQuery, fn func(pr
 		cutoff = now.Add(-time.Duration(q.MinDays) * 24 * time.Hour)
 	}
 	wall := proactive.AsOf(now, q.Wall)
-	// A text stage compares in lower case; an enum stage is compared with
-	// its labels that match, so that ptd_deals_stage_idx (on the column)
-	// serves it.
-	inStages, stageArg := stagesText, any(lower)
-	stageType, labels, err := d.enumOf(ctx, proactive.TableDeals, "stage")
+	inStages, stageArg, err := d.dealStages(ctx, lower)
 	if err != nil {
 		return nil, d.tableFail(op, proactive.TableDeals, err)
-	}
-	if labels != nil {
-		inStages, stageArg = "stage = ANY($1::text[]::"+stageType+"[])", matchingLabels(labels, lower)
 	}
 	activity, cond, args := dealsLive, "", []any{stageArg, now, cutoff}
 	if wall.After(now) {
